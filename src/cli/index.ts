@@ -1,0 +1,274 @@
+// `engram`: run experiments from a JSON spec, serve the workbench to a browser, export trained models.
+import { parseArgs } from 'node:util'
+import { existsSync, mkdirSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { ApiError } from '../shared/api'
+import { tensorFromJson } from '../core/tensor-json'
+import { encodeSafetensors } from '../core/safetensors'
+import type { HopfieldNet } from '../core/hopfield'
+import { exportHopfieldOnnx } from '../engine/export'
+import { Backend, netFromTensors, writeFileAtomic } from '../main/services/backend'
+import { runExperiment } from '../main/services/compute'
+import { resolveDatasetRef } from '../main/services/datasets'
+import { readResultFile, readSpecFile, SpecError } from '../main/services/spec-file'
+import { SqliteSessionStore } from '../main/services/store'
+import { startServer } from '../main/server/server'
+import { defaultDataDir, SESSIONS_DB } from '../main/paths'
+import { ENGRAM_VERSION } from '../main/version'
+import { modelMetadata } from '../main/services/compute'
+
+const here = dirname(fileURLToPath(import.meta.url))
+
+const HELP: Record<string, string> = {
+  main: `engram ${ENGRAM_VERSION} — associative memories and recurrent networks workbench
+
+Usage: engram <command> [options]
+
+Commands:
+  run <spec.json>     run an experiment from a JSON spec and write a result JSON
+  serve               serve the workbench to a browser (browser mode)
+  export <source>     export a trained model to ONNX or safetensors
+
+Options:
+  -h, --help          show help (also: engram <command> --help)
+  -v, --version       print the version
+
+Data directory (sessions, exports): ${defaultDataDir()} (override: --data-dir or ENGRAM_DATA_DIR)`,
+  run: `Usage: engram run <spec.json> [--out result.json] [--quiet]
+
+Runs the experiment described by the spec (schema: resources/schema/experiment-spec.schema.json,
+docs: docs/spec.md) and writes the result (schema: resources/schema/experiment-result.schema.json).
+The same spec and seed give the same numbers.
+
+Options:
+  -o, --out FILE      result file (default: <spec name>.result.json beside the spec)
+  -q, --quiet         no progress on stderr
+  -h, --help          this help`,
+  serve: `Usage: engram serve [--host 127.0.0.1] [--port 0] [--data-dir DIR] [--provider auto] [--print-json]
+
+Serves the workbench UI and its API (HTTP + WebSocket). Binds 127.0.0.1 by default; every API
+request needs the random token printed in the URL. Ctrl-C stops it.
+
+Options:
+  --host HOST         address to bind (default 127.0.0.1; anything else exposes it to the network)
+  --port N            port (default 0: a free port)
+  --data-dir DIR      where sessions and exports live (default ${defaultDataDir()})
+  --provider P        engine provider: auto, cpu, cuda, dml, coreml (default auto)
+  --token TOKEN       use this token instead of a random one
+  --print-json        print one JSON line {"url","port","token"} when ready (for scripts)
+  -h, --help          this help`,
+  export: `Usage: engram export <result.json | session> --format onnx|safetensors --out FILE [--model ID] [--data-dir DIR]
+
+Exports a trained Hopfield network: from a result file written by 'engram run', or from a saved
+session (given by id or name; the session's active model unless --model names another).
+
+Options:
+  -f, --format F      onnx (recall as a Loop of MatMul + sign, opset 17) or safetensors
+  -o, --out FILE      output file
+  --model ID          model id inside the session
+  --data-dir DIR      where sessions live (default ${defaultDataDir()})
+  -h, --help          this help`
+}
+
+class UsageError extends Error {}
+
+function fail(message: string, code = 1): never {
+  process.stderr.write(`engram: ${message}\n`)
+  process.exit(code)
+}
+
+async function cmdRun(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { out: { type: 'string', short: 'o' }, quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' } }
+  })
+  if (values.help) return void console.log(HELP.run)
+  if (positionals.length !== 1) throw new UsageError('run: expected exactly one spec file (engram run <spec.json>)')
+  const specPath = positionals[0]!
+  const spec = readSpecFile(specPath)
+  const data = resolveDatasetRef(spec.dataset, 'spec.dataset')
+  let cancelled = false
+  const onSigint = (): void => {
+    cancelled = true
+  }
+  process.on('SIGINT', onSigint)
+  let lastPrint = 0
+  const result = await runExperiment(
+    spec,
+    { stored: data.patterns, labels: data.labels, width: data.summary.width, height: data.summary.height },
+    {
+      onProgress: (fraction, done, total) => {
+        const t = Date.now()
+        if (values.quiet || (t - lastPrint < 200 && done < total)) return
+        lastPrint = t
+        process.stderr.write(`\r${spec.name}: ${(fraction * 100).toFixed(0).padStart(3)}% (${done}/${total} cues)`)
+        if (done === total) process.stderr.write('\n')
+      },
+      shouldCancel: () => cancelled
+    }
+  ).catch((error: unknown) => {
+    if (cancelled) fail('run cancelled', 130)
+    throw error
+  })
+  process.off('SIGINT', onSigint)
+  const out = resolve(values.out ?? join(dirname(specPath), `${spec.name}.result.json`))
+  mkdirSync(dirname(out), { recursive: true })
+  writeFileAtomic(out, new TextEncoder().encode(JSON.stringify(result, null, 1)))
+  const m = result.metrics
+  if (!values.quiet) {
+    process.stderr.write(
+      `${spec.name}: ${m.patterns} patterns × ${m.units} units, ${m.cues} cues, success ${(m.successRate * 100).toFixed(1)}%, ` +
+        `stored fixed points ${m.storedFixedPoints}/${m.patterns}, ${m.seconds.toFixed(2)} s on ${result.compute.path}/${result.compute.provider}\n`
+    )
+  }
+  console.log(out)
+}
+
+function rendererDir(): string | undefined {
+  const candidate = resolve(here, '../renderer')
+  return existsSync(join(candidate, 'index.html')) ? candidate : undefined
+}
+
+export function workerEntry(): { url: URL } {
+  return { url: new URL('./job-worker.js', import.meta.url) }
+}
+
+async function cmdServe(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      host: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string', default: '0' },
+      'data-dir': { type: 'string' },
+      provider: { type: 'string', default: 'auto' },
+      token: { type: 'string' },
+      'print-json': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' }
+    }
+  })
+  if (values.help) return void console.log(HELP.serve)
+  const port = Number(values.port)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: '${values.port}' is not a port number (0-65535)`)
+  const provider = values.provider
+  if (!['auto', 'cpu', 'cuda', 'dml', 'coreml'].includes(provider)) throw new UsageError(`--provider: '${provider}' is not one of auto, cpu, cuda, dml, coreml`)
+  const dataDir = resolve(values['data-dir'] ?? defaultDataDir())
+  const backend = new Backend({ dataDir, transport: 'websocket', worker: workerEntry(), provider: provider as 'auto' })
+  const staticDir = rendererDir()
+  const server = await startServer({ backend, host: values.host, port, staticDir, token: values.token, log: (l) => process.stderr.write(`${l}\n`) })
+  if (values['print-json']) console.log(JSON.stringify({ url: server.url, port: server.port, token: server.token, dataDir }))
+  else {
+    console.log(`Engram ${ENGRAM_VERSION} in browser mode — open ${server.url}`)
+    console.log(`data: ${dataDir}${staticDir ? '' : '  (renderer not built: run npm run build; API only)'}`)
+    if (values.host !== '127.0.0.1' && values.host !== 'localhost') console.log(`warning: bound to ${values.host}; anyone with the token on that network can use it`)
+  }
+  const stop = async (): Promise<void> => {
+    await server.close()
+    await backend.close()
+    process.exit(0)
+  }
+  process.on('SIGINT', () => void stop())
+  process.on('SIGTERM', () => void stop())
+}
+
+function netFromResultFile(path: string): { net: HopfieldNet; metadata: Record<string, string> } {
+  const result = readResultFile(path)
+  const w = result.model.stateDict.weights
+  const t = result.model.stateDict.thresholds
+  if (!w || !t) throw new SpecError(`${path}: result.model.stateDict needs 'weights' and 'thresholds'`)
+  const weights = tensorFromJson(w).data
+  const thresholds = tensorFromJson(t).data
+  const n = result.model.units
+  if (!(weights instanceof Float32Array) || weights.length !== n * n) throw new SpecError(`${path}: result.model.stateDict.weights must be float32 [${n}, ${n}]`)
+  if (!(thresholds instanceof Float32Array) || thresholds.length !== n) throw new SpecError(`${path}: result.model.stateDict.thresholds must be float32 [${n}]`)
+  return { net: { units: n, weights, thresholds, encoding: 'bipolar' }, metadata: { ...result.model.metadata, 'engram.source': 'result file' } }
+}
+
+function cmdExport(argv: string[]): void {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      format: { type: 'string', short: 'f' },
+      out: { type: 'string', short: 'o' },
+      model: { type: 'string' },
+      'data-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' }
+    }
+  })
+  if (values.help) return void console.log(HELP.export)
+  if (positionals.length !== 1) throw new UsageError('export: expected one source (a result .json file, or a saved session id or name)')
+  if (values.format !== 'onnx' && values.format !== 'safetensors') throw new UsageError(`--format: expected onnx or safetensors, got '${values.format ?? ''}'`)
+  if (!values.out) throw new UsageError('--out: the output file is required')
+  const source = positionals[0]!
+  let net: HopfieldNet
+  let metadata: Record<string, string>
+  if (source.endsWith('.json') && existsSync(source)) {
+    ;({ net, metadata } = netFromResultFile(source))
+  } else {
+    const store = new SqliteSessionStore(join(resolve(values['data-dir'] ?? defaultDataDir()), SESSIONS_DB))
+    try {
+      const row = store.list().find((r) => r.id === source) ?? store.list().find((r) => r.name === source)
+      if (!row) throw new SpecError(`export: no saved session with id or name '${source}' (and no such .json file)`)
+      const loaded = store.load(row.id)!
+      const modelId = values.model ?? loaded.state.activeModelId
+      const info = loaded.state.models.find((m) => m.id === modelId)
+      if (!info) throw new SpecError(`--model: session '${row.name}' has no model '${modelId ?? ''}' (models: ${loaded.state.models.map((m) => m.id).join(', ') || 'none'})`)
+      net = netFromTensors(loaded.tensors, info.id).net
+      metadata = modelMetadata(info.spec, net, { dataset: info.dataset.builtin, patterns: String(info.patterns), session: row.name })
+    } finally {
+      store.close()
+    }
+  }
+  const bytes =
+    values.format === 'onnx'
+      ? exportHopfieldOnnx(net, metadata)
+      : encodeSafetensors(
+          {
+            weights: { dtype: 'float32', shape: [net.units, net.units], data: net.weights },
+            thresholds: { dtype: 'float32', shape: [net.units], data: net.thresholds }
+          },
+          metadata
+        )
+  const out = resolve(values.out)
+  mkdirSync(dirname(out), { recursive: true })
+  writeFileAtomic(out, bytes)
+  console.log(`${out} (${bytes.byteLength} bytes, ${values.format}, ${net.units} units)`)
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv
+  try {
+    switch (command) {
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        console.log(HELP.main)
+        return
+      case '-v':
+      case '--version':
+        console.log(ENGRAM_VERSION)
+        return
+      case 'run':
+        return await cmdRun(rest)
+      case 'serve':
+        return await cmdServe(rest)
+      case 'export':
+        return cmdExport(rest)
+      default:
+        throw new UsageError(`unknown command '${command}' (commands: run, serve, export; see engram --help)`)
+    }
+  } catch (error) {
+    if (error instanceof UsageError) fail(error.message, 2)
+    if (error instanceof SpecError || error instanceof ApiError) fail(error.message, 1)
+    if (error instanceof Error && 'code' in error && (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') fail(error.message, 2)
+    throw error
+  }
+}
+
+// Run when executed as the CLI entry (out/main/cli.js), not when imported by tests.
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  void main(process.argv.slice(2))
+}

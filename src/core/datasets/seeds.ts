@@ -1,0 +1,26 @@
+// The worked examples of the lecture notes as built-in datasets.
+// Reference: seeds/003 (auto-associative net storing (1,1,1,−1)) and seeds/000 (9-neuron pattern [0 1 0 1 0 1 0 1 0]).
+// Legend: width×height image, patterns row-major bipolar Int8Array (N = width·height), labels one per pattern.
+
+export interface SeedDataset {
+  width: number
+  height: number
+  patterns: Int8Array[]
+  labels: string[]
+}
+
+export function seeds003Auto(): SeedDataset {
+  return { width: 4, height: 1, patterns: [Int8Array.of(1, 1, 1, -1)], labels: ['003 s = (1, 1, 1, −1)'] }
+}
+
+/** Bipolar for the app; `binary` keeps the {0,1} states the 000 example stores. */
+export function seeds000Nine(): SeedDataset & { binary: Int8Array[] } {
+  const binary = Int8Array.of(0, 1, 0, 1, 0, 1, 0, 1, 0)
+  return {
+    width: 3,
+    height: 3,
+    patterns: [binary.map((v) => 2 * v - 1)],
+    binary: [binary],
+    labels: ['000 [0 1 0 1 0 1 0 1 0]']
+  }
+}

@@ -1,0 +1,342 @@
+// Discrete Hopfield network: Hebbian storage, asynchronous and synchronous recall, energy.
+// Reference: seeds/003 (auto-associative nets, discrete Hopfield net, energy proof) and seeds/000 (1/M Hebb, 9-neuron example).
+// Legend: N units; P stored patterns s(p) ∈ {−1,1}^N (bipolar) or {0,1}^N (binary); W N×N row-major, symmetric
+// (w_ij = weights[i*N+j]); θ thresholds (N); x external input (N, optional, zero if absent); y / state current
+// activations (Int8Array, N); B batch rows for the batched reference.
+
+import type { Rng } from './rng'
+
+export type Encoding = 'bipolar' | 'binary'
+
+export interface HopfieldNet {
+  units: number
+  weights: Float32Array
+  thresholds: Float32Array
+  encoding: Encoding
+}
+
+export interface HebbOptions {
+  normalisation?: 'none' | '1/N' | '1/P'
+  /** 003 "modified Hebb": w_ii = 0. Default true. */
+  zeroDiagonal?: boolean
+  encoding?: Encoding
+}
+
+/** Throws an Error naming the pattern index and unit when a value is outside the encoding's alphabet. */
+export function checkPattern(pattern: ArrayLike<number>, encoding: Encoding, n: number, what: string): void {
+  if (pattern.length !== n) throw new Error(`${what} has length ${pattern.length}, expected ${n}`)
+  for (let i = 0; i < n; i++) {
+    const v = pattern[i]!
+    const ok = encoding === 'bipolar' ? v === 1 || v === -1 : v === 0 || v === 1
+    if (!ok) throw new Error(`${what}, unit ${i}: value ${v} is not ${encoding === 'bipolar' ? '−1 or 1 (bipolar)' : '0 or 1 (binary)'}`)
+  }
+}
+
+export function hebb(patterns: ArrayLike<number>[], opts: HebbOptions = {}): HopfieldNet {
+  const encoding = opts.encoding ?? 'bipolar'
+  const normalisation = opts.normalisation ?? 'none'
+  const zeroDiagonal = opts.zeroDiagonal ?? true
+  if (patterns.length === 0) throw new Error('hebb: at least one pattern is needed')
+  const n = patterns[0]!.length
+  if (n === 0) throw new Error('hebb: patterns must have at least one unit')
+  patterns.forEach((p, k) => checkPattern(p, encoding, n, `pattern ${k}`))
+
+  const acc = new Float64Array(n * n)
+  const s = new Float64Array(n)
+  for (const p of patterns) {
+    // 003: binary patterns are stored through their bipolar images (2s − 1).
+    for (let i = 0; i < n; i++) s[i] = encoding === 'binary' ? 2 * p[i]! - 1 : p[i]!
+    for (let i = 0; i < n; i++) {
+      const si = s[i]!
+      const row = i * n
+      for (let j = 0; j < n; j++) acc[row + j]! += si * s[j]!
+    }
+  }
+  const scale = normalisation === '1/N' ? 1 / n : normalisation === '1/P' ? 1 / patterns.length : 1
+  const weights = new Float32Array(n * n)
+  for (let k = 0; k < n * n; k++) weights[k] = acc[k]! * scale
+  if (zeroDiagonal) for (let i = 0; i < n; i++) weights[i * n + i] = 0
+  return { units: n, weights, thresholds: new Float32Array(n), encoding }
+}
+
+/** One-shot associator of 003: y = f(xW) with sign(0) = 0. W is rows×cols row-major, x has `rows` entries. */
+export function associate(weights: Float32Array, rows: number, cols: number, x: ArrayLike<number>): Int8Array {
+  if (weights.length !== rows * cols) throw new Error(`associate: weights have ${weights.length} entries, expected ${rows}×${cols}`)
+  if (x.length !== rows) throw new Error(`associate: input has length ${x.length}, expected ${rows}`)
+  const y = new Int8Array(cols)
+  for (let j = 0; j < cols; j++) {
+    let sum = 0
+    for (let i = 0; i < rows; i++) sum += x[i]! * weights[i * cols + j]!
+    y[j] = sum > 0 ? 1 : sum < 0 ? -1 : 0
+  }
+  return y
+}
+
+/** 003 step 4: y_in_i = x_i + Σ_j y_j w_ji, accumulated in float64. */
+export function netInput(net: HopfieldNet, state: ArrayLike<number>, i: number, external?: ArrayLike<number>): number {
+  const n = net.units
+  const w = net.weights
+  let sum = external ? external[i]! : 0
+  for (let j = 0; j < n; j++) sum += state[j]! * w[j * n + i]!
+  return sum
+}
+
+/** E = −½ yᵀWy − xᵀy + θᵀy (003). The full quadratic form, so a nonzero diagonal counts too. */
+export function energy(net: HopfieldNet, state: ArrayLike<number>, external?: ArrayLike<number>): number {
+  const n = net.units
+  const w = net.weights
+  let quad = 0
+  let lin = 0
+  for (let i = 0; i < n; i++) {
+    const yi = state[i]!
+    if (yi === 0) continue
+    let row = 0
+    for (let j = 0; j < n; j++) row += w[i * n + j]! * state[j]!
+    quad += yi * row
+    lin += (net.thresholds[i]! - (external ? external[i]! : 0)) * yi
+  }
+  return -0.5 * quad + lin
+}
+
+function low(encoding: Encoding): number {
+  return encoding === 'bipolar' ? -1 : 0
+}
+
+/** The value unit i takes given its net input; a tie with θ_i keeps the current value (003 step 5). */
+function activate(h: number, theta: number, current: number, lowValue: number): number {
+  return h > theta ? 1 : h < theta ? lowValue : current
+}
+
+/** Asynchronous update of unit i in place. Returns whether its value changed. */
+export function updateUnit(net: HopfieldNet, state: Int8Array, i: number, external?: ArrayLike<number>): boolean {
+  const h = netInput(net, state, i, external)
+  const v = activate(h, net.thresholds[i]!, state[i]!, low(net.encoding))
+  if (v === state[i]) return false
+  state[i] = v
+  return true
+}
+
+export interface AsyncTrace {
+  initial: Int8Array
+  /** Unit visited by each update. */
+  units: Int32Array
+  /** Value of that unit after each update. */
+  values: Int8Array
+  /** Net input y_in of the visited unit at each update (before it changes). */
+  netInputs: Float64Array
+  /** Length updates+1: before the first update, then after each. */
+  energy: Float64Array
+  /** Overlap with each `stored` pattern at the start and after each sweep; [] if none given. */
+  overlaps: number[][]
+  final: Int8Array
+  sweeps: number
+  outcome: 'fixed-point' | 'max-iterations'
+}
+
+export interface RecallAsyncOptions {
+  rng?: Rng
+  order?: 'random' | 'sequential' | number[]
+  maxSweeps: number
+  external?: ArrayLike<number>
+  stored?: ArrayLike<number>[]
+}
+
+export function recallAsync(net: HopfieldNet, cue: ArrayLike<number>, opts: RecallAsyncOptions): AsyncTrace {
+  const n = net.units
+  checkPattern(cue, net.encoding, n, 'cue')
+  if (opts.external && opts.external.length !== n) throw new Error(`external input has length ${opts.external.length}, expected ${n}`)
+  if (!Number.isInteger(opts.maxSweeps) || opts.maxSweeps < 1) throw new Error(`maxSweeps must be a positive integer, got ${opts.maxSweeps}`)
+  const order = opts.order ?? 'random'
+  let fixedOrder: Int32Array | null = null
+  if (order === 'sequential') {
+    fixedOrder = new Int32Array(n)
+    for (let i = 0; i < n; i++) fixedOrder[i] = i
+  } else if (Array.isArray(order)) {
+    if (order.length !== n || new Set(order).size !== n || order.some((u) => !Number.isInteger(u) || u < 0 || u >= n)) {
+      throw new Error(`order must be a permutation of 0..${n - 1}`)
+    }
+    fixedOrder = Int32Array.from(order)
+  } else if (!opts.rng) {
+    throw new Error("order 'random' needs an rng")
+  }
+  const stored = opts.stored ?? []
+  stored.forEach((p, k) => {
+    if (p.length !== n) throw new Error(`stored pattern ${k} has length ${p.length}, expected ${n}`)
+  })
+
+  const state = Int8Array.from(cue)
+  const initial = Int8Array.from(cue)
+  const maxUpdates = opts.maxSweeps * n
+  const units = new Int32Array(maxUpdates)
+  const values = new Int8Array(maxUpdates)
+  const netInputs = new Float64Array(maxUpdates)
+  const energies = new Float64Array(maxUpdates + 1)
+  const overlaps: number[][] = []
+  const recordOverlaps = (): void => {
+    if (stored.length > 0) overlaps.push(stored.map((p) => overlap(state, p, net.encoding)))
+  }
+  recordOverlaps()
+  let e = energy(net, state, opts.external)
+  energies[0] = e
+  const lowValue = low(net.encoding)
+  const w = net.weights
+  let updates = 0
+  let sweeps = 0
+  let outcome: AsyncTrace['outcome'] = 'max-iterations'
+  while (sweeps < opts.maxSweeps) {
+    const visit = fixedOrder ?? opts.rng!.permutation(n)
+    let changed = false
+    for (let k = 0; k < n; k++) {
+      const i = visit[k]!
+      const h = netInput(net, state, i, opts.external)
+      const theta = net.thresholds[i]!
+      const old = state[i]!
+      const v = activate(h, theta, old, lowValue)
+      if (v !== old) {
+        // ΔE = −(h − θ)Δy − ½ w_ii Δy² (003 proof, plus the diagonal term): O(1) instead of O(N²).
+        const dy = v - old
+        e += -(h - theta) * dy - 0.5 * w[i * n + i]! * dy * dy
+        state[i] = v
+        changed = true
+      }
+      units[updates] = i
+      values[updates] = v
+      netInputs[updates] = h
+      updates++
+      energies[updates] = e
+    }
+    sweeps++
+    recordOverlaps()
+    if (!changed) {
+      outcome = 'fixed-point'
+      break
+    }
+  }
+  return {
+    initial,
+    units: units.slice(0, updates),
+    values: values.slice(0, updates),
+    netInputs: netInputs.slice(0, updates),
+    energy: energies.slice(0, updates + 1),
+    overlaps,
+    final: state,
+    sweeps,
+    outcome
+  }
+}
+
+/** One synchronous step: every unit from the same previous state, tie keeps. */
+function syncStep(net: HopfieldNet, prev: Int8Array, next: Int8Array, external?: ArrayLike<number>): boolean {
+  const n = net.units
+  const w = net.weights
+  const lowValue = low(net.encoding)
+  let changed = false
+  for (let i = 0; i < n; i++) {
+    let h = external ? external[i]! : 0
+    const row = i * n
+    for (let j = 0; j < n; j++) h += w[row + j]! * prev[j]!
+    const v = activate(h, net.thresholds[i]!, prev[i]!, lowValue)
+    next[i] = v
+    if (v !== prev[i]) changed = true
+  }
+  return changed
+}
+
+function equalState(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+export interface SyncResult {
+  final: Int8Array
+  /** Synchronous updates that changed something (0 if the cue is already a fixed point). */
+  iterations: number
+  outcome: 'fixed-point' | 'cycle' | 'max-iterations'
+}
+
+/**
+ * All units at once (003 recurrent auto-associator). Stops on a fixed point, on a 2-cycle (the state
+ * equals the one two steps back; synchronous symmetric nets have no longer cycles) or after maxIterations
+ * changing updates; in the last case one extra check still reports 'fixed-point' if the final state is one.
+ */
+export function recallSync(net: HopfieldNet, cue: ArrayLike<number>, opts: { maxIterations: number; external?: ArrayLike<number> }): SyncResult {
+  const n = net.units
+  checkPattern(cue, net.encoding, n, 'cue')
+  if (opts.external && opts.external.length !== n) throw new Error(`external input has length ${opts.external.length}, expected ${n}`)
+  if (!Number.isInteger(opts.maxIterations) || opts.maxIterations < 0) throw new Error(`maxIterations must be a non-negative integer, got ${opts.maxIterations}`)
+  let twoBack: Int8Array | null = null
+  let prev: Int8Array = Int8Array.from(cue)
+  let next: Int8Array = new Int8Array(n)
+  let iterations = 0
+  while (iterations < opts.maxIterations) {
+    if (!syncStep(net, prev, next, opts.external)) return { final: prev, iterations, outcome: 'fixed-point' }
+    iterations++
+    if (twoBack && equalState(next, twoBack)) return { final: next, iterations, outcome: 'cycle' }
+    const spare: Int8Array = twoBack ?? new Int8Array(n)
+    twoBack = prev
+    prev = next
+    next = spare
+  }
+  const fixed = !syncStep(net, prev, next, opts.external)
+  return { final: prev, iterations, outcome: fixed ? 'fixed-point' : 'max-iterations' }
+}
+
+/**
+ * Batched synchronous recall, the reference the ONNX engine is checked against: per row b,
+ * s ← tie-sign(W s − θ) until the row stops changing or maxIterations updates; no external input.
+ */
+export function recallSyncBatch(net: HopfieldNet, cues: Int8Array, batch: number, maxIterations: number): { final: Int8Array; iterations: Int32Array } {
+  const n = net.units
+  if (cues.length !== batch * n) throw new Error(`cues have ${cues.length} entries, expected ${batch}×${n}`)
+  const final = new Int8Array(batch * n)
+  const iterations = new Int32Array(batch)
+  let prev: Int8Array = new Int8Array(n)
+  let next: Int8Array = new Int8Array(n)
+  for (let b = 0; b < batch; b++) {
+    prev.set(cues.subarray(b * n, (b + 1) * n))
+    let it = 0
+    while (it < maxIterations && syncStep(net, prev, next)) {
+      it++
+      const t = prev
+      prev = next
+      next = t
+    }
+    final.set(prev, b * n)
+    iterations[b] = it
+  }
+  return { final, iterations }
+}
+
+export function isFixedPoint(net: HopfieldNet, state: ArrayLike<number>, external?: ArrayLike<number>): boolean {
+  const lowValue = low(net.encoding)
+  for (let i = 0; i < net.units; i++) {
+    const h = netInput(net, state, i, external)
+    if (activate(h, net.thresholds[i]!, state[i]!, lowValue) !== state[i]) return false
+  }
+  return true
+}
+
+/** m = (1/N) Σ a_i b_i on bipolar images; binary states are mapped through 2s − 1 first. */
+export function overlap(a: ArrayLike<number>, b: ArrayLike<number>, encoding: Encoding = 'bipolar'): number {
+  if (a.length !== b.length) throw new Error(`overlap: lengths differ (${a.length} vs ${b.length})`)
+  const n = a.length
+  if (n === 0) return 0
+  let sum = 0
+  if (encoding === 'binary') for (let i = 0; i < n; i++) sum += (2 * a[i]! - 1) * (2 * b[i]! - 1)
+  else for (let i = 0; i < n; i++) sum += a[i]! * b[i]!
+  return sum / n
+}
+
+export function hamming(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`hamming: lengths differ (${a.length} vs ${b.length})`)
+  let d = 0
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) d++
+  return d
+}
+
+/** Index of the stored pattern equal to `state`, else −1. */
+export function matchStored(state: ArrayLike<number>, stored: ArrayLike<number>[]): number {
+  for (let k = 0; k < stored.length; k++) if (equalState(state, stored[k]!)) return k
+  return -1
+}

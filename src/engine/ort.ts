@@ -1,0 +1,148 @@
+// The only module that imports onnxruntime-node: sessions behind a small typed wrapper, with CPU fallback.
+//
+// session.run() executes synchronously on the calling JS thread (ORT wraps it in setImmediate),
+// so long runs belong in a worker thread.
+import { availableParallelism } from 'node:os'
+import { InferenceSession, Tensor, listSupportedBackends } from 'onnxruntime-node'
+import { defaultThreads, platformProviders, providerOrder, type ProviderRequest } from './provider-table'
+
+export type EngineDType = 'float32' | 'float64' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool'
+
+/** dtype -> typed array; bool tensors are bytes (0/1). */
+export interface EngineDataTypes {
+  float32: Float32Array
+  float64: Float64Array
+  int64: BigInt64Array
+  int32: Int32Array
+  int8: Int8Array
+  uint8: Uint8Array
+  bool: Uint8Array
+}
+
+export type EngineTensor = {
+  [K in EngineDType]: { type: K; data: EngineDataTypes[K]; dims: readonly number[] }
+}[EngineDType]
+
+export interface EngineSession {
+  readonly inputNames: readonly string[]
+  readonly outputNames: readonly string[]
+  /** Runs the model; blocks the JS thread while ORT computes. */
+  run(feeds: Record<string, EngineTensor>): Promise<Record<string, EngineTensor>>
+  release(): Promise<void>
+}
+
+export interface CreateSessionOptions {
+  provider?: ProviderRequest
+  /** Intra-op threads; 0 or undefined picks a default for this machine. */
+  threads?: number
+}
+
+export interface CreatedSession {
+  session: EngineSession
+  /** The provider the session actually runs on. */
+  provider: string
+  /** Why preferred providers were skipped, when any were. */
+  fallbackReason?: string
+}
+
+const ENGINE_DTYPES = new Set<string>(['float32', 'float64', 'int64', 'int32', 'int8', 'uint8', 'bool'])
+
+class OrtEngineSession implements EngineSession {
+  constructor(private readonly inner: InferenceSession) {}
+
+  get inputNames(): readonly string[] {
+    return this.inner.inputNames
+  }
+
+  get outputNames(): readonly string[] {
+    return this.inner.outputNames
+  }
+
+  async run(feeds: Record<string, EngineTensor>): Promise<Record<string, EngineTensor>> {
+    const ortFeeds: Record<string, Tensor> = {}
+    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new Tensor(t.type, t.data, t.dims)
+    const results = await this.inner.run(ortFeeds)
+    const out: Record<string, EngineTensor> = {}
+    for (const [name, t] of Object.entries(results)) {
+      if (!ENGINE_DTYPES.has(t.type)) throw new TypeError(`output '${name}' has unsupported type ${t.type}`)
+      out[name] = { type: t.type, data: t.data, dims: t.dims } as EngineTensor
+    }
+    return out
+  }
+
+  release(): Promise<void> {
+    return this.inner.release()
+  }
+}
+
+/** First line of an ORT error, trimmed: the full text repeats paths and stack details. */
+function shortReason(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err)
+  const line = text.split('\n').find((l) => l.trim() !== '') ?? 'unknown error'
+  const trimmed = line.trim()
+  return trimmed.length > 200 ? `${trimmed.slice(0, 197)}...` : trimmed
+}
+
+/**
+ * Providers that already failed to load in this process, with the reason. Loading a missing CUDA
+ * library costs time on every attempt and cannot start working without a restart.
+ */
+const failedProviders = new Map<string, string>()
+
+export function resolveThreads(threads?: number): number {
+  return threads && threads > 0 ? Math.floor(threads) : defaultThreads(availableParallelism())
+}
+
+/**
+ * Creates a session on the requested provider (or the platform's preference order for 'auto'),
+ * falling back to CPU with the reason recorded: ORT itself throws rather than falling back when an
+ * execution provider cannot load.
+ */
+export async function createSession(model: Uint8Array, opts: CreateSessionOptions = {}): Promise<CreatedSession> {
+  const intraOpNumThreads = resolveThreads(opts.threads)
+  const reasons: string[] = []
+  for (const provider of providerOrder(opts.provider ?? 'auto')) {
+    const known = failedProviders.get(provider)
+    if (known !== undefined && provider !== 'cpu') {
+      reasons.push(`${provider}: ${known}`)
+      continue
+    }
+    try {
+      const inner = await InferenceSession.create(model, {
+        executionProviders: [provider],
+        intraOpNumThreads,
+        graphOptimizationLevel: 'all',
+        // Warnings (level 2) would print EP fallback chatter for every session to stderr.
+        logSeverityLevel: 3
+      })
+      const created: CreatedSession = { session: new OrtEngineSession(inner), provider }
+      if (reasons.length > 0) created.fallbackReason = reasons.join('; ')
+      return created
+    } catch (err) {
+      if (provider === 'cpu') throw err
+      const reason = shortReason(err)
+      failedProviders.set(provider, reason)
+      reasons.push(`${provider}: ${reason}`)
+    }
+  }
+  throw new Error('no execution provider could be tried') // unreachable: providerOrder ends with cpu
+}
+
+/**
+ * Providers this build of onnxruntime-node knows about, in the platform's preference order
+ * (ORT's own list where it has one). Listed does not mean loadable: CUDA may lack its libraries.
+ */
+export function listAvailableProviders(): string[] {
+  const preferred = platformProviders()
+  let names: string[]
+  try {
+    names = typeof listSupportedBackends === 'function' ? listSupportedBackends().map((b) => b.name) : preferred
+  } catch {
+    names = preferred
+  }
+  const rank = (p: string): number => {
+    const i = preferred.indexOf(p)
+    return i === -1 ? preferred.length : i
+  }
+  return [...new Set(names)].sort((a, b) => rank(a) - rank(b))
+}

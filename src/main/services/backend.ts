@@ -1,0 +1,314 @@
+// The backend: implements every method of the API contract on top of datasets, sessions, jobs and export.
+import { EventEmitter } from 'node:events'
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { randomUUID } from 'node:crypto'
+import { ApiError, parseParams, type EventName, type Events, type MethodName, type ParsedParams, type Result } from '../../shared/api'
+import { SESSION_SCHEMA_VERSION, type ModelInfo, type SessionState } from '../../shared/session'
+import type { HopfieldNet } from '../../core/hopfield'
+import type { NamedTensor } from '../../core/safetensors'
+import { encodeSafetensors } from '../../core/safetensors'
+import { RNG_ALGORITHM } from '../../core/rng'
+import { exportHopfieldOnnx } from '../../engine/export'
+import { listAvailableProviders, platformProviders } from '../../engine/providers'
+import { getPatterns, listDatasets, resolveDatasetRef } from './datasets'
+import { JobManager, type WorkerEntry } from './jobs'
+import { SqliteSessionStore, type SessionStore } from './store'
+import { countStoredFixedPoints, modelMetadata, trainHopfield } from './compute'
+import { EXPORTS_DIR, SESSIONS_DB } from '../paths'
+import { ENGRAM_VERSION } from '../version'
+
+export interface BackendOptions {
+  dataDir: string
+  transport: 'ipc' | 'websocket'
+  worker: WorkerEntry
+  /** Engine provider for batched jobs (default auto: best the platform has, CPU fallback). */
+  provider?: 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml'
+  store?: SessionStore
+}
+
+interface OpenSession {
+  state: SessionState
+  tensors: Map<string, NamedTensor>
+  dirty: boolean
+}
+
+const now = (): string => new Date().toISOString()
+
+function notFound(what: string, id: string, field: string): ApiError {
+  return new ApiError({ code: 'not-found', field, message: `${field}: no ${what} '${id}'` })
+}
+
+/** Writes a file so that a crash leaves either the old file or the new one, never half of it. */
+export function writeFileAtomic(path: string, bytes: Uint8Array): void {
+  const tmp = `${path}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`
+  writeFileSync(tmp, bytes, { flush: true })
+  renameSync(tmp, path)
+}
+
+export function netFromTensors(tensors: Map<string, NamedTensor>, modelId: string): { net: HopfieldNet; stored: Int8Array[] } {
+  const weights = tensors.get(`models/${modelId}/weights`)
+  const thresholds = tensors.get(`models/${modelId}/thresholds`)
+  const patterns = tensors.get(`models/${modelId}/patterns`)
+  if (!weights || !thresholds || !patterns) throw new Error(`model ${modelId}: tensors missing from the session`)
+  const units = thresholds.shape[0]!
+  const count = patterns.shape[0]!
+  const data = patterns.data as Int8Array
+  const stored = Array.from({ length: count }, (_, p) => data.slice(p * units, (p + 1) * units))
+  return { net: { units, weights: weights.data as Float32Array, thresholds: thresholds.data as Float32Array, encoding: 'bipolar' }, stored }
+}
+
+export class Backend {
+  readonly events = new EventEmitter()
+  private readonly store: SessionStore
+  private readonly jobs: JobManager
+  private readonly open = new Map<string, OpenSession>()
+  private readonly jobSessions = new Map<string, string>()
+
+  constructor(private readonly options: BackendOptions) {
+    mkdirSync(options.dataDir, { recursive: true })
+    this.store = options.store ?? new SqliteSessionStore(join(options.dataDir, SESSIONS_DB))
+    this.jobs = new JobManager(options.worker)
+  }
+
+  /** Entry point for every transport: validates params, dispatches, and returns the typed result. */
+  async call<M extends MethodName>(method: M, rawParams: unknown): Promise<Result<M>> {
+    const params = parseParams(method, rawParams)
+    const handler = this.handlers[method] as (p: unknown) => Promise<Result<M>> | Result<M>
+    return await handler(params)
+  }
+
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void {
+    this.events.on(event, listener)
+    return () => this.events.off(event, listener)
+  }
+
+  private emit<E extends EventName>(event: E, payload: Events[E]): void {
+    this.events.emit(event, payload)
+  }
+
+  async close(): Promise<void> {
+    await this.jobs.close()
+    this.store.close()
+  }
+
+  private session(id: string, field = 'params.id'): OpenSession {
+    const open = this.open.get(id)
+    if (open) return open
+    const loaded = this.store.load(id)
+    if (!loaded) throw notFound('session', id, field)
+    const session: OpenSession = { state: loaded.state, tensors: loaded.tensors, dirty: false }
+    this.open.set(id, session)
+    return session
+  }
+
+  private model(session: OpenSession, modelId: string, field: string): ModelInfo {
+    const info = session.state.models.find((m) => m.id === modelId)
+    if (!info) throw notFound('model', modelId, field)
+    return info
+  }
+
+  private touch(session: OpenSession): SessionState {
+    session.state.updatedAt = now()
+    session.dirty = true
+    return session.state
+  }
+
+  private readonly handlers: { [M in MethodName]: (params: ParsedParams<M>) => Promise<Result<M>> | Result<M> } = {
+    'app.info': () => {
+      const available = listAvailableProviders()
+      const preferred = platformProviders()
+      const chosen = this.options.provider && this.options.provider !== 'auto' ? this.options.provider : preferred.find((p) => available.includes(p)) ?? 'cpu'
+      return {
+        version: ENGRAM_VERSION,
+        transport: this.options.transport,
+        dataDir: this.options.dataDir,
+        rng: RNG_ALGORITHM,
+        engine: { available, chosen }
+      }
+    },
+    'datasets.list': () => listDatasets(),
+    'datasets.get': (p: ParsedParams<'datasets.get'>) => {
+      const loaded = getPatterns(p.id, p.offset, p.limit, p.threshold)
+      return { summary: loaded.summary, offset: p.offset, patterns: loaded.patterns.map((x) => Array.from(x)), labels: loaded.labels }
+    },
+    'sessions.list': () => {
+      const stored = this.store.list()
+      const rows = stored.map((r) => ({ ...r, dirty: this.open.get(r.id)?.dirty ?? false }))
+      for (const [id, s] of this.open) {
+        if (!stored.some((r) => r.id === id)) {
+          rows.unshift({ id, name: s.state.name, createdAt: s.state.createdAt, updatedAt: s.state.updatedAt, models: s.state.models.length, dirty: true })
+        }
+      }
+      return rows
+    },
+    'sessions.create': (p: ParsedParams<'sessions.create'>) => {
+      const t = now()
+      const state: SessionState = {
+        schemaVersion: SESSION_SCHEMA_VERSION,
+        id: randomUUID(),
+        name: p.name,
+        createdAt: t,
+        updatedAt: t,
+        dataset: null,
+        models: [],
+        activeModelId: null,
+        cue: null,
+        asyncRecall: null,
+        batchRecall: null,
+        ui: {}
+      }
+      this.open.set(state.id, { state, tensors: new Map(), dirty: true })
+      return state
+    },
+    'sessions.open': (p: ParsedParams<'sessions.open'>) => this.session(p.id).state,
+    'sessions.update': (p: ParsedParams<'sessions.update'>) => {
+      const session = this.session(p.id)
+      const { patch } = p
+      if (patch.name !== undefined) session.state.name = patch.name
+      if (patch.cue !== undefined) {
+        if (patch.cue) {
+          const active = session.state.models.find((m) => m.id === session.state.activeModelId)
+          if (active && patch.cue.state.length !== active.units) {
+            throw new ApiError({
+              code: 'bad-request',
+              field: 'params.patch.cue.state',
+              message: `params.patch.cue.state: ${patch.cue.state.length} values, the active model has ${active.units} units`
+            })
+          }
+        }
+        session.state.cue = patch.cue
+      }
+      if (patch.activeModelId !== undefined) {
+        if (patch.activeModelId !== null) this.model(session, patch.activeModelId, 'params.patch.activeModelId')
+        session.state.activeModelId = patch.activeModelId
+      }
+      if (patch.ui !== undefined) session.state.ui = patch.ui
+      return this.touch(session)
+    },
+    'sessions.save': (p: ParsedParams<'sessions.save'>) => {
+      const session = this.session(p.id)
+      this.store.save(session.state, session.tensors)
+      session.dirty = false
+      const s = session.state
+      return { id: s.id, name: s.name, createdAt: s.createdAt, updatedAt: s.updatedAt, models: s.models.length, dirty: false }
+    },
+    'sessions.close': (p: ParsedParams<'sessions.close'>) => ({ closed: this.open.delete(p.id) }),
+    'sessions.delete': (p: ParsedParams<'sessions.delete'>) => {
+      const wasOpen = this.open.delete(p.id)
+      return { deleted: this.store.delete(p.id) || wasOpen }
+    },
+    'models.train': (p: ParsedParams<'models.train'>) => {
+      const session = this.session(p.sessionId, 'params.sessionId')
+      const data = resolveDatasetRef(p.dataset, 'params.dataset')
+      const { width, height } = data.summary
+      const net = trainHopfield(data.patterns, p.model)
+      const id = randomUUID()
+      const units = net.units
+      const packed = new Int8Array(data.patterns.length * units)
+      data.patterns.forEach((x, i) => packed.set(x, i * units))
+      session.tensors.set(`models/${id}/weights`, { dtype: 'float32', shape: [units, units], data: net.weights })
+      session.tensors.set(`models/${id}/thresholds`, { dtype: 'float32', shape: [units], data: net.thresholds })
+      session.tensors.set(`models/${id}/patterns`, { dtype: 'int8', shape: [data.patterns.length, units], data: packed })
+      const info: ModelInfo = {
+        id,
+        name: `Hopfield · ${data.summary.name} · ${data.patterns.length} patterns`,
+        spec: p.model,
+        dataset: p.dataset,
+        units,
+        patterns: data.patterns.length,
+        patternIndices: data.indices,
+        width,
+        height,
+        storedFixedPoints: countStoredFixedPoints(net, data.patterns),
+        createdAt: now()
+      }
+      session.state.models.push(info)
+      session.state.dataset = p.dataset
+      session.state.activeModelId = id
+      session.state.cue = null
+      session.state.asyncRecall = null
+      session.state.batchRecall = null
+      return this.touch(session)
+    },
+    'jobs.start': (p: ParsedParams<'jobs.start'>) => {
+      const session = this.session(p.sessionId, 'params.sessionId')
+      const spec = p.spec
+      const info = this.model(session, spec.modelId, 'params.spec.modelId')
+      const { net, stored } = netFromTensors(session.tensors, info.id)
+      const sessionId = session.state.id
+      const kind = spec.kind
+      let jobId = ''
+      if (spec.kind === 'recall.async' && spec.cue.length !== info.units) {
+        throw new ApiError({ code: 'bad-request', field: 'params.spec.cue', message: `params.spec.cue: ${spec.cue.length} values, the model has ${info.units} units` })
+      }
+      const task =
+        spec.kind === 'recall.async'
+          ? ({ kind: 'recall.async', input: { modelId: info.id, net, stored, cue: spec.cue, seed: spec.seed, order: spec.order, maxSweeps: spec.maxSweeps } } as const)
+          : ({
+              kind: 'recall.batch',
+              input: {
+                modelId: info.id,
+                net,
+                stored,
+                width: info.width,
+                height: info.height,
+                corruption: spec.corruption,
+                cuesPerPattern: spec.cuesPerPattern,
+                seed: spec.seed,
+                maxIterations: spec.maxIterations,
+                provider: this.options.provider ?? 'auto'
+              }
+            } as const)
+      jobId = this.jobs.start(task, {
+        onProgress: (progress) => this.emit('job.progress', { ...progress, sessionId, kind }),
+        onDone: (result) => {
+          const open = this.open.get(sessionId)
+          if (open) {
+            if (result.kind === 'recall.async') open.state.asyncRecall = result.result
+            else open.state.batchRecall = result.result
+            this.touch(open)
+          }
+          this.jobSessions.delete(jobId)
+          this.emit('job.done', { jobId, sessionId, result })
+        },
+        onFailed: (error, cancelled) => {
+          this.jobSessions.delete(jobId)
+          this.emit('job.failed', { jobId, sessionId, error, cancelled })
+        }
+      })
+      this.jobSessions.set(jobId, sessionId)
+      return { jobId }
+    },
+    'jobs.cancel': (p: ParsedParams<'jobs.cancel'>) => ({ cancelled: this.jobs.cancel(p.jobId) }),
+    'export.model': (p: ParsedParams<'export.model'>) => {
+      const session = this.session(p.sessionId, 'params.sessionId')
+      const info = this.model(session, p.modelId, 'params.modelId')
+      const { net } = netFromTensors(session.tensors, info.id)
+      const meta = modelMetadata(info.spec, net, {
+        dataset: info.dataset.builtin,
+        patterns: String(info.patterns),
+        width: String(info.width),
+        height: String(info.height),
+        session: session.state.name
+      })
+      const bytes =
+        p.format === 'onnx'
+          ? exportHopfieldOnnx(net, meta)
+          : encodeSafetensors(
+              {
+                weights: { dtype: 'float32', shape: [net.units, net.units], data: net.weights },
+                thresholds: { dtype: 'float32', shape: [net.units], data: net.thresholds }
+              },
+              meta
+            )
+      const dir = join(this.options.dataDir, EXPORTS_DIR)
+      mkdirSync(dir, { recursive: true })
+      const safeName = session.state.name.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 60) || 'session'
+      const fileName = `${safeName}-hopfield-${info.id.slice(0, 8)}.${p.format}`
+      const path = join(dir, fileName)
+      writeFileAtomic(path, bytes)
+      return { fileName, path, bytes: bytes.byteLength, base64: Buffer.from(bytes).toString('base64') }
+    }
+  }
+}

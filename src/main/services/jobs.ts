@@ -1,0 +1,117 @@
+// Runs jobs in worker threads: progress events with rate and ETA, cancel, and crash isolation.
+import { randomUUID } from 'node:crypto'
+import { Worker } from 'node:worker_threads'
+import type { JobResult } from '../../shared/api'
+import type { FromWorker, ToWorker, WorkerTask } from '../worker/protocol'
+
+export interface WorkerEntry {
+  url: URL
+  /** Passed as workerData (the source-mode bootstrap uses it to find the TypeScript entry). */
+  workerData?: unknown
+}
+
+export interface JobProgress {
+  jobId: string
+  fraction: number
+  rate: number
+  etaSeconds: number | null
+  message: string
+}
+
+export interface JobCallbacks {
+  onProgress(progress: JobProgress): void
+  onDone(result: JobResult): void
+  onFailed(error: string, cancelled: boolean): void
+}
+
+interface RunningJob {
+  worker: Worker
+  started: number
+  cancelRequested: boolean
+  settled: boolean
+  killTimer?: NodeJS.Timeout
+}
+
+/** How long a worker gets to stop on its own after a cancel before it is terminated. */
+const CANCEL_GRACE_MS = 2000
+
+export class JobManager {
+  private readonly jobs = new Map<string, RunningJob>()
+
+  constructor(private readonly entry: WorkerEntry) {}
+
+  get running(): number {
+    return this.jobs.size
+  }
+
+  start(task: WorkerTask, callbacks: JobCallbacks): string {
+    const jobId = randomUUID()
+    const worker = new Worker(this.entry.url, { workerData: this.entry.workerData })
+    const job: RunningJob = { worker, started: performance.now(), cancelRequested: false, settled: false }
+    this.jobs.set(jobId, job)
+
+    const settle = (fn: () => void): void => {
+      if (job.settled) return
+      job.settled = true
+      if (job.killTimer) clearTimeout(job.killTimer)
+      this.jobs.delete(jobId)
+      fn()
+      void worker.terminate()
+    }
+
+    worker.on('message', (message: FromWorker) => {
+      switch (message.type) {
+        case 'progress': {
+          const elapsed = (performance.now() - job.started) / 1000
+          const rate = elapsed > 0 ? message.done / elapsed : 0
+          const remaining = message.total - message.done
+          callbacks.onProgress({
+            jobId,
+            fraction: message.fraction,
+            rate,
+            etaSeconds: rate > 0 ? remaining / rate : null,
+            message: message.message
+          })
+          break
+        }
+        case 'done':
+          settle(() => callbacks.onDone(message.result))
+          break
+        case 'failed':
+          settle(() => callbacks.onFailed(message.cancelled ? 'cancelled' : message.error, message.cancelled || job.cancelRequested))
+          break
+      }
+    })
+    worker.on('error', (error) => {
+      settle(() => callbacks.onFailed(`worker crashed: ${error.message}`, false))
+    })
+    worker.on('exit', (code) => {
+      settle(() =>
+        job.cancelRequested
+          ? callbacks.onFailed('cancelled', true)
+          : callbacks.onFailed(`worker exited unexpectedly (code ${code})`, false)
+      )
+    })
+    const start: ToWorker = { type: 'start', jobId, task }
+    worker.postMessage(start)
+    return jobId
+  }
+
+  cancel(jobId: string): boolean {
+    const job = this.jobs.get(jobId)
+    if (!job) return false
+    job.cancelRequested = true
+    const message: ToWorker = { type: 'cancel' }
+    job.worker.postMessage(message)
+    // A worker stuck inside a native call cannot read the message: terminate it after a grace period.
+    job.killTimer = setTimeout(() => void job.worker.terminate(), CANCEL_GRACE_MS)
+    return true
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.jobs.values()]
+    this.jobs.clear()
+    for (const job of all) job.settled = true
+    await Promise.all(all.map((j) => j.worker.terminate()))
+  }
+}

@@ -1,0 +1,170 @@
+// Saved sessions in SQLite (better-sqlite3, WAL): state as JSON, tensors as blobs, one transaction per save.
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import Database from 'better-sqlite3'
+import type { NamedTensor, DType } from '../../core/safetensors'
+import { SESSION_SCHEMA_VERSION, sessionStateSchema, type SessionState } from '../../shared/session'
+import { describeZodError } from '../../shared/api'
+
+/** The storage seam: SQLite today; node:sqlite could replace it with the same SQL. */
+export interface SessionStore {
+  list(): StoredSessionRow[]
+  load(id: string): { state: SessionState; tensors: Map<string, NamedTensor> } | null
+  /** Atomic: either the whole session (state and every tensor) is written, or the previous version stays. */
+  save(state: SessionState, tensors: Map<string, NamedTensor>): void
+  delete(id: string): boolean
+  close(): void
+}
+
+export interface StoredSessionRow {
+  id: string
+  name: string
+  createdAt: string
+  updatedAt: string
+  models: number
+}
+
+const STORE_FORMAT = 1
+
+const BYTES: Record<DType, number> = { float32: 4, float64: 8, int8: 1, int32: 4, uint8: 1 }
+
+function tensorBytes(t: NamedTensor): Buffer {
+  return Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength)
+}
+
+function tensorFromBlob(dtype: DType, shape: number[], blob: Buffer, name: string): NamedTensor {
+  const expected = shape.reduce((a, b) => a * b, 1) * BYTES[dtype]
+  if (blob.byteLength !== expected) throw new Error(`tensor '${name}': ${blob.byteLength} bytes stored, ${expected} expected for ${dtype}${JSON.stringify(shape)}`)
+  // Copy: the blob's buffer may be shared and unaligned.
+  const bytes = new Uint8Array(blob.byteLength)
+  bytes.set(blob)
+  const buf = bytes.buffer
+  switch (dtype) {
+    case 'float32':
+      return { dtype, shape, data: new Float32Array(buf) }
+    case 'float64':
+      return { dtype, shape, data: new Float64Array(buf) }
+    case 'int8':
+      return { dtype, shape, data: new Int8Array(buf) }
+    case 'int32':
+      return { dtype, shape, data: new Int32Array(buf) }
+    case 'uint8':
+      return { dtype, shape, data: new Uint8Array(buf) }
+  }
+}
+
+/** Migrations from older session schema versions, applied in order on load. None yet: v1 is the first. */
+const MIGRATIONS: Record<number, (state: Record<string, unknown>) => Record<string, unknown>> = {}
+
+export function migrateSessionState(raw: unknown, id: string): SessionState {
+  if (typeof raw !== 'object' || raw === null) throw new Error(`session ${id}: stored state is not an object`)
+  let state = raw as Record<string, unknown>
+  let version = state.schemaVersion
+  if (typeof version !== 'number' || !Number.isInteger(version)) throw new Error(`session ${id}: schemaVersion is missing`)
+  if (version > SESSION_SCHEMA_VERSION) {
+    throw new Error(`session ${id}: written by a newer Engram (schema ${version}; this version reads up to ${SESSION_SCHEMA_VERSION})`)
+  }
+  while (version < SESSION_SCHEMA_VERSION) {
+    const step = MIGRATIONS[version]
+    if (!step) throw new Error(`session ${id}: no migration from schema ${version}`)
+    state = step(state)
+    version += 1
+    state.schemaVersion = version
+  }
+  const parsed = sessionStateSchema.safeParse(state)
+  if (!parsed.success) throw new Error(`session ${id}: stored state is invalid: ${describeZodError(parsed.error).message}`)
+  return parsed.data
+}
+
+export class SqliteSessionStore implements SessionStore {
+  private readonly db: Database.Database
+
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
+    this.db = new Database(file)
+    this.db.pragma('journal_mode = WAL')
+    this.db.pragma('synchronous = FULL')
+    this.db.pragma('foreign_keys = ON')
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS sessions (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        schema_version INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        models INTEGER NOT NULL,
+        state_json TEXT NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS tensors (
+        session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        dtype TEXT NOT NULL,
+        shape_json TEXT NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (session_id, name)
+      );
+    `)
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('store_format') as { value: string } | undefined
+    if (!row) this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('store_format', String(STORE_FORMAT))
+    else if (Number(row.value) > STORE_FORMAT) {
+      this.db.close()
+      throw new Error(`${file}: store format ${row.value} is newer than this Engram understands (${STORE_FORMAT})`)
+    }
+  }
+
+  list(): StoredSessionRow[] {
+    const rows = this.db
+      .prepare('SELECT id, name, created_at, updated_at, models FROM sessions ORDER BY updated_at DESC')
+      .all() as { id: string; name: string; created_at: string; updated_at: string; models: number }[]
+    return rows.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at, updatedAt: r.updated_at, models: r.models }))
+  }
+
+  load(id: string): { state: SessionState; tensors: Map<string, NamedTensor> } | null {
+    const row = this.db.prepare('SELECT state_json FROM sessions WHERE id = ?').get(id) as { state_json: string } | undefined
+    if (!row) return null
+    const state = migrateSessionState(JSON.parse(row.state_json), id)
+    const tensors = new Map<string, NamedTensor>()
+    const rows = this.db.prepare('SELECT name, dtype, shape_json, data FROM tensors WHERE session_id = ?').all(id) as {
+      name: string
+      dtype: DType
+      shape_json: string
+      data: Buffer
+    }[]
+    for (const t of rows) tensors.set(t.name, tensorFromBlob(t.dtype, JSON.parse(t.shape_json) as number[], t.data, t.name))
+    return { state, tensors }
+  }
+
+  save(state: SessionState, tensors: Map<string, NamedTensor>): void {
+    const write = this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO sessions (id, name, schema_version, created_at, updated_at, models, state_json)
+           VALUES (@id, @name, @schema_version, @created_at, @updated_at, @models, @state_json)
+           ON CONFLICT(id) DO UPDATE SET name = excluded.name, schema_version = excluded.schema_version,
+             updated_at = excluded.updated_at, models = excluded.models, state_json = excluded.state_json`
+        )
+        .run({
+          id: state.id,
+          name: state.name,
+          schema_version: state.schemaVersion,
+          created_at: state.createdAt,
+          updated_at: state.updatedAt,
+          models: state.models.length,
+          state_json: JSON.stringify(state)
+        })
+      this.db.prepare('DELETE FROM tensors WHERE session_id = ?').run(state.id)
+      const insert = this.db.prepare('INSERT INTO tensors (session_id, name, dtype, shape_json, data) VALUES (?, ?, ?, ?, ?)')
+      for (const [name, t] of tensors) insert.run(state.id, name, t.dtype, JSON.stringify(t.shape), tensorBytes(t))
+    })
+    write()
+  }
+
+  delete(id: string): boolean {
+    return this.db.prepare('DELETE FROM sessions WHERE id = ?').run(id).changes > 0
+  }
+
+  close(): void {
+    this.db.close()
+  }
+}

@@ -1,0 +1,50 @@
+// Job worker thread: only a message loop; the work itself lives in services/compute.
+import { parentPort } from 'node:worker_threads'
+import { CancelledError, runAsyncRecall, runBatchRecall, type ComputeHooks } from '../services/compute'
+import type { FromWorker, ToWorker, WorkerTask } from './protocol'
+import type { JobResult } from '../../shared/api'
+
+if (!parentPort) throw new Error('job-worker must run in a worker thread')
+const port = parentPort
+let cancelled = false
+
+const post = (message: FromWorker): void => port.postMessage(message)
+
+const hooks: ComputeHooks = {
+  onProgress: (fraction, done, total, message) => post({ type: 'progress', fraction, done, total, message }),
+  shouldCancel: () => cancelled
+}
+
+async function run(task: WorkerTask): Promise<JobResult> {
+  switch (task.kind) {
+    case 'recall.async':
+      return { kind: 'recall.async', result: runAsyncRecall(task.input, hooks) }
+    case 'recall.batch':
+      return { kind: 'recall.batch', result: (await runBatchRecall(task.input, hooks)).result }
+    case 'test.crash':
+      // Simulates a native crash or a bug that escapes every handler.
+      setImmediate(() => {
+        throw new Error('worker crashed on purpose (test.crash)')
+      })
+      return new Promise<never>(() => {})
+    case 'test.spin':
+      for (;;) {
+        await new Promise((resolve) => setTimeout(resolve, 10))
+        if (cancelled) throw new CancelledError()
+      }
+  }
+}
+
+port.on('message', (message: ToWorker) => {
+  if (message.type === 'cancel') {
+    cancelled = true
+    return
+  }
+  run(message.task).then(
+    (result) => post({ type: 'done', result }),
+    (error: unknown) => {
+      const isCancel = error instanceof CancelledError || (error instanceof Error && error.message === 'cancelled')
+      post({ type: 'failed', error: error instanceof Error ? error.message : String(error), cancelled: isCancel })
+    }
+  )
+})

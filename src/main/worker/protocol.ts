@@ -1,0 +1,17 @@
+// Messages between the job manager and a job worker thread (`type`-tagged, structured-clone safe).
+import type { AsyncRecallInput, BatchRecallInput } from '../services/compute'
+import type { JobResult } from '../../shared/api'
+
+export type WorkerTask =
+  | { kind: 'recall.async'; input: AsyncRecallInput }
+  | { kind: 'recall.batch'; input: BatchRecallInput }
+  /** Test hooks: a job that crashes its worker, and one that runs until cancelled. */
+  | { kind: 'test.crash' }
+  | { kind: 'test.spin' }
+
+export type ToWorker = { type: 'start'; jobId: string; task: WorkerTask } | { type: 'cancel' }
+
+export type FromWorker =
+  | { type: 'progress'; fraction: number; done: number; total: number; message: string }
+  | { type: 'done'; result: JobResult }
+  | { type: 'failed'; error: string; cancelled: boolean }

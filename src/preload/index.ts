@@ -1,0 +1,28 @@
+// Sandboxed preload: exposes the typed API as window.engram (call + on), nothing else.
+import { contextBridge, ipcRenderer } from 'electron'
+import type { ApiErrorPayload, EventName, MethodName } from '../shared/api'
+
+const CALL_CHANNEL = 'engram:call'
+const EVENT_CHANNEL = 'engram:event'
+
+type Reply = { result: unknown } | { error: ApiErrorPayload }
+
+contextBridge.exposeInMainWorld('engram', {
+  async call(method: MethodName, params: unknown): Promise<unknown> {
+    const reply = (await ipcRenderer.invoke(CALL_CHANNEL, method, params)) as Reply
+    if ('error' in reply) {
+      const error = new Error(reply.error.message) as Error & ApiErrorPayload
+      error.code = reply.error.code
+      if (reply.error.field) error.field = reply.error.field
+      throw error
+    }
+    return reply.result
+  },
+  on(event: EventName, listener: (payload: unknown) => void): () => void {
+    const wrapped = (_e: unknown, name: string, payload: unknown): void => {
+      if (name === event) listener(payload)
+    }
+    ipcRenderer.on(EVENT_CHANNEL, wrapped)
+    return () => ipcRenderer.removeListener(EVENT_CHANNEL, wrapped)
+  }
+})

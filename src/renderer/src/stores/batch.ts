@@ -1,0 +1,53 @@
+// Batch recall: many corrupted cues per stored pattern on the engine, with progress and cancel.
+import { defineStore } from 'pinia'
+import { computed, ref, shallowRef } from 'vue'
+import type { BatchRecallResult } from '../../../shared/session'
+import type { Corruption } from '../../../shared/spec'
+import { useJobsStore } from './jobs'
+import { useModelStore } from './model'
+import { useSessionStore } from './session'
+
+export const useBatchStore = defineStore('batch', () => {
+  const session = useSessionStore()
+  const model = useModelStore()
+  const jobs = useJobsStore()
+
+  const corruption = ref<Corruption>({ type: 'flip', fraction: 0.2 })
+  const cuesPerPattern = ref(50)
+  const seed = ref(7)
+  const maxIterations = ref(50)
+  const jobId = ref<string | null>(null)
+  const result = shallowRef<BatchRecallResult | null>(null)
+
+  const job = computed(() => jobs.get(jobId.value))
+  const running = computed(() => job.value?.status === 'running' || job.value?.status === 'starting')
+  const totalCues = computed(() => (model.active?.patterns ?? 0) * cuesPerPattern.value)
+  const stale = computed(() => !!result.value && result.value.modelId !== model.active?.id)
+
+  async function run(): Promise<string> {
+    const s = session.state
+    const m = model.active
+    if (!s || !m) throw new Error('train a model first')
+    const id = await jobs.start(s.id, {
+      kind: 'recall.batch',
+      modelId: m.id,
+      corruption: corruption.value,
+      cuesPerPattern: cuesPerPattern.value,
+      seed: seed.value,
+      maxIterations: maxIterations.value
+    })
+    jobId.value = id
+    return id
+  }
+
+  async function cancel(): Promise<boolean> {
+    if (!jobId.value) return false
+    return jobs.cancel(jobId.value)
+  }
+
+  function setResult(r: BatchRecallResult | null): void {
+    result.value = r
+  }
+
+  return { corruption, cuesPerPattern, seed, maxIterations, jobId, result, job, running, totalCues, stale, run, cancel, setResult }
+})

@@ -1,0 +1,123 @@
+// The active Hopfield model: training options, Train, the stored patterns (for cues and chart
+// labels), and export.
+import { defineStore } from 'pinia'
+import { computed, ref, shallowRef, watch } from 'vue'
+import type { Result } from '../../../shared/api'
+import type { ModelInfo } from '../../../shared/session'
+import type { HopfieldModelSpec } from '../../../shared/spec'
+import { getApi } from '../api'
+import { useDatasetsStore } from './datasets'
+import { useSessionStore } from './session'
+
+/** Hopfield's capacity estimate for random patterns (Amit, Gutfreund & Sompolinsky): P/N ≈ 0.138. */
+export const CAPACITY = 0.138
+
+export type ExportFormat = 'onnx' | 'safetensors'
+export type ExportResult = Result<'export.model'>
+
+export const useModelStore = defineStore('model', () => {
+  const session = useSessionStore()
+  const datasets = useDatasetsStore()
+
+  const normalisation = ref<HopfieldModelSpec['normalisation']>('none')
+  const zeroDiagonal = ref(true)
+  const storedPatterns = shallowRef<Int8Array[]>([])
+  const storedLabels = ref<string[]>([])
+  /** Id of the model whose stored patterns are loaded. */
+  const loadedFor = ref<string | null>(null)
+  const lastExport = ref<(ExportResult & { format: ExportFormat }) | null>(null)
+  const exporting = ref<ExportFormat | null>(null)
+
+  const active = computed<ModelInfo | null>(() => session.activeModel)
+  const load = computed(() => (active.value ? active.value.patterns / active.value.units : null))
+  const overCapacity = computed(() => load.value !== null && load.value > CAPACITY)
+  const ready = computed(() => !!active.value && loadedFor.value === active.value.id)
+
+  async function loadStored(model: ModelInfo | null): Promise<void> {
+    if (!model) {
+      storedPatterns.value = []
+      storedLabels.value = []
+      loadedFor.value = null
+      return
+    }
+    const got = await datasets.fetch(model.dataset.builtin, model.patternIndices, model.dataset.threshold ?? 0.5)
+    if (session.activeModel?.id !== model.id) return
+    storedPatterns.value = got.patterns
+    storedLabels.value = got.labels
+    loadedFor.value = model.id
+  }
+
+  // The watcher keeps stored patterns in step with the active model however it changed (train, open, pick).
+  watch(
+    () => active.value?.id ?? null,
+    () => {
+      void loadStored(active.value).catch(() => {
+        loadedFor.value = null
+      })
+    },
+    { immediate: true }
+  )
+
+  function spec(): HopfieldModelSpec {
+    return { kind: 'hopfield', rule: 'hebb', normalisation: normalisation.value, zeroDiagonal: zeroDiagonal.value }
+  }
+
+  async function train(): Promise<ModelInfo> {
+    const id = datasets.currentId
+    if (!id) throw new Error('pick a dataset first')
+    if (datasets.selection.length === 0) throw new Error('select at least one pattern to store')
+    const next = await session.train({
+      dataset: { builtin: id, select: [...datasets.selection], threshold: datasets.threshold },
+      model: spec()
+    })
+    const model = next.models.find((m) => m.id === next.activeModelId)
+    if (!model) throw new Error('models.train: the backend returned no active model')
+    await loadStored(model)
+    return model
+  }
+
+  async function activate(modelId: string): Promise<void> {
+    await session.update({ activeModelId: modelId })
+  }
+
+  /** Asks the backend for the file; returns it (the caller triggers the browser download). */
+  async function exportModel(format: ExportFormat): Promise<ExportResult> {
+    const s = session.state
+    const m = active.value
+    if (!s || !m) throw new Error('train a model first')
+    exporting.value = format
+    try {
+      const out = await getApi().call('export.model', { sessionId: s.id, modelId: m.id, format })
+      lastExport.value = { ...out, format }
+      return out
+    } finally {
+      exporting.value = null
+    }
+  }
+
+  /** Training options shown for the active model (so reopening shows what was trained). */
+  function adoptSpec(model: ModelInfo | null): void {
+    if (!model) return
+    normalisation.value = model.spec.normalisation
+    zeroDiagonal.value = model.spec.zeroDiagonal
+  }
+
+  return {
+    normalisation,
+    zeroDiagonal,
+    storedPatterns,
+    storedLabels,
+    loadedFor,
+    lastExport,
+    exporting,
+    active,
+    load,
+    overCapacity,
+    ready,
+    loadStored,
+    train,
+    activate,
+    exportModel,
+    adoptSpec
+  }
+})

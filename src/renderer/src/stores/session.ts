@@ -1,0 +1,138 @@
+// The open session (a SessionState from the backend), the saved-session list, and the dirty flag.
+import { defineStore } from 'pinia'
+import { computed, ref, shallowRef } from 'vue'
+import type { Params } from '../../../shared/api'
+import type { SessionState, SessionSummary } from '../../../shared/session'
+import { getApi } from '../api'
+
+export type SessionPatch = Params<'sessions.update'>['patch']
+
+export const useSessionStore = defineStore('session', () => {
+  const state = shallowRef<SessionState | null>(null)
+  const list = ref<SessionSummary[]>([])
+  const dirty = ref(false)
+  const lastSavedAt = ref<string | null>(null)
+  const busy = ref<null | 'create' | 'open' | 'save' | 'close' | 'train'>(null)
+
+  const id = computed(() => state.value?.id ?? null)
+  const name = computed(() => state.value?.name ?? '')
+  const models = computed(() => state.value?.models ?? [])
+  const activeModel = computed(() => {
+    const s = state.value
+    if (!s) return null
+    return s.models.find((m) => m.id === s.activeModelId) ?? null
+  })
+
+  async function withBusy<T>(what: NonNullable<typeof busy.value>, fn: () => Promise<T>): Promise<T> {
+    busy.value = what
+    try {
+      return await fn()
+    } finally {
+      if (busy.value === what) busy.value = null
+    }
+  }
+
+  async function refreshList(): Promise<SessionSummary[]> {
+    const sessions = await getApi().call('sessions.list', {})
+    list.value = [...sessions].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))
+    return list.value
+  }
+
+  async function create(sessionName: string): Promise<SessionState> {
+    return withBusy('create', async () => {
+      const created = await getApi().call('sessions.create', { name: sessionName })
+      state.value = created
+      dirty.value = true
+      lastSavedAt.value = null
+      return created
+    })
+  }
+
+  async function open(sessionId: string): Promise<SessionState> {
+    return withBusy('open', async () => {
+      const opened = await getApi().call('sessions.open', { id: sessionId })
+      state.value = opened
+      const summary = list.value.find((s) => s.id === sessionId)
+      dirty.value = summary?.dirty ?? false
+      lastSavedAt.value = summary && !summary.dirty ? summary.updatedAt : null
+      return opened
+    })
+  }
+
+  async function save(): Promise<SessionSummary> {
+    const s = requireSession()
+    return withBusy('save', async () => {
+      const summary = await getApi().call('sessions.save', { id: s.id })
+      dirty.value = false
+      lastSavedAt.value = summary.updatedAt
+      const i = list.value.findIndex((x) => x.id === summary.id)
+      list.value = i >= 0 ? list.value.map((x, k) => (k === i ? summary : x)) : [summary, ...list.value]
+      return summary
+    })
+  }
+
+  async function close(): Promise<void> {
+    const s = state.value
+    if (!s) return
+    await withBusy('close', async () => {
+      await getApi().call('sessions.close', { id: s.id })
+      state.value = null
+      dirty.value = false
+    })
+  }
+
+  async function update(patch: SessionPatch): Promise<SessionState> {
+    const s = requireSession()
+    const next = await getApi().call('sessions.update', { id: s.id, patch })
+    // A session switched meanwhile must not be overwritten by the old one's answer.
+    if (state.value?.id === next.id) state.value = next
+    dirty.value = true
+    return next
+  }
+
+  /** Merges `patch` into the session's ui record (the backend stores the record as given). */
+  async function updateUi(patch: Record<string, unknown>): Promise<SessionState> {
+    const s = requireSession()
+    return update({ ui: { ...s.ui, ...patch } })
+  }
+
+  async function train(params: Omit<Params<'models.train'>, 'sessionId'>): Promise<SessionState> {
+    const s = requireSession()
+    return withBusy('train', async () => {
+      const next = await getApi().call('models.train', { sessionId: s.id, ...params })
+      if (state.value?.id === next.id) state.value = next
+      dirty.value = true
+      return next
+    })
+  }
+
+  function markDirty(): void {
+    if (state.value) dirty.value = true
+  }
+
+  function requireSession(): SessionState {
+    if (!state.value) throw new Error('no session is open')
+    return state.value
+  }
+
+  return {
+    state,
+    list,
+    dirty,
+    lastSavedAt,
+    busy,
+    id,
+    name,
+    models,
+    activeModel,
+    refreshList,
+    create,
+    open,
+    save,
+    close,
+    update,
+    updateUi,
+    train,
+    markDirty
+  }
+})

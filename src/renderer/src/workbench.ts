@@ -1,0 +1,290 @@
+// Orchestration across stores: boot, event routing, session lifecycle and restoring a session's
+// state into every panel, and persisting UI settings into the session's `ui` record.
+import { watch } from 'vue'
+import type { SessionState } from '../../shared/session'
+import type { Corruption, DatasetId, HopfieldModelSpec } from '../../shared/spec'
+import { BUILTIN_DATASETS } from '../../shared/spec'
+import { getApi } from './api'
+import { timestampName } from './lib/format'
+import { useAppStore } from './stores/app'
+import { useBatchStore } from './stores/batch'
+import { useCueStore } from './stores/cue'
+import { useDatasetsStore } from './stores/datasets'
+import { useErrorsStore } from './stores/errors'
+import { useJobsStore } from './stores/jobs'
+import { useModelStore } from './stores/model'
+import { useRecallStore } from './stores/recall'
+import { useSessionStore } from './stores/session'
+
+/** What the workbench keeps in SessionState.ui.workbench. */
+export interface WorkbenchUi {
+  datasetId?: DatasetId
+  selection?: number[]
+  datasetPage?: number
+  threshold?: number
+  normalisation?: HopfieldModelSpec['normalisation']
+  zeroDiagonal?: boolean
+  recall?: { seed?: number; order?: 'random' | 'sequential'; maxSweeps?: number; speed?: number }
+  batch?: { corruption?: Corruption; cuesPerPattern?: number; seed?: number; maxIterations?: number }
+}
+
+const UI_KEY = 'workbench'
+const PERSIST_DELAY_MS = 600
+
+let restoring = false
+let lastPersisted = ''
+let booted = false
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+export function readUi(state: SessionState): WorkbenchUi {
+  const raw = state.ui[UI_KEY]
+  if (!isObject(raw)) return {}
+  const out: WorkbenchUi = {}
+  if (typeof raw.datasetId === 'string' && (BUILTIN_DATASETS as readonly string[]).includes(raw.datasetId)) out.datasetId = raw.datasetId as DatasetId
+  if (Array.isArray(raw.selection) && raw.selection.every((i) => Number.isInteger(i))) out.selection = raw.selection as number[]
+  if (Number.isInteger(raw.datasetPage)) out.datasetPage = raw.datasetPage as number
+  if (typeof raw.threshold === 'number') out.threshold = raw.threshold
+  if (raw.normalisation === 'none' || raw.normalisation === '1/N' || raw.normalisation === '1/P') out.normalisation = raw.normalisation
+  if (typeof raw.zeroDiagonal === 'boolean') out.zeroDiagonal = raw.zeroDiagonal
+  if (isObject(raw.recall)) out.recall = raw.recall as WorkbenchUi['recall']
+  if (isObject(raw.batch)) out.batch = raw.batch as WorkbenchUi['batch']
+  return out
+}
+
+function snapshot(): WorkbenchUi {
+  const datasets = useDatasetsStore()
+  const model = useModelStore()
+  const recall = useRecallStore()
+  const batch = useBatchStore()
+  return {
+    ...(datasets.currentId ? { datasetId: datasets.currentId } : {}),
+    selection: [...datasets.selection],
+    datasetPage: datasets.page,
+    threshold: datasets.threshold,
+    normalisation: model.normalisation,
+    zeroDiagonal: model.zeroDiagonal,
+    recall: { seed: recall.seed, order: recall.order, maxSweeps: recall.maxSweeps, speed: recall.speed },
+    batch: {
+      corruption: batch.corruption,
+      cuesPerPattern: batch.cuesPerPattern,
+      seed: batch.seed,
+      maxIterations: batch.maxIterations
+    }
+  }
+}
+
+/** Puts a session's saved state into every panel. */
+export async function restore(state: SessionState): Promise<void> {
+  const datasets = useDatasetsStore()
+  const model = useModelStore()
+  const cue = useCueStore()
+  const recall = useRecallStore()
+  const batch = useBatchStore()
+  const session = useSessionStore()
+  restoring = true
+  try {
+    const ui = readUi(state)
+    const ref = state.dataset
+    const datasetId = ui.datasetId ?? ref?.builtin ?? datasets.currentId
+    if (datasetId) {
+      const fromRef = ref?.select ?? (ref?.count ? Array.from({ length: ref.count }, (_, i) => i) : [])
+      await datasets.select(datasetId, {
+        selection: ui.selection ?? (ref?.builtin === datasetId ? fromRef : []),
+        ...(ui.datasetPage !== undefined ? { page: ui.datasetPage } : {}),
+        threshold: ui.threshold ?? ref?.threshold ?? datasets.threshold
+      })
+    }
+    const active = session.activeModel
+    model.adoptSpec(active)
+    if (ui.normalisation) model.normalisation = ui.normalisation
+    if (ui.zeroDiagonal !== undefined) model.zeroDiagonal = ui.zeroDiagonal
+    try {
+      await model.loadStored(active)
+    } catch (error) {
+      useErrorsStore().push(error, 'loading the stored patterns')
+    }
+    cue.restore(state.cue, state.ui)
+    const r = ui.recall ?? {}
+    if (Number.isInteger(r.seed)) recall.seed = r.seed!
+    if (r.order === 'random' || r.order === 'sequential') recall.order = r.order
+    if (Number.isInteger(r.maxSweeps)) recall.maxSweeps = r.maxSweeps!
+    if (typeof r.speed === 'number') recall.speed = r.speed
+    recall.setResult(state.asyncRecall, 'end')
+    const b = ui.batch ?? {}
+    if (b.corruption && isObject(b.corruption)) batch.corruption = b.corruption
+    if (Number.isInteger(b.cuesPerPattern)) batch.cuesPerPattern = b.cuesPerPattern!
+    if (Number.isInteger(b.seed)) batch.seed = b.seed!
+    if (Number.isInteger(b.maxIterations)) batch.maxIterations = b.maxIterations!
+    batch.setResult(state.batchRecall)
+    recall.jobId = null
+    batch.jobId = null
+  } finally {
+    lastPersisted = JSON.stringify(snapshot())
+    restoring = false
+  }
+}
+
+export async function newSession(name = timestampName('Session')): Promise<void> {
+  const session = useSessionStore()
+  const state = await session.create(name)
+  // A new session starts from what is on screen (dataset, selection, settings) but no model.
+  restoring = true
+  try {
+    useCueStore().restore(null, {})
+    useRecallStore().setResult(null)
+    useBatchStore().setResult(null)
+  } finally {
+    restoring = false
+  }
+  lastPersisted = ''
+  await persistUi(state.id)
+  void session.refreshList().catch(() => {})
+}
+
+export async function openSession(id: string): Promise<void> {
+  const session = useSessionStore()
+  const state = await session.open(id)
+  await restore(state)
+}
+
+export async function saveSession(): Promise<void> {
+  const session = useSessionStore()
+  if (!session.state) await newSession()
+  await flushUi()
+  await session.save()
+  void session.refreshList().catch(() => {})
+}
+
+export async function ensureSession(): Promise<void> {
+  if (!useSessionStore().state) await newSession()
+}
+
+export async function train(): Promise<void> {
+  await ensureSession()
+  const model = useModelStore()
+  await model.train()
+  // A new model: the cue restarts from its first stored pattern.
+  useCueStore().restore(null, {})
+  await useCueStore().persist()
+}
+
+async function persistUi(sessionId: string): Promise<void> {
+  const session = useSessionStore()
+  if (!session.state || session.state.id !== sessionId || restoring) return
+  const snap = snapshot()
+  const json = JSON.stringify(snap)
+  if (json === lastPersisted) return
+  lastPersisted = json
+  await session.updateUi({ [UI_KEY]: snap })
+}
+
+let timer: ReturnType<typeof setTimeout> | null = null
+
+/** Persists pending UI settings now (before a save). */
+export async function flushUi(): Promise<void> {
+  if (timer) clearTimeout(timer)
+  timer = null
+  const id = useSessionStore().id
+  if (id) await persistUi(id)
+}
+
+function watchUi(): void {
+  watch(
+    () => JSON.stringify(snapshot()),
+    () => {
+      if (restoring) return
+      const id = useSessionStore().id
+      if (!id) return
+      if (timer) clearTimeout(timer)
+      timer = setTimeout(() => {
+        timer = null
+        void persistUi(id).catch((error) => useErrorsStore().push(error, 'saving UI settings'))
+      }, PERSIST_DELAY_MS)
+    }
+  )
+}
+
+function routeEvents(): void {
+  const api = getApi()
+  const jobs = useJobsStore()
+  const session = useSessionStore()
+  const recall = useRecallStore()
+  const batch = useBatchStore()
+  const errors = useErrorsStore()
+  api.on('job.progress', (p) => jobs.onProgress(p))
+  api.on('job.done', (p) => {
+    jobs.onDone(p)
+    if (p.sessionId !== session.id) return
+    session.markDirty()
+    if (p.result.kind === 'recall.async') {
+      recall.setResult(p.result.result, 'end')
+      if (!recall.jobId) recall.jobId = p.jobId
+    } else {
+      batch.setResult(p.result.result)
+      if (!batch.jobId) batch.jobId = p.jobId
+    }
+  })
+  api.on('job.failed', (p) => {
+    jobs.onFailed(p)
+    if (!p.cancelled && p.sessionId === session.id) {
+      const kind = jobs.get(p.jobId)?.kind ?? 'job'
+      errors.push({ code: 'failed', message: `${kind} job failed: ${p.error}` })
+    }
+  })
+}
+
+/** After a reconnect, results that finished while we were away are reloaded from the session. */
+function watchReconnect(): void {
+  const app = useAppStore()
+  let wasDown = false
+  watch(
+    () => app.connection.status,
+    async (status) => {
+      if (status !== 'open') {
+        wasDown = true
+        return
+      }
+      if (!wasDown) return
+      wasDown = false
+      const session = useSessionStore()
+      const jobs = useJobsStore()
+      const lost = jobs.running.filter((j) => j.sessionId === session.id)
+      if (!session.id || lost.length === 0) return
+      try {
+        const state = await getApi().call('sessions.open', { id: session.id })
+        session.state = state
+        for (const j of lost) jobs.onFailed({ jobId: j.id, sessionId: j.sessionId, error: 'connection lost while running', cancelled: false })
+        if (state.asyncRecall) useRecallStore().setResult(state.asyncRecall, 'end')
+        if (state.batchRecall) useBatchStore().setResult(state.batchRecall)
+      } catch (error) {
+        useErrorsStore().push(error, 'reloading the session after reconnecting')
+      }
+    }
+  )
+}
+
+/** Starts the workbench: identity, datasets, saved sessions, event routing. */
+export async function boot(): Promise<void> {
+  if (booted) return
+  booted = true
+  const app = useAppStore()
+  const datasets = useDatasetsStore()
+  const session = useSessionStore()
+  const errors = useErrorsStore()
+  app.watchConnection()
+  routeEvents()
+  watchUi()
+  watchReconnect()
+  await Promise.all([
+    errors.guard('app.info', () => app.loadInfo()),
+    errors.guard('sessions.list', () => session.refreshList()),
+    errors.guard('datasets.list', async () => {
+      const list = await datasets.loadList()
+      const first = list.find((d) => d.id === 'letters') ?? list[0]
+      if (first && !datasets.currentId) await datasets.select(first.id)
+    })
+  ])
+}

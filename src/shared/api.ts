@@ -1,0 +1,206 @@
+// The API contract: every method and event between the renderer (or any client) and the backend.
+// Two transports carry it: Electron IPC through the preload, and HTTP + WebSocket from `engram serve`.
+import { z } from 'zod'
+import { corruptionSchema, datasetIdSchema, datasetRefSchema, hopfieldModelSpecSchema } from './spec'
+import {
+  asyncRecallResultSchema,
+  batchRecallResultSchema,
+  cueSchema,
+  sessionStateSchema,
+  sessionSummarySchema
+} from './session'
+
+const sessionId = z.string().min(1).max(100)
+
+export const datasetSummarySchema = z.object({
+  id: datasetIdSchema,
+  name: z.string(),
+  description: z.string(),
+  count: z.int(),
+  width: z.int(),
+  height: z.int(),
+  source: z.string()
+})
+export type DatasetSummary = z.infer<typeof datasetSummarySchema>
+
+export const providerInfoSchema = z.object({
+  available: z.array(z.string()),
+  chosen: z.string(),
+  fallbackReason: z.string().optional()
+})
+export type ProviderInfo = z.infer<typeof providerInfoSchema>
+
+export const jobSpecSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('recall.async'),
+      modelId: z.string(),
+      cue: z.array(z.int().min(-1).max(1)).min(1),
+      seed: z.int().nonnegative().max(2 ** 32 - 1),
+      order: z.enum(['random', 'sequential']).default('random'),
+      maxSweeps: z.int().positive().max(1000).default(20)
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('recall.batch'),
+      modelId: z.string(),
+      corruption: corruptionSchema,
+      cuesPerPattern: z.int().positive().max(100000),
+      seed: z.int().nonnegative().max(2 ** 32 - 1),
+      maxIterations: z.int().positive().max(10000).default(50)
+    })
+    .strict()
+])
+export type JobSpec = z.infer<typeof jobSpecSchema>
+export type JobSpecInput = z.input<typeof jobSpecSchema>
+
+export const jobResultSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('recall.async'), result: asyncRecallResultSchema }),
+  z.object({ kind: z.literal('recall.batch'), result: batchRecallResultSchema })
+])
+export type JobResult = z.infer<typeof jobResultSchema>
+
+const empty = z.object({}).strict()
+
+/** Every method: params schema (validated by the backend) and result schema (the type the client gets). */
+export const methods = {
+  'app.info': {
+    params: empty,
+    result: z.object({
+      version: z.string(),
+      transport: z.enum(['ipc', 'websocket']),
+      dataDir: z.string(),
+      rng: z.string(),
+      engine: providerInfoSchema
+    })
+  },
+  'datasets.list': { params: empty, result: z.array(datasetSummarySchema) },
+  'datasets.get': {
+    params: z
+      .object({
+        id: datasetIdSchema,
+        offset: z.int().nonnegative().default(0),
+        limit: z.int().positive().max(2000).default(200),
+        threshold: z.number().min(0).max(1).default(0.5)
+      })
+      .strict(),
+    result: z.object({
+      summary: datasetSummarySchema,
+      offset: z.int(),
+      patterns: z.array(z.array(z.int())),
+      labels: z.array(z.string())
+    })
+  },
+  'sessions.list': { params: empty, result: z.array(sessionSummarySchema) },
+  'sessions.create': { params: z.object({ name: z.string().min(1).max(200) }).strict(), result: sessionStateSchema },
+  'sessions.open': { params: z.object({ id: sessionId }).strict(), result: sessionStateSchema },
+  'sessions.update': {
+    params: z
+      .object({
+        id: sessionId,
+        patch: z
+          .object({
+            name: z.string().min(1).max(200).optional(),
+            cue: cueSchema.nullable().optional(),
+            activeModelId: z.string().nullable().optional(),
+            ui: z.record(z.string(), z.unknown()).optional()
+          })
+          .strict()
+      })
+      .strict(),
+    result: sessionStateSchema
+  },
+  'sessions.save': { params: z.object({ id: sessionId }).strict(), result: sessionSummarySchema },
+  'sessions.close': { params: z.object({ id: sessionId }).strict(), result: z.object({ closed: z.boolean() }) },
+  'sessions.delete': { params: z.object({ id: sessionId }).strict(), result: z.object({ deleted: z.boolean() }) },
+  'models.train': {
+    params: z.object({ sessionId, dataset: datasetRefSchema, model: hopfieldModelSpecSchema }).strict(),
+    result: sessionStateSchema
+  },
+  'jobs.start': { params: z.object({ sessionId, spec: jobSpecSchema }).strict(), result: z.object({ jobId: z.string() }) },
+  'jobs.cancel': { params: z.object({ jobId: z.string() }).strict(), result: z.object({ cancelled: z.boolean() }) },
+  'export.model': {
+    params: z
+      .object({ sessionId, modelId: z.string(), format: z.enum(['onnx', 'safetensors']) })
+      .strict(),
+    result: z.object({ fileName: z.string(), path: z.string(), bytes: z.int(), base64: z.string() })
+  }
+} as const
+
+export type Methods = typeof methods
+export type MethodName = keyof Methods
+export type Params<M extends MethodName> = z.input<Methods[M]['params']>
+export type Result<M extends MethodName> = z.infer<Methods[M]['result']>
+/** Params after validation, defaults applied: what a backend handler receives. */
+export type ParsedParams<M extends MethodName> = z.infer<Methods[M]['params']>
+
+export const eventSchemas = {
+  'job.progress': z.object({
+    jobId: z.string(),
+    sessionId: z.string(),
+    kind: z.string(),
+    fraction: z.number(),
+    /** Work units per second (cues/s or updates/s). */
+    rate: z.number(),
+    etaSeconds: z.number().nullable(),
+    message: z.string()
+  }),
+  'job.done': z.object({ jobId: z.string(), sessionId: z.string(), result: jobResultSchema }),
+  'job.failed': z.object({ jobId: z.string(), sessionId: z.string(), error: z.string(), cancelled: z.boolean() })
+} as const
+export type Events = { [K in keyof typeof eventSchemas]: z.infer<(typeof eventSchemas)[K]> }
+export type EventName = keyof Events
+
+/** What the renderer talks to. Implemented by the preload bridge and by the WebSocket client. */
+export interface EngramApi {
+  call<M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>>
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void
+}
+
+/** Error a backend returns for bad input: names the field and the problem. */
+export interface ApiErrorPayload {
+  code: 'bad-request' | 'not-found' | 'failed' | 'unauthorized'
+  message: string
+  field?: string
+}
+
+export class ApiError extends Error {
+  readonly code: ApiErrorPayload['code']
+  readonly field?: string
+  constructor(payload: ApiErrorPayload) {
+    super(payload.message)
+    this.name = 'ApiError'
+    this.code = payload.code
+    this.field = payload.field
+  }
+  toPayload(): ApiErrorPayload {
+    return { code: this.code, message: this.message, ...(this.field ? { field: this.field } : {}) }
+  }
+}
+
+/** Formats a zod error as `field.path: problem` lines, the form every boundary reports. */
+export function describeZodError(error: z.ZodError, prefix = ''): { message: string; field?: string } {
+  const lines = error.issues.map((issue) => {
+    const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.')
+    return `${path || '(root)'}: ${issue.message}`
+  })
+  const first = error.issues[0]
+  const field = first ? [prefix, ...first.path.map(String)].filter(Boolean).join('.') : undefined
+  return { message: lines.join('; '), field }
+}
+
+/** Validates params of a method; throws ApiError('bad-request') naming the field. */
+export function parseParams<M extends MethodName>(method: M, params: unknown): z.infer<Methods[M]['params']> {
+  const schema = methods[method].params as z.ZodType
+  const parsed = schema.safeParse(params ?? {})
+  if (!parsed.success) {
+    const { message, field } = describeZodError(parsed.error, 'params')
+    throw new ApiError({ code: 'bad-request', message: `${method}: ${message}`, field })
+  }
+  return parsed.data as z.infer<Methods[M]['params']>
+}
+
+export function isMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(methods, name)
+}

@@ -1,0 +1,95 @@
+// Saved-session schema: what a session holds besides its tensors (stored separately, by name).
+import { z } from 'zod'
+import { corruptionSchema, datasetRefSchema, hopfieldModelSpecSchema } from './spec'
+
+export const SESSION_SCHEMA_VERSION = 1
+
+export const modelInfoSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  spec: hopfieldModelSpecSchema,
+  dataset: datasetRefSchema,
+  units: z.int(),
+  patterns: z.int(),
+  /** Indices into the dataset of the stored patterns. */
+  patternIndices: z.array(z.int()),
+  width: z.int(),
+  height: z.int(),
+  /** How many stored patterns are fixed points of the dynamics. */
+  storedFixedPoints: z.int(),
+  createdAt: z.string()
+})
+export type ModelInfo = z.infer<typeof modelInfoSchema>
+
+export const cueSchema = z.object({
+  /** Stored pattern (index into the model's stored patterns) the cue came from, or -1 for a drawn cue. */
+  source: z.int(),
+  corruption: corruptionSchema,
+  seed: z.int().nonnegative(),
+  state: z.array(z.int().min(-1).max(1))
+})
+export type Cue = z.infer<typeof cueSchema>
+
+export const asyncRecallResultSchema = z.object({
+  modelId: z.string(),
+  seed: z.int(),
+  order: z.enum(['random', 'sequential']),
+  initial: z.array(z.int()),
+  /** Visited unit per update, in order (sweeps × N entries at most). */
+  units: z.array(z.int()),
+  /** The unit's value after each update. */
+  values: z.array(z.int()),
+  /** Energy before any update, then after each update (length units.length + 1). */
+  energy: z.array(z.number()),
+  /** Overlap m_μ = (1/N) Σ ξ_i s_i with each stored pattern, at the start and after each sweep. */
+  overlaps: z.array(z.array(z.number())),
+  final: z.array(z.int()),
+  sweeps: z.int(),
+  outcome: z.enum(['fixed-point', 'cycle', 'max-iterations']),
+  /** Index of the stored pattern equal to the final state, or -1. */
+  recalled: z.int()
+})
+export type AsyncRecallResult = z.infer<typeof asyncRecallResultSchema>
+
+export const batchRecallResultSchema = z.object({
+  modelId: z.string(),
+  seed: z.int(),
+  corruption: corruptionSchema,
+  cuesPerPattern: z.int(),
+  cues: z.int(),
+  successRate: z.number(),
+  /** Success rate per stored pattern. */
+  perPattern: z.array(z.number()),
+  meanIterations: z.number(),
+  meanFinalOverlap: z.number(),
+  provider: z.string(),
+  seconds: z.number()
+})
+export type BatchRecallResult = z.infer<typeof batchRecallResultSchema>
+
+export const sessionStateSchema = z.object({
+  schemaVersion: z.literal(SESSION_SCHEMA_VERSION),
+  id: z.string(),
+  name: z.string().min(1).max(200),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  dataset: datasetRefSchema.nullable(),
+  models: z.array(modelInfoSchema),
+  activeModelId: z.string().nullable(),
+  cue: cueSchema.nullable(),
+  asyncRecall: asyncRecallResultSchema.nullable(),
+  batchRecall: batchRecallResultSchema.nullable(),
+  ui: z.record(z.string(), z.unknown())
+})
+export type SessionState = z.infer<typeof sessionStateSchema>
+
+export const sessionSummarySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  models: z.int(),
+  /** Whether the in-memory workspace has changes not yet saved. */
+  dirty: z.boolean()
+})
+export type SessionSummary = z.infer<typeof sessionSummarySchema>

@@ -1,0 +1,278 @@
+import { describe, expect, it } from 'vitest'
+import {
+  associate,
+  energy,
+  hamming,
+  hebb,
+  isFixedPoint,
+  matchStored,
+  netInput,
+  overlap,
+  recallAsync,
+  recallSync,
+  recallSyncBatch,
+  updateUnit,
+  type HopfieldNet
+} from '../../src/core/hopfield'
+import { Rng } from '../../src/core/rng'
+
+const S003 = [1, 1, 1, -1]
+const W003_MODIFIED = [0, 1, 1, -1, 1, 0, 1, -1, 1, 1, 0, -1, -1, -1, -1, 0]
+
+describe('003 auto-associative net storing s = (1, 1, 1, −1)', () => {
+  const plain = hebb([S003], { zeroDiagonal: false })
+
+  it('plain Hebb W = s sᵀ keeps the diagonal', () => {
+    expect([...plain.weights]).toEqual([1, 1, 1, -1, 1, 1, 1, -1, 1, 1, 1, -1, -1, -1, -1, 1])
+  })
+
+  it('one mistake: f(xW) = (1, 1, 1, −1) for all four inputs', () => {
+    for (const x of [
+      [-1, 1, 1, -1],
+      [1, -1, 1, -1],
+      [1, 1, -1, -1],
+      [1, 1, 1, 1]
+    ]) {
+      expect([...associate(plain.weights, 4, 4, x)]).toEqual(S003)
+    }
+  })
+
+  it('two missing components are recovered', () => {
+    for (const x of [
+      [0, 0, 1, -1],
+      [0, 1, 0, -1],
+      [1, 1, 0, 0]
+    ]) {
+      expect([...associate(plain.weights, 4, 4, x)]).toEqual(S003)
+    }
+  })
+
+  it('two mistakes (−1, −1, 1, −1) give (0, 0, 0, 0): "Not Ok"', () => {
+    expect([...associate(plain.weights, 4, 4, [-1, -1, 1, -1])]).toEqual([0, 0, 0, 0])
+  })
+
+  it('modified Hebb W = s sᵀ − P·I is the matrix printed in 003', () => {
+    expect([...hebb([S003]).weights]).toEqual(W003_MODIFIED)
+  })
+
+  it('recurrent net: three mistakes (−1, −1, 1, 1) → (−1, −1, −1, 1) then repeats, "Not OK"', () => {
+    const r = recallSync(hebb([S003]), [-1, -1, 1, 1], { maxIterations: 10 })
+    expect([...r.final]).toEqual([-1, -1, -1, 1])
+    expect(r.iterations).toBe(1)
+    expect(r.outcome).toBe('fixed-point')
+  })
+
+  it('associate computes a hetero-associative product: 003 Example(1), W = Σ s tᵀ', () => {
+    // W printed in 003: [[2,0],[1,0],[0,1],[0,2]]; f(s(2)ᵀW) = f([3, 0]) = [1, 0].
+    const W = Float32Array.from([2, 0, 1, 0, 0, 1, 0, 2])
+    expect([...associate(W, 4, 2, [1, 1, 0, 0])]).toEqual([1, 0])
+    expect([...associate(W, 4, 2, [0, 0, 1, 1])]).toEqual([0, 1])
+  })
+})
+
+describe('003 discrete Hopfield example: binary (1, 1, 1, 0), cue (0, 0, 1, 0), order 1, 4, 3, 2', () => {
+  const net = hebb([[1, 1, 1, 0]], { encoding: 'binary' })
+  const x = [0, 0, 1, 0]
+  const trace = recallAsync(net, x, { order: [0, 3, 2, 1], maxSweeps: 10, external: x, stored: [[1, 1, 1, 0]] })
+
+  it('stores the weights printed in 003', () => {
+    expect([...net.weights]).toEqual(W003_MODIFIED)
+  })
+
+  it('visits 1, 4, 3, 2 with net inputs 1, −2, 2, 2 and the printed states', () => {
+    expect([...trace.units.slice(0, 4)]).toEqual([0, 3, 2, 1])
+    expect([...trace.netInputs.slice(0, 4)]).toEqual([1, -2, 2, 2])
+    const states: number[][] = []
+    const y = [...trace.initial]
+    for (let k = 0; k < 4; k++) {
+      y[trace.units[k]!] = trace.values[k]!
+      states.push([...y])
+    }
+    expect(states).toEqual([
+      [1, 0, 1, 0],
+      [1, 0, 1, 0],
+      [1, 0, 1, 0],
+      [1, 1, 1, 0]
+    ])
+  })
+
+  it('converges to (1, 1, 1, 0): the second sweep changes nothing', () => {
+    expect([...trace.final]).toEqual([1, 1, 1, 0])
+    expect(trace.outcome).toBe('fixed-point')
+    expect(trace.sweeps).toBe(2)
+    expect(trace.units.length).toBe(8)
+    expect(isFixedPoint(net, trace.final, x)).toBe(true)
+    // Cue vs stored on ±1 images: (−1,−1,1,−1)·(1,1,1,−1)/4 = 0.
+    expect(trace.overlaps).toEqual([[0], [1], [1]])
+  })
+
+  it('energy trace: E = −½yᵀWy − xᵀy, from −1 (cue) to −4 (stored)', () => {
+    // Cue: −½·0 − 1 = −1. After unit 1: y = (1,0,1,0): −½·2 − 1 = −2. Final (1,1,1,0): −½·6 − 1 = −4.
+    expect([...trace.energy.slice(0, 5)]).toEqual([-1, -2, -2, -2, -4])
+    expect(energy(net, trace.final, x)).toBe(-4)
+  })
+
+  it('netInput and updateUnit agree with step 4/5 of the example', () => {
+    const y = Int8Array.from(x)
+    expect(netInput(net, y, 0, x)).toBe(1)
+    expect(updateUnit(net, y, 0, x)).toBe(true)
+    expect([...y]).toEqual([1, 0, 1, 0])
+    expect(updateUnit(net, y, 3, x)).toBe(false)
+  })
+})
+
+describe('000 9-neuron {0,1} network storing [0 1 0 1 0 1 0 1 0]', () => {
+  const target = [0, 1, 0, 1, 0, 1, 0, 1, 0]
+  const net = hebb([target], { encoding: 'binary', normalisation: '1/P' })
+
+  it('a cue with 3 wrong bits converges in 3 updates that change a unit, in any random order', () => {
+    const rng = new Rng(2019)
+    for (let trial = 0; trial < 40; trial++) {
+      const cue = [...target]
+      for (const i of rng.permutation(9).subarray(0, 3)) cue[i] = 1 - cue[i]!
+      expect(hamming(cue, target)).toBe(3)
+      const t = recallAsync(net, cue, { rng, order: 'random', maxSweeps: 20 })
+      const y = [...t.initial]
+      let changes = 0
+      t.units.forEach((u, k) => {
+        if (y[u] !== t.values[k]) changes++
+        y[u] = t.values[k]!
+      })
+      expect(changes).toBe(3)
+      expect([...t.final]).toEqual(target)
+      expect(t.outcome).toBe('fixed-point')
+    }
+  })
+})
+
+describe('hebb', () => {
+  it('normalises by 1/P and 1/N', () => {
+    const pats = [
+      [1, -1, 1],
+      [1, 1, -1]
+    ]
+    // Σ s sᵀ off-diagonal: w01 = 0, w02 = 0, w12 = −2.
+    expect([...hebb(pats).weights]).toEqual([0, 0, 0, 0, 0, -2, 0, -2, 0])
+    expect([...hebb(pats, { normalisation: '1/P' }).weights]).toEqual([0, 0, 0, 0, 0, -1, 0, -1, 0])
+    expect(hebb(pats, { normalisation: '1/N' }).weights[5]).toBeCloseTo(-2 / 3, 6)
+    expect([...hebb(pats, { zeroDiagonal: false }).weights.filter((_, k) => k % 4 === 0)]).toEqual([2, 2, 2])
+  })
+
+  it('names the pattern and unit of a bad value', () => {
+    expect(() => hebb([[1, 1], [1, 0]])).toThrow(/pattern 1, unit 1/)
+    expect(() => hebb([[0, 1], [2, 0]], { encoding: 'binary' })).toThrow(/pattern 1, unit 0/)
+    expect(() => hebb([[1, 1], [1, 1, 1]])).toThrow(/pattern 1 has length 3/)
+  })
+})
+
+function randomNet(rng: Rng, n: number, encoding: 'bipolar' | 'binary'): HopfieldNet {
+  const weights = new Float32Array(n * n)
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const w = rng.normal()
+      weights[i * n + j] = w
+      weights[j * n + i] = w
+    }
+  }
+  const thresholds = new Float32Array(n)
+  for (let i = 0; i < n; i++) thresholds[i] = rng.normal() * 0.5
+  return { units: n, weights, thresholds, encoding }
+}
+
+describe('energy never increases under asynchronous updates (003 proof)', () => {
+  it('holds on 300 random symmetric nets, both encodings, with θ and external input', () => {
+    const rng = new Rng(31337)
+    let decreases = 0
+    for (let trial = 0; trial < 300; trial++) {
+      const encoding = trial % 2 === 0 ? 'bipolar' : 'binary'
+      const n = 2 + rng.int(14)
+      const net = randomNet(rng, n, encoding)
+      const external = Array.from({ length: n }, () => rng.normal() * 0.5)
+      const lowV = encoding === 'bipolar' ? -1 : 0
+      const cue = Array.from({ length: n }, () => (rng.int(2) === 1 ? 1 : lowV))
+      const t = recallAsync(net, cue, { rng, order: 'random', maxSweeps: 50, external })
+      const y = Int8Array.from(cue)
+      for (let k = 0; k < t.units.length; k++) {
+        expect(t.energy[k + 1]!).toBeLessThanOrEqual(t.energy[k]! + 1e-9)
+        if (t.energy[k + 1]! < t.energy[k]! - 1e-9) decreases++
+        y[t.units[k]!] = t.values[k]!
+        // The incremental trace matches a direct evaluation of E.
+        expect(Math.abs(t.energy[k + 1]! - energy(net, y, external))).toBeLessThan(1e-9)
+      }
+      expect(t.outcome).toBe('fixed-point')
+      expect(isFixedPoint(net, t.final, external)).toBe(true)
+    }
+    expect(decreases).toBeGreaterThan(300)
+  })
+})
+
+describe('fixed points', () => {
+  it("a stored pattern's negative is also a fixed point (bipolar Hebb, θ = 0)", () => {
+    const rng = new Rng(8)
+    const pats = Array.from({ length: 3 }, () => Int8Array.from({ length: 100 }, () => (rng.int(2) ? 1 : -1)))
+    const net = hebb(pats)
+    for (const p of pats) {
+      expect(isFixedPoint(net, p)).toBe(true)
+      const neg = p.map((v) => -v)
+      expect(isFixedPoint(net, neg)).toBe(true)
+      expect(overlap(neg, p)).toBe(-1)
+      expect(matchStored(neg, pats)).toBe(-1)
+    }
+    expect(matchStored(pats[2]!, pats)).toBe(2)
+  })
+})
+
+describe('synchronous recall', () => {
+  const net: HopfieldNet = { units: 2, weights: Float32Array.from([0, -1, -1, 0]), thresholds: new Float32Array(2), encoding: 'bipolar' }
+
+  it('2-cycles on N = 2, w12 = −1, from (1, 1)', () => {
+    const r = recallSync(net, [1, 1], { maxIterations: 10 })
+    expect(r.outcome).toBe('cycle')
+    expect(r.iterations).toBe(2)
+    expect([...r.final]).toEqual([1, 1])
+  })
+
+  it('the same net settles asynchronously (sequential: (1,1) → (−1,1))', () => {
+    const t = recallAsync(net, [1, 1], { order: 'sequential', maxSweeps: 10 })
+    expect([...t.final]).toEqual([-1, 1])
+    expect(t.outcome).toBe('fixed-point')
+    expect([...t.energy]).toEqual([1, -1, -1, -1, -1])
+  })
+
+  it('reports max-iterations when the limit cuts a cycle, 0 iterations for a fixed point', () => {
+    expect(recallSync(net, [1, 1], { maxIterations: 1 })).toMatchObject({ iterations: 1, outcome: 'max-iterations' })
+    expect(recallSync(net, [1, -1], { maxIterations: 5 })).toMatchObject({ iterations: 0, outcome: 'fixed-point' })
+  })
+
+  it('recallSyncBatch equals recallSync row by row', () => {
+    const rng = new Rng(77)
+    const n = 30
+    const pats = Array.from({ length: 4 }, () => Int8Array.from({ length: n }, () => (rng.int(2) ? 1 : -1)))
+    const hnet = hebb(pats)
+    const batch = 50
+    const cues = new Int8Array(batch * n)
+    for (let k = 0; k < cues.length; k++) cues[k] = rng.int(2) ? 1 : -1
+    const out = recallSyncBatch(hnet, cues, batch, 20)
+    let compared = 0
+    for (let b = 0; b < batch; b++) {
+      const r = recallSync(hnet, cues.subarray(b * n, (b + 1) * n), { maxIterations: 20 })
+      if (r.outcome !== 'fixed-point') continue
+      compared++
+      expect([...out.final.subarray(b * n, (b + 1) * n)]).toEqual([...r.final])
+      expect(out.iterations[b]).toBe(r.iterations)
+    }
+    expect(compared).toBeGreaterThan(25)
+    // The 2-cycle net: each of 3 allowed updates changes the row.
+    const cyc = recallSyncBatch(net, Int8Array.from([1, 1, 1, -1]), 2, 3)
+    expect([...cyc.iterations]).toEqual([3, 0])
+    expect([...cyc.final]).toEqual([-1, -1, 1, -1])
+  })
+})
+
+describe('overlap and hamming', () => {
+  it('maps binary states to ±1 before the overlap', () => {
+    expect(overlap([1, 0, 1, 0], [1, 1, 1, 0], 'binary')).toBe(0.5)
+    expect(overlap([1, -1, 1, -1], [1, 1, 1, -1])).toBe(0.5)
+    expect(hamming([1, -1, 1, -1], [1, 1, 1, 1])).toBe(2)
+  })
+})
