@@ -3,8 +3,14 @@
 // session.run() executes synchronously on the calling JS thread (ORT wraps it in setImmediate),
 // so long runs belong in a worker thread.
 import { availableParallelism } from 'node:os'
-import { InferenceSession, Tensor, listSupportedBackends } from 'onnxruntime-node'
+import { env, InferenceSession, Tensor, listSupportedBackends } from 'onnxruntime-node'
+import { buildModel, GraphBuilder } from './onnx/builder'
 import { defaultThreads, platformProviders, providerOrder, type ProviderRequest } from './provider-table'
+
+// ORT's process-wide logger prints a red stderr line for every provider that fails to load (CUDA
+// on most Linux boxes under 'auto'), duplicating the error that createSession already catches and
+// reports as fallbackReason. It is read once, when the first session initialises ORT.
+env.logLevel = 'fatal'
 
 export type EngineDType = 'float32' | 'float64' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool'
 
@@ -145,4 +151,34 @@ export function listAvailableProviders(): string[] {
     return i === -1 ? preferred.length : i
   }
   return [...new Set(names)].sort((a, b) => rank(a) - rank(b))
+}
+
+export interface ProviderProbe {
+  /** Providers that created a session here, in preference order (always includes 'cpu'). */
+  usable: string[]
+  /** Provider -> shortened load error, for those that did not. */
+  failed: Record<string, string>
+}
+
+// Smallest valid model: y = Identity(x) over a float scalar.
+function probeModel(): Uint8Array {
+  const g = new GraphBuilder('probe')
+  g.output('y', 'float32', [], { from: g.input('x', 'float32', []) })
+  return buildModel({ graph: g })
+}
+
+/**
+ * Which of the platform's providers actually load, by creating a throw-away session on each.
+ * listAvailableProviders() only says what this ORT build knows about (CUDA is listed without its libraries).
+ */
+export async function probeProviders(): Promise<ProviderProbe> {
+  const probe: ProviderProbe = { usable: [], failed: {} }
+  const model = probeModel()
+  for (const provider of providerOrder('auto')) {
+    const created = await createSession(model, { provider: provider as ProviderRequest, threads: 1 })
+    if (created.provider === provider) probe.usable.push(provider)
+    else probe.failed[provider] = failedProviders.get(provider) ?? created.fallbackReason ?? 'unknown error'
+    await created.session.release()
+  }
+  return probe
 }

@@ -40,10 +40,10 @@ describe('GraphBuilder', () => {
     expect(m.opsetImport.map((o) => [o.domain, Number(o.version)])).toEqual([['', 17]])
     expect(m.producerName).toBe('engram')
     expect(m.docString).toBe('x·w + b')
-    const dims = m.graph!.input[0]!.type!.tensorType!.shape!.dim!
+    const dims = m.graph!.input![0]!.type!.tensorType!.shape!.dim!
     expect(dims[0]!.dimParam).toBe('batch')
     expect(Number(dims[1]!.dimValue)).toBe(3)
-    const names = m.graph!.node.map((n) => n.name)
+    const names = m.graph!.node!.map((n) => n.name ?? '')
     expect(new Set(names).size).toBe(names.length)
     expect(names.every((n) => n.startsWith('tiny/'))).toBe(true)
   })
@@ -54,7 +54,7 @@ describe('GraphBuilder', () => {
     const a = g.node('LeakyRelu', [x], { alpha: 1 })
     const b = g.node('Cast', [a], { to: 1, note: f32([1, 2]) })
     g.output('y', 'float32', [2], { from: b })
-    const attrs = decodeModel(buildModel({ graph: g })).graph!.node.flatMap((n) => n.attribute)
+    const attrs = decodeModel(buildModel({ graph: g })).graph!.node!.flatMap((n) => n.attribute ?? [])
     const T = onnx.AttributeProto.AttributeType
     expect(attrs.find((a) => a.name === 'alpha')!.type).toBe(T.FLOAT)
     expect(attrs.find((a) => a.name === 'to')!.type).toBe(T.INT)

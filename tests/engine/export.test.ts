@@ -13,7 +13,7 @@ describe('exportHopfieldOnnx', () => {
   const n = 48
   const rand = prng(7)
   const net = hebbNet(randomStates(rand, 6, n, 'bipolar'), 6, n)
-  const model = exportHopfieldOnnx(net, { rule: 'hebb', engram_version: '0.1.0', kind: 'ignored?' })
+  const model = exportHopfieldOnnx(net, { rule: 'hebb', engram_version: '0.1.0', kind: 'not-hopfield', dynamics: 'custom' })
 
   it('gives the in-app model and the reference outputs at batch 1, 7 and 64 (scalar and [1] max_iterations)', async () => {
     const { session } = await createSession(model, { provider: 'cpu' })
@@ -38,23 +38,23 @@ describe('exportHopfieldOnnx', () => {
     await session.release()
   })
 
-  it('carries metadata: facts from the net win over the caller, the caller adds rule and version', () => {
+  it('carries metadata: facts from the net win over the caller; the caller adds rule and version and may override defaults', () => {
     const meta = readModelMetadata(model)
     expect(meta).toMatchObject({
-      kind: 'ignored?',
+      kind: 'hopfield',
       rule: 'hebb',
       engram_version: '0.1.0',
       units: '48',
       states: 'bipolar',
-      dynamics: 'synchronous',
+      dynamics: 'custom',
       weights_embedded: 'true'
     })
     const m = decodeModel(model)
     expect(m.producerName).toBe('engram')
     expect(m.producerVersion).toBe('0.1.0')
     expect(m.docString).toMatch(/final_state float32 \[batch, 48\]/)
-    expect(m.graph!.initializer.map((t) => t.name).sort()).toEqual(['thresholds', 'weights'])
-    expect(m.graph!.input[0]!.type!.tensorType!.shape!.dim![0]!.dimParam).toBe('batch')
+    expect(m.graph!.initializer!.map((t) => t.name).sort()).toEqual(['thresholds', 'weights'])
+    expect(m.graph!.input![0]!.type!.tensorType!.shape!.dim![0]!.dimParam).toBe('batch')
   })
 
   it('passes the onnx 1.12 checker with full_check (both variants)', async () => {

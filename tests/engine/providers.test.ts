@@ -6,6 +6,7 @@ import {
   defaultThreads,
   listAvailableProviders,
   platformProviders,
+  probeProviders,
   providerOrder
 } from '../../src/engine/providers'
 import { SessionCache } from '../../src/engine/session-cache'
@@ -28,6 +29,15 @@ describe('providers', () => {
 
   it('lists cpu among the available providers', () => {
     expect(listAvailableProviders()).toContain('cpu')
+  })
+
+  it('probes which providers load: cpu always, the others usable or failed with a reason', async () => {
+    const probe = await probeProviders()
+    expect(probe.usable).toContain('cpu')
+    for (const p of platformProviders()) {
+      expect(probe.usable.includes(p) !== p in probe.failed).toBe(true)
+    }
+    for (const reason of Object.values(probe.failed)) expect(reason.length).toBeGreaterThan(0)
   })
 
   it("falls back to cpu with a reason when 'cuda' cannot load (or runs on cuda where it can)", async () => {

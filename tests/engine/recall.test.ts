@@ -77,6 +77,28 @@ describe('recallBatch (engine) vs reference', () => {
     }
   })
 
+  it('asymmetric weights follow core\'s convention h_i = Σ_j s_j w_ji', async () => {
+    const rand = prng(21)
+    const n = 12
+    const net: RefNet = {
+      units: n,
+      weights: Float32Array.from({ length: n * n }, () => Math.floor(rand() * 7) - 3),
+      thresholds: new Float32Array(n),
+      encoding: 'bipolar'
+    }
+    const batch = 20
+    const cues = randomStates(rand, batch, n, 'bipolar')
+    const ref = referenceRecall(net, cues, batch, 25)
+    const got = await recallBatch(net, cues, batch, { maxIterations: 25, provider: 'cpu' })
+    expect(Array.from(got.final)).toEqual(Array.from(ref.final))
+    expect(Array.from(got.iterations)).toEqual(Array.from(ref.iterations))
+    // Not compared with core's recallSyncBatch: its syncStep sums w_ij s_j while its netInput sums
+    // s_j w_ji; the two agree only for symmetric weights (reported to the core owner).
+    // With Wᵀ instead of W some row would differ: the test has teeth.
+    const transposed = { ...net, weights: Float32Array.from({ length: n * n }, (_, k) => net.weights[(k % n) * n + Math.floor(k / n)]!) }
+    expect(Array.from(referenceRecall(transposed, cues, batch, 25).final)).not.toEqual(Array.from(ref.final))
+  })
+
   it('binary encoding with thresholds matches the reference', async () => {
     const rand = prng(11)
     const n = 24

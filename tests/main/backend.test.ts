@@ -59,6 +59,9 @@ describe('backend', () => {
     await expect(backend.call('jobs.start', { sessionId: id, spec: { kind: 'recall.async', modelId: before.activeModelId!, cue: [1, -1], seed: 1 } })).rejects.toThrow(
       /params\.spec\.cue: 2 values, the model has 784 units/
     )
+    await expect(
+      backend.call('jobs.start', { sessionId: id, spec: { kind: 'recall.async', modelId: before.activeModelId!, cue: [0, ...new Array(783).fill(1)], seed: 1 } })
+    ).rejects.toMatchObject({ field: 'params.spec.cue.0' })
     const after = await backend.call('sessions.open', { id })
     expect(after.models).toHaveLength(before.models.length)
     expect(after.activeModelId).toBe(before.activeModelId)

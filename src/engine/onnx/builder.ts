@@ -7,7 +7,7 @@ export type ElemType = 'float32' | 'float64' | 'int64' | 'int32' | 'int8' | 'uin
 /** A dimension: a fixed size, or a symbolic name such as 'batch' (dynamic). */
 export type Dim = number | string
 
-/** `null` declares a value of unknown rank (accepts a scalar or a [1] tensor, for example). */
+/** `null` declares a value of unknown rank; the onnx 1.12 checker rejects that on main-graph inputs and outputs. */
 export type Shape = readonly Dim[] | null
 
 export type TensorData =

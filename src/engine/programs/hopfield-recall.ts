@@ -67,8 +67,8 @@ export function buildHopfieldRecallModel(opts: HopfieldRecallModelOptions): Uint
   const embedded = opts.embed !== undefined
 
   const state = g.input(io.state, 'float32', ['batch', units], 'cue patterns [batch, units]')
-  // Declared a scalar (the onnx checker requires a shape on graph inputs); the Reshape still lets
-  // runtimes that skip rank checks pass [1].
+  // Declared a scalar (the onnx 1.12 checker rejects a main-graph input without a shape); ORT also
+  // accepts a [1] feed for it, and the Reshape turns that into the scalar Loop requires.
   const maxIterations = g.input(io.maxIterations, 'int64', [], 'upper bound on synchronous updates')
   let weights: string
   let thresholds: string
@@ -117,13 +117,13 @@ export function buildHopfieldRecallModel(opts: HopfieldRecallModelOptions): Uint
   const docString = hopfieldRecallDocString(units, encoding, embedded)
   g.docString = docString
   const defaults: Record<string, string> = {
-    kind: 'hopfield',
     dynamics: 'synchronous',
     tie_rule: 'keep previous state when net input equals threshold',
     inputs: embedded ? 'state,max_iterations' : 'state,max_iterations,weights,thresholds',
     outputs: 'final_state,iterations'
   }
   const facts: Record<string, string> = {
+    kind: 'hopfield',
     units: String(units),
     states: encoding,
     weights_embedded: String(embedded)

@@ -239,8 +239,20 @@ export class Backend {
       const sessionId = session.state.id
       const kind = spec.kind
       let jobId = ''
-      if (spec.kind === 'recall.async' && spec.cue.length !== info.units) {
-        throw new ApiError({ code: 'bad-request', field: 'params.spec.cue', message: `params.spec.cue: ${spec.cue.length} values, the model has ${info.units} units` })
+      if (spec.kind === 'recall.async') {
+        if (spec.cue.length !== info.units) {
+          throw new ApiError({ code: 'bad-request', field: 'params.spec.cue', message: `params.spec.cue: ${spec.cue.length} values, the model has ${info.units} units` })
+        }
+        const bad = spec.cue.findIndex((v) => v !== 1 && v !== -1)
+        if (bad >= 0) {
+          throw new ApiError({
+            code: 'bad-request',
+            field: `params.spec.cue.${bad}`,
+            message: `params.spec.cue.${bad}: value ${spec.cue[bad]} is not −1 or 1 (Hopfield states are bipolar)`
+          })
+        }
+      } else if ((spec.corruption.type === 'mask' || spec.corruption.type === 'maskFraction') && spec.corruption.fill === 0) {
+        throw new ApiError({ code: 'bad-request', field: 'params.spec.corruption.fill', message: 'params.spec.corruption.fill: 0 is not a bipolar state; use −1 or 1' })
       }
       const task =
         spec.kind === 'recall.async'

@@ -1,0 +1,12 @@
+// JSON Schemas of the file formats (spec, result), generated from the zod contract so they cannot drift.
+import { z } from 'zod'
+import { experimentResultSchema, experimentSpecSchema } from './spec'
+
+export function schemaFiles(): Record<string, unknown> {
+  const spec = z.toJSONSchema(experimentSpecSchema, { io: 'input', target: 'draft-2020-12' })
+  const result = z.toJSONSchema(experimentResultSchema, { io: 'output', target: 'draft-2020-12' })
+  return {
+    'experiment-spec.schema.json': { $id: 'https://engram.invalid/schema/experiment-spec.schema.json', title: 'Engram experiment spec', ...spec },
+    'experiment-result.schema.json': { $id: 'https://engram.invalid/schema/experiment-result.schema.json', title: 'Engram experiment result', ...result }
+  }
+}

@@ -1,0 +1,80 @@
+// The built `engram` CLI end to end: help, run from a spec, errors that name the field, export.
+import { describe, expect, it, beforeAll, afterAll } from 'vitest'
+import { spawnSync } from 'node:child_process'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { experimentResultSchema } from '../../src/shared/spec'
+import { decodeSafetensors } from '../../src/core/safetensors'
+import { tempDir } from '../helpers/backend'
+
+const root = join(import.meta.dirname, '..', '..')
+const bin = join(root, 'bin', 'engram.mjs')
+
+function engram(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 })
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+let tmp: ReturnType<typeof tempDir>
+beforeAll(() => {
+  if (!existsSync(join(root, 'out', 'main', 'cli.js'))) throw new Error('build first: npm run build')
+  tmp = tempDir('engram-cli-')
+})
+afterAll(() => tmp.cleanup())
+
+describe('engram CLI', () => {
+  it('lists run, serve and export, each with its own help', () => {
+    const help = engram(['--help'])
+    expect(help.status).toBe(0)
+    for (const cmd of ['run', 'serve', 'export']) expect(help.stdout).toMatch(new RegExp(`^  ${cmd} `, 'm'))
+    for (const cmd of ['run', 'serve', 'export']) {
+      const sub = engram([cmd, '--help'])
+      expect(sub.status).toBe(0)
+      expect(sub.stdout).toMatch(new RegExp(`^Usage: engram ${cmd}`))
+    }
+  })
+
+  it('runs the letters example reproducibly and writes a valid result', () => {
+    const a = join(tmp.dir, 'a.json')
+    const b = join(tmp.dir, 'b.json')
+    expect(engram(['run', 'examples/hopfield-letters.json', '--out', a, '--quiet']).status).toBe(0)
+    expect(engram(['run', 'examples/hopfield-letters.json', '--out', b, '--quiet']).status).toBe(0)
+    const ra = experimentResultSchema.parse(JSON.parse(readFileSync(a, 'utf8')))
+    const rb = experimentResultSchema.parse(JSON.parse(readFileSync(b, 'utf8')))
+    expect(ra.metrics.cues).toBe(400)
+    expect(ra.metrics.storedFixedPoints).toBe(4)
+    expect(ra.outcomes).toEqual(rb.outcomes)
+    expect(ra.traces).toEqual(rb.traces)
+    for (const t of ra.traces) for (let i = 1; i < t.energy.length; i++) expect(t.energy[i]!).toBeLessThanOrEqual(t.energy[i - 1]!)
+    // Export the model from the result file.
+    const st = join(tmp.dir, 'letters.safetensors')
+    const ex = engram(['export', a, '--format', 'safetensors', '--out', st])
+    expect(ex.status, ex.stderr).toBe(0)
+    const decoded = decodeSafetensors(new Uint8Array(readFileSync(st)))
+    expect(decoded.tensors.weights!.shape).toEqual([100, 100])
+    const onnx = join(tmp.dir, 'letters.onnx')
+    expect(engram(['export', a, '--format', 'onnx', '--out', onnx]).status).toBe(0)
+    expect(readFileSync(onnx).byteLength).toBeGreaterThan(40_000)
+  })
+
+  it('rejects a bad spec with an error naming the field and writes nothing', () => {
+    const spec = JSON.parse(readFileSync(join(root, 'examples', 'hopfield-letters.json'), 'utf8'))
+    spec.recall.corruption.fraction = 1.5
+    const bad = join(tmp.dir, 'bad.json')
+    writeFileSync(bad, JSON.stringify(spec))
+    const out = join(tmp.dir, 'bad.result.json')
+    const r = engram(['run', bad, '--out', out])
+    expect(r.status).toBe(1)
+    expect(r.stderr).toMatch(/spec\.recall\.corruption\.fraction: /)
+    expect(existsSync(out)).toBe(false)
+    spec.recall.corruption.fraction = 0.1
+    spec.dataset.select = [0, 26]
+    writeFileSync(bad, JSON.stringify(spec))
+    expect(engram(['run', bad, '--out', out]).stderr).toMatch(/spec\.dataset\.select\.1: index 26 is out of range/)
+    writeFileSync(bad, '{ "seed": ')
+    expect(engram(['run', bad]).stderr).toMatch(/not valid JSON/)
+    expect(engram(['run']).status).toBe(2)
+    expect(engram(['frobnicate']).stderr).toMatch(/unknown command 'frobnicate'/)
+    expect(engram(['export', 'nosuch', '--format', 'onnx', '--out', join(tmp.dir, 'x.onnx'), '--data-dir', tmp.dir]).stderr).toMatch(/no saved session/)
+  })
+})

@@ -1,0 +1,28 @@
+// The JSON Schemas in resources/schema/ are the ones the zod contract generates (run `npm run schema`).
+import { describe, expect, it } from 'vitest'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { schemaFiles } from '../../src/shared/json-schema'
+import { experimentSpecSchema } from '../../src/shared/spec'
+import { parseParams } from '../../src/shared/api'
+
+describe('contract', () => {
+  it('checked-in JSON Schemas match the contract', () => {
+    for (const [name, schema] of Object.entries(schemaFiles())) {
+      const onDisk = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'resources', 'schema', name), 'utf8'))
+      expect(onDisk, `${name} is stale: run npm run schema`).toEqual(JSON.parse(JSON.stringify(schema)))
+    }
+  })
+
+  it('every example spec is valid', () => {
+    const spec = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'examples', 'hopfield-letters.json'), 'utf8'))
+    expect(experimentSpecSchema.parse(spec).recall.mode).toBe('sync')
+  })
+
+  it('names the field of a bad parameter', () => {
+    expect(() => parseParams('jobs.start', { sessionId: 's', spec: { kind: 'recall.batch', modelId: 'm', corruption: { type: 'flip', fraction: 2 }, cuesPerPattern: 1, seed: 1 } })).toThrow(
+      /jobs\.start: params\.spec\.corruption\.fraction: /
+    )
+    expect(() => parseParams('sessions.create', { name: 'x', extra: 1 })).toThrow(/params: Unrecognized key/)
+  })
+})
