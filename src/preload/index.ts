@@ -10,12 +10,8 @@ type Reply = { result: unknown } | { error: ApiErrorPayload }
 contextBridge.exposeInMainWorld('engram', {
   async call(method: MethodName, params: unknown): Promise<unknown> {
     const reply = (await ipcRenderer.invoke(CALL_CHANNEL, method, params)) as Reply
-    if ('error' in reply) {
-      const error = new Error(reply.error.message) as Error & ApiErrorPayload
-      error.code = reply.error.code
-      if (reply.error.field) error.field = reply.error.field
-      throw error
-    }
+    // contextBridge copies only an Error's message: carry the whole payload (code, field) as JSON in it.
+    if ('error' in reply) throw new Error(JSON.stringify(reply.error))
     return reply.result
   },
   on(event: EventName, listener: (payload: unknown) => void): () => void {

@@ -196,3 +196,12 @@ describe('backend', () => {
     await expect(backend.call('sessions.open', { id: 'missing' })).rejects.toThrow("params.id: no session 'missing'")
   })
 })
+
+describe('app.info', () => {
+  it('reports the provider that really works here, with the reason for skipping the others', async () => {
+    const info = await backend.call('app.info', {})
+    expect(info.engine.available).toContain('cpu')
+    expect(info.engine.chosen).toBe('cpu')
+    expect(info.rng).toMatch(/xoshiro128\*\*/)
+  })
+})

@@ -10,7 +10,7 @@ import type { NamedTensor } from '../../core/safetensors'
 import { encodeSafetensors } from '../../core/safetensors'
 import { RNG_ALGORITHM } from '../../core/rng'
 import { exportHopfieldOnnx } from '../../engine/export'
-import { listAvailableProviders, platformProviders } from '../../engine/providers'
+import { platformProviders, probeProviders } from '../../engine/providers'
 import { getPatterns, listDatasets, resolveDatasetRef } from './datasets'
 import { JobManager, type WorkerEntry } from './jobs'
 import { SqliteSessionStore, type SessionStore } from './store'
@@ -64,6 +64,7 @@ export class Backend {
   private readonly jobs: JobManager
   private readonly open = new Map<string, OpenSession>()
   private readonly jobSessions = new Map<string, string>()
+  private probe: ReturnType<typeof probeProviders> | undefined
 
   constructor(private readonly options: BackendOptions) {
     mkdirSync(options.dataDir, { recursive: true })
@@ -115,16 +116,19 @@ export class Backend {
   }
 
   private readonly handlers: { [M in MethodName]: (params: ParsedParams<M>) => Promise<Result<M>> | Result<M> } = {
-    'app.info': () => {
-      const available = listAvailableProviders()
-      const preferred = platformProviders()
-      const chosen = this.options.provider && this.options.provider !== 'auto' ? this.options.provider : preferred.find((p) => available.includes(p)) ?? 'cpu'
+    'app.info': async () => {
+      this.probe ??= probeProviders()
+      const probe = await this.probe
+      const requested = this.options.provider ?? 'auto'
+      const preferred = requested === 'auto' ? platformProviders() : [requested, 'cpu']
+      const chosen = preferred.find((p) => probe.usable.includes(p)) ?? 'cpu'
+      const skipped = preferred.slice(0, preferred.indexOf(chosen)).map((p) => `${p}: ${probe.failed[p] ?? 'not available'}`)
       return {
         version: ENGRAM_VERSION,
         transport: this.options.transport,
         dataDir: this.options.dataDir,
         rng: RNG_ALGORITHM,
-        engine: { available, chosen }
+        engine: { available: probe.usable, chosen, ...(skipped.length ? { fallbackReason: skipped.join('; ') } : {}) }
       }
     },
     'datasets.list': () => listDatasets(),
