@@ -67,8 +67,9 @@ describe('engram serve transport', () => {
     const started = (await call(3, 'jobs.start', { sessionId: created.id, spec: { kind: 'recall.async', modelId: trained.activeModelId, cue: [1, 1, -1, -1], seed: 1, order: 'sequential' } }))
       .result as { jobId: string }
     for (let i = 0; i < 200 && !frames.some((f) => f.event === 'job.done'); i++) await new Promise((r) => setTimeout(r, 25))
-    const done = frames.find((f) => f.event === 'job.done')?.payload as never ?? expect.fail(JSON.stringify(frames.filter((f) => f.type === 'event')))
-    void (0 as unknown) as { jobId: string; result: { result: { final: number[] } } }
+    const doneFrame = frames.find((f) => f.event === 'job.done')
+    if (!doneFrame) expect.fail(`no job.done; events: ${JSON.stringify(frames.filter((f) => f.type === 'event'))}`)
+    const done = doneFrame.payload as { jobId: string; result: { result: { final: number[] } } }
     expect(done.jobId).toBe(started.jobId)
     expect(done.result.result.final).toEqual([1, 1, 1, -1])
     const unknown = await call(4, 'nope.nothing', {})

@@ -2,7 +2,7 @@
 //
 // Reference: J. J. Hopfield (1982), PNAS 79(8):2554–2558; synchronous (parallel) update.
 // Legend: B batch (dynamic), N units, s state [B,N], W weights [N,N] row-major with w_ji the weight
-// from unit j to unit i (src/core/hopfield.ts convention), θ thresholds [N], h = s·W net input [B,N].
+// from unit j to unit i (as in core netInput, Fausett 003 step 4), θ thresholds [N], h = s·W net input [B,N].
 // Update: s'_i = hi if h_i > θ_i, lo if h_i < θ_i, s_i if h_i == θ_i (tie keeps the state).
 // (hi, lo) = (+1, −1) for bipolar states, (1, 0) for binary states.
 import { buildModel, GraphBuilder, tensor } from '../onnx/builder'
