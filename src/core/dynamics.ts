@@ -1,0 +1,267 @@
+// Discrete Hopfield dynamics with every variant switchable: async (random / given order) or sync, tie rule,
+// thresholds θ, external input x, both encodings; fixed-point and 2-cycle detection; energy per update.
+// Reference: seeds/003 (discrete Hopfield net, step 4/5, energy proof), seeds/004 (evolution, energy).
+// Legend: N units; W N×N row-major (w_ij = weights[i*N+j]); θ thresholds (N); x external input (N);
+// y state Int8Array (N) in {−1,1} (bipolar) or {0,1} (binary); h_i = x_i + Σ_j w_ij y_j the net input;
+// E(y) = −½ yᵀWy − xᵀy + θᵀy; for sync, the pair Lyapunov function
+// L(y, y′) = −yᵀWy′ − (x − θ)ᵀ(y + y′), non-increasing along synchronous steps (y′ the previous state).
+
+import { energy, matchStored, type Encoding, type HopfieldNet } from './hopfield'
+import type { Rng } from './rng'
+
+/** What a unit does when h_i = θ_i: keep its value (003), go high, or go low. */
+export type TieRule = 'keep' | 'high' | 'low'
+
+export interface Hooks {
+  onProgress?(fraction: number): void
+  shouldCancel?(): boolean
+}
+
+/** Throws Error('cancelled') when the caller asked to stop; called between units of work. */
+export function checkCancel(hooks: Hooks | undefined): void {
+  if (hooks?.shouldCancel?.()) throw new Error('cancelled')
+}
+
+export function lowValue(encoding: Encoding): number {
+  return encoding === 'bipolar' ? -1 : 0
+}
+
+export function activateTie(h: number, theta: number, current: number, tie: TieRule, encoding: Encoding): number {
+  if (h > theta) return 1
+  if (h < theta) return lowValue(encoding)
+  return tie === 'keep' ? current : tie === 'high' ? 1 : lowValue(encoding)
+}
+
+/** L(y, y′) = −yᵀWy′ − (x − θ)ᵀ(y + y′): the synchronous Lyapunov function (Bruck 1990). */
+export function pairEnergy(net: HopfieldNet, y: ArrayLike<number>, yPrev: ArrayLike<number>, external?: ArrayLike<number>): number {
+  const n = net.units
+  const w = net.weights
+  let quad = 0
+  let lin = 0
+  for (let i = 0; i < n; i++) {
+    let row = 0
+    for (let j = 0; j < n; j++) row += w[i * n + j]! * yPrev[j]!
+    quad += y[i]! * row
+    lin += ((external ? external[i]! : 0) - net.thresholds[i]!) * (y[i]! + yPrev[i]!)
+  }
+  return -quad - lin
+}
+
+export interface RunOptions {
+  mode: 'async' | 'sync'
+  /** Async only. Default 'random' (needs rng). */
+  order?: 'random' | 'sequential' | number[]
+  rng?: Rng
+  tie?: TieRule
+  external?: ArrayLike<number>
+  /** Sweeps (async) or synchronous steps (sync). */
+  maxSteps: number
+  stored?: ArrayLike<number>[]
+}
+
+export interface HopfieldRun {
+  /** The cue, then the state after each sweep (async) or step (sync). */
+  states: Int8Array[]
+  /** E before anything, then after each unit update (async) or each step (sync). */
+  energy: number[]
+  /** Sync only: L(y_t, y_{t−1}) for t ≥ 1. */
+  pairEnergy: number[]
+  final: Int8Array
+  steps: number
+  outcome: 'fixed-point' | 'cycle' | 'max-iterations'
+  /** For 'cycle': the two states the net alternates between. */
+  cycle: [Int8Array, Int8Array] | null
+  /** Index of the stored pattern equal to the final state, −1 if none (or none given). */
+  match: number
+}
+
+function validateOrder(order: number[], n: number): Int32Array {
+  if (order.length !== n || new Set(order).size !== n || order.some((u) => !Number.isInteger(u) || u < 0 || u >= n)) {
+    throw new Error(`order must be a permutation of 0..${n - 1}`)
+  }
+  return Int32Array.from(order)
+}
+
+function checkState(state: ArrayLike<number>, encoding: Encoding, n: number, what: string): void {
+  if (state.length !== n) throw new Error(`${what} has length ${state.length}, expected ${n}`)
+  for (let i = 0; i < n; i++) {
+    const v = state[i]!
+    const ok = encoding === 'bipolar' ? v === 1 || v === -1 : v === 0 || v === 1
+    if (!ok) throw new Error(`${what}, unit ${i}: value ${v} is not a ${encoding} state`)
+  }
+}
+
+/** Step-by-step run for the UI and the exact reference: every variant, with traces. */
+export function runHopfield(net: HopfieldNet, cue: ArrayLike<number>, opts: RunOptions): HopfieldRun {
+  const n = net.units
+  const enc = net.encoding
+  checkState(cue, enc, n, 'cue')
+  if (opts.external && opts.external.length !== n) throw new Error(`external input has length ${opts.external.length}, expected ${n}`)
+  if (!Number.isInteger(opts.maxSteps) || opts.maxSteps < 1) throw new Error(`maxSteps must be a positive integer, got ${opts.maxSteps}`)
+  const tie = opts.tie ?? 'keep'
+  const ext = opts.external
+  const w = net.weights
+  const theta = net.thresholds
+  const states: Int8Array[] = [Int8Array.from(cue)]
+  const energies: number[] = [energy(net, cue, ext)]
+  const pairs: number[] = []
+  let y = Int8Array.from(cue)
+  let outcome: HopfieldRun['outcome'] = 'max-iterations'
+  let cycle: HopfieldRun['cycle'] = null
+  let steps = 0
+
+  if (opts.mode === 'async') {
+    const order = opts.order ?? 'random'
+    let fixed: Int32Array | null = null
+    if (order === 'sequential') fixed = Int32Array.from({ length: n }, (_, i) => i)
+    else if (Array.isArray(order)) fixed = validateOrder(order, n)
+    else if (!opts.rng) throw new Error("order 'random' needs an rng")
+    let e = energies[0]!
+    while (steps < opts.maxSteps) {
+      const visit = fixed ?? opts.rng!.permutation(n)
+      let changed = false
+      for (let k = 0; k < n; k++) {
+        const i = visit[k]!
+        let h = ext ? ext[i]! : 0
+        for (let j = 0; j < n; j++) h += w[i * n + j]! * y[j]!
+        const old = y[i]!
+        const v = activateTie(h, theta[i]!, old, tie, enc)
+        if (v !== old) {
+          const dy = v - old
+          // ΔE = −(h − θ)Δy − ½ w_ii Δy², h including the unit's own old value.
+          e += -(h - theta[i]!) * dy - 0.5 * w[i * n + i]! * dy * dy
+          y[i] = v
+          changed = true
+        }
+        energies.push(e)
+      }
+      steps++
+      states.push(Int8Array.from(y))
+      if (!changed) {
+        outcome = 'fixed-point'
+        break
+      }
+    }
+  } else {
+    let prev2: Int8Array | null = null
+    while (steps < opts.maxSteps) {
+      const next = new Int8Array(n)
+      let changed = false
+      for (let i = 0; i < n; i++) {
+        let h = ext ? ext[i]! : 0
+        for (let j = 0; j < n; j++) h += w[i * n + j]! * y[j]!
+        next[i] = activateTie(h, theta[i]!, y[i]!, tie, enc)
+        if (next[i] !== y[i]) changed = true
+      }
+      if (!changed) {
+        outcome = 'fixed-point'
+        break
+      }
+      steps++
+      pairs.push(pairEnergy(net, next, y, ext))
+      energies.push(energy(net, next, ext))
+      states.push(next)
+      if (prev2 && prev2.every((v, i) => v === next[i])) {
+        outcome = 'cycle'
+        cycle = [Int8Array.from(y), Int8Array.from(next)]
+        prev2 = y
+        y = next
+        break
+      }
+      prev2 = y
+      y = next
+    }
+    if (outcome === 'max-iterations' && isFixed(net, y, tie, ext)) outcome = 'fixed-point'
+  }
+  return { states, energy: energies, pairEnergy: pairs, final: y, steps, outcome, cycle, match: opts.stored ? matchStored(y, opts.stored) : -1 }
+}
+
+function isFixed(net: HopfieldNet, y: ArrayLike<number>, tie: TieRule, ext?: ArrayLike<number>): boolean {
+  const n = net.units
+  for (let i = 0; i < n; i++) {
+    let h = ext ? ext[i]! : 0
+    for (let j = 0; j < n; j++) h += net.weights[i * n + j]! * y[j]!
+    if (activateTie(h, net.thresholds[i]!, y[i]!, tie, net.encoding) !== y[i]) return false
+  }
+  return true
+}
+
+export interface SettleOptions {
+  mode: 'async' | 'sync'
+  /** Async: 'random' needs rng. Default 'random'. */
+  order?: 'random' | 'sequential'
+  rng?: Rng
+  maxSweeps: number
+  tie?: TieRule
+}
+
+export interface SettleResult {
+  sweeps: number
+  outcome: 'fixed-point' | 'cycle' | 'max-iterations'
+}
+
+/**
+ * Fast in-place recall for sweeps, census and training: async keeps the local fields and updates them in
+ * O(N) per flip. Bipolar states may hold 0 (an unknown unit of a partial cue); it contributes nothing to
+ * the fields and, under the 'keep' tie rule, stays 0 only while its own net input is exactly θ.
+ */
+export function settle(net: HopfieldNet, y: Int8Array, opts: SettleOptions): SettleResult {
+  const n = net.units
+  const w = net.weights
+  const theta = net.thresholds
+  const enc = net.encoding
+  const tie = opts.tie ?? 'keep'
+  if (y.length !== n) throw new Error(`state has length ${y.length}, expected ${n}`)
+  if (opts.mode === 'async') {
+    const order = opts.order ?? 'random'
+    if (order === 'random' && !opts.rng) throw new Error("order 'random' needs an rng")
+    const h = new Float64Array(n)
+    for (let i = 0; i < n; i++) {
+      let s = 0
+      for (let j = 0; j < n; j++) s += w[i * n + j]! * y[j]!
+      h[i] = s
+    }
+    const seq = order === 'sequential' ? Uint32Array.from({ length: n }, (_, i) => i) : null
+    for (let sweep = 1; sweep <= opts.maxSweeps; sweep++) {
+      const visit = seq ?? opts.rng!.permutation(n)
+      let changed = false
+      for (let k = 0; k < n; k++) {
+        const i = visit[k]!
+        const old = y[i]!
+        const v = activateTie(h[i]!, theta[i]!, old, tie, enc)
+        if (v !== old) {
+          const dy = v - old
+          y[i] = v
+          changed = true
+          for (let j = 0; j < n; j++) h[j] = h[j]! + w[j * n + i]! * dy
+        }
+      }
+      if (!changed) return { sweeps: sweep, outcome: 'fixed-point' }
+    }
+    return { sweeps: opts.maxSweeps, outcome: 'max-iterations' }
+  }
+  let prev2: Int8Array | null = null
+  let cur = Int8Array.from(y)
+  for (let step = 1; step <= opts.maxSweeps; step++) {
+    const next = new Int8Array(n)
+    let changed = false
+    for (let i = 0; i < n; i++) {
+      let s = 0
+      for (let j = 0; j < n; j++) s += w[i * n + j]! * cur[j]!
+      next[i] = activateTie(s, theta[i]!, cur[i]!, tie, enc)
+      if (next[i] !== cur[i]) changed = true
+    }
+    if (!changed) {
+      y.set(cur)
+      return { sweeps: step, outcome: 'fixed-point' }
+    }
+    if (prev2 && prev2.every((v, i) => v === next[i])) {
+      y.set(next)
+      return { sweeps: step, outcome: 'cycle' }
+    }
+    prev2 = cur
+    cur = next
+  }
+  y.set(cur)
+  return { sweeps: opts.maxSweeps, outcome: 'max-iterations' }
+}

@@ -1,0 +1,268 @@
+// Recall experiments on the exact core: capacity sweep per rule, noise sweep, partial-cue sweep, basins of attraction.
+// Reference: seeds/003 (capacity P ≈ 0.15n, n / (2 log₂ n)), seeds/004 (K ≤ N stable patterns, N / (4 log N));
+// Amit, Gutfreund & Sompolinsky 1985 (α_c ≈ 0.138); McEliece et al. 1987 (N / (2 ln N) per pattern,
+// N / (4 ln N) all patterns); Storkey 1997 (N / √(2 ln N)).
+// Legend: N units; P stored patterns (bipolar); load α = P/N; a cue is a stored pattern with a fraction of units
+// flipped (noise) or masked; success = the settled state equals the source pattern exactly;
+// overlap m = (1/N) Σ_i y_i ξ_i; basin radius = largest Hamming distance r with success ≥ threshold for all r′ ≤ r.
+
+import { isFixedPoint, type HopfieldNet } from './hopfield'
+import { checkCancel, settle, type Hooks, type TieRule } from './dynamics'
+import { trainRule, type LearningRule } from './rules'
+import type { Rng } from './rng'
+
+export interface CapacityTheory {
+  /** 0.138 N: Hebb's critical load (retrieval with ≤ 1.5 % errors survives below it). */
+  hebbCritical: number
+  /** N / (2 ln N): Hebb, a given pattern is recalled exactly with probability → 1. */
+  hebbPerPattern: number
+  /** N / (4 ln N): Hebb, all patterns at once exactly. */
+  hebbAllPatterns: number
+  /** N / √(2 ln N): Storkey's rule. */
+  storkey: number
+  /** N: pseudo-inverse, any ≤ N linearly independent patterns are fixed points. */
+  pseudoInverse: number
+}
+
+export function capacityTheory(n: number): CapacityTheory {
+  if (!(n > 1)) throw new Error(`capacityTheory: N must be > 1, got ${n}`)
+  const ln = Math.log(n)
+  return { hebbCritical: 0.138 * n, hebbPerPattern: n / (2 * ln), hebbAllPatterns: n / (4 * ln), storkey: n / Math.sqrt(2 * ln), pseudoInverse: n }
+}
+
+export function randomPatterns(count: number, units: number, rng: Rng): Int8Array[] {
+  return Array.from({ length: count }, () => Int8Array.from({ length: units }, () => (rng.int(2) === 1 ? 1 : -1)))
+}
+
+export interface RecallSettings {
+  /** Default 'async' in random order. */
+  mode?: 'async' | 'sync'
+  /** Default 50. */
+  maxSweeps?: number
+  tie?: TieRule
+}
+
+function recall(net: HopfieldNet, cue: Int8Array, rng: Rng, s: RecallSettings | undefined): Int8Array {
+  const y = Int8Array.from(cue)
+  settle(net, y, { mode: s?.mode ?? 'async', rng, maxSweeps: s?.maxSweeps ?? 50, tie: s?.tie })
+  return y
+}
+
+function flip(pattern: ArrayLike<number>, k: number, rng: Rng): Int8Array {
+  const y = Int8Array.from(pattern)
+  for (const i of rng.permutation(y.length).subarray(0, k)) y[i] = -y[i]!
+  return y
+}
+
+function score(y: Int8Array, source: ArrayLike<number>): { exact: boolean; overlap: number } {
+  let dot = 0
+  for (let i = 0; i < y.length; i++) dot += y[i]! * source[i]!
+  return { exact: dot === y.length, overlap: dot / y.length }
+}
+
+class Progress {
+  private done = 0
+  constructor(
+    private readonly total: number,
+    private readonly hooks: Hooks
+  ) {}
+  tick(): void {
+    checkCancel(this.hooks)
+    this.done++
+    this.hooks.onProgress?.(Math.min(1, this.done / this.total))
+  }
+}
+
+export interface CapacitySweepOptions extends Hooks {
+  units: number
+  /** P values to try. */
+  patternCounts: number[]
+  rules: LearningRule[]
+  /** Independent pattern sets per P (shared by all rules, so the rules see the same data). */
+  trials: number
+  /** Fraction of units flipped in each cue. */
+  noise: number
+  cuesPerPattern: number
+  rng: Rng
+  recall?: RecallSettings
+}
+
+export interface CapacityPoint {
+  rule: LearningRule
+  patterns: number
+  load: number
+  /** Fraction of stored patterns that are fixed points. */
+  fixedFraction: number
+  /** Fraction of trials in which every stored pattern is a fixed point. */
+  allFixedFraction: number
+  /** Fraction of noisy cues recalled exactly. */
+  recallSuccess: number
+  meanOverlap: number
+  /** Trials that ran (pseudo-inverse skips P > N and dependent pattern sets). */
+  trials: number
+  skipped: number
+}
+
+export function capacitySweep(opts: CapacitySweepOptions): CapacityPoint[] {
+  const { units: n, trials, rng } = opts
+  if (!(opts.noise >= 0 && opts.noise <= 1)) throw new Error(`noise must be in [0, 1], got ${opts.noise}`)
+  if (!Number.isInteger(trials) || trials < 1) throw new Error(`trials must be a positive integer, got ${trials}`)
+  opts.patternCounts.forEach((p) => {
+    if (!Number.isInteger(p) || p < 1) throw new Error(`patternCounts: ${p} is not a positive integer`)
+  })
+  const progress = new Progress(opts.patternCounts.length * trials * opts.rules.length, opts)
+  const flips = Math.round(opts.noise * n)
+  const out: CapacityPoint[] = []
+  opts.patternCounts.forEach((P, pi) => {
+    const acc = opts.rules.map(() => ({ fixed: 0, allFixed: 0, success: 0, overlap: 0, cues: 0, trials: 0, skipped: 0 }))
+    for (let t = 0; t < trials; t++) {
+      // One fork per (P, trial): every rule stores the same patterns and sees the same cues.
+      const patterns = randomPatterns(P, n, rng.fork(pi * 100003 + t))
+      opts.rules.forEach((rule, ri) => {
+        const a = acc[ri]!
+        progress.tick()
+        let net: HopfieldNet
+        try {
+          if (rule === 'pseudo-inverse' && P > n) throw new Error('P > N')
+          net = trainRule(rule, patterns)
+        } catch {
+          a.skipped++
+          return
+        }
+        const cueRng = rng.fork(pi * 100003 + t).fork(1 + ri)
+        let fixedHere = 0
+        patterns.forEach((p) => {
+          if (isFixedPoint(net, p)) fixedHere++
+          for (let c = 0; c < opts.cuesPerPattern; c++) {
+            const s = score(recall(net, flip(p, flips, cueRng), cueRng, opts.recall), p)
+            if (s.exact) a.success++
+            a.overlap += s.overlap
+            a.cues++
+          }
+        })
+        a.fixed += fixedHere / P
+        if (fixedHere === P) a.allFixed++
+        a.trials++
+      })
+    }
+    opts.rules.forEach((rule, ri) => {
+      const a = acc[ri]!
+      out.push({
+        rule,
+        patterns: P,
+        load: P / n,
+        fixedFraction: a.trials ? a.fixed / a.trials : NaN,
+        allFixedFraction: a.trials ? a.allFixed / a.trials : NaN,
+        recallSuccess: a.cues ? a.success / a.cues : NaN,
+        meanOverlap: a.cues ? a.overlap / a.cues : NaN,
+        trials: a.trials,
+        skipped: a.skipped
+      })
+    })
+  })
+  opts.onProgress?.(1)
+  return out
+}
+
+export interface CueSweepOptions extends Hooks {
+  /** Fractions of units flipped (noise sweep) or masked (partial-cue sweep). */
+  fractions: number[]
+  cuesPerPattern: number
+  rng: Rng
+  recall?: RecallSettings
+}
+
+export interface CueSweepPoint {
+  fraction: number
+  success: number
+  meanOverlap: number
+  cues: number
+}
+
+function cueSweep(net: HopfieldNet, stored: ArrayLike<number>[], opts: CueSweepOptions, makeCue: (p: ArrayLike<number>, fraction: number) => Int8Array): CueSweepPoint[] {
+  if (net.encoding !== 'bipolar') throw new Error('cue sweeps work on bipolar nets')
+  opts.fractions.forEach((f) => {
+    if (!(f >= 0 && f <= 1)) throw new Error(`fractions: ${f} is not in [0, 1]`)
+  })
+  const progress = new Progress(opts.fractions.length * stored.length, opts)
+  const out = opts.fractions.map((fraction) => {
+    let success = 0
+    let overlap = 0
+    let cues = 0
+    for (const p of stored) {
+      progress.tick()
+      for (let c = 0; c < opts.cuesPerPattern; c++) {
+        const s = score(recall(net, makeCue(p, fraction), opts.rng, opts.recall), p)
+        if (s.exact) success++
+        overlap += s.overlap
+        cues++
+      }
+    }
+    return { fraction, success: cues ? success / cues : NaN, meanOverlap: cues ? overlap / cues : NaN, cues }
+  })
+  opts.onProgress?.(1)
+  return out
+}
+
+/** Success vs fraction of flipped units (exactly round(f·N) distinct units per cue). */
+export function noiseSweep(net: HopfieldNet, stored: ArrayLike<number>[], opts: CueSweepOptions): CueSweepPoint[] {
+  return cueSweep(net, stored, opts, (p, f) => flip(p, Math.round(f * net.units), opts.rng))
+}
+
+/**
+ * Success vs fraction of masked units. fill 0 (default) marks them unknown: they add nothing to the fields
+ * until updated; ±1 sets them to a constant; 'random' draws each from ±1.
+ */
+export function partialCueSweep(net: HopfieldNet, stored: ArrayLike<number>[], opts: CueSweepOptions & { fill?: -1 | 0 | 1 | 'random' }): CueSweepPoint[] {
+  const fill = opts.fill ?? 0
+  return cueSweep(net, stored, opts, (p, f) => {
+    const y = Int8Array.from(p)
+    for (const i of opts.rng.permutation(y.length).subarray(0, Math.round(f * y.length))) y[i] = fill === 'random' ? (opts.rng.int(2) === 1 ? 1 : -1) : fill
+    return y
+  })
+}
+
+export interface BasinOptions extends Hooks {
+  rng: Rng
+  /** Cues per radius. */
+  trialsPerRadius: number
+  /** Largest radius tried. Default N/2. */
+  maxRadius?: number
+  /** Default 0.95. */
+  threshold?: number
+  recall?: RecallSettings
+}
+
+export interface BasinEstimate {
+  pattern: number
+  /** Largest r with success ≥ threshold at every r′ ≤ r; −1 when even the pattern itself is not recalled. */
+  radius: number
+  /** success[r] for r = 0..(last radius tried); stops one past the radius. */
+  success: number[]
+}
+
+export function basinEstimate(net: HopfieldNet, stored: ArrayLike<number>[], opts: BasinOptions): BasinEstimate[] {
+  const n = net.units
+  const maxRadius = opts.maxRadius ?? Math.floor(n / 2)
+  const threshold = opts.threshold ?? 0.95
+  if (!Number.isInteger(opts.trialsPerRadius) || opts.trialsPerRadius < 1) throw new Error(`trialsPerRadius must be a positive integer, got ${opts.trialsPerRadius}`)
+  const progress = new Progress(stored.length, opts)
+  const out = stored.map((p, k) => {
+    progress.tick()
+    const success: number[] = []
+    let radius = -1
+    for (let r = 0; r <= maxRadius; r++) {
+      checkCancel(opts)
+      // r = 0 is deterministic up to the update order; one look suffices for 'is it recalled at all'.
+      const tries = r === 0 ? 1 : opts.trialsPerRadius
+      let ok = 0
+      for (let c = 0; c < tries; c++) if (score(recall(net, flip(p, r, opts.rng), opts.rng, opts.recall), p).exact) ok++
+      success.push(ok / tries)
+      if (ok / tries >= threshold) radius = r
+      else break
+    }
+    return { pattern: k, radius, success }
+  })
+  opts.onProgress?.(1)
+  return out
+}
