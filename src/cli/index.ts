@@ -88,7 +88,8 @@ async function cmdRun(argv: string[]): Promise<void> {
   if (positionals.length !== 1) throw new UsageError('run: expected exactly one spec file (engram run <spec.json>)')
   const specPath = positionals[0]!
   const spec = readSpecFile(specPath)
-  const data = resolveDatasetRef(spec.dataset, 'spec.dataset')
+  const resolved = spec.dataset ? resolveDatasetRef(spec.dataset, 'spec.dataset') : null
+  const data = resolved ? { stored: resolved.patterns, labels: resolved.labels, width: resolved.summary.width, height: resolved.summary.height } : null
   let cancelled = false
   const onSigint = (): void => {
     cancelled = true
@@ -97,13 +98,13 @@ async function cmdRun(argv: string[]): Promise<void> {
   let lastPrint = 0
   const result = await runExperiment(
     spec,
-    { stored: data.patterns, labels: data.labels, width: data.summary.width, height: data.summary.height },
+    data,
     {
-      onProgress: (fraction, done, total) => {
+      onProgress: (fraction, done, total, message) => {
         const t = Date.now()
         if (values.quiet || (t - lastPrint < 200 && done < total)) return
         lastPrint = t
-        process.stderr.write(`\r${spec.name}: ${(fraction * 100).toFixed(0).padStart(3)}% (${done}/${total} cues)`)
+        process.stderr.write(`\r${spec.name}: ${(fraction * 100).toFixed(0).padStart(3)}% (${message})`)
         if (done === total) process.stderr.write('\n')
       },
       shouldCancel: () => cancelled
@@ -117,7 +118,10 @@ async function cmdRun(argv: string[]): Promise<void> {
   mkdirSync(dirname(out), { recursive: true })
   writeFileAtomic(out, new TextEncoder().encode(JSON.stringify(result, null, 1)))
   const m = result.metrics
-  if (!values.quiet) {
+  if (!values.quiet && result.sweep) {
+    process.stderr.write(`${spec.name}: ${result.sweep.type} sweep done on ${result.compute.path}/${result.compute.provider}\n`)
+  }
+  if (!values.quiet && m) {
     process.stderr.write(
       `${spec.name}: ${m.patterns} patterns × ${m.units} units, ${m.cues} cues, success ${(m.successRate * 100).toFixed(1)}%, ` +
         `stored fixed points ${m.storedFixedPoints}/${m.patterns}, ${m.seconds.toFixed(2)} s on ${result.compute.path}/${result.compute.provider}\n`
@@ -174,6 +178,7 @@ async function cmdServe(argv: string[]): Promise<void> {
 
 function netFromResultFile(path: string): { net: HopfieldNet; metadata: Record<string, string> } {
   const result = readResultFile(path)
+  if (!result.model) throw new SpecError(`${path}: this result holds no model (a capacity sweep trains many); export needs a recall or dataset sweep result`)
   const w = result.model.stateDict.weights
   const t = result.model.stateDict.thresholds
   if (!w || !t) throw new SpecError(`${path}: result.model.stateDict needs 'weights' and 'thresholds'`)

@@ -48,13 +48,15 @@ function recall(net: HopfieldNet, cue: Int8Array, rng: Rng, s: RecallSettings | 
   return y
 }
 
-function flip(pattern: ArrayLike<number>, k: number, rng: Rng): Int8Array {
+/** A copy of the pattern with k distinct units flipped (one permutation drawn from rng). */
+export function flip(pattern: ArrayLike<number>, k: number, rng: Rng): Int8Array {
   const y = Int8Array.from(pattern)
   for (const i of rng.permutation(y.length).subarray(0, k)) y[i] = -y[i]!
   return y
 }
 
-function score(y: Int8Array, source: ArrayLike<number>): { exact: boolean; overlap: number } {
+/** Exact recall and overlap m = (1/N) Σ y_i ξ_i of a settled state with its source. */
+export function score(y: ArrayLike<number>, source: ArrayLike<number>): { exact: boolean; overlap: number } {
   let dot = 0
   for (let i = 0; i < y.length; i++) dot += y[i]! * source[i]!
   return { exact: dot === y.length, overlap: dot / y.length }
@@ -215,11 +217,14 @@ export function noiseSweep(net: HopfieldNet, stored: ArrayLike<number>[], opts: 
  */
 export function partialCueSweep(net: HopfieldNet, stored: ArrayLike<number>[], opts: CueSweepOptions & { fill?: -1 | 0 | 1 | 'random' }): CueSweepPoint[] {
   const fill = opts.fill ?? 0
-  return cueSweep(net, stored, opts, (p, f) => {
-    const y = Int8Array.from(p)
-    for (const i of opts.rng.permutation(y.length).subarray(0, Math.round(f * y.length))) y[i] = fill === 'random' ? (opts.rng.int(2) === 1 ? 1 : -1) : fill
-    return y
-  })
+  return cueSweep(net, stored, opts, (p, f) => maskCue(p, f, fill, opts.rng))
+}
+
+/** A copy of the pattern with round(f·N) distinct units masked: set to fill (0 = unknown) or to random ±1. */
+export function maskCue(p: ArrayLike<number>, f: number, fill: -1 | 0 | 1 | 'random', rng: Rng): Int8Array {
+  const y = Int8Array.from(p)
+  for (const i of rng.permutation(y.length).subarray(0, Math.round(f * y.length))) y[i] = fill === 'random' ? (rng.int(2) === 1 ? 1 : -1) : fill
+  return y
 }
 
 export interface BasinOptions extends Hooks {

@@ -115,7 +115,9 @@ export const methods = {
   'sessions.close': { params: z.object({ id: sessionId }).strict(), result: z.object({ closed: z.boolean() }) },
   'sessions.delete': { params: z.object({ id: sessionId }).strict(), result: z.object({ deleted: z.boolean() }) },
   'models.train': {
-    params: z.object({ sessionId, dataset: datasetRefSchema, model: hopfieldModelSpecSchema }).strict(),
+    params: z
+      .object({ sessionId, dataset: datasetRefSchema, model: hopfieldModelSpecSchema, seed: z.int().nonnegative().max(2 ** 32 - 1).default(0) })
+      .strict(),
     result: sessionStateSchema
   },
   'jobs.start': { params: z.object({ sessionId, spec: jobSpecSchema }).strict(), result: z.object({ jobId: z.string() }) },

@@ -17,6 +17,10 @@ export const modelInfoSchema = z.object({
   height: z.int(),
   /** How many stored patterns are fixed points of the dynamics. */
   storedFixedPoints: z.int(),
+  /** Seed of the training's random draws (energy training). */
+  seed: z.int().nonnegative().default(0),
+  /** Energy training: targets that were fixed points after each epoch. */
+  training: z.object({ history: z.array(z.object({ epoch: z.int(), fixedTargets: z.int(), raised: z.int() })) }).optional(),
   createdAt: z.string()
 })
 export type ModelInfo = z.infer<typeof modelInfoSchema>

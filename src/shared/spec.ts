@@ -20,13 +20,37 @@ export const datasetRefSchema = z
   .strict()
 export type DatasetRef = z.infer<typeof datasetRefSchema>
 
+export const LEARNING_RULES = ['hebb', 'storkey', 'pseudo-inverse', 'energy'] as const
+export const learningRuleSchema = z.enum(LEARNING_RULES)
+export type LearningRuleName = z.infer<typeof learningRuleSchema>
+
+export const energyTrainingSpecSchema = z
+  .object({
+    /** Where the raised states come from (004): settled random starts, settled targets, or a few evolution steps. */
+    valleys: z.enum(['random', 'targets', 'few-steps']).default('few-steps'),
+    mode: z.enum(['sgd', 'batch']).default('sgd'),
+    epochs: z.int().positive().max(100000).default(50),
+    eta: z.number().positive().max(10).default(0.01),
+    /** Asynchronous sweeps per evolution for 'few-steps' (004: 2–4). */
+    evolutionSteps: z.int().positive().max(100).default(2),
+    /** Fraction of units flipped in a target before it evolves. */
+    cueNoise: z.number().min(0).max(1).default(0),
+    /** Per-pattern importance π_p (SGD samples ∝ π_p); default all 1. */
+    importance: z.array(z.number().nonnegative()).optional()
+  })
+  .strict()
+export type EnergyTrainingSpec = z.infer<typeof energyTrainingSpecSchema>
+
 export const hopfieldModelSpecSchema = z
   .object({
     kind: z.literal('hopfield'),
-    rule: z.literal('hebb').default('hebb'),
+    /** hebb (003), storkey (Storkey 1997), pseudo-inverse (projection), energy (004: lower targets, raise valleys). */
+    rule: learningRuleSchema.default('hebb'),
     /** Hebb normalisation: none (003: w = Σ s sᵀ), 1/N or 1/P (000: 1/M). Sign dynamics are unchanged. */
     normalisation: z.enum(['none', '1/N', '1/P']).default('none'),
-    zeroDiagonal: z.boolean().default(true)
+    /** Zero the diagonal. Default: true for hebb, storkey and energy; false for pseudo-inverse (the projection as defined). */
+    zeroDiagonal: z.boolean().optional(),
+    energy: energyTrainingSpecSchema.optional()
   })
   .strict()
 export type HopfieldModelSpec = z.infer<typeof hopfieldModelSpecSchema>
@@ -64,13 +88,78 @@ export const recallSpecSchema = z
   .strict()
 export type RecallSpec = z.infer<typeof recallSpecSchema>
 
+export const recallDynamicsSchema = z
+  .object({
+    mode: z.enum(['async', 'sync']).default('async'),
+    maxSweeps: z.int().positive().max(10000).default(50)
+  })
+  .strict()
+
+/** Sweeps and analyses besides the default recall experiment. */
+export const sweepSpecSchema = z.discriminatedUnion('type', [
+  z
+    .object({
+      /** Capacity: random ±1 patterns, P/N on the x axis; fixed points and recall success per rule. */
+      type: z.literal('capacity'),
+      units: z.int().min(2).max(4096),
+      patternCounts: z.array(z.int().positive()).min(1).max(200),
+      rules: z.array(z.enum(['hebb', 'storkey', 'pseudo-inverse'])).min(1),
+      trials: z.int().positive().max(10000).default(5),
+      noise: z.number().min(0).max(1).default(0.1),
+      cuesPerPattern: z.int().positive().max(10000).default(5),
+      recall: recallDynamicsSchema.default({ mode: 'async', maxSweeps: 50 })
+    })
+    .strict(),
+  z
+    .object({
+      /** Success vs fraction of flipped bits, on the spec's dataset and model. */
+      type: z.literal('noise'),
+      fractions: z.array(z.number().min(0).max(1)).min(1).max(200),
+      cuesPerPattern: z.int().positive().max(10000).default(20),
+      recall: recallDynamicsSchema.default({ mode: 'async', maxSweeps: 50 })
+    })
+    .strict(),
+  z
+    .object({
+      /** Success vs fraction of masked units (fill 0 = unknown, ±1, or random). */
+      type: z.literal('partial'),
+      fractions: z.array(z.number().min(0).max(1)).min(1).max(200),
+      fill: z.union([z.literal(-1), z.literal(0), z.literal(1), z.literal('random')]).default(0),
+      cuesPerPattern: z.int().positive().max(10000).default(20),
+      recall: recallDynamicsSchema.default({ mode: 'async', maxSweeps: 50 })
+    })
+    .strict(),
+  z
+    .object({
+      /** Basin of attraction per stored pattern: largest Hamming radius with recall ≥ threshold. */
+      type: z.literal('basins'),
+      trialsPerRadius: z.int().positive().max(10000).default(20),
+      maxRadius: z.int().nonnegative().optional(),
+      threshold: z.number().min(0).max(1).default(0.95),
+      recall: recallDynamicsSchema.default({ mode: 'async', maxSweeps: 50 })
+    })
+    .strict(),
+  z
+    .object({
+      /** Spurious-state census: every start (N ≤ 20) or random starts, attractors classified with basin sizes. */
+      type: z.literal('census'),
+      method: z.enum(['auto', 'exhaustive', 'sampled']).default('auto'),
+      samples: z.int().positive().max(10_000_000).default(10000),
+      dynamics: z.enum(['async-sequential', 'async-random', 'sync']).default('async-sequential'),
+      maxSweeps: z.int().positive().max(10000).default(100)
+    })
+    .strict()
+])
+export type SweepSpec = z.infer<typeof sweepSpecSchema>
+
 export const experimentSpecSchema = z
   .object({
     $schema: z.string().optional(),
     version: z.literal(SPEC_VERSION).default(SPEC_VERSION),
     name: z.string().max(200).default('experiment'),
     seed: z.int().nonnegative().max(2 ** 32 - 1),
-    dataset: datasetRefSchema,
+    /** The stored patterns; not used by a capacity sweep (it draws random patterns). */
+    dataset: datasetRefSchema.optional(),
     model: hopfieldModelSpecSchema,
     recall: recallSpecSchema.default({
       mode: 'sync',
@@ -80,12 +169,22 @@ export const experimentSpecSchema = z
       cuesPerPattern: 10,
       traceCount: 4
     }),
+    /** Run a sweep or analysis instead of the recall experiment. */
+    sweep: sweepSpecSchema.optional(),
     engine: z
       .object({ provider: z.enum(['auto', 'cpu', 'cuda', 'dml', 'coreml']).default('auto'), threads: z.int().nonnegative().default(0) })
       .strict()
       .default({ provider: 'auto', threads: 0 })
   })
   .strict()
+  .superRefine((spec, ctx) => {
+    if (!spec.dataset && spec.sweep?.type !== 'capacity') {
+      ctx.addIssue({ code: 'custom', path: ['dataset'], message: 'a dataset is required (only a capacity sweep draws its own random patterns)' })
+    }
+    if (spec.model.energy && spec.model.rule !== 'energy') {
+      ctx.addIssue({ code: 'custom', path: ['model', 'energy'], message: "energy-training settings need rule 'energy'" })
+    }
+  })
 export type ExperimentSpec = z.infer<typeof experimentSpecSchema>
 export type ExperimentSpecInput = z.input<typeof experimentSpecSchema>
 
@@ -111,6 +210,62 @@ export const cueOutcomeSchema = z.object({
 })
 export type CueOutcome = z.infer<typeof cueOutcomeSchema>
 
+const capacityTheorySchema = z.object({
+  hebbCritical: z.number(),
+  hebbPerPattern: z.number(),
+  hebbAllPatterns: z.number(),
+  storkey: z.number(),
+  pseudoInverse: z.number()
+})
+
+export const sweepResultSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('capacity'),
+    units: z.int(),
+    theory: capacityTheorySchema,
+    points: z.array(
+      z.object({
+        rule: z.string(),
+        patterns: z.int(),
+        load: z.number(),
+        fixedFraction: z.number().nullable(),
+        allFixedFraction: z.number().nullable(),
+        recallSuccess: z.number().nullable(),
+        meanOverlap: z.number().nullable(),
+        trials: z.int(),
+        skipped: z.int()
+      })
+    )
+  }),
+  z.object({
+    type: z.enum(['noise', 'partial']),
+    points: z.array(z.object({ fraction: z.number(), success: z.number().nullable(), meanOverlap: z.number().nullable(), cues: z.int() }))
+  }),
+  z.object({
+    type: z.literal('basins'),
+    threshold: z.number(),
+    basins: z.array(z.object({ pattern: z.int(), label: z.string(), radius: z.int(), success: z.array(z.number()) }))
+  }),
+  z.object({
+    type: z.literal('census'),
+    method: z.enum(['exhaustive', 'sampled']),
+    starts: z.int(),
+    countsByKind: z.record(z.string(), z.int()),
+    attractors: z.array(
+      z.object({
+        kind: z.string(),
+        pattern: z.int(),
+        mixture: z.object({ patterns: z.array(z.int()), signs: z.array(z.int()) }).nullable(),
+        count: z.int(),
+        basinFraction: z.number(),
+        energy: z.number(),
+        state: z.array(z.int())
+      })
+    )
+  })
+])
+export type SweepResult = z.infer<typeof sweepResultSchema>
+
 export const experimentResultSchema = z
   .object({
     $schema: z.string().optional(),
@@ -121,26 +276,34 @@ export const experimentResultSchema = z
     engram: z.string().describe('Engram version'),
     rng: z.string().describe('random generator algorithm'),
     compute: z.object({ path: z.enum(['core', 'engine']), provider: z.string(), fallbackReason: z.string().optional() }),
-    metrics: z.object({
-      patterns: z.int(),
-      units: z.int(),
-      cues: z.int(),
-      successRate: z.number(),
-      meanFinalOverlap: z.number(),
-      storedFixedPoints: z.int().describe('stored patterns that are fixed points of the dynamics'),
-      meanIterations: z.number(),
-      seconds: z.number()
-    }),
-    outcomes: z.array(cueOutcomeSchema),
-    traces: z.array(
-      z.object({ pattern: z.int(), energy: z.array(z.number()), overlaps: z.array(z.array(z.number())) })
-    ),
-    model: z.object({
-      kind: z.literal('hopfield'),
-      units: z.int(),
-      stateDict: z.record(z.string(), tensorJsonSchema),
-      metadata: z.record(z.string(), z.string())
-    })
+    metrics: z
+      .object({
+        patterns: z.int(),
+        units: z.int(),
+        cues: z.int(),
+        successRate: z.number(),
+        meanFinalOverlap: z.number(),
+        storedFixedPoints: z.int().describe('stored patterns that are fixed points of the dynamics'),
+        meanIterations: z.number(),
+        seconds: z.number()
+      })
+      .optional(),
+    outcomes: z.array(cueOutcomeSchema).optional(),
+    traces: z
+      .array(z.object({ pattern: z.int(), energy: z.array(z.number()), overlaps: z.array(z.array(z.number())) }))
+      .optional(),
+    sweep: sweepResultSchema.optional(),
+    training: z
+      .object({ history: z.array(z.object({ epoch: z.int(), fixedTargets: z.int(), raised: z.int() })) })
+      .optional(),
+    model: z
+      .object({
+        kind: z.literal('hopfield'),
+        units: z.int(),
+        stateDict: z.record(z.string(), tensorJsonSchema),
+        metadata: z.record(z.string(), z.string())
+      })
+      .optional()
   })
   .strict()
 export type ExperimentResult = z.infer<typeof experimentResultSchema>

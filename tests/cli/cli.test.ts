@@ -41,11 +41,11 @@ describe('engram CLI', () => {
     expect(engram(['run', 'examples/hopfield-letters.json', '--out', b, '--quiet']).status).toBe(0)
     const ra = experimentResultSchema.parse(JSON.parse(readFileSync(a, 'utf8')))
     const rb = experimentResultSchema.parse(JSON.parse(readFileSync(b, 'utf8')))
-    expect(ra.metrics.cues).toBe(400)
-    expect(ra.metrics.storedFixedPoints).toBe(4)
+    expect(ra.metrics?.cues).toBe(400)
+    expect(ra.metrics?.storedFixedPoints).toBe(4)
     expect(ra.outcomes).toEqual(rb.outcomes)
     expect(ra.traces).toEqual(rb.traces)
-    for (const t of ra.traces) for (let i = 1; i < t.energy.length; i++) expect(t.energy[i]!).toBeLessThanOrEqual(t.energy[i - 1]!)
+    for (const t of ra.traces ?? []) for (let i = 1; i < t.energy.length; i++) expect(t.energy[i]!).toBeLessThanOrEqual(t.energy[i - 1]!)
     // Export the model from the result file.
     const st = join(tmp.dir, 'letters.safetensors')
     const ex = engram(['export', a, '--format', 'safetensors', '--out', st])
@@ -55,6 +55,31 @@ describe('engram CLI', () => {
     const onnx = join(tmp.dir, 'letters.onnx')
     expect(engram(['export', a, '--format', 'onnx', '--out', onnx]).status).toBe(0)
     expect(readFileSync(onnx).byteLength).toBeGreaterThan(40_000)
+  })
+
+  it('runs a capacity sweep on the engine: Hebb fails well above 0.138N, Storkey and pseudo-inverse hold', () => {
+    const spec = {
+      name: 'cap',
+      seed: 11,
+      model: { kind: 'hopfield' },
+      sweep: { type: 'capacity', units: 100, patternCounts: [8, 25], rules: ['hebb', 'storkey', 'pseudo-inverse'], trials: 3, noise: 0.1, cuesPerPattern: 2, recall: { mode: 'sync' } }
+    }
+    const file = join(tmp.dir, 'cap.json')
+    writeFileSync(file, JSON.stringify(spec))
+    const out = join(tmp.dir, 'cap.result.json')
+    const r = engram(['run', file, '--out', out, '--quiet'])
+    expect(r.status, r.stderr).toBe(0)
+    const result = experimentResultSchema.parse(JSON.parse(readFileSync(out, 'utf8')))
+    expect(result.compute.path).toBe('engine')
+    if (result.sweep?.type !== 'capacity') throw new Error('expected a capacity sweep')
+    expect(result.sweep.theory.hebbCritical).toBeCloseTo(13.8, 10)
+    const at = (rule: string, p: number) => result.sweep!.type === 'capacity' ? result.sweep!.points.find((x) => x.rule === rule && x.patterns === p)! : undefined!
+    expect(at('hebb', 8).fixedFraction).toBeGreaterThan(0.95)
+    expect(at('hebb', 25).fixedFraction).toBeLessThan(0.5)
+    expect(at('storkey', 25).fixedFraction).toBeGreaterThan(0.95)
+    expect(at('pseudo-inverse', 25).fixedFraction).toBe(1)
+    expect(result.model).toBeUndefined()
+    expect(engram(['export', out, '--format', 'onnx', '--out', join(tmp.dir, 'none.onnx')]).stderr).toMatch(/holds no model/)
   })
 
   it('rejects a bad spec with an error naming the field and writes nothing', () => {
@@ -71,6 +96,9 @@ describe('engram CLI', () => {
     spec.dataset.select = [0, 26]
     writeFileSync(bad, JSON.stringify(spec))
     expect(engram(['run', bad, '--out', out]).stderr).toMatch(/spec\.dataset\.select\.1: index 26 is out of range/)
+    delete spec.dataset
+    writeFileSync(bad, JSON.stringify(spec))
+    expect(engram(['run', bad, '--out', out]).stderr).toMatch(/spec\.dataset: a dataset is required/)
     writeFileSync(bad, '{ "seed": ')
     expect(engram(['run', bad]).stderr).toMatch(/not valid JSON/)
     expect(engram(['run']).status).toBe(2)

@@ -206,7 +206,14 @@ export class Backend {
       const session = this.session(p.sessionId, 'params.sessionId')
       const data = resolveDatasetRef(p.dataset, 'params.dataset')
       const { width, height } = data.summary
-      const net = trainHopfield(data.patterns, p.model)
+      let trained
+      try {
+        trained = trainHopfield(data.patterns, p.model, p.seed)
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error)
+        throw new ApiError({ code: 'bad-request', field: 'params.model', message: `params.model: ${message}` })
+      }
+      const { net, history } = trained
       const id = randomUUID()
       const units = net.units
       const packed = new Int8Array(data.patterns.length * units)
@@ -216,7 +223,7 @@ export class Backend {
       session.tensors.set(`models/${id}/patterns`, { dtype: 'int8', shape: [data.patterns.length, units], data: packed })
       const info: ModelInfo = {
         id,
-        name: `Hopfield · ${data.summary.name} · ${data.patterns.length} patterns`,
+        name: `Hopfield (${p.model.rule}) · ${data.summary.name} · ${data.patterns.length} patterns`,
         spec: p.model,
         dataset: p.dataset,
         units,
@@ -225,6 +232,8 @@ export class Backend {
         width,
         height,
         storedFixedPoints: countStoredFixedPoints(net, data.patterns),
+        seed: p.seed,
+        ...(history ? { training: { history } } : {}),
         createdAt: now()
       }
       session.state.models.push(info)

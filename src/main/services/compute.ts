@@ -6,8 +6,13 @@ import { Rng, RNG_ALGORITHM } from '../../core/rng'
 import { tensorToJson } from '../../core/tensor-json'
 import { recallBatch } from '../../engine/recall'
 import type { AsyncRecallResult, BatchRecallResult } from '../../shared/session'
-import type { Corruption, CueOutcome, ExperimentResult, ExperimentSpec, HopfieldModelSpec } from '../../shared/spec'
-import { SPEC_VERSION } from '../../shared/spec'
+import type { Corruption, CueOutcome, ExperimentResult, ExperimentSpec, HopfieldModelSpec, SweepResult } from '../../shared/spec'
+import { energyTrainingSpecSchema, SPEC_VERSION } from '../../shared/spec'
+import { pseudoInverse, storkey } from '../../core/rules'
+import { trainEnergy } from '../../core/energy-training'
+import { basinEstimate, capacitySweep, capacityTheory, noiseSweep, partialCueSweep } from '../../core/sweeps'
+import { census } from '../../core/census'
+import { capacitySweepEngine, cueSweepEngine } from '../../engine/sweeps'
 import { ENGRAM_VERSION } from '../version'
 
 export interface ComputeHooks {
@@ -23,8 +28,42 @@ export class CancelledError extends Error {
   }
 }
 
-export function trainHopfield(stored: Int8Array[], spec: HopfieldModelSpec): HopfieldNet {
-  return hebb(stored, { normalisation: spec.normalisation, zeroDiagonal: spec.zeroDiagonal, encoding: 'bipolar' })
+export interface TrainedHopfield {
+  net: HopfieldNet
+  /** Energy training's per-epoch history (rule 'energy' only). */
+  history?: { epoch: number; fixedTargets: number; raised: number }[]
+}
+
+/** Trains a Hopfield net with the spec's rule; `seed` drives energy training's random starts. */
+export function trainHopfield(stored: Int8Array[], spec: HopfieldModelSpec, seed = 0, hooks: ComputeHooks = {}): TrainedHopfield {
+  switch (spec.rule) {
+    case 'hebb':
+      return { net: hebb(stored, { normalisation: spec.normalisation, zeroDiagonal: spec.zeroDiagonal ?? true, encoding: 'bipolar' }) }
+    case 'storkey':
+      return { net: storkey(stored, { zeroDiagonal: spec.zeroDiagonal ?? true }) }
+    case 'pseudo-inverse':
+      return { net: pseudoInverse(stored, { zeroDiagonal: spec.zeroDiagonal ?? false }) }
+    case 'energy': {
+      const e = spec.energy ?? energyTrainingSpecSchema.parse({})
+      if (e.importance && e.importance.length !== stored.length) {
+        throw new Error(`model.energy.importance: ${e.importance.length} values for ${stored.length} patterns`)
+      }
+      if (spec.zeroDiagonal === false) throw new Error('model.zeroDiagonal: energy training keeps a zero diagonal; leave it unset or true')
+      const trained = trainEnergy(stored, {
+        rng: new Rng(seed).fork(0x5eed),
+        epochs: e.epochs,
+        eta: e.eta,
+        valleys: e.valleys,
+        mode: e.mode,
+        evolutionSteps: e.evolutionSteps,
+        cueNoise: e.cueNoise,
+        ...(e.importance ? { importance: e.importance } : {}),
+        onProgress: hooks.onProgress ? (f) => hooks.onProgress!(f, Math.round(f * e.epochs), e.epochs, 'training') : undefined,
+        shouldCancel: hooks.shouldCancel
+      })
+      return { net: trained.net, history: trained.history }
+    }
+  }
 }
 
 export function countStoredFixedPoints(net: HopfieldNet, stored: Int8Array[]): number {
@@ -36,8 +75,8 @@ export function modelMetadata(spec: HopfieldModelSpec, net: HopfieldNet, extra: 
     'engram.version': ENGRAM_VERSION,
     kind: 'hopfield',
     rule: spec.rule,
-    normalisation: spec.normalisation,
-    zero_diagonal: String(spec.zeroDiagonal),
+    ...(spec.rule === 'hebb' ? { normalisation: spec.normalisation } : {}),
+    zero_diagonal: String(net.weights.every((_, k) => k % (net.units + 1) !== 0 || net.weights[k] === 0)),
     states: net.encoding === 'bipolar' ? 'bipolar (-1, +1)' : 'binary (0, 1)',
     tie_rule: 'net input equal to threshold keeps the previous state',
     units: String(net.units),
@@ -190,15 +229,17 @@ export interface ExperimentData {
 }
 
 /** Runs a whole experiment spec: train, draw cues, recall, measure. Same spec + seed = same numbers. */
-export async function runExperiment(spec: ExperimentSpec, data: ExperimentData, hooks: ComputeHooks = {}): Promise<ExperimentResult> {
+export async function runExperiment(spec: ExperimentSpec, data: ExperimentData | null, hooks: ComputeHooks = {}): Promise<ExperimentResult> {
+  if (spec.sweep) return runSweep(spec, spec.sweep, data, hooks)
+  if (!data) throw new Error('spec.dataset: a recall experiment needs a dataset')
   const started = performance.now()
-  const net = trainHopfield(data.stored, spec.model)
+  const { net, history } = trainHopfield(data.stored, spec.model, spec.seed)
   const storedFixedPoints = countStoredFixedPoints(net, data.stored)
   const recall = spec.recall
   let outcomes: CueOutcome[]
   let provider = 'core'
   let fallbackReason: string | undefined
-  const traces: ExperimentResult['traces'] = []
+  const traces: NonNullable<ExperimentResult['traces']> = []
   if (recall.mode === 'sync') {
     const batch = await runBatchRecall(
       {
@@ -253,13 +294,7 @@ export async function runExperiment(spec: ExperimentSpec, data: ExperimentData, 
   const cues = outcomes.length
   const successes = outcomes.filter((o) => o.success).length
   return {
-    kind: 'engram.experiment-result',
-    version: SPEC_VERSION,
-    spec,
-    createdAt: new Date().toISOString(),
-    engram: ENGRAM_VERSION,
-    rng: RNG_ALGORITHM,
-    compute: { path: recall.mode === 'sync' ? 'engine' : 'core', provider, ...(fallbackReason ? { fallbackReason } : {}) },
+    ...resultHeader(spec, recall.mode === 'sync' ? 'engine' : 'core', provider, fallbackReason),
     metrics: {
       patterns: data.stored.length,
       units: net.units,
@@ -272,14 +307,129 @@ export async function runExperiment(spec: ExperimentSpec, data: ExperimentData, 
     },
     outcomes,
     traces,
-    model: {
-      kind: 'hopfield',
-      units: net.units,
-      stateDict: {
-        weights: tensorToJson({ dtype: 'float32', shape: [net.units, net.units], data: net.weights }),
-        thresholds: tensorToJson({ dtype: 'float32', shape: [net.units], data: net.thresholds })
-      },
-      metadata: modelMetadata(spec.model, net, { labels: data.labels.join(','), width: String(data.width), height: String(data.height) })
+    ...(history ? { training: { history } } : {}),
+    model: modelSection(spec.model, net, data)
+  }
+}
+
+function resultHeader(spec: ExperimentSpec, path: 'core' | 'engine', provider: string, fallbackReason?: string) {
+  return {
+    kind: 'engram.experiment-result' as const,
+    version: SPEC_VERSION as typeof SPEC_VERSION,
+    spec,
+    createdAt: new Date().toISOString(),
+    engram: ENGRAM_VERSION,
+    rng: RNG_ALGORITHM,
+    compute: { path, provider, ...(fallbackReason ? { fallbackReason } : {}) }
+  }
+}
+
+function modelSection(spec: HopfieldModelSpec, net: HopfieldNet, data: ExperimentData): NonNullable<ExperimentResult['model']> {
+  return {
+    kind: 'hopfield',
+    units: net.units,
+    stateDict: {
+      weights: tensorToJson({ dtype: 'float32', shape: [net.units, net.units], data: net.weights }),
+      thresholds: tensorToJson({ dtype: 'float32', shape: [net.units], data: net.thresholds })
+    },
+    metadata: modelMetadata(spec, net, { labels: data.labels.join(','), width: String(data.width), height: String(data.height) })
+  }
+}
+
+const nullable = (x: number): number | null => (Number.isFinite(x) ? x : null)
+
+/** Sweeps and analyses: capacity (random patterns), noise / partial cues, basins, census. */
+async function runSweep(spec: ExperimentSpec, sweep: NonNullable<ExperimentSpec['sweep']>, data: ExperimentData | null, hooks: ComputeHooks): Promise<ExperimentResult> {
+  const progress = (f: number): void => hooks.onProgress?.(f, Math.round(f * 1000), 1000, sweep.type)
+  const coreHooks = { onProgress: progress, shouldCancel: hooks.shouldCancel }
+  const rng = new Rng(spec.seed)
+  const engine = { provider: spec.engine.provider, threads: spec.engine.threads }
+  let result: SweepResult
+  let path: 'core' | 'engine' = 'core'
+  let provider = 'core'
+  let fallbackReason: string | undefined
+  if (sweep.type === 'capacity') {
+    const settings = { units: sweep.units, patternCounts: sweep.patternCounts, rules: sweep.rules, trials: sweep.trials, noise: sweep.noise, cuesPerPattern: sweep.cuesPerPattern, rng }
+    let points
+    if (sweep.recall.mode === 'sync') {
+      const out = await capacitySweepEngine({ ...settings, ...engine, maxSweeps: sweep.recall.maxSweeps, ...coreHooks })
+      points = out.points
+      path = 'engine'
+      provider = out.provider
+      fallbackReason = out.fallbackReason
+    } else {
+      points = capacitySweep({ ...settings, recall: { mode: 'async', maxSweeps: sweep.recall.maxSweeps }, ...coreHooks })
     }
+    result = {
+      type: 'capacity',
+      units: sweep.units,
+      theory: capacityTheory(sweep.units),
+      points: points.map((p) => ({
+        ...p,
+        fixedFraction: nullable(p.fixedFraction),
+        allFixedFraction: nullable(p.allFixedFraction),
+        recallSuccess: nullable(p.recallSuccess),
+        meanOverlap: nullable(p.meanOverlap)
+      }))
+    }
+    return { ...resultHeader(spec, path, provider, fallbackReason), sweep: result }
+  }
+  if (!data) throw new Error(`spec.dataset: a ${sweep.type} sweep needs a dataset`)
+  const { net, history } = trainHopfield(data.stored, spec.model, spec.seed)
+  if (sweep.type === 'noise' || sweep.type === 'partial') {
+    const fill = sweep.type === 'partial' ? sweep.fill : undefined
+    let points
+    if (sweep.recall.mode === 'sync' && fill !== 0) {
+      const out = await cueSweepEngine(net, data.stored, {
+        kind: sweep.type,
+        ...(fill !== undefined ? { fill } : {}),
+        fractions: sweep.fractions,
+        cuesPerPattern: sweep.cuesPerPattern,
+        rng,
+        maxSweeps: sweep.recall.maxSweeps,
+        ...engine,
+        ...coreHooks
+      })
+      points = out.points
+      path = 'engine'
+      provider = out.provider
+    } else {
+      const opts = { fractions: sweep.fractions, cuesPerPattern: sweep.cuesPerPattern, rng, recall: sweep.recall, ...coreHooks }
+      points = sweep.type === 'noise' ? noiseSweep(net, data.stored, opts) : partialCueSweep(net, data.stored, { ...opts, fill })
+    }
+    result = { type: sweep.type, points: points.map((p) => ({ ...p, success: nullable(p.success), meanOverlap: nullable(p.meanOverlap) })) }
+  } else if (sweep.type === 'basins') {
+    const basins = basinEstimate(net, data.stored, {
+      rng,
+      trialsPerRadius: sweep.trialsPerRadius,
+      ...(sweep.maxRadius !== undefined ? { maxRadius: sweep.maxRadius } : {}),
+      threshold: sweep.threshold,
+      recall: sweep.recall,
+      ...coreHooks
+    })
+    result = { type: 'basins', threshold: sweep.threshold, basins: basins.map((b) => ({ ...b, label: data.labels[b.pattern] ?? String(b.pattern) })) }
+  } else {
+    if (sweep.method === 'exhaustive' && net.units > 20) throw new Error(`spec.sweep.method: exhaustive census needs N ≤ 20 units (this model has ${net.units})`)
+    const c = census(net, data.stored, {
+      ...(sweep.method === 'auto' ? {} : { method: sweep.method }),
+      samples: sweep.samples,
+      rng,
+      dynamics: sweep.dynamics,
+      maxSweeps: sweep.maxSweeps,
+      ...coreHooks
+    })
+    result = {
+      type: 'census',
+      method: c.method,
+      starts: c.starts,
+      countsByKind: c.countsByKind,
+      attractors: c.attractors.map((a) => ({ ...a, state: Array.from(a.state) }))
+    }
+  }
+  return {
+    ...resultHeader(spec, path, provider, fallbackReason),
+    sweep: result,
+    ...(history ? { training: { history } } : {}),
+    model: modelSection(spec.model, net, data)
   }
 }
