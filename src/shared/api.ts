@@ -1,11 +1,12 @@
 // The API contract: every method and event between the renderer (or any client) and the backend.
 // Two transports carry it: Electron IPC through the preload, and HTTP + WebSocket from `engram serve`.
 import { z } from 'zod'
-import { corruptionSchema, datasetIdSchema, datasetRefSchema, hopfieldModelSpecSchema } from './spec'
+import { corruptionSchema, datasetIdSchema, datasetRefSchema, experimentSpecSchema, hopfieldModelSpecSchema } from './spec'
 import {
   asyncRecallResultSchema,
   batchRecallResultSchema,
   cueSchema,
+  experimentRecordSchema,
   sessionStateSchema,
   sessionSummarySchema
 } from './session'
@@ -50,6 +51,13 @@ export const jobSpecSchema = z.discriminatedUnion('kind', [
       seed: z.int().nonnegative().max(2 ** 32 - 1),
       maxIterations: z.int().positive().max(10000).default(50)
     })
+    .strict(),
+  z
+    .object({
+      /** Any experiment spec (recall run or sweep); the result is kept in the session's experiments. */
+      kind: z.literal('experiment'),
+      spec: experimentSpecSchema
+    })
     .strict()
 ])
 export type JobSpec = z.infer<typeof jobSpecSchema>
@@ -57,7 +65,8 @@ export type JobSpecInput = z.input<typeof jobSpecSchema>
 
 export const jobResultSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('recall.async'), result: asyncRecallResultSchema }),
-  z.object({ kind: z.literal('recall.batch'), result: batchRecallResultSchema })
+  z.object({ kind: z.literal('recall.batch'), result: batchRecallResultSchema }),
+  z.object({ kind: z.literal('experiment'), record: experimentRecordSchema })
 ])
 export type JobResult = z.infer<typeof jobResultSchema>
 

@@ -1,8 +1,8 @@
 // Saved-session schema: what a session holds besides its tensors (stored separately, by name).
 import { z } from 'zod'
-import { corruptionSchema, datasetRefSchema, hopfieldModelSpecSchema } from './spec'
+import { corruptionSchema, datasetRefSchema, experimentResultSchema, hopfieldModelSpecSchema } from './spec'
 
-export const SESSION_SCHEMA_VERSION = 1
+export const SESSION_SCHEMA_VERSION = 2
 
 export const modelInfoSchema = z.object({
   id: z.string(),
@@ -71,6 +71,15 @@ export const batchRecallResultSchema = z.object({
 })
 export type BatchRecallResult = z.infer<typeof batchRecallResultSchema>
 
+/** A finished experiment (sweep or recall run) kept in the session; its result carries no weights. */
+export const experimentRecordSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  createdAt: z.string(),
+  result: experimentResultSchema
+})
+export type ExperimentRecord = z.infer<typeof experimentRecordSchema>
+
 export const sessionStateSchema = z.object({
   schemaVersion: z.literal(SESSION_SCHEMA_VERSION),
   id: z.string(),
@@ -83,6 +92,8 @@ export const sessionStateSchema = z.object({
   cue: cueSchema.nullable(),
   asyncRecall: asyncRecallResultSchema.nullable(),
   batchRecall: batchRecallResultSchema.nullable(),
+  /** Experiments run from the experiments page, newest last. */
+  experiments: z.array(experimentRecordSchema),
   ui: z.record(z.string(), z.unknown())
 })
 export type SessionState = z.infer<typeof sessionStateSchema>

@@ -9,7 +9,7 @@ import { matchStored, recallSyncBatch, recallAsync } from '../../src/core/hopfie
 import { drawCues } from '../../src/core/corrupt'
 import { Rng } from '../../src/core/rng'
 import { createSession } from '../../src/engine/ort'
-import { SqliteSessionStore } from '../../src/main/services/store'
+import { migrateSessionState, SqliteSessionStore } from '../../src/main/services/store'
 import { join } from 'node:path'
 import { jobOutcome, makeBackend, tempDir } from '../helpers/backend'
 
@@ -203,5 +203,52 @@ describe('app.info', () => {
     expect(info.engine.available).toContain('cpu')
     expect(info.engine.chosen).toBe('cpu')
     expect(info.rng).toMatch(/xoshiro128\*\*/)
+  })
+})
+
+describe('experiments and session migration', () => {
+  it('runs a sweep as a job with progress and keeps its result in the session', async () => {
+    const s = await backend.call('sessions.create', { name: 'sweeps' })
+    const fractions: number[] = []
+    const off = backend.on('job.progress', (p) => fractions.push(p.fraction))
+    const { jobId } = await backend.call('jobs.start', {
+      sessionId: s.id,
+      spec: {
+        kind: 'experiment',
+        spec: { name: 'noise', seed: 4, dataset: { builtin: 'letters', select: [0, 2, 8, 21] }, model: { kind: 'hopfield', rule: 'pseudo-inverse' }, sweep: { type: 'noise', fractions: [0, 0.1, 0.3], cuesPerPattern: 5 } }
+      }
+    })
+    const done = await jobOutcome(backend, jobId)
+    off()
+    if (done.result.kind !== 'experiment') throw new Error('expected an experiment result')
+    const sweep = done.result.record.result.sweep
+    expect(sweep?.type).toBe('noise')
+    if (sweep?.type !== 'noise') return
+    expect(sweep.points.map((p) => p.fraction)).toEqual([0, 0.1, 0.3])
+    expect(sweep.points[0]!.success).toBe(1)
+    expect(fractions.at(-1)).toBe(1)
+    const state = await backend.call('sessions.open', { id: s.id })
+    expect(state.experiments).toHaveLength(1)
+    expect(state.experiments[0]!.result.model).toBeUndefined()
+  })
+
+  it('migrates a schema-1 session forward and refuses one from a newer Engram', () => {
+    const v1 = {
+      schemaVersion: 1,
+      id: 'old',
+      name: 'old session',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+      dataset: null,
+      models: [],
+      activeModelId: null,
+      cue: null,
+      asyncRecall: null,
+      batchRecall: null,
+      ui: {}
+    }
+    expect(migrateSessionState(v1, 'old').experiments).toEqual([])
+    expect(() => migrateSessionState({ ...v1, schemaVersion: 99 }, 'new')).toThrow(/newer Engram \(schema 99/)
+    expect(() => migrateSessionState({ ...v1, models: 'x' }, 'bad')).toThrow(/session bad: stored state is invalid: models/)
   })
 })

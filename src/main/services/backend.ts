@@ -14,7 +14,8 @@ import { platformProviders, probeProviders } from '../../engine/providers'
 import { getPatterns, listDatasets, resolveDatasetRef } from './datasets'
 import { JobManager, type WorkerEntry } from './jobs'
 import { SqliteSessionStore, type SessionStore } from './store'
-import { countStoredFixedPoints, modelMetadata, trainHopfield } from './compute'
+import { countStoredFixedPoints, modelMetadata, trainHopfield, type ExperimentData } from './compute'
+import type { WorkerTask } from '../worker/protocol'
 import { EXPORTS_DIR, SESSIONS_DB } from '../paths'
 import { ENGRAM_VERSION } from '../version'
 
@@ -63,7 +64,6 @@ export class Backend {
   private readonly store: SessionStore
   private readonly jobs: JobManager
   private readonly open = new Map<string, OpenSession>()
-  private readonly jobSessions = new Map<string, string>()
   private probe: ReturnType<typeof probeProviders> | undefined
 
   constructor(private readonly options: BackendOptions) {
@@ -115,6 +115,52 @@ export class Backend {
     return session.state
   }
 
+  /** Validates a job against the session and builds the worker task (nothing starts on bad input). */
+  private jobTask(session: OpenSession, spec: ParsedParams<'jobs.start'>['spec']): WorkerTask {
+    if (spec.kind === 'experiment') {
+      let data: ExperimentData | null = null
+      if (spec.spec.dataset) {
+        const d = resolveDatasetRef(spec.spec.dataset, 'params.spec.spec.dataset')
+        data = { stored: d.patterns, labels: d.labels, width: d.summary.width, height: d.summary.height }
+      }
+      return { kind: 'experiment', spec: spec.spec, data }
+    }
+    const info = this.model(session, spec.modelId, 'params.spec.modelId')
+    const { net, stored } = netFromTensors(session.tensors, info.id)
+    if (spec.kind === 'recall.async') {
+      if (spec.cue.length !== info.units) {
+        throw new ApiError({ code: 'bad-request', field: 'params.spec.cue', message: `params.spec.cue: ${spec.cue.length} values, the model has ${info.units} units` })
+      }
+      const bad = spec.cue.findIndex((v) => v !== 1 && v !== -1)
+      if (bad >= 0) {
+        throw new ApiError({
+          code: 'bad-request',
+          field: `params.spec.cue.${bad}`,
+          message: `params.spec.cue.${bad}: value ${spec.cue[bad]} is not −1 or 1 (Hopfield states are bipolar)`
+        })
+      }
+      return { kind: 'recall.async', input: { modelId: info.id, net, stored, cue: spec.cue, seed: spec.seed, order: spec.order, maxSweeps: spec.maxSweeps } }
+    }
+    if ((spec.corruption.type === 'mask' || spec.corruption.type === 'maskFraction') && spec.corruption.fill === 0) {
+      throw new ApiError({ code: 'bad-request', field: 'params.spec.corruption.fill', message: 'params.spec.corruption.fill: 0 is not a bipolar state; use −1 or 1' })
+    }
+    return {
+      kind: 'recall.batch',
+      input: {
+        modelId: info.id,
+        net,
+        stored,
+        width: info.width,
+        height: info.height,
+        corruption: spec.corruption,
+        cuesPerPattern: spec.cuesPerPattern,
+        seed: spec.seed,
+        maxIterations: spec.maxIterations,
+        provider: this.options.provider ?? 'auto'
+      }
+    }
+  }
+
   private readonly handlers: { [M in MethodName]: (params: ParsedParams<M>) => Promise<Result<M>> | Result<M> } = {
     'app.info': async () => {
       this.probe ??= probeProviders()
@@ -160,6 +206,7 @@ export class Backend {
         cue: null,
         asyncRecall: null,
         batchRecall: null,
+        experiments: [],
         ui: {}
       }
       this.open.set(state.id, { state, tensors: new Map(), dirty: true })
@@ -247,62 +294,23 @@ export class Backend {
     'jobs.start': (p: ParsedParams<'jobs.start'>) => {
       const session = this.session(p.sessionId, 'params.sessionId')
       const spec = p.spec
-      const info = this.model(session, spec.modelId, 'params.spec.modelId')
-      const { net, stored } = netFromTensors(session.tensors, info.id)
       const sessionId = session.state.id
       const kind = spec.kind
-      let jobId = ''
-      if (spec.kind === 'recall.async') {
-        if (spec.cue.length !== info.units) {
-          throw new ApiError({ code: 'bad-request', field: 'params.spec.cue', message: `params.spec.cue: ${spec.cue.length} values, the model has ${info.units} units` })
-        }
-        const bad = spec.cue.findIndex((v) => v !== 1 && v !== -1)
-        if (bad >= 0) {
-          throw new ApiError({
-            code: 'bad-request',
-            field: `params.spec.cue.${bad}`,
-            message: `params.spec.cue.${bad}: value ${spec.cue[bad]} is not −1 or 1 (Hopfield states are bipolar)`
-          })
-        }
-      } else if ((spec.corruption.type === 'mask' || spec.corruption.type === 'maskFraction') && spec.corruption.fill === 0) {
-        throw new ApiError({ code: 'bad-request', field: 'params.spec.corruption.fill', message: 'params.spec.corruption.fill: 0 is not a bipolar state; use −1 or 1' })
-      }
-      const task =
-        spec.kind === 'recall.async'
-          ? ({ kind: 'recall.async', input: { modelId: info.id, net, stored, cue: spec.cue, seed: spec.seed, order: spec.order, maxSweeps: spec.maxSweeps } } as const)
-          : ({
-              kind: 'recall.batch',
-              input: {
-                modelId: info.id,
-                net,
-                stored,
-                width: info.width,
-                height: info.height,
-                corruption: spec.corruption,
-                cuesPerPattern: spec.cuesPerPattern,
-                seed: spec.seed,
-                maxIterations: spec.maxIterations,
-                provider: this.options.provider ?? 'auto'
-              }
-            } as const)
-      jobId = this.jobs.start(task, {
+      const task = this.jobTask(session, spec)
+      const jobId = this.jobs.start(task, {
         onProgress: (progress) => this.emit('job.progress', { ...progress, sessionId, kind }),
         onDone: (result) => {
           const open = this.open.get(sessionId)
           if (open) {
             if (result.kind === 'recall.async') open.state.asyncRecall = result.result
-            else open.state.batchRecall = result.result
+            else if (result.kind === 'recall.batch') open.state.batchRecall = result.result
+            else open.state.experiments.push(result.record)
             this.touch(open)
           }
-          this.jobSessions.delete(jobId)
           this.emit('job.done', { jobId, sessionId, result })
         },
-        onFailed: (error, cancelled) => {
-          this.jobSessions.delete(jobId)
-          this.emit('job.failed', { jobId, sessionId, error, cancelled })
-        }
+        onFailed: (error, cancelled) => this.emit('job.failed', { jobId, sessionId, error, cancelled })
       })
-      this.jobSessions.set(jobId, sessionId)
       return { jobId }
     },
     'jobs.cancel': (p: ParsedParams<'jobs.cancel'>) => ({ cancelled: this.jobs.cancel(p.jobId) }),

@@ -53,8 +53,11 @@ function tensorFromBlob(dtype: DType, shape: number[], blob: Buffer, name: strin
   }
 }
 
-/** Migrations from older session schema versions, applied in order on load. None yet: v1 is the first. */
-const MIGRATIONS: Record<number, (state: Record<string, unknown>) => Record<string, unknown>> = {}
+/** Migrations from older session schema versions, applied in order on load (key: the version migrated from). */
+const MIGRATIONS: Record<number, (state: Record<string, unknown>) => Record<string, unknown>> = {
+  // v2 added the experiments list.
+  1: (state) => ({ ...state, experiments: [] })
+}
 
 export function migrateSessionState(raw: unknown, id: string): SessionState {
   if (typeof raw !== 'object' || raw === null) throw new Error(`session ${id}: stored state is not an object`)

@@ -1,6 +1,7 @@
 // Job worker thread: only a message loop; the work itself lives in services/compute.
 import { parentPort } from 'node:worker_threads'
-import { CancelledError, runAsyncRecall, runBatchRecall, type ComputeHooks } from '../services/compute'
+import { randomUUID } from 'node:crypto'
+import { CancelledError, runAsyncRecall, runBatchRecall, runExperiment, type ComputeHooks } from '../services/compute'
 import type { FromWorker, ToWorker, WorkerTask } from './protocol'
 import type { JobResult } from '../../shared/api'
 
@@ -21,6 +22,12 @@ async function run(task: WorkerTask): Promise<JobResult> {
       return { kind: 'recall.async', result: runAsyncRecall(task.input, hooks) }
     case 'recall.batch':
       return { kind: 'recall.batch', result: (await runBatchRecall(task.input, hooks)).result }
+    case 'experiment': {
+      const result = await runExperiment(task.spec, task.data, hooks)
+      // Sessions keep results, not weights: the model lives in the session's models.
+      const { model: _model, ...rest } = result
+      return { kind: 'experiment', record: { id: randomUUID(), name: task.spec.name, createdAt: result.createdAt, result: rest } }
+    }
     case 'test.crash':
       // Simulates a native crash or a bug that escapes every handler.
       setImmediate(() => {

@@ -1,10 +1,12 @@
 // Messages between the job manager and a job worker thread (`type`-tagged, structured-clone safe).
-import type { AsyncRecallInput, BatchRecallInput } from '../services/compute'
+import type { AsyncRecallInput, BatchRecallInput, ExperimentData } from '../services/compute'
+import type { ExperimentSpec } from '../../shared/spec'
 import type { JobResult } from '../../shared/api'
 
 export type WorkerTask =
   | { kind: 'recall.async'; input: AsyncRecallInput }
   | { kind: 'recall.batch'; input: BatchRecallInput }
+  | { kind: 'experiment'; spec: ExperimentSpec; data: ExperimentData | null }
   /** Test hooks: a job that crashes its worker, and one that runs until cancelled. */
   | { kind: 'test.crash' }
   | { kind: 'test.spin' }
