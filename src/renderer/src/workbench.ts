@@ -140,6 +140,7 @@ export async function newSession(name = timestampName('Session')): Promise<void>
     restoring = false
   }
   lastPersisted = ''
+  linkSession(state.id)
   await persistUi(state.id)
   void session.refreshList().catch(() => {})
 }
@@ -148,6 +149,24 @@ export async function openSession(id: string): Promise<void> {
   const session = useSessionStore()
   const state = await session.open(id)
   await restore(state)
+  linkSession(state.id)
+}
+
+const HASH_KEY = 'session'
+
+/** The open session goes into the URL fragment, so a reload (or a bookmark) reopens it. */
+function linkSession(id: string | null): void {
+  if (typeof window === 'undefined' || !window.history?.replaceState) return
+  const u = new URL(window.location.href)
+  u.hash = id ? `${HASH_KEY}=${encodeURIComponent(id)}` : ''
+  window.history.replaceState(window.history.state, '', u.toString())
+}
+
+function linkedSession(): string | null {
+  if (typeof window === 'undefined') return null
+  const params = new URLSearchParams(window.location.hash.replace(/^#/, ''))
+  const id = params.get(HASH_KEY)
+  return id && id.trim() ? id : null
 }
 
 export async function saveSession(): Promise<void> {
@@ -166,9 +185,30 @@ export async function train(): Promise<void> {
   await ensureSession()
   const model = useModelStore()
   await model.train()
-  // A new model: the cue restarts from its first stored pattern.
+  // A new model: the backend drops the old cue and results; the cue restarts from stored pattern 0.
+  useRecallStore().setResult(null)
+  useBatchStore().setResult(null)
   useCueStore().restore(null, {})
   await useCueStore().persist()
+}
+
+/** Makes another trained model active: its dataset selection and options come back on screen. */
+export async function activateModel(modelId: string): Promise<void> {
+  const model = useModelStore()
+  const datasets = useDatasetsStore()
+  const cue = useCueStore()
+  await model.activate(modelId)
+  const m = model.active
+  if (!m) return
+  model.adoptSpec(m)
+  await datasets.select(m.dataset.builtin, { selection: m.patternIndices, threshold: m.dataset.threshold ?? 0.5 })
+  await model.loadStored(m)
+  // The cue carries over when it still fits the model (same size, source still a stored pattern).
+  const fits = !!cue.state && cue.state.length === m.units && cue.source < model.storedPatterns.length
+  if (!fits) {
+    cue.restore(null, {})
+    await cue.persist()
+  }
 }
 
 async function persistUi(sessionId: string): Promise<void> {
@@ -219,11 +259,14 @@ function routeEvents(): void {
     jobs.onDone(p)
     if (p.sessionId !== session.id) return
     session.markDirty()
-    if (p.result.kind === 'recall.async') {
-      recall.setResult(p.result.result, 'end')
+    const r = p.result
+    // Other job kinds (experiments, …) belong to other pages.
+    if (r.kind === 'recall.async') {
+      recall.setResult(r.result, 'end')
+      recall.pickSpeed()
       if (!recall.jobId) recall.jobId = p.jobId
-    } else {
-      batch.setResult(p.result.result)
+    } else if (r.kind === 'recall.batch') {
+      batch.setResult(r.result)
       if (!batch.jobId) batch.jobId = p.jobId
     }
   })
@@ -287,4 +330,9 @@ export async function boot(): Promise<void> {
       if (first && !datasets.currentId) await datasets.select(first.id)
     })
   ])
+  const linked = linkedSession()
+  if (linked && !session.state) {
+    await errors.guard('sessions.open', () => openSession(linked))
+    if (!session.state) linkSession(null)
+  }
 }

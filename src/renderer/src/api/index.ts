@@ -53,7 +53,9 @@ function create(): void {
   } catch {
     // storage may be disabled; the URL token still works
   }
-  const client = new WsClient(wsUrlFor(w.location, stored))
+  const client = new WsClient(wsUrlFor(w.location, stored), {
+    neverOpenedHint: fromUrl || stored ? 'is `engram serve` running, and is this its URL?' : 'the page URL has no ?token=…; open the URL `engram serve` printed'
+  })
   api = client
   connection = {
     get info() {

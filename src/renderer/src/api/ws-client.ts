@@ -31,6 +31,8 @@ export interface WsClientOptions {
   maxDelayMs?: number
   setTimer?: (fn: () => void, ms: number) => unknown
   clearTimer?: (handle: unknown) => void
+  /** Shown while the socket has never opened (e.g. the page URL lacks its token). */
+  neverOpenedHint?: string
 }
 
 interface Pending {
@@ -51,6 +53,7 @@ export class WsClient implements EngramApi {
   private readonly listeners = new Map<string, Set<(payload: unknown) => void>>()
   private readonly statusListeners = new Set<(info: ConnectionInfo) => void>()
   private failures = 0
+  private everOpened = false
   private timer: unknown = null
   private stopped = false
   private info: ConnectionInfo = { status: 'connecting', transport: 'websocket', retryAt: null, detail: '' }
@@ -59,6 +62,7 @@ export class WsClient implements EngramApi {
   private readonly maxDelayMs: number
   private readonly setTimer: (fn: () => void, ms: number) => unknown
   private readonly clearTimer: (handle: unknown) => void
+  private readonly neverOpenedHint: string
 
   constructor(
     private readonly url: string,
@@ -69,6 +73,7 @@ export class WsClient implements EngramApi {
     this.maxDelayMs = options.maxDelayMs ?? 10_000
     this.setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms))
     this.clearTimer = options.clearTimer ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>))
+    this.neverOpenedHint = options.neverOpenedHint ?? ''
     this.connect()
   }
 
@@ -142,6 +147,7 @@ export class WsClient implements EngramApi {
     socket.onopen = () => {
       if (this.socket !== socket) return
       this.failures = 0
+      this.everOpened = true
       this.setInfo({ status: 'open', retryAt: null, detail: '' })
       const frames = this.outbox.splice(0)
       for (const frame of frames) socket.send(frame)
@@ -164,7 +170,8 @@ export class WsClient implements EngramApi {
         this.setInfo({ status: 'unauthorized', retryAt: null, detail })
         return
       }
-      this.scheduleReconnect(ev.reason || `closed (${ev.code})`)
+      const hint = !this.everOpened && this.neverOpenedHint ? `; ${this.neverOpenedHint}` : ''
+      this.scheduleReconnect(`${ev.reason || `closed (${ev.code})`}${hint}`)
     }
   }
 

@@ -53,7 +53,7 @@ export function cursorMarkLine(x: number, label: string): MarkLineComponentOptio
     symbol: 'none',
     animation: false,
     lineStyle: { color: MARKER, width: 1.5, type: 'solid' },
-    label: { show: true, formatter: label, color: MARKER, fontSize: 10, position: 'insideEndTop' },
+    label: { show: true, formatter: label, color: MARKER, fontSize: 10, position: 'end', distance: 2 },
     data: [{ xAxis: x }]
   }
 }

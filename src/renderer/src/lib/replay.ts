@@ -42,7 +42,8 @@ export class ReplayTrace {
 
   frame(t: number): ReplayFrame {
     t = this.clamp(t)
-    const c = Math.floor(t / this.every)
+    // The checkpoint at or before update t−1, so update t itself is applied here and can be inspected.
+    const c = t === 0 ? 0 : Math.floor((t - 1) / this.every)
     const state = Int8Array.from(this.checkpoints[c]!)
     for (let k = c * this.every; k < t - 1; k++) state[this.visited[k]!] = this.values[k]!
     let unit = -1

@@ -137,12 +137,6 @@ export const useCueStore = defineStore('cue', () => {
     }
   }
 
-  /** Called when the stored patterns arrive after a restore: fills in the clean base. */
-  function refreshBase(): void {
-    if (source.value !== DRAWN && (!base.value || base.value.length !== units.value)) base.value = storedBase(source.value)
-    if (!state.value && base.value) state.value = Int8Array.from(base.value)
-  }
-
   return {
     source,
     corruption,
@@ -163,7 +157,6 @@ export const useCueStore = defineStore('cue', () => {
     invert,
     toCue,
     persist,
-    restore,
-    refreshBase
+    restore
   }
 })

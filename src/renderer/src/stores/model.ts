@@ -9,6 +9,11 @@ import { getApi } from '../api'
 import { useDatasetsStore } from './datasets'
 import { useSessionStore } from './session'
 
+/** Whether a spec zeroes the diagonal; unset means the rule's default (all but pseudo-inverse). */
+export function zeroDiagonalOf(spec: HopfieldModelSpec): boolean {
+  return spec.zeroDiagonal ?? String(spec.rule) !== 'pseudo-inverse'
+}
+
 /** Hopfield's capacity estimate for random patterns (Amit, Gutfreund & Sompolinsky): P/N ≈ 0.138. */
 export const CAPACITY = 0.138
 
@@ -99,7 +104,7 @@ export const useModelStore = defineStore('model', () => {
   function adoptSpec(model: ModelInfo | null): void {
     if (!model) return
     normalisation.value = model.spec.normalisation
-    zeroDiagonal.value = model.spec.zeroDiagonal
+    zeroDiagonal.value = zeroDiagonalOf(model.spec)
   }
 
   return {

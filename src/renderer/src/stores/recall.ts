@@ -45,6 +45,12 @@ export const useRecallStore = defineStore('recall', () => {
     t.value = at === 'end' ? (trace.value?.length ?? 0) : 0
   }
 
+  /** A replay speed that plays the whole trace in about ten seconds. */
+  function pickSpeed(): void {
+    const want = length.value / 10
+    speed.value = SPEEDS.find((s) => s >= want) ?? SPEEDS[SPEEDS.length - 1]
+  }
+
   async function run(): Promise<string> {
     const s = session.state
     const m = model.active
@@ -158,6 +164,7 @@ export const useRecallStore = defineStore('recall', () => {
     energyNow,
     stale,
     setResult,
+    pickSpeed,
     run,
     seek,
     step,

@@ -1,0 +1,151 @@
+// The recall lab end to end: dataset → train → cue → async recall replay → batch recall → save →
+// reload and reopen → export, in Chromium against `engram serve` (see global-setup.ts).
+import { statSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { expect, test, type Page } from '@playwright/test'
+
+const SCREENSHOT = resolve(import.meta.dirname, '../../docs/screenshots/recall-lab.png')
+
+function url(): string {
+  const u = process.env.ENGRAM_URL
+  if (!u) throw new Error('ENGRAM_URL is not set: the global setup did not start the backend')
+  return u
+}
+
+async function replayT(page: Page): Promise<number> {
+  return Number(await page.getByTestId('replay-position').getAttribute('data-t'))
+}
+
+test('recall lab: train, recall, replay, batch, save, reopen, export', async ({ page }) => {
+  const problems: string[] = []
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
+  page.on('console', (m) => {
+    if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) problems.push(`console ${m.type()}: ${m.text()}`)
+  })
+  const t = (id: string) => page.getByTestId(id)
+
+  await page.goto(url())
+  await expect(t('connection-status')).toHaveAttribute('data-status', 'open')
+  await expect(t('engine-provider')).toContainText(/engine \S+/)
+
+  // Dataset: letters, five of them.
+  await t('dataset-select').selectOption('letters')
+  await expect(t('pattern-thumb-25')).toBeVisible()
+  await t('select-none').click()
+  for (const i of [0, 1, 2, 3, 4]) await t(`pattern-thumb-${i}`).click()
+  await expect(t('selection-count')).toHaveText('5 selected')
+  await expect(t('pattern-thumb-2')).toHaveAttribute('aria-pressed', 'true')
+
+  // Train.
+  await t('train-button').click()
+  await expect(t('model-info')).toBeVisible()
+  await expect(t('model-patterns')).toContainText('5')
+  await expect(t('model-units')).toContainText('100')
+  const modelId = await t('model-info').getAttribute('data-model-id')
+  expect(modelId).toBeTruthy()
+
+  // Cue: stored letter #2 (C), 20 % of the units flipped.
+  await t('cue-source').selectOption('2')
+  await t('corrupt-type').selectOption('flip')
+  await t('corrupt-flip-fraction').fill('0.2')
+  await expect(t('corrupt-percent')).toHaveValue('20')
+  await t('apply-corruption').click()
+  await expect(t('cue-summary')).toContainText('flip 20 %')
+  await expect(t('cue-summary')).toContainText('20.0 % differs')
+
+  // Asynchronous recall and its replay.
+  await t('run-recall').click()
+  await expect(t('recall-outcome')).toHaveText('fixed point')
+  await expect(t('energy-chart').locator('canvas').first()).toBeVisible()
+  await expect(t('overlap-chart').locator('canvas').first()).toBeVisible()
+  await expect(t('state-grid')).toBeVisible()
+  const end = await replayT(page)
+  expect(end).toBeGreaterThan(0)
+  await page.screenshot({ path: SCREENSHOT })
+
+  await t('replay-start').click()
+  expect(await replayT(page)).toBe(0)
+  for (let k = 0; k < 3; k++) await t('step-forward').click()
+  expect(await replayT(page)).toBe(3)
+  await t('step-back').click()
+  expect(await replayT(page)).toBe(2)
+  await t('next-flip').click()
+  expect(await replayT(page)).toBeGreaterThan(2)
+  await t('replay-slider').fill(String(Math.floor(end / 2)))
+  expect(await replayT(page)).toBe(Math.floor(end / 2))
+  await t('replay-start').click()
+  await t('play-pause').click()
+  await expect.poll(() => replayT(page)).toBeGreaterThan(0)
+  await t('play-pause').click()
+  await t('replay-end').click()
+  expect(await replayT(page)).toBe(end)
+  const outcome = await t('recall-outcome').textContent()
+  const recalled = await t('recall-recalled').getAttribute('data-recalled')
+
+  // Batch recall.
+  await t('batch-cues').fill('20')
+  await t('batch-cues').press('Enter')
+  await t('batch-run').click()
+  await expect(t('batch-success-rate')).toHaveText(/^\d+(\.\d)? %$/)
+  await expect(t('batch-provider')).not.toBeEmpty()
+  await expect(t('batch-cue-count')).toContainText('100')
+  const rate = await t('batch-success-rate').textContent()
+
+  // Save.
+  await t('save-session').click()
+  await expect(t('dirty-indicator')).toHaveAttribute('data-dirty', 'false')
+  const name = await t('session-name').inputValue()
+  expect(name).not.toBe('')
+
+  // A fresh page load (the bare URL, so the session link in the fragment does not reopen it):
+  // nothing is open until the session is reopened from the list.
+  await page.goto(url())
+  await expect(t('connection-status')).toHaveAttribute('data-status', 'open')
+  await expect(t('session-name')).toHaveValue('')
+  await t('open-session').click()
+  await expect(t('session-list')).toBeVisible()
+  await t('session-list').locator(`[data-session-name="${name}"]`).click()
+  await expect(t('session-name')).toHaveValue(name)
+  await expect(t('model-info')).toHaveAttribute('data-model-id', modelId!)
+  await expect(t('model-patterns')).toContainText('5')
+  await expect(t('selection-count')).toHaveText('5 selected')
+  await expect(t('cue-source')).toHaveValue('2')
+  await expect(t('cue-summary')).toContainText('flip 20 %')
+  await expect(t('cue-summary')).toContainText('20.0 % differs')
+  await expect(t('recall-outcome')).toHaveText(outcome!)
+  await expect(t('recall-recalled')).toHaveAttribute('data-recalled', recalled!)
+  await expect(t('replay-position')).toHaveAttribute('data-t', String(end))
+  await expect(t('energy-chart').locator('canvas').first()).toBeVisible()
+  await expect(t('batch-success-rate')).toHaveText(rate!)
+  await expect(t('dirty-indicator')).toHaveAttribute('data-dirty', 'false')
+
+  // Export ONNX: a browser download, and the path the backend wrote.
+  const [download] = await Promise.all([page.waitForEvent('download'), t('export-onnx').click()])
+  expect(download.suggestedFilename()).toMatch(/\.onnx$/)
+  const file = await download.path()
+  expect(statSync(file).size).toBeGreaterThan(0)
+  await expect(t('export-path')).toContainText('.onnx')
+
+  await expect(t('error-banner')).toHaveCount(0)
+  expect(problems).toEqual([])
+})
+
+test('a session link reopens the session; a bad one shows a dismissable error naming the field', async ({ page }) => {
+  const t = (id: string) => page.getByTestId(id)
+  await page.goto(`${url()}#session=no-such-session`)
+  await expect(t('error-banner')).toBeVisible()
+  await expect(t('error-field')).toHaveText('params.id')
+  await expect(t('error-message')).toContainText('no-such-session')
+  await t('error-dismiss').click()
+  await expect(t('error-banner')).toHaveCount(0)
+  await expect(t('session-name')).toHaveValue('')
+
+  // A new session puts itself in the URL, so a reload comes back to it.
+  await t('new-session').click()
+  await expect(t('session-name')).not.toHaveValue('')
+  await expect(t('dirty-indicator')).toHaveAttribute('data-dirty', 'true')
+  const name = await t('session-name').inputValue()
+  await expect.poll(() => new URL(page.url()).hash).toMatch(/^#session=/)
+  await page.reload()
+  await expect(t('session-name')).toHaveValue(name)
+})

@@ -1,0 +1,58 @@
+import { createPinia, setActivePinia } from 'pinia'
+import { describe, expect, it } from 'vitest'
+import type { AsyncRecallResult } from '../../src/shared/session'
+import { setApi } from '../../src/renderer/src/api'
+import { useDatasetsStore } from '../../src/renderer/src/stores/datasets'
+import { useErrorsStore } from '../../src/renderer/src/stores/errors'
+import { useJobsStore } from '../../src/renderer/src/stores/jobs'
+import { useRecallStore } from '../../src/renderer/src/stores/recall'
+import { useSessionStore } from '../../src/renderer/src/stores/session'
+import { boot, newSession } from '../../src/renderer/src/workbench'
+import { FakeApi, emptySession, scriptToyDatasets } from './fake-api'
+
+describe('workbench', () => {
+  it('boots, routes job events to the open session, and reports failed jobs in the banner', async () => {
+    const api = scriptToyDatasets(new FakeApi())
+      .handle('app.info', () => ({ version: 't', transport: 'websocket', dataDir: '/d', rng: 'x', engine: { available: ['cpu'], chosen: 'cpu' } }))
+      .handle('sessions.list', () => [])
+      .handle('sessions.create', (p) => emptySession('s1', p.name))
+      .handle('sessions.update', (p) => ({ ...emptySession('s1'), ui: p.patch.ui ?? {} }))
+    setApi(api)
+    setActivePinia(createPinia())
+    await boot()
+    expect(useDatasetsStore().currentId).toBe('seeds-000-nine')
+
+    await newSession('N')
+    expect(useSessionStore().id).toBe('s1')
+    // The new session gets the workbench settings in its ui record.
+    const ui = (api.callsOf('sessions.update').at(-1) as { patch: { ui: { workbench: { datasetId: string } } } }).patch.ui
+    expect(ui.workbench.datasetId).toBe('seeds-000-nine')
+
+    const result: AsyncRecallResult = {
+      modelId: 'm',
+      seed: 1,
+      order: 'random',
+      initial: [1, -1],
+      units: [0, 1],
+      values: [1, 1],
+      energy: [0, -1, -1],
+      overlaps: [[0], [1]],
+      final: [1, 1],
+      sweeps: 1,
+      outcome: 'fixed-point',
+      recalled: 0
+    }
+    api.emit('job.done', { jobId: 'j1', sessionId: 'other', result: { kind: 'recall.async', result } })
+    expect(useRecallStore().result).toBeNull()
+    api.emit('job.done', { jobId: 'j2', sessionId: 's1', result: { kind: 'recall.async', result } })
+    expect(useRecallStore().result).toEqual(result)
+    expect(useRecallStore().t).toBe(2)
+    expect(useJobsStore().get('j2')?.status).toBe('done')
+
+    api.emit('job.failed', { jobId: 'j3', sessionId: 's1', error: 'worker crashed', cancelled: false })
+    expect(useErrorsStore().items.at(-1)?.message).toContain('worker crashed')
+    api.emit('job.failed', { jobId: 'j4', sessionId: 's1', error: 'cancelled', cancelled: true })
+    expect(useErrorsStore().items).toHaveLength(1)
+    expect(useJobsStore().get('j4')?.status).toBe('cancelled')
+  })
+})
