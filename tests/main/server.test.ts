@@ -46,7 +46,14 @@ describe('engram serve transport', () => {
 
   it('refuses WebSocket upgrades without the token, and serves calls and events with it', async () => {
     const refused = new WebSocket(`ws://127.0.0.1:${server.port}/api/ws`)
-    await expect(new Promise((resolve, reject) => (refused.on('open', resolve), refused.on('error', reject)))).rejects.toThrow(/401/)
+    const refusedFrames: string[] = []
+    refused.on('message', (d) => refusedFrames.push(String(d)))
+    const [code, reason] = await new Promise<[number, string]>((resolve) => refused.on('close', (c, r) => resolve([c, String(r)])))
+    expect(code).toBe(4401)
+    expect(reason).toMatch(/unauthorized/)
+    expect(refusedFrames).toEqual([])
+    const foreign = new WebSocket(`ws://127.0.0.1:${server.port}/api/ws?token=${server.token}`, { headers: { Origin: 'http://evil.example' } })
+    await expect(new Promise((resolve, reject) => (foreign.on('open', resolve), foreign.on('error', reject)))).rejects.toThrow(/403/)
     const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api/ws?token=${server.token}`)
     await new Promise((resolve) => ws.on('open', resolve))
     const frames: { type: string; id?: number; result?: unknown; event?: string; payload?: unknown; error?: { message: string } }[] = []

@@ -169,9 +169,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const url = new URL(req.url ?? '/', 'http://localhost')
     const origin = req.headers.origin
     const originOk = !origin || !loopback || [`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`].includes(origin)
-    if (url.pathname !== '/api/ws' || !hostAllowed(req) || !originOk || !sameToken(url.searchParams.get('token'), token)) {
-      socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n')
+    if (url.pathname !== '/api/ws' || !hostAllowed(req) || !originOk) {
+      socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n')
       socket.destroy()
+      return
+    }
+    if (!sameToken(url.searchParams.get('token'), token)) {
+      // Our own page with a wrong or missing token: open, then close with 4401 so the UI can say why
+      // (a refused upgrade reaches the browser only as close code 1006). Nothing is served on it.
+      wss.handleUpgrade(req, socket, head, (ws) => ws.close(4401, 'unauthorized: missing or wrong token'))
       return
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req))
