@@ -1,5 +1,6 @@
-// The recall lab end to end: dataset → train → cue → async recall replay → batch recall → save →
-// reload and reopen → export, in Chromium against `engram serve` (see global-setup.ts).
+// The recall lab end to end: dataset → train (pseudo-inverse, so every stored letter is a fixed
+// point) → cue → async recall back to the source letter, replay → batch recall → save → reload and
+// reopen → export, in Chromium against `engram serve` (see global-setup.ts). Also energy training's history.
 import { statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { expect, test, type Page } from '@playwright/test'
@@ -36,11 +37,19 @@ test('recall lab: train, recall, replay, batch, save, reopen, export', async ({ 
   await expect(t('selection-count')).toHaveText('5 selected')
   await expect(t('pattern-thumb-2')).toHaveAttribute('aria-pressed', 'true')
 
-  // Train.
+  // Train with the pseudo-inverse rule: the projection keeps every stored letter a fixed point
+  // (Hebb would not: the five letters overlap too much).
+  await expect(t('model-rule')).toBeEnabled()
+  await t('model-rule').selectOption('pseudo-inverse')
+  await expect(t('model-rule-caption')).toContainText('fixed point')
+  await expect(t('model-normalisation')).toHaveCount(0)
+  await expect(t('model-zero-diagonal')).not.toBeChecked()
   await t('train-button').click()
   await expect(t('model-info')).toBeVisible()
   await expect(t('model-patterns')).toContainText('5')
   await expect(t('model-units')).toContainText('100')
+  await expect(t('model-spec')).toContainText('pseudo-inverse')
+  await expect(t('model-fixed-points')).toContainText('5 / 5 stored')
   const modelId = await t('model-info').getAttribute('data-model-id')
   expect(modelId).toBeTruthy()
 
@@ -53,9 +62,12 @@ test('recall lab: train, recall, replay, batch, save, reopen, export', async ({ 
   await expect(t('cue-summary')).toContainText('flip 20 %')
   await expect(t('cue-summary')).toContainText('20.0 % differs')
 
-  // Asynchronous recall and its replay.
+  // Asynchronous recall and its replay: back to the source letter.
   await t('run-recall').click()
   await expect(t('recall-outcome')).toHaveText('fixed point')
+  await expect(t('recall-recalled')).toHaveAttribute('data-recalled', '2')
+  await expect(t('recall-recalled')).toContainText('#2 C')
+  await expect(t('recall-hamming')).toContainText('0 to target')
   await expect(t('energy-chart').locator('canvas').first()).toBeVisible()
   await expect(t('overlap-chart').locator('canvas').first()).toBeVisible()
   await expect(t('state-grid')).toBeVisible()
@@ -108,6 +120,7 @@ test('recall lab: train, recall, replay, batch, save, reopen, export', async ({ 
   await expect(t('session-name')).toHaveValue(name)
   await expect(t('model-info')).toHaveAttribute('data-model-id', modelId!)
   await expect(t('model-patterns')).toContainText('5')
+  await expect(t('model-rule')).toHaveValue('pseudo-inverse')
   await expect(t('selection-count')).toHaveText('5 selected')
   await expect(t('cue-source')).toHaveValue('2')
   await expect(t('cue-summary')).toContainText('flip 20 %')
@@ -148,4 +161,32 @@ test('a session link reopens the session; a bad one shows a dismissable error na
   await expect.poll(() => new URL(page.url()).hash).toMatch(/^#session=/)
   await page.reload()
   await expect(t('session-name')).toHaveValue(name)
+})
+
+test('energy training: its options, the training seed, and the fixed targets per epoch', async ({ page }) => {
+  const t = (id: string) => page.getByTestId(id)
+  await page.goto(url())
+  await expect(t('connection-status')).toHaveAttribute('data-status', 'open')
+  await t('dataset-select').selectOption('letters')
+  await t('select-none').click()
+  for (const i of [0, 1, 2, 3]) await t(`pattern-thumb-${i}`).click()
+  await t('model-rule').selectOption('energy')
+  await expect(t('model-rule-caption')).toContainText('raises the valleys')
+  await expect(t('model-zero-diagonal')).toBeChecked()
+  await expect(t('model-zero-diagonal')).toBeDisabled()
+  await t('model-energy-valleys').selectOption('few-steps')
+  await t('model-energy-epochs').fill('30')
+  await t('model-energy-epochs').press('Enter')
+  await t('model-energy-eta').fill('0.05')
+  await t('model-energy-eta').press('Enter')
+  await t('model-seed').fill('42')
+  await t('model-seed').press('Enter')
+  await t('train-button').click()
+  await expect(t('model-spec')).toContainText('energy')
+  await expect(t('model-spec')).toContainText('30 ep')
+  await expect(t('model-spec')).toContainText('seed 42')
+  await expect(t('training-summary')).toContainText('30 epochs')
+  await expect(t('training-chart').locator('canvas').first()).toBeVisible()
+  await expect(t('model-fixed-points')).toContainText('/ 4 stored')
+  await expect(t('error-banner')).toHaveCount(0)
 })

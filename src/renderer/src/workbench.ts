@@ -2,15 +2,17 @@
 // state into every panel, and persisting UI settings into the session's `ui` record.
 import { watch } from 'vue'
 import type { SessionState } from '../../shared/session'
-import type { Corruption, DatasetId, HopfieldModelSpec } from '../../shared/spec'
-import { BUILTIN_DATASETS } from '../../shared/spec'
+import type { Corruption, DatasetId, HopfieldModelSpec, LearningRuleName } from '../../shared/spec'
+import { BUILTIN_DATASETS, LEARNING_RULES } from '../../shared/spec'
 import { getApi } from './api'
 import { timestampName } from './lib/format'
-import { useAppStore } from './stores/app'
+import { DEFAULT_ENERGY, VALLEYS, type EnergyOptions } from './lib/model-spec'
+import { useAppStore, type Page } from './stores/app'
 import { useBatchStore } from './stores/batch'
 import { useCueStore } from './stores/cue'
 import { useDatasetsStore } from './stores/datasets'
 import { useErrorsStore } from './stores/errors'
+import { useExperimentsStore, type ExperimentsUi } from './stores/experiments'
 import { useJobsStore } from './stores/jobs'
 import { useModelStore } from './stores/model'
 import { useRecallStore } from './stores/recall'
@@ -22,10 +24,15 @@ export interface WorkbenchUi {
   selection?: number[]
   datasetPage?: number
   threshold?: number
+  rule?: LearningRuleName
   normalisation?: HopfieldModelSpec['normalisation']
   zeroDiagonal?: boolean
+  energy?: EnergyOptions
+  trainSeed?: number
   recall?: { seed?: number; order?: 'random' | 'sequential'; maxSweeps?: number; speed?: number }
   batch?: { corruption?: Corruption; cuesPerPattern?: number; seed?: number; maxIterations?: number }
+  /** The experiments page (read back by the experiments store, which checks every field). */
+  experiments?: ExperimentsUi
 }
 
 const UI_KEY = 'workbench'
@@ -49,9 +56,24 @@ export function readUi(state: SessionState): WorkbenchUi {
   if (typeof raw.threshold === 'number') out.threshold = raw.threshold
   if (raw.normalisation === 'none' || raw.normalisation === '1/N' || raw.normalisation === '1/P') out.normalisation = raw.normalisation
   if (typeof raw.zeroDiagonal === 'boolean') out.zeroDiagonal = raw.zeroDiagonal
+  if (typeof raw.rule === 'string' && (LEARNING_RULES as readonly string[]).includes(raw.rule)) out.rule = raw.rule as LearningRuleName
+  if (isObject(raw.energy)) out.energy = readEnergy(raw.energy)
+  if (Number.isInteger(raw.trainSeed) && (raw.trainSeed as number) >= 0) out.trainSeed = raw.trainSeed as number
+  if (isObject(raw.experiments)) out.experiments = raw.experiments as unknown as ExperimentsUi
   if (isObject(raw.recall)) out.recall = raw.recall as WorkbenchUi['recall']
   if (isObject(raw.batch)) out.batch = raw.batch as WorkbenchUi['batch']
   return out
+}
+
+function readEnergy(raw: Record<string, unknown>): EnergyOptions {
+  const e: EnergyOptions = { ...DEFAULT_ENERGY }
+  if (VALLEYS.some((v) => v.id === raw.valleys)) e.valleys = raw.valleys as EnergyOptions['valleys']
+  if (raw.mode === 'sgd' || raw.mode === 'batch') e.mode = raw.mode
+  for (const k of ['epochs', 'eta', 'evolutionSteps', 'cueNoise'] as const) {
+    const v = raw[k]
+    if (typeof v === 'number' && Number.isFinite(v) && v >= 0) e[k] = v
+  }
+  return e
 }
 
 function snapshot(): WorkbenchUi {
@@ -59,20 +81,25 @@ function snapshot(): WorkbenchUi {
   const model = useModelStore()
   const recall = useRecallStore()
   const batch = useBatchStore()
+  const experiments = useExperimentsStore()
   return {
     ...(datasets.currentId ? { datasetId: datasets.currentId } : {}),
     selection: [...datasets.selection],
     datasetPage: datasets.page,
     threshold: datasets.threshold,
+    rule: model.rule,
     normalisation: model.normalisation,
     zeroDiagonal: model.zeroDiagonal,
+    energy: { ...model.energy },
+    trainSeed: model.seed,
     recall: { seed: recall.seed, order: recall.order, maxSweeps: recall.maxSweeps, speed: recall.speed },
     batch: {
       corruption: batch.corruption,
       cuesPerPattern: batch.cuesPerPattern,
       seed: batch.seed,
       maxIterations: batch.maxIterations
-    }
+    },
+    experiments: experiments.snapshot()
   }
 }
 
@@ -99,8 +126,11 @@ export async function restore(state: SessionState): Promise<void> {
     }
     const active = session.activeModel
     model.adoptSpec(active)
+    if (ui.rule) model.rule = ui.rule
     if (ui.normalisation) model.normalisation = ui.normalisation
     if (ui.zeroDiagonal !== undefined) model.zeroDiagonal = ui.zeroDiagonal
+    if (ui.energy) model.energy = ui.energy
+    if (ui.trainSeed !== undefined) model.seed = ui.trainSeed
     try {
       await model.loadStored(active)
     } catch (error) {
@@ -121,6 +151,7 @@ export async function restore(state: SessionState): Promise<void> {
     batch.setResult(state.batchRecall)
     recall.jobId = null
     batch.jobId = null
+    useExperimentsStore().restore(ui.experiments)
   } finally {
     lastPersisted = JSON.stringify(snapshot())
     restoring = false
@@ -136,6 +167,8 @@ export async function newSession(name = timestampName('Session')): Promise<void>
     useCueStore().restore(null, {})
     useRecallStore().setResult(null)
     useBatchStore().setResult(null)
+    const experiments = useExperimentsStore()
+    experiments.restore({ form: experiments.form })
   } finally {
     restoring = false
   }
@@ -153,20 +186,44 @@ export async function openSession(id: string): Promise<void> {
 }
 
 const HASH_KEY = 'session'
+const PAGE_KEY = 'page'
 
-/** The open session goes into the URL fragment, so a reload (or a bookmark) reopens it. */
-function linkSession(id: string | null): void {
+function hashParams(): URLSearchParams {
+  return new URLSearchParams(typeof window === 'undefined' ? '' : window.location.hash.replace(/^#/, ''))
+}
+
+/** The fragment holds the open session, then the page when it is not the recall lab. */
+function writeHash(session: string | null, page: Page): void {
   if (typeof window === 'undefined' || !window.history?.replaceState) return
   const u = new URL(window.location.href)
-  u.hash = id ? `${HASH_KEY}=${encodeURIComponent(id)}` : ''
+  const parts = [session ? `${HASH_KEY}=${encodeURIComponent(session)}` : '', page !== 'recall' ? `${PAGE_KEY}=${page}` : ''].filter(Boolean)
+  u.hash = parts.join('&')
   window.history.replaceState(window.history.state, '', u.toString())
 }
 
+/** The open session goes into the URL fragment, so a reload (or a bookmark) reopens it. */
+function linkSession(id: string | null): void {
+  writeHash(id, useAppStore().page)
+}
+
 function linkedSession(): string | null {
-  if (typeof window === 'undefined') return null
-  const params = new URLSearchParams(window.location.hash.replace(/^#/, ''))
-  const id = params.get(HASH_KEY)
+  const id = hashParams().get(HASH_KEY)
   return id && id.trim() ? id : null
+}
+
+function linkedPage(): Page | null {
+  const page = hashParams().get(PAGE_KEY)
+  return page === 'experiments' || page === 'recall' ? page : null
+}
+
+function watchPage(): void {
+  const app = useAppStore()
+  const page = linkedPage()
+  if (page) app.page = page
+  watch(
+    () => app.page,
+    (next) => writeHash(linkedSession(), next)
+  )
 }
 
 export async function saveSession(): Promise<void> {
@@ -260,7 +317,6 @@ function routeEvents(): void {
     if (p.sessionId !== session.id) return
     session.markDirty()
     const r = p.result
-    // Other job kinds (experiments, …) belong to other pages.
     if (r.kind === 'recall.async') {
       recall.setResult(r.result, 'end')
       recall.pickSpeed()
@@ -268,6 +324,8 @@ function routeEvents(): void {
     } else if (r.kind === 'recall.batch') {
       batch.setResult(r.result)
       if (!batch.jobId) batch.jobId = p.jobId
+    } else if (r.kind === 'experiment') {
+      useExperimentsStore().onDone(p.jobId, r.record)
     }
   })
   api.on('job.failed', (p) => {
@@ -321,6 +379,7 @@ export async function boot(): Promise<void> {
   routeEvents()
   watchUi()
   watchReconnect()
+  watchPage()
   await Promise.all([
     errors.guard('app.info', () => app.loadInfo()),
     errors.guard('sessions.list', () => session.refreshList()),

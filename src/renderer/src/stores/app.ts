@@ -1,14 +1,17 @@
-// Backend identity (version, transport, engine provider) and the connection's health.
+// Backend identity (version, transport, engine provider), the connection's health, and the page shown.
 import { defineStore } from 'pinia'
 import { ref, shallowRef } from 'vue'
 import type { Result } from '../../../shared/api'
 import { getApi, getConnection, type ConnectionInfo } from '../api'
 
 export type AppInfo = Result<'app.info'>
+/** The workbench's pages: the recall lab and the experiments page. */
+export type Page = 'recall' | 'experiments'
 
 export const useAppStore = defineStore('app', () => {
   const info = shallowRef<AppInfo | null>(null)
   const connection = ref<ConnectionInfo>({ status: 'connecting', transport: 'websocket', retryAt: null, detail: '' })
+  const page = ref<Page>('recall')
   let unwatch: (() => void) | null = null
 
   function watchConnection(): void {
@@ -30,5 +33,5 @@ export const useAppStore = defineStore('app', () => {
     getConnection().retryNow()
   }
 
-  return { info, connection, watchConnection, loadInfo, retryNow }
+  return { info, connection, page, watchConnection, loadInfo, retryNow }
 })

@@ -1,21 +1,19 @@
-// The active Hopfield model: training options, Train, the stored patterns (for cues and chart
-// labels), and export.
+// The active Hopfield model: training options (rule and its settings, training seed), Train, the
+// stored patterns (for cues and chart labels), and export.
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, watch } from 'vue'
 import type { Result } from '../../../shared/api'
 import type { ModelInfo } from '../../../shared/session'
-import type { HopfieldModelSpec } from '../../../shared/spec'
+import type { HopfieldModelSpec, LearningRuleName } from '../../../shared/spec'
 import { getApi } from '../api'
+import { buildModelSpec, DEFAULT_ENERGY, defaultZeroDiagonal, HEBB_CAPACITY, modelOptionsOf, ruleCapacity, type EnergyOptions } from '../lib/model-spec'
 import { useDatasetsStore } from './datasets'
 import { useSessionStore } from './session'
 
-/** Whether a spec zeroes the diagonal; unset means the rule's default (all but pseudo-inverse). */
-export function zeroDiagonalOf(spec: HopfieldModelSpec): boolean {
-  return spec.zeroDiagonal ?? String(spec.rule) !== 'pseudo-inverse'
-}
+export { zeroDiagonalOf } from '../lib/model-spec'
 
 /** Hopfield's capacity estimate for random patterns (Amit, Gutfreund & Sompolinsky): P/N ≈ 0.138. */
-export const CAPACITY = 0.138
+export const CAPACITY = HEBB_CAPACITY
 
 export type ExportFormat = 'onnx' | 'safetensors'
 export type ExportResult = Result<'export.model'>
@@ -24,8 +22,12 @@ export const useModelStore = defineStore('model', () => {
   const session = useSessionStore()
   const datasets = useDatasetsStore()
 
+  const rule = ref<LearningRuleName>('hebb')
   const normalisation = ref<HopfieldModelSpec['normalisation']>('none')
   const zeroDiagonal = ref(true)
+  const energy = ref<EnergyOptions>({ ...DEFAULT_ENERGY })
+  /** Seed of models.train (drives energy training's random draws). */
+  const seed = ref(0)
   const storedPatterns = shallowRef<Int8Array[]>([])
   const storedLabels = ref<string[]>([])
   /** Id of the model whose stored patterns are loaded. */
@@ -35,7 +37,9 @@ export const useModelStore = defineStore('model', () => {
 
   const active = computed<ModelInfo | null>(() => session.activeModel)
   const load = computed(() => (active.value ? active.value.patterns / active.value.units : null))
-  const overCapacity = computed(() => load.value !== null && load.value > CAPACITY)
+  /** The load the active model's rule is expected to hold (null: no closed form). */
+  const capacity = computed(() => (active.value ? ruleCapacity(active.value.spec.rule, active.value.units) : null))
+  const overCapacity = computed(() => load.value !== null && !!capacity.value && load.value > capacity.value.alpha)
   const ready = computed(() => !!active.value && loadedFor.value === active.value.id)
 
   async function loadStored(model: ModelInfo | null): Promise<void> {
@@ -64,7 +68,13 @@ export const useModelStore = defineStore('model', () => {
   )
 
   function spec(): HopfieldModelSpec {
-    return { kind: 'hopfield', rule: 'hebb', normalisation: normalisation.value, zeroDiagonal: zeroDiagonal.value }
+    return buildModelSpec({ rule: rule.value, normalisation: normalisation.value, zeroDiagonal: zeroDiagonal.value, energy: energy.value })
+  }
+
+  /** Another rule: the diagonal goes back to that rule's default. */
+  function setRule(next: LearningRuleName): void {
+    rule.value = next
+    zeroDiagonal.value = defaultZeroDiagonal(next)
   }
 
   async function train(): Promise<ModelInfo> {
@@ -73,7 +83,8 @@ export const useModelStore = defineStore('model', () => {
     if (datasets.selection.length === 0) throw new Error('select at least one pattern to store')
     const next = await session.train({
       dataset: { builtin: id, select: [...datasets.selection], threshold: datasets.threshold },
-      model: spec()
+      model: spec(),
+      seed: seed.value
     })
     const model = next.models.find((m) => m.id === next.activeModelId)
     if (!model) throw new Error('models.train: the backend returned no active model')
@@ -103,13 +114,20 @@ export const useModelStore = defineStore('model', () => {
   /** Training options shown for the active model (so reopening shows what was trained). */
   function adoptSpec(model: ModelInfo | null): void {
     if (!model) return
-    normalisation.value = model.spec.normalisation
-    zeroDiagonal.value = zeroDiagonalOf(model.spec)
+    const o = modelOptionsOf(model.spec)
+    rule.value = o.rule
+    normalisation.value = o.normalisation
+    zeroDiagonal.value = o.zeroDiagonal
+    energy.value = o.energy
+    seed.value = model.seed ?? 0
   }
 
   return {
+    rule,
     normalisation,
     zeroDiagonal,
+    energy,
+    seed,
     storedPatterns,
     storedLabels,
     loadedFor,
@@ -117,9 +135,12 @@ export const useModelStore = defineStore('model', () => {
     exporting,
     active,
     load,
+    capacity,
     overCapacity,
     ready,
     loadStored,
+    spec,
+    setRule,
     train,
     activate,
     exportModel,

@@ -2,7 +2,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import type { Params } from '../../../shared/api'
-import type { SessionState, SessionSummary } from '../../../shared/session'
+import type { ExperimentRecord, SessionState, SessionSummary } from '../../../shared/session'
 import { getApi } from '../api'
 
 export type SessionPatch = Params<'sessions.update'>['patch']
@@ -106,6 +106,13 @@ export const useSessionStore = defineStore('session', () => {
     })
   }
 
+  /** A finished experiment the backend has appended to the session (job.done): mirror it here. */
+  function addExperiment(record: ExperimentRecord): void {
+    const s = state.value
+    if (!s) return
+    state.value = { ...s, experiments: [...s.experiments.filter((r) => r.id !== record.id), record] }
+  }
+
   function markDirty(): void {
     if (state.value) dirty.value = true
   }
@@ -133,6 +140,7 @@ export const useSessionStore = defineStore('session', () => {
     update,
     updateUi,
     train,
+    addExperiment,
     markDirty
   }
 })
