@@ -104,10 +104,16 @@ test('recall lab: train, recall, replay, batch, save, reopen, export', async ({ 
   const rate = await t('batch-success-rate').textContent()
 
   // Save.
+  // Session names default to the minute; other tests share the backend, so the
+  // saved one gets its own (after the screenshot).
+  const sessionName = `Recall lab ${Date.now()}`
+  await t('session-name').fill(sessionName)
+  await t('session-name').press('Enter')
+  await expect(t('session-name')).toHaveValue(sessionName)
   await t('save-session').click()
   await expect(t('dirty-indicator')).toHaveAttribute('data-dirty', 'false')
   const name = await t('session-name').inputValue()
-  expect(name).not.toBe('')
+  expect(name).toBe(sessionName)
 
   // A fresh page load (the bare URL, so the session link in the fragment does not reopen it):
   // nothing is open until the session is reopened from the list.

@@ -1,9 +1,10 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { describe, expect, it } from 'vitest'
-import type { AsyncRecallResult } from '../../src/shared/session'
+import type { AsyncRecallResult, ExperimentRecord } from '../../src/shared/session'
 import { setApi } from '../../src/renderer/src/api'
 import { useDatasetsStore } from '../../src/renderer/src/stores/datasets'
 import { useErrorsStore } from '../../src/renderer/src/stores/errors'
+import { useExperimentsStore } from '../../src/renderer/src/stores/experiments'
 import { useJobsStore } from '../../src/renderer/src/stores/jobs'
 import { useRecallStore } from '../../src/renderer/src/stores/recall'
 import { useSessionStore } from '../../src/renderer/src/stores/session'
@@ -54,5 +55,14 @@ describe('workbench', () => {
     api.emit('job.failed', { jobId: 'j4', sessionId: 's1', error: 'cancelled', cancelled: true })
     expect(useErrorsStore().items).toHaveLength(1)
     expect(useJobsStore().get('j4')?.status).toBe('cancelled')
+
+    // A finished experiment lands in the session's experiments and is shown.
+    const record = { id: 'e1', name: 'noise', createdAt: '2026-01-01T00:00:00.000Z', result: { sweep: { type: 'noise', points: [] } } } as unknown as ExperimentRecord
+    api.emit('job.done', { jobId: 'j5', sessionId: 'other', result: { kind: 'experiment', record } })
+    expect(useSessionStore().state?.experiments).toEqual([])
+    api.emit('job.done', { jobId: 'j5', sessionId: 's1', result: { kind: 'experiment', record } })
+    expect(useSessionStore().state?.experiments).toEqual([record])
+    expect(useExperimentsStore().selected?.id).toBe('e1')
+    expect(useSessionStore().dirty).toBe(true)
   })
 })

@@ -1,0 +1,302 @@
+// The experiments page's form -> an ExperimentSpec for jobs.start {kind: 'experiment'} (and for
+// `engram run`): sweep parameters with sensible defaults, list fields like "2..40:2", the dataset
+// and model taken from the active model or picked on the page, validated by the contract's schema.
+import { describeZodError } from '../../../shared/api'
+import type { ModelInfo } from '../../../shared/session'
+import {
+  BUILTIN_DATASETS,
+  experimentSpecSchema,
+  LEARNING_RULES,
+  type DatasetId,
+  type ExperimentSpecInput,
+  type HopfieldModelSpec,
+  type LearningRuleName,
+  type SweepSpec
+} from '../../../shared/spec'
+import { buildModelSpec, defaultModelOptions } from './model-spec'
+
+export type SweepType = SweepSpec['type']
+export const SWEEP_TYPES: readonly { id: SweepType; label: string; caption: string }[] = [
+  { id: 'capacity', label: 'Capacity', caption: 'random ±1 patterns: stored patterns that are fixed points, and recall, against the load P/N' },
+  { id: 'noise', label: 'Noisy cues', caption: 'recall success and final overlap against the fraction of flipped units' },
+  { id: 'partial', label: 'Partial cues', caption: 'recall success and final overlap against the fraction of masked units' },
+  { id: 'basins', label: 'Basins', caption: 'per stored pattern, the largest Hamming radius it is still recalled from' },
+  { id: 'census', label: 'Attractor census', caption: 'where starts settle: stored patterns, negatives, mixtures, other states, cycles' }
+]
+
+export type CapacityRule = Extract<SweepSpec, { type: 'capacity' }>['rules'][number]
+export const CAPACITY_RULES: readonly CapacityRule[] = ['hebb', 'storkey', 'pseudo-inverse']
+export type RecallMode = 'async' | 'sync'
+export type PartialFill = -1 | 0 | 1 | 'random'
+export type CensusMethod = Extract<SweepSpec, { type: 'census' }>['method']
+export type CensusDynamics = Extract<SweepSpec, { type: 'census' }>['dynamics']
+
+export interface ExperimentForm {
+  type: SweepType
+  /** Empty: a name made from the settings. */
+  name: string
+  /** Dataset sweeps: the session's active model, or a dataset and rule picked here. */
+  source: 'model' | 'custom'
+  custom: { datasetId: DatasetId; count: number; threshold: number; rule: LearningRuleName }
+  /** Seed of capacity sweeps and of custom sources (a model source uses the model's own seed). */
+  seed: number
+  capacity: {
+    units: number
+    patterns: string
+    rules: CapacityRule[]
+    trials: number
+    noise: number
+    cuesPerPattern: number
+    mode: RecallMode
+    maxSweeps: number
+  }
+  noise: { fractions: string; cuesPerPattern: number; mode: RecallMode; maxSweeps: number }
+  partial: { fractions: string; fill: PartialFill; cuesPerPattern: number; mode: RecallMode; maxSweeps: number }
+  basins: { trialsPerRadius: number; maxRadius: number | null; threshold: number; mode: RecallMode; maxSweeps: number }
+  census: { method: CensusMethod; samples: number; dynamics: CensusDynamics; maxSweeps: number }
+}
+
+export function defaultForm(): ExperimentForm {
+  return {
+    type: 'capacity',
+    name: '',
+    source: 'model',
+    custom: { datasetId: 'letters', count: 5, threshold: 0.5, rule: 'hebb' },
+    seed: 1,
+    capacity: { units: 100, patterns: '2..40:2', rules: [...CAPACITY_RULES], trials: 5, noise: 0.1, cuesPerPattern: 5, mode: 'sync', maxSweeps: 50 },
+    noise: { fractions: '0..0.5:0.05', cuesPerPattern: 20, mode: 'sync', maxSweeps: 50 },
+    partial: { fractions: '0..0.9:0.1', fill: 'random', cuesPerPattern: 20, mode: 'sync', maxSweeps: 50 },
+    basins: { trialsPerRadius: 20, maxRadius: null, threshold: 0.95, mode: 'async', maxSweeps: 50 },
+    census: { method: 'auto', samples: 2000, dynamics: 'async-sequential', maxSweeps: 100 }
+  }
+}
+
+export type ParsedList = { values: number[]; error?: undefined } | { values?: undefined; error: string }
+
+/**
+ * Parses a list such as "4, 8, 16, 32", "2..40:2" (from 2 to 40 in steps of 2) or "0..0.5:0.05",
+ * items separated by commas or spaces. Values come out sorted and unique.
+ */
+export function parseList(text: string, opts: { integer?: boolean; min?: number; max?: number; maxCount?: number } = {}): ParsedList {
+  const { integer = false, min = -Infinity, max = Infinity, maxCount = 200 } = opts
+  const items = text
+    .split(/[,;\s]+/)
+    .map((x) => x.trim())
+    .filter(Boolean)
+  if (items.length === 0) return { error: 'enter at least one value' }
+  const out: number[] = []
+  const number = (raw: string): number => {
+    const v = Number(raw)
+    if (raw === '' || !Number.isFinite(v)) throw new Error(`'${raw}' is not a number`)
+    if (integer && !Number.isInteger(v)) throw new Error(`'${raw}' is not a whole number`)
+    if (v < min || v > max) throw new Error(`${raw} is outside ${min}…${max}`)
+    return v
+  }
+  try {
+    for (const item of items) {
+      const range = /^([^.:]+(?:\.\d+)?)\.\.([^:]+)(?::(.+))?$/.exec(item)
+      if (!range) {
+        out.push(number(item))
+        continue
+      }
+      const from = number(range[1]!)
+      const to = number(range[2]!)
+      const step = range[3] === undefined ? (integer ? 1 : NaN) : Number(range[3])
+      if (!(step > 0) || (integer && !Number.isInteger(step))) throw new Error(`'${item}': give a positive${integer ? ' whole' : ''} step, as in a..b:step`)
+      if (to < from) throw new Error(`'${item}': the range runs backwards`)
+      const count = Math.floor((to - from) / step + 1e-9) + 1
+      if (count > maxCount) throw new Error(`'${item}' gives ${count} values (at most ${maxCount})`)
+      // From the index, not by accumulation, so 0.1 steps stay 0.1, 0.2, 0.3 (rounded to 1e-9).
+      for (let k = 0; k < count; k++) out.push(Math.round((from + k * step) * 1e9) / 1e9)
+    }
+  } catch (error) {
+    return { error: (error as Error).message }
+  }
+  const values = [...new Set(out)].sort((a, b) => a - b)
+  if (values.length > maxCount) return { error: `${values.length} values (at most ${maxCount})` }
+  return { values }
+}
+
+/** What the spec needs from the session: its active model (dataset sweeps on "the active model"), and the datasets' sizes. */
+export interface SpecContext {
+  model: Pick<ModelInfo, 'dataset' | 'spec' | 'seed' | 'name' | 'patterns' | 'units'> | null
+  /** Built-in datasets (count and image size), to check a dataset picked on the page before it runs. */
+  datasets?: readonly { id: string; count: number; width: number; height: number }[]
+}
+
+export type BuiltSpec = { spec: ExperimentSpecInput; error?: undefined; field?: undefined } | { spec?: undefined; error: string; field: string }
+
+function fail(field: string, error: string): BuiltSpec {
+  return { error, field }
+}
+
+function fmt(values: readonly number[]): string {
+  if (values.length <= 3) return values.join(', ')
+  return `${values[0]}…${values[values.length - 1]}`
+}
+
+/** A readable default name, e.g. "capacity · N=100 · P 2…40 · hebb/storkey/pseudo-inverse". */
+export function autoName(form: ExperimentForm, ctx: SpecContext): string {
+  if (form.type === 'capacity') {
+    const c = form.capacity
+    const p = parseList(c.patterns, { integer: true, min: 1 })
+    return `capacity · N=${c.units} · P ${p.values ? fmt(p.values) : '?'} · ${c.rules.join('/')} · ${c.mode}`
+  }
+  const on =
+    form.source === 'model'
+      ? ctx.model
+        ? `${ctx.model.spec.rule} · ${ctx.model.dataset.builtin} ${ctx.model.patterns}`
+        : 'no model'
+      : `${form.custom.rule} · ${form.custom.datasetId} ${form.custom.count}`
+  return `${form.type} · ${on}`
+}
+
+interface Source {
+  dataset: NonNullable<ExperimentSpecInput['dataset']>
+  model: HopfieldModelSpec
+  seed: number
+  /** Units of the network, where known. */
+  units: number | null
+}
+
+function datasetAndModel(form: ExperimentForm, ctx: SpecContext): Source | { error: string; field: string } {
+  if (form.source === 'model') {
+    const m = ctx.model
+    if (!m) return { field: 'source', error: 'no active model: train one on the recall lab, or pick a dataset and rule here' }
+    // The model's own seed: energy training draws from it, so the sweep runs on the very same weights.
+    return { dataset: { ...m.dataset }, model: { ...m.spec }, seed: m.seed ?? 0, units: m.units }
+  }
+  const c = form.custom
+  if (!(BUILTIN_DATASETS as readonly string[]).includes(c.datasetId)) return { field: 'custom.datasetId', error: `unknown dataset '${c.datasetId}'` }
+  if (!(LEARNING_RULES as readonly string[]).includes(c.rule)) return { field: 'custom.rule', error: `unknown rule '${c.rule}'` }
+  if (!Number.isInteger(c.count) || c.count < 1) return { field: 'custom.count', error: 'store at least one pattern' }
+  const summary = ctx.datasets?.find((d) => d.id === c.datasetId)
+  if (summary && c.count > summary.count) return { field: 'custom.count', error: `${c.datasetId} has ${summary.count} patterns, not ${c.count}` }
+  return {
+    dataset: { builtin: c.datasetId, count: c.count, ...(c.datasetId === 'digits' ? { threshold: c.threshold } : {}) },
+    model: buildModelSpec(defaultModelOptions(c.rule)),
+    seed: form.seed,
+    units: summary ? summary.width * summary.height : null
+  }
+}
+
+/** The spec the form describes, checked against the contract (an error names the form field). */
+export function buildExperimentSpec(form: ExperimentForm, ctx: SpecContext): BuiltSpec {
+  const name = form.name.trim() || autoName(form, ctx)
+  let spec: ExperimentSpecInput
+  if (form.type === 'capacity') {
+    const c = form.capacity
+    const counts = parseList(c.patterns, { integer: true, min: 1, max: 100000 })
+    if (counts.values === undefined) return fail('capacity.patterns', `pattern counts: ${counts.error}`)
+    if (c.rules.length === 0) return fail('capacity.rules', 'pick at least one rule')
+    const rules = CAPACITY_RULES.filter((r) => c.rules.includes(r))
+    spec = {
+      name,
+      seed: form.seed,
+      // Not used by a capacity sweep (each rule in `rules` is trained on random patterns), but required.
+      model: { kind: 'hopfield', rule: rules[0]! },
+      sweep: {
+        type: 'capacity',
+        units: c.units,
+        patternCounts: counts.values,
+        rules,
+        trials: c.trials,
+        noise: c.noise,
+        cuesPerPattern: c.cuesPerPattern,
+        recall: { mode: c.mode, maxSweeps: c.maxSweeps }
+      }
+    }
+  } else {
+    const source = datasetAndModel(form, ctx)
+    if ('error' in source) return fail(source.field, source.error)
+    const { dataset, model, seed } = source
+    let sweep: SweepSpec
+    switch (form.type) {
+      case 'noise':
+      case 'partial': {
+        const s = form.type === 'noise' ? form.noise : form.partial
+        const fractions = parseList(s.fractions, { min: 0, max: 1 })
+        if (fractions.values === undefined) return fail(`${form.type}.fractions`, `fractions: ${fractions.error}`)
+        const recall = { mode: s.mode, maxSweeps: s.maxSweeps }
+        sweep =
+          form.type === 'noise'
+            ? { type: 'noise', fractions: fractions.values, cuesPerPattern: s.cuesPerPattern, recall }
+            : { type: 'partial', fractions: fractions.values, fill: form.partial.fill, cuesPerPattern: s.cuesPerPattern, recall }
+        break
+      }
+      case 'basins': {
+        const b = form.basins
+        sweep = {
+          type: 'basins',
+          trialsPerRadius: b.trialsPerRadius,
+          ...(b.maxRadius !== null ? { maxRadius: b.maxRadius } : {}),
+          threshold: b.threshold,
+          recall: { mode: b.mode, maxSweeps: b.maxSweeps }
+        }
+        break
+      }
+      case 'census': {
+        const c = form.census
+        if (c.method === 'exhaustive' && source.units !== null && source.units > 20) {
+          return fail('census.method', `trying all 2^N starts needs N ≤ 20 units (this network has ${source.units}); sample instead`)
+        }
+        sweep = { type: 'census', method: c.method, samples: c.samples, dynamics: c.dynamics, maxSweeps: c.maxSweeps }
+        break
+      }
+    }
+    spec = { name, seed, dataset, model, sweep }
+  }
+  const parsed = experimentSpecSchema.safeParse(spec)
+  if (!parsed.success) {
+    const { message, field } = describeZodError(parsed.error)
+    return fail(field ?? '(root)', message)
+  }
+  return { spec }
+}
+
+/** The spec as a file for `engram run` (2-space JSON, newline at the end). */
+export function specJson(spec: unknown): string {
+  return `${JSON.stringify(spec, null, 2)}\n`
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+/**
+ * A form saved in a session's ui record, read back over the defaults: only known keys, only values
+ * of the default's type (numbers finite, enumerations one of their values), so an old or edited
+ * record never breaks the page.
+ */
+export function readForm(raw: unknown): ExperimentForm {
+  const form = defaultForm()
+  if (!isObject(raw)) return form
+  const pick = <T extends object>(into: T, source: unknown, choices: Partial<Record<keyof T, readonly unknown[]>> = {}): void => {
+    if (!isObject(source)) return
+    const target = into as Record<string, unknown>
+    for (const key of Object.keys(target)) {
+      const want = target[key]
+      const got = source[key]
+      const allowed = (choices as Record<string, readonly unknown[] | undefined>)[key]
+      if (allowed) {
+        if (allowed.includes(got)) target[key] = got
+      } else if (Array.isArray(want)) {
+        if (Array.isArray(got)) target[key] = got
+      } else if (typeof want === 'number' || want === null) {
+        if ((typeof got === 'number' && Number.isFinite(got)) || (want === null && got === null)) target[key] = got
+      } else if (typeof want !== 'object' && typeof got === typeof want) {
+        target[key] = got
+      }
+    }
+  }
+  const modes = ['async', 'sync'] as const
+  pick(form, raw, { type: SWEEP_TYPES.map((t) => t.id), source: ['model', 'custom'] })
+  pick(form.custom, raw.custom, { datasetId: BUILTIN_DATASETS, rule: LEARNING_RULES })
+  pick(form.capacity, raw.capacity, { mode: modes })
+  form.capacity.rules = CAPACITY_RULES.filter((r) => (form.capacity.rules as unknown[]).includes(r))
+  pick(form.noise, raw.noise, { mode: modes })
+  pick(form.partial, raw.partial, { mode: modes, fill: [-1, 0, 1, 'random'] })
+  pick(form.basins, raw.basins, { mode: modes })
+  pick(form.census, raw.census, { method: ['auto', 'exhaustive', 'sampled'], dynamics: ['async-sequential', 'async-random', 'sync'] })
+  return form
+}
