@@ -82,7 +82,7 @@ test('experiments: capacity sweep with theory lines, noise sweep on the model, c
   // The spec goes to the clipboard as a file `engram run` takes.
   await t('exp-copy-spec').click()
   await expect(t('exp-copied')).toHaveAttribute('data-status', 'copied')
-  const copied = JSON.parse(await page.evaluate(() => navigator.clipboard.readText())) as { sweep: { patternCounts: number[]; units: number; trials: number } }
+  const copied = JSON.parse(await page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText())) as { sweep: { patternCounts: number[]; units: number; trials: number } }
   expect(copied.sweep).toMatchObject({ units: 64, patternCounts: [4, 8, 16, 32], trials: 2 })
 
   // A noise sweep on the active model (the pseudo-inverse letters).
