@@ -15,7 +15,7 @@ const layerRule = (forbidden, message) => ({
 const NODE_BUILTINS = ['node:*', 'fs', 'path', 'os', 'child_process', 'worker_threads', 'http', 'crypto', 'url']
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'release/**', 'node_modules/**', 'test-results/**', 'playwright-report/**'] },
+  { ignores: ['out/**', 'dist/**', 'release/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'tmp/**', 'bench/tmp-*/**', 'bench/results/**'] },
   ...tseslint.configs.recommended,
   ...vue.configs['flat/essential'],
   {
