@@ -1,12 +1,13 @@
 // The API contract: every method and event between the renderer (or any client) and the backend.
 // Two transports carry it: Electron IPC through the preload, and HTTP + WebSocket from `engram serve`.
 import { z } from 'zod'
-import { corruptionSchema, datasetIdSchema, datasetRefSchema, experimentSpecSchema, hopfieldModelSpecSchema } from './spec'
+import { corruptionSchema, datasetIdSchema, datasetRefSchema, experimentSpecSchema, hopfieldModelSpecSchema, rbmModelSpecSchema } from './spec'
 import {
   asyncRecallResultSchema,
   batchRecallResultSchema,
   cueSchema,
   experimentRecordSchema,
+  rbmInfoSchema,
   sessionStateSchema,
   sessionSummarySchema
 } from './session'
@@ -58,6 +59,26 @@ export const jobSpecSchema = z.discriminatedUnion('kind', [
       kind: z.literal('experiment'),
       spec: experimentSpecSchema
     })
+    .strict(),
+  z
+    .object({
+      /** Train an RBM on the engine; progress events carry live metrics; the model lands in the session. */
+      kind: z.literal('rbm.train'),
+      dataset: datasetRefSchema,
+      model: rbmModelSpecSchema,
+      seed: z.int().nonnegative().max(2 ** 32 - 1).default(0)
+    })
+    .strict(),
+  z
+    .object({
+      /** Gibbs chains from noise or from data rows; returns the visible means after `steps` sweeps. */
+      kind: z.literal('rbm.sample'),
+      modelId: z.string(),
+      count: z.int().positive().max(400).default(36),
+      steps: z.int().positive().max(100000).default(1000),
+      from: z.enum(['noise', 'data']).default('noise'),
+      seed: z.int().nonnegative().max(2 ** 32 - 1).default(0)
+    })
     .strict()
 ])
 export type JobSpec = z.infer<typeof jobSpecSchema>
@@ -66,7 +87,19 @@ export type JobSpecInput = z.input<typeof jobSpecSchema>
 export const jobResultSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('recall.async'), result: asyncRecallResultSchema }),
   z.object({ kind: z.literal('recall.batch'), result: batchRecallResultSchema }),
-  z.object({ kind: z.literal('experiment'), record: experimentRecordSchema })
+  z.object({ kind: z.literal('experiment'), record: experimentRecordSchema }),
+  z.object({ kind: z.literal('rbm.train'), model: rbmInfoSchema }),
+  z.object({
+    kind: z.literal('rbm.sample'),
+    modelId: z.string(),
+    width: z.int(),
+    height: z.int(),
+    steps: z.int(),
+    from: z.enum(['noise', 'data']),
+    /** Visible means p(v=1|h) after the last sweep, one row per chain. */
+    samples: z.array(z.array(z.number())),
+    provider: z.string()
+  })
 ])
 export type JobResult = z.infer<typeof jobResultSchema>
 
@@ -130,6 +163,20 @@ export const methods = {
     result: sessionStateSchema
   },
   'jobs.start': { params: z.object({ sessionId, spec: jobSpecSchema }).strict(), result: z.object({ jobId: z.string() }) },
+  'models.filters': {
+    params: z
+      .object({ sessionId, modelId: z.string(), offset: z.int().nonnegative().default(0), limit: z.int().positive().max(1000).default(100) })
+      .strict(),
+    result: z.object({
+      visible: z.int(),
+      hidden: z.int(),
+      width: z.int(),
+      height: z.int(),
+      offset: z.int(),
+      /** Receptive fields: column j of W (the weights into hidden unit j), one per hidden unit. */
+      filters: z.array(z.array(z.number()))
+    })
+  },
   'jobs.cancel': { params: z.object({ jobId: z.string() }).strict(), result: z.object({ cancelled: z.boolean() }) },
   'export.model': {
     params: z
@@ -155,7 +202,9 @@ export const eventSchemas = {
     /** Work units per second (cues/s or updates/s). */
     rate: z.number(),
     etaSeconds: z.number().nullable(),
-    message: z.string()
+    message: z.string(),
+    /** Live training metrics (RBM: epoch, reconstructionError, …), when the job has them. */
+    metrics: z.record(z.string(), z.number()).optional()
   }),
   'job.done': z.object({ jobId: z.string(), sessionId: z.string(), result: jobResultSchema }),
   'job.failed': z.object({ jobId: z.string(), sessionId: z.string(), error: z.string(), cancelled: z.boolean() })

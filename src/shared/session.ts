@@ -1,8 +1,8 @@
 // Saved-session schema: what a session holds besides its tensors (stored separately, by name).
 import { z } from 'zod'
-import { corruptionSchema, datasetRefSchema, experimentResultSchema, hopfieldModelSpecSchema } from './spec'
+import { corruptionSchema, datasetRefSchema, experimentResultSchema, hopfieldModelSpecSchema, rbmModelSpecSchema } from './spec'
 
-export const SESSION_SCHEMA_VERSION = 2
+export const SESSION_SCHEMA_VERSION = 3
 
 export const modelInfoSchema = z.object({
   id: z.string(),
@@ -71,6 +71,40 @@ export const batchRecallResultSchema = z.object({
 })
 export type BatchRecallResult = z.infer<typeof batchRecallResultSchema>
 
+export const rbmEpochSchema = z.object({
+  epoch: z.int(),
+  steps: z.int(),
+  seconds: z.number(),
+  /** Mean squared reconstruction error over the epoch's minibatches. */
+  reconstructionError: z.number(),
+  /** Mean stochastic pseudo-log-likelihood per row (a sample of training rows). */
+  pseudoLikelihood: z.number(),
+  /** Mean free energy of training rows and of held-out rows: a growing gap means overfitting. */
+  freeEnergyTrain: z.number(),
+  freeEnergyHeldOut: z.number().nullable()
+})
+export type RbmEpoch = z.infer<typeof rbmEpochSchema>
+
+export const rbmInfoSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  spec: rbmModelSpecSchema,
+  dataset: datasetRefSchema,
+  seed: z.int().nonnegative(),
+  visible: z.int(),
+  hidden: z.int(),
+  width: z.int(),
+  height: z.int(),
+  trainRows: z.int(),
+  heldOutRows: z.int(),
+  history: z.array(rbmEpochSchema),
+  provider: z.string(),
+  /** True when training was cancelled: the weights are those of the last finished update. */
+  partial: z.boolean(),
+  createdAt: z.string()
+})
+export type RbmInfo = z.infer<typeof rbmInfoSchema>
+
 /** A finished experiment (sweep or recall run) kept in the session; its result carries no weights. */
 export const experimentRecordSchema = z.object({
   id: z.string(),
@@ -94,6 +128,8 @@ export const sessionStateSchema = z.object({
   batchRecall: batchRecallResultSchema.nullable(),
   /** Experiments run from the experiments page, newest last. */
   experiments: z.array(experimentRecordSchema),
+  /** Trained restricted Boltzmann machines (weights in the session's tensors under rbm/<id>/). */
+  rbms: z.array(rbmInfoSchema),
   ui: z.record(z.string(), z.unknown())
 })
 export type SessionState = z.infer<typeof sessionStateSchema>

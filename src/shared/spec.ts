@@ -55,6 +55,29 @@ export const hopfieldModelSpecSchema = z
   .strict()
 export type HopfieldModelSpec = z.infer<typeof hopfieldModelSpecSchema>
 
+/** Restricted Boltzmann machine (004, 001): CD-k or PCD on the engine. */
+export const rbmModelSpecSchema = z
+  .object({
+    kind: z.literal('rbm'),
+    visibleUnits: z.enum(['bernoulli', 'gaussian']).default('bernoulli'),
+    hidden: z.int().positive().max(10000).default(100),
+    /** Gibbs steps per update (CD-k); with persistent: PCD-k. */
+    k: z.int().positive().max(100).default(1),
+    persistent: z.boolean().default(false),
+    learningRate: z.number().positive().max(10).default(0.05),
+    momentum: z.number().min(0).max(0.999).default(0.5),
+    weightDecay: z.number().min(0).max(1).default(0.0001),
+    batchSize: z.int().positive().max(10000).default(100),
+    epochs: z.int().positive().max(10000).default(5),
+    sparsity: z.object({ target: z.number().gt(0).lt(1), cost: z.number().positive() }).strict().optional(),
+    /** Binarise grey images by a threshold, or sample each pixel as Bernoulli(grey level) once (seeded). */
+    binarise: z.enum(['threshold', 'stochastic']).default('threshold'),
+    /** Fraction of the rows held out for the free-energy gap. */
+    heldOut: z.number().min(0).max(0.5).default(0.1)
+  })
+  .strict()
+export type RbmModelSpec = z.infer<typeof rbmModelSpecSchema>
+
 export const corruptionSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('none') }).strict(),
   z.object({ type: z.literal('flip'), fraction: z.number().min(0).max(1) }).strict(),

@@ -19,6 +19,7 @@ const state = (name: string): SessionState => ({
   asyncRecall: null,
   batchRecall: null,
   experiments: [],
+  rbms: [],
   ui: {}
 })
 const small = new Map<string, NamedTensor>([['w', { dtype: 'float32', shape: [2], data: Float32Array.from([1, 2]) }]])

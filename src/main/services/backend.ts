@@ -4,14 +4,16 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { ApiError, parseParams, type EventName, type Events, type MethodName, type ParsedParams, type Result } from '../../shared/api'
-import { SESSION_SCHEMA_VERSION, type ModelInfo, type SessionState } from '../../shared/session'
+import { SESSION_SCHEMA_VERSION, type ModelInfo, type RbmInfo, type SessionState } from '../../shared/session'
 import type { HopfieldNet } from '../../core/hopfield'
 import type { NamedTensor } from '../../core/safetensors'
 import { encodeSafetensors } from '../../core/safetensors'
 import { RNG_ALGORITHM } from '../../core/rng'
 import { exportHopfieldOnnx } from '../../engine/export'
 import { platformProviders, probeProviders } from '../../engine/providers'
-import { getPatterns, listDatasets, resolveDatasetRef } from './datasets'
+import { datasetSummary, getPatterns, listDatasets, rbmRows, resolveDatasetRef } from './datasets'
+import { exportRbmOnnx, rbmFromStateDict, rbmStateDict } from './rbm'
+import type { Rbm } from '../../core/rbm'
 import { JobManager, type WorkerEntry } from './jobs'
 import { SqliteSessionStore, type SessionStore } from './store'
 import { countStoredFixedPoints, modelMetadata, trainHopfield, type ExperimentData } from './compute'
@@ -109,10 +111,50 @@ export class Backend {
     return info
   }
 
+  private rbmInfo(session: OpenSession, modelId: string, field: string): RbmInfo {
+    const info = session.state.rbms.find((m) => m.id === modelId)
+    if (!info) throw notFound('RBM', modelId, field)
+    return info
+  }
+
+  private rbmOf(session: OpenSession, info: RbmInfo): Rbm {
+    const get = (name: string): NamedTensor | undefined => session.tensors.get(`rbm/${info.id}/${name}`)
+    return rbmFromStateDict(
+      { weights: get('weights'), visible_bias: get('visible_bias'), hidden_bias: get('hidden_bias'), log_variance: get('log_variance') },
+      info.spec.visibleUnits
+    )
+  }
+
   private touch(session: OpenSession): SessionState {
     session.state.updatedAt = now()
     session.dirty = true
     return session.state
+  }
+
+  private writeExport(session: OpenSession, suffix: string, bytes: Uint8Array): Result<'export.model'> {
+    const dir = join(this.options.dataDir, EXPORTS_DIR)
+    mkdirSync(dir, { recursive: true })
+    const safeName = session.state.name.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 60) || 'session'
+    const fileName = `${safeName}-${suffix}`
+    const path = join(dir, fileName)
+    writeFileAtomic(path, bytes)
+    return { fileName, path, bytes: bytes.byteLength, base64: Buffer.from(bytes).toString('base64') }
+  }
+
+  private exportRbm(session: OpenSession, info: RbmInfo, format: 'onnx' | 'safetensors'): Result<'export.model'> {
+    const rbm = this.rbmOf(session, info)
+    const meta: Record<string, string> = {
+      'engram.version': ENGRAM_VERSION,
+      kind: 'rbm',
+      visible_units: info.spec.visibleUnits,
+      dataset: info.dataset.builtin,
+      width: String(info.width),
+      height: String(info.height),
+      training: JSON.stringify({ ...info.spec, seed: info.seed }),
+      session: session.state.name
+    }
+    const bytes = format === 'onnx' ? exportRbmOnnx(rbm, meta) : encodeSafetensors(rbmStateDict(rbm), meta)
+    return this.writeExport(session, `rbm-${info.id.slice(0, 8)}.${format}`, bytes)
   }
 
   /** Validates a job against the session and builds the worker task (nothing starts on bad input). */
@@ -124,6 +166,31 @@ export class Backend {
         data = { stored: d.patterns, labels: d.labels, width: d.summary.width, height: d.summary.height }
       }
       return { kind: 'experiment', spec: spec.spec, data }
+    }
+    if (spec.kind === 'rbm.train') {
+      const data = rbmRows(spec.dataset, 'params.spec.dataset')
+      const id = randomUUID()
+      const summary = datasetSummary(spec.dataset.builtin)
+      return {
+        kind: 'rbm.train',
+        input: { modelId: id, name: `RBM ${data.visible}→${spec.model.hidden} · ${summary.name} · ${data.rows} rows`, dataset: spec.dataset, spec: spec.model, seed: spec.seed, data }
+      }
+    }
+    if (spec.kind === 'rbm.sample') {
+      const info = this.rbmInfo(session, spec.modelId, 'params.spec.modelId')
+      const rbm = this.rbmOf(session, info)
+      let rows: Float32Array | null = null
+      if (spec.from === 'data') {
+        const data = rbmRows(info.dataset, 'params.spec.modelId')
+        rows = Float32Array.from(data.values, (x) => (info.spec.visibleUnits === 'gaussian' ? x : x > 0.5 ? 1 : 0))
+      }
+      return {
+        kind: 'rbm.sample',
+        modelId: info.id,
+        width: info.width,
+        height: info.height,
+        input: { rbm, count: spec.count, steps: spec.steps, from: spec.from, seed: spec.seed, data: rows }
+      }
     }
     const info = this.model(session, spec.modelId, 'params.spec.modelId')
     const { net, stored } = netFromTensors(session.tensors, info.id)
@@ -156,7 +223,8 @@ export class Backend {
         cuesPerPattern: spec.cuesPerPattern,
         seed: spec.seed,
         maxIterations: spec.maxIterations,
-        provider: this.options.provider ?? 'auto'
+        provider: this.options.provider ?? 'auto',
+        model: info.spec
       }
     }
   }
@@ -207,6 +275,7 @@ export class Backend {
         asyncRecall: null,
         batchRecall: null,
         experiments: [],
+        rbms: [],
         ui: {}
       }
       this.open.set(state.id, { state, tensors: new Map(), dirty: true })
@@ -299,13 +368,17 @@ export class Backend {
       const task = this.jobTask(session, spec)
       const jobId = this.jobs.start(task, {
         onProgress: (progress) => this.emit('job.progress', { ...progress, sessionId, kind }),
-        onDone: (result) => {
+        onDone: (result, tensors) => {
           const open = this.open.get(sessionId)
           if (open) {
             if (result.kind === 'recall.async') open.state.asyncRecall = result.result
             else if (result.kind === 'recall.batch') open.state.batchRecall = result.result
-            else open.state.experiments.push(result.record)
-            this.touch(open)
+            else if (result.kind === 'experiment') open.state.experiments.push(result.record)
+            else if (result.kind === 'rbm.train') {
+              for (const [name, t] of Object.entries(tensors ?? {})) open.tensors.set(`rbm/${result.model.id}/${name}`, t)
+              open.state.rbms.push(result.model)
+            }
+            if (result.kind !== 'rbm.sample') this.touch(open)
           }
           this.emit('job.done', { jobId, sessionId, result })
         },
@@ -313,9 +386,25 @@ export class Backend {
       })
       return { jobId }
     },
+    'models.filters': (p: ParsedParams<'models.filters'>) => {
+      const session = this.session(p.sessionId, 'params.sessionId')
+      const info = this.rbmInfo(session, p.modelId, 'params.modelId')
+      const rbm = this.rbmOf(session, info)
+      const { visible: V, hidden: H } = rbm
+      const end = Math.min(H, p.offset + p.limit)
+      const filters: number[][] = []
+      for (let j = p.offset; j < end; j++) {
+        const column = new Array<number>(V)
+        for (let i = 0; i < V; i++) column[i] = Math.round(rbm.weights[i * H + j]! * 1e5) / 1e5
+        filters.push(column)
+      }
+      return { visible: V, hidden: H, width: info.width, height: info.height, offset: p.offset, filters }
+    },
     'jobs.cancel': (p: ParsedParams<'jobs.cancel'>) => ({ cancelled: this.jobs.cancel(p.jobId) }),
     'export.model': (p: ParsedParams<'export.model'>) => {
       const session = this.session(p.sessionId, 'params.sessionId')
+      const rbmInfo = session.state.rbms.find((m) => m.id === p.modelId)
+      if (rbmInfo) return this.exportRbm(session, rbmInfo, p.format)
       const info = this.model(session, p.modelId, 'params.modelId')
       const { net } = netFromTensors(session.tensors, info.id)
       const meta = modelMetadata(info.spec, net, {
@@ -335,13 +424,7 @@ export class Backend {
               },
               meta
             )
-      const dir = join(this.options.dataDir, EXPORTS_DIR)
-      mkdirSync(dir, { recursive: true })
-      const safeName = session.state.name.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 60) || 'session'
-      const fileName = `${safeName}-hopfield-${info.id.slice(0, 8)}.${p.format}`
-      const path = join(dir, fileName)
-      writeFileAtomic(path, bytes)
-      return { fileName, path, bytes: bytes.byteLength, base64: Buffer.from(bytes).toString('base64') }
+      return this.writeExport(session, `hopfield-${info.id.slice(0, 8)}.${p.format}`, bytes)
     }
   }
 }

@@ -5,6 +5,7 @@ import { drawCues } from '../../core/corrupt'
 import { Rng, RNG_ALGORITHM } from '../../core/rng'
 import { tensorToJson } from '../../core/tensor-json'
 import { recallBatch } from '../../engine/recall'
+import { lowRankSupported } from '../../engine/programs/hopfield-recall-lowrank'
 import type { AsyncRecallResult, BatchRecallResult } from '../../shared/session'
 import type { Corruption, CueOutcome, ExperimentResult, ExperimentSpec, HopfieldModelSpec, SweepResult } from '../../shared/spec'
 import { energyTrainingSpecSchema, SPEC_VERSION } from '../../shared/spec'
@@ -17,7 +18,7 @@ import { ENGRAM_VERSION } from '../version'
 
 export interface ComputeHooks {
   /** fraction in [0,1], done/total in work units (cues or updates). */
-  onProgress?: (fraction: number, done: number, total: number, message: string) => void
+  onProgress?: (fraction: number, done: number, total: number, message: string, metrics?: Record<string, number>) => void
   shouldCancel?: () => boolean
 }
 
@@ -129,6 +130,8 @@ export interface BatchRecallInput {
   maxIterations: number
   provider?: 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml'
   threads?: number
+  /** The model's spec: a Hebb net with a zero diagonal recalls through the exact low-rank program. */
+  model?: HopfieldModelSpec
 }
 
 export interface BatchRecallDetail {
@@ -137,6 +140,19 @@ export interface BatchRecallDetail {
   cues: Int8Array
   sources: Int32Array
   fallbackReason?: string
+}
+
+/** W = c·ΣξξᵀP − diag has rank P: Hebb nets recall through (s·ξᵀ)·ξ, exactly, when the sizes allow. */
+function lowRankFor(input: BatchRecallInput): { lowRank?: { patterns: Int8Array; count: number; scale: number } } {
+  const spec = input.model
+  if (!spec || spec.rule !== 'hebb' || spec.zeroDiagonal === false) return {}
+  const n = input.net.units
+  const count = input.stored.length
+  if (!lowRankSupported(n, count)) return {}
+  const patterns = new Int8Array(count * n)
+  input.stored.forEach((p, k) => patterns.set(p, k * n))
+  const scale = spec.normalisation === '1/N' ? 1 / n : spec.normalisation === '1/P' ? 1 / count : 1
+  return { lowRank: { patterns, count, scale } }
 }
 
 /** Classifies a synchronous run that stopped: fixed point, 2-cycle, or still moving at the limit. */
@@ -153,6 +169,7 @@ export async function runBatchRecall(input: BatchRecallInput, hooks: ComputeHook
   const n = input.net.units
   const total = sources.length
   const run = await recallBatch(input.net, cues, total, {
+    ...lowRankFor(input),
     maxIterations: input.maxIterations,
     provider: input.provider ?? 'auto',
     threads: input.threads ?? 0,
@@ -253,7 +270,8 @@ export async function runExperiment(spec: ExperimentSpec, data: ExperimentData |
         seed: spec.seed,
         maxIterations: recall.maxSweeps,
         provider: spec.engine.provider,
-        threads: spec.engine.threads
+        threads: spec.engine.threads,
+        model: spec.model
       },
       hooks
     )

@@ -166,3 +166,30 @@ export function resolveDatasetRef(ref: DatasetRef, field = 'dataset'): LoadedDat
   }
   return { summary, patterns, labels, indices }
 }
+
+/** Rows for an RBM: digits as grey levels in [0,1]; the ±1 datasets mapped to 0/1. */
+export function rbmRows(ref: DatasetRef, field = 'dataset'): { values: Float32Array; rows: number; visible: number; width: number; height: number; labels: string[] } {
+  const summary = datasetSummary(ref.builtin)
+  const V = summary.width * summary.height
+  if (ref.builtin !== 'digits') {
+    const data = resolveDatasetRef(ref, field)
+    const values = new Float32Array(data.patterns.length * V)
+    data.patterns.forEach((p, r) => {
+      for (let i = 0; i < V; i++) values[r * V + i] = p[i] === 1 ? 1 : 0
+    })
+    return { values, rows: data.patterns.length, visible: V, width: summary.width, height: summary.height, labels: data.labels }
+  }
+  const { pixels, counts } = loadDigits()
+  const indices = ref.select ?? Array.from({ length: Math.min(ref.count ?? summary.count, summary.count) }, (_, i) => i)
+  const values = new Float32Array(indices.length * V)
+  const labels: string[] = []
+  indices.forEach((index, r) => {
+    const at = index < summary.count ? digitIndex(index, counts) : null
+    if (!at) {
+      throw new ApiError({ code: 'bad-request', field: `${field}.select.${r}`, message: `${field}.select.${r}: index ${index} is out of range (${summary.count} digits)` })
+    }
+    values.set(pixels[at.digit]!.subarray(at.sample * V, (at.sample + 1) * V), r * V)
+    labels.push(String(at.digit))
+  })
+  return { values, rows: indices.length, visible: V, width: summary.width, height: summary.height, labels }
+}

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto'
 import { Worker } from 'node:worker_threads'
 import type { JobResult } from '../../shared/api'
+import type { NamedTensor } from '../../core/safetensors'
 import type { FromWorker, ToWorker, WorkerTask } from '../worker/protocol'
 
 export interface WorkerEntry {
@@ -16,11 +17,12 @@ export interface JobProgress {
   rate: number
   etaSeconds: number | null
   message: string
+  metrics?: Record<string, number>
 }
 
 export interface JobCallbacks {
   onProgress(progress: JobProgress): void
-  onDone(result: JobResult): void
+  onDone(result: JobResult, tensors?: Record<string, NamedTensor>): void
   onFailed(error: string, cancelled: boolean): void
 }
 
@@ -70,12 +72,13 @@ export class JobManager {
             fraction: message.fraction,
             rate,
             etaSeconds: rate > 0 ? remaining / rate : null,
-            message: message.message
+            message: message.message,
+            ...(message.metrics ? { metrics: message.metrics } : {})
           })
           break
         }
         case 'done':
-          settle(() => callbacks.onDone(message.result))
+          settle(() => callbacks.onDone(message.result, message.tensors))
           break
         case 'failed':
           settle(() => callbacks.onFailed(message.cancelled ? 'cancelled' : message.error, message.cancelled || job.cancelRequested))

@@ -56,7 +56,9 @@ function tensorFromBlob(dtype: DType, shape: number[], blob: Buffer, name: strin
 /** Migrations from older session schema versions, applied in order on load (key: the version migrated from). */
 const MIGRATIONS: Record<number, (state: Record<string, unknown>) => Record<string, unknown>> = {
   // v2 added the experiments list.
-  1: (state) => ({ ...state, experiments: [] })
+  1: (state) => ({ ...state, experiments: [] }),
+  // v3 added trained RBMs.
+  2: (state) => ({ ...state, rbms: [] })
 }
 
 export function migrateSessionState(raw: unknown, id: string): SessionState {

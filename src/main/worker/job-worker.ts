@@ -3,6 +3,8 @@ import { parentPort } from 'node:worker_threads'
 import { randomUUID } from 'node:crypto'
 import { CancelledError, runAsyncRecall, runBatchRecall, runExperiment, type ComputeHooks } from '../services/compute'
 import type { FromWorker, ToWorker, WorkerTask } from './protocol'
+import { sampleRbmJob, trainRbmJob } from '../services/rbm'
+import type { NamedTensor } from '../../core/safetensors'
 import type { JobResult } from '../../shared/api'
 
 if (!parentPort) throw new Error('job-worker must run in a worker thread')
@@ -12,21 +14,32 @@ let cancelled = false
 const post = (message: FromWorker): void => port.postMessage(message)
 
 const hooks: ComputeHooks = {
-  onProgress: (fraction, done, total, message) => post({ type: 'progress', fraction, done, total, message }),
+  onProgress: (fraction, done, total, message, metrics) => post({ type: 'progress', fraction, done, total, message, ...(metrics ? { metrics } : {}) }),
   shouldCancel: () => cancelled
 }
 
-async function run(task: WorkerTask): Promise<JobResult> {
+/** A job's result, and for training jobs the tensors the backend stores in the session (never sent to clients). */
+async function run(task: WorkerTask): Promise<{ result: JobResult; tensors?: Record<string, NamedTensor> }> {
   switch (task.kind) {
+    case 'rbm.train': {
+      const out = await trainRbmJob(task.input, hooks)
+      return { result: { kind: 'rbm.train', model: out.info }, tensors: out.tensors }
+    }
+    case 'rbm.sample': {
+      const out = await sampleRbmJob(task.input, hooks)
+      return {
+        result: { kind: 'rbm.sample', modelId: task.modelId, width: task.width, height: task.height, steps: task.input.steps, from: task.input.from, samples: out.samples, provider: out.provider }
+      }
+    }
     case 'recall.async':
-      return { kind: 'recall.async', result: runAsyncRecall(task.input, hooks) }
+      return { result: { kind: 'recall.async', result: runAsyncRecall(task.input, hooks) } }
     case 'recall.batch':
-      return { kind: 'recall.batch', result: (await runBatchRecall(task.input, hooks)).result }
+      return { result: { kind: 'recall.batch', result: (await runBatchRecall(task.input, hooks)).result } }
     case 'experiment': {
       const result = await runExperiment(task.spec, task.data, hooks)
       // Sessions keep results, not weights: the model lives in the session's models.
       const { model: _model, ...rest } = result
-      return { kind: 'experiment', record: { id: randomUUID(), name: task.spec.name, createdAt: result.createdAt, result: rest } }
+      return { result: { kind: 'experiment', record: { id: randomUUID(), name: task.spec.name, createdAt: result.createdAt, result: rest } } }
     }
     case 'test.crash':
       // Simulates a native crash or a bug that escapes every handler.
@@ -48,7 +61,7 @@ port.on('message', (message: ToWorker) => {
     return
   }
   run(message.task).then(
-    (result) => post({ type: 'done', result }),
+    ({ result, tensors }) => post({ type: 'done', result, ...(tensors ? { tensors } : {}) }),
     (error: unknown) => {
       const isCancel = error instanceof CancelledError || (error instanceof Error && error.message === 'cancelled')
       post({ type: 'failed', error: error instanceof Error ? error.message : String(error), cancelled: isCancel })

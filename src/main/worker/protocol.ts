@@ -1,12 +1,16 @@
 // Messages between the job manager and a job worker thread (`type`-tagged, structured-clone safe).
 import type { AsyncRecallInput, BatchRecallInput, ExperimentData } from '../services/compute'
 import type { ExperimentSpec } from '../../shared/spec'
+import type { RbmSampleInput, RbmTrainInput } from '../services/rbm'
+import type { NamedTensor } from '../../core/safetensors'
 import type { JobResult } from '../../shared/api'
 
 export type WorkerTask =
   | { kind: 'recall.async'; input: AsyncRecallInput }
   | { kind: 'recall.batch'; input: BatchRecallInput }
   | { kind: 'experiment'; spec: ExperimentSpec; data: ExperimentData | null }
+  | { kind: 'rbm.train'; input: RbmTrainInput }
+  | { kind: 'rbm.sample'; input: RbmSampleInput; modelId: string; width: number; height: number }
   /** Test hooks: a job that crashes its worker, and one that runs until cancelled. */
   | { kind: 'test.crash' }
   | { kind: 'test.spin' }
@@ -14,6 +18,6 @@ export type WorkerTask =
 export type ToWorker = { type: 'start'; jobId: string; task: WorkerTask } | { type: 'cancel' }
 
 export type FromWorker =
-  | { type: 'progress'; fraction: number; done: number; total: number; message: string }
-  | { type: 'done'; result: JobResult }
+  | { type: 'progress'; fraction: number; done: number; total: number; message: string; metrics?: Record<string, number> }
+  | { type: 'done'; result: JobResult; tensors?: Record<string, NamedTensor> }
   | { type: 'failed'; error: string; cancelled: boolean }

@@ -1,0 +1,92 @@
+// RBM in the app: training job with live metrics, session storage, filters, sampling, export that matches.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { readFileSync } from 'node:fs'
+import type { Backend } from '../../src/main/services/backend'
+import { createSession } from '../../src/engine/ort'
+import { hiddenProbabilities, visibleMean } from '../../src/core/rbm'
+import { decodeSafetensors } from '../../src/core/safetensors'
+import { rbmFromStateDict } from '../../src/main/services/rbm'
+import { jobOutcome, makeBackend, tempDir } from '../helpers/backend'
+
+let tmp: ReturnType<typeof tempDir>
+let backend: Backend
+
+beforeAll(() => {
+  tmp = tempDir('engram-rbm-')
+  backend = makeBackend(tmp.dir)
+})
+afterAll(async () => {
+  await backend.close()
+  tmp.cleanup()
+})
+
+describe('RBM jobs', () => {
+  it('trains on the digits with per-epoch metrics, then samples, shows filters and exports a matching ONNX', async () => {
+    const s = await backend.call('sessions.create', { name: 'rbm' })
+    const metrics: Record<string, number>[] = []
+    const off = backend.on('job.progress', (p) => p.metrics && metrics.push(p.metrics))
+    const { jobId } = await backend.call('jobs.start', {
+      sessionId: s.id,
+      spec: { kind: 'rbm.train', dataset: { builtin: 'digits', count: 300 }, model: { kind: 'rbm', hidden: 24, epochs: 3, batchSize: 25, learningRate: 0.1 }, seed: 9 }
+    })
+    const done = await jobOutcome(backend, jobId)
+    off()
+    if (done.result.kind !== 'rbm.train') throw new Error('expected rbm.train')
+    const info = done.result.model
+    expect(info).toMatchObject({ visible: 784, hidden: 24, trainRows: 270, heldOutRows: 30, partial: false, provider: 'cpu' })
+    expect(info.history.map((h) => h.epoch)).toEqual([1, 2, 3])
+    expect(metrics.map((m) => m.epoch)).toEqual([1, 2, 3])
+    // Learning happens: reconstruction error falls epoch over epoch.
+    expect(info.history[2]!.reconstructionError).toBeLessThan(info.history[0]!.reconstructionError)
+    expect(JSON.stringify(done)).not.toMatch(/weights/)
+    const state = await backend.call('sessions.open', { id: s.id })
+    expect(state.rbms.map((r) => r.id)).toEqual([info.id])
+
+    const filters = await backend.call('models.filters', { sessionId: s.id, modelId: info.id, limit: 10 })
+    expect(filters.filters).toHaveLength(10)
+    expect(filters.filters[0]).toHaveLength(784)
+
+    const sample = await backend.call('jobs.start', { sessionId: s.id, spec: { kind: 'rbm.sample', modelId: info.id, count: 4, steps: 20, seed: 1 } })
+    const sampled = await jobOutcome(backend, sample.jobId)
+    if (sampled.result.kind !== 'rbm.sample') throw new Error('expected rbm.sample')
+    expect(sampled.result.samples).toHaveLength(4)
+    expect(sampled.result.samples[0]!.every((x) => x >= 0 && x <= 1)).toBe(true)
+
+    const st = await backend.call('export.model', { sessionId: s.id, modelId: info.id, format: 'safetensors' })
+    const dict = decodeSafetensors(new Uint8Array(readFileSync(st.path)))
+    expect(dict.metadata.kind).toBe('rbm')
+    const rbm = rbmFromStateDict(dict.tensors, 'bernoulli')
+    const onnx = await backend.call('export.model', { sessionId: s.id, modelId: info.id, format: 'onnx' })
+    const { session } = await createSession(new Uint8Array(readFileSync(onnx.path)), { provider: 'cpu' })
+    for (const batch of [1, 5]) {
+      const v = new Float32Array(batch * 784).map((_, i) => ((i * 7919) % 13) / 12)
+      const out = await session.run({ visible: { type: 'float32', data: v, dims: [batch, 784] } })
+      const ph = hiddenProbabilities(rbm, v, batch)
+      const recon = visibleMean(rbm, ph, batch)
+      const got = out.hidden_probabilities!.data as Float32Array
+      const gotRecon = out.reconstruction!.data as Float32Array
+      for (let i = 0; i < ph.length; i++) expect(got[i]!).toBeCloseTo(ph[i]!, 5)
+      for (let i = 0; i < recon.length; i++) expect(gotRecon[i]!).toBeCloseTo(recon[i]!, 5)
+    }
+    await session.release()
+    // The session keeps the RBM across save and reopen.
+    await backend.call('sessions.save', { id: s.id })
+    const again = makeBackend(tmp.dir)
+    try {
+      const reopened = await again.call('sessions.open', { id: s.id })
+      expect(reopened.rbms[0]!.history).toEqual(info.history)
+      const f2 = await again.call('models.filters', { sessionId: s.id, modelId: info.id, limit: 10 })
+      expect(f2.filters).toEqual(filters.filters)
+    } finally {
+      await again.close()
+    }
+  })
+
+  it('names the field of a bad RBM spec', async () => {
+    const s = await backend.call('sessions.create', { name: 'bad rbm' })
+    await expect(
+      backend.call('jobs.start', { sessionId: s.id, spec: { kind: 'rbm.train', dataset: { builtin: 'digits', count: 10 }, model: { kind: 'rbm', hidden: 0 } } })
+    ).rejects.toMatchObject({ field: 'params.spec.model.hidden' })
+    await expect(backend.call('models.filters', { sessionId: s.id, modelId: 'nope' })).rejects.toThrow("params.modelId: no RBM 'nope'")
+  })
+})
