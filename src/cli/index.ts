@@ -10,7 +10,8 @@ import type { HopfieldNet } from '../core/hopfield'
 import { exportHopfieldOnnx } from '../engine/export'
 import { Backend, netFromTensors, writeFileAtomic } from '../main/services/backend'
 import { runExperiment } from '../main/services/compute'
-import { resolveDatasetRef } from '../main/services/datasets'
+import { DatasetCatalog } from '../main/services/datasets'
+import { readFileSync } from 'node:fs'
 import { readResultFile, readSpecFile, SpecError } from '../main/services/spec-file'
 import { SqliteSessionStore } from '../main/services/store'
 import { startServer } from '../main/server/server'
@@ -29,6 +30,7 @@ Commands:
   run <spec.json>     run an experiment from a JSON spec and write a result JSON
   serve               serve the workbench to a browser (browser mode)
   export <source>     export a trained model to ONNX or safetensors
+  import <images>     import an IDX image file (MNIST style, .gz or not) as a dataset
 
 Options:
   -h, --help          show help (also: engram <command> --help)
@@ -44,6 +46,7 @@ The same spec and seed give the same numbers.
 Options:
   -o, --out FILE      result file (default: <spec name>.result.json beside the spec)
   -q, --quiet         no progress on stderr
+  --data-dir DIR      where imported datasets live (default ${defaultDataDir()})
   -h, --help          this help`,
   serve: `Usage: engram serve [--host 127.0.0.1] [--port 0] [--data-dir DIR] [--provider auto] [--print-json]
 
@@ -68,6 +71,17 @@ Options:
   -o, --out FILE      output file
   --model ID          model id inside the session
   --data-dir DIR      where sessions live (default ${defaultDataDir()})
+  -h, --help          this help`,
+  import: `Usage: engram import <images-idx[.gz]> --name NAME [--labels <labels-idx[.gz]>] [--data-dir DIR]
+
+Imports IDX images ([N, rows, cols] uint8, e.g. MNIST or Fashion-MNIST files) as the dataset
+'user:<name>', usable in specs ("dataset": {"builtin": "user:<name>"}) and in the app. Everything is
+validated first; a bad file is refused with the reason and nothing is written.
+
+Options:
+  --name NAME         dataset name (letters, digits, . _ -)
+  --labels FILE       the matching IDX labels file ([N] uint8)
+  --data-dir DIR      where datasets live (default ${defaultDataDir()})
   -h, --help          this help`
 }
 
@@ -82,13 +96,19 @@ async function cmdRun(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { out: { type: 'string', short: 'o' }, quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' } }
+    options: {
+      out: { type: 'string', short: 'o' },
+      quiet: { type: 'boolean', short: 'q' },
+      'data-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' }
+    }
   })
   if (values.help) return void console.log(HELP.run)
   if (positionals.length !== 1) throw new UsageError('run: expected exactly one spec file (engram run <spec.json>)')
   const specPath = positionals[0]!
   const spec = readSpecFile(specPath)
-  const resolved = spec.dataset ? resolveDatasetRef(spec.dataset, 'spec.dataset') : null
+  const catalog = new DatasetCatalog(resolve(values['data-dir'] ?? defaultDataDir()))
+  const resolved = spec.dataset ? catalog.resolve(spec.dataset, 'spec.dataset') : null
   const data = resolved ? { stored: resolved.patterns, labels: resolved.labels, width: resolved.summary.width, height: resolved.summary.height } : null
   let cancelled = false
   const onSigint = (): void => {
@@ -242,6 +262,27 @@ function cmdExport(argv: string[]): void {
   console.log(`${out} (${bytes.byteLength} bytes, ${values.format}, ${net.units} units)`)
 }
 
+function cmdImport(argv: string[]): void {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { name: { type: 'string' }, labels: { type: 'string' }, 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } }
+  })
+  if (values.help) return void console.log(HELP.import)
+  if (positionals.length !== 1) throw new UsageError('import: expected one IDX images file')
+  if (!values.name) throw new UsageError('--name: the dataset name is required')
+  const read = (path: string, what: string): Uint8Array => {
+    try {
+      return new Uint8Array(readFileSync(path))
+    } catch (error) {
+      throw new SpecError(`${what} ${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+    }
+  }
+  const catalog = new DatasetCatalog(resolve(values['data-dir'] ?? defaultDataDir()))
+  const summary = catalog.import(values.name, read(positionals[0]!, 'images'), values.labels ? read(values.labels, 'labels') : null, positionals[0]!)
+  console.log(`${summary.id}: ${summary.count} images of ${summary.height}×${summary.width}`)
+}
+
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv
   try {
@@ -262,8 +303,10 @@ export async function main(argv: string[]): Promise<void> {
         return await cmdServe(rest)
       case 'export':
         return cmdExport(rest)
+      case 'import':
+        return cmdImport(rest)
       default:
-        throw new UsageError(`unknown command '${command}' (commands: run, serve, export; see engram --help)`)
+        throw new UsageError(`unknown command '${command}' (commands: run, serve, export, import; see engram --help)`)
     }
   } catch (error) {
     if (error instanceof UsageError) fail(error.message, 2)

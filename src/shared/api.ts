@@ -15,7 +15,7 @@ import {
 const sessionId = z.string().min(1).max(100)
 
 export const datasetSummarySchema = z.object({
-  id: datasetIdSchema,
+  id: z.string(),
   name: z.string(),
   description: z.string(),
   count: z.int(),
@@ -133,6 +133,17 @@ export const methods = {
       patterns: z.array(z.array(z.int())),
       labels: z.array(z.string())
     })
+  },
+  'datasets.import': {
+    params: z
+      .object({
+        name: z.string().min(1).max(64),
+        /** An IDX images file ([N, rows, cols] uint8, MNIST style), gzipped or not, base64. */
+        images: z.string().min(1).max(200_000_000),
+        labels: z.string().max(20_000_000).optional()
+      })
+      .strict(),
+    result: datasetSummarySchema
   },
   'sessions.list': { params: empty, result: z.array(sessionSummarySchema) },
   'sessions.create': { params: z.object({ name: z.string().min(1).max(200) }).strict(), result: sessionStateSchema },

@@ -5,12 +5,14 @@ import { z } from 'zod'
 export const SPEC_VERSION = 1
 
 export const BUILTIN_DATASETS = ['seeds-003-auto', 'seeds-000-nine', 'letters', 'digits'] as const
-export const datasetIdSchema = z.enum(BUILTIN_DATASETS)
+/** A built-in dataset, or one the user imported ('user:<name>', kept in the data directory). */
+export const datasetIdSchema = z.union([z.enum(BUILTIN_DATASETS), z.string().regex(/^user:[a-z0-9._-]{1,64}$/, "expected a built-in dataset id or 'user:<name>'")])
 export type DatasetId = z.infer<typeof datasetIdSchema>
 
 export const datasetRefSchema = z
   .object({
-    builtin: datasetIdSchema.describe('Built-in dataset id'),
+    /** The dataset id: a built-in one, or 'user:<name>' for an imported IDX dataset (engram import). */
+    builtin: datasetIdSchema.describe("Dataset id: built-in, or 'user:<name>' for an imported one"),
     /** Indices of the patterns to store; default: the first `count` patterns. */
     select: z.array(z.int().nonnegative()).min(1).optional(),
     count: z.int().positive().optional(),

@@ -5,6 +5,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { experimentResultSchema } from '../../src/shared/spec'
 import { decodeSafetensors } from '../../src/core/safetensors'
+import { encodeIdx } from '../../src/core/data/idx'
+import { gzipSync } from 'node:zlib'
 import { tempDir } from '../helpers/backend'
 
 const root = join(import.meta.dirname, '..', '..')
@@ -26,7 +28,7 @@ describe('engram CLI', () => {
   it('lists run, serve and export, each with its own help', () => {
     const help = engram(['--help'])
     expect(help.status).toBe(0)
-    for (const cmd of ['run', 'serve', 'export']) expect(help.stdout).toMatch(new RegExp(`^  ${cmd} `, 'm'))
+    for (const cmd of ['run', 'serve', 'export', 'import']) expect(help.stdout).toMatch(new RegExp(`^  ${cmd} `, 'm'))
     for (const cmd of ['run', 'serve', 'export']) {
       const sub = engram([cmd, '--help'])
       expect(sub.status).toBe(0)
@@ -80,6 +82,26 @@ describe('engram CLI', () => {
     expect(at('pseudo-inverse', 25).fixedFraction).toBe(1)
     expect(result.model).toBeUndefined()
     expect(engram(['export', out, '--format', 'onnx', '--out', join(tmp.dir, 'none.onnx')]).stderr).toMatch(/holds no model/)
+  })
+
+  it('imports an IDX dataset and runs a spec on it', () => {
+    const data = new Uint8Array(6 * 9)
+    for (let k = 0; k < 6; k++) for (let i = 0; i < 9; i++) data[k * 9 + i] = (k + i) % 3 === 0 ? 255 : 0
+    const file = join(tmp.dir, 'tiny-images-idx3-ubyte.gz')
+    writeFileSync(file, gzipSync(encodeIdx({ dtype: 'uint8', dims: [6, 3, 3], data })))
+    const dataDir = join(tmp.dir, 'data')
+    const imported = engram(['import', file, '--name', 'tiny', '--data-dir', dataDir])
+    expect(imported.status, imported.stderr).toBe(0)
+    expect(imported.stdout).toMatch(/user:tiny: 6 images of 3×3/)
+    const bad = engram(['import', join(root, 'package.json'), '--name', 'nope', '--data-dir', dataDir])
+    expect(bad.status).toBe(1)
+    expect(bad.stderr).toMatch(/params\.images: /)
+    const spec = join(tmp.dir, 'tiny.json')
+    writeFileSync(spec, JSON.stringify({ name: 'tiny', seed: 1, dataset: { builtin: 'user:tiny', count: 2 }, model: { kind: 'hopfield', rule: 'pseudo-inverse' }, recall: { cuesPerPattern: 3 } }))
+    const out = join(tmp.dir, 'tiny.result.json')
+    const r = engram(['run', spec, '--out', out, '--data-dir', dataDir, '--quiet'])
+    expect(r.status, r.stderr).toBe(0)
+    expect(experimentResultSchema.parse(JSON.parse(readFileSync(out, 'utf8'))).metrics?.units).toBe(9)
   })
 
   it('rejects a bad spec with an error naming the field and writes nothing', () => {

@@ -11,7 +11,7 @@ import { encodeSafetensors } from '../../core/safetensors'
 import { RNG_ALGORITHM } from '../../core/rng'
 import { exportHopfieldOnnx } from '../../engine/export'
 import { platformProviders, probeProviders } from '../../engine/providers'
-import { datasetSummary, getPatterns, listDatasets, rbmRows, resolveDatasetRef } from './datasets'
+import { DatasetCatalog } from './datasets'
 import { exportRbmOnnx, rbmFromStateDict, rbmStateDict } from './rbm'
 import type { Rbm } from '../../core/rbm'
 import { JobManager, type WorkerEntry } from './jobs'
@@ -65,6 +65,7 @@ export class Backend {
   readonly events = new EventEmitter()
   private readonly store: SessionStore
   private readonly jobs: JobManager
+  readonly datasets: DatasetCatalog
   private readonly open = new Map<string, OpenSession>()
   private probe: ReturnType<typeof probeProviders> | undefined
 
@@ -72,6 +73,7 @@ export class Backend {
     mkdirSync(options.dataDir, { recursive: true })
     this.store = options.store ?? new SqliteSessionStore(join(options.dataDir, SESSIONS_DB))
     this.jobs = new JobManager(options.worker)
+    this.datasets = new DatasetCatalog(options.dataDir)
   }
 
   /** Entry point for every transport: validates params, dispatches, and returns the typed result. */
@@ -162,15 +164,15 @@ export class Backend {
     if (spec.kind === 'experiment') {
       let data: ExperimentData | null = null
       if (spec.spec.dataset) {
-        const d = resolveDatasetRef(spec.spec.dataset, 'params.spec.spec.dataset')
+        const d = this.datasets.resolve(spec.spec.dataset, 'params.spec.spec.dataset')
         data = { stored: d.patterns, labels: d.labels, width: d.summary.width, height: d.summary.height }
       }
       return { kind: 'experiment', spec: spec.spec, data }
     }
     if (spec.kind === 'rbm.train') {
-      const data = rbmRows(spec.dataset, 'params.spec.dataset')
+      const data = this.datasets.greyRows(spec.dataset, 'params.spec.dataset')
       const id = randomUUID()
-      const summary = datasetSummary(spec.dataset.builtin)
+      const summary = this.datasets.summary(spec.dataset.builtin)
       return {
         kind: 'rbm.train',
         input: { modelId: id, name: `RBM ${data.visible}→${spec.model.hidden} · ${summary.name} · ${data.rows} rows`, dataset: spec.dataset, spec: spec.model, seed: spec.seed, data }
@@ -181,7 +183,7 @@ export class Backend {
       const rbm = this.rbmOf(session, info)
       let rows: Float32Array | null = null
       if (spec.from === 'data') {
-        const data = rbmRows(info.dataset, 'params.spec.modelId')
+        const data = this.datasets.greyRows(info.dataset, 'params.spec.modelId')
         rows = Float32Array.from(data.values, (x) => (info.spec.visibleUnits === 'gaussian' ? x : x > 0.5 ? 1 : 0))
       }
       return {
@@ -245,9 +247,16 @@ export class Backend {
         engine: { available: probe.usable, chosen, ...(skipped.length ? { fallbackReason: skipped.join('; ') } : {}) }
       }
     },
-    'datasets.list': () => listDatasets(),
+    'datasets.list': () => this.datasets.list(),
+    'datasets.import': (p: ParsedParams<'datasets.import'>) => {
+      const decode = (b64: string, field: string): Uint8Array => {
+        if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) throw new ApiError({ code: 'bad-request', field, message: `${field}: not base64` })
+        return new Uint8Array(Buffer.from(b64, 'base64'))
+      }
+      return this.datasets.import(p.name, decode(p.images, 'params.images'), p.labels ? decode(p.labels, 'params.labels') : null, 'imported in the app')
+    },
     'datasets.get': (p: ParsedParams<'datasets.get'>) => {
-      const loaded = getPatterns(p.id, p.offset, p.limit, p.threshold)
+      const loaded = this.datasets.patterns(p.id, p.offset, p.limit, p.threshold)
       return { summary: loaded.summary, offset: p.offset, patterns: loaded.patterns.map((x) => Array.from(x)), labels: loaded.labels }
     },
     'sessions.list': () => {
@@ -320,7 +329,7 @@ export class Backend {
     },
     'models.train': (p: ParsedParams<'models.train'>) => {
       const session = this.session(p.sessionId, 'params.sessionId')
-      const data = resolveDatasetRef(p.dataset, 'params.dataset')
+      const data = this.datasets.resolve(p.dataset, 'params.dataset')
       const { width, height } = data.summary
       let trained
       try {

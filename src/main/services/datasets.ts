@@ -4,7 +4,10 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import type { DatasetSummary } from '../../shared/api'
 import { ApiError } from '../../shared/api'
-import type { DatasetId, DatasetRef } from '../../shared/spec'
+import { BUILTIN_DATASETS, type DatasetId, type DatasetRef } from '../../shared/spec'
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { gunzipSync } from 'node:zlib'
+import { idxImages, idxLabels, IdxFormatError, parseIdx } from '../../core/data/idx'
 import { lettersDataset } from '../../core/datasets/letters'
 import { seeds000Nine, seeds003Auto } from '../../core/datasets/seeds'
 import { binarise } from '../../core/datasets/binarise'
@@ -18,7 +21,9 @@ export interface LoadedDataset {
 const DIGIT_SIDE = 28
 const DIGIT_PIXELS = DIGIT_SIDE * DIGIT_SIDE
 
-const SUMMARIES: Record<DatasetId, Omit<DatasetSummary, 'count'>> = {
+type BuiltinId = (typeof BUILTIN_DATASETS)[number]
+
+const SUMMARIES: Record<BuiltinId, Omit<DatasetSummary, 'count'>> = {
   'seeds-003-auto': {
     id: 'seeds-003-auto',
     name: 'Seed 003: auto-associative (1,1,1,−1)',
@@ -82,7 +87,7 @@ function digitIndex(i: number, counts: number[]): { digit: number; sample: numbe
   return null
 }
 
-export function datasetSummary(id: DatasetId): DatasetSummary {
+function builtinSummary(id: BuiltinId): DatasetSummary {
   const base = SUMMARIES[id]
   let count: number
   switch (id) {
@@ -104,13 +109,11 @@ export function datasetSummary(id: DatasetId): DatasetSummary {
   return { ...base, count }
 }
 
-export function listDatasets(): DatasetSummary[] {
-  return (Object.keys(SUMMARIES) as DatasetId[]).map(datasetSummary)
-}
 
-/** Patterns [offset, offset+limit) of a dataset, as ±1 vectors. */
-export function getPatterns(id: DatasetId, offset: number, limit: number, threshold = 0.5): LoadedDataset {
-  const summary = datasetSummary(id)
+
+/** Patterns [offset, offset+limit) of a built-in dataset, as ±1 vectors. */
+function builtinPatterns(id: BuiltinId, offset: number, limit: number, threshold = 0.5): LoadedDataset {
+  const summary = builtinSummary(id)
   if (id === 'digits') {
     const { pixels, counts } = loadDigits()
     const patterns: Int8Array[] = []
@@ -132,64 +135,232 @@ export function getPatterns(id: DatasetId, offset: number, limit: number, thresh
   }
 }
 
-/** Resolves a spec's dataset reference to the stored patterns, validating every index. */
-export function resolveDatasetRef(ref: DatasetRef, field = 'dataset'): LoadedDataset & { indices: number[] } {
-  const summary = datasetSummary(ref.builtin)
-  const indices = ref.select ?? Array.from({ length: Math.min(ref.count ?? summary.count, summary.count) }, (_, i) => i)
-  if (ref.count !== undefined && ref.count > summary.count) {
-    throw new ApiError({
-      code: 'bad-request',
-      field: `${field}.count`,
-      message: `${field}.count: ${ref.count} exceeds the ${summary.count} patterns of '${ref.builtin}'`
-    })
-  }
-  const seen = new Set<number>()
-  indices.forEach((index, k) => {
-    if (index >= summary.count) {
-      throw new ApiError({
-        code: 'bad-request',
-        field: `${field}.select.${k}`,
-        message: `${field}.select.${k}: index ${index} is out of range (dataset '${ref.builtin}' has ${summary.count} patterns)`
-      })
-    }
-    if (seen.has(index)) {
-      throw new ApiError({ code: 'bad-request', field: `${field}.select.${k}`, message: `${field}.select.${k}: index ${index} is listed twice` })
-    }
-    seen.add(index)
-  })
-  const patterns: Int8Array[] = []
-  const labels: string[] = []
-  for (const index of indices) {
-    const one = getPatterns(ref.builtin, index, 1, ref.threshold)
-    patterns.push(one.patterns[0]!)
-    labels.push(one.labels[0]!)
-  }
-  return { summary, patterns, labels, indices }
+const isBuiltin = (id: string): id is BuiltinId => (BUILTIN_DATASETS as readonly string[]).includes(id)
+
+/** An imported dataset on disk: <dataDir>/datasets/<name>/ holds dataset.json, images.idx and labels.idx. */
+interface ImportedMeta {
+  id: string
+  name: string
+  width: number
+  height: number
+  count: number
+  source: string
+  importedAt: string
+  labels: boolean
 }
 
-/** Rows for an RBM: digits as grey levels in [0,1]; the ±1 datasets mapped to 0/1. */
-export function rbmRows(ref: DatasetRef, field = 'dataset'): { values: Float32Array; rows: number; visible: number; width: number; height: number; labels: string[] } {
-  const summary = datasetSummary(ref.builtin)
-  const V = summary.width * summary.height
-  if (ref.builtin !== 'digits') {
-    const data = resolveDatasetRef(ref, field)
-    const values = new Float32Array(data.patterns.length * V)
-    data.patterns.forEach((p, r) => {
-      for (let i = 0; i < V; i++) values[r * V + i] = p[i] === 1 ? 1 : 0
-    })
-    return { values, rows: data.patterns.length, visible: V, width: summary.width, height: summary.height, labels: data.labels }
+const USER_PREFIX = 'user:'
+const DATASETS_DIR = 'datasets'
+
+/** Every dataset the app knows: the built-ins, and IDX files the user imported into the data directory. */
+export class DatasetCatalog {
+  private readonly cache = new Map<string, { pixels: Float32Array; labels: Uint8Array | null }>()
+
+  constructor(private readonly dataDir: string | null) {}
+
+  private dir(): string | null {
+    return this.dataDir ? join(this.dataDir, DATASETS_DIR) : null
   }
-  const { pixels, counts } = loadDigits()
-  const indices = ref.select ?? Array.from({ length: Math.min(ref.count ?? summary.count, summary.count) }, (_, i) => i)
-  const values = new Float32Array(indices.length * V)
-  const labels: string[] = []
-  indices.forEach((index, r) => {
-    const at = index < summary.count ? digitIndex(index, counts) : null
-    if (!at) {
-      throw new ApiError({ code: 'bad-request', field: `${field}.select.${r}`, message: `${field}.select.${r}: index ${index} is out of range (${summary.count} digits)` })
+
+  private importedMeta(): ImportedMeta[] {
+    const dir = this.dir()
+    if (!dir || !existsSync(dir)) return []
+    const out: ImportedMeta[] = []
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (!entry.isDirectory() || entry.name.startsWith('.')) continue
+      try {
+        out.push(JSON.parse(readFileSync(join(dir, entry.name, 'dataset.json'), 'utf8')) as ImportedMeta)
+      } catch {
+        // A half-imported or foreign folder is not a dataset.
+      }
     }
-    values.set(pixels[at.digit]!.subarray(at.sample * V, (at.sample + 1) * V), r * V)
-    labels.push(String(at.digit))
-  })
-  return { values, rows: indices.length, visible: V, width: summary.width, height: summary.height, labels }
+    return out.sort((a, b) => a.name.localeCompare(b.name))
+  }
+
+  private meta(id: string, field: string): ImportedMeta {
+    const meta = this.importedMeta().find((m) => m.id === id)
+    if (!meta) throw new ApiError({ code: 'not-found', field, message: `${field}: no dataset '${id}'` })
+    return meta
+  }
+
+  private loadImported(meta: ImportedMeta): { pixels: Float32Array; labels: Uint8Array | null } {
+    const cached = this.cache.get(meta.id)
+    if (cached) return cached
+    const folder = join(this.dir()!, meta.id.slice(USER_PREFIX.length))
+    const images = idxImages(parseIdx(new Uint8Array(readFileSync(join(folder, 'images.idx'))), { name: `${meta.id} images` }))
+    const labels = meta.labels ? idxLabels(parseIdx(new Uint8Array(readFileSync(join(folder, 'labels.idx'))), { name: `${meta.id} labels` })) : null
+    const loaded = { pixels: images.pixels, labels }
+    this.cache.set(meta.id, loaded)
+    return loaded
+  }
+
+  list(): DatasetSummary[] {
+    return [...BUILTIN_DATASETS.map(builtinSummary), ...this.importedMeta().map((m) => this.summaryOf(m))]
+  }
+
+  private summaryOf(m: ImportedMeta): DatasetSummary {
+    return { id: m.id, name: m.name, description: `Imported IDX images (${m.count} × ${m.height}×${m.width})${m.labels ? ' with labels' : ''}`, count: m.count, width: m.width, height: m.height, source: m.source }
+  }
+
+  summary(id: DatasetId, field = 'dataset.builtin'): DatasetSummary {
+    return isBuiltin(id) ? builtinSummary(id) : this.summaryOf(this.meta(id, field))
+  }
+
+  /** Patterns [offset, offset+limit) as ±1 vectors (grey images binarised at threshold). */
+  patterns(id: DatasetId, offset: number, limit: number, threshold = 0.5, field = 'params.id'): LoadedDataset {
+    if (isBuiltin(id)) return builtinPatterns(id, offset, limit, threshold)
+    const meta = this.meta(id, field)
+    const { pixels, labels } = this.loadImported(meta)
+    const V = meta.width * meta.height
+    const end = Math.min(meta.count, offset + limit)
+    const patterns: Int8Array[] = []
+    const names: string[] = []
+    for (let i = offset; i < end; i++) {
+      patterns.push(binarise(pixels.subarray(i * V, (i + 1) * V), threshold))
+      names.push(labels ? String(labels[i]) : String(i))
+    }
+    return { summary: this.summaryOf(meta), patterns, labels: names }
+  }
+
+  /** Grey levels in [0,1] of the selected rows (±1 datasets mapped to 0/1), for RBMs. */
+  greyRows(ref: DatasetRef, field = 'dataset'): { values: Float32Array; rows: number; visible: number; width: number; height: number; labels: string[] } {
+    const summary = this.summary(ref.builtin, `${field}.builtin`)
+    const V = summary.width * summary.height
+    const indices = this.indices(ref, summary, field)
+    const values = new Float32Array(indices.length * V)
+    const labels: string[] = []
+    if (ref.builtin === 'digits' || !isBuiltin(ref.builtin)) {
+      const source =
+        ref.builtin === 'digits'
+          ? (i: number): { row: Float32Array; label: string } => {
+              const { pixels, counts } = loadDigits()
+              const at = digitIndex(i, counts)!
+              return { row: pixels[at.digit]!.subarray(at.sample * V, (at.sample + 1) * V), label: String(at.digit) }
+            }
+          : (() => {
+              const meta = this.meta(ref.builtin, `${field}.builtin`)
+              const { pixels, labels: l } = this.loadImported(meta)
+              return (i: number) => ({ row: pixels.subarray(i * V, (i + 1) * V), label: l ? String(l[i]) : String(i) })
+            })()
+      indices.forEach((index, r) => {
+        const { row, label } = source(index)
+        values.set(row, r * V)
+        labels.push(label)
+      })
+    } else {
+      const data = this.resolve(ref, field)
+      data.patterns.forEach((p, r) => {
+        for (let i = 0; i < V; i++) values[r * V + i] = p[i] === 1 ? 1 : 0
+      })
+      labels.push(...data.labels)
+    }
+    return { values, rows: indices.length, visible: V, width: summary.width, height: summary.height, labels }
+  }
+
+  private indices(ref: DatasetRef, summary: DatasetSummary, field: string): number[] {
+    if (ref.count !== undefined && ref.count > summary.count) {
+      throw new ApiError({
+        code: 'bad-request',
+        field: `${field}.count`,
+        message: `${field}.count: ${ref.count} exceeds the ${summary.count} patterns of '${ref.builtin}'`
+      })
+    }
+    const indices = ref.select ?? Array.from({ length: Math.min(ref.count ?? summary.count, summary.count) }, (_, i) => i)
+    const seen = new Set<number>()
+    indices.forEach((index, k) => {
+      if (index >= summary.count) {
+        throw new ApiError({
+          code: 'bad-request',
+          field: `${field}.select.${k}`,
+          message: `${field}.select.${k}: index ${index} is out of range (dataset '${ref.builtin}' has ${summary.count} patterns)`
+        })
+      }
+      if (seen.has(index)) {
+        throw new ApiError({ code: 'bad-request', field: `${field}.select.${k}`, message: `${field}.select.${k}: index ${index} is listed twice` })
+      }
+      seen.add(index)
+    })
+    return indices
+  }
+
+  /** Resolves a spec's dataset reference to the stored ±1 patterns, validating every index. */
+  resolve(ref: DatasetRef, field = 'dataset'): LoadedDataset & { indices: number[] } {
+    const summary = this.summary(ref.builtin, `${field}.builtin`)
+    const indices = this.indices(ref, summary, field)
+    const patterns: Int8Array[] = []
+    const labels: string[] = []
+    for (const index of indices) {
+      const one = this.patterns(ref.builtin, index, 1, ref.threshold, `${field}.builtin`)
+      patterns.push(one.patterns[0]!)
+      labels.push(one.labels[0]!)
+    }
+    return { summary, patterns, labels, indices }
+  }
+
+  /**
+   * Imports an IDX images file (and optionally its labels), gzipped or not, into the data directory.
+   * Everything is validated before anything is written; the folder appears whole or not at all.
+   */
+  import(name: string, images: Uint8Array, labels: Uint8Array | null, source = 'imported IDX'): DatasetSummary {
+    const dir = this.dir()
+    if (!dir) throw new Error('datasets: no data directory to import into')
+    const slug = name.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64)
+    if (!slug) throw new ApiError({ code: 'bad-request', field: 'params.name', message: 'params.name: needs at least one letter or digit' })
+    const id = `${USER_PREFIX}${slug}`
+    if (this.importedMeta().some((m) => m.id === id)) {
+      throw new ApiError({ code: 'bad-request', field: 'params.name', message: `params.name: a dataset '${id}' exists already` })
+    }
+    const unzip = (bytes: Uint8Array, field: string): Uint8Array => {
+      if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes
+      try {
+        return new Uint8Array(gunzipSync(bytes))
+      } catch (error) {
+        throw new ApiError({ code: 'bad-request', field, message: `${field}: gzip data is corrupt (${(error as Error).message})` })
+      }
+    }
+    const parse = (bytes: Uint8Array, field: string) => {
+      try {
+        return parseIdx(unzip(bytes, field), { name: field })
+      } catch (error) {
+        if (error instanceof IdxFormatError) throw new ApiError({ code: 'bad-request', field, message: error.message })
+        throw error
+      }
+    }
+    const rawImages = unzip(images, 'params.images')
+    const imageArray = parse(rawImages, 'params.images')
+    let img
+    try {
+      img = idxImages(imageArray)
+    } catch (error) {
+      throw new ApiError({ code: 'bad-request', field: 'params.images', message: `params.images: ${(error as Error).message}` })
+    }
+    let rawLabels: Uint8Array | null = null
+    if (labels) {
+      rawLabels = unzip(labels, 'params.labels')
+      let l
+      try {
+        l = idxLabels(parse(rawLabels, 'params.labels'))
+      } catch (error) {
+        if (error instanceof ApiError) throw error
+        throw new ApiError({ code: 'bad-request', field: 'params.labels', message: `params.labels: ${(error as Error).message}` })
+      }
+      if (l.length !== img.count) {
+        throw new ApiError({ code: 'bad-request', field: 'params.labels', message: `params.labels: ${l.length} labels for ${img.count} images` })
+      }
+    }
+    const meta: ImportedMeta = { id, name, width: img.cols, height: img.rows, count: img.count, source, importedAt: new Date().toISOString(), labels: rawLabels !== null }
+    mkdirSync(dir, { recursive: true })
+    const tmp = join(dir, `.import-${slug}-${process.pid}-${Date.now()}`)
+    mkdirSync(tmp)
+    try {
+      writeFileSync(join(tmp, 'images.idx'), rawImages)
+      if (rawLabels) writeFileSync(join(tmp, 'labels.idx'), rawLabels)
+      writeFileSync(join(tmp, 'dataset.json'), JSON.stringify(meta, null, 1), { flush: true })
+      renameSync(tmp, join(dir, slug))
+    } catch (error) {
+      rmSync(tmp, { recursive: true, force: true })
+      throw error
+    }
+    return this.summaryOf(meta)
+  }
 }
