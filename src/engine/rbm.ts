@@ -1,4 +1,7 @@
 // RBM training and sampling on ONNX Runtime: runs the programs of programs/rbm.ts, drawing noise as core does.
+// Reference: seeds/004 and seeds/001 (CD-k; RBM sampling); the float64 twin is src/core/rbm.ts (trainEpoch, cdStep, gibbsChain).
+// Legend: V visible, H hidden, B batch, Bn negative-chain rows, k Gibbs steps, S updates per run; parameters W [V,H],
+// b [V], c [H], z [V] and optimiser state are float32 tensors named as RBM_IO, fed in and read back as `<name>_out`.
 //
 // Parameters and optimiser state live in float32 tensors between runs (fed back as inputs). With noise 'input' the
 // trainer draws from the Rng exactly what core trainEpoch draws (the epoch's permutation, then each step's

@@ -20,7 +20,7 @@ import {
 import { reconstructionError } from '../../src/core/rbm-metrics'
 import { Rng } from '../../src/core/rng'
 import { buildRbmGibbsModel, buildRbmTrainModel } from '../../src/engine/programs/rbm'
-import { engineGibbsChain, RbmEngineTrainer, sampleRbm } from '../../src/engine/rbm'
+import { engineGibbsChain, randomVisibleStates, RbmEngineTrainer, sampleRbm } from '../../src/engine/rbm'
 import { onnxCheck } from './helpers'
 
 function randomRbm(V: number, H: number, seed: number, extra: Partial<Rbm> = {}): Rbm {
@@ -216,6 +216,21 @@ describe('Gibbs sampling program', () => {
     let v: Float64Array = v0
     for (const n of [3, 3, 1]) v = gibbsChain(rbm, v, B, drawGibbsNoise(rbm, B, n, rng)).visible
     expect(relDiff(engine.visible, v)).toBeLessThan(1e-4)
+  })
+
+  it('generates from random starting states with a label clamped (label-conditioned generation)', async () => {
+    const rbm = randomRbm(V, H, 24, { labelUnits: 2 })
+    const B = 4
+    const start = randomVisibleStates(rbm, B, new Rng(6))
+    expect(start.every((x) => x === 0 || x === 1)).toBe(true)
+    for (let r = 0; r < B; r++) {
+      start[r * V + V - 2] = 1
+      start[r * V + V - 1] = 0
+    }
+    const clamp = Float32Array.from({ length: B * V }, (_, q) => (q % V >= V - 2 ? 1 : 0))
+    const out = await sampleRbm(rbm, start, B, 20, new Rng(7), { clamp, chunkSteps: 8, threads: 1 })
+    for (let r = 0; r < B; r++) expect([out.visible[r * V + V - 2], out.visible[r * V + V - 1]]).toEqual([1, 0])
+    expect(out.visibleMean.every((x) => x >= 0 && x <= 1)).toBe(true)
   })
 })
 
