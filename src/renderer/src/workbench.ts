@@ -15,6 +15,7 @@ import { useErrorsStore } from './stores/errors'
 import { useExperimentsStore, type ExperimentsUi } from './stores/experiments'
 import { useJobsStore } from './stores/jobs'
 import { useModelStore } from './stores/model'
+import { useRbmStore, type RbmUi } from './stores/rbm'
 import { useRecallStore } from './stores/recall'
 import { useSessionStore } from './stores/session'
 
@@ -33,6 +34,8 @@ export interface WorkbenchUi {
   batch?: { corruption?: Corruption; cuesPerPattern?: number; seed?: number; maxIterations?: number }
   /** The experiments page (read back by the experiments store, which checks every field). */
   experiments?: ExperimentsUi
+  /** The RBM page (read back by the RBM store, which checks every field). */
+  rbm?: RbmUi
 }
 
 const UI_KEY = 'workbench'
@@ -60,6 +63,7 @@ export function readUi(state: SessionState): WorkbenchUi {
   if (isObject(raw.energy)) out.energy = readEnergy(raw.energy)
   if (Number.isInteger(raw.trainSeed) && (raw.trainSeed as number) >= 0) out.trainSeed = raw.trainSeed as number
   if (isObject(raw.experiments)) out.experiments = raw.experiments as unknown as ExperimentsUi
+  if (isObject(raw.rbm)) out.rbm = raw.rbm as unknown as RbmUi
   if (isObject(raw.recall)) out.recall = raw.recall as WorkbenchUi['recall']
   if (isObject(raw.batch)) out.batch = raw.batch as WorkbenchUi['batch']
   return out
@@ -99,7 +103,8 @@ function snapshot(): WorkbenchUi {
       seed: batch.seed,
       maxIterations: batch.maxIterations
     },
-    experiments: experiments.snapshot()
+    experiments: experiments.snapshot(),
+    rbm: useRbmStore().snapshot()
   }
 }
 
@@ -152,6 +157,7 @@ export async function restore(state: SessionState): Promise<void> {
     recall.jobId = null
     batch.jobId = null
     useExperimentsStore().restore(ui.experiments)
+    useRbmStore().restore(ui.rbm)
   } finally {
     lastPersisted = JSON.stringify(snapshot())
     restoring = false
@@ -169,6 +175,8 @@ export async function newSession(name = timestampName('Session')): Promise<void>
     useBatchStore().setResult(null)
     const experiments = useExperimentsStore()
     experiments.restore({ form: experiments.form })
+    const rbm = useRbmStore()
+    rbm.restore({ form: rbm.form, sample: rbm.sampleForm })
   } finally {
     restoring = false
   }
@@ -213,7 +221,7 @@ function linkedSession(): string | null {
 
 function linkedPage(): Page | null {
   const page = hashParams().get(PAGE_KEY)
-  return page === 'experiments' || page === 'recall' ? page : null
+  return page === 'experiments' || page === 'recall' || page === 'rbm' ? page : null
 }
 
 function watchPage(): void {
@@ -311,12 +319,17 @@ function routeEvents(): void {
   const recall = useRecallStore()
   const batch = useBatchStore()
   const errors = useErrorsStore()
-  api.on('job.progress', (p) => jobs.onProgress(p))
+  const rbm = useRbmStore()
+  api.on('job.progress', (p) => {
+    jobs.onProgress(p)
+    rbm.onProgress(p)
+  })
   api.on('job.done', (p) => {
     jobs.onDone(p)
     if (p.sessionId !== session.id) return
-    session.markDirty()
     const r = p.result
+    // Samples are not kept in the session (the backend leaves it untouched too).
+    if (r.kind !== 'rbm.sample') session.markDirty()
     if (r.kind === 'recall.async') {
       recall.setResult(r.result, 'end')
       recall.pickSpeed()
@@ -326,6 +339,10 @@ function routeEvents(): void {
       if (!batch.jobId) batch.jobId = p.jobId
     } else if (r.kind === 'experiment') {
       useExperimentsStore().onDone(p.jobId, r.record)
+    } else if (r.kind === 'rbm.train') {
+      rbm.onTrainDone(p.jobId, r.model)
+    } else if (r.kind === 'rbm.sample') {
+      rbm.onSampleDone(r)
     }
   })
   api.on('job.failed', (p) => {

@@ -2,7 +2,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import type { Params } from '../../../shared/api'
-import type { ExperimentRecord, SessionState, SessionSummary } from '../../../shared/session'
+import type { ExperimentRecord, RbmInfo, SessionState, SessionSummary } from '../../../shared/session'
 import { getApi } from '../api'
 
 export type SessionPatch = Params<'sessions.update'>['patch']
@@ -17,6 +17,8 @@ export const useSessionStore = defineStore('session', () => {
   const id = computed(() => state.value?.id ?? null)
   const name = computed(() => state.value?.name ?? '')
   const models = computed(() => state.value?.models ?? [])
+  /** Trained RBMs, oldest first (an older session file without the field reads as none). */
+  const rbms = computed<RbmInfo[]>(() => state.value?.rbms ?? [])
   const activeModel = computed(() => {
     const s = state.value
     if (!s) return null
@@ -113,6 +115,13 @@ export const useSessionStore = defineStore('session', () => {
     state.value = { ...s, experiments: [...s.experiments.filter((r) => r.id !== record.id), record] }
   }
 
+  /** A finished RBM training the backend has appended to the session (job.done): mirror it here. */
+  function addRbm(info: RbmInfo): void {
+    const s = state.value
+    if (!s) return
+    state.value = { ...s, rbms: [...(s.rbms ?? []).filter((r) => r.id !== info.id), info] }
+  }
+
   function markDirty(): void {
     if (state.value) dirty.value = true
   }
@@ -131,6 +140,7 @@ export const useSessionStore = defineStore('session', () => {
     id,
     name,
     models,
+    rbms,
     activeModel,
     refreshList,
     create,
@@ -141,6 +151,7 @@ export const useSessionStore = defineStore('session', () => {
     updateUi,
     train,
     addExperiment,
+    addRbm,
     markDirty
   }
 })
