@@ -109,7 +109,15 @@ async function cmdRun(argv: string[]): Promise<void> {
   const spec = readSpecFile(specPath)
   const catalog = new DatasetCatalog(resolve(values['data-dir'] ?? defaultDataDir()))
   const resolved = spec.dataset ? catalog.resolve(spec.dataset, 'spec.dataset') : null
-  const data = resolved ? { stored: resolved.patterns, labels: resolved.labels, width: resolved.summary.width, height: resolved.summary.height } : null
+  const data = resolved
+    ? {
+        stored: resolved.patterns,
+        labels: resolved.labels,
+        width: resolved.summary.width,
+        height: resolved.summary.height,
+        ...(spec.sweep?.type === 'bam' && spec.sweep.bam.codes === 'dataset' ? { targets: catalog.pairTargets(spec.dataset!, resolved.indices, 'spec.dataset') } : {})
+      }
+    : null
   let cancelled = false
   const onSigint = (): void => {
     cancelled = true

@@ -1,9 +1,10 @@
 // The API contract: every method and event between the renderer (or any client) and the backend.
 // Two transports carry it: Electron IPC through the preload, and HTTP + WebSocket from `engram serve`.
 import { z } from 'zod'
-import { corruptionSchema, datasetIdSchema, datasetRefSchema, experimentSpecSchema, hopfieldModelSpecSchema, rbmModelSpecSchema } from './spec'
+import { bamModelSpecSchema, corruptionSchema, datasetIdSchema, datasetRefSchema, experimentSpecSchema, hopfieldModelSpecSchema, rbmModelSpecSchema } from './spec'
 import {
   asyncRecallResultSchema,
+  bamRecallResultSchema,
   batchRecallResultSchema,
   cueSchema,
   experimentRecordSchema,
@@ -172,6 +173,24 @@ export const methods = {
       .object({ sessionId, dataset: datasetRefSchema, model: hopfieldModelSpecSchema, seed: z.int().nonnegative().max(2 ** 32 - 1).default(0) })
       .strict(),
     result: sessionStateSchema
+  },
+  'bam.train': {
+    params: z.object({ sessionId, dataset: datasetRefSchema, model: bamModelSpecSchema }).strict(),
+    result: sessionStateSchema
+  },
+  'bam.recall': {
+    params: z
+      .object({
+        sessionId,
+        modelId: z.string(),
+        /** Either layer may be given, or both (partially): 0 marks an unknown unit (bipolar). */
+        x: z.array(z.int().min(-1).max(1)).optional(),
+        y: z.array(z.int().min(-1).max(1)).optional(),
+        first: z.enum(['x', 'y']).optional(),
+        maxIterations: z.int().positive().max(10000).default(100)
+      })
+      .strict(),
+    result: bamRecallResultSchema
   },
   'jobs.start': { params: z.object({ sessionId, spec: jobSpecSchema }).strict(), result: z.object({ jobId: z.string() }) },
   'models.filters': {

@@ -1,6 +1,6 @@
 // Saved-session schema: what a session holds besides its tensors (stored separately, by name).
 import { z } from 'zod'
-import { corruptionSchema, datasetRefSchema, experimentResultSchema, hopfieldModelSpecSchema, rbmModelSpecSchema } from './spec'
+import { bamModelSpecSchema, corruptionSchema, datasetRefSchema, experimentResultSchema, hopfieldModelSpecSchema, rbmModelSpecSchema } from './spec'
 
 export const SESSION_SCHEMA_VERSION = 3
 
@@ -105,6 +105,40 @@ export const rbmInfoSchema = z.object({
 })
 export type RbmInfo = z.infer<typeof rbmInfoSchema>
 
+export const bamInfoSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  spec: bamModelSpecSchema,
+  dataset: datasetRefSchema,
+  xUnits: z.int(),
+  yUnits: z.int(),
+  /** Image size of the X layer (the dataset's). */
+  width: z.int(),
+  height: z.int(),
+  labels: z.array(z.string()),
+  /** Stored pairs: X patterns (dataset rows) and their Y codes, in the model's encoding. */
+  x: z.array(z.array(z.int())),
+  y: z.array(z.array(z.int())),
+  createdAt: z.string()
+})
+export type BamInfo = z.infer<typeof bamInfoSchema>
+
+export const bamRecallResultSchema = z.object({
+  modelId: z.string(),
+  cue: z.object({ x: z.array(z.int()).nullable(), y: z.array(z.int()).nullable() }),
+  /** Every half-step: which layer updated, its net input, its state after, and L = −xWyᵀ. */
+  steps: z.array(z.object({ layer: z.enum(['x', 'y']), netInput: z.array(z.number()), state: z.array(z.int()), energy: z.number() })),
+  x: z.array(z.int()),
+  y: z.array(z.int()),
+  halfSteps: z.int(),
+  outcome: z.enum(['stable', 'max-iterations']),
+  /** Stored pair equal to (x, y), its negative, or neither (a spurious stable state). */
+  match: z.int(),
+  negativeMatch: z.int(),
+  spurious: z.boolean()
+})
+export type BamRecallResult = z.infer<typeof bamRecallResultSchema>
+
 /** A finished experiment (sweep or recall run) kept in the session; its result carries no weights. */
 export const experimentRecordSchema = z.object({
   id: z.string(),
@@ -130,6 +164,9 @@ export const sessionStateSchema = z.object({
   experiments: z.array(experimentRecordSchema),
   /** Trained restricted Boltzmann machines (weights in the session's tensors under rbm/<id>/). */
   rbms: z.array(rbmInfoSchema),
+  /** Bidirectional associative memories and the last BAM recall. */
+  bams: z.array(bamInfoSchema),
+  bamRecall: bamRecallResultSchema.nullable(),
   ui: z.record(z.string(), z.unknown())
 })
 export type SessionState = z.infer<typeof sessionStateSchema>

@@ -4,7 +4,7 @@ import { z } from 'zod'
 
 export const SPEC_VERSION = 1
 
-export const BUILTIN_DATASETS = ['seeds-003-auto', 'seeds-000-nine', 'letters', 'digits'] as const
+export const BUILTIN_DATASETS = ['seeds-003-auto', 'seeds-000-nine', 'seeds-003-bam', 'letters', 'digits'] as const
 /** A built-in dataset, or one the user imported ('user:<name>', kept in the data directory). */
 export const datasetIdSchema = z.union([z.enum(BUILTIN_DATASETS), z.string().regex(/^user:[a-z0-9._-]{1,64}$/, "expected a built-in dataset id or 'user:<name>'")])
 export type DatasetId = z.infer<typeof datasetIdSchema>
@@ -56,6 +56,19 @@ export const hopfieldModelSpecSchema = z
   })
   .strict()
 export type HopfieldModelSpec = z.infer<typeof hopfieldModelSpecSchema>
+
+/**
+ * Bidirectional associative memory (003): X patterns from the dataset, each paired with a Y code:
+ * the dataset's own Y side (seeds-003-bam), the pattern index in binary (±1 bits), or one-hot.
+ */
+export const bamModelSpecSchema = z
+  .object({
+    kind: z.literal('bam'),
+    codes: z.enum(['dataset', 'binary-index', 'one-hot']).default('binary-index'),
+    encoding: z.enum(['bipolar', 'binary']).default('bipolar')
+  })
+  .strict()
+export type BamModelSpec = z.infer<typeof bamModelSpecSchema>
 
 /** Restricted Boltzmann machine (004, 001): CD-k or PCD on the engine. */
 export const rbmModelSpecSchema = z
@@ -166,6 +179,17 @@ export const sweepSpecSchema = z.discriminatedUnion('type', [
     .strict(),
   z
     .object({
+      /** BAM (003): store dataset ↔ code pairs, recall from noisy X (→ Y) or from Y alone (→ X); spurious states counted. */
+      type: z.literal('bam'),
+      bam: bamModelSpecSchema.default({ kind: 'bam', codes: 'binary-index', encoding: 'bipolar' }),
+      cue: z.enum(['x', 'y']).default('x'),
+      fractions: z.array(z.number().min(0).max(1)).min(1).max(200).default([0, 0.1, 0.2, 0.3]),
+      cuesPerPattern: z.int().positive().max(10000).default(20),
+      maxIterations: z.int().positive().max(10000).default(100)
+    })
+    .strict(),
+  z
+    .object({
       /** Spurious-state census: every start (N ≤ 20) or random starts, attractors classified with basin sizes. */
       type: z.literal('census'),
       method: z.enum(['auto', 'exhaustive', 'sampled']).default('auto'),
@@ -270,6 +294,24 @@ export const sweepResultSchema = z.discriminatedUnion('type', [
     type: z.literal('basins'),
     threshold: z.number(),
     basins: z.array(z.object({ pattern: z.int(), label: z.string(), radius: z.int(), success: z.array(z.number()) }))
+  }),
+  z.object({
+    type: z.literal('bam'),
+    xUnits: z.int(),
+    yUnits: z.int(),
+    cue: z.enum(['x', 'y']),
+    points: z.array(
+      z.object({
+        fraction: z.number(),
+        /** Both layers end on the stored pair. */
+        pairSuccess: z.number(),
+        /** The layer that was not given ends on the stored pattern. */
+        recallSuccess: z.number(),
+        spurious: z.number(),
+        meanHalfSteps: z.number(),
+        cues: z.int()
+      })
+    )
   }),
   z.object({
     type: z.literal('census'),

@@ -20,6 +20,8 @@ const state = (name: string): SessionState => ({
   batchRecall: null,
   experiments: [],
   rbms: [],
+  bams: [],
+  bamRecall: null,
   ui: {}
 })
 const small = new Map<string, NamedTensor>([['w', { dtype: 'float32', shape: [2], data: Float32Array.from([1, 2]) }]])

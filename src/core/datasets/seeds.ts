@@ -24,3 +24,18 @@ export function seeds000Nine(): SeedDataset & { binary: Int8Array[] } {
     labels: ['000 [0 1 0 1 0 1 0 1 0]']
   }
 }
+
+/**
+ * 003 Examples 3.23/3.24: the 5×3 letters A and C (row-major, '#' = 1, '.' = −1) paired with the codes
+ * A → (−1, 1) and C → (1, 1). The seed's printed vectors are partly garbled; these glyphs reproduce every
+ * printed number (A·W = (−14, 16), C·W = (14, 16), the printed W).
+ */
+export function seeds003Bam(): SeedDataset & { targets: Int8Array[] } {
+  return {
+    width: 3,
+    height: 5,
+    patterns: [Int8Array.of(-1, 1, -1, 1, -1, 1, 1, 1, 1, 1, -1, 1, 1, -1, 1), Int8Array.of(-1, 1, 1, 1, -1, -1, 1, -1, -1, 1, -1, -1, -1, 1, 1)],
+    targets: [Int8Array.of(-1, 1), Int8Array.of(1, 1)],
+    labels: ['A', 'C']
+  }
+}

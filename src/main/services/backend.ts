@@ -14,6 +14,8 @@ import { platformProviders, probeProviders } from '../../engine/providers'
 import { DatasetCatalog } from './datasets'
 import { exportRbmOnnx, rbmFromStateDict, rbmStateDict } from './rbm'
 import type { Rbm } from '../../core/rbm'
+import { bamHebb, bamRecall, type BamNet } from '../../core/bam'
+import { bamCodes } from '../../core/bam-codes'
 import { JobManager, type WorkerEntry } from './jobs'
 import { SqliteSessionStore, type SessionStore } from './store'
 import { countStoredFixedPoints, modelMetadata, trainHopfield, type ExperimentData } from './compute'
@@ -166,6 +168,9 @@ export class Backend {
       if (spec.spec.dataset) {
         const d = this.datasets.resolve(spec.spec.dataset, 'params.spec.spec.dataset')
         data = { stored: d.patterns, labels: d.labels, width: d.summary.width, height: d.summary.height }
+        if (spec.spec.sweep?.type === 'bam' && spec.spec.sweep.bam.codes === 'dataset') {
+          data.targets = this.datasets.pairTargets(spec.spec.dataset, d.indices, 'params.spec.spec.dataset')
+        }
       }
       return { kind: 'experiment', spec: spec.spec, data }
     }
@@ -285,6 +290,8 @@ export class Backend {
         batchRecall: null,
         experiments: [],
         rbms: [],
+        bams: [],
+        bamRecall: null,
         ui: {}
       }
       this.open.set(state.id, { state, tensors: new Map(), dirty: true })
@@ -369,6 +376,71 @@ export class Backend {
       session.state.batchRecall = null
       return this.touch(session)
     },
+    'bam.train': (p: ParsedParams<'bam.train'>) => {
+      const session = this.session(p.sessionId, 'params.sessionId')
+      const data = this.datasets.resolve(p.dataset, 'params.dataset')
+      const enc = p.model.encoding
+      const toEnc = (v: Int8Array): Int8Array => (enc === 'binary' ? v.map((u) => (u === 1 ? 1 : 0)) : Int8Array.from(v))
+      const xs = data.patterns.map(toEnc)
+      const ys = p.model.codes === 'dataset' ? this.datasets.pairTargets(p.dataset, data.indices, 'params.dataset').map(toEnc) : bamCodes(xs.length, p.model.codes, enc)
+      const net = bamHebb(xs, ys, enc)
+      const id = randomUUID()
+      session.tensors.set(`bam/${id}/weights`, { dtype: 'float32', shape: [net.xUnits, net.yUnits], data: net.weights })
+      session.state.bams.push({
+        id,
+        name: `BAM · ${data.summary.name} · ${xs.length} pairs`,
+        spec: p.model,
+        dataset: p.dataset,
+        xUnits: net.xUnits,
+        yUnits: net.yUnits,
+        width: data.summary.width,
+        height: data.summary.height,
+        labels: data.labels,
+        x: xs.map((v) => Array.from(v)),
+        y: ys.map((v) => Array.from(v)),
+        createdAt: now()
+      })
+      session.state.bamRecall = null
+      return this.touch(session)
+    },
+    'bam.recall': (p: ParsedParams<'bam.recall'>) => {
+      const session = this.session(p.sessionId, 'params.sessionId')
+      const info = session.state.bams.find((b) => b.id === p.modelId)
+      if (!info) throw notFound('BAM', p.modelId, 'params.modelId')
+      const weights = session.tensors.get(`bam/${info.id}/weights`)
+      if (!weights) throw new Error(`BAM ${info.id}: weights missing from the session`)
+      const enc = info.spec.encoding
+      const net: BamNet = { xUnits: info.xUnits, yUnits: info.yUnits, weights: weights.data as Float32Array, encoding: enc, thresholdsX: new Float32Array(info.xUnits), thresholdsY: new Float32Array(info.yUnits) }
+      const check = (v: number[] | undefined, n: number, field: string): void => {
+        if (!v) return
+        if (v.length !== n) throw new ApiError({ code: 'bad-request', field, message: `${field}: ${v.length} values, the layer has ${n} units` })
+        const bad = v.findIndex((u) => enc === 'binary' && u === -1)
+        if (bad >= 0) throw new ApiError({ code: 'bad-request', field: `${field}.${bad}`, message: `${field}.${bad}: −1 is not a binary state` })
+      }
+      check(p.x, info.xUnits, 'params.x')
+      check(p.y, info.yUnits, 'params.y')
+      if (!p.x && !p.y) throw new ApiError({ code: 'bad-request', field: 'params.x', message: 'params.x: give x, y or both' })
+      const r = bamRecall(net, { ...(p.x ? { x: p.x } : {}), ...(p.y ? { y: p.y } : {}) }, {
+        ...(p.first ? { first: p.first } : {}),
+        maxIterations: p.maxIterations,
+        stored: { inputs: info.x, targets: info.y }
+      })
+      const result = {
+        modelId: info.id,
+        cue: { x: p.x ?? null, y: p.y ?? null },
+        steps: r.steps.map((st) => ({ layer: st.layer, netInput: Array.from(st.netInput), state: Array.from(st.state), energy: st.energy })),
+        x: Array.from(r.x),
+        y: Array.from(r.y),
+        halfSteps: r.halfSteps,
+        outcome: r.outcome,
+        match: r.match,
+        negativeMatch: r.negativeMatch,
+        spurious: r.spurious
+      }
+      session.state.bamRecall = result
+      this.touch(session)
+      return result
+    },
     'jobs.start': (p: ParsedParams<'jobs.start'>) => {
       const session = this.session(p.sessionId, 'params.sessionId')
       const spec = p.spec
@@ -414,6 +486,17 @@ export class Backend {
       const session = this.session(p.sessionId, 'params.sessionId')
       const rbmInfo = session.state.rbms.find((m) => m.id === p.modelId)
       if (rbmInfo) return this.exportRbm(session, rbmInfo, p.format)
+      const bamInfo = session.state.bams.find((m) => m.id === p.modelId)
+      if (bamInfo) {
+        if (p.format === 'onnx') throw new ApiError({ code: 'bad-request', field: 'params.format', message: 'params.format: BAMs export as safetensors (weights and the stored pairs)' })
+        const w = session.tensors.get(`bam/${bamInfo.id}/weights`)!
+        const pack = (rows: number[][]): NamedTensor => ({ dtype: 'int8', shape: [rows.length, rows[0]?.length ?? 0], data: Int8Array.from(rows.flat()) })
+        const bytes = encodeSafetensors(
+          { weights: w, x: pack(bamInfo.x), y: pack(bamInfo.y) },
+          { 'engram.version': ENGRAM_VERSION, kind: 'bam', encoding: bamInfo.spec.encoding, codes: bamInfo.spec.codes, dataset: bamInfo.dataset.builtin, labels: bamInfo.labels.join(',') }
+        )
+        return this.writeExport(session, `bam-${bamInfo.id.slice(0, 8)}.safetensors`, bytes)
+      }
       const info = this.model(session, p.modelId, 'params.modelId')
       const { net } = netFromTensors(session.tensors, info.id)
       const meta = modelMetadata(info.spec, net, {

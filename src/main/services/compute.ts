@@ -13,6 +13,8 @@ import { pseudoInverse, storkey } from '../../core/rules'
 import { trainEnergy } from '../../core/energy-training'
 import { basinEstimate, capacitySweep, capacityTheory, noiseSweep, partialCueSweep } from '../../core/sweeps'
 import { census } from '../../core/census'
+import { bamHebb, bamRecall } from '../../core/bam'
+import { bamCodes } from '../../core/bam-codes'
 import { capacitySweepEngine, cueSweepEngine } from '../../engine/sweeps'
 import { ENGRAM_VERSION } from '../version'
 
@@ -243,6 +245,8 @@ export interface ExperimentData {
   labels: string[]
   width: number
   height: number
+  /** The Y side of a pair dataset (BAM with codes 'dataset'). */
+  targets?: Int8Array[]
 }
 
 /** Runs a whole experiment spec: train, draw cues, recall, measure. Same spec + seed = same numbers. */
@@ -356,6 +360,57 @@ function modelSection(spec: HopfieldModelSpec, net: HopfieldNet, data: Experimen
 
 const nullable = (x: number): number | null => (Number.isFinite(x) ? x : null)
 
+/** BAM on dataset ↔ code pairs: recall from noisy X (is Y right?) or from noisy Y alone (is X right?). */
+function bamSweep(
+  sweep: Extract<NonNullable<ExperimentSpec['sweep']>, { type: 'bam' }>,
+  data: ExperimentData,
+  rng: Rng,
+  hooks: { onProgress?: (f: number) => void; shouldCancel?: () => boolean }
+): SweepResult {
+  const enc = sweep.bam.encoding
+  const toEnc = (p: Int8Array): Int8Array => (enc === 'binary' ? p.map((v) => (v === 1 ? 1 : 0)) : Int8Array.from(p))
+  const xs = data.stored.map(toEnc)
+  let ys: Int8Array[]
+  if (sweep.bam.codes === 'dataset') {
+    if (!data.targets) throw new Error("spec.sweep.bam.codes: this dataset has no Y side; use 'binary-index' or 'one-hot'")
+    ys = data.targets.map(toEnc)
+  } else {
+    ys = bamCodes(xs.length, sweep.bam.codes, enc)
+  }
+  const net = bamHebb(xs, ys, enc)
+  const stored = { inputs: xs, targets: ys }
+  const flipTo = (p: Int8Array, k: number): Int8Array => {
+    const out = Int8Array.from(p)
+    for (const i of rng.permutation(p.length).subarray(0, k)) out[i] = enc === 'binary' ? 1 - out[i]! : -out[i]!
+    return out
+  }
+  const equal = (a: Int8Array, b: Int8Array): boolean => a.every((v, i) => v === b[i])
+  const points = sweep.fractions.map((fraction, fi) => {
+    let pair = 0
+    let recall = 0
+    let spurious = 0
+    let halfSteps = 0
+    let cues = 0
+    xs.forEach((x, p) => {
+      for (let c = 0; c < sweep.cuesPerPattern; c++) {
+        if (hooks.shouldCancel?.()) throw new CancelledError()
+        const cue = sweep.cue === 'x' ? { x: flipTo(x, Math.round(fraction * net.xUnits)) } : { y: flipTo(ys[p]!, Math.round(fraction * net.yUnits)) }
+        const r = bamRecall(net, cue, { maxIterations: sweep.maxIterations, stored })
+        const xOk = equal(r.x, x)
+        const yOk = equal(r.y, ys[p]!)
+        if (xOk && yOk) pair++
+        if (sweep.cue === 'x' ? yOk : xOk) recall++
+        if (r.spurious) spurious++
+        halfSteps += r.halfSteps
+        cues++
+      }
+    })
+    hooks.onProgress?.((fi + 1) / sweep.fractions.length)
+    return { fraction, pairSuccess: pair / cues, recallSuccess: recall / cues, spurious: spurious / cues, meanHalfSteps: halfSteps / cues, cues }
+  })
+  return { type: 'bam', xUnits: net.xUnits, yUnits: net.yUnits, cue: sweep.cue, points }
+}
+
 /** Sweeps and analyses: capacity (random patterns), noise / partial cues, basins, census. */
 async function runSweep(spec: ExperimentSpec, sweep: NonNullable<ExperimentSpec['sweep']>, data: ExperimentData | null, hooks: ComputeHooks): Promise<ExperimentResult> {
   const progress = (f: number): void => hooks.onProgress?.(f, Math.round(f * 1000), 1000, sweep.type)
@@ -393,6 +448,7 @@ async function runSweep(spec: ExperimentSpec, sweep: NonNullable<ExperimentSpec[
     return { ...resultHeader(spec, path, provider, fallbackReason), sweep: result }
   }
   if (!data) throw new Error(`spec.dataset: a ${sweep.type} sweep needs a dataset`)
+  if (sweep.type === 'bam') return { ...resultHeader(spec, 'core', 'core'), sweep: bamSweep(sweep, data, rng, coreHooks) }
   const { net, history } = trainHopfield(data.stored, spec.model, spec.seed)
   if (sweep.type === 'noise' || sweep.type === 'partial') {
     const fill = sweep.type === 'partial' ? sweep.fill : undefined

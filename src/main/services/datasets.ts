@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync }
 import { gunzipSync } from 'node:zlib'
 import { idxImages, idxLabels, IdxFormatError, parseIdx } from '../../core/data/idx'
 import { lettersDataset } from '../../core/datasets/letters'
-import { seeds000Nine, seeds003Auto } from '../../core/datasets/seeds'
+import { seeds000Nine, seeds003Auto, seeds003Bam } from '../../core/datasets/seeds'
 import { binarise } from '../../core/datasets/binarise'
 
 export interface LoadedDataset {
@@ -30,6 +30,14 @@ const SUMMARIES: Record<BuiltinId, Omit<DatasetSummary, 'count'>> = {
     description: 'The single bipolar vector stored in the auto-associative and recurrent examples of seed 003.',
     width: 4,
     height: 1,
+    source: 'seeds/003'
+  },
+  'seeds-003-bam': {
+    id: 'seeds-003-bam',
+    name: 'Seed 003: BAM letters A, C (5×3)',
+    description: 'The 5×3 letters A and C of seed 003 Example 3.23, paired with the codes (−1, 1) and (1, 1) for a BAM.',
+    width: 3,
+    height: 5,
     source: 'seeds/003'
   },
   'seeds-000-nine': {
@@ -97,6 +105,9 @@ function builtinSummary(id: BuiltinId): DatasetSummary {
     case 'seeds-000-nine':
       count = seeds000Nine().patterns.length
       break
+    case 'seeds-003-bam':
+      count = seeds003Bam().patterns.length
+      break
     case 'letters':
       count = lettersDataset().patterns.length
       break
@@ -127,7 +138,7 @@ function builtinPatterns(id: BuiltinId, offset: number, limit: number, threshold
     }
     return { summary, patterns, labels }
   }
-  const all = id === 'letters' ? lettersDataset() : id === 'seeds-003-auto' ? seeds003Auto() : seeds000Nine()
+  const all = id === 'letters' ? lettersDataset() : id === 'seeds-003-auto' ? seeds003Auto() : id === 'seeds-003-bam' ? seeds003Bam() : seeds000Nine()
   return {
     summary,
     patterns: all.patterns.slice(offset, offset + limit).map((p) => Int8Array.from(p)),
@@ -281,6 +292,15 @@ export class DatasetCatalog {
       seen.add(index)
     })
     return indices
+  }
+
+  /** The Y side of a pair dataset (only seeds-003-bam has one), for the selected rows. */
+  pairTargets(ref: DatasetRef, indices: number[], field = 'dataset'): Int8Array[] {
+    if (ref.builtin !== 'seeds-003-bam') {
+      throw new ApiError({ code: 'bad-request', field: `${field}.builtin`, message: `${field}.builtin: '${ref.builtin}' has no Y side; use codes 'binary-index' or 'one-hot'` })
+    }
+    const targets = seeds003Bam().targets
+    return indices.map((i) => Int8Array.from(targets[i]!))
   }
 
   /** Resolves a spec's dataset reference to the stored ±1 patterns, validating every index. */

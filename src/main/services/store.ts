@@ -57,8 +57,8 @@ function tensorFromBlob(dtype: DType, shape: number[], blob: Buffer, name: strin
 const MIGRATIONS: Record<number, (state: Record<string, unknown>) => Record<string, unknown>> = {
   // v2 added the experiments list.
   1: (state) => ({ ...state, experiments: [] }),
-  // v3 added trained RBMs.
-  2: (state) => ({ ...state, rbms: [] })
+  // v3 added trained RBMs and BAMs.
+  2: (state) => ({ ...state, rbms: [], bams: [], bamRecall: null })
 }
 
 export function migrateSessionState(raw: unknown, id: string): SessionState {

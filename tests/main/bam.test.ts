@@ -1,0 +1,60 @@
+// BAM in the app and the CLI spec: seed 003's letter example through the API, and a BAM sweep.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Backend } from '../../src/main/services/backend'
+import { jobOutcome, makeBackend, tempDir } from '../helpers/backend'
+
+let tmp: ReturnType<typeof tempDir>
+let backend: Backend
+
+beforeAll(() => {
+  tmp = tempDir('engram-bam-')
+  backend = makeBackend(tmp.dir)
+})
+afterAll(async () => {
+  await backend.close()
+  tmp.cleanup()
+})
+
+const A = [-1, 1, -1, 1, -1, 1, 1, 1, 1, 1, -1, 1, 1, -1, 1]
+
+describe('BAM through the API', () => {
+  it('stores A ↔ (−1,1), C ↔ (1,1) (003 Example 3.23) and recalls both ways, with the spurious y-only case', async () => {
+    const s = await backend.call('sessions.create', { name: 'bam' })
+    const state = await backend.call('bam.train', { sessionId: s.id, dataset: { builtin: 'seeds-003-bam' }, model: { kind: 'bam', codes: 'dataset' } })
+    const bam = state.bams[0]!
+    expect(bam).toMatchObject({ xUnits: 15, yUnits: 2, width: 3, height: 5, labels: ['A', 'C'], y: [[-1, 1], [1, 1]] })
+    const fromA = await backend.call('bam.recall', { sessionId: s.id, modelId: bam.id, x: A })
+    expect(fromA.steps[0]).toMatchObject({ layer: 'y', netInput: [-14, 16], state: [-1, 1] })
+    expect(fromA).toMatchObject({ y: [-1, 1], x: A, match: 0, spurious: false, outcome: 'stable' })
+    // 003 Example 3.24: y = (0, 1) alone settles in a spurious stable state.
+    const yOnly = await backend.call('bam.recall', { sessionId: s.id, modelId: bam.id, y: [0, 1] })
+    expect(yOnly.spurious).toBe(true)
+    expect(yOnly.match).toBe(-1)
+    const reopened = await backend.call('sessions.open', { id: s.id })
+    expect(reopened.bamRecall?.cue.y).toEqual([0, 1])
+    await expect(backend.call('bam.recall', { sessionId: s.id, modelId: bam.id, x: [1, 1] })).rejects.toMatchObject({ field: 'params.x' })
+    await expect(backend.call('bam.train', { sessionId: s.id, dataset: { builtin: 'letters', count: 3 }, model: { kind: 'bam', codes: 'dataset' } })).rejects.toMatchObject({
+      field: 'params.dataset.builtin'
+    })
+    const st = await backend.call('export.model', { sessionId: s.id, modelId: bam.id, format: 'safetensors' })
+    expect(st.bytes).toBeGreaterThan(0)
+  })
+
+  it('runs a BAM sweep on letters with binary-index codes', async () => {
+    const s = await backend.call('sessions.create', { name: 'bam sweep' })
+    const { jobId } = await backend.call('jobs.start', {
+      sessionId: s.id,
+      spec: {
+        kind: 'experiment',
+        spec: { name: 'bam', seed: 2, dataset: { builtin: 'letters', select: [0, 2, 8] }, model: { kind: 'hopfield' }, sweep: { type: 'bam', fractions: [0, 0.05], cuesPerPattern: 5 } }
+      }
+    })
+    const done = await jobOutcome(backend, jobId)
+    if (done.result.kind !== 'experiment') throw new Error('expected an experiment')
+    const sweep = done.result.record.result.sweep
+    if (sweep?.type !== 'bam') throw new Error('expected a BAM sweep')
+    expect(sweep).toMatchObject({ xUnits: 100, yUnits: 2, cue: 'x' })
+    expect(sweep.points).toHaveLength(2)
+    expect(sweep.points[0]!.cues).toBe(15)
+  })
+})
