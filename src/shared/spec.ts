@@ -190,6 +190,30 @@ export const sweepSpecSchema = z.discriminatedUnion('type', [
     .strict(),
   z
     .object({
+      /**
+       * Stochastic Hopfield (004): pattern completion by simulated annealing — Gibbs sweeps at falling temperature,
+       * final state from the mean of the last sweeps — against deterministic descent (T = 0) on the same cues.
+       */
+      type: z.literal('anneal'),
+      completion: z.enum(['noisy', 'clamped']).default('noisy'),
+      schedule: z
+        .discriminatedUnion('kind', [
+          z.object({ kind: z.literal('constant'), temperature: z.number().nonnegative(), steps: z.int().positive().max(100000) }).strict(),
+          z.object({ kind: z.literal('geometric'), start: z.number().positive(), end: z.number().positive(), steps: z.int().positive().max(100000) }).strict(),
+          z.object({ kind: z.literal('linear'), start: z.number().nonnegative(), end: z.number().nonnegative(), steps: z.int().positive().max(100000) }).strict(),
+          z.object({ kind: z.literal('custom'), temperatures: z.array(z.number().nonnegative()).min(1).max(100000) }).strict()
+        ])
+        .default({ kind: 'geometric', start: 2, end: 0.05, steps: 30 }),
+      sweepsPerTemperature: z.int().positive().max(1000).default(2),
+      /** The final state thresholds the mean of the last M sweeps at 0.5 (004). */
+      averageLast: z.int().positive().max(10000).default(5),
+      /** Fraction of units flipped (noisy) or unknown (clamped: the others are clamped to the cue). */
+      fractions: z.array(z.number().min(0).max(1)).min(1).max(200).default([0.1, 0.2, 0.3, 0.4]),
+      cuesPerPattern: z.int().positive().max(10000).default(10)
+    })
+    .strict(),
+  z
+    .object({
       /** Spurious-state census: every start (N ≤ 20) or random starts, attractors classified with basin sizes. */
       type: z.literal('census'),
       method: z.enum(['auto', 'exhaustive', 'sampled']).default('auto'),
@@ -309,6 +333,22 @@ export const sweepResultSchema = z.discriminatedUnion('type', [
         recallSuccess: z.number(),
         spurious: z.number(),
         meanHalfSteps: z.number(),
+        cues: z.int()
+      })
+    )
+  }),
+  z.object({
+    type: z.literal('anneal'),
+    completion: z.enum(['noisy', 'clamped']),
+    temperatures: z.array(z.number()),
+    points: z.array(
+      z.object({
+        fraction: z.number(),
+        /** Completion success with annealing, and with deterministic descent (T = 0) from the same cues. */
+        annealed: z.number(),
+        deterministic: z.number(),
+        meanEnergyAnnealed: z.number(),
+        meanEnergyDeterministic: z.number(),
         cues: z.int()
       })
     )

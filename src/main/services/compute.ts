@@ -15,6 +15,7 @@ import { basinEstimate, capacitySweep, capacityTheory, noiseSweep, partialCueSwe
 import { census } from '../../core/census'
 import { bamHebb, bamRecall } from '../../core/bam'
 import { bamCodes } from '../../core/bam-codes'
+import { completePattern, temperatureSchedule } from '../../core/anneal'
 import { capacitySweepEngine, cueSweepEngine } from '../../engine/sweeps'
 import { ENGRAM_VERSION } from '../version'
 
@@ -360,6 +361,53 @@ function modelSection(spec: HopfieldModelSpec, net: HopfieldNet, data: Experimen
 
 const nullable = (x: number): number | null => (Number.isFinite(x) ? x : null)
 
+/** Noisy or clamped completion: annealing vs T = 0 descent from the very same cues (004). */
+function annealSweep(
+  sweep: Extract<NonNullable<ExperimentSpec['sweep']>, { type: 'anneal' }>,
+  net: HopfieldNet,
+  stored: Int8Array[],
+  rng: Rng,
+  hooks: { onProgress?: (f: number) => void; shouldCancel?: () => boolean }
+): SweepResult {
+  const temperatures = temperatureSchedule(sweep.schedule)
+  const greedy = new Float64Array(temperatures.length).fill(0)
+  const n = net.units
+  const points = sweep.fractions.map((fraction, fi) => {
+    let annealed = 0
+    let deterministic = 0
+    let energyA = 0
+    let energyD = 0
+    let cues = 0
+    stored.forEach((p, pi) => {
+      for (let c = 0; c < sweep.cuesPerPattern; c++) {
+        if (hooks.shouldCancel?.()) throw new CancelledError()
+        const k = Math.round(fraction * n)
+        const chosen = rng.permutation(n).subarray(0, k)
+        const cue = Int8Array.from(p)
+        const known = new Uint8Array(n).fill(1)
+        for (const i of chosen) {
+          if (sweep.completion === 'noisy') cue[i] = -cue[i]!
+          else {
+            known[i] = 0
+            cue[i] = rng.int(2) === 1 ? 1 : -1
+          }
+        }
+        const common = { mode: sweep.completion, ...(sweep.completion === 'clamped' ? { known } : {}), sweepsPerTemperature: sweep.sweepsPerTemperature, stored }
+        const a = completePattern(net, cue, { ...common, schedule: temperatures, averageLast: sweep.averageLast, rng: rng.fork(pi * 65537 + c) })
+        const d = completePattern(net, cue, { ...common, schedule: greedy, averageLast: 1, rng: rng.fork(pi * 65537 + c + 0x8000) })
+        if (a.match === pi) annealed++
+        if (d.match === pi) deterministic++
+        energyA += a.finalEnergy
+        energyD += d.finalEnergy
+        cues++
+      }
+    })
+    hooks.onProgress?.((fi + 1) / sweep.fractions.length)
+    return { fraction, annealed: annealed / cues, deterministic: deterministic / cues, meanEnergyAnnealed: energyA / cues, meanEnergyDeterministic: energyD / cues, cues }
+  })
+  return { type: 'anneal', completion: sweep.completion, temperatures: Array.from(temperatures), points }
+}
+
 /** BAM on dataset ↔ code pairs: recall from noisy X (is Y right?) or from noisy Y alone (is X right?). */
 function bamSweep(
   sweep: Extract<NonNullable<ExperimentSpec['sweep']>, { type: 'bam' }>,
@@ -450,6 +498,9 @@ async function runSweep(spec: ExperimentSpec, sweep: NonNullable<ExperimentSpec[
   if (!data) throw new Error(`spec.dataset: a ${sweep.type} sweep needs a dataset`)
   if (sweep.type === 'bam') return { ...resultHeader(spec, 'core', 'core'), sweep: bamSweep(sweep, data, rng, coreHooks) }
   const { net, history } = trainHopfield(data.stored, spec.model, spec.seed)
+  if (sweep.type === 'anneal') {
+    return { ...resultHeader(spec, 'core', 'core'), sweep: annealSweep(sweep, net, data.stored, rng, coreHooks), ...(history ? { training: { history } } : {}), model: modelSection(spec.model, net, data) }
+  }
   if (sweep.type === 'noise' || sweep.type === 'partial') {
     const fill = sweep.type === 'partial' ? sweep.fill : undefined
     let points
