@@ -52,6 +52,9 @@ export function emptySession(id = 's1', name = 'Test'): SessionState {
     asyncRecall: null,
     batchRecall: null,
     experiments: [],
+    rbms: [],
+    bams: [],
+    bamRecall: null,
     ui: {}
   } as SessionState
 }

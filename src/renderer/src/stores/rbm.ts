@@ -1,0 +1,303 @@
+// The RBM page: the training form and its job (progress, live metrics per epoch, cancel), the
+// session's trained RBMs and the one shown (history, receptive fields), Gibbs samples, and export.
+import { defineStore } from 'pinia'
+import { computed, ref, shallowRef, watch } from 'vue'
+import type { Events, JobResult, Result } from '../../../shared/api'
+import type { RbmInfo } from '../../../shared/session'
+import { getApi } from '../api'
+import {
+  buildSampleJob,
+  buildTrainJob,
+  defaultRbmForm,
+  defaultSampleForm,
+  epochFromMetrics,
+  mergeEpoch,
+  readRbmForm,
+  readSampleForm,
+  trainPlan,
+  type EpochPoint,
+  type RbmForm,
+  type SampleForm
+} from '../lib/rbm-spec'
+import { useDatasetsStore } from './datasets'
+import { useErrorsStore } from './errors'
+import { useJobsStore } from './jobs'
+import { useSessionStore } from './session'
+
+/** Receptive fields fetched (and drawn) at a time. */
+export const FILTER_PAGE = 100
+
+export type SampleResult = Extract<JobResult, { kind: 'rbm.sample' }>
+export type FiltersResult = Result<'models.filters'> & { modelId: string }
+export type ExportFormat = 'onnx' | 'safetensors'
+export type ExportResult = Result<'export.model'>
+
+/** What the page keeps in the session's ui record (read back field by field). */
+export interface RbmUi {
+  form: RbmForm
+  sample: SampleForm
+  selectedId: string | null
+  filterOffset: number
+}
+
+/** What the charts show: the running training's epochs as they come, or a trained RBM's history. */
+export interface HistoryView {
+  live: boolean
+  points: readonly EpochPoint[]
+  /** Epochs planned (the x axis's extent). */
+  epochs: number
+  gaussian: boolean
+}
+
+export const useRbmStore = defineStore('rbm', () => {
+  const session = useSessionStore()
+  const jobs = useJobsStore()
+  const datasets = useDatasetsStore()
+
+  const form = ref<RbmForm>(defaultRbmForm())
+  const sampleForm = ref<SampleForm>(defaultSampleForm())
+  const trainJobId = ref<string | null>(null)
+  /** The RBM the training started here produced (to tell a complete run from a cancelled, partial one). */
+  const trainedId = ref<string | null>(null)
+  const sampleJobId = ref<string | null>(null)
+  const selectedId = ref<string | null>(null)
+  /** The charts follow the training started here until it ends or another RBM is picked. */
+  const following = ref(false)
+  /** Spec of the training started here (its planned epochs and unit type, for the live charts). */
+  const trainingSpec = shallowRef<{ epochs: number; gaussian: boolean } | null>(null)
+  /** Live epoch rows of rbm.train jobs, by job id (progress may come before jobs.start answers). */
+  const live = shallowRef<Record<string, EpochPoint[]>>({})
+  const filters = shallowRef<FiltersResult | null>(null)
+  const filterOffset = ref(0)
+  const filtersLoading = ref(false)
+  /** The last samples drawn per RBM (not kept in the session: they are cheap to draw again). */
+  const samples = shallowRef<Record<string, SampleResult>>({})
+  const lastExport = ref<(ExportResult & { format: ExportFormat; modelId: string }) | null>(null)
+  const exporting = ref<ExportFormat | null>(null)
+  let lastDone: { jobId: string; modelId: string } | null = null
+
+  const rbms = computed<RbmInfo[]>(() => session.rbms)
+  const selected = computed(() => rbms.value.find((r) => r.id === selectedId.value) ?? null)
+  const trained = computed(() => rbms.value.find((r) => r.id === trainedId.value) ?? null)
+  const trainJob = computed(() => jobs.get(trainJobId.value))
+  const training = computed(() => trainJob.value?.status === 'running' || trainJob.value?.status === 'starting')
+  const sampleJob = computed(() => jobs.get(sampleJobId.value))
+  const sampling = computed(() => sampleJob.value?.status === 'running' || sampleJob.value?.status === 'starting')
+  const dataset = computed(() => datasets.list.find((d) => d.id === form.value.datasetId) ?? null)
+  const built = computed(() => buildTrainJob(form.value, datasets.list))
+  const plan = computed(() => trainPlan(form.value, dataset.value))
+  const builtSample = computed(() => buildSampleJob(sampleForm.value, selected.value?.id ?? null))
+  const livePoints = computed<EpochPoint[]>(() => (trainJobId.value ? (live.value[trainJobId.value] ?? []) : []))
+  const showingLive = computed(() => following.value && training.value)
+
+  const view = computed<HistoryView | null>(() => {
+    if (showingLive.value) {
+      return { live: true, points: livePoints.value, epochs: trainingSpec.value?.epochs ?? form.value.epochs, gaussian: trainingSpec.value?.gaussian ?? false }
+    }
+    const m = selected.value
+    if (!m) return null
+    const last = m.history[m.history.length - 1]?.epoch ?? 1
+    return { live: false, points: m.history, epochs: last, gaussian: m.spec.visibleUnits === 'gaussian' }
+  })
+  const shownSamples = computed(() => (selected.value ? (samples.value[selected.value.id] ?? null) : null))
+  const shownFilters = computed(() => (filters.value && filters.value.modelId === selected.value?.id ? filters.value : null))
+
+  function setDataset(id: RbmForm['datasetId']): void {
+    form.value.datasetId = id
+    const count = datasets.list.find((d) => d.id === id)?.count
+    if (count !== undefined && form.value.count > count) form.value.count = count
+  }
+
+  async function train(): Promise<string> {
+    const s = session.state
+    if (!s) throw new Error('no session is open')
+    const b = built.value
+    if (b.error !== undefined) throw new Error(`${b.field}: ${b.error}`)
+    trainingSpec.value = { epochs: form.value.epochs, gaussian: form.value.visibleUnits === 'gaussian' }
+    following.value = true
+    trainedId.value = null
+    const id = await jobs.start(s.id, b.spec)
+    trainJobId.value = id
+    if (lastDone?.jobId === id) {
+      trainedId.value = lastDone.modelId
+      select(lastDone.modelId)
+    }
+    return id
+  }
+
+  async function cancelTraining(): Promise<boolean> {
+    if (!trainJobId.value) return false
+    return jobs.cancel(trainJobId.value)
+  }
+
+  function onProgress(p: Events['job.progress']): void {
+    if (p.kind !== 'rbm.train' || p.sessionId !== session.id) return
+    const point = epochFromMetrics(p.metrics)
+    if (!point) return
+    live.value = { ...live.value, [p.jobId]: mergeEpoch(live.value[p.jobId] ?? [], point) }
+  }
+
+  /** A finished training (complete or cancelled after an epoch): the backend appended it to the session; so do we, and show it. */
+  function onTrainDone(jobId: string, info: RbmInfo): void {
+    session.addRbm(info)
+    lastDone = { jobId, modelId: info.id }
+    if (jobId === trainJobId.value) trainedId.value = info.id
+    if (jobId === trainJobId.value || !selected.value) {
+      following.value = false
+      select(info.id)
+    }
+  }
+
+  function select(id: string | null): void {
+    following.value = false
+    if (id !== selectedId.value) filterOffset.value = 0
+    selectedId.value = id
+  }
+
+  /** Back to the running training's live charts. */
+  function follow(): void {
+    if (training.value) following.value = true
+  }
+
+  async function loadFilters(offset = filterOffset.value): Promise<FiltersResult | null> {
+    const s = session.state
+    const m = selected.value
+    if (!s || !m) {
+      filters.value = null
+      return null
+    }
+    filtersLoading.value = true
+    try {
+      const start = Math.max(0, Math.min(offset, Math.max(0, m.hidden - 1)))
+      const got = await getApi().call('models.filters', { sessionId: s.id, modelId: m.id, offset: start, limit: FILTER_PAGE })
+      // Another RBM (or session) picked meanwhile: its own request draws.
+      if (selected.value?.id !== m.id || session.id !== s.id) return null
+      filterOffset.value = got.offset
+      filters.value = { ...got, modelId: m.id }
+      return filters.value
+    } finally {
+      filtersLoading.value = false
+    }
+  }
+
+  function pageFilters(delta: number): Promise<FiltersResult | null> {
+    const m = selected.value
+    if (!m) return Promise.resolve(null)
+    const next = Math.max(0, Math.min(filterOffset.value + delta * FILTER_PAGE, Math.floor((m.hidden - 1) / FILTER_PAGE) * FILTER_PAGE))
+    return loadFilters(next)
+  }
+
+  // Filters follow the RBM shown, however it changed (trained, picked, session opened).
+  watch(
+    () => [session.id, selectedId.value] as const,
+    () => {
+      void loadFilters().catch((error) => useErrorsStore().push(error, 'models.filters'))
+    }
+  )
+
+  async function sample(): Promise<string> {
+    const s = session.state
+    if (!s) throw new Error('no session is open')
+    const b = builtSample.value
+    if (b.error !== undefined) throw new Error(`${b.field}: ${b.error}`)
+    const id = await jobs.start(s.id, b.spec)
+    sampleJobId.value = id
+    return id
+  }
+
+  async function cancelSampling(): Promise<boolean> {
+    if (!sampleJobId.value) return false
+    return jobs.cancel(sampleJobId.value)
+  }
+
+  function onSampleDone(result: SampleResult): void {
+    samples.value = { ...samples.value, [result.modelId]: result }
+  }
+
+  /** Asks the backend for the selected RBM's file; returns it (the caller triggers the browser download). */
+  async function exportModel(format: ExportFormat): Promise<ExportResult> {
+    const s = session.state
+    const m = selected.value
+    if (!s || !m) throw new Error('train an RBM first')
+    exporting.value = format
+    try {
+      const out = await getApi().call('export.model', { sessionId: s.id, modelId: m.id, format })
+      lastExport.value = { ...out, format, modelId: m.id }
+      return out
+    } finally {
+      exporting.value = null
+    }
+  }
+
+  function snapshot(): RbmUi {
+    return { form: { ...form.value }, sample: { ...sampleForm.value }, selectedId: selectedId.value, filterOffset: filterOffset.value }
+  }
+
+  /** Puts a session's saved page state back (or defaults); the newest RBM is shown when none was. */
+  function restore(raw: unknown): void {
+    const ui = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {}
+    form.value = readRbmForm(ui.form)
+    sampleForm.value = readSampleForm(ui.sample)
+    const ids = new Set(rbms.value.map((r) => r.id))
+    const saved = typeof ui.selectedId === 'string' && ids.has(ui.selectedId) ? ui.selectedId : null
+    const next = saved ?? rbms.value[rbms.value.length - 1]?.id ?? null
+    const hidden = rbms.value.find((r) => r.id === next)?.hidden ?? 0
+    const offset = typeof ui.filterOffset === 'number' && Number.isInteger(ui.filterOffset) && ui.filterOffset >= 0 && ui.filterOffset < hidden ? ui.filterOffset : 0
+    selectedId.value = next
+    filterOffset.value = offset
+    following.value = false
+    trainJobId.value = null
+    trainedId.value = null
+    sampleJobId.value = null
+    trainingSpec.value = null
+    lastExport.value = null
+  }
+
+  return {
+    form,
+    sampleForm,
+    trainJobId,
+    trainedId,
+    sampleJobId,
+    selectedId,
+    following,
+    live,
+    filters,
+    filterOffset,
+    filtersLoading,
+    samples,
+    lastExport,
+    exporting,
+    rbms,
+    selected,
+    trained,
+    trainJob,
+    training,
+    sampleJob,
+    sampling,
+    dataset,
+    built,
+    plan,
+    builtSample,
+    livePoints,
+    showingLive,
+    view,
+    shownSamples,
+    shownFilters,
+    setDataset,
+    train,
+    cancelTraining,
+    onProgress,
+    onTrainDone,
+    select,
+    follow,
+    loadFilters,
+    pageFilters,
+    sample,
+    cancelSampling,
+    onSampleDone,
+    exportModel,
+    snapshot,
+    restore
+  }
+})

@@ -1,0 +1,230 @@
+// The RBM page end to end: train a small RBM on digits (curves per epoch, reconstruction error
+// falling, receptive fields drawn), sample it from noise, export ONNX, save → reload → reopen;
+// cancel a long training after its first epoch (kept as partial); a longer run for the screenshot.
+import { statSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { expect, test, type Page } from '@playwright/test'
+
+const SCREENSHOT = resolve(import.meta.dirname, '../../docs/screenshots/rbm.png')
+
+function url(): string {
+  const u = process.env.ENGRAM_URL
+  if (!u) throw new Error('ENGRAM_URL is not set: the global setup did not start the backend')
+  return u
+}
+
+async function setField(page: Page, testId: string, value: string): Promise<void> {
+  const field = page.getByTestId(testId)
+  await field.fill(value)
+  await field.press('Enter')
+  await expect(field).toHaveValue(value)
+}
+
+/** Size and number of distinct colours of a canvas (a blank one has one or two). */
+async function canvasStats(page: Page, testId: string): Promise<{ width: number; height: number; colours: number }> {
+  return page.getByTestId(testId).evaluate((el) => {
+    type Canvas = { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } }
+    const c = el as unknown as Canvas
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data
+    const colours = new Set<number>()
+    for (let i = 0; i < d.length; i += 4) colours.add(d[i]! * 65536 + d[i + 1]! * 256 + d[i + 2]!)
+    return { width: c.width, height: c.height, colours: colours.size }
+  })
+}
+
+async function values(page: Page): Promise<number[]> {
+  const raw = (await page.getByTestId('rbm-chart-recon').getAttribute('data-values')) ?? ''
+  return raw ? raw.split(',').map(Number) : []
+}
+
+async function configure(page: Page, o: { count: number; hidden: number; epochs: number; batch: number; lr: number }): Promise<void> {
+  await setField(page, 'rbm-count', String(o.count))
+  await setField(page, 'rbm-hidden', String(o.hidden))
+  await setField(page, 'rbm-epochs', String(o.epochs))
+  await setField(page, 'rbm-batch-size', String(o.batch))
+  await setField(page, 'rbm-learning-rate', String(o.lr))
+}
+
+test('rbm: train on digits, curves, receptive fields, samples, export, save and reopen', async ({ page }) => {
+  const problems: string[] = []
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
+  page.on('console', (m) => {
+    if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) problems.push(`console ${m.type()}: ${m.text()}`)
+  })
+  const t = (id: string) => page.getByTestId(id)
+
+  await page.goto(url())
+  await expect(t('connection-status')).toHaveAttribute('data-status', 'open')
+  await t('rbm-tab').click()
+  await expect(t('rbm-tab')).toHaveAttribute('aria-selected', 'true')
+  await expect(t('rbm-page')).toBeVisible()
+  await expect(t('recall-panel')).toHaveCount(0)
+  await expect.poll(() => new URL(page.url()).hash).toContain('page=rbm')
+
+  // The defaults: digits, 2000 rows, 100 hidden units, CD-1.
+  await expect(t('rbm-dataset')).toHaveValue('digits')
+  await expect(t('rbm-count')).toHaveValue('2000')
+  await expect(t('rbm-hidden')).toHaveValue('100')
+  await expect(t('rbm-algorithm')).toHaveValue('cd')
+  await expect(t('rbm-k')).toHaveValue('1')
+  // Gaussian visible units: the caption on standardisation and σ; no binarisation.
+  await t('rbm-visible-units').selectOption('gaussian')
+  await expect(t('rbm-gaussian-caption')).toContainText('standardised')
+  await expect(t('rbm-gaussian-caption')).toContainText('σ is fixed')
+  await expect(t('rbm-binarise')).toHaveCount(0)
+  await t('rbm-visible-units').selectOption('bernoulli')
+  await expect(t('rbm-gaussian-caption')).toHaveCount(0)
+
+  // A small RBM: 500 digits (450 train, 50 held out), 36 hidden, 3 epochs of batch 50.
+  await configure(page, { count: 500, hidden: 36, epochs: 3, batch: 50, lr: 0.1 })
+  await expect(t('rbm-plan')).toContainText('784 visible × 36 hidden')
+  await expect(t('rbm-plan')).toContainText('9 steps/epoch')
+  await t('rbm-train').click()
+  await expect(t('rbm-progress')).toHaveAttribute('data-status', 'done')
+  const info = t('rbm-info')
+  await expect(info).toHaveAttribute('data-partial', 'false')
+  await expect(t('rbm-info-epochs')).toContainText('3 / 3 epochs')
+  await expect(t('rbm-info-units')).toContainText('784 visible (28×28, bernoulli) × 36 hidden')
+  const id = (await info.getAttribute('data-model-id'))!
+  expect(id).toBeTruthy()
+  await expect(t(`rbm-item-${id}`)).toHaveAttribute('aria-current', 'true')
+
+  // One point per epoch on every chart; the reconstruction error falls.
+  await expect(t('rbm-chart-recon')).toHaveAttribute('data-points', '3')
+  await expect(t('rbm-chart-pll')).toHaveAttribute('data-points', '3')
+  await expect(t('rbm-chart-free-energy')).toHaveAttribute('data-points', '3')
+  await expect(t('rbm-chart-recon').locator('canvas').first()).toBeVisible()
+  const errors = await values(page)
+  expect(errors).toHaveLength(3)
+  expect(errors[2]!).toBeLessThan(errors[0]!)
+  await expect(t('rbm-last-epoch')).toContainText('epoch 3')
+  await expect(t('rbm-last-epoch')).toContainText('gap')
+
+  // Receptive fields: 36 tiles of 28×28, drawn.
+  const filters = t('rbm-filters')
+  await expect(filters).toHaveAttribute('data-model-id', id)
+  await expect(filters).toHaveAttribute('data-count', '36')
+  const fieldStats = await canvasStats(page, 'rbm-filters')
+  expect(fieldStats.width).toBe(6 * 29 + 1)
+  expect(fieldStats.colours).toBeGreaterThan(50)
+
+  // 16 samples from noise.
+  await setField(page, 'rbm-sample-count', '16')
+  await t('rbm-sample-from').selectOption('noise')
+  await t('rbm-sample-run').click()
+  await expect(t('rbm-sample-progress')).toHaveAttribute('data-status', 'done')
+  await expect(t('rbm-samples')).toHaveAttribute('data-count', '16')
+  await expect(t('rbm-samples')).toHaveAttribute('data-model-id', id)
+  expect((await canvasStats(page, 'rbm-samples')).colours).toBeGreaterThan(3)
+
+  // Export ONNX: a browser download, and the path the backend wrote.
+  const [download] = await Promise.all([page.waitForEvent('download'), t('rbm-export-onnx').click()])
+  expect(download.suggestedFilename()).toMatch(/\.onnx$/)
+  expect(statSync(await download.path()).size).toBeGreaterThan(0)
+  await expect(t('rbm-export-path')).toContainText('.onnx')
+
+  // Save; a fresh load; reopen: the RBM, its curves and its fields come back.
+  const sessionName = `RBM ${Date.now()}`
+  await t('session-name').fill(sessionName)
+  await t('session-name').press('Enter')
+  await expect(t('session-name')).toHaveValue(sessionName)
+  await t('save-session').click()
+  await expect(t('dirty-indicator')).toHaveAttribute('data-dirty', 'false')
+  await page.goto(url())
+  await expect(t('connection-status')).toHaveAttribute('data-status', 'open')
+  await expect(t('session-name')).toHaveValue('')
+  await t('open-session').click()
+  await t('session-list').locator(`[data-session-name="${sessionName}"]`).click()
+  await expect(t('session-name')).toHaveValue(sessionName)
+  await t('rbm-tab').click()
+  await expect(t(`rbm-item-${id}`)).toHaveAttribute('aria-current', 'true')
+  await expect(t('rbm-info')).toHaveAttribute('data-model-id', id)
+  await expect(t('rbm-chart-recon')).toHaveAttribute('data-points', '3')
+  expect(await values(page)).toEqual(errors)
+  await expect(t('rbm-filters')).toHaveAttribute('data-model-id', id)
+  expect((await canvasStats(page, 'rbm-filters')).colours).toBeGreaterThan(50)
+  // The form came back with the session too.
+  await expect(t('rbm-hidden')).toHaveValue('36')
+  await expect(t('rbm-count')).toHaveValue('500')
+  await expect(t('rbm-sample-count')).toHaveValue('16')
+  await expect(t('dirty-indicator')).toHaveAttribute('data-dirty', 'false')
+
+  await expect(t('error-banner')).toHaveCount(0)
+  expect(problems).toEqual([])
+})
+
+test('rbm: cancelling a long training after its first epoch keeps it, marked partial', async ({ page }) => {
+  const t = (id: string) => page.getByTestId(id)
+  await page.goto(url())
+  await expect(t('connection-status')).toHaveAttribute('data-status', 'open')
+  await t('rbm-tab').click()
+  // Long enough (2000 rows × 200 epochs) that the cancel lands well before the end.
+  await configure(page, { count: 2000, hidden: 100, epochs: 200, batch: 50, lr: 0.1 })
+  await t('rbm-train').click()
+  await expect(t('rbm-progress')).toHaveAttribute('data-status', 'running')
+  // The live curves: the first epoch shows while the job still runs.
+  await expect(t('rbm-training')).toHaveAttribute('data-live', 'true')
+  await expect(t('rbm-item-live')).toBeVisible()
+  await expect.poll(async () => Number(await t('rbm-chart-recon').getAttribute('data-points'))).toBeGreaterThanOrEqual(1)
+  await expect(t('rbm-live')).toContainText('/ 200 epochs')
+  await expect(t('rbm-progress-rate')).toContainText('steps/s')
+  await t('rbm-cancel').click()
+
+  await expect(t('rbm-info')).toHaveAttribute('data-partial', 'true')
+  await expect(t('rbm-partial')).toBeVisible()
+  await expect(t('rbm-stopped')).toContainText('kept as partial')
+  await expect(t('rbm-info-epochs')).toContainText('/ 200 epochs')
+  const done = Number((await t('rbm-info-epochs').textContent())!.trim().split(' ')[0])
+  expect(done).toBeGreaterThanOrEqual(1)
+  expect(done).toBeLessThan(200)
+  await expect(t('rbm-chart-recon')).toHaveAttribute('data-points', String(done))
+  const id = (await t('rbm-info').getAttribute('data-model-id'))!
+  await expect(t(`rbm-item-${id}`)).toHaveAttribute('data-partial', 'true')
+  await expect(t(`rbm-item-${id}`).getByTestId('rbm-partial-tag')).toBeVisible()
+  await expect(t('rbm-training')).toHaveAttribute('data-live', 'false')
+  await expect(t('rbm-filters')).toHaveAttribute('data-model-id', id)
+  await expect(t('rbm-train')).toBeEnabled()
+  await expect(t('error-banner')).toHaveCount(0)
+})
+
+test('rbm: Gaussian visible units on grey levels: their curves and samples', async ({ page }) => {
+  const t = (id: string) => page.getByTestId(id)
+  await page.goto(url())
+  await expect(t('connection-status')).toHaveAttribute('data-status', 'open')
+  await t('rbm-tab').click()
+  await t('rbm-visible-units').selectOption('gaussian')
+  await configure(page, { count: 300, hidden: 16, epochs: 2, batch: 50, lr: 0.005 })
+  await t('rbm-train').click()
+  await expect(t('rbm-progress')).toHaveAttribute('data-status', 'done')
+  await expect(t('rbm-info-units')).toContainText('gaussian')
+  await expect(t('rbm-chart-recon')).toHaveAttribute('data-points', '2')
+  // For Gaussian units the backend reports a reconstruction error where the pseudo-likelihood would be.
+  await expect(t('rbm-training')).toContainText('metric rows')
+  await expect(t('rbm-filters')).toHaveAttribute('data-count', '16')
+  await setField(page, 'rbm-sample-count', '9')
+  await setField(page, 'rbm-sample-steps', '50')
+  await t('rbm-sample-run').click()
+  await expect(t('rbm-samples')).toHaveAttribute('data-count', '9')
+  expect((await canvasStats(page, 'rbm-samples')).colours).toBeGreaterThan(3)
+  await expect(t('error-banner')).toHaveCount(0)
+})
+
+test('rbm: a longer training learns stroke-like receptive fields (the screenshot)', async ({ page }) => {
+  const t = (id: string) => page.getByTestId(id)
+  await page.goto(url())
+  await expect(t('connection-status')).toHaveAttribute('data-status', 'open')
+  await t('rbm-tab').click()
+  await configure(page, { count: 8000, hidden: 64, epochs: 15, batch: 20, lr: 0.1 })
+  await t('rbm-train').click()
+  await expect(t('rbm-progress')).toHaveAttribute('data-status', 'done', { timeout: 60_000 })
+  await expect(t('rbm-chart-recon')).toHaveAttribute('data-points', '15')
+  await expect(t('rbm-filters')).toHaveAttribute('data-count', '64')
+  await setField(page, 'rbm-sample-count', '36')
+  await t('rbm-sample-from').selectOption('data')
+  await t('rbm-sample-run').click()
+  await expect(t('rbm-samples')).toHaveAttribute('data-count', '36')
+  const errors = await values(page)
+  expect(errors[errors.length - 1]!).toBeLessThan(errors[0]!)
+  await page.mouse.move(0, 0)
+  await page.screenshot({ path: SCREENSHOT })
+})

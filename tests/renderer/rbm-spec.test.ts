@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest'
+import { jobSpecSchema } from '../../src/shared/api'
+import { rbmModelSpecSchema } from '../../src/shared/spec'
+import {
+  buildRbmModelSpec,
+  buildSampleJob,
+  buildTrainJob,
+  defaultRbmForm,
+  defaultSampleForm,
+  describeRbmSpec,
+  epochFromMetrics,
+  mergeEpoch,
+  readRbmForm,
+  readSampleForm,
+  splitRows,
+  trainPlan
+} from '../../src/renderer/src/lib/rbm-spec'
+
+const DATASETS = [
+  { id: 'digits', count: 10000, width: 28, height: 28 },
+  { id: 'letters', count: 26, width: 10, height: 10 }
+]
+
+describe('RBM form → rbm.train job', () => {
+  it('the defaults are the contract defaults on digits (2000 rows, 100 hidden, CD-1)', () => {
+    const built = buildTrainJob(defaultRbmForm(), DATASETS)
+    expect(built.error).toBeUndefined()
+    expect(built.spec).toEqual({
+      kind: 'rbm.train',
+      dataset: { builtin: 'digits', count: 2000 },
+      model: {
+        kind: 'rbm',
+        visibleUnits: 'bernoulli',
+        hidden: 100,
+        k: 1,
+        persistent: false,
+        learningRate: 0.05,
+        momentum: 0.5,
+        weightDecay: 0.0001,
+        batchSize: 100,
+        epochs: 5,
+        binarise: 'threshold',
+        heldOut: 0.1
+      },
+      seed: 1
+    })
+    // What the schema fills in for a bare model is what the form starts from.
+    expect(rbmModelSpecSchema.parse({ kind: 'rbm' })).toEqual(built.spec!.model)
+    expect(jobSpecSchema.safeParse(built.spec).success).toBe(true)
+  })
+
+  it('PCD sets persistent; sparsity only when on; Gaussian units keep the default binarisation', () => {
+    const form = { ...defaultRbmForm(), algorithm: 'pcd' as const, k: 3, sparsity: true, sparsityTarget: 0.02, sparsityCost: 0.5, binarise: 'stochastic' as const }
+    expect(buildRbmModelSpec(form)).toMatchObject({ persistent: true, k: 3, sparsity: { target: 0.02, cost: 0.5 }, binarise: 'stochastic' })
+    expect(buildRbmModelSpec({ ...form, sparsity: false })).not.toHaveProperty('sparsity')
+    expect(buildRbmModelSpec({ ...form, visibleUnits: 'gaussian' })).toMatchObject({ visibleUnits: 'gaussian', binarise: 'threshold' })
+  })
+
+  it('names the form field at fault', () => {
+    expect(buildTrainJob({ ...defaultRbmForm(), datasetId: 'letters' }, DATASETS)).toEqual({ field: 'count', error: 'letters has 26 rows, not 2000' })
+    expect(buildTrainJob({ ...defaultRbmForm(), datasetId: 'user:mine' }, DATASETS)).toMatchObject({ field: 'datasetId' })
+    expect(buildTrainJob({ ...defaultRbmForm(), count: 1, heldOut: 0.5 }, DATASETS).error).toBeUndefined()
+    expect(buildTrainJob({ ...defaultRbmForm(), learningRate: 20 }, DATASETS)).toMatchObject({ field: 'learningRate' })
+    expect(buildTrainJob({ ...defaultRbmForm(), hidden: 0 }, DATASETS)).toMatchObject({ field: 'hidden' })
+    expect(buildTrainJob({ ...defaultRbmForm(), heldOut: 0.9 }, DATASETS)).toMatchObject({ field: 'heldOut' })
+    expect(buildTrainJob({ ...defaultRbmForm(), sparsity: true, sparsityTarget: 1 }, DATASETS)).toMatchObject({ field: 'sparsityTarget' })
+    expect(buildTrainJob({ ...defaultRbmForm(), sparsity: true, sparsityCost: 0 }, DATASETS)).toMatchObject({ field: 'sparsityCost' })
+  })
+
+  it('plans rows and steps as the backend splits them', () => {
+    expect(splitRows(500, 0.1)).toEqual({ train: 450, heldOut: 50 })
+    expect(splitRows(25, 0.1)).toEqual({ train: 23, heldOut: 2 })
+    const plan = trainPlan({ ...defaultRbmForm(), count: 500, hidden: 36, batchSize: 50, epochs: 3 }, DATASETS[0]!)
+    expect(plan).toEqual({ rows: 500, trainRows: 450, heldOutRows: 50, stepsPerEpoch: 9, totalSteps: 27, visible: 784, parameters: 784 * 36 + 784 + 36 })
+    expect(trainPlan({ ...defaultRbmForm(), count: 1000 }, null)).toMatchObject({ rows: 1000, visible: null, parameters: null })
+  })
+})
+
+describe('sampling job', () => {
+  it('needs a model and keeps the contract limits', () => {
+    expect(buildSampleJob(defaultSampleForm(), null)).toMatchObject({ field: 'model' })
+    expect(buildSampleJob({ count: 16, steps: 500, from: 'data', seed: 9 }, 'r1').spec).toEqual({ kind: 'rbm.sample', modelId: 'r1', count: 16, steps: 500, from: 'data', seed: 9 })
+    expect(buildSampleJob({ ...defaultSampleForm(), count: 401 }, 'r1')).toMatchObject({ field: 'count' })
+  })
+})
+
+describe('live metrics', () => {
+  it('reads an end-of-epoch metrics record; anything else is not an epoch', () => {
+    expect(epochFromMetrics({ epoch: 2, reconstructionError: 0.1, pseudoLikelihood: -80, freeEnergyTrain: -50, freeEnergyHeldOut: -48 })).toEqual({
+      epoch: 2,
+      reconstructionError: 0.1,
+      pseudoLikelihood: -80,
+      freeEnergyTrain: -50,
+      freeEnergyHeldOut: -48
+    })
+    expect(epochFromMetrics({ epoch: 1, reconstructionError: 0.1, pseudoLikelihood: -80, freeEnergyTrain: -50 })?.freeEnergyHeldOut).toBeNull()
+    expect(epochFromMetrics({ epoch: 1, reconstructionError: Number.NaN, pseudoLikelihood: -80, freeEnergyTrain: -50 })).toBeNull()
+    expect(epochFromMetrics({ fraction: 0.5 })).toBeNull()
+    expect(epochFromMetrics(undefined)).toBeNull()
+  })
+
+  it('keeps one row per epoch, in order', () => {
+    const p = (epoch: number, e: number) => ({ epoch, reconstructionError: e, pseudoLikelihood: 0, freeEnergyTrain: 0, freeEnergyHeldOut: null })
+    const merged = mergeEpoch(mergeEpoch(mergeEpoch([], p(2, 0.2)), p(1, 0.3)), p(2, 0.15))
+    expect(merged.map((x) => [x.epoch, x.reconstructionError])).toEqual([
+      [1, 0.3],
+      [2, 0.15]
+    ])
+  })
+})
+
+describe('saved forms and descriptions', () => {
+  it('reads a saved form over the defaults, dropping what does not fit', () => {
+    const form = readRbmForm({ datasetId: 'letters', count: 26, hidden: 2.5, learningRate: -1, algorithm: 'pcd', binarise: 'sideways', sparsity: true, seed: 7, extra: 1 })
+    expect(form).toEqual({ ...defaultRbmForm(), datasetId: 'letters', count: 26, algorithm: 'pcd', sparsity: true, seed: 7 })
+    expect(readRbmForm({ datasetId: 'user:mnist' }).datasetId).toBe('user:mnist')
+    expect(readRbmForm({ datasetId: '../etc' }).datasetId).toBe('digits')
+    expect(readRbmForm(null)).toEqual(defaultRbmForm())
+    expect(readSampleForm({ count: 999, steps: 20, from: 'data' })).toEqual({ ...defaultSampleForm(), steps: 20, from: 'data' })
+  })
+
+  it('describes a spec in one line', () => {
+    const spec = buildRbmModelSpec({ ...defaultRbmForm(), algorithm: 'pcd', k: 5, hidden: 64, sparsity: true })
+    expect(describeRbmSpec(spec)).toBe('PCD-5 · 64 hidden · lr 0.05 · m 0.5 · wd 0.0001 · batch 100 · 5 ep · sparsity 0.05×0.1')
+    expect(describeRbmSpec(buildRbmModelSpec({ ...defaultRbmForm(), visibleUnits: 'gaussian' }))).toContain('Gaussian visible')
+  })
+})
