@@ -130,7 +130,7 @@ describe('backend', () => {
     expect(message).toMatch(/worker crashed: worker crashed on purpose/)
     expect(wasCancel).toBe(false)
     // The backend still answers.
-    expect((await backend.call('datasets.list', {})).length).toBe(4)
+    expect((await backend.call('datasets.list', {})).length).toBe(5)
   })
 
   it('saves a session atomically and reopens it from a fresh backend with weights, cue and results', async () => {

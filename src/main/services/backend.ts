@@ -12,7 +12,7 @@ import { RNG_ALGORITHM } from '../../core/rng'
 import { exportHopfieldOnnx } from '../../engine/export'
 import { platformProviders, probeProviders } from '../../engine/providers'
 import { DatasetCatalog } from './datasets'
-import { exportRbmOnnx, rbmFromStateDict, rbmStateDict } from './rbm'
+import { exportRbmOnnx, rbmFromStateDict, rbmStateDict, standardiseRows } from './rbm'
 import type { Rbm } from '../../core/rbm'
 import { bamHebb, bamRecall, type BamNet } from '../../core/bam'
 import { bamCodes } from '../../core/bam-codes'
@@ -189,7 +189,9 @@ export class Backend {
       let rows: Float32Array | null = null
       if (spec.from === 'data') {
         const data = this.datasets.greyRows(info.dataset, 'params.spec.modelId')
-        rows = Float32Array.from(data.values, (x) => (info.spec.visibleUnits === 'gaussian' ? x : x > 0.5 ? 1 : 0))
+        rows = Float32Array.from(data.values, (x) => (info.spec.visibleUnits === 'gaussian' ? x : x > info.dataset.threshold ? 1 : 0))
+        // Gaussian units were trained on standardised rows: start the chains on the same scale.
+        if (info.spec.visibleUnits === 'gaussian') standardiseRows(rows, data.rows, data.visible)
       }
       return {
         kind: 'rbm.sample',
@@ -269,7 +271,7 @@ export class Backend {
       const rows = stored.map((r) => ({ ...r, dirty: this.open.get(r.id)?.dirty ?? false }))
       for (const [id, s] of this.open) {
         if (!stored.some((r) => r.id === id)) {
-          rows.unshift({ id, name: s.state.name, createdAt: s.state.createdAt, updatedAt: s.state.updatedAt, models: s.state.models.length, dirty: true })
+          rows.unshift({ id, name: s.state.name, createdAt: s.state.createdAt, updatedAt: s.state.updatedAt, models: s.state.models.length + s.state.rbms.length + s.state.bams.length, dirty: true })
         }
       }
       return rows
@@ -327,7 +329,7 @@ export class Backend {
       this.store.save(session.state, session.tensors)
       session.dirty = false
       const s = session.state
-      return { id: s.id, name: s.name, createdAt: s.createdAt, updatedAt: s.updatedAt, models: s.models.length, dirty: false }
+      return { id: s.id, name: s.name, createdAt: s.createdAt, updatedAt: s.updatedAt, models: s.models.length + s.rbms.length + s.bams.length, dirty: false }
     },
     'sessions.close': (p: ParsedParams<'sessions.close'>) => ({ closed: this.open.delete(p.id) }),
     'sessions.delete': (p: ParsedParams<'sessions.delete'>) => {

@@ -37,16 +37,16 @@ export interface RbmTrainOutput {
 /** How many rows the per-epoch metrics look at (they run on the core, in float64). */
 const METRIC_ROWS = 500
 
-function binariseRows(data: RbmData, spec: RbmModelSpec, rng: Rng): Float32Array {
+function binariseRows(data: RbmData, spec: RbmModelSpec, threshold: number, rng: Rng): Float32Array {
   if (spec.visibleUnits === 'gaussian') return Float32Array.from(data.values)
   const out = new Float32Array(data.values.length)
   if (spec.binarise === 'stochastic') for (let i = 0; i < out.length; i++) out[i] = rng.next() < data.values[i]! ? 1 : 0
-  else for (let i = 0; i < out.length; i++) out[i] = data.values[i]! > 0.5 ? 1 : 0
+  else for (let i = 0; i < out.length; i++) out[i] = data.values[i]! > threshold ? 1 : 0
   return out
 }
 
 /** Standardises Gaussian visible data per unit (the safe default: σ = 1 then fits). */
-function standardiseRows(values: Float32Array, rows: number, V: number): void {
+export function standardiseRows(values: Float32Array, rows: number, V: number): void {
   for (let i = 0; i < V; i++) {
     let mean = 0
     for (let r = 0; r < rows; r++) mean += values[r * V + i]!
@@ -91,7 +91,7 @@ export async function trainRbmJob(input: RbmTrainInput, hooks: ComputeHooks = {}
   const { spec, data } = input
   const V = data.visible
   const rng = new Rng(input.seed)
-  const values = binariseRows(data, spec, rng.fork(1))
+  const values = binariseRows(data, spec, input.dataset.threshold, rng.fork(1))
   // Held-out rows: a seeded split, the same for the same seed.
   const order = rng.fork(2).permutation(data.rows)
   const heldOutRows = Math.floor(data.rows * spec.heldOut)

@@ -155,7 +155,7 @@ export class SqliteSessionStore implements SessionStore {
           schema_version: state.schemaVersion,
           created_at: state.createdAt,
           updated_at: state.updatedAt,
-          models: state.models.length,
+          models: state.models.length + state.rbms.length + state.bams.length,
           state_json: JSON.stringify(state)
         })
       this.db.prepare('DELETE FROM tensors WHERE session_id = ?').run(state.id)
