@@ -105,6 +105,34 @@ export interface CapacityPoint {
   skipped: number
 }
 
+/** Running sums of one rule at one P, over trials. */
+export interface CapacityTally {
+  fixed: number
+  allFixed: number
+  success: number
+  overlap: number
+  cues: number
+  trials: number
+  skipped: number
+}
+
+export const emptyTally = (): CapacityTally => ({ fixed: 0, allFixed: 0, success: 0, overlap: 0, cues: 0, trials: 0, skipped: 0 })
+
+/** The sweep's point for one rule at P patterns, from its tally (NaN where nothing ran). */
+export function capacityPoint(rule: LearningRule, P: number, n: number, a: CapacityTally): CapacityPoint {
+  return {
+    rule,
+    patterns: P,
+    load: P / n,
+    fixedFraction: a.trials ? a.fixed / a.trials : NaN,
+    allFixedFraction: a.trials ? a.allFixed / a.trials : NaN,
+    recallSuccess: a.cues ? a.success / a.cues : NaN,
+    meanOverlap: a.cues ? a.overlap / a.cues : NaN,
+    trials: a.trials,
+    skipped: a.skipped
+  }
+}
+
 export function capacitySweep(opts: CapacitySweepOptions): CapacityPoint[] {
   const { units: n, trials, rng } = opts
   if (!(opts.noise >= 0 && opts.noise <= 1)) throw new Error(`noise must be in [0, 1], got ${opts.noise}`)
@@ -116,7 +144,7 @@ export function capacitySweep(opts: CapacitySweepOptions): CapacityPoint[] {
   const flips = Math.round(opts.noise * n)
   const out: CapacityPoint[] = []
   opts.patternCounts.forEach((P, pi) => {
-    const acc = opts.rules.map(() => ({ fixed: 0, allFixed: 0, success: 0, overlap: 0, cues: 0, trials: 0, skipped: 0 }))
+    const acc = opts.rules.map(emptyTally)
     for (let t = 0; t < trials; t++) {
       // One fork per (P, trial): every rule stores the same patterns and sees the same cues.
       const patterns = randomPatterns(P, n, rng.fork(pi * 100003 + t))
@@ -147,20 +175,7 @@ export function capacitySweep(opts: CapacitySweepOptions): CapacityPoint[] {
         a.trials++
       })
     }
-    opts.rules.forEach((rule, ri) => {
-      const a = acc[ri]!
-      out.push({
-        rule,
-        patterns: P,
-        load: P / n,
-        fixedFraction: a.trials ? a.fixed / a.trials : NaN,
-        allFixedFraction: a.trials ? a.allFixed / a.trials : NaN,
-        recallSuccess: a.cues ? a.success / a.cues : NaN,
-        meanOverlap: a.cues ? a.overlap / a.cues : NaN,
-        trials: a.trials,
-        skipped: a.skipped
-      })
-    })
+    opts.rules.forEach((rule, ri) => out.push(capacityPoint(rule, P, n, acc[ri]!)))
   })
   opts.onProgress?.(1)
   return out

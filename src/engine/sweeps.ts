@@ -7,7 +7,7 @@
 import { isFixedPoint, type HopfieldNet } from '../core/hopfield'
 import { settle } from '../core/dynamics'
 import { trainRule, type LearningRule } from '../core/rules'
-import { capacityTheory, flip, maskCue, randomPatterns, score, type CapacityPoint, type CueSweepPoint } from '../core/sweeps'
+import { capacityPoint, capacityTheory, emptyTally, flip, maskCue, randomPatterns, score, type CapacityPoint, type CueSweepPoint } from '../core/sweeps'
 import type { Rng } from '../core/rng'
 import { recallBatch } from './recall'
 import type { ProviderRequest } from './provider-table'
@@ -63,7 +63,7 @@ export async function capacitySweepEngine(opts: EngineCapacityOptions): Promise<
   let fallbackReason: string | undefined
   const points: CapacityPoint[] = []
   for (const [pi, P] of opts.patternCounts.entries()) {
-    const acc = opts.rules.map(() => ({ fixed: 0, allFixed: 0, success: 0, overlap: 0, cues: 0, trials: 0, skipped: 0 }))
+    const acc = opts.rules.map(emptyTally)
     for (let t = 0; t < trials; t++) {
       const patterns = randomPatterns(P, n, rng.fork(pi * 100003 + t))
       for (const [ri, rule] of opts.rules.entries()) {
@@ -102,20 +102,7 @@ export async function capacitySweepEngine(opts: EngineCapacityOptions): Promise<
         opts.onProgress?.(done / total)
       }
     }
-    opts.rules.forEach((rule, ri) => {
-      const a = acc[ri]!
-      points.push({
-        rule,
-        patterns: P,
-        load: P / n,
-        fixedFraction: a.trials ? a.fixed / a.trials : NaN,
-        allFixedFraction: a.trials ? a.allFixed / a.trials : NaN,
-        recallSuccess: a.cues ? a.success / a.cues : NaN,
-        meanOverlap: a.cues ? a.overlap / a.cues : NaN,
-        trials: a.trials,
-        skipped: a.skipped
-      })
-    })
+    opts.rules.forEach((rule, ri) => points.push(capacityPoint(rule, P, n, acc[ri]!)))
   }
   return { points, provider, ...(fallbackReason ? { fallbackReason } : {}) }
 }

@@ -181,3 +181,25 @@ export const sessionSummarySchema = z.object({
   dirty: z.boolean()
 })
 export type SessionSummary = z.infer<typeof sessionSummarySchema>
+
+/** A new, empty session. */
+export function emptySessionState(id: string, name: string, at: string): SessionState {
+  return {
+    schemaVersion: SESSION_SCHEMA_VERSION,
+    id,
+    name,
+    createdAt: at,
+    updatedAt: at,
+    dataset: null,
+    models: [],
+    activeModelId: null,
+    cue: null,
+    asyncRecall: null,
+    batchRecall: null,
+    experiments: [],
+    rbms: [],
+    bams: [],
+    bamRecall: null,
+    ui: {}
+  }
+}

@@ -4,7 +4,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { ApiError, parseParams, type EventName, type Events, type MethodName, type ParsedParams, type Result } from '../../shared/api'
-import { SESSION_SCHEMA_VERSION, type ModelInfo, type RbmInfo, type SessionState } from '../../shared/session'
+import { emptySessionState, type ModelInfo, type RbmInfo, type SessionState } from '../../shared/session'
 import type { HopfieldNet } from '../../core/hopfield'
 import type { NamedTensor } from '../../core/safetensors'
 import { encodeSafetensors } from '../../core/safetensors'
@@ -277,25 +277,7 @@ export class Backend {
       return rows
     },
     'sessions.create': (p: ParsedParams<'sessions.create'>) => {
-      const t = now()
-      const state: SessionState = {
-        schemaVersion: SESSION_SCHEMA_VERSION,
-        id: randomUUID(),
-        name: p.name,
-        createdAt: t,
-        updatedAt: t,
-        dataset: null,
-        models: [],
-        activeModelId: null,
-        cue: null,
-        asyncRecall: null,
-        batchRecall: null,
-        experiments: [],
-        rbms: [],
-        bams: [],
-        bamRecall: null,
-        ui: {}
-      }
+      const state = emptySessionState(randomUUID(), p.name, now())
       this.open.set(state.id, { state, tensors: new Map(), dirty: true })
       return state
     },
