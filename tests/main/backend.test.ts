@@ -10,6 +10,7 @@ import { drawCues } from '../../src/core/corrupt'
 import { Rng } from '../../src/core/rng'
 import { createSession } from '../../src/engine/ort'
 import { migrateSessionState, SqliteSessionStore } from '../../src/main/services/store'
+import { trainHopfield } from '../../src/main/services/compute'
 import { join } from 'node:path'
 import { jobOutcome, makeBackend, tempDir } from '../helpers/backend'
 
@@ -250,5 +251,20 @@ describe('experiments and session migration', () => {
     expect(migrateSessionState(v1, 'old').experiments).toEqual([])
     expect(() => migrateSessionState({ ...v1, schemaVersion: 99 }, 'new')).toThrow(/newer Engram \(schema 99/)
     expect(() => migrateSessionState({ ...v1, models: 'x' }, 'bad')).toThrow(/session bad: stored state is invalid: models/)
+  })
+})
+
+describe('energy training', () => {
+  it('trains in a worker and gives the same weights as the core in-process', async () => {
+    const s = await backend.call('sessions.create', { name: 'energy' })
+    const model = { kind: 'hopfield' as const, rule: 'energy' as const, energy: { valleys: 'few-steps' as const, epochs: 20, eta: 0.01, mode: 'sgd' as const, evolutionSteps: 2, cueNoise: 0 } }
+    const state = await backend.call('models.train', { sessionId: s.id, dataset: { builtin: 'letters', count: 6 }, model, seed: 4 })
+    const info = state.models[0]!
+    expect(info.training?.history.length).toBeGreaterThan(0)
+    const open = (backend as unknown as { open: Map<string, { tensors: Map<string, never> }> }).open.get(s.id)!
+    const { net, stored } = netFromTensors(open.tensors, info.id)
+    const ref = trainHopfield(stored, { ...model, normalisation: 'none' }, 4)
+    expect(Array.from(net.weights)).toEqual(Array.from(ref.net.weights))
+    expect(info.training?.history).toEqual(ref.history)
   })
 })

@@ -18,7 +18,7 @@ import { bamHebb, bamRecall, type BamNet } from '../../core/bam'
 import { bamCodes } from '../../core/bam-codes'
 import { JobManager, type WorkerEntry } from './jobs'
 import { SqliteSessionStore, type SessionStore } from './store'
-import { countStoredFixedPoints, modelMetadata, trainHopfield, type ExperimentData } from './compute'
+import { countStoredFixedPoints, modelMetadata, trainHopfield, type ExperimentData, type TrainedHopfield } from './compute'
 import type { WorkerTask } from '../worker/protocol'
 import { EXPORTS_DIR, SESSIONS_DB } from '../paths'
 import { ENGRAM_VERSION } from '../version'
@@ -318,13 +318,14 @@ export class Backend {
       const wasOpen = this.open.delete(p.id)
       return { deleted: this.store.delete(p.id) || wasOpen }
     },
-    'models.train': (p: ParsedParams<'models.train'>) => {
+    'models.train': async (p: ParsedParams<'models.train'>) => {
       const session = this.session(p.sessionId, 'params.sessionId')
       const data = this.datasets.resolve(p.dataset, 'params.dataset')
       const { width, height } = data.summary
-      let trained
+      let trained: TrainedHopfield
       try {
-        trained = trainHopfield(data.patterns, p.model, p.seed)
+        // Energy training takes seconds on real sizes: it runs in a worker so the backend stays responsive.
+        trained = p.model.rule === 'energy' ? await this.jobs.run({ kind: 'hopfield.train', stored: data.patterns, spec: p.model, seed: p.seed }) : trainHopfield(data.patterns, p.model, p.seed)
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error)
         throw new ApiError({ code: 'bad-request', field: 'params.model', message: `params.model: ${message}` })

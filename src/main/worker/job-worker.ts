@@ -1,7 +1,7 @@
 // Job worker thread: only a message loop; the work itself lives in services/compute.
 import { parentPort } from 'node:worker_threads'
 import { randomUUID } from 'node:crypto'
-import { CancelledError, runAsyncRecall, runBatchRecall, runExperiment, type ComputeHooks } from '../services/compute'
+import { CancelledError, runAsyncRecall, runBatchRecall, runExperiment, trainHopfield, type ComputeHooks } from '../services/compute'
 import type { FromWorker, ToWorker, WorkerTask } from './protocol'
 import { sampleRbmJob, trainRbmJob } from '../services/rbm'
 import type { NamedTensor } from '../../core/safetensors'
@@ -41,6 +41,8 @@ async function run(task: WorkerTask): Promise<{ result: JobResult; tensors?: Rec
       const { model: _model, ...rest } = result
       return { result: { kind: 'experiment', record: { id: randomUUID(), name: task.spec.name, createdAt: result.createdAt, result: rest } } }
     }
+    case 'hopfield.train':
+      throw new Error('hopfield.train is answered directly')
     case 'test.crash':
       // Simulates a native crash or a bug that escapes every handler.
       setImmediate(() => {
@@ -58,6 +60,15 @@ async function run(task: WorkerTask): Promise<{ result: JobResult; tensors?: Rec
 port.on('message', (message: ToWorker) => {
   if (message.type === 'cancel') {
     cancelled = true
+    return
+  }
+  if (message.task.kind === 'hopfield.train') {
+    const { stored, spec, seed } = message.task
+    try {
+      post({ type: 'trained', trained: trainHopfield(stored, spec, seed, hooks) })
+    } catch (error) {
+      post({ type: 'failed', error: error instanceof Error ? error.message : String(error), cancelled: false })
+    }
     return
   }
   run(message.task).then(
