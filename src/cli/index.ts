@@ -115,7 +115,7 @@ async function cmdRun(argv: string[]): Promise<void> {
         labels: resolved.labels,
         width: resolved.summary.width,
         height: resolved.summary.height,
-        ...(spec.sweep?.type === 'bam' && spec.sweep.bam.codes === 'dataset' ? { targets: catalog.pairTargets(spec.dataset!, resolved.indices, 'spec.dataset') } : {})
+        ...(((spec.sweep?.type === 'bam' && spec.sweep.bam.codes === 'dataset') || (spec.sweep?.type === 'hetero' && spec.sweep.codes === 'dataset')) ? { targets: catalog.pairTargets(spec.dataset!, resolved.indices, 'spec.dataset') } : {})
       }
     : null
   let cancelled = false

@@ -191,6 +191,35 @@ export const sweepSpecSchema = z.discriminatedUnion('type', [
   z
     .object({
       /**
+       * One-layer hetero-associative net (003): W = Σ s(p) t(p)ᵀ from the dataset's patterns to codes, one-shot
+       * y = sign(xW) (sign 0 = 0); reports 003's sufficient conditions and the disturbance bound δ̄, and recall
+       * success vs fraction of flipped input bits.
+       */
+      type: z.literal('hetero'),
+      codes: z.enum(['dataset', 'binary-index', 'one-hot']).default('binary-index'),
+      fractions: z.array(z.number().min(0).max(1)).min(1).max(200).default([0, 0.05, 0.1, 0.2, 0.3]),
+      cuesPerPattern: z.int().positive().max(10000).default(20)
+    })
+    .strict(),
+  z
+    .object({
+      /**
+       * Recurrent auto-associator (003): W = Σ s sᵀ (− P·I when modified), x → f(xW) → … until the vector matches a
+       * stored one, repeats an earlier one, or the limit; outcomes counted vs fraction of missing (0) or flipped units.
+       */
+      type: z.literal('recurrent'),
+      modified: z.boolean().default(true),
+      /** sign0: f(0) = 0 (003's printed numbers); keep: a zero net input keeps the unit (003's Step 4 text). */
+      activation: z.enum(['sign0', 'keep']).default('sign0'),
+      corruption: z.enum(['missing', 'flip']).default('missing'),
+      fractions: z.array(z.number().min(0).max(1)).min(1).max(200).default([0, 0.25, 0.5, 0.75]),
+      cuesPerPattern: z.int().positive().max(10000).default(20),
+      maxIterations: z.int().positive().max(10000).default(20)
+    })
+    .strict(),
+  z
+    .object({
+      /**
        * Stochastic Hopfield (004): pattern completion by simulated annealing — Gibbs sweeps at falling temperature,
        * final state from the mean of the last sweeps — against deterministic descent (T = 0) on the same cues.
        */
@@ -333,6 +362,35 @@ export const sweepResultSchema = z.discriminatedUnion('type', [
         recallSuccess: z.number(),
         spurious: z.number(),
         meanHalfSteps: z.number(),
+        cues: z.int()
+      })
+    )
+  }),
+  z.object({
+    type: z.literal('hetero'),
+    inputs: z.int(),
+    outputs: z.int(),
+    conditions: z.object({
+      allOrthogonal: z.boolean(),
+      condition2: z.boolean(),
+      violations: z.array(z.object({ p1: z.int(), p2: z.int(), dot: z.number(), sameTarget: z.boolean() })),
+      minNormSquared: z.number(),
+      disturbanceBound: z.number(),
+      boundApplies: z.boolean()
+    }),
+    points: z.array(z.object({ fraction: z.number(), success: z.number(), cues: z.int() }))
+  }),
+  z.object({
+    type: z.literal('recurrent'),
+    points: z.array(
+      z.object({
+        fraction: z.number(),
+        /** Fraction of cues ending on their own stored pattern, on another, on a repeat, or at the limit. */
+        recovered: z.number(),
+        storedMatch: z.number(),
+        repeat: z.number(),
+        maxIterations: z.number(),
+        meanIterations: z.number(),
         cues: z.int()
       })
     )

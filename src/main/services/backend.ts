@@ -168,7 +168,7 @@ export class Backend {
       if (spec.spec.dataset) {
         const d = this.datasets.resolve(spec.spec.dataset, 'params.spec.spec.dataset')
         data = { stored: d.patterns, labels: d.labels, width: d.summary.width, height: d.summary.height }
-        if (spec.spec.sweep?.type === 'bam' && spec.spec.sweep.bam.codes === 'dataset') {
+        if (((spec.spec.sweep?.type === 'bam' && spec.spec.sweep.bam.codes === 'dataset') || (spec.spec.sweep?.type === 'hetero' && spec.spec.sweep.codes === 'dataset'))) {
           data.targets = this.datasets.pairTargets(spec.spec.dataset, d.indices, 'params.spec.spec.dataset')
         }
       }

@@ -16,6 +16,8 @@ import { census } from '../../core/census'
 import { bamHebb, bamRecall } from '../../core/bam'
 import { bamCodes } from '../../core/bam-codes'
 import { completePattern, temperatureSchedule } from '../../core/anneal'
+import { heteroConditions, heteroHebb, heteroRecall } from '../../core/hetero'
+import { autoHebb, recallRecurrent } from '../../core/auto-associative'
 import { capacitySweepEngine, cueSweepEngine } from '../../engine/sweeps'
 import { ENGRAM_VERSION } from '../version'
 
@@ -408,6 +410,74 @@ function annealSweep(
   return { type: 'anneal', completion: sweep.completion, temperatures: Array.from(temperatures), points }
 }
 
+type Hooks = { onProgress?: (f: number) => void; shouldCancel?: () => boolean }
+
+/** k distinct units chosen uniformly (one permutation from rng). */
+function chooseUnits(n: number, k: number, rng: Rng): Uint32Array {
+  return rng.permutation(n).subarray(0, k)
+}
+
+/** 003 one-layer hetero-associative net: conditions, δ̄, and one-shot recall under input noise. */
+function heteroSweep(sweep: Extract<NonNullable<ExperimentSpec['sweep']>, { type: 'hetero' }>, data: ExperimentData, rng: Rng, hooks: Hooks): SweepResult {
+  const xs = data.stored
+  let ys: Int8Array[]
+  if (sweep.codes === 'dataset') {
+    if (!data.targets) throw new Error("spec.sweep.codes: this dataset has no Y side; use 'binary-index' or 'one-hot'")
+    ys = data.targets
+  } else ys = bamCodes(xs.length, sweep.codes)
+  const net = heteroHebb(xs, ys)
+  const conditions = heteroConditions(xs, ys)
+  const points = sweep.fractions.map((fraction, fi) => {
+    let success = 0
+    let cues = 0
+    xs.forEach((x, p) => {
+      for (let c = 0; c < sweep.cuesPerPattern; c++) {
+        if (hooks.shouldCancel?.()) throw new CancelledError()
+        const cue = Int8Array.from(x)
+        for (const i of chooseUnits(x.length, Math.round(fraction * x.length), rng)) cue[i] = -cue[i]!
+        const y = heteroRecall(net, cue).output
+        if (y.every((v, j) => v === ys[p]![j])) success++
+        cues++
+      }
+    })
+    hooks.onProgress?.((fi + 1) / sweep.fractions.length)
+    return { fraction, success: success / cues, cues }
+  })
+  return { type: 'hetero', inputs: net.inputs, outputs: net.outputs, conditions, points }
+}
+
+/** 003 recurrent auto-associator with its three stop rules, under missing or flipped units. */
+function recurrentSweep(sweep: Extract<NonNullable<ExperimentSpec['sweep']>, { type: 'recurrent' }>, data: ExperimentData, rng: Rng, hooks: Hooks): SweepResult {
+  const stored = data.stored
+  const net = autoHebb(stored, { modified: sweep.modified })
+  const points = sweep.fractions.map((fraction, fi) => {
+    let recovered = 0
+    let storedMatch = 0
+    let repeat = 0
+    let limit = 0
+    let iterations = 0
+    let cues = 0
+    stored.forEach((p, pi) => {
+      for (let c = 0; c < sweep.cuesPerPattern; c++) {
+        if (hooks.shouldCancel?.()) throw new CancelledError()
+        const cue = Int8Array.from(p)
+        for (const i of chooseUnits(p.length, Math.round(fraction * p.length), rng)) cue[i] = sweep.corruption === 'missing' ? 0 : -cue[i]!
+        const r = recallRecurrent(net, cue, { stored, maxIterations: sweep.maxIterations, activation: sweep.activation })
+        if (r.outcome === 'stored-match') {
+          storedMatch++
+          if (r.storedIndex === pi) recovered++
+        } else if (r.outcome === 'repeat') repeat++
+        else limit++
+        iterations += r.steps.length
+        cues++
+      }
+    })
+    hooks.onProgress?.((fi + 1) / sweep.fractions.length)
+    return { fraction, recovered: recovered / cues, storedMatch: storedMatch / cues, repeat: repeat / cues, maxIterations: limit / cues, meanIterations: iterations / cues, cues }
+  })
+  return { type: 'recurrent', points }
+}
+
 /** BAM on dataset ↔ code pairs: recall from noisy X (is Y right?) or from noisy Y alone (is X right?). */
 function bamSweep(
   sweep: Extract<NonNullable<ExperimentSpec['sweep']>, { type: 'bam' }>,
@@ -497,6 +567,8 @@ async function runSweep(spec: ExperimentSpec, sweep: NonNullable<ExperimentSpec[
   }
   if (!data) throw new Error(`spec.dataset: a ${sweep.type} sweep needs a dataset`)
   if (sweep.type === 'bam') return { ...resultHeader(spec, 'core', 'core'), sweep: bamSweep(sweep, data, rng, coreHooks) }
+  if (sweep.type === 'hetero') return { ...resultHeader(spec, 'core', 'core'), sweep: heteroSweep(sweep, data, rng, coreHooks) }
+  if (sweep.type === 'recurrent') return { ...resultHeader(spec, 'core', 'core'), sweep: recurrentSweep(sweep, data, rng, coreHooks) }
   const { net, history } = trainHopfield(data.stored, spec.model, spec.seed)
   if (sweep.type === 'anneal') {
     return { ...resultHeader(spec, 'core', 'core'), sweep: annealSweep(sweep, net, data.stored, rng, coreHooks), ...(history ? { training: { history } } : {}), model: modelSection(spec.model, net, data) }

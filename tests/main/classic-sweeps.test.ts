@@ -1,0 +1,48 @@
+// The 003 classics in the experiment spec: hetero-associative conditions and the recurrent auto-associator.
+import { describe, expect, it } from 'vitest'
+import { runExperiment } from '../../src/main/services/compute'
+import { experimentSpecSchema } from '../../src/shared/spec'
+import { DatasetCatalog } from '../../src/main/services/datasets'
+
+const catalog = new DatasetCatalog(null)
+function data(builtin: 'seeds-003-auto' | 'seeds-003-bam', pairs = false) {
+  const d = catalog.resolve({ builtin, threshold: 0.5 })
+  return { stored: d.patterns, labels: d.labels, width: d.summary.width, height: d.summary.height, ...(pairs ? { targets: catalog.pairTargets({ builtin, threshold: 0.5 }, d.indices) } : {}) }
+}
+
+describe('003 classics as sweeps', () => {
+  it('recurrent auto-associator: every cue with three of four components missing comes back to (1,1,1,−1)', async () => {
+    const spec = experimentSpecSchema.parse({
+      name: 'rec',
+      seed: 1,
+      dataset: { builtin: 'seeds-003-auto' },
+      model: { kind: 'hopfield' },
+      sweep: { type: 'recurrent', corruption: 'missing', fractions: [0.75], cuesPerPattern: 12 }
+    })
+    const r = await runExperiment(spec, data('seeds-003-auto'))
+    if (r.sweep?.type !== 'recurrent') throw new Error('expected a recurrent sweep')
+    expect(r.sweep.points[0]).toMatchObject({ recovered: 1, storedMatch: 1, repeat: 0, cues: 12 })
+    // Two mistakes (half flipped) never come back: 003's (−1,−1,1,1) case stops on a repeat.
+    const flip = await runExperiment({ ...spec, sweep: { ...spec.sweep!, corruption: 'flip', fractions: [0.5] } as never }, data('seeds-003-auto'))
+    if (flip.sweep?.type !== 'recurrent') throw new Error('expected a recurrent sweep')
+    expect(flip.sweep.points[0]!.recovered).toBe(0)
+  })
+
+  it('hetero-associative net on the BAM letters: recall at no noise, conditions and δ̄ reported', async () => {
+    const spec = experimentSpecSchema.parse({
+      name: 'het',
+      seed: 2,
+      dataset: { builtin: 'seeds-003-bam' },
+      model: { kind: 'hopfield' },
+      sweep: { type: 'hetero', codes: 'dataset', fractions: [0], cuesPerPattern: 3 }
+    })
+    const r = await runExperiment(spec, data('seeds-003-bam', true))
+    if (r.sweep?.type !== 'hetero') throw new Error('expected a hetero sweep')
+    expect(r.sweep).toMatchObject({ inputs: 15, outputs: 2 })
+    expect(r.sweep.points[0]).toMatchObject({ success: 1, cues: 6 })
+    // A and C share 8 of 15 components: not orthogonal (A·C = 1), so 003's sufficient conditions fail.
+    expect(r.sweep.conditions.allOrthogonal).toBe(false)
+    expect(r.sweep.conditions.minNormSquared).toBe(15)
+    expect(r.sweep.conditions.boundApplies).toBe(false)
+  })
+})
