@@ -7,7 +7,9 @@ import { BUILTIN_DATASETS, LEARNING_RULES } from '../../shared/spec'
 import { getApi } from './api'
 import { timestampName } from './lib/format'
 import { DEFAULT_ENERGY, VALLEYS, type EnergyOptions } from './lib/model-spec'
+import type { BamUi } from './lib/bam'
 import { useAppStore, type Page } from './stores/app'
+import { useBamStore } from './stores/bam'
 import { useBatchStore } from './stores/batch'
 import { useCueStore } from './stores/cue'
 import { useDatasetsStore } from './stores/datasets'
@@ -36,6 +38,8 @@ export interface WorkbenchUi {
   experiments?: ExperimentsUi
   /** The RBM page (read back by the RBM store, which checks every field). */
   rbm?: RbmUi
+  /** The BAM page (read back by the BAM store, which checks every field). */
+  bam?: BamUi
 }
 
 const UI_KEY = 'workbench'
@@ -64,6 +68,7 @@ export function readUi(state: SessionState): WorkbenchUi {
   if (Number.isInteger(raw.trainSeed) && (raw.trainSeed as number) >= 0) out.trainSeed = raw.trainSeed as number
   if (isObject(raw.experiments)) out.experiments = raw.experiments as unknown as ExperimentsUi
   if (isObject(raw.rbm)) out.rbm = raw.rbm as unknown as RbmUi
+  if (isObject(raw.bam)) out.bam = raw.bam as unknown as BamUi
   if (isObject(raw.recall)) out.recall = raw.recall as WorkbenchUi['recall']
   if (isObject(raw.batch)) out.batch = raw.batch as WorkbenchUi['batch']
   return out
@@ -104,7 +109,8 @@ function snapshot(): WorkbenchUi {
       maxIterations: batch.maxIterations
     },
     experiments: experiments.snapshot(),
-    rbm: useRbmStore().snapshot()
+    rbm: useRbmStore().snapshot(),
+    bam: useBamStore().snapshot()
   }
 }
 
@@ -158,6 +164,7 @@ export async function restore(state: SessionState): Promise<void> {
     batch.jobId = null
     useExperimentsStore().restore(ui.experiments)
     useRbmStore().restore(ui.rbm)
+    useBamStore().restore(ui.bam)
   } finally {
     lastPersisted = JSON.stringify(snapshot())
     restoring = false
@@ -177,6 +184,8 @@ export async function newSession(name = timestampName('Session')): Promise<void>
     experiments.restore({ form: experiments.form })
     const rbm = useRbmStore()
     rbm.restore({ form: rbm.form, sample: rbm.sampleForm })
+    const bam = useBamStore()
+    bam.restore({ ...bam.snapshot(), selectedId: null })
   } finally {
     restoring = false
   }
@@ -221,7 +230,7 @@ function linkedSession(): string | null {
 
 function linkedPage(): Page | null {
   const page = hashParams().get(PAGE_KEY)
-  return page === 'experiments' || page === 'recall' || page === 'rbm' ? page : null
+  return page === 'experiments' || page === 'recall' || page === 'rbm' || page === 'bam' ? page : null
 }
 
 function watchPage(): void {

@@ -2,6 +2,7 @@
 // the theory's capacities as labelled vertical lines, noisy/partial cue curves, basins, and the
 // energy-training history of a model.
 import type { SweepResult } from '../../../shared/spec'
+import type { LineSeriesOption } from 'echarts/charts'
 import { AXIS_STYLE, MUTED, PALETTE, TEXT_STYLE, type ChartOption } from './charts'
 
 export type CapacitySweepResult = Extract<SweepResult, { type: 'capacity' }>
@@ -414,4 +415,66 @@ export function describeAttractor(a: CensusSweepResult['attractors'][number], la
     return `sign(${terms.join('')})`
   }
   return '—'
+}
+
+export type BamSweepResult = Extract<SweepResult, { type: 'bam' }>
+export type AnnealSweepResult = Extract<SweepResult, { type: 'anneal' }>
+
+function fractionAxis(name: string, maxFraction: number): NonNullable<ChartOption['xAxis']> {
+  return { type: 'value', name, nameLocation: 'middle', nameGap: 20, min: 0, max: niceCeil(Math.max(0.05, maxFraction)), ...AXIS_STYLE, axisLabel: percentAxisLabel }
+}
+
+function rateSeries(id: string, name: string, data: [number, number][], color: string, dashed = false): LineSeriesOption {
+  return { id, name, type: 'line', data, symbolSize: 5, lineStyle: { color, width: dashed ? 1.5 : 2, type: dashed ? 'dashed' : 'solid' }, itemStyle: { color } }
+}
+
+/** BAM sweep: pair recall, recall of the missing layer, and spurious states against the fraction of the cue flipped. */
+export function bamSweepChart(sweep: BamSweepResult): ChartOption {
+  const pts = [...sweep.points].sort((a, b) => a.fraction - b.fraction)
+  const other = sweep.cue === 'x' ? 'Y' : 'X'
+  return {
+    animation: false,
+    textStyle: TEXT_STYLE,
+    grid: { left: 44, right: 18, top: 36, bottom: 34 },
+    legend: { type: 'scroll', top: 0, left: 8, right: 8, itemWidth: 18, itemHeight: 8, textStyle: { fontSize: 10, color: MUTED } },
+    tooltip: { trigger: 'axis', confine: true, valueFormatter: tooltipValue },
+    xAxis: fractionAxis(`fraction of ${sweep.cue.toUpperCase()} flipped in the cue`, Math.max(...pts.map((p) => p.fraction))),
+    yAxis: { type: 'value', min: 0, max: 1, ...AXIS_STYLE },
+    series: [
+      rateSeries('pair', 'pair recalled', pts.map((p) => [p.fraction, p.pairSuccess]), PALETTE[0]!),
+      rateSeries('recall', `${other} recalled`, pts.map((p) => [p.fraction, p.recallSuccess]), PALETTE[4]!, true),
+      rateSeries('spurious', 'spurious state', pts.map((p) => [p.fraction, p.spurious]), PALETTE[2]!)
+    ]
+  }
+}
+
+/** Annealing sweep: completion success with annealing and with deterministic descent against the cue fraction. */
+export function annealChart(sweep: AnnealSweepResult): ChartOption {
+  const pts = [...sweep.points].sort((a, b) => a.fraction - b.fraction)
+  return {
+    animation: false,
+    textStyle: TEXT_STYLE,
+    grid: { left: 44, right: 18, top: 36, bottom: 34 },
+    legend: { type: 'scroll', top: 0, left: 8, right: 8, itemWidth: 18, itemHeight: 8, textStyle: { fontSize: 10, color: MUTED } },
+    tooltip: { trigger: 'axis', confine: true, valueFormatter: tooltipValue },
+    xAxis: fractionAxis(sweep.completion === 'noisy' ? 'fraction of units flipped' : 'fraction of units unknown (rest clamped)', Math.max(...pts.map((p) => p.fraction))),
+    yAxis: { type: 'value', min: 0, max: 1, ...AXIS_STYLE },
+    series: [
+      rateSeries('annealed', 'annealed', pts.map((p) => [p.fraction, p.annealed]), PALETTE[1]!),
+      rateSeries('deterministic', 'deterministic (T = 0)', pts.map((p) => [p.fraction, p.deterministic]), PALETTE[0]!, true)
+    ]
+  }
+}
+
+/** The temperature schedule: T per step (a small chart beside the annealing result or form). */
+export function scheduleChart(temperatures: readonly number[]): ChartOption {
+  return {
+    animation: false,
+    textStyle: TEXT_STYLE,
+    grid: { left: 40, right: 12, top: 10, bottom: 28 },
+    tooltip: { trigger: 'axis', confine: true },
+    xAxis: { type: 'value', name: 'step', nameLocation: 'middle', nameGap: 16, min: 1, max: Math.max(1, temperatures.length), minInterval: 1, ...AXIS_STYLE },
+    yAxis: { type: 'value', name: 'T', min: 0, ...AXIS_STYLE },
+    series: [{ id: 'temperature', name: 'T', type: 'line', step: 'end', showSymbol: temperatures.length <= 40, symbolSize: 3, data: temperatures.map((t, k) => [k + 1, t]), lineStyle: { color: PALETTE[1]!, width: 1.5 }, itemStyle: { color: PALETTE[1]! } }]
+  }
 }

@@ -15,13 +15,16 @@ import {
 } from '../../../shared/spec'
 import { buildModelSpec, defaultModelOptions } from './model-spec'
 
-export type SweepType = SweepSpec['type']
+/** Sweeps this page builds; 'hetero' and 'recurrent' run from the CLI spec only (for now). */
+export type SweepType = Exclude<SweepSpec['type'], 'hetero' | 'recurrent'>
 export const SWEEP_TYPES: readonly { id: SweepType; label: string; caption: string }[] = [
   { id: 'capacity', label: 'Capacity', caption: 'random ±1 patterns: stored patterns that are fixed points, and recall, against the load P/N' },
   { id: 'noise', label: 'Noisy cues', caption: 'recall success and final overlap against the fraction of flipped units' },
   { id: 'partial', label: 'Partial cues', caption: 'recall success and final overlap against the fraction of masked units' },
   { id: 'basins', label: 'Basins', caption: 'per stored pattern, the largest Hamming radius it is still recalled from' },
-  { id: 'census', label: 'Attractor census', caption: 'where starts settle: stored patterns, negatives, mixtures, other states, cycles' }
+  { id: 'census', label: 'Attractor census', caption: 'where starts settle: stored patterns, negatives, mixtures, other states, cycles' },
+  { id: 'bam', label: 'BAM pairs', caption: 'BAM (003): the dataset paired with codes; recall from noisy X (→ Y) or noisy Y (→ X); pair recall and spurious states' },
+  { id: 'anneal', label: 'Annealing', caption: 'stochastic Hopfield (004): completion by simulated annealing against deterministic descent from the same cues' }
 ]
 
 export type CapacityRule = Extract<SweepSpec, { type: 'capacity' }>['rules'][number]
@@ -30,6 +33,9 @@ export type RecallMode = 'async' | 'sync'
 export type PartialFill = -1 | 0 | 1 | 'random'
 export type CensusMethod = Extract<SweepSpec, { type: 'census' }>['method']
 export type CensusDynamics = Extract<SweepSpec, { type: 'census' }>['dynamics']
+export type AnnealSchedule = Extract<SweepSpec, { type: 'anneal' }>['schedule']
+export type ScheduleKind = AnnealSchedule['kind']
+export const SCHEDULE_KINDS: readonly ScheduleKind[] = ['geometric', 'linear', 'constant', 'custom']
 
 export interface ExperimentForm {
   type: SweepType
@@ -54,6 +60,22 @@ export interface ExperimentForm {
   partial: { fractions: string; fill: PartialFill; cuesPerPattern: number; mode: RecallMode; maxSweeps: number }
   basins: { trialsPerRadius: number; maxRadius: number | null; threshold: number; mode: RecallMode; maxSweeps: number }
   census: { method: CensusMethod; samples: number; dynamics: CensusDynamics; maxSweeps: number }
+  bam: { codes: 'dataset' | 'binary-index' | 'one-hot'; encoding: 'bipolar' | 'binary'; cue: 'x' | 'y'; fractions: string; cuesPerPattern: number; maxIterations: number }
+  anneal: {
+    completion: 'noisy' | 'clamped'
+    schedule: ScheduleKind
+    /** geometric/linear: from start to end in `steps` temperatures; constant: `temperature` for `steps`. */
+    start: number
+    end: number
+    steps: number
+    temperature: number
+    /** custom: a list of temperatures, in order. */
+    temperatures: string
+    sweepsPerTemperature: number
+    averageLast: number
+    fractions: string
+    cuesPerPattern: number
+  }
 }
 
 export function defaultForm(): ExperimentForm {
@@ -67,8 +89,54 @@ export function defaultForm(): ExperimentForm {
     noise: { fractions: '0..0.5:0.05', cuesPerPattern: 20, mode: 'sync', maxSweeps: 50 },
     partial: { fractions: '0..0.9:0.1', fill: 'random', cuesPerPattern: 20, mode: 'sync', maxSweeps: 50 },
     basins: { trialsPerRadius: 20, maxRadius: null, threshold: 0.95, mode: 'async', maxSweeps: 50 },
-    census: { method: 'auto', samples: 2000, dynamics: 'async-sequential', maxSweeps: 100 }
+    census: { method: 'auto', samples: 2000, dynamics: 'async-sequential', maxSweeps: 100 },
+    bam: { codes: 'binary-index', encoding: 'bipolar', cue: 'x', fractions: '0..0.4:0.1', cuesPerPattern: 20, maxIterations: 100 },
+    anneal: {
+      completion: 'noisy',
+      schedule: 'geometric',
+      start: 2,
+      end: 0.05,
+      steps: 30,
+      temperature: 0.5,
+      temperatures: '2, 1, 0.5, 0.25, 0.1',
+      sweepsPerTemperature: 2,
+      averageLast: 5,
+      fractions: '0.1..0.4:0.1',
+      cuesPerPattern: 10
+    }
   }
+}
+
+/** The annealing schedule the form describes (custom: the list as typed, in its order). */
+export function buildSchedule(a: ExperimentForm['anneal']): { schedule: AnnealSchedule; error?: undefined } | { schedule?: undefined; error: string } {
+  switch (a.schedule) {
+    case 'geometric':
+      if (!(a.start > 0 && a.end > 0)) return { error: 'a geometric schedule needs start and end above 0' }
+      return { schedule: { kind: 'geometric', start: a.start, end: a.end, steps: a.steps } }
+    case 'linear':
+      return { schedule: { kind: 'linear', start: a.start, end: a.end, steps: a.steps } }
+    case 'constant':
+      return { schedule: { kind: 'constant', temperature: a.temperature, steps: a.steps } }
+    case 'custom': {
+      const items = a.temperatures.split(/[,;\s]+/).filter(Boolean)
+      const values = items.map(Number)
+      if (values.length === 0) return { error: 'enter at least one temperature' }
+      const bad = items.find((_, i) => !Number.isFinite(values[i]) || values[i]! < 0)
+      if (bad !== undefined) return { error: `'${bad}' is not a temperature (a number ≥ 0)` }
+      return { schedule: { kind: 'custom', temperatures: values } }
+    }
+  }
+}
+
+/** The temperatures a schedule visits, in order (for the preview chart; the backend computes its own). */
+export function scheduleTemperatures(s: AnnealSchedule): number[] {
+  if (s.kind === 'custom') return [...s.temperatures]
+  if (s.kind === 'constant') return new Array<number>(s.steps).fill(s.temperature)
+  if (s.steps === 1) return [s.start]
+  return Array.from({ length: s.steps }, (_, k) => {
+    const u = k / (s.steps - 1)
+    return s.kind === 'linear' ? s.start + (s.end - s.start) * u : s.start * Math.pow(s.end / s.start, u)
+  })
 }
 
 export type ParsedList = { values: number[]; error?: undefined } | { values?: undefined; error: string }
@@ -243,9 +311,38 @@ export function buildExperimentSpec(form: ExperimentForm, ctx: SpecContext): Bui
         sweep = { type: 'census', method: c.method, samples: c.samples, dynamics: c.dynamics, maxSweeps: c.maxSweeps }
         break
       }
-      default:
-        // Sweeps the contract has but this form does not offer yet (bam, anneal): `engram run` takes them.
-        return fail('type', `${form.type} sweeps are not on this page yet; run their spec with \`engram run\``)
+      case 'bam': {
+        const b = form.bam
+        if (b.codes === 'dataset' && dataset.builtin !== 'seeds-003-bam') return fail('bam.codes', "only seeds-003-bam has its own Y codes: pick 'binary-index' or 'one-hot'")
+        const fractions = parseList(b.fractions, { min: 0, max: 1 })
+        if (fractions.values === undefined) return fail('bam.fractions', `fractions: ${fractions.error}`)
+        sweep = {
+          type: 'bam',
+          bam: { kind: 'bam', codes: b.codes, encoding: b.encoding },
+          cue: b.cue,
+          fractions: fractions.values,
+          cuesPerPattern: b.cuesPerPattern,
+          maxIterations: b.maxIterations
+        }
+        break
+      }
+      case 'anneal': {
+        const a = form.anneal
+        const schedule = buildSchedule(a)
+        if (schedule.error !== undefined) return fail('anneal.schedule', schedule.error)
+        const fractions = parseList(a.fractions, { min: 0, max: 1 })
+        if (fractions.values === undefined) return fail('anneal.fractions', `fractions: ${fractions.error}`)
+        sweep = {
+          type: 'anneal',
+          completion: a.completion,
+          schedule: schedule.schedule,
+          sweepsPerTemperature: a.sweepsPerTemperature,
+          averageLast: a.averageLast,
+          fractions: fractions.values,
+          cuesPerPattern: a.cuesPerPattern
+        }
+        break
+      }
     }
     spec = { name, seed, dataset, model, sweep }
   }
@@ -301,5 +398,7 @@ export function readForm(raw: unknown): ExperimentForm {
   pick(form.partial, raw.partial, { mode: modes, fill: [-1, 0, 1, 'random'] })
   pick(form.basins, raw.basins, { mode: modes })
   pick(form.census, raw.census, { method: ['auto', 'exhaustive', 'sampled'], dynamics: ['async-sequential', 'async-random', 'sync'] })
+  pick(form.bam, raw.bam, { codes: ['dataset', 'binary-index', 'one-hot'], encoding: ['bipolar', 'binary'], cue: ['x', 'y'] })
+  pick(form.anneal, raw.anneal, { completion: ['noisy', 'clamped'], schedule: SCHEDULE_KINDS })
   return form
 }

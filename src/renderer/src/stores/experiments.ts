@@ -1,5 +1,6 @@
 // The experiments page: the sweep form, running it as an experiment job (progress, cancel), the
 // session's past experiments, which one is shown and which others are overlaid on its chart.
+import type { SweepSpec } from '../../../shared/spec'
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { ExperimentRecord } from '../../../shared/session'
@@ -16,7 +17,7 @@ export interface ExperimentsUi {
 }
 
 /** The sweep type of a record, or 'recall' for a plain recall experiment. */
-export function recordType(r: ExperimentRecord): SweepType | 'recall' {
+export function recordType(r: ExperimentRecord): SweepSpec['type'] | 'recall' {
   return r.result.sweep?.type ?? 'recall'
 }
 

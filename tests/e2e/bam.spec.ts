@@ -1,0 +1,102 @@
+// The BAM page end to end, on seed 003's letters A and C (Examples 3.23 and 3.24): train with the
+// dataset's own codes, recall from A's X (Y = (−1, 1), first net input (−14, 16)), recall from the
+// half-known code (0, 1) (a spurious stable state), export safetensors, save → reload → reopen.
+import { statSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { expect, test } from '@playwright/test'
+
+const SCREENSHOT = resolve(import.meta.dirname, '../../docs/screenshots/bam.png')
+
+function url(): string {
+  const u = process.env.ENGRAM_URL
+  if (!u) throw new Error('ENGRAM_URL is not set: the global setup did not start the backend')
+  return u
+}
+
+test('bam: seed 003 letters A and C, recall both ways, spurious state, export, save and reopen', async ({ page }) => {
+  const problems: string[] = []
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
+  page.on('console', (m) => {
+    if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) problems.push(`console ${m.type()}: ${m.text()}`)
+  })
+  const t = (id: string) => page.getByTestId(id)
+
+  await page.goto(url())
+  await expect(t('connection-status')).toHaveAttribute('data-status', 'open')
+  await t('bam-tab').click()
+  await expect(t('bam-tab')).toHaveAttribute('aria-selected', 'true')
+  await expect(t('bam-page')).toBeVisible()
+  await expect.poll(() => new URL(page.url()).hash).toContain('page=bam')
+
+  // The defaults are seed 003's example; the dataset's codes need its own dataset.
+  await expect(t('bam-dataset')).toHaveValue('seeds-003-bam')
+  await expect(t('bam-codes')).toHaveValue('dataset')
+  await expect(t('bam-encoding')).toHaveValue('bipolar')
+  await t('bam-train').click()
+  await expect(t('bam-info')).toBeVisible()
+  await expect(t('bam-weights')).toContainText('W 15 × 2')
+  await expect(t('bam-units')).toContainText('X 15 (3×5) · Y 2')
+  const id = (await t('bam-info').getAttribute('data-model-id'))!
+  expect(id).toBeTruthy()
+
+  // Example 3.23: A's X as the cue (Y unknown) → Y = (−1, 1); the first half-step's net input (−14, 16).
+  await t('bam-load-x').selectOption({ label: 'A' })
+  await t('bam-clear-y').click()
+  await expect(t('bam-cue-y')).toHaveAttribute('data-values', '0,0')
+  await t('bam-recall').click()
+  await expect(t('bam-outcome')).toHaveAttribute('data-outcome', 'pair')
+  await expect(t('bam-outcome')).toContainText('A')
+  await expect(t('bam-final-y')).toHaveText('-1, 1')
+  await expect(t('bam-state-y')).toHaveAttribute('data-values', '-1,1')
+  await t('bam-step-start').click()
+  await expect(t('bam-position')).toHaveAttribute('data-t', '0')
+  await t('bam-step-forward').click()
+  await expect(t('bam-position')).toHaveAttribute('data-t', '1')
+  await expect(t('bam-net-input')).toHaveAttribute('data-layer', 'y')
+  await expect(t('bam-net-input')).toHaveAttribute('data-values', '-14,16')
+  await expect(t('bam-energy-chart')).not.toHaveAttribute('data-points', '0')
+
+  // Example 3.24: only the second Y unit known, (0, 1) → a spurious stable state.
+  await t('bam-clear-x').click()
+  await expect(t('bam-cue-x-state')).toHaveText('unknown')
+  await t('bam-y-unit-1').click() // 0 → +1
+  await expect(t('bam-cue-y')).toHaveAttribute('data-values', '0,1')
+  await t('bam-recall').click()
+  await expect(t('bam-outcome')).toHaveAttribute('data-outcome', 'spurious')
+  await expect(t('bam-outcome')).toContainText('SPURIOUS')
+  await expect(t('bam-outcome')).toHaveAttribute('data-spurious', 'true')
+  const spuriousY = await t('bam-final-y').textContent()
+  const spuriousX = await t('bam-state-x').getAttribute('data-values')
+  await page.screenshot({ path: SCREENSHOT })
+
+  // Export: safetensors only for a BAM.
+  const [download] = await Promise.all([page.waitForEvent('download'), t('bam-export-safetensors').click()])
+  expect(download.suggestedFilename()).toMatch(/\.safetensors$/)
+  expect(statSync(await download.path()).size).toBeGreaterThan(0)
+  await expect(t('bam-export-path')).toContainText('.safetensors')
+
+  // Save; a fresh load; reopen: the BAM and the last recall come back.
+  const sessionName = `BAM ${Date.now()}`
+  await t('session-name').fill(sessionName)
+  await t('session-name').press('Enter')
+  await expect(t('session-name')).toHaveValue(sessionName)
+  await t('save-session').click()
+  await expect(t('dirty-indicator')).toHaveAttribute('data-dirty', 'false')
+  await page.goto(url())
+  await expect(t('connection-status')).toHaveAttribute('data-status', 'open')
+  await expect(t('session-name')).toHaveValue('')
+  await t('open-session').click()
+  await t('session-list').locator(`[data-session-name="${sessionName}"]`).click()
+  await expect(t('session-name')).toHaveValue(sessionName)
+  await t('bam-tab').click()
+  await expect(t('bam-info')).toHaveAttribute('data-model-id', id)
+  await expect(t('bam-weights')).toContainText('W 15 × 2')
+  await expect(t('bam-outcome')).toHaveAttribute('data-outcome', 'spurious')
+  await expect(t('bam-final-y')).toHaveText(spuriousY ?? '')
+  await expect(t('bam-state-x')).toHaveAttribute('data-values', spuriousX ?? '')
+  await expect(t('bam-cue-y')).toHaveAttribute('data-values', '0,1')
+  await expect(t('bam-cue-x-state')).toHaveText('unknown')
+
+  await expect(t('error-banner')).toHaveCount(0)
+  expect(problems).toEqual([])
+})
