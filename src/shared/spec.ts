@@ -220,6 +220,27 @@ export const sweepSpecSchema = z.discriminatedUnion('type', [
   z
     .object({
       /**
+       * Boltzmann machine with hidden units (004): maximum-likelihood learning Δw = η(⟨s_i s_j⟩_clamped − ⟨s_i s_j⟩_free),
+       * statistics exact by enumeration (small nets) or sampled as in 004; then completion of half-seen patterns.
+       * Visible units are the dataset's pixels as 0/1: keep it small (the seeds' examples).
+       */
+      type: z.literal('boltzmann'),
+      hidden: z.int().nonnegative().max(64).default(2),
+      mode: z.enum(['exact', 'sampled']).default('exact'),
+      epochs: z.int().positive().max(100000).default(200),
+      eta: z.number().positive().max(10).default(0.1),
+      weightDecay: z.number().min(0).max(1).default(0),
+      /** Sampled mode: hidden samples per training vector (K) and free-running samples (M), as in 004. */
+      clampedSamples: z.int().positive().max(100000).default(10),
+      freeSamples: z.int().positive().max(1000000).default(100),
+      /** Fraction of visible units hidden from the net at completion (the rest clamped). */
+      unseen: z.number().min(0).max(1).default(0.3),
+      cuesPerPattern: z.int().positive().max(10000).default(10)
+    })
+    .strict(),
+  z
+    .object({
+      /**
        * Stochastic Hopfield (004): pattern completion by simulated annealing — Gibbs sweeps at falling temperature,
        * final state from the mean of the last sweeps — against deterministic descent (T = 0) on the same cues.
        */
@@ -394,6 +415,16 @@ export const sweepResultSchema = z.discriminatedUnion('type', [
         cues: z.int()
       })
     )
+  }),
+  z.object({
+    type: z.literal('boltzmann'),
+    visible: z.int(),
+    hidden: z.int(),
+    mode: z.enum(['exact', 'sampled']),
+    history: z.array(z.object({ epoch: z.int(), logLikelihood: z.number().nullable(), gradientNorm: z.number() })),
+    /** Exact probability the trained machine gives each stored pattern (null when too big to enumerate). */
+    patternProbabilities: z.array(z.number()).nullable(),
+    completion: z.object({ unseen: z.number(), success: z.number(), cues: z.int() })
   }),
   z.object({
     type: z.literal('anneal'),

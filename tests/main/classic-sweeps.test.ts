@@ -46,3 +46,28 @@ describe('003 classics as sweeps', () => {
     expect(r.sweep.conditions.boundApplies).toBe(false)
   })
 })
+
+describe('Boltzmann machine sweep (004)', () => {
+  it('learns the 9-neuron pattern of seed 000 by exact maximum likelihood and completes it from 2/3 of its pixels', async () => {
+    const spec = experimentSpecSchema.parse({
+      name: 'bm',
+      seed: 4,
+      dataset: { builtin: 'seeds-000-nine' },
+      model: { kind: 'hopfield' },
+      sweep: { type: 'boltzmann', hidden: 2, mode: 'exact', epochs: 150, eta: 0.5, unseen: 0.33, cuesPerPattern: 6 }
+    })
+    const d = catalog.resolve({ builtin: 'seeds-000-nine', threshold: 0.5 })
+    const r = await runExperiment(spec, { stored: d.patterns, labels: d.labels, width: 3, height: 3 })
+    if (r.sweep?.type !== 'boltzmann') throw new Error('expected a Boltzmann sweep')
+    const ll = r.sweep.history.map((h) => h.logLikelihood!)
+    // Exact log-likelihood of the one training pattern rises from about −9 ln 2 towards 0.
+    expect(ll[0]!).toBeLessThan(-5)
+    expect(ll.at(-1)!).toBeGreaterThan(ll[0]! + 4)
+    expect(r.sweep.patternProbabilities![0]!).toBeGreaterThan(0.5)
+    expect(r.sweep.completion.success).toBeGreaterThan(0.8)
+    // Too big to enumerate: named error.
+    const big = experimentSpecSchema.parse({ ...spec, dataset: { builtin: 'letters', count: 2 } })
+    const l = catalog.resolve({ builtin: 'letters', count: 2, threshold: 0.5 })
+    await expect(runExperiment(big, { stored: l.patterns, labels: l.labels, width: 10, height: 10 })).rejects.toThrow(/spec\.sweep\.mode: exact statistics/)
+  })
+})

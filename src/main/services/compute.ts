@@ -18,6 +18,8 @@ import { bamCodes } from '../../core/bam-codes'
 import { completePattern, temperatureSchedule } from '../../core/anneal'
 import { heteroConditions, heteroHebb, heteroRecall } from '../../core/hetero'
 import { autoHebb, recallRecurrent } from '../../core/auto-associative'
+import { completeBoltzmann, trainBoltzmann, visibleDistributionExact } from '../../core/boltzmann'
+import { MAX_EXACT_UNITS, stateIndex } from '../../core/stochastic'
 import { capacitySweepEngine, cueSweepEngine } from '../../engine/sweeps'
 import { ENGRAM_VERSION } from '../version'
 
@@ -478,6 +480,57 @@ function recurrentSweep(sweep: Extract<NonNullable<ExperimentSpec['sweep']>, { t
   return { type: 'recurrent', points }
 }
 
+/** 004 Boltzmann machine with hidden units: ML training (exact or sampled statistics), then clamped completion. */
+function boltzmannSweep(sweep: Extract<NonNullable<ExperimentSpec['sweep']>, { type: 'boltzmann' }>, data: ExperimentData, rng: Rng, hooks: Hooks): SweepResult {
+  const visible = data.stored.map((p) => p.map((v) => (v === 1 ? 1 : 0)))
+  const V = visible[0]!.length
+  if (sweep.mode === 'exact' && V + sweep.hidden > MAX_EXACT_UNITS) {
+    throw new Error(`spec.sweep.mode: exact statistics enumerate 2^(visible+hidden) states; ${V}+${sweep.hidden} units is more than ${MAX_EXACT_UNITS} (use 'sampled' or a smaller dataset)`)
+  }
+  const trained = trainBoltzmann(visible, {
+    hidden: sweep.hidden,
+    encoding: 'binary',
+    epochs: sweep.epochs,
+    eta: sweep.eta,
+    weightDecay: sweep.weightDecay,
+    mode: sweep.mode,
+    rng: rng.fork(1),
+    sampling: { clampedSamples: sweep.clampedSamples, freeSamples: sweep.freeSamples },
+    trackLogLikelihood: V + sweep.hidden <= 16,
+    onProgress: (f) => hooks.onProgress?.(0.9 * f),
+    ...(hooks.shouldCancel ? { shouldCancel: hooks.shouldCancel } : {})
+  })
+  const bm = trained.machine
+  let patternProbabilities: number[] | null = null
+  if (V + sweep.hidden <= MAX_EXACT_UNITS) {
+    const dist = visibleDistributionExact(bm)
+    patternProbabilities = visible.map((v) => dist[stateIndex(v)]!)
+  }
+  const completionRng = rng.fork(2)
+  let success = 0
+  let cues = 0
+  visible.forEach((v) => {
+    for (let c = 0; c < sweep.cuesPerPattern; c++) {
+      if (hooks.shouldCancel?.()) throw new CancelledError()
+      const known = new Uint8Array(V).fill(1)
+      for (const i of chooseUnits(V, Math.round(sweep.unseen * V), completionRng)) known[i] = 0
+      const out = completeBoltzmann(bm, v, known, { schedule: { kind: 'geometric', start: 4, end: 0.1, steps: 30 }, sweepsPerTemperature: 2, averageLast: 5, rng: completionRng })
+      if (out.visible.every((x, i) => x === v[i])) success++
+      cues++
+    }
+  })
+  hooks.onProgress?.(1)
+  return {
+    type: 'boltzmann',
+    visible: V,
+    hidden: sweep.hidden,
+    mode: sweep.mode,
+    history: trained.history,
+    patternProbabilities,
+    completion: { unseen: sweep.unseen, success: cues ? success / cues : 0, cues }
+  }
+}
+
 /** BAM on dataset ↔ code pairs: recall from noisy X (is Y right?) or from noisy Y alone (is X right?). */
 function bamSweep(
   sweep: Extract<NonNullable<ExperimentSpec['sweep']>, { type: 'bam' }>,
@@ -569,6 +622,7 @@ async function runSweep(spec: ExperimentSpec, sweep: NonNullable<ExperimentSpec[
   if (sweep.type === 'bam') return { ...resultHeader(spec, 'core', 'core'), sweep: bamSweep(sweep, data, rng, coreHooks) }
   if (sweep.type === 'hetero') return { ...resultHeader(spec, 'core', 'core'), sweep: heteroSweep(sweep, data, rng, coreHooks) }
   if (sweep.type === 'recurrent') return { ...resultHeader(spec, 'core', 'core'), sweep: recurrentSweep(sweep, data, rng, coreHooks) }
+  if (sweep.type === 'boltzmann') return { ...resultHeader(spec, 'core', 'core'), sweep: boltzmannSweep(sweep, data, rng, coreHooks) }
   const { net, history } = trainHopfield(data.stored, spec.model, spec.seed)
   if (sweep.type === 'anneal') {
     return { ...resultHeader(spec, 'core', 'core'), sweep: annealSweep(sweep, net, data.stored, rng, coreHooks), ...(history ? { training: { history } } : {}), model: modelSection(spec.model, net, data) }
