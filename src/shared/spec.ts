@@ -406,8 +406,9 @@ export const sweepResultSchema = z.discriminatedUnion('type', [
     points: z.array(
       z.object({
         fraction: z.number(),
-        /** Fraction of cues ending on their own stored pattern, on another, on a repeat, or at the limit. */
+        /** Fraction of cues ending on their own stored pattern. */
         recovered: z.number(),
+        /** Fraction stopping on a stored pattern (their own included); storedMatch + repeat + maxIterations = 1. */
         storedMatch: z.number(),
         repeat: z.number(),
         maxIterations: z.number(),

@@ -3,7 +3,7 @@
 import { watch } from 'vue'
 import type { SessionState } from '../../shared/session'
 import type { Corruption, DatasetId, HopfieldModelSpec, LearningRuleName } from '../../shared/spec'
-import { BUILTIN_DATASETS, LEARNING_RULES } from '../../shared/spec'
+import { datasetIdSchema, LEARNING_RULES } from '../../shared/spec'
 import { getApi } from './api'
 import { timestampName } from './lib/format'
 import { DEFAULT_ENERGY, VALLEYS, type EnergyOptions } from './lib/model-spec'
@@ -57,7 +57,7 @@ export function readUi(state: SessionState): WorkbenchUi {
   const raw = state.ui[UI_KEY]
   if (!isObject(raw)) return {}
   const out: WorkbenchUi = {}
-  if (typeof raw.datasetId === 'string' && (BUILTIN_DATASETS as readonly string[]).includes(raw.datasetId)) out.datasetId = raw.datasetId as DatasetId
+  if (datasetIdSchema.safeParse(raw.datasetId).success) out.datasetId = raw.datasetId as DatasetId
   if (Array.isArray(raw.selection) && raw.selection.every((i) => Number.isInteger(i))) out.selection = raw.selection as number[]
   if (Number.isInteger(raw.datasetPage)) out.datasetPage = raw.datasetPage as number
   if (typeof raw.threshold === 'number') out.threshold = raw.threshold

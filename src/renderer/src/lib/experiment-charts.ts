@@ -419,6 +419,8 @@ export function describeAttractor(a: CensusSweepResult['attractors'][number], la
 
 export type BamSweepResult = Extract<SweepResult, { type: 'bam' }>
 export type AnnealSweepResult = Extract<SweepResult, { type: 'anneal' }>
+export type HeteroSweepResult = Extract<SweepResult, { type: 'hetero' }>
+export type RecurrentSweepResult = Extract<SweepResult, { type: 'recurrent' }>
 
 function fractionAxis(name: string, maxFraction: number): NonNullable<ChartOption['xAxis']> {
   return { type: 'value', name, nameLocation: 'middle', nameGap: 20, min: 0, max: niceCeil(Math.max(0.05, maxFraction)), ...AXIS_STYLE, axisLabel: percentAxisLabel }
@@ -463,6 +465,62 @@ export function annealChart(sweep: AnnealSweepResult): ChartOption {
       rateSeries('annealed', 'annealed', pts.map((p) => [p.fraction, p.annealed]), PALETTE[1]!),
       rateSeries('deterministic', 'deterministic (T = 0)', pts.map((p) => [p.fraction, p.deterministic]), PALETTE[0]!, true)
     ]
+  }
+}
+
+/** Hetero-associative net: recall success (output = the stored target) against the fraction of input bits flipped. */
+export function heteroChart(sweep: HeteroSweepResult): ChartOption {
+  const pts = [...sweep.points].sort((a, b) => a.fraction - b.fraction)
+  return {
+    animation: false,
+    textStyle: TEXT_STYLE,
+    grid: { left: 44, right: 18, top: 36, bottom: 34 },
+    legend: { type: 'scroll', top: 0, left: 8, right: 8, itemWidth: 18, itemHeight: 8, textStyle: { fontSize: 10, color: MUTED } },
+    tooltip: { trigger: 'axis', confine: true, valueFormatter: tooltipValue },
+    xAxis: fractionAxis('fraction of input bits flipped', Math.max(...pts.map((p) => p.fraction))),
+    yAxis: { type: 'value', min: 0, max: 1, ...AXIS_STYLE },
+    series: [rateSeries('success', `target recalled (${sweep.inputs} → ${sweep.outputs})`, pts.map((p) => [p.fraction, p.success]), PALETTE[0]!)]
+  }
+}
+
+type RecurrentPoint = RecurrentSweepResult['points'][number]
+
+/**
+ * Where the recurrent sweep's cues end, in stacking order (bottom first): the three stop reasons
+ * (a stored pattern, a repeat, the limit) add up to 1; a stored-pattern stop is split into the cue's
+ * own pattern (recovered) and another one (storedMatch − recovered).
+ */
+export const RECURRENT_OUTCOMES: readonly { key: string; short: string; name: string; color: string; value: (p: RecurrentPoint) => number }[] = [
+  { key: 'recovered', short: 'recovered', name: 'recovered (its own stored pattern)', color: PALETTE[4]!, value: (p) => p.recovered },
+  { key: 'otherStored', short: 'other stored', name: 'another stored pattern', color: PALETTE[0]!, value: (p) => Math.max(0, p.storedMatch - p.recovered) },
+  { key: 'repeat', short: 'repeat', name: 'repeat of an earlier state', color: PALETTE[1]!, value: (p) => p.repeat },
+  { key: 'maxIterations', short: 'limit', name: 'iteration limit', color: PALETTE[2]!, value: (p) => p.maxIterations }
+]
+
+/** Recurrent auto-associator: the outcome fractions stacked (they add up to 1) against the fraction of units missing or flipped. */
+export function recurrentChart(sweep: RecurrentSweepResult, corruption: 'missing' | 'flip' = 'missing'): ChartOption {
+  const pts = [...sweep.points].sort((a, b) => a.fraction - b.fraction)
+  return {
+    animation: false,
+    textStyle: TEXT_STYLE,
+    grid: { left: 44, right: 18, top: 36, bottom: 34 },
+    legend: { type: 'scroll', top: 0, left: 8, right: 8, itemWidth: 18, itemHeight: 8, textStyle: { fontSize: 10, color: MUTED } },
+    tooltip: { trigger: 'axis', confine: true, valueFormatter: tooltipValue },
+    xAxis: fractionAxis(corruption === 'missing' ? 'fraction of units missing (0)' : 'fraction of units flipped', Math.max(...pts.map((p) => p.fraction))),
+    yAxis: { type: 'value', min: 0, max: 1, ...AXIS_STYLE, axisLabel: percentAxisLabel },
+    series: RECURRENT_OUTCOMES.map(
+      (o): LineSeriesOption => ({
+        id: o.key,
+        name: o.name,
+        type: 'line',
+        stack: 'outcome',
+        areaStyle: { color: o.color, opacity: 0.55 },
+        symbolSize: 4,
+        data: pts.map((p) => [p.fraction, o.value(p)]),
+        lineStyle: { color: o.color, width: 1.5 },
+        itemStyle: { color: o.color }
+      })
+    )
   }
 }
 

@@ -4,7 +4,7 @@
 import { describeZodError } from '../../../shared/api'
 import type { ModelInfo } from '../../../shared/session'
 import {
-  BUILTIN_DATASETS,
+  datasetIdSchema,
   experimentSpecSchema,
   LEARNING_RULES,
   type DatasetId,
@@ -15,8 +15,8 @@ import {
 } from '../../../shared/spec'
 import { buildModelSpec, defaultModelOptions } from './model-spec'
 
-/** Sweeps this page builds; 'hetero' and 'recurrent' run from the CLI spec only (for now). */
-export type SweepType = Exclude<SweepSpec['type'], 'hetero' | 'recurrent'>
+/** Sweeps this page builds: every sweep type of the contract. */
+export type SweepType = SweepSpec['type']
 export const SWEEP_TYPES: readonly { id: SweepType; label: string; caption: string }[] = [
   { id: 'capacity', label: 'Capacity', caption: 'random ±1 patterns: stored patterns that are fixed points, and recall, against the load P/N' },
   { id: 'noise', label: 'Noisy cues', caption: 'recall success and final overlap against the fraction of flipped units' },
@@ -24,7 +24,17 @@ export const SWEEP_TYPES: readonly { id: SweepType; label: string; caption: stri
   { id: 'basins', label: 'Basins', caption: 'per stored pattern, the largest Hamming radius it is still recalled from' },
   { id: 'census', label: 'Attractor census', caption: 'where starts settle: stored patterns, negatives, mixtures, other states, cycles' },
   { id: 'bam', label: 'BAM pairs', caption: 'BAM (003): the dataset paired with codes; recall from noisy X (→ Y) or noisy Y (→ X); pair recall and spurious states' },
-  { id: 'anneal', label: 'Annealing', caption: 'stochastic Hopfield (004): completion by simulated annealing against deterministic descent from the same cues' }
+  { id: 'anneal', label: 'Annealing', caption: 'stochastic Hopfield (004): completion by simulated annealing against deterministic descent from the same cues' },
+  {
+    id: 'hetero',
+    label: 'Hetero-associative net',
+    caption: "one-layer hetero-associative net (003): the dataset's patterns → codes, one shot; 003's sufficient conditions, the disturbance bound δ̄, and recall against flipped input bits"
+  },
+  {
+    id: 'recurrent',
+    label: 'Recurrent auto-associator',
+    caption: 'recurrent auto-associator (003): iterate x → f(xW) from cues with missing or flipped units; recovered, another stored pattern, a repeat, or the iteration limit'
+  }
 ]
 
 export type CapacityRule = Extract<SweepSpec, { type: 'capacity' }>['rules'][number]
@@ -35,6 +45,9 @@ export type CensusMethod = Extract<SweepSpec, { type: 'census' }>['method']
 export type CensusDynamics = Extract<SweepSpec, { type: 'census' }>['dynamics']
 export type AnnealSchedule = Extract<SweepSpec, { type: 'anneal' }>['schedule']
 export type ScheduleKind = AnnealSchedule['kind']
+export type HeteroCodes = Extract<SweepSpec, { type: 'hetero' }>['codes']
+export type RecurrentActivation = Extract<SweepSpec, { type: 'recurrent' }>['activation']
+export type RecurrentCorruption = Extract<SweepSpec, { type: 'recurrent' }>['corruption']
 export const SCHEDULE_KINDS: readonly ScheduleKind[] = ['geometric', 'linear', 'constant', 'custom']
 
 export interface ExperimentForm {
@@ -76,6 +89,8 @@ export interface ExperimentForm {
     fractions: string
     cuesPerPattern: number
   }
+  hetero: { codes: HeteroCodes; fractions: string; cuesPerPattern: number }
+  recurrent: { modified: boolean; activation: RecurrentActivation; corruption: RecurrentCorruption; fractions: string; cuesPerPattern: number; maxIterations: number }
 }
 
 export function defaultForm(): ExperimentForm {
@@ -103,7 +118,9 @@ export function defaultForm(): ExperimentForm {
       averageLast: 5,
       fractions: '0.1..0.4:0.1',
       cuesPerPattern: 10
-    }
+    },
+    hetero: { codes: 'binary-index', fractions: '0, 0.05, 0.1, 0.2, 0.3', cuesPerPattern: 20 },
+    recurrent: { modified: true, activation: 'sign0', corruption: 'missing', fractions: '0, 0.25, 0.5, 0.75', cuesPerPattern: 20, maxIterations: 20 }
   }
 }
 
@@ -235,17 +252,22 @@ function datasetAndModel(form: ExperimentForm, ctx: SpecContext): Source | { err
     return { dataset: { ...m.dataset }, model: { ...m.spec }, seed: m.seed ?? 0, units: m.units }
   }
   const c = form.custom
-  if (!(BUILTIN_DATASETS as readonly string[]).includes(c.datasetId)) return { field: 'custom.datasetId', error: `unknown dataset '${c.datasetId}'` }
+  if (!datasetIdSchema.safeParse(c.datasetId).success) return { field: 'custom.datasetId', error: `unknown dataset '${c.datasetId}'` }
   if (!(LEARNING_RULES as readonly string[]).includes(c.rule)) return { field: 'custom.rule', error: `unknown rule '${c.rule}'` }
   if (!Number.isInteger(c.count) || c.count < 1) return { field: 'custom.count', error: 'store at least one pattern' }
   const summary = ctx.datasets?.find((d) => d.id === c.datasetId)
   if (summary && c.count > summary.count) return { field: 'custom.count', error: `${c.datasetId} has ${summary.count} patterns, not ${c.count}` }
   return {
-    dataset: { builtin: c.datasetId, count: c.count, ...(c.datasetId === 'digits' ? { threshold: c.threshold } : {}) },
+    dataset: { builtin: c.datasetId, count: c.count, ...(isGreyDataset(c.datasetId) ? { threshold: c.threshold } : {}) },
     model: buildModelSpec(defaultModelOptions(c.rule)),
     seed: form.seed,
     units: summary ? summary.width * summary.height : null
   }
+}
+
+/** Grey-level datasets (digits, imported IDX images) are binarised at a threshold. */
+export function isGreyDataset(id: string | null | undefined): boolean {
+  return id === 'digits' || (typeof id === 'string' && id.startsWith('user:'))
 }
 
 /** The spec the form describes, checked against the contract (an error names the form field). */
@@ -343,6 +365,31 @@ export function buildExperimentSpec(form: ExperimentForm, ctx: SpecContext): Bui
         }
         break
       }
+      case 'hetero': {
+        const h = form.hetero
+        if (h.codes === 'dataset' && dataset.builtin !== 'seeds-003-bam') return fail('hetero.codes', "only seeds-003-bam has its own target codes: pick 'binary-index' or 'one-hot'")
+        const fractions = parseList(h.fractions, { min: 0, max: 1 })
+        if (fractions.values === undefined) return fail('hetero.fractions', `fractions: ${fractions.error}`)
+        sweep = { type: 'hetero', codes: h.codes, fractions: fractions.values, cuesPerPattern: h.cuesPerPattern }
+        break
+      }
+      case 'recurrent': {
+        const r = form.recurrent
+        const fractions = parseList(r.fractions, { min: 0, max: 1 })
+        if (fractions.values === undefined) return fail('recurrent.fractions', `fractions: ${fractions.error}`)
+        sweep = {
+          type: 'recurrent',
+          modified: r.modified,
+          activation: r.activation,
+          corruption: r.corruption,
+          fractions: fractions.values,
+          cuesPerPattern: r.cuesPerPattern,
+          maxIterations: r.maxIterations
+        }
+        break
+      }
+      default:
+        return fail('type', `unknown sweep type '${String(form.type)}'`)
     }
     spec = { name, seed, dataset, model, sweep }
   }
@@ -391,7 +438,8 @@ export function readForm(raw: unknown): ExperimentForm {
   }
   const modes = ['async', 'sync'] as const
   pick(form, raw, { type: SWEEP_TYPES.map((t) => t.id), source: ['model', 'custom'] })
-  pick(form.custom, raw.custom, { datasetId: BUILTIN_DATASETS, rule: LEARNING_RULES })
+  pick(form.custom, raw.custom, { rule: LEARNING_RULES })
+  if (!datasetIdSchema.safeParse(form.custom.datasetId).success) form.custom.datasetId = defaultForm().custom.datasetId
   pick(form.capacity, raw.capacity, { mode: modes })
   form.capacity.rules = CAPACITY_RULES.filter((r) => (form.capacity.rules as unknown[]).includes(r))
   pick(form.noise, raw.noise, { mode: modes })
@@ -400,5 +448,7 @@ export function readForm(raw: unknown): ExperimentForm {
   pick(form.census, raw.census, { method: ['auto', 'exhaustive', 'sampled'], dynamics: ['async-sequential', 'async-random', 'sync'] })
   pick(form.bam, raw.bam, { codes: ['dataset', 'binary-index', 'one-hot'], encoding: ['bipolar', 'binary'], cue: ['x', 'y'] })
   pick(form.anneal, raw.anneal, { completion: ['noisy', 'clamped'], schedule: SCHEDULE_KINDS })
+  pick(form.hetero, raw.hetero, { codes: ['dataset', 'binary-index', 'one-hot'] })
+  pick(form.recurrent, raw.recurrent, { activation: ['sign0', 'keep'], corruption: ['missing', 'flip'] })
   return form
 }

@@ -1,4 +1,4 @@
-// Built-in datasets: the list, the browsed dataset's pages of patterns (cached, paged for the
+// Datasets (built-in and imported 'user:…' ones): the list, importing an IDX file, the browsed dataset's pages of patterns (cached, paged for the
 // 10k digits), and the selection of patterns to store.
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
@@ -40,6 +40,17 @@ export const useDatasetsStore = defineStore('datasets', () => {
     return Array.from({ length: Math.max(0, end - start) }, (_, k) => start + k)
   })
   const selectedSet = computed(() => new Set(selection.value))
+
+  /**
+   * Imports an IDX images file (and optional labels) as 'user:<name>' (base64 strings, made outside
+   * the store), refreshes the list and browses the new dataset.
+   */
+  async function importIdx(params: { name: string; images: string; labels?: string }): Promise<DatasetSummary> {
+    const summary = await getApi().call('datasets.import', params)
+    await loadList()
+    await select(summary.id as DatasetId)
+    return summary
+  }
 
   async function loadList(): Promise<DatasetSummary[]> {
     list.value = await getApi().call('datasets.list', {})
@@ -155,6 +166,7 @@ export const useDatasetsStore = defineStore('datasets', () => {
     pageIndices,
     selectedSet,
     loadList,
+    importIdx,
     ensure,
     pattern,
     label,
