@@ -101,6 +101,19 @@ export const rbmInfoSchema = z.object({
   provider: z.string(),
   /** True when training was cancelled: the weights are those of the last finished update. */
   partial: z.boolean(),
+  /** AIS estimate of log Z (with its ±3σ bracket) and the mean log-likelihood per row it implies. */
+  likelihood: z
+    .object({
+      logZ: z.number(),
+      logZLow: z.number().nullable(),
+      logZHigh: z.number(),
+      effectiveSampleSize: z.number(),
+      train: z.number(),
+      heldOut: z.number().nullable(),
+      runs: z.int(),
+      steps: z.int()
+    })
+    .optional(),
   createdAt: z.string()
 })
 export type RbmInfo = z.infer<typeof rbmInfoSchema>

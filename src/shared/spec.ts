@@ -88,7 +88,12 @@ export const rbmModelSpecSchema = z
     /** Binarise grey images by a threshold, or sample each pixel as Bernoulli(grey level) once (seeded). */
     binarise: z.enum(['threshold', 'stochastic']).default('threshold'),
     /** Fraction of the rows held out for the free-energy gap. */
-    heldOut: z.number().min(0).max(0.5).default(0.1)
+    heldOut: z.number().min(0).max(0.5).default(0.1),
+    /**
+     * After training, estimate log Z by annealed importance sampling (Bernoulli units) and report the average
+     * log-likelihood of training and held-out rows. Costs about runs × steps × V × H multiply-adds on the core.
+     */
+    ais: z.object({ runs: z.int().positive().max(10000).default(16), steps: z.int().min(2).max(100000).default(300) }).strict().optional()
   })
   .strict()
 export type RbmModelSpec = z.infer<typeof rbmModelSpecSchema>

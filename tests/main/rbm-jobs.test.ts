@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs'
 import type { Backend } from '../../src/main/services/backend'
 import { createSession } from '../../src/engine/ort'
 import { hiddenProbabilities, visibleMean } from '../../src/core/rbm'
-import { decodeSafetensors } from '../../src/core/safetensors'
+import { decodeSafetensors, type NamedTensor } from '../../src/core/safetensors'
+import { exactLogZ } from '../../src/core/rbm-metrics'
 import { rbmFromStateDict } from '../../src/main/services/rbm'
 import { jobOutcome, makeBackend, tempDir } from '../helpers/backend'
 
@@ -80,6 +81,32 @@ describe('RBM jobs', () => {
     } finally {
       await again.close()
     }
+  })
+
+  it('estimates log Z by AIS after training, close to the exact value of a small RBM', async () => {
+    const s = await backend.call('sessions.create', { name: 'ais' })
+    const { jobId } = await backend.call('jobs.start', {
+      sessionId: s.id,
+      spec: {
+        kind: 'rbm.train',
+        dataset: { builtin: 'letters' },
+        model: { kind: 'rbm', hidden: 8, epochs: 20, batchSize: 13, learningRate: 0.1, heldOut: 0, ais: { runs: 64, steps: 400 } },
+        seed: 3
+      }
+    })
+    const done = await jobOutcome(backend, jobId)
+    if (done.result.kind !== 'rbm.train') throw new Error('expected rbm.train')
+    const info = done.result.model
+    const open = (backend as unknown as { open: Map<string, { tensors: Map<string, NamedTensor> }> }).open.get(s.id)!
+    const rbm = rbmFromStateDict(
+      { weights: open.tensors.get(`rbm/${info.id}/weights`), visible_bias: open.tensors.get(`rbm/${info.id}/visible_bias`), hidden_bias: open.tensors.get(`rbm/${info.id}/hidden_bias`) },
+      'bernoulli'
+    )
+    const exact = exactLogZ(rbm)
+    expect(info.likelihood).toBeDefined()
+    expect(Math.abs(info.likelihood!.logZ - exact)).toBeLessThan(0.5)
+    expect(info.likelihood!.logZHigh).toBeGreaterThanOrEqual(info.likelihood!.logZ)
+    expect(info.likelihood!.train).toBeLessThan(0)
   })
 
   it('names the field of a bad RBM spec', async () => {

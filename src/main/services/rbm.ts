@@ -1,7 +1,7 @@
 // RBM jobs: training on the engine with live metrics, Gibbs sampling, receptive fields, and export.
 import type { NamedTensor } from '../../core/safetensors'
 import { createTrainState, initRbm, type Rbm } from '../../core/rbm'
-import { meanFreeEnergy, meanPseudoLikelihood, reconstructionError } from '../../core/rbm-metrics'
+import { aisLogZ, aisSchedule, logLikelihood, meanFreeEnergy, meanPseudoLikelihood, reconstructionError } from '../../core/rbm-metrics'
 import { Rng } from '../../core/rng'
 import { RbmEngineTrainer, randomVisibleStates, sampleRbm } from '../../engine/rbm'
 import { GraphBuilder, buildModel, tensor } from '../../engine/onnx/builder'
@@ -175,6 +175,29 @@ export async function trainRbmJob(input: RbmTrainInput, hooks: ComputeHooks = {}
     hooks.onProgress?.(epoch / spec.epochs, epoch * stepsPerEpoch, totalSteps, `epoch ${epoch}/${spec.epochs} done`, metrics)
   }
   const final = trainer.parameters()
+  let likelihood: RbmInfo['likelihood']
+  if (spec.ais && spec.visibleUnits === 'bernoulli' && !hooks.shouldCancel?.()) {
+    hooks.onProgress?.(1, totalSteps, totalSteps, `AIS: ${spec.ais.runs} runs × ${spec.ais.steps} steps`)
+    // Base rate: the data's log-odds, the usual choice that makes AIS's first distribution close to the data.
+    const base = new Float64Array(V)
+    for (let i = 0; i < V; i++) {
+      let m = 0
+      for (let r = 0; r < trainRows; r++) m += train[r * V + i]!
+      const p = Math.min(0.99, Math.max(0.01, m / trainRows))
+      base[i] = Math.log(p / (1 - p))
+    }
+    const ais = aisLogZ(final, rng.fork(7), { runs: spec.ais.runs, betas: aisSchedule(spec.ais.steps), baseVisibleBias: base })
+    likelihood = {
+      logZ: ais.logZ,
+      logZLow: Number.isFinite(ais.logZLow) ? ais.logZLow : null,
+      logZHigh: ais.logZHigh,
+      effectiveSampleSize: ais.effectiveSampleSize,
+      train: logLikelihood(final, train.subarray(0, metricRows * V), metricRows, ais.logZ),
+      heldOut: heldRows ? logLikelihood(final, held.subarray(0, heldRows * V), heldRows, ais.logZ) : null,
+      runs: spec.ais.runs,
+      steps: spec.ais.steps
+    }
+  }
   const info: RbmInfo = {
     id: input.modelId,
     name: input.name,
@@ -190,6 +213,7 @@ export async function trainRbmJob(input: RbmTrainInput, hooks: ComputeHooks = {}
     history,
     provider: trainer.provider,
     partial,
+    ...(likelihood ? { likelihood } : {}),
     createdAt: new Date().toISOString()
   }
   return { info, tensors: rbmStateDict(final) }
