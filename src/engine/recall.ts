@@ -86,18 +86,13 @@ export async function recallBatch(
     ...(opts.provider !== undefined ? { provider: opts.provider } : {}),
     ...(opts.threads !== undefined ? { threads: opts.threads } : {})
   })
-  const final = new Int8Array(batch * n)
-  const iterations = new Int32Array(batch)
   const weights = { type: 'float32', data: net.weights, dims: [n, n] } as const
   const thresholds = { type: 'float32', data: net.thresholds, dims: [n] } as const
   const maxIt = { type: 'int64', data: BigInt64Array.of(BigInt(maxIterations)), dims: [] } as const
 
-  for (let start = 0; start < batch; start += chunk) {
-    if (opts.shouldCancel?.()) throw new Error('cancelled')
-    const rows = Math.min(chunk, batch - start)
-    const state = Float32Array.from(cues.subarray(start * n, (start + rows) * n))
+  return runInChunks(batch, n, chunk, opts, created, async (start, rows) => {
     const out = await created.session.run({
-      [IO.state]: { type: 'float32', data: state, dims: [rows, n] },
+      [IO.state]: { type: 'float32', data: Float32Array.from(cues.subarray(start * n, (start + rows) * n)), dims: [rows, n] },
       [IO.maxIterations]: maxIt,
       [IO.weights]: weights,
       [IO.thresholds]: thresholds
@@ -105,14 +100,9 @@ export async function recallBatch(
     const finalState = out[IO.finalState]
     const its = out[IO.iterations]
     if (finalState?.type !== 'float32' || its?.type !== 'int32') throw new Error('recall model returned unexpected outputs')
-    // States are exactly ±1/0 in float32, so the conversion is lossless.
-    final.set(finalState.data, start * n)
-    iterations.set(its.data, start)
-    opts.onProgress?.(start + rows, batch)
-  }
-  const result: RecallBatchResult = { final, iterations, provider: created.provider }
-  if (created.fallbackReason !== undefined) result.fallbackReason = created.fallbackReason
-  return result
+    // States are exactly ±1/0 in float32, so the conversion to int8 is lossless.
+    return { final: finalState.data, iterations: its.data }
+  })
 }
 
 /**
@@ -219,16 +209,12 @@ async function recallLowRank(
     ...(opts.provider !== undefined ? { provider: opts.provider } : {}),
     ...(opts.threads !== undefined ? { threads: opts.threads } : {})
   })
-  const final = new Int8Array(batch * n)
-  const iterations = new Int32Array(batch)
   const patterns = { type: 'int8', data: lr.patterns, dims: [lr.count, n] } as const
   const thresholds = { type: 'float32', data: net.thresholds, dims: [n] } as const
   const scale = { type: 'float32', data: Float32Array.of(lr.scale), dims: [] } as const
   const maxIt = { type: 'int64', data: BigInt64Array.of(BigInt(maxIterations)), dims: [] } as const
 
-  for (let start = 0; start < batch; start += chunk) {
-    if (opts.shouldCancel?.()) throw new Error('cancelled')
-    const rows = Math.min(chunk, batch - start)
+  return runInChunks(batch, n, chunk, opts, created, async (start, rows) => {
     const out = await created.session.run({
       [LR.state]: { type: 'int8', data: cues.slice(start * n, (start + rows) * n), dims: [rows, n] },
       [LR.maxIterations]: maxIt,
@@ -239,8 +225,27 @@ async function recallLowRank(
     const finalState = out[LR.finalState]
     const its = out[LR.iterations]
     if (finalState?.type !== 'int8' || its?.type !== 'int32') throw new Error('low-rank recall model returned unexpected outputs')
-    final.set(finalState.data, start * n)
-    iterations.set(its.data, start)
+    return { final: finalState.data, iterations: its.data }
+  })
+}
+
+/** Runs `chunk` cues per session.run, with progress after each chunk and cancellation between them. */
+async function runInChunks(
+  batch: number,
+  n: number,
+  chunk: number,
+  opts: RecallBatchOptions,
+  created: { provider: string; fallbackReason?: string },
+  runChunk: (start: number, rows: number) => Promise<{ final: ArrayLike<number>; iterations: Int32Array }>
+): Promise<RecallBatchResult> {
+  const final = new Int8Array(batch * n)
+  const iterations = new Int32Array(batch)
+  for (let start = 0; start < batch; start += chunk) {
+    if (opts.shouldCancel?.()) throw new Error('cancelled')
+    const rows = Math.min(chunk, batch - start)
+    const out = await runChunk(start, rows)
+    final.set(out.final, start * n)
+    iterations.set(out.iterations, start)
     opts.onProgress?.(start + rows, batch)
   }
   const result: RecallBatchResult = { final, iterations, provider: created.provider }
