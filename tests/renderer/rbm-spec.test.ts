@@ -54,6 +54,10 @@ describe('RBM form → rbm.train job', () => {
     expect(buildRbmModelSpec(form)).toMatchObject({ persistent: true, k: 3, sparsity: { target: 0.02, cost: 0.5 }, binarise: 'stochastic' })
     expect(buildRbmModelSpec({ ...form, sparsity: false })).not.toHaveProperty('sparsity')
     expect(buildRbmModelSpec({ ...form, visibleUnits: 'gaussian' })).toMatchObject({ visibleUnits: 'gaussian', binarise: 'threshold' })
+    expect(buildRbmModelSpec(form)).not.toHaveProperty('ais')
+    expect(buildRbmModelSpec({ ...form, ais: true, aisRuns: 8, aisSteps: 100 })).toMatchObject({ ais: { runs: 8, steps: 100 } })
+    expect(buildRbmModelSpec({ ...form, ais: true, visibleUnits: 'gaussian' })).not.toHaveProperty('ais')
+    expect(buildTrainJob({ ...defaultRbmForm(), ais: true, aisSteps: 1 }, DATASETS)).toMatchObject({ field: 'aisSteps' })
   })
 
   it('names the form field at fault', () => {

@@ -536,3 +536,48 @@ export function scheduleChart(temperatures: readonly number[]): ChartOption {
     series: [{ id: 'temperature', name: 'T', type: 'line', step: 'end', showSymbol: temperatures.length <= 40, symbolSize: 3, data: temperatures.map((t, k) => [k + 1, t]), lineStyle: { color: PALETTE[1]!, width: 1.5 }, itemStyle: { color: PALETTE[1]! } }]
   }
 }
+
+export type BoltzmannSweepResult = Extract<SweepResult, { type: 'boltzmann' }>
+
+/**
+ * Boltzmann machine learning: the exact log-likelihood of the stored patterns per epoch (left axis;
+ * gaps where it was not computed, as in sampled mode on a big net) and the gradient norm (right axis, dashed).
+ */
+export function boltzmannChart(sweep: BoltzmannSweepResult): ChartOption {
+  const h = [...sweep.history].sort((a, b) => a.epoch - b.epoch)
+  return {
+    animation: false,
+    textStyle: TEXT_STYLE,
+    grid: { left: 52, right: 52, top: 36, bottom: 34 },
+    legend: { type: 'scroll', top: 0, left: 8, right: 8, itemWidth: 18, itemHeight: 8, textStyle: { fontSize: 10, color: MUTED } },
+    tooltip: { trigger: 'axis', confine: true, valueFormatter: tooltipValue },
+    xAxis: { type: 'value', name: 'epoch', nameLocation: 'middle', nameGap: 20, min: 0, max: Math.max(1, ...h.map((e) => e.epoch)), minInterval: 1, ...AXIS_STYLE },
+    yAxis: [
+      { type: 'value', name: 'log L', scale: true, ...AXIS_STYLE },
+      { type: 'value', name: '‖∇‖', scale: true, ...AXIS_STYLE, splitLine: { show: false } }
+    ],
+    series: [
+      {
+        id: 'logLikelihood',
+        name: 'log-likelihood of the patterns (exact)',
+        type: 'line',
+        showSymbol: h.length <= 40,
+        symbolSize: 4,
+        connectNulls: false,
+        data: h.map((e) => [e.epoch, val(e.logLikelihood)]),
+        lineStyle: { color: PALETTE[0]!, width: 2 },
+        itemStyle: { color: PALETTE[0]! }
+      },
+      {
+        id: 'gradientNorm',
+        name: 'gradient norm',
+        type: 'line',
+        yAxisIndex: 1,
+        showSymbol: false,
+        data: h.map((e) => [e.epoch, val(e.gradientNorm)]),
+        lineStyle: { color: PALETTE[2]!, width: 1.5, type: 'dashed' },
+        itemStyle: { color: PALETTE[2]! }
+      }
+    ]
+  }
+}

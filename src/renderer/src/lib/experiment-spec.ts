@@ -34,6 +34,11 @@ export const SWEEP_TYPES: readonly { id: SweepType; label: string; caption: stri
     id: 'recurrent',
     label: 'Recurrent auto-associator',
     caption: 'recurrent auto-associator (003): iterate x → f(xW) from cues with missing or flipped units; recovered, another stored pattern, a repeat, or the iteration limit'
+  },
+  {
+    id: 'boltzmann',
+    label: 'Boltzmann machine',
+    caption: 'Boltzmann machine with hidden units (004): exact or sampled maximum likelihood; keep it small — exact needs visible+hidden ≤ 20'
   }
 ]
 
@@ -48,6 +53,9 @@ export type ScheduleKind = AnnealSchedule['kind']
 export type HeteroCodes = Extract<SweepSpec, { type: 'hetero' }>['codes']
 export type RecurrentActivation = Extract<SweepSpec, { type: 'recurrent' }>['activation']
 export type RecurrentCorruption = Extract<SweepSpec, { type: 'recurrent' }>['corruption']
+export type BoltzmannMode = Extract<SweepSpec, { type: 'boltzmann' }>['mode']
+/** Exact statistics enumerate all 2^(visible + hidden) states: at most this many units. */
+export const BOLTZMANN_EXACT_UNITS = 20
 export const SCHEDULE_KINDS: readonly ScheduleKind[] = ['geometric', 'linear', 'constant', 'custom']
 
 export interface ExperimentForm {
@@ -91,6 +99,19 @@ export interface ExperimentForm {
   }
   hetero: { codes: HeteroCodes; fractions: string; cuesPerPattern: number }
   recurrent: { modified: boolean; activation: RecurrentActivation; corruption: RecurrentCorruption; fractions: string; cuesPerPattern: number; maxIterations: number }
+  boltzmann: {
+    hidden: number
+    mode: BoltzmannMode
+    epochs: number
+    eta: number
+    weightDecay: number
+    /** Sampled mode: hidden samples per training vector (K) and free-running samples (M). */
+    clampedSamples: number
+    freeSamples: number
+    /** Fraction of visible units hidden from the net at completion. */
+    unseen: number
+    cuesPerPattern: number
+  }
 }
 
 export function defaultForm(): ExperimentForm {
@@ -120,7 +141,8 @@ export function defaultForm(): ExperimentForm {
       cuesPerPattern: 10
     },
     hetero: { codes: 'binary-index', fractions: '0, 0.05, 0.1, 0.2, 0.3', cuesPerPattern: 20 },
-    recurrent: { modified: true, activation: 'sign0', corruption: 'missing', fractions: '0, 0.25, 0.5, 0.75', cuesPerPattern: 20, maxIterations: 20 }
+    recurrent: { modified: true, activation: 'sign0', corruption: 'missing', fractions: '0, 0.25, 0.5, 0.75', cuesPerPattern: 20, maxIterations: 20 },
+    boltzmann: { hidden: 2, mode: 'exact', epochs: 200, eta: 0.1, weightDecay: 0, clampedSamples: 10, freeSamples: 100, unseen: 0.3, cuesPerPattern: 10 }
   }
 }
 
@@ -388,6 +410,28 @@ export function buildExperimentSpec(form: ExperimentForm, ctx: SpecContext): Bui
         }
         break
       }
+      case 'boltzmann': {
+        const b = form.boltzmann
+        if (b.mode === 'exact' && source.units !== null && source.units + b.hidden > BOLTZMANN_EXACT_UNITS) {
+          return fail(
+            'boltzmann.mode',
+            `exact statistics enumerate 2^(visible + hidden) states: needs visible + hidden ≤ ${BOLTZMANN_EXACT_UNITS} (here ${source.units} + ${b.hidden}); sample instead`
+          )
+        }
+        sweep = {
+          type: 'boltzmann',
+          hidden: b.hidden,
+          mode: b.mode,
+          epochs: b.epochs,
+          eta: b.eta,
+          weightDecay: b.weightDecay,
+          clampedSamples: b.clampedSamples,
+          freeSamples: b.freeSamples,
+          unseen: b.unseen,
+          cuesPerPattern: b.cuesPerPattern
+        }
+        break
+      }
       default:
         return fail('type', `unknown sweep type '${String(form.type)}'`)
     }
@@ -450,5 +494,6 @@ export function readForm(raw: unknown): ExperimentForm {
   pick(form.anneal, raw.anneal, { completion: ['noisy', 'clamped'], schedule: SCHEDULE_KINDS })
   pick(form.hetero, raw.hetero, { codes: ['dataset', 'binary-index', 'one-hot'] })
   pick(form.recurrent, raw.recurrent, { activation: ['sign0', 'keep'], corruption: ['missing', 'flip'] })
+  pick(form.boltzmann, raw.boltzmann, { mode: ['exact', 'sampled'] })
   return form
 }

@@ -28,6 +28,10 @@ export interface RbmForm {
   sparsityCost: number
   binarise: Binarise
   heldOut: number
+  /** After training, estimate log Z by annealed importance sampling (Bernoulli units only). */
+  ais: boolean
+  aisRuns: number
+  aisSteps: number
   seed: number
 }
 
@@ -49,6 +53,9 @@ export function defaultRbmForm(): RbmForm {
     sparsityCost: 0.1,
     binarise: 'threshold',
     heldOut: 0.1,
+    ais: false,
+    aisRuns: 16,
+    aisSteps: 300,
     seed: 1
   }
 }
@@ -96,7 +103,9 @@ export function buildRbmModelSpec(form: RbmForm): RbmModelSpec {
     ...(form.sparsity ? { sparsity: { target: form.sparsityTarget, cost: form.sparsityCost } } : {}),
     // Gaussian units see the grey levels themselves; the field keeps its default.
     binarise: form.visibleUnits === 'gaussian' ? 'threshold' : form.binarise,
-    heldOut: form.heldOut
+    heldOut: form.heldOut,
+    // AIS estimates the partition function of Bernoulli units only.
+    ...(form.ais && form.visibleUnits === 'bernoulli' ? { ais: { runs: form.aisRuns, steps: form.aisSteps } } : {})
   }
 }
 
@@ -157,6 +166,7 @@ function formField(path: string | undefined): string {
   const p = path.replace(/^model\./, '').replace(/^dataset\.count$/, 'count')
   if (p === 'persistent') return 'algorithm'
   if (p.startsWith('sparsity.')) return `sparsity${p.charAt(9).toUpperCase()}${p.slice(10)}`
+  if (p.startsWith('ais.')) return `ais${p.charAt(4).toUpperCase()}${p.slice(5)}`
   return p
 }
 
@@ -195,6 +205,7 @@ export function describeRbmSpec(spec: RbmModelSpec): string {
   else if (spec.binarise === 'stochastic') parts.push('stochastic binarisation')
   parts.push(`lr ${spec.learningRate}`, `m ${spec.momentum}`, `wd ${spec.weightDecay}`, `batch ${spec.batchSize}`, `${spec.epochs} ep`)
   if (spec.sparsity) parts.push(`sparsity ${spec.sparsity.target}×${spec.sparsity.cost}`)
+  if (spec.ais) parts.push(`AIS ${spec.ais.runs}×${spec.ais.steps}`)
   return parts.join(' · ')
 }
 
@@ -224,6 +235,7 @@ export function readRbmForm(raw: unknown): RbmForm {
   if (raw.algorithm === 'cd' || raw.algorithm === 'pcd') form.algorithm = raw.algorithm
   if (raw.binarise === 'threshold' || raw.binarise === 'stochastic') form.binarise = raw.binarise
   if (typeof raw.sparsity === 'boolean') form.sparsity = raw.sparsity
+  if (typeof raw.ais === 'boolean') form.ais = raw.ais
   pickNumbers(form, raw, {
     count: [1, 1e9, true],
     hidden: [1, 10000, true],
@@ -236,6 +248,8 @@ export function readRbmForm(raw: unknown): RbmForm {
     sparsityTarget: [1e-9, 1 - 1e-9],
     sparsityCost: [1e-9, 1e9],
     heldOut: [0, 0.5],
+    aisRuns: [1, 10000, true],
+    aisSteps: [2, 100000, true],
     seed: [0, U32, true]
   })
   return form
