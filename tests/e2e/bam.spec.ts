@@ -4,14 +4,9 @@
 import { statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { expect, test } from '@playwright/test'
+import { url, saveReloadReopen } from './helpers'
 
 const SCREENSHOT = resolve(import.meta.dirname, '../../docs/screenshots/bam.png')
-
-function url(): string {
-  const u = process.env.ENGRAM_URL
-  if (!u) throw new Error('ENGRAM_URL is not set: the global setup did not start the backend')
-  return u
-}
 
 test('bam: seed 003 letters A and C, recall both ways, spurious state, export, save and reopen', async ({ page }) => {
   const problems: string[] = []
@@ -76,18 +71,7 @@ test('bam: seed 003 letters A and C, recall both ways, spurious state, export, s
   await expect(t('bam-export-path')).toContainText('.safetensors')
 
   // Save; a fresh load; reopen: the BAM and the last recall come back.
-  const sessionName = `BAM ${Date.now()}`
-  await t('session-name').fill(sessionName)
-  await t('session-name').press('Enter')
-  await expect(t('session-name')).toHaveValue(sessionName)
-  await t('save-session').click()
-  await expect(t('dirty-indicator')).toHaveAttribute('data-dirty', 'false')
-  await page.goto(url())
-  await expect(t('connection-status')).toHaveAttribute('data-status', 'open')
-  await expect(t('session-name')).toHaveValue('')
-  await t('open-session').click()
-  await t('session-list').locator(`[data-session-name="${sessionName}"]`).click()
-  await expect(t('session-name')).toHaveValue(sessionName)
+  await saveReloadReopen(page, 'BAM')
   await t('bam-tab').click()
   await expect(t('bam-info')).toHaveAttribute('data-model-id', id)
   await expect(t('bam-weights')).toContainText('W 15 × 2')

@@ -2,12 +2,7 @@
 // uploaded through the dataset panel, listed as user:<name> with thumbnails, usable on the other
 // pages and for training; a file that is not IDX gets an error naming params.images.
 import { expect, test, type Page } from '@playwright/test'
-
-function url(): string {
-  const u = process.env.ENGRAM_URL
-  if (!u) throw new Error('ENGRAM_URL is not set: the global setup did not start the backend')
-  return u
-}
+import { url } from './helpers'
 
 const N = 12
 const ROWS = 4

@@ -2,22 +2,10 @@
 // lines), a noise sweep on the active model, cancelling a long asynchronous sweep, the default
 // capacity sweep (the README screenshot), overlaying runs, the spec as JSON, save → reload → reopen.
 import { resolve } from 'node:path'
-import { expect, test, type Page } from '@playwright/test'
+import { expect, test } from '@playwright/test'
+import { url, setField, saveReloadReopen } from './helpers'
 
 const SCREENSHOT = resolve(import.meta.dirname, '../../docs/screenshots/experiments.png')
-
-function url(): string {
-  const u = process.env.ENGRAM_URL
-  if (!u) throw new Error('ENGRAM_URL is not set: the global setup did not start the backend')
-  return u
-}
-
-async function setField(page: Page, testId: string, value: string): Promise<void> {
-  const field = page.getByTestId(testId)
-  await field.fill(value)
-  await field.press('Enter')
-  await expect(field).toHaveValue(value)
-}
 
 test('experiments: capacity sweep with theory lines, noise sweep on the model, cancel, overlay, save and reopen', async ({ page, context }) => {
   test.setTimeout(180_000)
@@ -138,20 +126,7 @@ test('experiments: capacity sweep with theory lines, noise sweep on the model, c
   // Save; a fresh load; reopen: the experiments are there and open again.
   // Session names default to the minute; other tests share the backend, so the
   // saved one gets its own (after the screenshot).
-  const sessionName = `Experiments ${Date.now()}`
-  await t('session-name').fill(sessionName)
-  await t('session-name').press('Enter')
-  await expect(t('session-name')).toHaveValue(sessionName)
-  await t('save-session').click()
-  await expect(t('dirty-indicator')).toHaveAttribute('data-dirty', 'false')
-  const name = await t('session-name').inputValue()
-  expect(name).toBe(sessionName)
-  await page.goto(url())
-  await expect(t('connection-status')).toHaveAttribute('data-status', 'open')
-  await expect(t('session-name')).toHaveValue('')
-  await t('open-session').click()
-  await t('session-list').locator(`[data-session-name="${name}"]`).click()
-  await expect(t('session-name')).toHaveValue(name)
+  await saveReloadReopen(page, 'Experiments')
   await t('exp-tab').click()
   await expect(t('exp-list').locator('li')).toHaveCount(3)
   await expect(t('exp-result')).toHaveAttribute('data-record-id', bigId)

@@ -4,21 +4,9 @@
 import { statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { expect, test, type Page } from '@playwright/test'
+import { url, setField, saveReloadReopen } from './helpers'
 
 const SCREENSHOT = resolve(import.meta.dirname, '../../docs/screenshots/rbm.png')
-
-function url(): string {
-  const u = process.env.ENGRAM_URL
-  if (!u) throw new Error('ENGRAM_URL is not set: the global setup did not start the backend')
-  return u
-}
-
-async function setField(page: Page, testId: string, value: string): Promise<void> {
-  const field = page.getByTestId(testId)
-  await field.fill(value)
-  await field.press('Enter')
-  await expect(field).toHaveValue(value)
-}
 
 /** Size and number of distinct colours of a canvas (a blank one has one or two). */
 async function canvasStats(page: Page, testId: string): Promise<{ width: number; height: number; colours: number }> {
@@ -141,18 +129,7 @@ test('rbm: train on digits, curves, receptive fields, samples, export, save and 
   await expect(t('rbm-export-path')).toContainText('.onnx')
 
   // Save; a fresh load; reopen: the RBM, its curves and its fields come back.
-  const sessionName = `RBM ${Date.now()}`
-  await t('session-name').fill(sessionName)
-  await t('session-name').press('Enter')
-  await expect(t('session-name')).toHaveValue(sessionName)
-  await t('save-session').click()
-  await expect(t('dirty-indicator')).toHaveAttribute('data-dirty', 'false')
-  await page.goto(url())
-  await expect(t('connection-status')).toHaveAttribute('data-status', 'open')
-  await expect(t('session-name')).toHaveValue('')
-  await t('open-session').click()
-  await t('session-list').locator(`[data-session-name="${sessionName}"]`).click()
-  await expect(t('session-name')).toHaveValue(sessionName)
+  await saveReloadReopen(page, 'RBM')
   await t('rbm-tab').click()
   await expect(t(`rbm-item-${id}`)).toHaveAttribute('aria-current', 'true')
   await expect(t('rbm-info')).toHaveAttribute('data-model-id', id)

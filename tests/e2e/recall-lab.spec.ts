@@ -4,14 +4,9 @@
 import { statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { expect, test, type Page } from '@playwright/test'
+import { url, saveReloadReopen } from './helpers'
 
 const SCREENSHOT = resolve(import.meta.dirname, '../../docs/screenshots/recall-lab.png')
-
-function url(): string {
-  const u = process.env.ENGRAM_URL
-  if (!u) throw new Error('ENGRAM_URL is not set: the global setup did not start the backend')
-  return u
-}
 
 async function replayT(page: Page): Promise<number> {
   return Number(await page.getByTestId('replay-position').getAttribute('data-t'))
@@ -106,24 +101,7 @@ test('recall lab: train, recall, replay, batch, save, reopen, export', async ({ 
   // Save.
   // Session names default to the minute; other tests share the backend, so the
   // saved one gets its own (after the screenshot).
-  const sessionName = `Recall lab ${Date.now()}`
-  await t('session-name').fill(sessionName)
-  await t('session-name').press('Enter')
-  await expect(t('session-name')).toHaveValue(sessionName)
-  await t('save-session').click()
-  await expect(t('dirty-indicator')).toHaveAttribute('data-dirty', 'false')
-  const name = await t('session-name').inputValue()
-  expect(name).toBe(sessionName)
-
-  // A fresh page load (the bare URL, so the session link in the fragment does not reopen it):
-  // nothing is open until the session is reopened from the list.
-  await page.goto(url())
-  await expect(t('connection-status')).toHaveAttribute('data-status', 'open')
-  await expect(t('session-name')).toHaveValue('')
-  await t('open-session').click()
-  await expect(t('session-list')).toBeVisible()
-  await t('session-list').locator(`[data-session-name="${name}"]`).click()
-  await expect(t('session-name')).toHaveValue(name)
+  await saveReloadReopen(page, 'Recall lab')
   await expect(t('model-info')).toHaveAttribute('data-model-id', modelId!)
   await expect(t('model-patterns')).toContainText('5')
   await expect(t('model-rule')).toHaveValue('pseudo-inverse')

@@ -1,0 +1,35 @@
+// Shared steps of the end-to-end tests: the backend URL, typing into a field, and save → fresh load → reopen.
+import { expect, type Page } from '@playwright/test'
+
+export function url(): string {
+  const u = process.env.ENGRAM_URL
+  if (!u) throw new Error('ENGRAM_URL is not set: the global setup did not start the backend')
+  return u
+}
+
+export async function setField(page: Page, testId: string, value: string): Promise<void> {
+  const field = page.getByTestId(testId)
+  await field.fill(value)
+  await field.press('Enter')
+  await expect(field).toHaveValue(value)
+}
+
+/**
+ * Names the session uniquely (tests share one backend), saves it, loads the bare URL (so the session link in
+ * the fragment does not reopen it), checks nothing is open, and reopens it from the list. Returns the name.
+ */
+export async function saveReloadReopen(page: Page, prefix: string): Promise<string> {
+  const t = (id: string) => page.getByTestId(id)
+  const name = `${prefix} ${Date.now()}`
+  await setField(page, 'session-name', name)
+  await t('save-session').click()
+  await expect(t('dirty-indicator')).toHaveAttribute('data-dirty', 'false')
+  await page.goto(url())
+  await expect(t('connection-status')).toHaveAttribute('data-status', 'open')
+  await expect(t('session-name')).toHaveValue('')
+  await t('open-session').click()
+  await expect(t('session-list')).toBeVisible()
+  await t('session-list').locator(`[data-session-name="${name}"]`).click()
+  await expect(t('session-name')).toHaveValue(name)
+  return name
+}
