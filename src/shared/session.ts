@@ -81,7 +81,10 @@ export const rbmEpochSchema = z.object({
   pseudoLikelihood: z.number(),
   /** Mean free energy of training rows and of held-out rows: a growing gap means overfitting. */
   freeEnergyTrain: z.number(),
-  freeEnergyHeldOut: z.number().nullable()
+  freeEnergyHeldOut: z.number().nullable(),
+  /** Classification RBMs: the fraction of rows whose argmax_y p(y | x) is their label (training sample, held-out rows). */
+  accuracyTrain: z.number().optional(),
+  accuracyHeldOut: z.number().nullable().optional()
 })
 export type RbmEpoch = z.infer<typeof rbmEpochSchema>
 
@@ -101,6 +104,21 @@ export const rbmInfoSchema = z.object({
   provider: z.string(),
   /** True when training was cancelled: the weights are those of the last finished update. */
   partial: z.boolean(),
+  /** Classification RBMs: the last `labelUnits` visible units are the one-hot label group (absent: 0). */
+  labelUnits: z.int().nonnegative().optional(),
+  /**
+   * Classification RBMs, after training: the class names (label unit order) and the confusion matrix of the held-out
+   * rows (the training rows when none are held out): confusion[true][predicted] counts rows.
+   */
+  classification: z
+    .object({
+      classes: z.array(z.string()),
+      split: z.enum(['held-out', 'train']),
+      rows: z.int(),
+      accuracy: z.number(),
+      confusion: z.array(z.array(z.int()))
+    })
+    .optional(),
   /** AIS estimate of log Z (with its ±3σ bracket) and the mean log-likelihood per row it implies. */
   likelihood: z
     .object({

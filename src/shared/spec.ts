@@ -93,7 +93,13 @@ export const rbmModelSpecSchema = z
      * After training, estimate log Z by annealed importance sampling (Bernoulli units) and report the average
      * log-likelihood of training and held-out rows. Costs about runs × steps × V × H multiply-adds on the core.
      */
-    ais: z.object({ runs: z.int().positive().max(10000).default(16), steps: z.int().min(2).max(100000).default(300) }).strict().optional()
+    ais: z.object({ runs: z.int().positive().max(10000).default(16), steps: z.int().min(2).max(100000).default(300) }).strict().optional(),
+    /**
+     * Classification RBM (004): one-hot label units appended to the visible layer, trained with the pixels; rows are
+     * classified by the largest p(y | x) (free energy of each label). Needs a dataset with class labels (digits, or an
+     * IDX import with a labels file).
+     */
+    labels: z.boolean().default(false)
   })
   .strict()
 export type RbmModelSpec = z.infer<typeof rbmModelSpecSchema>

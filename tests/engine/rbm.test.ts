@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
   cdStep,
+  classProbabilities,
   cloneRbm,
   createTrainState,
   drawCdNoise,
@@ -103,6 +104,13 @@ const cases: Case[] = [
       )
   },
   {
+    // The app's classification RBM: mean-field reconstructions, so the label group's negative phase is its softmax.
+    name: 'Bernoulli + 4 label units, CD-1, momentum, weight decay (classification RBM)',
+    rbm: () => randomRbm(V, H, 7, { labelUnits: 4 }),
+    opts: { learningRate: 0.1, momentum: 0.5, weightDecay: 0.001 },
+    data: (r, n) => withOneHotLabels(binary(r, n * (V - 4)), Array.from({ length: n }, () => r.int(4)), n, 4)
+  },
+  {
     name: 'Bernoulli + 3 label units, PCD-1',
     rbm: () => randomRbm(V, H, 6, { labelUnits: 3 }),
     opts: { learningRate: 0.05, persistent: true },
@@ -165,6 +173,28 @@ describe('whole epochs from one seed', () => {
       expect(rngEngine.getState()).toEqual(rngCore.getState())
     })
   }
+
+  it('a labelled epoch as the app runs it (10 steps per Loop, concat) == core, and both classify alike', async () => {
+    const C = 4
+    const r = new Rng(27)
+    const labels = Array.from({ length: 43 }, () => r.int(C))
+    const data = withOneHotLabels(binary(r, 43 * (V - C)), labels, 43, C)
+    const opts: CdOptions = { learningRate: 0.1, momentum: 0.5, weightDecay: 0.0001 }
+    const core = randomRbm(V, H, 28, { labelUnits: C })
+    const coreState = createTrainState(core)
+    const trainer = await RbmEngineTrainer.create(cloneRbm(core), { ...opts, stepsPerRun: 10, outerProduct: 'concat', threads: 1 }, createTrainState(core))
+    const rc = new Rng(29)
+    const re = new Rng(29)
+    for (let e = 0; e < 2; e++) {
+      const errCore = trainEpoch(core, coreState, data, 43, { ...opts, batchSize: 4 }, rc)
+      const errEngine = await trainer.trainEpoch(data, 43, re, { batchSize: 4 })
+      expect(relDiff(errEngine, errCore)).toBeLessThan(1e-5)
+    }
+    expectSameModel(trainer, core)
+    const features = Float64Array.from({ length: 43 * (V - C) }, (_, k) => data[Math.floor(k / (V - C)) * V + (k % (V - C))]!)
+    const pCore = classProbabilities(core, features, 43)
+    expect(relDiff(classProbabilities(trainer.parameters(), features, 43), pCore)).toBeLessThan(1e-5)
+  })
 
   it('PCD in a 5-step Loop over 20 rows == core', async () => {
     const data = binary(new Rng(17), 20 * V)

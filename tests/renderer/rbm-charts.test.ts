@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { compact, epochAxisMax, freeEnergyChart, pseudoLikelihoodChart, reconstructionChart } from '../../src/renderer/src/lib/rbm-charts'
+import { accuracyChart, compact, epochAxisMax, freeEnergyChart, pseudoLikelihoodChart, reconstructionChart } from '../../src/renderer/src/lib/rbm-charts'
 import type { EpochPoint } from '../../src/renderer/src/lib/rbm-spec'
 
 interface Series {
@@ -64,6 +64,23 @@ describe('RBM training charts', () => {
     const option = freeEnergyChart(history.map((p) => ({ ...p, freeEnergyHeldOut: null })))
     expect((option.series as Series[]).map((s) => s.id)).toEqual(['fe-train'])
     expect(Array.isArray(option.yAxis)).toBe(false)
+  })
+
+  it('accuracy of a classification RBM in percent, train and held-out; none for a plain RBM', () => {
+    const labelled: EpochPoint[] = [
+      { ...history[0]!, accuracyTrain: 0.5, accuracyHeldOut: 0.45 },
+      { ...history[1]!, accuracyTrain: 0.8, accuracyHeldOut: null }
+    ]
+    const option = accuracyChart(labelled, { epochs: 5 })
+    const series = option.series as Series[]
+    expect(series.map((s) => s.id)).toEqual(['acc-train', 'acc-held'])
+    expect(series[0]!.data).toEqual([
+      [1, 50],
+      [2, 80]
+    ])
+    expect(series[1]!.data).toEqual([[1, 45]])
+    expect(option.yAxis).toMatchObject({ min: 0, max: 100 })
+    expect((accuracyChart(history).series as Series[])[0]!.data).toEqual([])
   })
 
   it('empty histories still give a drawable chart', () => {

@@ -40,7 +40,8 @@ describe('RBM form → rbm.train job', () => {
         batchSize: 100,
         epochs: 5,
         binarise: 'threshold',
-        heldOut: 0.1
+        heldOut: 0.1,
+        labels: false
       },
       seed: 1
     })
@@ -58,6 +59,16 @@ describe('RBM form → rbm.train job', () => {
     expect(buildRbmModelSpec({ ...form, ais: true, aisRuns: 8, aisSteps: 100 })).toMatchObject({ ais: { runs: 8, steps: 100 } })
     expect(buildRbmModelSpec({ ...form, ais: true, visibleUnits: 'gaussian' })).not.toHaveProperty('ais')
     expect(buildTrainJob({ ...defaultRbmForm(), ais: true, aisSteps: 1 }, DATASETS)).toMatchObject({ field: 'aisSteps' })
+  })
+
+  it('label units: the spec says so, and AIS (no label units) is left out', () => {
+    const form = { ...defaultRbmForm(), labels: true, ais: true }
+    expect(buildRbmModelSpec(form)).toMatchObject({ labels: true })
+    expect(buildRbmModelSpec(form)).not.toHaveProperty('ais')
+    expect(buildTrainJob(form, DATASETS).spec?.model).toMatchObject({ labels: true })
+    expect(describeRbmSpec(buildRbmModelSpec(form))).toContain('label units')
+    expect(readRbmForm({ labels: true }).labels).toBe(true)
+    expect(readRbmForm({ labels: 'yes' }).labels).toBe(false)
   })
 
   it('names the form field at fault', () => {
@@ -98,6 +109,12 @@ describe('live metrics', () => {
       freeEnergyHeldOut: -48
     })
     expect(epochFromMetrics({ epoch: 1, reconstructionError: 0.1, pseudoLikelihood: -80, freeEnergyTrain: -50 })?.freeEnergyHeldOut).toBeNull()
+    // A classification RBM's epochs carry their accuracies.
+    expect(epochFromMetrics({ epoch: 1, reconstructionError: 0.1, pseudoLikelihood: -80, freeEnergyTrain: -50, accuracyTrain: 0.8, accuracyHeldOut: 0.75 })).toMatchObject({
+      accuracyTrain: 0.8,
+      accuracyHeldOut: 0.75
+    })
+    expect(epochFromMetrics({ epoch: 1, reconstructionError: 0.1, pseudoLikelihood: -80, freeEnergyTrain: -50, accuracyTrain: 0.8 })?.accuracyHeldOut).toBeNull()
     expect(epochFromMetrics({ epoch: 1, reconstructionError: Number.NaN, pseudoLikelihood: -80, freeEnergyTrain: -50 })).toBeNull()
     expect(epochFromMetrics({ fraction: 0.5 })).toBeNull()
     expect(epochFromMetrics(undefined)).toBeNull()

@@ -17,7 +17,7 @@ function rbmInfo(id: string, epochs: number, partial = false): RbmInfo {
   return {
     id,
     name: `RBM 4→2 · ${id}`,
-    spec: { kind: 'rbm', visibleUnits: 'bernoulli', hidden: 2, k: 1, persistent: false, learningRate: 0.1, momentum: 0.5, weightDecay: 0, batchSize: 2, epochs: 3, binarise: 'threshold', heldOut: 0 },
+    spec: { kind: 'rbm', visibleUnits: 'bernoulli', hidden: 2, k: 1, persistent: false, learningRate: 0.1, momentum: 0.5, weightDecay: 0, batchSize: 2, epochs: 3, binarise: 'threshold', heldOut: 0, labels: false },
     dataset: { builtin: 'seeds-000-nine', count: 4, threshold: 0.5 },
     seed: 1,
     visible: 4,

@@ -12,7 +12,7 @@ import { RNG_ALGORITHM } from '../../core/rng'
 import { exportHopfieldOnnx } from '../../engine/export'
 import { platformProviders, probeProviders } from '../../engine/providers'
 import { DatasetCatalog } from './datasets'
-import { exportRbmOnnx, rbmFromStateDict, rbmStateDict, standardiseRows } from './rbm'
+import { appendOneHot, checkRbmLabels, exportRbmOnnx, rbmFromStateDict, rbmStateDict, standardiseRows } from './rbm'
 import type { Rbm } from '../../core/rbm'
 import { bamHebb, bamRecall, type BamNet } from '../../core/bam'
 import { bamCodes } from '../../core/bam-codes'
@@ -125,7 +125,8 @@ export class Backend {
     const get = (name: string): NamedTensor | undefined => session.tensors.get(`rbm/${info.id}/${name}`)
     return rbmFromStateDict(
       { weights: get('weights'), visible_bias: get('visible_bias'), hidden_bias: get('hidden_bias'), log_variance: get('log_variance') },
-      info.spec.visibleUnits
+      info.spec.visibleUnits,
+      info.labelUnits ?? 0
     )
   }
 
@@ -155,7 +156,8 @@ export class Backend {
       width: String(info.width),
       height: String(info.height),
       training: JSON.stringify({ ...info.spec, seed: info.seed }),
-      session: session.state.name
+      session: session.state.name,
+      ...(info.classification ? { label_units: String(info.labelUnits ?? 0), classes: JSON.stringify(info.classification.classes) } : {})
     }
     const bytes = format === 'onnx' ? exportRbmOnnx(rbm, meta) : encodeSafetensors(rbmStateDict(rbm), meta)
     return this.writeExport(session, `rbm-${info.id.slice(0, 8)}.${format}`, bytes)
@@ -176,6 +178,7 @@ export class Backend {
     }
     if (spec.kind === 'rbm.train') {
       const data = this.datasets.greyRows(spec.dataset, 'params.spec.dataset')
+      checkRbmLabels(spec.model, data, spec.dataset.builtin, 'params.spec.model.labels')
       const id = randomUUID()
       const summary = this.datasets.summary(spec.dataset.builtin)
       return {
@@ -192,6 +195,8 @@ export class Backend {
         rows = Float32Array.from(data.values, (x) => (info.spec.visibleUnits === 'gaussian' ? x : x > info.dataset.threshold ? 1 : 0))
         // Gaussian units were trained on standardised rows: start the chains on the same scale.
         if (info.spec.visibleUnits === 'gaussian') standardiseRows(rows, data.rows, data.visible)
+        // A classification RBM starts its chains on the rows with their one-hot labels.
+        if (info.classification) rows = appendOneHot(rows, data.labels, info.classification.classes)
       }
       return {
         kind: 'rbm.sample',
@@ -456,7 +461,9 @@ export class Backend {
       const session = this.session(p.sessionId, 'params.sessionId')
       const info = this.rbmInfo(session, p.modelId, 'params.modelId')
       const rbm = this.rbmOf(session, info)
-      const { visible: V, hidden: H } = rbm
+      const { hidden: H } = rbm
+      // The pixels' weights only (a classification RBM's label units are not part of the picture).
+      const V = rbm.visible - rbm.labelUnits
       const end = Math.min(H, p.offset + p.limit)
       const filters: number[][] = []
       for (let j = p.offset; j < end; j++) {

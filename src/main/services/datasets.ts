@@ -234,7 +234,10 @@ export class DatasetCatalog {
   }
 
   /** Grey levels in [0,1] of the selected rows (±1 datasets mapped to 0/1), for RBMs. */
-  greyRows(ref: DatasetRef, field = 'dataset'): { values: Float32Array; rows: number; visible: number; width: number; height: number; labels: string[] } {
+  greyRows(
+    ref: DatasetRef,
+    field = 'dataset'
+  ): { values: Float32Array; rows: number; visible: number; width: number; height: number; labels: string[]; classLabels: boolean } {
     const summary = this.summary(ref.builtin, `${field}.builtin`)
     const V = summary.width * summary.height
     const indices = this.indices(ref, summary, field)
@@ -265,7 +268,9 @@ export class DatasetCatalog {
       })
       labels.push(...data.labels)
     }
-    return { values, rows: indices.length, visible: V, width: summary.width, height: summary.height, labels }
+    // Class labels: the digits' own, or an imported labels file; elsewhere a label names one pattern (or is its index).
+    const classLabels = ref.builtin === 'digits' || (!isBuiltin(ref.builtin) && this.meta(ref.builtin, `${field}.builtin`).labels)
+    return { values, rows: indices.length, visible: V, width: summary.width, height: summary.height, labels, classLabels }
   }
 
   private indices(ref: DatasetRef, summary: DatasetSummary, field: string): number[] {

@@ -1,12 +1,15 @@
-// RBM jobs: training on the engine with live metrics, Gibbs sampling, receptive fields, and export.
+// RBM jobs: training on the engine with live metrics (and, for classification RBMs, accuracy), Gibbs sampling,
+// receptive fields, and export.
 import type { NamedTensor } from '../../core/safetensors'
-import { createTrainState, initRbm, type Rbm } from '../../core/rbm'
+import { classify, createTrainState, initRbm, type Rbm } from '../../core/rbm'
 import { aisLogZ, aisSchedule, logLikelihood, meanFreeEnergy, meanPseudoLikelihood, reconstructionError } from '../../core/rbm-metrics'
 import { Rng } from '../../core/rng'
 import { RbmEngineTrainer, randomVisibleStates, sampleRbm } from '../../engine/rbm'
 import { GraphBuilder, buildModel, tensor } from '../../engine/onnx/builder'
 import type { RbmEpoch, RbmInfo } from '../../shared/session'
 import type { DatasetRef, RbmModelSpec } from '../../shared/spec'
+import type { ProviderRequest } from '../../engine/provider-table'
+import { ApiError } from '../../shared/api'
 import { ENGRAM_VERSION } from '../version'
 import type { ComputeHooks } from './compute'
 
@@ -18,6 +21,8 @@ export interface RbmData {
   width: number
   height: number
   labels: string[]
+  /** The labels are classes (digits, IDX with a labels file), not pattern names: needed by spec.labels. */
+  classLabels?: boolean
 }
 
 export interface RbmTrainInput {
@@ -27,6 +32,8 @@ export interface RbmTrainInput {
   spec: RbmModelSpec
   seed: number
   data: RbmData
+  /** Engine provider and threads (the CLI spec's engine block); default: the engine's choice. */
+  engine?: { provider?: ProviderRequest; threads?: number }
 }
 
 export interface RbmTrainOutput {
@@ -36,6 +43,61 @@ export interface RbmTrainOutput {
 
 /** How many rows the per-epoch metrics look at (they run on the core, in float64). */
 const METRIC_ROWS = 500
+/** At most this many rows enter the final confusion matrix (classification on the core costs rows × V × H). */
+const CONFUSION_ROWS = 5000
+
+/** Class names in label-unit order: numeric labels by value (0..9), others alphabetically. */
+export function rbmClasses(labels: readonly string[]): string[] {
+  const unique = [...new Set(labels)]
+  const numeric = unique.every((l) => /^-?\d+(\.\d+)?$/.test(l))
+  return unique.sort(numeric ? (a, b) => Number(a) - Number(b) : undefined)
+}
+
+/**
+ * Refuses spec.labels on data without class labels (or with fewer than two classes), naming the field; returns the
+ * classes (empty when the spec has no label units).
+ */
+export function checkRbmLabels(spec: RbmModelSpec, data: Pick<RbmData, 'labels' | 'classLabels'>, dataset: string, field: string): string[] {
+  if (!spec.labels) return []
+  if (spec.ais) {
+    const aisField = field.replace(/labels$/, 'ais')
+    throw new ApiError({ code: 'bad-request', field: aisField, message: `${aisField}: AIS estimates log Z without label units; drop ais or labels` })
+  }
+  if (!data.classLabels) {
+    throw new ApiError({
+      code: 'bad-request',
+      field,
+      message: `${field}: dataset '${dataset}' has no class labels; a classification RBM needs them (the digits, or an IDX import with a labels file)`
+    })
+  }
+  const classes = rbmClasses(data.labels)
+  if (classes.length < 2) throw new ApiError({ code: 'bad-request', field, message: `${field}: the rows hold ${classes.length} class; a classification RBM needs at least two` })
+  return classes
+}
+
+/** Rows [rows, F] with the one-hot label group of `classes` appended: [rows, F + C] (unknown labels: all zero). */
+export function appendOneHot(features: Float32Array, labels: readonly string[], classes: readonly string[]): Float32Array {
+  const rows = labels.length
+  const F = features.length / rows
+  const C = classes.length
+  const index = new Map(classes.map((c, k) => [c, k]))
+  const out = new Float32Array(rows * (F + C))
+  for (let r = 0; r < rows; r++) {
+    out.set(features.subarray(r * F, (r + 1) * F), r * (F + C))
+    const y = index.get(labels[r]!)
+    if (y !== undefined) out[r * (F + C) + F + y] = 1
+  }
+  return out
+}
+
+/** Fraction of rows whose predicted class (argmax p(y|x), core classify) is their label. */
+function accuracy(rbm: Rbm, features: Float32Array, labels: Int32Array, rows: number): number {
+  if (rows === 0) return Number.NaN
+  const predicted = classify(rbm, features.subarray(0, rows * (rbm.visible - rbm.labelUnits)), rows)
+  let hits = 0
+  for (let r = 0; r < rows; r++) if (predicted[r] === labels[r]) hits++
+  return hits / rows
+}
 
 function binariseRows(data: RbmData, spec: RbmModelSpec, threshold: number, rng: Rng): Float32Array {
   if (spec.visibleUnits === 'gaussian') return Float32Array.from(data.values)
@@ -69,7 +131,7 @@ export function rbmStateDict(rbm: Rbm): Record<string, NamedTensor> {
   return dict
 }
 
-export function rbmFromStateDict(dict: Record<string, NamedTensor | undefined>, visibleUnits: 'bernoulli' | 'gaussian'): Rbm {
+export function rbmFromStateDict(dict: Record<string, NamedTensor | undefined>, visibleUnits: 'bernoulli' | 'gaussian', labelUnits = 0): Rbm {
   const w = dict.weights
   const b = dict.visible_bias
   const c = dict.hidden_bias
@@ -78,7 +140,7 @@ export function rbmFromStateDict(dict: Record<string, NamedTensor | undefined>, 
     visible: w.shape[0]!,
     hidden: w.shape[1]!,
     visibleUnits,
-    labelUnits: 0,
+    labelUnits,
     weights: w.data as Float32Array,
     visibleBias: b.data as Float32Array,
     hiddenBias: c.data as Float32Array,
@@ -89,26 +151,49 @@ export function rbmFromStateDict(dict: Record<string, NamedTensor | undefined>, 
 /** Trains on the engine, epoch by epoch, with metrics after each epoch; cancel keeps the last finished update. */
 export async function trainRbmJob(input: RbmTrainInput, hooks: ComputeHooks = {}): Promise<RbmTrainOutput> {
   const { spec, data } = input
-  const V = data.visible
+  // F pixels (features), C label units (0 unless spec.labels), V = F + C visible units.
+  const F = data.visible
+  const classes = checkRbmLabels(spec, data, input.dataset.builtin, 'model.labels')
+  const C = classes.length
+  const V = F + C
+  const classOf = new Map(classes.map((c, k) => [c, k]))
   const rng = new Rng(input.seed)
   const values = binariseRows(data, spec, input.dataset.threshold, rng.fork(1))
   // Held-out rows: a seeded split, the same for the same seed.
   const order = rng.fork(2).permutation(data.rows)
   const heldOutRows = Math.floor(data.rows * spec.heldOut)
   const trainRows = data.rows - heldOutRows
-  const train = new Float32Array(trainRows * V)
-  const held = new Float32Array(heldOutRows * V)
+  const trainFeatures = new Float32Array(trainRows * F)
+  const heldFeatures = new Float32Array(heldOutRows * F)
+  const trainLabels = new Int32Array(C ? trainRows : 0)
+  const heldLabels = new Int32Array(C ? heldOutRows : 0)
   for (let r = 0; r < data.rows; r++) {
-    const src = values.subarray(order[r]! * V, (order[r]! + 1) * V)
-    if (r < trainRows) train.set(src, r * V)
-    else held.set(src, (r - trainRows) * V)
+    const src = values.subarray(order[r]! * F, (order[r]! + 1) * F)
+    if (r < trainRows) trainFeatures.set(src, r * F)
+    else heldFeatures.set(src, (r - trainRows) * F)
+    if (C) (r < trainRows ? trainLabels : heldLabels)[r < trainRows ? r : r - trainRows] = classOf.get(data.labels[order[r]!]!)!
   }
   if (spec.visibleUnits === 'gaussian') {
-    standardiseRows(train, trainRows, V)
-    if (heldOutRows) standardiseRows(held, heldOutRows, V)
+    standardiseRows(trainFeatures, trainRows, F)
+    if (heldOutRows) standardiseRows(heldFeatures, heldOutRows, F)
   }
   if (trainRows < 1) throw new Error('dataset: no training rows left after the held-out split')
-  const rbm = initRbm({ visible: V, hidden: spec.hidden, visibleUnits: spec.visibleUnits, data: { values: train, rows: trainRows } }, rng.fork(3))
+  // The visible rows: the features with the one-hot label group appended (004: label units are visible units).
+  const withLabels = (features: Float32Array, labels: Int32Array, rows: number): Float32Array => {
+    if (!C) return features
+    const out = new Float32Array(rows * V)
+    for (let r = 0; r < rows; r++) {
+      out.set(features.subarray(r * F, (r + 1) * F), r * V)
+      out[r * V + F + labels[r]!] = 1
+    }
+    return out
+  }
+  const train = withLabels(trainFeatures, trainLabels, trainRows)
+  const held = withLabels(heldFeatures, heldLabels, heldOutRows)
+  const rbm = initRbm(
+    { visible: V, hidden: spec.hidden, visibleUnits: spec.visibleUnits, labelUnits: C, data: { values: train, rows: trainRows } },
+    rng.fork(3)
+  )
   const chains = spec.persistent ? Math.min(spec.batchSize, trainRows) : 0
   const state = createTrainState(rbm, { persistentChains: chains, ...(spec.sparsity ? { sparsityTarget: spec.sparsity.target } : {}) }, rng.fork(4))
   const trainer = await RbmEngineTrainer.create(
@@ -122,7 +207,9 @@ export async function trainRbmJob(input: RbmTrainInput, hooks: ComputeHooks = {}
       ...(spec.sparsity ? { sparsity: spec.sparsity } : {}),
       // Measured fastest here (docs/benchmarks.md): 10 updates per run() in a Loop, one GEMM for both outer products.
       stepsPerRun: 10,
-      outerProduct: 'concat'
+      outerProduct: 'concat',
+      ...(input.engine?.provider !== undefined ? { provider: input.engine.provider } : {}),
+      ...(input.engine?.threads ? { threads: input.engine.threads } : {})
     },
     state
   )
@@ -164,13 +251,19 @@ export async function trainRbmJob(input: RbmTrainInput, hooks: ComputeHooks = {}
       freeEnergyTrain: meanFreeEnergy(params, trainSample, metricRows),
       freeEnergyHeldOut: heldRows ? meanFreeEnergy(params, held.subarray(0, heldRows * V), heldRows) : null
     }
+    if (C) {
+      row.accuracyTrain = accuracy(params, trainFeatures, trainLabels, metricRows)
+      row.accuracyHeldOut = heldRows ? accuracy(params, heldFeatures, heldLabels, heldRows) : null
+    }
     history.push(row)
     const metrics: Record<string, number> = {
       epoch,
       reconstructionError: row.reconstructionError,
       pseudoLikelihood: row.pseudoLikelihood,
       freeEnergyTrain: row.freeEnergyTrain,
-      ...(row.freeEnergyHeldOut !== null ? { freeEnergyHeldOut: row.freeEnergyHeldOut } : {})
+      ...(row.freeEnergyHeldOut !== null ? { freeEnergyHeldOut: row.freeEnergyHeldOut } : {}),
+      ...(row.accuracyTrain !== undefined ? { accuracyTrain: row.accuracyTrain } : {}),
+      ...(typeof row.accuracyHeldOut === 'number' ? { accuracyHeldOut: row.accuracyHeldOut } : {})
     }
     hooks.onProgress?.(epoch / spec.epochs, epoch * stepsPerEpoch, totalSteps, `epoch ${epoch}/${spec.epochs} done`, metrics)
   }
@@ -198,6 +291,22 @@ export async function trainRbmJob(input: RbmTrainInput, hooks: ComputeHooks = {}
       steps: spec.ais.steps
     }
   }
+  let classification: RbmInfo['classification']
+  if (C && history.length > 0) {
+    // The held-out rows (the training rows when none are held out), classified by the trained machine.
+    const split = heldOutRows > 0 ? 'held-out' : 'train'
+    const rows = Math.min(CONFUSION_ROWS, split === 'held-out' ? heldOutRows : trainRows)
+    const features = split === 'held-out' ? heldFeatures : trainFeatures
+    const labels = split === 'held-out' ? heldLabels : trainLabels
+    const predicted = classify(final, features.subarray(0, rows * F), rows)
+    const confusion = Array.from({ length: C }, () => new Array<number>(C).fill(0))
+    let hits = 0
+    for (let r = 0; r < rows; r++) {
+      confusion[labels[r]!]![predicted[r]!]!++
+      if (labels[r] === predicted[r]) hits++
+    }
+    classification = { classes, split, rows, accuracy: hits / rows, confusion }
+  }
   const info: RbmInfo = {
     id: input.modelId,
     name: input.name,
@@ -206,6 +315,8 @@ export async function trainRbmJob(input: RbmTrainInput, hooks: ComputeHooks = {}
     seed: input.seed,
     visible: V,
     hidden: spec.hidden,
+    ...(C ? { labelUnits: C } : {}),
+    ...(classification ? { classification } : {}),
     width: data.width,
     height: data.height,
     trainRows,
@@ -249,7 +360,9 @@ export async function sampleRbmJob(input: RbmSampleInput, hooks: ComputeHooks = 
     ...(hooks.shouldCancel ? { shouldCancel: hooks.shouldCancel } : {})
   })
   const V = rbm.visible
-  const samples = Array.from({ length: count }, (_, r) => Array.from(out.visibleMean.subarray(r * V, (r + 1) * V), (x) => Math.round(x * 1e4) / 1e4))
+  // The pictures: the feature units (a classification RBM's label group is left out).
+  const F = V - rbm.labelUnits
+  const samples = Array.from({ length: count }, (_, r) => Array.from(out.visibleMean.subarray(r * V, r * V + F), (x) => Math.round(x * 1e4) / 1e4))
   return { samples, provider: out.provider }
 }
 
@@ -283,9 +396,32 @@ export function exportRbmOnnx(rbm: Rbm, metadata: Record<string, string>): Uint8
   }
   g.output('hidden_probabilities', 'float32', ['batch', H], { from: hidden, docString: 'p(h_j = 1 | v)' })
   g.output('reconstruction', 'float32', ['batch', V], { from: recon, docString: 'E[v | h = p(h|v)]' })
+  const C = rbm.labelUnits
+  if (C > 0) {
+    // Classification (core classProbabilities): log p(y|x) = b_y + Σ_j softplus(a_j + w_yj) − log Σ_y'(…), with
+    // a = c + x_F W_F from the feature columns of `visible` (its label columns are ignored).
+    const F = V - C
+    const feat = g.node('Slice', [v, g.constInt64([0]), g.constInt64([F]), g.constInt64([1])])
+    const wFeat = g.node('Slice', ['weights', g.constInt64([0]), g.constInt64([F]), g.constInt64([0])])
+    const wLabel = g.node('Slice', ['weights', g.constInt64([F]), g.constInt64([V]), g.constInt64([0])])
+    const bLabel = g.node('Slice', ['visible_bias', g.constInt64([F]), g.constInt64([V]), g.constInt64([0])])
+    const a = g.node('Add', [g.node('MatMul', [feat, wFeat]), 'hidden_bias'])
+    // [B,1,H] + [C,H] -> [B,C,H], softplus, summed over H.
+    const perClass = g.node('Softplus', [g.node('Add', [g.node('Unsqueeze', [a, g.constInt64([1])]), wLabel])])
+    const logits = g.node('Add', [g.node('ReduceSum', [perClass, g.constInt64([2])], { keepdims: 0 }), bLabel])
+    g.output('class_probabilities', 'float32', ['batch', C], { from: g.node('Softmax', [logits], { axis: 1 }), docString: 'p(y | features)' })
+  }
   return buildModel({
     graph: g,
-    metadata: { 'engram.version': ENGRAM_VERSION, kind: 'rbm', visible_units: rbm.visibleUnits, visible: String(V), hidden: String(H), ...metadata },
+    metadata: {
+      'engram.version': ENGRAM_VERSION,
+      kind: 'rbm',
+      visible_units: rbm.visibleUnits,
+      visible: String(V),
+      hidden: String(H),
+      ...(rbm.labelUnits ? { label_units: String(rbm.labelUnits) } : {}),
+      ...metadata
+    },
     docString: 'Engram RBM: visible -> hidden probabilities and mean reconstruction'
   })
 }

@@ -103,3 +103,22 @@ export function freeEnergyChart(points: readonly EpochPoint[], axis: EpochAxis =
     series
   }
 }
+
+/** Accuracy chart colours (the page's legend uses them too). */
+export const ACCURACY_COLORS = { train: PALETTE[0]!, heldOut: PALETTE[2]! } as const
+
+/** Classification RBMs: accuracy per epoch (argmax p(y|x)) on training and held-out rows, as percentages from 0 to 100. */
+export function accuracyChart(points: readonly EpochPoint[], axis: EpochAxis = {}): ChartOption {
+  const withAcc = points.filter((p) => p.accuracyTrain !== undefined)
+  const held = withAcc.filter((p) => typeof p.accuracyHeldOut === 'number')
+  const option = base(points, axis, 10)
+  const c = ACCURACY_COLORS
+  const series = [line('acc-train', 'train accuracy', c.train, withAcc.map((p) => [p.epoch, 100 * p.accuracyTrain!]), withAcc.length)]
+  if (held.length) series.push(line('acc-held', 'held-out accuracy', c.heldOut, held.map((p) => [p.epoch, 100 * p.accuracyHeldOut!]), held.length))
+  return {
+    ...option,
+    tooltip: { trigger: 'axis', confine: true, valueFormatter: (v: unknown) => (typeof v === 'number' ? `${v.toFixed(1)} %` : String(v)) },
+    yAxis: { type: 'value', min: 0, max: 100, ...AXIS_STYLE, axisLabel: { ...AXIS_STYLE.axisLabel, formatter: '{value}%' } },
+    series
+  }
+}

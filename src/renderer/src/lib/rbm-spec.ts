@@ -32,6 +32,8 @@ export interface RbmForm {
   ais: boolean
   aisRuns: number
   aisSteps: number
+  /** Classification RBM: one-hot label units beside the pixels (datasets with class labels only). */
+  labels: boolean
   seed: number
 }
 
@@ -56,6 +58,7 @@ export function defaultRbmForm(): RbmForm {
     ais: false,
     aisRuns: 16,
     aisSteps: 300,
+    labels: false,
     seed: 1
   }
 }
@@ -104,8 +107,9 @@ export function buildRbmModelSpec(form: RbmForm): RbmModelSpec {
     // Gaussian units see the grey levels themselves; the field keeps its default.
     binarise: form.visibleUnits === 'gaussian' ? 'threshold' : form.binarise,
     heldOut: form.heldOut,
-    // AIS estimates the partition function of Bernoulli units only.
-    ...(form.ais && form.visibleUnits === 'bernoulli' ? { ais: { runs: form.aisRuns, steps: form.aisSteps } } : {})
+    // AIS estimates the partition function of Bernoulli units without label units only.
+    ...(form.ais && form.visibleUnits === 'bernoulli' && !form.labels ? { ais: { runs: form.aisRuns, steps: form.aisSteps } } : {}),
+    labels: form.labels
   }
 }
 
@@ -182,15 +186,23 @@ export function buildSampleJob(form: SampleForm, modelId: string | null): Built<
 }
 
 /** A point of the live charts: one finished epoch (the RbmEpoch fields the progress metrics carry). */
-export type EpochPoint = Pick<RbmEpoch, 'epoch' | 'reconstructionError' | 'pseudoLikelihood' | 'freeEnergyTrain' | 'freeEnergyHeldOut'>
+export type EpochPoint = Pick<RbmEpoch, 'epoch' | 'reconstructionError' | 'pseudoLikelihood' | 'freeEnergyTrain' | 'freeEnergyHeldOut' | 'accuracyTrain' | 'accuracyHeldOut'>
 
 /** An epoch row from a job.progress `metrics` record, or null when it is not an end-of-epoch record. */
 export function epochFromMetrics(metrics: Record<string, number> | undefined): EpochPoint | null {
   if (!metrics) return null
-  const { epoch, reconstructionError, pseudoLikelihood, freeEnergyTrain, freeEnergyHeldOut } = metrics
+  const { epoch, reconstructionError, pseudoLikelihood, freeEnergyTrain, freeEnergyHeldOut, accuracyTrain, accuracyHeldOut } = metrics
   const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
   if (!finite(epoch) || !finite(reconstructionError) || !finite(pseudoLikelihood) || !finite(freeEnergyTrain)) return null
-  return { epoch, reconstructionError, pseudoLikelihood, freeEnergyTrain, freeEnergyHeldOut: finite(freeEnergyHeldOut) ? freeEnergyHeldOut : null }
+  return {
+    epoch,
+    reconstructionError,
+    pseudoLikelihood,
+    freeEnergyTrain,
+    freeEnergyHeldOut: finite(freeEnergyHeldOut) ? freeEnergyHeldOut : null,
+    // Classification RBMs only.
+    ...(finite(accuracyTrain) ? { accuracyTrain, accuracyHeldOut: finite(accuracyHeldOut) ? accuracyHeldOut : null } : {})
+  }
 }
 
 /** Adds (or replaces) an epoch in a live series, kept in epoch order. */
@@ -206,6 +218,7 @@ export function describeRbmSpec(spec: RbmModelSpec): string {
   parts.push(`lr ${spec.learningRate}`, `m ${spec.momentum}`, `wd ${spec.weightDecay}`, `batch ${spec.batchSize}`, `${spec.epochs} ep`)
   if (spec.sparsity) parts.push(`sparsity ${spec.sparsity.target}×${spec.sparsity.cost}`)
   if (spec.ais) parts.push(`AIS ${spec.ais.runs}×${spec.ais.steps}`)
+  if (spec.labels) parts.push('label units')
   return parts.join(' · ')
 }
 
@@ -236,6 +249,7 @@ export function readRbmForm(raw: unknown): RbmForm {
   if (raw.binarise === 'threshold' || raw.binarise === 'stochastic') form.binarise = raw.binarise
   if (typeof raw.sparsity === 'boolean') form.sparsity = raw.sparsity
   if (typeof raw.ais === 'boolean') form.ais = raw.ais
+  if (typeof raw.labels === 'boolean') form.labels = raw.labels
   pickNumbers(form, raw, {
     count: [1, 1e9, true],
     hidden: [1, 10000, true],

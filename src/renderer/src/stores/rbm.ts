@@ -47,6 +47,8 @@ export interface HistoryView {
   /** Epochs planned (the x axis's extent). */
   epochs: number
   gaussian: boolean
+  /** A classification RBM: its epochs carry accuracies. */
+  labels: boolean
 }
 
 export const useRbmStore = defineStore('rbm', () => {
@@ -64,7 +66,7 @@ export const useRbmStore = defineStore('rbm', () => {
   /** The charts follow the training started here until it ends or another RBM is picked. */
   const following = ref(false)
   /** Spec of the training started here (its planned epochs and unit type, for the live charts). */
-  const trainingSpec = shallowRef<{ epochs: number; gaussian: boolean } | null>(null)
+  const trainingSpec = shallowRef<{ epochs: number; gaussian: boolean; labels: boolean } | null>(null)
   /** Live epoch rows of rbm.train jobs, by job id (progress may come before jobs.start answers). */
   const live = shallowRef<Record<string, EpochPoint[]>>({})
   const filters = shallowRef<FiltersResult | null>(null)
@@ -92,12 +94,18 @@ export const useRbmStore = defineStore('rbm', () => {
 
   const view = computed<HistoryView | null>(() => {
     if (showingLive.value) {
-      return { live: true, points: livePoints.value, epochs: trainingSpec.value?.epochs ?? form.value.epochs, gaussian: trainingSpec.value?.gaussian ?? false }
+      return {
+        live: true,
+        points: livePoints.value,
+        epochs: trainingSpec.value?.epochs ?? form.value.epochs,
+        gaussian: trainingSpec.value?.gaussian ?? false,
+        labels: trainingSpec.value?.labels ?? false
+      }
     }
     const m = selected.value
     if (!m) return null
     const last = m.history[m.history.length - 1]?.epoch ?? 1
-    return { live: false, points: m.history, epochs: last, gaussian: m.spec.visibleUnits === 'gaussian' }
+    return { live: false, points: m.history, epochs: last, gaussian: m.spec.visibleUnits === 'gaussian', labels: (m.labelUnits ?? 0) > 0 }
   })
   const shownSamples = computed(() => (selected.value ? (samples.value[selected.value.id] ?? null) : null))
   const shownFilters = computed(() => (filters.value && filters.value.modelId === selected.value?.id ? filters.value : null))
@@ -113,7 +121,7 @@ export const useRbmStore = defineStore('rbm', () => {
     if (!s) throw new Error('no session is open')
     const b = built.value
     if (b.error !== undefined) throw new Error(`${b.field}: ${b.error}`)
-    trainingSpec.value = { epochs: form.value.epochs, gaussian: form.value.visibleUnits === 'gaussian' }
+    trainingSpec.value = { epochs: form.value.epochs, gaussian: form.value.visibleUnits === 'gaussian', labels: form.value.labels }
     following.value = true
     trainedId.value = null
     const id = await jobs.start(s.id, b.spec)
