@@ -215,7 +215,7 @@ function netFromResultFile(path: string): { net: HopfieldNet; metadata: Record<s
   const n = result.model.units
   if (!(weights instanceof Float32Array) || weights.length !== n * n) throw new SpecError(`${path}: result.model.stateDict.weights must be float32 [${n}, ${n}]`)
   if (!(thresholds instanceof Float32Array) || thresholds.length !== n) throw new SpecError(`${path}: result.model.stateDict.thresholds must be float32 [${n}]`)
-  return { net: { units: n, weights, thresholds, encoding: 'bipolar' }, metadata: { ...result.model.metadata, 'engram.source': 'result file' } }
+  return { net: { units: n, weights, thresholds, encoding: result.spec.model.encoding ?? 'bipolar' }, metadata: { ...result.model.metadata, 'engram.source': 'result file' } }
 }
 
 function cmdExport(argv: string[]): void {
@@ -248,7 +248,7 @@ function cmdExport(argv: string[]): void {
       const modelId = values.model ?? loaded.state.activeModelId
       const info = loaded.state.models.find((m) => m.id === modelId)
       if (!info) throw new SpecError(`--model: session '${row.name}' has no model '${modelId ?? ''}' (models: ${loaded.state.models.map((m) => m.id).join(', ') || 'none'})`)
-      net = netFromTensors(loaded.tensors, info.id).net
+      net = netFromTensors(loaded.tensors, info.id, info.spec.encoding).net
       metadata = modelMetadata(info.spec, net, { dataset: info.dataset.builtin, patterns: String(info.patterns), session: row.name })
     } finally {
       store.close()

@@ -67,10 +67,11 @@ export function corrupt(pattern: ArrayLike<number>, corruption: Corruption, widt
       return Int8Array.from(pattern)
     case 'flip':
       return flipBits(pattern, corruption.fraction, rng, encoding)
+    // A binary net has no 'unknown' or −1: masked units are off (0) unless the fill is +1.
     case 'mask':
-      return maskRect(pattern, width, height, corruption, corruption.fill)
+      return maskRect(pattern, width, height, corruption, encoding === 'binary' ? (corruption.fill === 1 ? 1 : 0) : corruption.fill)
     case 'maskFraction':
-      return maskFraction(pattern, corruption.fraction, corruption.fill, rng)
+      return maskFraction(pattern, corruption.fraction, encoding === 'binary' ? (corruption.fill === 1 ? 1 : 0) : corruption.fill, rng)
   }
 }
 

@@ -59,6 +59,13 @@ export function hebb(patterns: ArrayLike<number>[], opts: HebbOptions = {}): Hop
   return { units: n, weights, thresholds: new Float32Array(n), encoding }
 }
 
+/** A bipolar pattern in the given encoding: binary maps +1 → 1 and −1 (or 0, unknown) → 0; bipolar is copied. */
+export function toEncoding(pattern: ArrayLike<number>, encoding: Encoding): Int8Array {
+  const out = Int8Array.from(pattern)
+  if (encoding === 'binary') for (let i = 0; i < out.length; i++) out[i] = out[i]! > 0 ? 1 : 0
+  return out
+}
+
 /** One-shot associator of 003: y = f(xW) with sign(0) = 0. W is rows×cols row-major, x has `rows` entries. */
 export function associate(weights: Float32Array, rows: number, cols: number, x: ArrayLike<number>): Int8Array {
   if (weights.length !== rows * cols) throw new Error(`associate: weights have ${weights.length} entries, expected ${rows}×${cols}`)
@@ -284,11 +291,18 @@ export function recallSync(net: HopfieldNet, cue: ArrayLike<number>, opts: { max
 
 /**
  * Batched synchronous recall, the reference the ONNX engine is checked against: per row b,
- * s ← tie-sign(W s − θ) until the row stops changing or maxIterations updates; no external input.
+ * s ← tie-sign(W s + x − θ) until the row stops changing or maxIterations updates; x (per row) optional.
  */
-export function recallSyncBatch(net: HopfieldNet, cues: Int8Array, batch: number, maxIterations: number): { final: Int8Array; iterations: Int32Array } {
+export function recallSyncBatch(
+  net: HopfieldNet,
+  cues: Int8Array,
+  batch: number,
+  maxIterations: number,
+  external?: ArrayLike<number>
+): { final: Int8Array; iterations: Int32Array } {
   const n = net.units
   if (cues.length !== batch * n) throw new Error(`cues have ${cues.length} entries, expected ${batch}×${n}`)
+  if (external && external.length !== batch * n) throw new Error(`external has ${external.length} entries, expected ${batch}×${n}`)
   const final = new Int8Array(batch * n)
   const iterations = new Int32Array(batch)
   let prev: Int8Array = new Int8Array(n)
@@ -296,7 +310,8 @@ export function recallSyncBatch(net: HopfieldNet, cues: Int8Array, batch: number
   for (let b = 0; b < batch; b++) {
     prev.set(cues.subarray(b * n, (b + 1) * n))
     let it = 0
-    while (it < maxIterations && syncStep(net, prev, next)) {
+    const x = external ? Array.prototype.slice.call(external, b * n, (b + 1) * n) : undefined
+    while (it < maxIterations && syncStep(net, prev, next, x)) {
       it++
       const t = prev
       prev = next

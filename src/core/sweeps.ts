@@ -42,9 +42,15 @@ export interface RecallSettings {
   tie?: TieRule
 }
 
+/**
+ * Settles a bipolar cue and returns the bipolar result. A binary net runs on {0, 1}: the cue goes in as
+ * +1 → 1, −1 or 0 (unknown) → 0, and the settled state comes back as 2y − 1, so scores stay bipolar.
+ */
 function recall(net: HopfieldNet, cue: Int8Array, rng: Rng, s: RecallSettings | undefined): Int8Array {
-  const y = Int8Array.from(cue)
+  const binary = net.encoding === 'binary'
+  const y = binary ? cue.map((v) => (v > 0 ? 1 : 0)) : Int8Array.from(cue)
   settle(net, y, { mode: s?.mode ?? 'async', rng, maxSweeps: s?.maxSweeps ?? 50, tie: s?.tie })
+  if (binary) for (let i = 0; i < y.length; i++) y[i] = 2 * y[i]! - 1
   return y
 }
 
@@ -197,7 +203,6 @@ export interface CueSweepPoint {
 }
 
 function cueSweep(net: HopfieldNet, stored: ArrayLike<number>[], opts: CueSweepOptions, makeCue: (p: ArrayLike<number>, fraction: number) => Int8Array): CueSweepPoint[] {
-  if (net.encoding !== 'bipolar') throw new Error('cue sweeps work on bipolar nets')
   opts.fractions.forEach((f) => {
     if (!(f >= 0 && f <= 1)) throw new Error(`fractions: ${f} is not in [0, 1]`)
   })

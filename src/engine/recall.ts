@@ -27,6 +27,8 @@ export interface RecallBatchOptions {
    * rows leave the batch as they settle. Needs (units+2)·count < 2^21.
    */
   lowRank?: LowRankRecall
+  /** External input x per cue (batch×units, same layout as the cues), held on during recall: h = W·s + x. */
+  external?: Int8Array
 }
 
 /** The stored patterns behind a Hebb-rule net, as hebb() was given them. */
@@ -52,11 +54,11 @@ export const DEFAULT_RECALL_CHUNK = 1024
 // One weights-as-input model per (units, encoding): its bytes are the session-cache key.
 const modelCache = new Map<string, Uint8Array>()
 
-function recallModel(units: number, encoding: StateEncoding): Uint8Array {
-  const key = `${units}:${encoding}`
+function recallModel(units: number, encoding: StateEncoding, external: boolean): Uint8Array {
+  const key = `${units}:${encoding}:${external}`
   let model = modelCache.get(key)
   if (!model) {
-    model = buildHopfieldRecallModel({ units, encoding })
+    model = buildHopfieldRecallModel({ units, encoding, external })
     modelCache.set(key, model)
   }
   return model
@@ -80,9 +82,12 @@ export async function recallBatch(
   const chunk = opts.chunk ?? DEFAULT_RECALL_CHUNK
   if (!Number.isInteger(chunk) || chunk < 1) throw new RangeError(`chunk must be a positive integer, got ${chunk}`)
   checkCues(cues, batch, n, net.encoding)
+  const ext = opts.external
+  if (ext && ext.length !== batch * n) throw new RangeError(`external has ${ext.length} entries, expected ${batch}×${n}`)
+  if (ext && opts.lowRank) throw new RangeError('lowRank recall has no external input; leave one of them out')
   if (opts.lowRank) return recallLowRank(net, cues, batch, maxIterations, chunk, opts.lowRank, opts)
 
-  const created = await sessionCache.get(recallModel(n, net.encoding), {
+  const created = await sessionCache.get(recallModel(n, net.encoding, !!ext), {
     ...(opts.provider !== undefined ? { provider: opts.provider } : {}),
     ...(opts.threads !== undefined ? { threads: opts.threads } : {})
   })
@@ -94,6 +99,7 @@ export async function recallBatch(
     const out = await created.session.run({
       [IO.state]: { type: 'float32', data: Float32Array.from(cues.subarray(start * n, (start + rows) * n)), dims: [rows, n] },
       [IO.maxIterations]: maxIt,
+      ...(ext ? { [IO.external]: { type: 'float32', data: Float32Array.from(ext.subarray(start * n, (start + rows) * n)), dims: [rows, n] } as const } : {}),
       [IO.weights]: weights,
       [IO.thresholds]: thresholds
     })

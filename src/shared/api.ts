@@ -36,12 +36,23 @@ export type ProviderInfo = z.infer<typeof providerInfoSchema>
 export const jobSpecSchema = z.discriminatedUnion('kind', [
   z
     .object({
+      /**
+       * One traced recall from one cue (the recall lab): asynchronous (one unit per update), synchronous (all units
+       * at once; fixed point or 2-cycle) or 003's recurrent auto-associator (stops when the vector matches a stored
+       * one, repeats an earlier one, or at the limit). The cue is in the model's encoding ({0,1} for binary).
+       */
       kind: z.literal('recall.async'),
       modelId: z.string(),
       cue: z.array(z.int().min(-1).max(1)).min(1),
       seed: z.int().nonnegative().max(2 ** 32 - 1),
-      order: z.enum(['random', 'sequential']).default('random'),
-      maxSweeps: z.int().positive().max(1000).default(20)
+      /** Async visiting order: random (seeded, a new permutation each sweep), sequential, or a given permutation of 0..N−1. */
+      order: z.union([z.enum(['random', 'sequential']), z.array(z.int().nonnegative()).min(1)]).default('random'),
+      maxSweeps: z.int().positive().max(1000).default(20),
+      mode: z.enum(['async', 'sync', 'recurrent']).default('async'),
+      /** External input x: none, or the cue held on as x (003: y_in_i = x_i + Σ_j y_j w_ji). */
+      external: z.enum(['none', 'cue']).default('none'),
+      /** Recurrent mode: f(0) = 0 (sign0, 003's printed numbers) or a zero net input keeps the unit. */
+      activation: z.enum(['sign0', 'keep']).default('sign0')
     })
     .strict(),
   z

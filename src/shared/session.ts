@@ -37,7 +37,7 @@ export type Cue = z.infer<typeof cueSchema>
 export const asyncRecallResultSchema = z.object({
   modelId: z.string(),
   seed: z.int(),
-  order: z.enum(['random', 'sequential']),
+  order: z.union([z.enum(['random', 'sequential']), z.array(z.int())]),
   initial: z.array(z.int()),
   /** Visited unit per update, in order (sweeps × N entries at most). */
   units: z.array(z.int()),
@@ -49,9 +49,23 @@ export const asyncRecallResultSchema = z.object({
   overlaps: z.array(z.array(z.number())),
   final: z.array(z.int()),
   sweeps: z.int(),
-  outcome: z.enum(['fixed-point', 'cycle', 'max-iterations']),
+  /** stored-match and repeat: the recurrent auto-associator's stop rules (003 Step 5). */
+  outcome: z.enum(['fixed-point', 'cycle', 'max-iterations', 'stored-match', 'repeat']),
   /** Index of the stored pattern equal to the final state, or -1. */
-  recalled: z.int()
+  recalled: z.int(),
+  /** async: one unit per update (units/values); sync and recurrent: all units per step (steps). */
+  mode: z.enum(['async', 'sync', 'recurrent']).default('async'),
+  external: z.enum(['none', 'cue']).default('none'),
+  /** States of `initial`, `final`, `values` and `steps`: {−1, 1} or {0, 1}; recurrent sign0 may give 0 in bipolar. */
+  encoding: z.enum(['bipolar', 'binary']).default('bipolar'),
+  /** sync / recurrent: the state after each step (energy and overlaps have one entry per step after the first). */
+  steps: z.array(z.array(z.int())).default([]),
+  /** recurrent: the net input y_in of every unit at each step (003 prints them). */
+  netInputs: z.array(z.array(z.number())).default([]),
+  /** sync: L(y_t, y_t−1) = −y_tᵀW y_t−1 − (x − θ)ᵀ(y_t + y_t−1), non-increasing along synchronous steps. */
+  pairEnergy: z.array(z.number()).default([]),
+  /** recurrent 'repeat': the earlier vector it equals (0 = the cue, k = step k). */
+  repeatOf: z.int().default(-1)
 })
 export type AsyncRecallResult = z.infer<typeof asyncRecallResultSchema>
 

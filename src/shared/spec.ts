@@ -52,7 +52,14 @@ export const hopfieldModelSpecSchema = z
     normalisation: z.enum(['none', '1/N', '1/P']).default('none'),
     /** Zero the diagonal. Default: true for hebb, storkey and energy; false for pseudo-inverse (the projection as defined). */
     zeroDiagonal: z.boolean().optional(),
-    energy: energyTrainingSpecSchema.optional()
+    energy: energyTrainingSpecSchema.optional(),
+    /**
+     * Unit states: bipolar {−1, +1} or binary {0, 1} (003's discrete Hopfield net). Binary patterns are stored
+     * through their bipolar images 2s − 1 (003), so W is the same for both; the dynamics differ. Default bipolar.
+     */
+    encoding: z.enum(['bipolar', 'binary']).optional(),
+    /** Thresholds θ: one number for every unit, or one per unit. Default 0. A unit whose net input equals θ keeps its state. */
+    threshold: z.union([z.number(), z.array(z.number()).min(1)]).optional()
   })
   .strict()
 export type HopfieldModelSpec = z.infer<typeof hopfieldModelSpecSchema>
@@ -132,7 +139,9 @@ export const recallSpecSchema = z
     /** Noisy cues drawn per stored pattern. */
     cuesPerPattern: z.int().positive().max(100000).default(10),
     /** Energy traces kept in the result for the first `traceCount` cues (async mode). */
-    traceCount: z.int().nonnegative().max(1000).default(4)
+    traceCount: z.int().nonnegative().max(1000).default(4),
+    /** External input x in y_in_i = x_i + Σ_j y_j w_ji (003): none, or the cue itself held on during recall. */
+    external: z.enum(['none', 'cue']).default('none')
   })
   .strict()
 export type RecallSpec = z.infer<typeof recallSpecSchema>
@@ -301,7 +310,8 @@ export const experimentSpecSchema = z
       maxSweeps: 50,
       corruption: { type: 'flip', fraction: 0.1 },
       cuesPerPattern: 10,
-      traceCount: 4
+      traceCount: 4,
+      external: 'none'
     }),
     /** Run a sweep or analysis instead of the recall experiment. */
     sweep: sweepSpecSchema.optional(),

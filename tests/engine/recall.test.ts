@@ -114,6 +114,27 @@ describe('recallBatch (engine) vs reference', () => {
     expect(Array.from(got.iterations)).toEqual(Array.from(ref.iterations))
   })
 
+  it('external input x (the cue held on, 003) matches core recallSyncBatch, binary and bipolar', async () => {
+    for (const encoding of ['binary', 'bipolar'] as const) {
+      const rand = prng(encoding === 'binary' ? 31 : 32)
+      const n = 20
+      const stored = randomStates(rand, 3, n, encoding)
+      const net = hebbNet(stored, 3, n, encoding)
+      net.thresholds = Float32Array.from({ length: n }, () => Math.floor(rand() * 3) - 1)
+      const batch = 30
+      const cues = noisyCues(rand, net, stored, 3, batch)
+      const core = recallSyncBatch(net, cues, batch, 30, cues)
+      const got = await recallBatch(net, cues, batch, { maxIterations: 30, provider: 'cpu', external: cues, chunk: 8 })
+      expect(Array.from(got.final)).toEqual(Array.from(core.final))
+      expect(Array.from(got.iterations)).toEqual(Array.from(core.iterations))
+      // The input changes the outcome somewhere, so the test has teeth.
+      expect(Array.from(recallSyncBatch(net, cues, batch, 30).final)).not.toEqual(Array.from(core.final))
+    }
+    await expect(recallBatch(hebbNet(new Int8Array(4).fill(1), 1, 4), new Int8Array(4).fill(1), 1, { maxIterations: 3, external: new Int8Array(3) })).rejects.toThrow(
+      /external has 3 entries, expected 1×4/
+    )
+  })
+
   it('reports progress per chunk and cancels between chunks', async () => {
     const rand = prng(5)
     const n = 16

@@ -29,7 +29,7 @@ describe('model options → HopfieldModelSpec', () => {
 
   it('sends the energy settings only for energy training, never a diagonal (the backend keeps it zero)', () => {
     const energy = { ...DEFAULT_ENERGY, valleys: 'random' as const, epochs: 30, eta: 0.05 }
-    const spec = buildModelSpec({ rule: 'energy', normalisation: '1/N', zeroDiagonal: false, energy })
+    const spec = buildModelSpec({ rule: 'energy', normalisation: '1/N', zeroDiagonal: false, energy, encoding: 'bipolar', threshold: 0 })
     expect(spec).toEqual({ kind: 'hopfield', rule: 'energy', normalisation: 'none', energy })
     expect(buildModelSpec({ ...defaultModelOptions('hebb'), energy })).not.toHaveProperty('energy')
   })
@@ -48,7 +48,14 @@ describe('model options → HopfieldModelSpec', () => {
     expect(defaultZeroDiagonal('storkey')).toBe(true)
     expect(zeroDiagonalOf({ rule: 'pseudo-inverse' })).toBe(false)
     expect(zeroDiagonalOf({ rule: 'hebb', zeroDiagonal: false })).toBe(false)
-    const options = { rule: 'energy' as const, normalisation: 'none' as const, zeroDiagonal: true, energy: { ...DEFAULT_ENERGY, mode: 'batch' as const, epochs: 7 } }
+    const options = {
+      rule: 'energy' as const,
+      normalisation: 'none' as const,
+      zeroDiagonal: true,
+      energy: { ...DEFAULT_ENERGY, mode: 'batch' as const, epochs: 7 },
+      encoding: 'binary' as const,
+      threshold: 0.5
+    }
     expect(modelOptionsOf(buildModelSpec(options))).toEqual(options)
     expect(modelOptionsOf({ kind: 'hopfield', rule: 'energy', normalisation: 'none' }).energy).toEqual(DEFAULT_ENERGY)
     for (const r of RULES) {

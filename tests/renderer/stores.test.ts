@@ -157,7 +157,8 @@ describe('restoring a session', () => {
     final: [-1, 1, 1, 1],
     sweeps: 2,
     outcome: 'fixed-point',
-    recalled: 1
+    recalled: 1,
+    mode: 'async', external: 'none', encoding: 'bipolar', steps: [], netInputs: [], pairEnergy: [], repeatOf: -1
   }
   const batch: BatchRecallResult = {
     modelId: 'm1',

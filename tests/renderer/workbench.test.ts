@@ -41,7 +41,8 @@ describe('workbench', () => {
       final: [1, 1],
       sweeps: 1,
       outcome: 'fixed-point',
-      recalled: 0
+      recalled: 0,
+      mode: 'async', external: 'none', encoding: 'bipolar', steps: [], netInputs: [], pairEnergy: [], repeatOf: -1
     }
     api.emit('job.done', { jobId: 'j1', sessionId: 'other', result: { kind: 'recall.async', result } })
     expect(useRecallStore().result).toBeNull()

@@ -14,6 +14,8 @@ export interface HopfieldRecallModelOptions {
   /** Embed weights and thresholds as initializers (export); otherwise they are graph inputs. */
   embed?: { weights: Float32Array; thresholds: Float32Array }
   encoding?: StateEncoding
+  /** Add an `external` input x [batch, units] held on during recall: h = s·W + x (003 step 4). */
+  external?: boolean
   /** Added to the model's metadata_props (caller's keys override the defaults, not the facts). */
   metadata?: Record<string, string>
 }
@@ -24,17 +26,19 @@ export const HOPFIELD_RECALL_IO = {
   maxIterations: 'max_iterations',
   weights: 'weights',
   thresholds: 'thresholds',
+  external: 'external',
   finalState: 'final_state',
   iterations: 'iterations'
 } as const
 
-export function hopfieldRecallDocString(units: number, encoding: StateEncoding, embedded: boolean): string {
+export function hopfieldRecallDocString(units: number, encoding: StateEncoding, embedded: boolean, external = false): string {
   const states = encoding === 'bipolar' ? '{-1, +1}' : '{0, 1}'
   return [
     `Synchronous Hopfield recall, ${units} units, ${encoding} states ${states}.`,
     'Inputs:',
     `  state float32 [batch, ${units}]: cue patterns, one per row, values in ${states}.`,
     '  max_iterations int64 scalar (or shape [1]): upper bound on synchronous updates.',
+    ...(external ? [`  external float32 [batch, ${units}]: external input x per row, added to the net input at every update.`] : []),
     ...(embedded
       ? []
       : [
@@ -44,7 +48,7 @@ export function hopfieldRecallDocString(units: number, encoding: StateEncoding, 
     'Outputs:',
     `  final_state float32 [batch, ${units}]: state after the last update.`,
     '  iterations int32 [batch]: number of updates that changed each row (max_iterations if it never settled).',
-    'Update: h = state · W; a unit goes to the high state if h > θ, to the low state if h < θ,',
+    `Update: h = state · W${external ? ' + external' : ''}; a unit goes to the high state if h > θ, to the low state if h < θ,`,
     'and keeps its state if h == θ. The loop stops when no row changes or after max_iterations updates.'
   ].join('\n')
 }
@@ -65,11 +69,13 @@ export function buildHopfieldRecallModel(opts: HopfieldRecallModelOptions): Uint
   const io = HOPFIELD_RECALL_IO
   const g = new GraphBuilder('hopfield_recall')
   const embedded = opts.embed !== undefined
+  const withExternal = opts.external === true
 
   const state = g.input(io.state, 'float32', ['batch', units], 'cue patterns [batch, units]')
   // Declared a scalar (the onnx 1.12 checker rejects a main-graph input without a shape); ORT also
   // accepts a [1] feed for it, and the Reshape turns that into the scalar Loop requires.
   const maxIterations = g.input(io.maxIterations, 'int64', [], 'upper bound on synchronous updates')
+  const external = withExternal ? g.input(io.external, 'float32', ['batch', units], 'external input x [batch, units]') : null
   let weights: string
   let thresholds: string
   if (opts.embed) {
@@ -94,7 +100,8 @@ export function buildHopfieldRecallModel(opts: HopfieldRecallModelOptions): Uint
   const sIn = body.input('state_in', 'float32', ['batch', units])
   const itIn = body.input('iterations_in', 'int32', ['batch'])
   // h_i = Σ_j s_j w_ji, as in core's netInput (Hebb weights are symmetric, general ones need not be).
-  const h = body.node('MatMul', [sIn, weights], {}, { outputs: ['net_input'] })
+  const sw = body.node('MatMul', [sIn, weights], {}, { outputs: [external ? 'recurrent_input' : 'net_input'] })
+  const h = external ? body.node('Add', [sw, external], {}, { outputs: ['net_input'] }) : sw
   const d = body.node('Sub', [h, thresholds])
   // Ties (d == 0) fall through both Wheres and keep the previous state: Sign(0) = 0 is not a state.
   const lowered = body.node('Where', [body.node('Less', [d, zero]), low, sIn])
@@ -114,12 +121,12 @@ export function buildHopfieldRecallModel(opts: HopfieldRecallModelOptions): Uint
     docString: 'updates that changed each row'
   })
 
-  const docString = hopfieldRecallDocString(units, encoding, embedded)
+  const docString = hopfieldRecallDocString(units, encoding, embedded, withExternal)
   g.docString = docString
   const defaults: Record<string, string> = {
     dynamics: 'synchronous',
     tie_rule: 'keep previous state when net input equals threshold',
-    inputs: embedded ? 'state,max_iterations' : 'state,max_iterations,weights,thresholds',
+    inputs: [io.state, io.maxIterations, ...(withExternal ? [io.external] : []), ...(embedded ? [] : [io.weights, io.thresholds])].join(','),
     outputs: 'final_state,iterations'
   }
   const facts: Record<string, string> = {

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { ApiError, parseParams, type EventName, type Events, type MethodName, type ParsedParams, type Result } from '../../shared/api'
 import { emptySessionState, type ModelInfo, type RbmInfo, type SessionState } from '../../shared/session'
-import type { HopfieldNet } from '../../core/hopfield'
+import { toEncoding, type Encoding, type HopfieldNet } from '../../core/hopfield'
 import type { NamedTensor } from '../../core/safetensors'
 import { encodeSafetensors } from '../../core/safetensors'
 import { RNG_ALGORITHM } from '../../core/rng'
@@ -51,7 +51,8 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
   renameSync(tmp, path)
 }
 
-export function netFromTensors(tensors: Map<string, NamedTensor>, modelId: string): { net: HopfieldNet; stored: Int8Array[] } {
+/** The net of a saved model; `stored` in the net's encoding (the session keeps the dataset's bipolar patterns). */
+export function netFromTensors(tensors: Map<string, NamedTensor>, modelId: string, encoding: Encoding = 'bipolar'): { net: HopfieldNet; stored: Int8Array[] } {
   const weights = tensors.get(`models/${modelId}/weights`)
   const thresholds = tensors.get(`models/${modelId}/thresholds`)
   const patterns = tensors.get(`models/${modelId}/patterns`)
@@ -59,8 +60,8 @@ export function netFromTensors(tensors: Map<string, NamedTensor>, modelId: strin
   const units = thresholds.shape[0]!
   const count = patterns.shape[0]!
   const data = patterns.data as Int8Array
-  const stored = Array.from({ length: count }, (_, p) => data.slice(p * units, (p + 1) * units))
-  return { net: { units, weights: weights.data as Float32Array, thresholds: thresholds.data as Float32Array, encoding: 'bipolar' }, stored }
+  const stored = Array.from({ length: count }, (_, p) => toEncoding(data.subarray(p * units, (p + 1) * units), encoding))
+  return { net: { units, weights: weights.data as Float32Array, thresholds: thresholds.data as Float32Array, encoding }, stored }
 }
 
 export class Backend {
@@ -207,22 +208,49 @@ export class Backend {
       }
     }
     const info = this.model(session, spec.modelId, 'params.spec.modelId')
-    const { net, stored } = netFromTensors(session.tensors, info.id)
+    const { net, stored } = netFromTensors(session.tensors, info.id, info.spec.encoding)
     if (spec.kind === 'recall.async') {
       if (spec.cue.length !== info.units) {
         throw new ApiError({ code: 'bad-request', field: 'params.spec.cue', message: `params.spec.cue: ${spec.cue.length} values, the model has ${info.units} units` })
       }
-      const bad = spec.cue.findIndex((v) => v !== 1 && v !== -1)
+      // Binary nets take {0, 1}; bipolar ones ±1, and 0 (a missing component, 003) only in the recurrent associator.
+      const binary = net.encoding === 'binary'
+      const allowed = binary ? [0, 1] : spec.mode === 'recurrent' ? [-1, 0, 1] : [-1, 1]
+      const bad = spec.cue.findIndex((v) => !allowed.includes(v))
       if (bad >= 0) {
         throw new ApiError({
           code: 'bad-request',
           field: `params.spec.cue.${bad}`,
-          message: `params.spec.cue.${bad}: value ${spec.cue[bad]} is not −1 or 1 (Hopfield states are bipolar)`
+          message: `params.spec.cue.${bad}: value ${spec.cue[bad]} is not ${binary ? '0 or 1 (this model has binary states)' : spec.mode === 'recurrent' ? '−1, 0 or 1' : '−1 or 1 (this model has bipolar states)'}`
         })
       }
-      return { kind: 'recall.async', input: { modelId: info.id, net, stored, cue: spec.cue, seed: spec.seed, order: spec.order, maxSweeps: spec.maxSweeps } }
+      if (Array.isArray(spec.order)) {
+        const order = spec.order
+        const seen = new Set(order)
+        if (order.length !== info.units || seen.size !== order.length || order.some((u) => u >= info.units)) {
+          throw new ApiError({ code: 'bad-request', field: 'params.spec.order', message: `params.spec.order: expected a permutation of 0..${info.units - 1} (each unit once), got [${order.join(', ')}]` })
+        }
+      }
+      if (spec.mode === 'recurrent' && spec.external === 'cue') {
+        throw new ApiError({ code: 'bad-request', field: 'params.spec.external', message: "params.spec.external: the recurrent auto-associator (003) has no external input; use 'none'" })
+      }
+      return {
+        kind: 'recall.async',
+        input: {
+          modelId: info.id,
+          net,
+          stored,
+          cue: spec.cue,
+          seed: spec.seed,
+          order: spec.order,
+          maxSweeps: spec.maxSweeps,
+          mode: spec.mode,
+          external: spec.external,
+          activation: spec.activation
+        }
+      }
     }
-    if ((spec.corruption.type === 'mask' || spec.corruption.type === 'maskFraction') && spec.corruption.fill === 0) {
+    if ((spec.corruption.type === 'mask' || spec.corruption.type === 'maskFraction') && spec.corruption.fill === 0 && net.encoding === 'bipolar') {
       throw new ApiError({ code: 'bad-request', field: 'params.spec.corruption.fill', message: 'params.spec.corruption.fill: 0 is not a bipolar state; use −1 or 1' })
     }
     return {
@@ -490,7 +518,7 @@ export class Backend {
         return this.writeExport(session, `bam-${bamInfo.id.slice(0, 8)}.safetensors`, bytes)
       }
       const info = this.model(session, p.modelId, 'params.modelId')
-      const { net } = netFromTensors(session.tensors, info.id)
+      const { net } = netFromTensors(session.tensors, info.id, info.spec.encoding)
       const meta = modelMetadata(info.spec, net, {
         dataset: info.dataset.builtin,
         patterns: String(info.patterns),

@@ -1,6 +1,7 @@
 // The computations behind jobs and `engram run`: core for traced asynchronous recall, engine for batches.
 import type { HopfieldNet } from '../../core/hopfield'
-import { energy, hebb, isFixedPoint, matchStored, overlap, recallAsync, recallSync } from '../../core/hopfield'
+import { energy, hebb, isFixedPoint, matchStored, overlap, recallAsync, recallSync, toEncoding } from '../../core/hopfield'
+import { runHopfield } from '../../core/dynamics'
 import { drawCues } from '../../core/corrupt'
 import { Rng, RNG_ALGORITHM } from '../../core/rng'
 import { tensorToJson } from '../../core/tensor-json'
@@ -42,8 +43,24 @@ export interface TrainedHopfield {
   history?: { epoch: number; fixedTargets: number; raised: number }[]
 }
 
-/** Trains a Hopfield net with the spec's rule; `seed` drives energy training's random starts. */
+/**
+ * Trains a Hopfield net with the spec's rule on bipolar patterns; `seed` drives energy training's random starts.
+ * Then the spec's states and thresholds: a binary net keeps W of the bipolar images (003) and runs on {0, 1}.
+ */
 export function trainHopfield(stored: Int8Array[], spec: HopfieldModelSpec, seed = 0, hooks: ComputeHooks = {}): TrainedHopfield {
+  if (Array.isArray(spec.threshold) && stored.length > 0 && spec.threshold.length !== stored[0]!.length) {
+    throw new Error(`model.threshold: ${spec.threshold.length} values for ${stored[0]!.length} units (give one number, or one per unit)`)
+  }
+  const trained = trainRule(stored, spec, seed, hooks)
+  const net = trained.net
+  net.encoding = spec.encoding ?? 'bipolar'
+  const t = spec.threshold
+  if (Array.isArray(t)) net.thresholds = Float32Array.from(t)
+  else if (t !== undefined) net.thresholds = new Float32Array(net.units).fill(t)
+  return trained
+}
+
+function trainRule(stored: Int8Array[], spec: HopfieldModelSpec, seed: number, hooks: ComputeHooks): TrainedHopfield {
   switch (spec.rule) {
     case 'hebb':
       return { net: hebb(stored, { normalisation: spec.normalisation, zeroDiagonal: spec.zeroDiagonal ?? true, encoding: 'bipolar' }) }
@@ -74,8 +91,14 @@ export function trainHopfield(stored: Int8Array[], spec: HopfieldModelSpec, seed
   }
 }
 
+/** Stored (bipolar) patterns that are fixed points of the net, in the net's encoding. */
 export function countStoredFixedPoints(net: HopfieldNet, stored: Int8Array[]): number {
-  return stored.reduce((n, p) => n + (isFixedPoint(net, p) ? 1 : 0), 0)
+  return stored.reduce((n, p) => n + (isFixedPoint(net, toEncoding(p, net.encoding)) ? 1 : 0), 0)
+}
+
+/** Bipolar patterns (as datasets give them) in the net's encoding. */
+export function storedIn(net: HopfieldNet, stored: Int8Array[]): Int8Array[] {
+  return net.encoding === 'bipolar' ? stored : stored.map((p) => toEncoding(p, net.encoding))
 }
 
 export function modelMetadata(spec: HopfieldModelSpec, net: HopfieldNet, extra: Record<string, string> = {}): Record<string, string> {
@@ -95,33 +118,100 @@ export function modelMetadata(spec: HopfieldModelSpec, net: HopfieldNet, extra: 
 export interface AsyncRecallInput {
   modelId: string
   net: HopfieldNet
+  /** Stored patterns in the net's encoding. */
   stored: Int8Array[]
   cue: ArrayLike<number>
   seed: number
-  order: 'random' | 'sequential'
+  order: 'random' | 'sequential' | number[]
   maxSweeps: number
+  /** Default async. */
+  mode?: 'async' | 'sync' | 'recurrent'
+  /** 'cue': the cue is held on as the external input x (003). */
+  external?: 'none' | 'cue'
+  /** Recurrent mode's activation; default sign0. */
+  activation?: 'sign0' | 'keep'
 }
 
+/**
+ * One traced recall for the recall lab: asynchronous (unit by unit, replayable), synchronous (step by step,
+ * fixed point or 2-cycle, pair energy) or 003's recurrent auto-associator (stored match / repeat / limit).
+ */
 export function runAsyncRecall(input: AsyncRecallInput, hooks: ComputeHooks = {}): AsyncRecallResult {
-  if (input.cue.length !== input.net.units) {
-    throw new Error(`cue: length ${input.cue.length} does not match the model's ${input.net.units} units`)
+  const { net, stored } = input
+  if (input.cue.length !== net.units) {
+    throw new Error(`cue: length ${input.cue.length} does not match the model's ${net.units} units`)
   }
-  const rng = new Rng(input.seed)
-  const trace = recallAsync(input.net, input.cue, { rng, order: input.order, maxSweeps: input.maxSweeps, stored: input.stored })
-  hooks.onProgress?.(1, trace.units.length, trace.units.length, `${trace.sweeps} sweeps`)
-  return {
+  const mode = input.mode ?? 'async'
+  const externalMode = input.external ?? 'none'
+  const x = externalMode === 'cue' ? Float64Array.from(input.cue) : undefined
+  const common = {
     modelId: input.modelId,
     seed: input.seed,
     order: input.order,
-    initial: Array.from(trace.initial),
-    units: Array.from(trace.units),
-    values: Array.from(trace.values),
-    energy: Array.from(trace.energy),
-    overlaps: trace.overlaps,
-    final: Array.from(trace.final),
-    sweeps: trace.sweeps,
-    outcome: trace.outcome,
-    recalled: matchStored(trace.final, input.stored)
+    initial: Array.from(input.cue),
+    mode,
+    external: externalMode,
+    encoding: net.encoding
+  }
+  const overlapsOf = (state: ArrayLike<number>): number[] => stored.map((p) => overlap(state, p, net.encoding))
+  if (mode === 'async') {
+    const rng = new Rng(input.seed)
+    const trace = recallAsync(net, input.cue, { rng, order: input.order, maxSweeps: input.maxSweeps, stored, ...(x ? { external: x } : {}) })
+    hooks.onProgress?.(1, trace.units.length, trace.units.length, `${trace.sweeps} sweeps`)
+    return {
+      ...common,
+      units: Array.from(trace.units),
+      values: Array.from(trace.values),
+      energy: Array.from(trace.energy),
+      overlaps: trace.overlaps,
+      final: Array.from(trace.final),
+      sweeps: trace.sweeps,
+      outcome: trace.outcome,
+      recalled: matchStored(trace.final, stored),
+      steps: [],
+      netInputs: [],
+      pairEnergy: [],
+      repeatOf: -1
+    }
+  }
+  if (mode === 'sync') {
+    const run = runHopfield(net, input.cue, { mode: 'sync', maxSteps: input.maxSweeps, stored, ...(x ? { external: x } : {}) })
+    hooks.onProgress?.(1, run.steps, run.steps, `${run.steps} steps`)
+    const steps = run.states.slice(1)
+    return {
+      ...common,
+      units: [],
+      values: [],
+      energy: run.energy,
+      overlaps: run.states.map(overlapsOf),
+      final: Array.from(run.final),
+      sweeps: run.steps,
+      outcome: run.outcome,
+      recalled: run.match,
+      steps: steps.map((y) => Array.from(y)),
+      netInputs: [],
+      pairEnergy: run.pairEnergy,
+      repeatOf: -1
+    }
+  }
+  if (x) throw new Error("external: the recurrent auto-associator (003) has no external input; use 'none'")
+  const run = recallRecurrent(net, input.cue, { stored, maxIterations: input.maxSweeps, activation: input.activation ?? 'sign0' })
+  hooks.onProgress?.(1, run.steps.length, run.steps.length, `${run.steps.length} steps`)
+  const states = [Int8Array.from(input.cue), ...run.steps.map((st) => st.output)]
+  return {
+    ...common,
+    units: [],
+    values: [],
+    energy: states.map((y) => energy(net, y)),
+    overlaps: states.map(overlapsOf),
+    final: Array.from(run.final),
+    sweeps: run.steps.length,
+    outcome: run.outcome,
+    recalled: run.storedIndex >= 0 ? run.storedIndex : matchStored(run.final, stored),
+    steps: run.steps.map((st) => Array.from(st.output)),
+    netInputs: run.steps.map((st) => Array.from(st.netInput)),
+    pairEnergy: [],
+    repeatOf: run.repeatOf
   }
 }
 
@@ -139,6 +229,8 @@ export interface BatchRecallInput {
   threads?: number
   /** The model's spec: a Hebb net with a zero diagonal recalls through the exact low-rank program. */
   model?: HopfieldModelSpec
+  /** 'cue': each cue is also held on as the external input x (003). */
+  external?: 'none' | 'cue'
 }
 
 export interface BatchRecallDetail {
@@ -152,7 +244,8 @@ export interface BatchRecallDetail {
 /** W = c·ΣξξᵀP − diag has rank P: Hebb nets recall through (s·ξᵀ)·ξ, exactly, when the sizes allow. */
 function lowRankFor(input: BatchRecallInput): { lowRank?: { patterns: Int8Array; count: number; scale: number } } {
   const spec = input.model
-  if (!spec || spec.rule !== 'hebb' || spec.zeroDiagonal === false) return {}
+  if (!spec || spec.rule !== 'hebb' || spec.zeroDiagonal === false || input.external === 'cue') return {}
+  if (input.net.encoding !== 'bipolar' || input.net.thresholds.some((t) => t !== 0)) return {}
   const n = input.net.units
   const count = input.stored.length
   if (!lowRankSupported(n, count)) return {}
@@ -163,20 +256,23 @@ function lowRankFor(input: BatchRecallInput): { lowRank?: { patterns: Int8Array;
 }
 
 /** Classifies a synchronous run that stopped: fixed point, 2-cycle, or still moving at the limit. */
-function syncOutcome(net: HopfieldNet, final: Int8Array): CueOutcome['outcome'] {
-  if (isFixedPoint(net, final)) return 'fixed-point'
-  const two = recallSync(net, final, { maxIterations: 2 })
+function syncOutcome(net: HopfieldNet, final: Int8Array, external?: ArrayLike<number>): CueOutcome['outcome'] {
+  if (isFixedPoint(net, final, external)) return 'fixed-point'
+  const two = recallSync(net, final, { maxIterations: 2, ...(external ? { external } : {}) })
   return two.outcome === 'cycle' ? 'cycle' : 'max-iterations'
 }
 
 export async function runBatchRecall(input: BatchRecallInput, hooks: ComputeHooks = {}): Promise<BatchRecallDetail> {
   const started = performance.now()
   const rng = new Rng(input.seed)
-  const { cues, sources } = drawCues(input.stored, input.corruption, input.cuesPerPattern, input.width, input.height, rng)
+  const enc = input.net.encoding
+  const { cues, sources } = drawCues(input.stored, input.corruption, input.cuesPerPattern, input.width, input.height, rng, enc)
   const n = input.net.units
   const total = sources.length
+  const withExternal = input.external === 'cue'
   const run = await recallBatch(input.net, cues, total, {
     ...lowRankFor(input),
+    ...(withExternal ? { external: cues } : {}),
     maxIterations: input.maxIterations,
     provider: input.provider ?? 'auto',
     threads: input.threads ?? 0,
@@ -193,7 +289,7 @@ export async function runBatchRecall(input: BatchRecallInput, hooks: ComputeHook
     const source = sources[c]!
     const recalled = matchStored(final, input.stored)
     const success = recalled === source
-    const ov = overlap(final, input.stored[source]!)
+    const ov = overlap(final, input.stored[source]!, enc)
     if (success) {
       hits++
       perPatternHits[source]!++
@@ -209,7 +305,7 @@ export async function runBatchRecall(input: BatchRecallInput, hooks: ComputeHook
       overlapFinal: ov,
       hammingFinal,
       iterations: run.iterations[c]!,
-      outcome: run.iterations[c]! < input.maxIterations ? 'fixed-point' : syncOutcome(input.net, final)
+      outcome: run.iterations[c]! < input.maxIterations ? 'fixed-point' : syncOutcome(input.net, final, withExternal ? cues.subarray(c * n, (c + 1) * n) : undefined)
     })
   }
   const result: BatchRecallResult = {
@@ -229,20 +325,9 @@ export async function runBatchRecall(input: BatchRecallInput, hooks: ComputeHook
 }
 
 /** Energy and overlaps along a synchronous run, from the core, for the result's traces. */
-function syncTrace(net: HopfieldNet, cue: Int8Array, stored: Int8Array[], maxIterations: number): { energy: number[]; overlaps: number[][] } {
-  let state = cue
-  const energies = [energy(net, state)]
-  const overlaps = [stored.map((p) => overlap(state, p))]
-  for (let t = 0; t < maxIterations; t++) {
-    const next = recallSync(net, state, { maxIterations: 1 }).final
-    let changed = false
-    for (let i = 0; i < next.length; i++) if (next[i] !== state[i]) changed = true
-    if (!changed) break
-    state = next
-    energies.push(energy(net, state))
-    overlaps.push(stored.map((p) => overlap(state, p)))
-  }
-  return { energy: energies, overlaps }
+function syncTrace(net: HopfieldNet, cue: Int8Array, stored: Int8Array[], maxIterations: number, external?: ArrayLike<number>): { energy: number[]; overlaps: number[][] } {
+  const run = runHopfield(net, cue, { mode: 'sync', maxSteps: maxIterations, ...(external ? { external } : {}) })
+  return { energy: run.energy, overlaps: run.states.map((y) => stored.map((p) => overlap(y, p, net.encoding))) }
 }
 
 export interface ExperimentData {
@@ -261,6 +346,8 @@ export async function runExperiment(spec: ExperimentSpec, data: ExperimentData |
   const started = performance.now()
   const { net, history } = trainHopfield(data.stored, spec.model, spec.seed)
   const storedFixedPoints = countStoredFixedPoints(net, data.stored)
+  const stored = storedIn(net, data.stored)
+  const withExternal = spec.recall.external === 'cue'
   const recall = spec.recall
   let outcomes: CueOutcome[]
   let provider = 'core'
@@ -271,7 +358,7 @@ export async function runExperiment(spec: ExperimentSpec, data: ExperimentData |
       {
         modelId: 'experiment',
         net,
-        stored: data.stored,
+        stored,
         width: data.width,
         height: data.height,
         corruption: recall.corruption,
@@ -280,7 +367,8 @@ export async function runExperiment(spec: ExperimentSpec, data: ExperimentData |
         maxIterations: recall.maxSweeps,
         provider: spec.engine.provider,
         threads: spec.engine.threads,
-        model: spec.model
+        model: spec.model,
+        external: spec.recall.external
       },
       hooks
     )
@@ -288,12 +376,13 @@ export async function runExperiment(spec: ExperimentSpec, data: ExperimentData |
     provider = batch.result.provider
     fallbackReason = batch.fallbackReason
     for (let c = 0; c < Math.min(recall.traceCount, batch.sources.length); c++) {
-      const t = syncTrace(net, batch.cues.slice(c * net.units, (c + 1) * net.units), data.stored, recall.maxSweeps)
+      const cue = batch.cues.slice(c * net.units, (c + 1) * net.units)
+      const t = syncTrace(net, cue, stored, recall.maxSweeps, withExternal ? cue : undefined)
       traces.push({ pattern: batch.sources[c]!, ...t })
     }
   } else {
     const rng = new Rng(spec.seed)
-    const { cues, sources } = drawCues(data.stored, recall.corruption, recall.cuesPerPattern, data.width, data.height, rng)
+    const { cues, sources } = drawCues(stored, recall.corruption, recall.cuesPerPattern, data.width, data.height, rng, net.encoding)
     const orderRng = new Rng(spec.seed).fork(1)
     outcomes = []
     const total = sources.length
@@ -301,15 +390,15 @@ export async function runExperiment(spec: ExperimentSpec, data: ExperimentData |
       if (hooks.shouldCancel?.()) throw new CancelledError()
       const source = sources[c]!
       const cue = cues.subarray(c * net.units, (c + 1) * net.units)
-      const trace = recallAsync(net, cue, { rng: orderRng, order: recall.order, maxSweeps: recall.maxSweeps, stored: data.stored })
-      const recalled = matchStored(trace.final, data.stored)
+      const trace = recallAsync(net, cue, { rng: orderRng, order: recall.order, maxSweeps: recall.maxSweeps, stored, ...(withExternal ? { external: cue } : {}) })
+      const recalled = matchStored(trace.final, stored)
       let hammingFinal = 0
-      for (let i = 0; i < net.units; i++) if (trace.final[i] !== data.stored[source]![i]) hammingFinal++
+      for (let i = 0; i < net.units; i++) if (trace.final[i] !== stored[source]![i]) hammingFinal++
       outcomes.push({
         pattern: source,
         recalled,
         success: recalled === source,
-        overlapFinal: overlap(trace.final, data.stored[source]!),
+        overlapFinal: overlap(trace.final, stored[source]!, net.encoding),
         hammingFinal,
         iterations: trace.sweeps,
         outcome: trace.outcome
@@ -624,13 +713,17 @@ async function runSweep(spec: ExperimentSpec, sweep: NonNullable<ExperimentSpec[
   if (sweep.type === 'recurrent') return { ...resultHeader(spec, 'core', 'core'), sweep: recurrentSweep(sweep, data, rng, coreHooks) }
   if (sweep.type === 'boltzmann') return { ...resultHeader(spec, 'core', 'core'), sweep: boltzmannSweep(sweep, data, rng, coreHooks) }
   const { net, history } = trainHopfield(data.stored, spec.model, spec.seed)
+  if (net.encoding === 'binary' && sweep.type === 'anneal') {
+    throw new Error("spec.model.encoding: the anneal sweep runs on bipolar states (004's stochastic Hopfield net); use 'bipolar'")
+  }
   if (sweep.type === 'anneal') {
     return { ...resultHeader(spec, 'core', 'core'), sweep: annealSweep(sweep, net, data.stored, rng, coreHooks), ...(history ? { training: { history } } : {}), model: modelSection(spec.model, net, data) }
   }
   if (sweep.type === 'noise' || sweep.type === 'partial') {
     const fill = sweep.type === 'partial' ? sweep.fill : undefined
     let points
-    if (sweep.recall.mode === 'sync' && fill !== 0) {
+    // The engine's cue sweeps take bipolar states; binary nets settle on the core (sweeps.ts maps the cues).
+    if (sweep.recall.mode === 'sync' && fill !== 0 && net.encoding === 'bipolar') {
       const out = await cueSweepEngine(net, data.stored, {
         kind: sweep.type,
         ...(fill !== undefined ? { fill } : {}),
@@ -661,7 +754,7 @@ async function runSweep(spec: ExperimentSpec, sweep: NonNullable<ExperimentSpec[
     result = { type: 'basins', threshold: sweep.threshold, basins: basins.map((b) => ({ ...b, label: data.labels[b.pattern] ?? String(b.pattern) })) }
   } else {
     if (sweep.method === 'exhaustive' && net.units > 20) throw new Error(`spec.sweep.method: exhaustive census needs N ≤ 20 units (this model has ${net.units})`)
-    const c = census(net, data.stored, {
+    const c = census(net, storedIn(net, data.stored), {
       ...(sweep.method === 'auto' ? {} : { method: sweep.method }),
       samples: sweep.samples,
       rng,

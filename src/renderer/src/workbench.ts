@@ -32,7 +32,16 @@ export interface WorkbenchUi {
   zeroDiagonal?: boolean
   energy?: EnergyOptions
   trainSeed?: number
-  recall?: { seed?: number; order?: 'random' | 'sequential'; maxSweeps?: number; speed?: number }
+  recall?: {
+    seed?: number
+    order?: 'random' | 'sequential' | 'given'
+    orderText?: string
+    maxSweeps?: number
+    speed?: number
+    mode?: 'async' | 'sync' | 'recurrent'
+    external?: boolean
+    activation?: 'sign0' | 'keep'
+  }
   batch?: { corruption?: Corruption; cuesPerPattern?: number; seed?: number; maxIterations?: number }
   /** The experiments page (read back by the experiments store, which checks every field). */
   experiments?: ExperimentsUi
@@ -101,7 +110,16 @@ function snapshot(): WorkbenchUi {
     zeroDiagonal: model.zeroDiagonal,
     energy: { ...model.energy },
     trainSeed: model.seed,
-    recall: { seed: recall.seed, order: recall.order, maxSweeps: recall.maxSweeps, speed: recall.speed },
+    recall: {
+      seed: recall.seed,
+      order: recall.order,
+      orderText: recall.orderText,
+      maxSweeps: recall.maxSweeps,
+      speed: recall.speed,
+      mode: recall.mode,
+      external: recall.external,
+      activation: recall.activation
+    },
     batch: {
       corruption: batch.corruption,
       cuesPerPattern: batch.cuesPerPattern,
@@ -150,7 +168,11 @@ export async function restore(state: SessionState): Promise<void> {
     cue.restore(state.cue, state.ui)
     const r = ui.recall ?? {}
     if (Number.isInteger(r.seed)) recall.seed = r.seed!
-    if (r.order === 'random' || r.order === 'sequential') recall.order = r.order
+    if (r.order === 'random' || r.order === 'sequential' || r.order === 'given') recall.order = r.order
+    if (typeof r.orderText === 'string') recall.orderText = r.orderText
+    if (r.mode === 'async' || r.mode === 'sync' || r.mode === 'recurrent') recall.mode = r.mode
+    if (typeof r.external === 'boolean') recall.external = r.external
+    if (r.activation === 'sign0' || r.activation === 'keep') recall.activation = r.activation
     if (Number.isInteger(r.maxSweeps)) recall.maxSweeps = r.maxSweeps!
     if (typeof r.speed === 'number') recall.speed = r.speed
     recall.setResult(state.asyncRecall, 'end')

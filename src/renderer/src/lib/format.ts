@@ -32,8 +32,16 @@ export function bytes(n: number): string {
   return `${(n / 1024 / 1024).toFixed(2)} MiB`
 }
 
-export function outcomeText(outcome: 'fixed-point' | 'cycle' | 'max-iterations'): string {
-  return outcome === 'fixed-point' ? 'fixed point' : outcome === 'cycle' ? 'cycle' : 'max iterations'
+const OUTCOMES = {
+  'fixed-point': 'fixed point',
+  cycle: '2-cycle',
+  'max-iterations': 'max iterations',
+  'stored-match': 'matches a stored vector',
+  repeat: 'repeats an earlier vector'
+} as const
+
+export function outcomeText(outcome: keyof typeof OUTCOMES): string {
+  return OUTCOMES[outcome]
 }
 
 export function timestampName(prefix: string, d = new Date()): string {

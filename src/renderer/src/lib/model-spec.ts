@@ -22,6 +22,10 @@ export interface ModelOptions {
   zeroDiagonal: boolean
   /** Energy training only. */
   energy: EnergyOptions
+  /** Unit states: bipolar ±1 or binary {0, 1} (003's discrete Hopfield net). */
+  encoding: 'bipolar' | 'binary'
+  /** One threshold θ for every unit. */
+  threshold: number
 }
 
 export interface RuleInfo {
@@ -67,7 +71,7 @@ export function zeroDiagonalOf(spec: Pick<HopfieldModelSpec, 'rule' | 'zeroDiago
 }
 
 export function defaultModelOptions(rule: LearningRuleName = 'hebb'): ModelOptions {
-  return { rule, normalisation: 'none', zeroDiagonal: defaultZeroDiagonal(rule), energy: { ...DEFAULT_ENERGY } }
+  return { rule, normalisation: 'none', zeroDiagonal: defaultZeroDiagonal(rule), energy: { ...DEFAULT_ENERGY }, encoding: 'bipolar', threshold: 0 }
 }
 
 /**
@@ -77,6 +81,8 @@ export function defaultModelOptions(rule: LearningRuleName = 'hebb'): ModelOptio
  */
 export function buildModelSpec(o: ModelOptions): HopfieldModelSpec {
   const spec: HopfieldModelSpec = { kind: 'hopfield', rule: o.rule, normalisation: o.rule === 'hebb' ? o.normalisation : 'none' }
+  if (o.encoding === 'binary') spec.encoding = 'binary'
+  if (o.threshold !== 0 && Number.isFinite(o.threshold)) spec.threshold = o.threshold
   if (o.rule === 'energy') {
     spec.energy = { ...o.energy }
     return spec
@@ -91,7 +97,10 @@ export function modelOptionsOf(spec: HopfieldModelSpec): ModelOptions {
     rule: spec.rule,
     normalisation: spec.normalisation,
     zeroDiagonal: zeroDiagonalOf(spec),
-    energy: { ...DEFAULT_ENERGY, ...(spec.energy ?? {}) }
+    energy: { ...DEFAULT_ENERGY, ...(spec.energy ?? {}) },
+    encoding: spec.encoding ?? 'bipolar',
+    // Per-unit thresholds come from a spec file; the panel edits one shared value.
+    threshold: typeof spec.threshold === 'number' ? spec.threshold : 0
   }
 }
 
@@ -106,6 +115,9 @@ export function describeModelSpec(spec: HopfieldModelSpec): string {
     if (e.cueNoise > 0) parts.push(`noise ${e.cueNoise}`)
   }
   parts.push(zeroDiagonalOf(spec) ? 'wii = 0' : 'wii kept')
+  if (spec.encoding === 'binary') parts.push('binary {0,1}')
+  if (Array.isArray(spec.threshold)) parts.push('θ per unit')
+  else if (spec.threshold !== undefined && spec.threshold !== 0) parts.push(`θ = ${spec.threshold}`)
   return parts.join(' · ')
 }
 

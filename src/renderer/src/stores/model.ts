@@ -26,6 +26,8 @@ export const useModelStore = defineStore('model', () => {
   const normalisation = ref<HopfieldModelSpec['normalisation']>('none')
   const zeroDiagonal = ref(true)
   const energy = ref<EnergyOptions>({ ...DEFAULT_ENERGY })
+  const encoding = ref<'bipolar' | 'binary'>('bipolar')
+  const threshold = ref(0)
   /** Seed of models.train (drives energy training's random draws). */
   const seed = ref(0)
   const storedPatterns = shallowRef<Int8Array[]>([])
@@ -68,7 +70,14 @@ export const useModelStore = defineStore('model', () => {
   )
 
   function spec(): HopfieldModelSpec {
-    return buildModelSpec({ rule: rule.value, normalisation: normalisation.value, zeroDiagonal: zeroDiagonal.value, energy: energy.value })
+    return buildModelSpec({
+      rule: rule.value,
+      normalisation: normalisation.value,
+      zeroDiagonal: zeroDiagonal.value,
+      energy: energy.value,
+      encoding: encoding.value,
+      threshold: threshold.value
+    })
   }
 
   /** Another rule: the diagonal goes back to that rule's default. */
@@ -119,6 +128,8 @@ export const useModelStore = defineStore('model', () => {
     normalisation.value = o.normalisation
     zeroDiagonal.value = o.zeroDiagonal
     energy.value = o.energy
+    encoding.value = o.encoding
+    threshold.value = o.threshold
     seed.value = model.seed ?? 0
   }
 
@@ -127,6 +138,8 @@ export const useModelStore = defineStore('model', () => {
     normalisation,
     zeroDiagonal,
     energy,
+    encoding,
+    threshold,
     seed,
     storedPatterns,
     storedLabels,

@@ -1,12 +1,26 @@
-// Asynchronous recall of one cue: run it as a job, then replay the trace update by update.
+// Recall of one cue (asynchronous, synchronous or 003's recurrent auto-associator): run it as a job, then
+// replay the trace update by update (async) or step by step.
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, watch } from 'vue'
 import type { AsyncRecallResult } from '../../../shared/session'
-import { ReplayTrace, type ReplayFrame } from '../lib/replay'
+import { replayOf, type Replay, type ReplayFrame } from '../lib/replay'
 import { useCueStore } from './cue'
 import { useJobsStore } from './jobs'
 import { useModelStore } from './model'
 import { useSessionStore } from './session'
+
+/**
+ * A visiting order typed as 003 prints it, 1-based ("1, 4, 3, 2"), as 0-based unit indices; throws naming the
+ * problem when it is not a permutation of the N units.
+ */
+export function parseOrder(text: string, units: number): number[] {
+  const parts = text.split(/[\s,;]+/).filter((x) => x !== '')
+  const order = parts.map((x) => Number(x) - 1)
+  const bad = parts.findIndex((x, k) => !/^\d+$/.test(x) || order[k]! < 0 || order[k]! >= units)
+  if (bad >= 0) throw new Error(`order: '${parts[bad]}' is not a unit number from 1 to ${units}`)
+  if (order.length !== units || new Set(order).size !== units) throw new Error(`order: list every unit 1..${units} exactly once (got ${order.length} entries)`)
+  return order
+}
 
 /** Replay speeds, in updates per second. */
 export const SPEEDS = [1, 5, 20, 100, 500, 2000, 10000] as const
@@ -18,12 +32,18 @@ export const useRecallStore = defineStore('recall', () => {
   const jobs = useJobsStore()
 
   const seed = ref(1)
-  const order = ref<'random' | 'sequential'>('random')
+  const order = ref<'random' | 'sequential' | 'given'>('random')
+  /** Given order, 1-based as 003 prints it: "1, 4, 3, 2". */
+  const orderText = ref('')
   const maxSweeps = ref(20)
+  const mode = ref<'async' | 'sync' | 'recurrent'>('async')
+  /** Hold the cue on as the external input x (003: y_in_i = x_i + Σ_j y_j w_ji). */
+  const external = ref(false)
+  const activation = ref<'sign0' | 'keep'>('sign0')
   const jobId = ref<string | null>(null)
 
   const result = shallowRef<AsyncRecallResult | null>(null)
-  const trace = shallowRef<ReplayTrace | null>(null)
+  const trace = shallowRef<Replay | null>(null)
   const t = ref(0)
   const playing = ref(false)
   const speed = ref<number>(100)
@@ -41,7 +61,7 @@ export const useRecallStore = defineStore('recall', () => {
   function setResult(r: AsyncRecallResult | null, at: 'start' | 'end' = 'end'): void {
     pause()
     result.value = r
-    trace.value = r ? new ReplayTrace(r) : null
+    trace.value = r ? replayOf(r) : null
     t.value = at === 'end' ? (trace.value?.length ?? 0) : 0
   }
 
@@ -57,15 +77,22 @@ export const useRecallStore = defineStore('recall', () => {
     if (!s || !m) throw new Error('train a model first')
     const c = cue.state
     if (!c || c.length !== m.units) throw new Error(`cue: needs ${m.units} units; pick a source`)
+    const givenOrder = order.value === 'given' ? parseOrder(orderText.value, m.units) : null
+    // The lab edits bipolar cues; a binary net takes +1 → 1 and −1 (or unknown 0) → 0.
+    const binary = m.spec.encoding === 'binary'
+    const sent = binary ? Array.from(c, (v) => (v > 0 ? 1 : 0)) : Array.from(c)
     // The cue is persisted first so the saved session shows what the recall started from.
     await cue.persist()
     const id = await jobs.start(s.id, {
       kind: 'recall.async',
       modelId: m.id,
-      cue: Array.from(c),
+      cue: sent,
       seed: seed.value,
-      order: order.value,
-      maxSweeps: maxSweeps.value
+      order: givenOrder ?? (order.value === 'given' ? 'sequential' : order.value),
+      maxSweeps: maxSweeps.value,
+      mode: mode.value,
+      external: external.value && mode.value !== 'recurrent' ? 'cue' : 'none',
+      activation: activation.value
     })
     jobId.value = id
     return id
@@ -149,7 +176,11 @@ export const useRecallStore = defineStore('recall', () => {
   return {
     seed,
     order,
+    orderText,
     maxSweeps,
+    mode,
+    external,
+    activation,
     jobId,
     result,
     trace,

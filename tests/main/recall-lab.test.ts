@@ -1,0 +1,138 @@
+// The recall lab's traced recall through the API, on the seeds' worked examples (003): binary states with the cue
+// as external input in a given order, synchronous steps, the recurrent auto-associator's stop rules; plus the
+// errors naming the field.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Backend } from '../../src/main/services/backend'
+import type { AsyncRecallResult } from '../../src/shared/session'
+import type { JobSpecInput } from '../../src/shared/api'
+import type { HopfieldModelSpec } from '../../src/shared/spec'
+import { jobOutcome, makeBackend, tempDir } from '../helpers/backend'
+
+let tmp: ReturnType<typeof tempDir>
+let backend: Backend
+
+beforeAll(() => {
+  tmp = tempDir()
+  backend = makeBackend(tmp.dir)
+})
+afterAll(async () => {
+  await backend.close()
+  tmp.cleanup()
+})
+
+/** 003's auto-associative example: s = (1, 1, 1, −1) stored with W = s sᵀ − I. */
+async function seedModel(model: Partial<HopfieldModelSpec> = {}): Promise<{ sessionId: string; modelId: string; fixed: number }> {
+  const s = await backend.call('sessions.create', { name: 'recall lab' })
+  const trained = await backend.call('models.train', {
+    sessionId: s.id,
+    dataset: { builtin: 'seeds-003-auto' },
+    model: { kind: 'hopfield', rule: 'hebb', normalisation: 'none', ...model }
+  })
+  return { sessionId: s.id, modelId: trained.activeModelId!, fixed: trained.models[0]!.storedFixedPoints }
+}
+
+async function recall(sessionId: string, spec: Omit<Extract<JobSpecInput, { kind: 'recall.async' }>, 'kind' | 'seed'> & { seed?: number }): Promise<AsyncRecallResult> {
+  const { jobId } = await backend.call('jobs.start', { sessionId, spec: { kind: 'recall.async', seed: 1, ...spec } })
+  const done = await jobOutcome(backend, jobId)
+  if (done.result.kind !== 'recall.async') throw new Error(`unexpected result ${done.result.kind}`)
+  return done.result.result
+}
+
+describe('recall lab: 003 discrete Hopfield net (binary, external input, order 1, 4, 3, 2)', () => {
+  it('stores (1, 1, 1, 0) and recovers it from (0, 0, 1, 0) with the printed updates', async () => {
+    const { sessionId, modelId, fixed } = await seedModel({ encoding: 'binary' })
+    expect(fixed).toBe(1)
+    const r = await recall(sessionId, { modelId, cue: [0, 0, 1, 0], order: [0, 3, 2, 1], external: 'cue', maxSweeps: 10 })
+    expect(r.mode).toBe('async')
+    expect(r.encoding).toBe('binary')
+    expect(r.order).toEqual([0, 3, 2, 1])
+    // 003: unit 1 turns on (y_in = 1), unit 4 stays off (−2), unit 3 stays on (2), unit 2 turns on (2).
+    expect(r.units.slice(0, 4)).toEqual([0, 3, 2, 1])
+    expect(r.values.slice(0, 4)).toEqual([1, 0, 1, 1])
+    expect(r.final).toEqual([1, 1, 1, 0])
+    expect(r.energy.slice(0, 5)).toEqual([-1, -2, -2, -2, -4])
+    expect(r.outcome).toBe('fixed-point')
+    expect(r.recalled).toBe(0)
+    // Without the external input the same cue settles elsewhere: the option is really applied.
+    const plain = await recall(sessionId, { modelId, cue: [0, 0, 1, 0], order: [0, 3, 2, 1], maxSweeps: 10 })
+    expect(plain.energy[0]).toBe(0)
+    // The saved session keeps the trace with its settings.
+    const session = await backend.call('sessions.open', { id: sessionId })
+    expect(session.asyncRecall).toMatchObject({ mode: 'async', encoding: 'binary', external: 'none' })
+  })
+
+  it('synchronous steps: (0, 0, 1, 0) → (1, 1, 1, 0) in one step with the cue as input', async () => {
+    const { sessionId, modelId } = await seedModel({ encoding: 'binary' })
+    const r = await recall(sessionId, { modelId, cue: [0, 0, 1, 0], mode: 'sync', external: 'cue', maxSweeps: 10 })
+    expect(r.mode).toBe('sync')
+    expect(r.steps).toEqual([[1, 1, 1, 0]])
+    expect(r.energy).toEqual([-1, -4])
+    expect(r.pairEnergy).toHaveLength(1)
+    expect(r.outcome).toBe('fixed-point')
+    expect(r.recalled).toBe(0)
+  })
+
+  it('thresholds from the spec change the dynamics (θ = 3 keeps every unit off)', async () => {
+    const { sessionId, modelId, fixed } = await seedModel({ encoding: 'binary', threshold: 3 })
+    expect(fixed).toBe(0)
+    const r = await recall(sessionId, { modelId, cue: [1, 1, 1, 0], mode: 'sync', maxSweeps: 5 })
+    expect(r.final).toEqual([0, 0, 0, 0])
+  })
+})
+
+describe('recall lab: 003 recurrent auto-associator', () => {
+  it('(1, 0, 0, 0) → (0, 1, 1, −1) → (1, 1, 1, −1): matches the stored vector, with the printed net inputs', async () => {
+    const { sessionId, modelId } = await seedModel()
+    const r = await recall(sessionId, { modelId, cue: [1, 0, 0, 0], mode: 'recurrent', maxSweeps: 10 })
+    expect(r.netInputs).toEqual([
+      [0, 1, 1, -1],
+      [3, 2, 2, -2]
+    ])
+    expect(r.steps).toEqual([
+      [0, 1, 1, -1],
+      [1, 1, 1, -1]
+    ])
+    expect(r.outcome).toBe('stored-match')
+    expect(r.recalled).toBe(0)
+  })
+
+  it('(−1, −1, 1, 1) → (−1, −1, −1, 1) twice: stops on the repeat ("Not OK")', async () => {
+    const { sessionId, modelId } = await seedModel()
+    const r = await recall(sessionId, { modelId, cue: [-1, -1, 1, 1], mode: 'recurrent', maxSweeps: 10 })
+    expect(r.steps).toEqual([
+      [-1, -1, -1, 1],
+      [-1, -1, -1, 1]
+    ])
+    expect(r.outcome).toBe('repeat')
+    expect(r.repeatOf).toBe(1)
+    expect(r.recalled).toBe(-1)
+  })
+
+  it("'keep' activation goes straight to the stored vector", async () => {
+    const { sessionId, modelId } = await seedModel()
+    const r = await recall(sessionId, { modelId, cue: [1, 0, 0, 0], mode: 'recurrent', activation: 'keep', maxSweeps: 10 })
+    expect(r.steps).toEqual([[1, 1, 1, -1]])
+  })
+})
+
+describe('recall lab: bad input names the field', () => {
+  it('rejects states outside the encoding, a bad order and external input for the recurrent net', async () => {
+    const binary = await seedModel({ encoding: 'binary' })
+    await expect(recall(binary.sessionId, { modelId: binary.modelId, cue: [1, -1, 1, 0] })).rejects.toMatchObject({
+      field: 'params.spec.cue.1',
+      message: expect.stringMatching(/not 0 or 1/)
+    })
+    const bipolar = await seedModel()
+    await expect(recall(bipolar.sessionId, { modelId: bipolar.modelId, cue: [1, 0, 1, -1] })).rejects.toMatchObject({ field: 'params.spec.cue.1' })
+    await expect(recall(bipolar.sessionId, { modelId: bipolar.modelId, cue: [1, 1, 1, -1], order: [0, 1, 1, 3] })).rejects.toMatchObject({
+      field: 'params.spec.order',
+      message: expect.stringMatching(/permutation of 0\.\.3/)
+    })
+    await expect(recall(bipolar.sessionId, { modelId: bipolar.modelId, cue: [1, 0, 0, 0], mode: 'recurrent', external: 'cue' })).rejects.toMatchObject({
+      field: 'params.spec.external'
+    })
+    await expect(
+      backend.call('models.train', { sessionId: bipolar.sessionId, dataset: { builtin: 'seeds-003-auto' }, model: { kind: 'hopfield', threshold: [1, 2] } })
+    ).rejects.toMatchObject({ field: 'params.model', message: expect.stringMatching(/model\.threshold: 2 values for 4 units/) })
+  })
+})
