@@ -12,7 +12,8 @@ import { Backend, netFromTensors, writeFileAtomic } from '../main/services/backe
 import { runExperiment } from '../main/services/compute'
 import { DatasetCatalog } from '../main/services/datasets'
 import { readFileSync } from 'node:fs'
-import { readResultFile, readSpecFile, SpecError } from '../main/services/spec-file'
+import { readResultFile, readRunSpecFile, SpecError } from '../main/services/spec-file'
+import { exportRbmResultFile, exportSessionRbm, runRbmCli } from './rbm'
 import { SqliteSessionStore } from '../main/services/store'
 import { startServer } from '../main/server/server'
 import { defaultDataDir, SESSIONS_DB } from '../main/paths'
@@ -37,15 +38,19 @@ Options:
   -v, --version       print the version
 
 Data directory (sessions, exports): ${defaultDataDir()} (override: --data-dir or ENGRAM_DATA_DIR)`,
-  run: `Usage: engram run <spec.json> [--out result.json] [--quiet]
+  run: `Usage: engram run <spec.json> [--out result.json] [--quiet] [--export FILE.onnx|FILE.safetensors]
 
 Runs the experiment described by the spec (schema: resources/schema/experiment-spec.schema.json,
 docs: docs/spec.md) and writes the result (schema: resources/schema/experiment-result.schema.json).
+A spec whose model has "kind": "rbm" trains an RBM instead (schemas rbm-spec / rbm-result): progress
+and metrics per epoch (accuracy too with "labels": true), then the result with the trained weights.
 The same spec and seed give the same numbers.
 
 Options:
   -o, --out FILE      result file (default: <spec name>.result.json beside the spec)
   -q, --quiet         no progress on stderr
+  --export FILE       RBM specs: also write the trained RBM as ONNX or safetensors (by the
+                      file's extension); may be given more than once
   --data-dir DIR      where imported datasets live (default ${defaultDataDir()})
   -h, --help          this help`,
   serve: `Usage: engram serve [--host 127.0.0.1] [--port 0] [--data-dir DIR] [--provider auto] [--print-json]
@@ -63,8 +68,8 @@ Options:
   -h, --help          this help`,
   export: `Usage: engram export <result.json | session> --format onnx|safetensors --out FILE [--model ID] [--data-dir DIR]
 
-Exports a trained Hopfield network: from a result file written by 'engram run', or from a saved
-session (given by id or name; the session's active model unless --model names another).
+Exports a trained Hopfield network or RBM: from a result file written by 'engram run', or from a saved
+session (given by id or name; the session's active model unless --model names another, e.g. an RBM's id).
 
 Options:
   -f, --format F      onnx (recall as a Loop of MatMul + sign, opset 17) or safetensors
@@ -100,13 +105,20 @@ async function cmdRun(argv: string[]): Promise<void> {
       out: { type: 'string', short: 'o' },
       quiet: { type: 'boolean', short: 'q' },
       'data-dir': { type: 'string' },
+      export: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' }
     }
   })
   if (values.help) return void console.log(HELP.run)
   if (positionals.length !== 1) throw new UsageError('run: expected exactly one spec file (engram run <spec.json>)')
   const specPath = positionals[0]!
-  const spec = readSpecFile(specPath)
+  const run = readRunSpecFile(specPath)
+  if (run.kind === 'rbm') {
+    const opts = { specPath, out: values.out, quiet: values.quiet === true, dataDir: resolve(values['data-dir'] ?? defaultDataDir()), exports: values.export ?? [] }
+    return runRbmCli(run.spec, opts)
+  }
+  if (values.export?.length) throw new UsageError("--export: only RBM specs export from 'run'; for this result use: engram export <result.json>")
+  const spec = run.spec
   const catalog = new DatasetCatalog(resolve(values['data-dir'] ?? defaultDataDir()))
   const resolved = spec.dataset ? catalog.resolve(spec.dataset, 'spec.dataset') : null
   const data = resolved
@@ -237,6 +249,7 @@ function cmdExport(argv: string[]): void {
   const source = positionals[0]!
   let net: HopfieldNet
   let metadata: Record<string, string>
+  if (source.endsWith('.json') && existsSync(source) && exportRbmResultFile(source, values.format, values.out)) return
   if (source.endsWith('.json') && existsSync(source)) {
     ;({ net, metadata } = netFromResultFile(source))
   } else {
@@ -246,6 +259,7 @@ function cmdExport(argv: string[]): void {
       if (!row) throw new SpecError(`export: no saved session with id or name '${source}' (and no such .json file)`)
       const loaded = store.load(row.id)!
       const modelId = values.model ?? loaded.state.activeModelId
+      if (exportSessionRbm(loaded.state, loaded.tensors, modelId, values.format, values.out)) return
       const info = loaded.state.models.find((m) => m.id === modelId)
       if (!info) throw new SpecError(`--model: session '${row.name}' has no model '${modelId ?? ''}' (models: ${loaded.state.models.map((m) => m.id).join(', ') || 'none'})`)
       net = netFromTensors(loaded.tensors, info.id, info.spec.encoding).net

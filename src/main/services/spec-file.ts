@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { describeZodError } from '../../shared/api'
 import { experimentResultSchema, experimentSpecSchema, type ExperimentResult, type ExperimentSpec } from '../../shared/spec'
+import { isRbmRunSpec, rbmRunResultSchema, rbmRunSpecSchema, type RbmRunResult, type RbmRunSpec } from '../../shared/rbm-run'
 
 export class SpecError extends Error {
   constructor(message: string) {
@@ -38,4 +39,31 @@ export function readResultFile(path: string): ExperimentResult {
   const parsed = experimentResultSchema.safeParse(readJson(path, 'result'))
   if (!parsed.success) throw new SpecError(`${path}: ${describeZodError(parsed.error, 'result').message}`)
   return parsed.data
+}
+
+/** An experiment spec, or an RBM training spec (its model has kind 'rbm'). */
+export type RunSpec = { kind: 'experiment'; spec: ExperimentSpec } | { kind: 'rbm'; spec: RbmRunSpec }
+
+export function parseRunSpec(raw: unknown, source = 'spec'): RunSpec {
+  if (!isRbmRunSpec(raw)) return { kind: 'experiment', spec: parseSpec(raw, source) }
+  const parsed = rbmRunSpecSchema.safeParse(raw)
+  if (!parsed.success) throw new SpecError(`${source}: ${describeZodError(parsed.error, 'spec').message}`)
+  return { kind: 'rbm', spec: parsed.data }
+}
+
+export function readRunSpecFile(path: string): RunSpec {
+  return parseRunSpec(readJson(path, 'spec'), path)
+}
+
+/** A result file of either kind (an RBM result says kind 'engram.rbm-result'). */
+export function readAnyResultFile(path: string): { kind: 'experiment'; result: ExperimentResult } | { kind: 'rbm'; result: RbmRunResult } {
+  const raw = readJson(path, 'result')
+  if (typeof raw === 'object' && raw !== null && (raw as { kind?: unknown }).kind === 'engram.rbm-result') {
+    const parsed = rbmRunResultSchema.safeParse(raw)
+    if (!parsed.success) throw new SpecError(`${path}: ${describeZodError(parsed.error, 'result').message}`)
+    return { kind: 'rbm', result: parsed.data }
+  }
+  const parsed = experimentResultSchema.safeParse(raw)
+  if (!parsed.success) throw new SpecError(`${path}: ${describeZodError(parsed.error, 'result').message}`)
+  return { kind: 'experiment', result: parsed.data }
 }

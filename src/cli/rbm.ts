@@ -1,0 +1,142 @@
+// `engram run` for RBM training specs (model.kind 'rbm') and `engram export` of RBM results and session RBMs.
+import { mkdirSync } from 'node:fs'
+import { dirname, extname, join, resolve } from 'node:path'
+import { encodeSafetensors, type NamedTensor } from '../core/safetensors'
+import type { RbmRunSpec } from '../shared/rbm-run'
+import type { SessionState } from '../shared/session'
+import { writeFileAtomic } from '../main/services/backend'
+import { DatasetCatalog } from '../main/services/datasets'
+import { exportRbmOnnx, rbmFromStateDict, rbmStateDict } from '../main/services/rbm'
+import { exportRbmResult, runRbmSpec } from '../main/services/rbm-run'
+import { readAnyResultFile, SpecError } from '../main/services/spec-file'
+import { ENGRAM_VERSION } from '../main/version'
+
+export type ExportFormat = 'onnx' | 'safetensors'
+
+/** The format an --export file names by its extension. */
+export function exportFormatOf(path: string): ExportFormat {
+  const ext = extname(path).toLowerCase()
+  if (ext === '.onnx') return 'onnx'
+  if (ext === '.safetensors') return 'safetensors'
+  throw new SpecError(`--export ${path}: the file must end in .onnx or .safetensors`)
+}
+
+const pct = (x: number | null | undefined): string => (typeof x === 'number' ? `${(100 * x).toFixed(1)}%` : '–')
+
+export interface RbmRunOptions {
+  specPath: string
+  out?: string | undefined
+  quiet: boolean
+  dataDir: string
+  exports: readonly string[]
+}
+
+/** Trains, prints progress and the final figures on stderr, writes the result (and exports); prints the result path. */
+export async function runRbmCli(spec: RbmRunSpec, opts: RbmRunOptions): Promise<void> {
+  const formats = opts.exports.map((p) => ({ path: resolve(p), format: exportFormatOf(p) }))
+  const catalog = new DatasetCatalog(opts.dataDir)
+  let cancelled = false
+  const onSigint = (): void => {
+    cancelled = true
+  }
+  process.on('SIGINT', onSigint)
+  let lastPrint = 0
+  const say = (line: string): void => {
+    if (!opts.quiet) process.stderr.write(line)
+  }
+  let result
+  try {
+    result = await runRbmSpec(spec, catalog, {
+      onProgress: (fraction, done, total, message, metrics) => {
+        if (metrics && typeof metrics.epoch === 'number') {
+          const acc = metrics.accuracyTrain !== undefined ? ` · accuracy ${pct(metrics.accuracyTrain)} train, ${pct(metrics.accuracyHeldOut)} held out` : ''
+          say(
+            `\r${spec.name}: epoch ${metrics.epoch}/${spec.model.epochs}: reconstruction error ${metrics.reconstructionError!.toFixed(4)} · ` +
+              `${spec.model.visibleUnits === 'bernoulli' ? 'PLL' : 'metric error'} ${metrics.pseudoLikelihood!.toFixed(2)} · F train ${metrics.freeEnergyTrain!.toFixed(2)}${acc}\n`
+          )
+          return
+        }
+        const t = Date.now()
+        if (t - lastPrint < 200 && done < total) return
+        lastPrint = t
+        say(`\r${spec.name}: ${(fraction * 100).toFixed(0).padStart(3)}% (${message})`)
+      },
+      shouldCancel: () => cancelled
+    })
+  } catch (error) {
+    if (cancelled) {
+      process.stderr.write('engram: run cancelled before the first epoch finished\n')
+      process.exit(130)
+    }
+    throw error
+  } finally {
+    process.off('SIGINT', onSigint)
+  }
+  if (cancelled && result.rbm.partial) say(`${spec.name}: cancelled; keeping the ${result.rbm.history.length} finished epochs\n`)
+  const out = resolve(opts.out ?? join(dirname(opts.specPath), `${spec.name}.result.json`))
+  mkdirSync(dirname(out), { recursive: true })
+  writeFileAtomic(out, new TextEncoder().encode(JSON.stringify(result, null, 1)))
+  const m = result.metrics
+  const info = result.rbm
+  say(
+    `${spec.name}: RBM ${info.visible - (info.labelUnits ?? 0)}${info.labelUnits ? ` + ${info.labelUnits} label` : ''} visible × ${info.hidden} hidden, ` +
+      `${info.trainRows} train + ${info.heldOutRows} held-out rows, ${m.epochs} epochs (${m.steps} updates) in ${m.seconds.toFixed(2)} s on engine/${result.compute.provider}\n` +
+      `${spec.name}: reconstruction error ${m.reconstructionError.toFixed(4)} · free energy ${m.freeEnergyTrain.toFixed(2)} train` +
+      (m.freeEnergyHeldOut !== null ? `, ${m.freeEnergyHeldOut.toFixed(2)} held out` : '') +
+      '\n'
+  )
+  if (info.classification) {
+    say(`${spec.name}: accuracy ${pct(m.accuracyTrain)} train · ${pct(info.classification.accuracy)} on ${info.classification.rows} ${info.classification.split} rows (chance ${pct(1 / info.classification.classes.length)})\n`)
+  }
+  if (info.likelihood) {
+    say(`${spec.name}: AIS log Z ${info.likelihood.logZ.toFixed(2)} · log-likelihood ${info.likelihood.train.toFixed(2)} train${info.likelihood.heldOut !== null ? `, ${info.likelihood.heldOut.toFixed(2)} held out` : ''} (nats per row)\n`)
+  }
+  for (const e of formats) {
+    const { bytes } = exportRbmResult(result, e.format)
+    mkdirSync(dirname(e.path), { recursive: true })
+    writeFileAtomic(e.path, bytes)
+    say(`${spec.name}: wrote ${e.path} (${bytes.byteLength} bytes, ${e.format})\n`)
+  }
+  console.log(out)
+}
+
+/** `engram export` of an RBM result file; false when the file is not one (the caller handles Hopfield results). */
+export function exportRbmResultFile(source: string, format: ExportFormat, out: string): boolean {
+  const read = readAnyResultFile(source)
+  if (read.kind !== 'rbm') return false
+  const { bytes, rbm } = exportRbmResult(read.result, format)
+  writeExportFile(out, bytes, `${format}, RBM ${rbm.visible}×${rbm.hidden}`)
+  return true
+}
+
+/** `engram export <session> --model <id>` when the id is one of the session's RBMs; false otherwise. */
+export function exportSessionRbm(state: SessionState, tensors: Map<string, NamedTensor>, modelId: string | null | undefined, format: ExportFormat, out: string): boolean {
+  const info = state.rbms.find((r) => r.id === modelId)
+  if (!info) return false
+  const get = (name: string): NamedTensor | undefined => tensors.get(`rbm/${info.id}/${name}`)
+  const rbm = rbmFromStateDict(
+    { weights: get('weights'), visible_bias: get('visible_bias'), hidden_bias: get('hidden_bias'), log_variance: get('log_variance') },
+    info.spec.visibleUnits,
+    info.labelUnits ?? 0
+  )
+  const meta: Record<string, string> = {
+    'engram.version': ENGRAM_VERSION,
+    kind: 'rbm',
+    visible_units: info.spec.visibleUnits,
+    dataset: info.dataset.builtin,
+    width: String(info.width),
+    height: String(info.height),
+    training: JSON.stringify({ ...info.spec, seed: info.seed }),
+    session: state.name,
+    ...(info.classification ? { label_units: String(info.labelUnits ?? 0), classes: JSON.stringify(info.classification.classes) } : {})
+  }
+  writeExportFile(out, format === 'onnx' ? exportRbmOnnx(rbm, meta) : encodeSafetensors(rbmStateDict(rbm), meta), `${format}, RBM ${rbm.visible}×${rbm.hidden}`)
+  return true
+}
+
+function writeExportFile(out: string, bytes: Uint8Array, what: string): void {
+  const path = resolve(out)
+  mkdirSync(dirname(path), { recursive: true })
+  writeFileAtomic(path, bytes)
+  console.log(`${path} (${bytes.byteLength} bytes, ${what})`)
+}

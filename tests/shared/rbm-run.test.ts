@@ -1,0 +1,30 @@
+// RBM run specs beside experiment specs: dispatch on model.kind, the example is valid, errors name the field.
+import { describe, expect, it } from 'vitest'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { isRbmRunSpec, rbmRunSpecSchema } from '../../src/shared/rbm-run'
+import { parseRunSpec } from '../../src/main/services/spec-file'
+
+const examples = join(import.meta.dirname, '..', '..', 'examples')
+const read = (name: string): unknown => JSON.parse(readFileSync(join(examples, name), 'utf8'))
+
+describe('RBM run spec', () => {
+  it('the example is an RBM spec with label units; every other example stays an experiment spec', () => {
+    const spec = rbmRunSpecSchema.parse(read('rbm-digits.json'))
+    expect(spec.model).toMatchObject({ kind: 'rbm', labels: true, hidden: 64, epochs: 3 })
+    expect(spec.engine).toEqual({ provider: 'auto', threads: 0 })
+    for (const name of readdirSync(examples).filter((f) => f.endsWith('.json'))) {
+      expect(parseRunSpec(read(name), name).kind, name).toBe(name.startsWith('rbm-') ? 'rbm' : 'experiment')
+    }
+  })
+
+  it('dispatches on model.kind and names the field of a bad value', () => {
+    expect(isRbmRunSpec({ model: { kind: 'rbm' } })).toBe(true)
+    expect(isRbmRunSpec({ model: { kind: 'hopfield' } })).toBe(false)
+    expect(isRbmRunSpec(null)).toBe(false)
+    expect(() => parseRunSpec({ seed: 1, model: { kind: 'rbm' } }, 'x.json')).toThrow(/x\.json: spec\.dataset: /)
+    expect(() => parseRunSpec({ seed: 1, dataset: { builtin: 'digits' }, model: { kind: 'rbm', labels: 'yes' } })).toThrow(/spec\.model\.labels: /)
+    expect(() => parseRunSpec({ seed: 1, dataset: { builtin: 'digits' }, model: { kind: 'rbm' }, recall: {} })).toThrow(/Unrecognized key/)
+    expect(rbmRunSpecSchema.parse({ seed: 1, dataset: { builtin: 'digits' }, model: { kind: 'rbm' } }).model.labels).toBe(false)
+  })
+})
