@@ -134,10 +134,21 @@ export function checkNoise(noise: ArrayLike<number>, count: number, what: string
 }
 
 /**
+ * logit(u) = ln(u / (1 − u)) of a uniform u in [0, 1) (−∞ at 0): the kernel's acceptance threshold. The engine's
+ * Gibbs program (src/engine/programs/gibbs.ts) is fed these very values, computed by this function.
+ */
+export function uniformLogit(u: number): number {
+  return Math.log(u / (1 - u))
+}
+
+/**
  * Pre-validated sweep kernel shared by gibbsSweep, anneal and the Boltzmann samplers. Draw order (mirrored by
  * engine programs): with an rng, a 'random' order first draws the permutation, then N uniforms u_0..u_{N−1}
  * indexed by unit (clamped units too, so clamping does not shift the stream); with a noise array the N
- * uniforms start at `offset`. Unit i becomes high iff u_i < σ(Δ_i/T). Returns the energy change.
+ * uniforms start at `offset`. Unit i becomes high iff logit(u_i) < Δ_i/T — the same event as u_i < σ(Δ_i/T) in
+ * exact arithmetic, written so that the engine can make the identical decision: it gets logit(u_i) from
+ * uniformLogit as an input and does one IEEE division and one comparison, where an in-graph σ would round
+ * differently from Math.exp at the last ulp. Returns the energy change.
  */
 export class SweepKernel {
   readonly u: Float64Array
@@ -168,7 +179,7 @@ export class SweepKernel {
       const old = state[i]!
       let v: number
       if (temperature === 0) v = gap > 0 ? 1 : gap < 0 ? lo : old
-      else v = u[i]! < sigmoid(gap / temperature) ? 1 : lo
+      else v = uniformLogit(u[i]!) < gap / temperature ? 1 : lo
       if (v !== old) {
         // low → high lowers E by Δ_i; high → low raises it by Δ_i.
         dE += v === 1 ? -gap : gap
