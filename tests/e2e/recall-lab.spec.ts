@@ -174,3 +174,79 @@ test('energy training: its options, the training seed, and the fixed targets per
   await expect(t('model-fixed-points')).toContainText('/ 4 stored')
   await expect(t('error-banner')).toHaveCount(0)
 })
+
+test("003's discrete Hopfield net: binary states, the cue as input, order 1, 4, 3, 2; then the recurrent auto-associator step by step", async ({ page }) => {
+  const t = (id: string) => page.getByTestId(id)
+  await page.goto(url())
+  await expect(t('connection-status')).toHaveAttribute('data-status', 'open')
+  await t('dataset-select').selectOption('seeds-003-auto')
+  await t('pattern-thumb-0').click()
+  await expect(t('selection-count')).toHaveText('1 selected')
+
+  // Binary {0,1} states: s = (1, 1, 1, 0) stored through its bipolar image.
+  await t('model-encoding').selectOption('binary')
+  await t('train-button').click()
+  await expect(t('model-spec')).toContainText('binary {0,1}')
+  await expect(t('model-fixed-points')).toContainText('1 / 1 stored')
+
+  // Cue (0, 0, 1, 0): the stored (1, 1, 1, 0) with units 1 and 2 painted off (the grid shows 0 as −1).
+  const cell = async (u: number): Promise<void> => {
+    const box = (await t('cue-grid').boundingBox())!
+    await t('cue-grid').click({ position: { x: ((u + 0.5) * box.width) / 4, y: box.height / 2 } })
+  }
+  await cell(0)
+  await cell(1)
+  await expect(t('cue-summary')).toContainText('50.0 % differs')
+
+  await t('recall-order').selectOption('given')
+  await t('recall-order-text').fill('1, 4, 3, 2')
+  await t('recall-external').check()
+  await t('run-recall').click()
+  await expect(t('recall-outcome')).toHaveAttribute('data-outcome', 'fixed-point')
+  await expect(t('recall-recalled')).toHaveAttribute('data-recalled', '0')
+  await expect(t('recall-binary')).toBeVisible()
+  // Update 1 turns unit 1 on (E −1 → −2); update 4 turns unit 2 on (E → −4), as printed in 003.
+  await t('replay-start').click()
+  await expect(t('replay-position')).toContainText('E = -1')
+  await t('step-forward').click()
+  await expect(t('replay-position')).toContainText('unit 0')
+  await expect(t('replay-position')).toContainText('flipped')
+  await expect(t('replay-position')).toContainText('E = -2')
+  for (let k = 0; k < 3; k++) await t('step-forward').click()
+  await expect(t('replay-position')).toContainText('unit 1')
+  await expect(t('replay-position')).toContainText('E = -4')
+
+  // A bad order names the field's problem.
+  await t('recall-order-text').fill('1, 4, 4, 2')
+  await t('run-recall').click()
+  await expect(t('error-banner')).toContainText('order')
+  await page.getByRole('button', { name: 'Dismiss' }).click()
+  await expect(t('error-banner')).toHaveCount(0)
+  await t('recall-order').selectOption('sequential')
+
+  // 003's recurrent auto-associator on the bipolar net: (−1, −1, 1, 1) → (−1, −1, −1, 1) twice, "Not OK" (a repeat).
+  await t('model-encoding').selectOption('bipolar')
+  await t('train-button').click()
+  await expect(t('model-spec')).not.toContainText('binary')
+  // From the stored (1, 1, 1, −1): units 1, 2 and 4 painted over.
+  for (const u of [0, 1, 3]) await cell(u)
+  await expect(t('cue-summary')).toContainText('75.0 % differs')
+  await t('recall-mode').selectOption('recurrent')
+  await expect(t('recall-head')).toContainText('recurrent auto-associator')
+  await t('run-recall').click()
+  await expect(t('recall-outcome')).toHaveAttribute('data-outcome', 'repeat')
+  await expect(t('recall-repeat-of')).toContainText('step 1')
+  await t('replay-start').click()
+  await t('step-forward').click()
+  await expect(t('recall-net-inputs')).toContainText('(-1, -1, -3, 1)')
+  await expect(t('replay-changed')).toContainText('1 changed')
+  await page.screenshot({ path: resolve(import.meta.dirname, '../../docs/screenshots/recall-recurrent.png') })
+
+  // Synchronous dynamics on the same cue: a fixed point or a 2-cycle, stepped with the pair energy L.
+  await t('recall-mode').selectOption('sync')
+  await t('run-recall').click()
+  await expect(t('recall-outcome')).toHaveAttribute('data-outcome', /fixed-point|cycle/)
+  await t('replay-start').click()
+  await t('step-forward').click()
+  await expect(t('replay-position')).toContainText('L =')
+})
