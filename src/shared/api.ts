@@ -198,7 +198,12 @@ export const methods = {
         x: z.array(z.int().min(-1).max(1)).optional(),
         y: z.array(z.int().min(-1).max(1)).optional(),
         first: z.enum(['x', 'y']).optional(),
-        maxIterations: z.int().positive().max(10000).default(100)
+        maxIterations: z.int().positive().max(10000).default(100),
+        /**
+         * bam: X ↔ Y ping-pong until stable (003). one-shot: the one-layer hetero-associative net of 003 on the same
+         * W, y = f(xW) once (sign with f(0) = 0 for bipolar, step for binary); needs x.
+         */
+        mode: z.enum(['bam', 'one-shot']).default('bam')
       })
       .strict(),
     result: bamRecallResultSchema

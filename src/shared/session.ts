@@ -164,6 +164,19 @@ export const bamInfoSchema = z.object({
   /** Stored pairs: X patterns (dataset rows) and their Y codes, in the model's encoding. */
   x: z.array(z.array(z.int())),
   y: z.array(z.array(z.int())),
+  /** 003's sufficient conditions for Hebbian hetero-association of these pairs, and the disturbance bound δ̄. */
+  conditions: z
+    .object({
+      allOrthogonal: z.boolean(),
+      condition2: z.boolean(),
+      /** Pairs of inputs that are not orthogonal (or break condition 2), at most 20 listed. */
+      violations: z.array(z.object({ p1: z.int(), p2: z.int(), dot: z.number(), sameTarget: z.boolean() })),
+      violationCount: z.int(),
+      minNormSquared: z.number(),
+      disturbanceBound: z.number(),
+      boundApplies: z.boolean()
+    })
+    .optional(),
   createdAt: z.string()
 })
 export type BamInfo = z.infer<typeof bamInfoSchema>
@@ -176,7 +189,9 @@ export const bamRecallResultSchema = z.object({
   x: z.array(z.int()),
   y: z.array(z.int()),
   halfSteps: z.int(),
-  outcome: z.enum(['stable', 'max-iterations']),
+  /** one-shot: a single X → Y pass (the hetero-associative net), no stability check. */
+  outcome: z.enum(['stable', 'max-iterations', 'one-shot']),
+  mode: z.enum(['bam', 'one-shot']).default('bam'),
   /** Stored pair equal to (x, y), its negative, or neither (a spurious stable state). */
   match: z.int(),
   negativeMatch: z.int(),

@@ -51,6 +51,16 @@ test('bam: seed 003 letters A and C, recall both ways, spurious state, export, s
   await expect(t('bam-net-input')).toHaveAttribute('data-values', '-14,16')
   await expect(t('bam-energy-chart')).not.toHaveAttribute('data-points', '0')
 
+  // The same W as 003's one-layer hetero-associative net: one pass x → y, and the pairs' sufficient conditions.
+  await expect(t('bam-conditions')).toHaveAttribute('data-orthogonal', /true|false/)
+  await expect(t('bam-disturbance')).toContainText('1.936')
+  await t('bam-mode').selectOption('one-shot')
+  await t('bam-recall').click()
+  await expect(t('bam-half-steps')).toContainText('1 half-steps · one-shot')
+  await expect(t('bam-outcome')).toContainText('code of A')
+  await expect(t('bam-net-input')).toHaveAttribute('data-values', '-14,16')
+  await t('bam-mode').selectOption('bam')
+
   // Example 3.24: only the second Y unit known, (0, 1) → a spurious stable state.
   await t('bam-clear-x').click()
   await expect(t('bam-cue-x-state')).toHaveText('unknown')

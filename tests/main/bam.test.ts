@@ -40,6 +40,26 @@ describe('BAM through the API', () => {
     expect(st.bytes).toBeGreaterThan(0)
   })
 
+  it("one-shot hetero-associative recall on the same W (003), with the pairs' sufficient conditions and δ̄", async () => {
+    const s = await backend.call('sessions.create', { name: 'hetero' })
+    const state = await backend.call('bam.train', { sessionId: s.id, dataset: { builtin: 'seeds-003-bam' }, model: { kind: 'bam', codes: 'dataset' } })
+    const bam = state.bams[0]!
+    const C = bam.x[1]!
+    const dot = A.reduce((acc, v, i) => acc + v * C[i]!, 0)
+    expect(bam.conditions).toMatchObject({ allOrthogonal: dot === 0, violationCount: dot === 0 ? 0 : 1, minNormSquared: 15, boundApplies: dot === 0 })
+    // δ̄ = min‖s‖² / ‖Σ|s|‖ = 15 / ‖(2, …, 2)‖ = 15 / (2√15) = √15 / 2 for two bipolar letters.
+    expect(bam.conditions!.disturbanceBound).toBeCloseTo(Math.sqrt(15) / 2, 12)
+    const one = await backend.call('bam.recall', { sessionId: s.id, modelId: bam.id, x: A, mode: 'one-shot' })
+    expect(one).toMatchObject({ mode: 'one-shot', outcome: 'one-shot', halfSteps: 1, y: [-1, 1], match: 0, spurious: false })
+    expect(one.steps).toEqual([{ layer: 'y', netInput: [-14, 16], state: [-1, 1], energy: -30 }])
+    // With every unit of X unknown but one, y = f(xW) can hit a zero net input: sign(0) = 0 is no stored code.
+    const sparse = A.map((v, i) => (i === 0 ? v : 0))
+    const weak = await backend.call('bam.recall', { sessionId: s.id, modelId: bam.id, x: sparse, mode: 'one-shot' })
+    expect(weak.steps[0]!.netInput).toHaveLength(2)
+    expect(weak.spurious).toBe(weak.match < 0)
+    await expect(backend.call('bam.recall', { sessionId: s.id, modelId: bam.id, y: [1, 1], mode: 'one-shot' })).rejects.toMatchObject({ field: 'params.x' })
+  })
+
   it('runs a BAM sweep on letters with binary-index codes', async () => {
     const s = await backend.call('sessions.create', { name: 'bam sweep' })
     const { jobId } = await backend.call('jobs.start', {

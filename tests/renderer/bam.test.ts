@@ -43,6 +43,7 @@ function recallFromA(): BamRecallResult {
     y: [-1, 1],
     halfSteps: 2,
     outcome: 'stable',
+    mode: 'bam',
     match: 0,
     negativeMatch: -1,
     spurious: false
@@ -149,7 +150,7 @@ describe('BAM store', () => {
     expect(bam.cueX).toEqual(C)
     bam.loadStored('x', 0)
     await bam.recall()
-    expect(api.callsOf('bam.recall')[0]).toEqual({ sessionId: 's1', modelId: 'b1', x: A, maxIterations: 100 })
+    expect(api.callsOf('bam.recall')[0]).toEqual({ sessionId: 's1', modelId: 'b1', x: A, maxIterations: 100, mode: 'bam' })
     expect(bam.position).toBe(2)
     expect(bam.frame?.y).toEqual([-1, 1])
     bam.seek(1)
@@ -161,13 +162,20 @@ describe('BAM store', () => {
     bam.setUnit('y', 1)
     expect(bam.cueY).toEqual([0, 1])
     await bam.recall()
-    expect(api.callsOf('bam.recall')[1]).toEqual({ sessionId: 's1', modelId: 'b1', y: [0, 1], maxIterations: 100 })
+    expect(api.callsOf('bam.recall')[1]).toEqual({ sessionId: 's1', modelId: 'b1', y: [0, 1], maxIterations: 100, mode: 'bam' })
 
     // Both layers given: the first layer is sent.
     bam.loadStored('x', 0)
     bam.first = 'y'
     await bam.recall()
     expect(api.callsOf('bam.recall')[2]).toMatchObject({ x: A, y: [0, 1], first: 'y' })
+
+    // One-shot (the hetero-associative net): only X is sent, whatever Y holds.
+    bam.mode = 'one-shot'
+    await bam.recall()
+    expect(api.callsOf('bam.recall')[3]).toEqual({ sessionId: 's1', modelId: 'b1', x: A, maxIterations: 100, mode: 'one-shot' })
+    bam.mode = 'bam'
+    await bam.recall()
 
     // Reopening: the BAM and the last recall's cue come back.
     const snap = bam.snapshot()
@@ -180,6 +188,7 @@ describe('BAM store', () => {
     expect(again.result?.cue).toEqual({ x: A, y: [0, 1] })
     expect(again.cueY).toEqual([0, 1])
     expect(again.first).toBe('y')
+    expect(again.mode).toBe('bam')
     expect(again.position).toBe(2)
   })
 

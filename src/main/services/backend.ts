@@ -14,7 +14,8 @@ import { platformProviders, probeProviders } from '../../engine/providers'
 import { DatasetCatalog } from './datasets'
 import { appendOneHot, checkRbmLabels, exportRbmOnnx, rbmFromStateDict, rbmStateDict, standardiseRows } from './rbm'
 import type { Rbm } from '../../core/rbm'
-import { bamHebb, bamRecall, type BamNet } from '../../core/bam'
+import { bamEnergy, bamHebb, bamRecall, type BamNet } from '../../core/bam'
+import { heteroConditions, heteroRecall } from '../../core/hetero'
 import { bamCodes } from '../../core/bam-codes'
 import { JobManager, type WorkerEntry } from './jobs'
 import { SqliteSessionStore, type SessionStore } from './store'
@@ -62,6 +63,14 @@ export function netFromTensors(tensors: Map<string, NamedTensor>, modelId: strin
   const data = patterns.data as Int8Array
   const stored = Array.from({ length: count }, (_, p) => toEncoding(data.subarray(p * units, (p + 1) * units), encoding))
   return { net: { units, weights: weights.data as Float32Array, thresholds: thresholds.data as Float32Array, encoding }, stored }
+}
+
+/** 003's conditions cost P²·N: checked for up to this many pairs. */
+const MAX_CONDITION_PAIRS = 1000
+
+function pairConditions(xs: Int8Array[], ys: Int8Array[]): NonNullable<SessionState['bams'][number]['conditions']> {
+  const c = heteroConditions(xs, ys)
+  return { ...c, violations: c.violations.slice(0, 20), violationCount: c.violations.length }
 }
 
 export class Backend {
@@ -416,6 +425,7 @@ export class Backend {
         labels: data.labels,
         x: xs.map((v) => Array.from(v)),
         y: ys.map((v) => Array.from(v)),
+        ...(xs.length <= MAX_CONDITION_PAIRS ? { conditions: pairConditions(xs, ys) } : {}),
         createdAt: now()
       })
       session.state.bamRecall = null
@@ -437,6 +447,28 @@ export class Backend {
       }
       check(p.x, info.xUnits, 'params.x')
       check(p.y, info.yUnits, 'params.y')
+      if (p.mode === 'one-shot') {
+        if (!p.x) throw new ApiError({ code: 'bad-request', field: 'params.x', message: 'params.x: the one-shot hetero-associative net maps x to y; give x' })
+        const one = heteroRecall({ inputs: info.xUnits, outputs: info.yUnits, weights: net.weights, encoding: enc }, p.x)
+        const y = Array.from(one.output)
+        const result = {
+          modelId: info.id,
+          cue: { x: p.x, y: null },
+          steps: [{ layer: 'y' as const, netInput: Array.from(one.netInput), state: y, energy: bamEnergy(net, p.x, y) }],
+          x: p.x,
+          y,
+          halfSteps: 1,
+          outcome: 'one-shot' as const,
+          mode: 'one-shot' as const,
+          // The stored pair whose code came out (for an X given exactly, its own code: the association holds).
+          match: info.y.findIndex((t) => t.every((v, j) => v === y[j])),
+          negativeMatch: -1,
+          spurious: !info.y.some((t) => t.every((v, j) => v === y[j]))
+        }
+        session.state.bamRecall = result
+        this.touch(session)
+        return result
+      }
       if (!p.x && !p.y) throw new ApiError({ code: 'bad-request', field: 'params.x', message: 'params.x: give x, y or both' })
       const r = bamRecall(net, { ...(p.x ? { x: p.x } : {}), ...(p.y ? { y: p.y } : {}) }, {
         ...(p.first ? { first: p.first } : {}),
@@ -453,7 +485,8 @@ export class Backend {
         outcome: r.outcome,
         match: r.match,
         negativeMatch: r.negativeMatch,
-        spurious: r.spurious
+        spurious: r.spurious,
+        mode: 'bam' as const
       }
       session.state.bamRecall = result
       this.touch(session)

@@ -100,6 +100,11 @@ export type BamVerdict = 'pair' | 'negative' | 'spurious' | 'max-iterations'
 /** The recall's ending in words: the stored pair (label) it matched, its negative, or a spurious stable state. */
 export function bamOutcome(result: BamRecallResult, labels: readonly string[]): { verdict: BamVerdict; text: string } {
   const name = (i: number): string => labels[i] ?? `pair ${i}`
+  if (result.outcome === 'one-shot') {
+    return result.match >= 0
+      ? { verdict: 'pair', text: `one pass: Y is the code of ${name(result.match)}` }
+      : { verdict: 'spurious', text: 'one pass: Y is no stored code (association failed)' }
+  }
   if (result.match >= 0) return { verdict: 'pair', text: `stored pair ${name(result.match)}` }
   if (result.negativeMatch >= 0) return { verdict: 'negative', text: `negative of stored pair ${name(result.negativeMatch)}` }
   if (result.outcome === 'max-iterations') return { verdict: 'max-iterations', text: `no stable state after ${result.halfSteps} half-steps` }
@@ -144,10 +149,12 @@ export interface BamUi {
   maxIterations: number
   flipFraction: number
   flipSeed: number
+  /** bam: ping-pong until stable; one-shot: the hetero-associative net's single X → Y pass (003). */
+  mode: 'bam' | 'one-shot'
 }
 
 export function defaultBamUi(): BamUi {
-  return { form: defaultBamForm(), selectedId: null, first: 'x', maxIterations: 100, flipFraction: 0.2, flipSeed: 1 }
+  return { form: defaultBamForm(), selectedId: null, first: 'x', maxIterations: 100, flipFraction: 0.2, flipSeed: 1, mode: 'bam' }
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -170,5 +177,6 @@ export function readBamUi(raw: unknown): BamUi {
   if (Number.isInteger(raw.maxIterations) && (raw.maxIterations as number) > 0) ui.maxIterations = raw.maxIterations as number
   if (typeof raw.flipFraction === 'number' && raw.flipFraction >= 0 && raw.flipFraction <= 1) ui.flipFraction = raw.flipFraction
   if (Number.isInteger(raw.flipSeed) && (raw.flipSeed as number) >= 0) ui.flipSeed = raw.flipSeed as number
+  if (raw.mode === 'bam' || raw.mode === 'one-shot') ui.mode = raw.mode
   return ui
 }

@@ -20,6 +20,7 @@ export const useBamStore = defineStore('bam', () => {
   const selectedId = ref<string | null>(null)
   const first = ref<Layer>(d.first)
   const maxIterations = ref(d.maxIterations)
+  const mode = ref<'bam' | 'one-shot'>(d.mode)
   const flipFraction = ref(d.flipFraction)
   const flipSeed = ref(d.flipSeed)
   const cueX = ref<number[]>([])
@@ -131,7 +132,9 @@ export const useBamStore = defineStore('bam', () => {
     const m = selected.value
     if (!s || !m) throw new Error('train a BAM first')
     const x = cueLayer(cueX.value, givenX.value, m.spec.encoding)
-    const y = cueLayer(cueY.value, givenY.value, m.spec.encoding)
+    const oneShot = mode.value === 'one-shot'
+    const y = oneShot ? null : cueLayer(cueY.value, givenY.value, m.spec.encoding)
+    if (oneShot && !x) throw new Error('the one-shot net maps X to Y: give some units of X')
     if (!x && !y) throw new Error('the cue is empty: give some units of X or Y')
     busy.value = 'recall'
     try {
@@ -141,7 +144,8 @@ export const useBamStore = defineStore('bam', () => {
         ...(x ? { x } : {}),
         ...(y ? { y } : {}),
         ...(x && y ? { first: first.value } : {}),
-        maxIterations: maxIterations.value
+        maxIterations: maxIterations.value,
+        mode: mode.value
       })
       if (session.state?.id === s.id) session.state = { ...session.state, bamRecall: r }
       session.markDirty()
@@ -172,7 +176,15 @@ export const useBamStore = defineStore('bam', () => {
   }
 
   function snapshot(): BamUi {
-    return { form: { ...form.value }, selectedId: selectedId.value, first: first.value, maxIterations: maxIterations.value, flipFraction: flipFraction.value, flipSeed: flipSeed.value }
+    return {
+      form: { ...form.value },
+      selectedId: selectedId.value,
+      first: first.value,
+      maxIterations: maxIterations.value,
+      flipFraction: flipFraction.value,
+      flipSeed: flipSeed.value,
+      mode: mode.value
+    }
   }
 
   /** Puts a session's saved page state back; the BAM of the last recall (or the newest) is shown, with the cue of that recall. */
@@ -181,6 +193,7 @@ export const useBamStore = defineStore('bam', () => {
     form.value = ui.form
     first.value = ui.first
     maxIterations.value = ui.maxIterations
+    mode.value = ui.mode
     flipFraction.value = ui.flipFraction
     flipSeed.value = ui.flipSeed
     lastExport.value = null
@@ -207,6 +220,7 @@ export const useBamStore = defineStore('bam', () => {
     selectedId,
     first,
     maxIterations,
+    mode,
     flipFraction,
     flipSeed,
     cueX,
