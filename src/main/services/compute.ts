@@ -22,6 +22,7 @@ import { autoHebb, recallRecurrent } from '../../core/auto-associative'
 import { completeBoltzmann, trainBoltzmann, visibleDistributionExact } from '../../core/boltzmann'
 import { MAX_EXACT_UNITS, stateIndex } from '../../core/stochastic'
 import { capacitySweepEngine, cueSweepEngine } from '../../engine/sweeps'
+import { annealBatch } from '../../engine/stochastic'
 import { ENGRAM_VERSION } from '../version'
 
 export interface ComputeHooks {
@@ -454,51 +455,125 @@ function modelSection(spec: HopfieldModelSpec, net: HopfieldNet, data: Experimen
 
 const nullable = (x: number): number | null => (Number.isFinite(x) ? x : null)
 
-/** Noisy or clamped completion: annealing vs T = 0 descent from the very same cues (004). */
-function annealSweep(
+/**
+ * Noisy or clamped completion: annealing vs T = 0 descent from the very same cues (004). The cues of a fraction run as
+ * batches of chains on the engine (engine/stochastic.ts): the chain of cue (p, c) draws from the very rng fork that core
+ * completePattern would get, and the engine makes bit-identical decisions, so both paths give the same numbers. If the
+ * engine fails, the core runs the sweep from the same rng state and the result says why.
+ */
+async function annealSweep(
   sweep: Extract<NonNullable<ExperimentSpec['sweep']>, { type: 'anneal' }>,
   net: HopfieldNet,
   stored: Int8Array[],
   rng: Rng,
-  hooks: { onProgress?: (f: number) => void; shouldCancel?: () => boolean }
-): SweepResult {
+  hooks: { onProgress?: (f: number) => void; shouldCancel?: () => boolean },
+  engine: { provider: ExperimentSpec['engine']['provider']; threads: number }
+): Promise<{ sweep: SweepResult; path: 'core' | 'engine'; provider: string; fallbackReason?: string }> {
   const temperatures = temperatureSchedule(sweep.schedule)
   const greedy = new Float64Array(temperatures.length).fill(0)
   const n = net.units
-  const points = sweep.fractions.map((fraction, fi) => {
-    let annealed = 0
-    let deterministic = 0
-    let energyA = 0
-    let energyD = 0
-    let cues = 0
-    stored.forEach((p, pi) => {
-      for (let c = 0; c < sweep.cuesPerPattern; c++) {
+  const perPattern = sweep.cuesPerPattern
+  const total = stored.length * perPattern
+  const clamped = sweep.completion === 'clamped'
+  // completePattern's `match`: the first stored pattern equal to the final state.
+  const matchOf = (final: ArrayLike<number>): number => stored.findIndex((p) => p.length === n && p.every((v, i) => v === final[i]))
+  const startState = rng.getState()
+  const run = async (r: Rng, onEngine: boolean): Promise<{ points: Extract<SweepResult, { type: 'anneal' }>['points']; provider: string; fallbackReason?: string }> => {
+    let provider = 'core'
+    let fallbackReason: string | undefined
+    const points: Extract<SweepResult, { type: 'anneal' }>['points'] = []
+    for (const [fi, fraction] of sweep.fractions.entries()) {
+      // Cues in the core's draw order (pattern by pattern, cue by cue), each with its two forks taken right after it.
+      const cues = new Int8Array(total * n)
+      const known = new Uint8Array(total * n).fill(1)
+      const forksA: Rng[] = []
+      const forksD: Rng[] = []
+      for (let b = 0; b < total; b++) {
         if (hooks.shouldCancel?.()) throw new CancelledError()
-        const k = Math.round(fraction * n)
-        const chosen = rng.permutation(n).subarray(0, k)
-        const cue = Int8Array.from(p)
-        const known = new Uint8Array(n).fill(1)
+        const pi = Math.floor(b / perPattern)
+        const c = b % perPattern
+        const chosen = r.permutation(n).subarray(0, Math.round(fraction * n))
+        const cue = cues.subarray(b * n, (b + 1) * n)
+        cue.set(stored[pi]!)
         for (const i of chosen) {
-          if (sweep.completion === 'noisy') cue[i] = -cue[i]!
+          if (!clamped) cue[i] = -cue[i]!
           else {
-            known[i] = 0
-            cue[i] = rng.int(2) === 1 ? 1 : -1
+            known[b * n + i] = 0
+            cue[i] = r.int(2) === 1 ? 1 : -1
           }
         }
-        const common = { mode: sweep.completion, ...(sweep.completion === 'clamped' ? { known } : {}), sweepsPerTemperature: sweep.sweepsPerTemperature, stored }
-        const a = completePattern(net, cue, { ...common, schedule: temperatures, averageLast: sweep.averageLast, rng: rng.fork(pi * 65537 + c) })
-        const d = completePattern(net, cue, { ...common, schedule: greedy, averageLast: 1, rng: rng.fork(pi * 65537 + c + 0x8000) })
-        if (a.match === pi) annealed++
-        if (d.match === pi) deterministic++
-        energyA += a.finalEnergy
-        energyD += d.finalEnergy
-        cues++
+        forksA.push(r.fork(pi * 65537 + c))
+        forksD.push(r.fork(pi * 65537 + c + 0x8000))
       }
-    })
-    hooks.onProgress?.((fi + 1) / sweep.fractions.length)
-    return { fraction, annealed: annealed / cues, deterministic: deterministic / cues, meanEnergyAnnealed: energyA / cues, meanEnergyDeterministic: energyD / cues, cues }
-  })
-  return { type: 'anneal', completion: sweep.completion, temperatures: Array.from(temperatures), points }
+      const matchA = new Int32Array(total)
+      const matchD = new Int32Array(total)
+      const energyOfA = new Float64Array(total)
+      const energyOfD = new Float64Array(total)
+      if (onEngine) {
+        const chunk = Math.max(1, Math.min(512, Math.floor(2 ** 20 / n)))
+        for (let b0 = 0; b0 < total; b0 += chunk) {
+          const rows = Math.min(chunk, total - b0)
+          const common = {
+            sweepsPerTemperature: sweep.sweepsPerTemperature,
+            ...(clamped ? { clamped: known.subarray(b0 * n, (b0 + rows) * n) } : {}),
+            provider: engine.provider,
+            threads: engine.threads,
+            ...(hooks.shouldCancel ? { shouldCancel: hooks.shouldCancel } : {})
+          }
+          const slice = cues.subarray(b0 * n, (b0 + rows) * n)
+          const a = await annealBatch(net, slice, rows, { ...common, schedule: temperatures, averageLast: sweep.averageLast, rngs: forksA.slice(b0, b0 + rows) })
+          const d = await annealBatch(net, slice, rows, { ...common, schedule: greedy, averageLast: 1, rngs: forksD.slice(b0, b0 + rows) })
+          provider = a.provider
+          fallbackReason ??= a.fallbackReason
+          for (let k = 0; k < rows; k++) {
+            matchA[b0 + k] = matchOf(a.final.subarray(k * n, (k + 1) * n))
+            matchD[b0 + k] = matchOf(d.final.subarray(k * n, (k + 1) * n))
+            energyOfA[b0 + k] = a.finalEnergy[k]!
+            energyOfD[b0 + k] = d.finalEnergy[k]!
+          }
+          hooks.onProgress?.((fi + (b0 + rows) / total) / sweep.fractions.length)
+        }
+      } else {
+        for (let b = 0; b < total; b++) {
+          if (hooks.shouldCancel?.()) throw new CancelledError()
+          const cue = cues.subarray(b * n, (b + 1) * n)
+          const common = { mode: sweep.completion, ...(clamped ? { known: known.subarray(b * n, (b + 1) * n) } : {}), sweepsPerTemperature: sweep.sweepsPerTemperature, stored }
+          const a = completePattern(net, cue, { ...common, schedule: temperatures, averageLast: sweep.averageLast, rng: forksA[b]! })
+          const d = completePattern(net, cue, { ...common, schedule: greedy, averageLast: 1, rng: forksD[b]! })
+          matchA[b] = a.match
+          matchD[b] = d.match
+          energyOfA[b] = a.finalEnergy
+          energyOfD[b] = d.finalEnergy
+        }
+      }
+      let annealed = 0
+      let deterministic = 0
+      let energyA = 0
+      let energyD = 0
+      for (let b = 0; b < total; b++) {
+        const pi = Math.floor(b / perPattern)
+        if (matchA[b] === pi) annealed++
+        if (matchD[b] === pi) deterministic++
+        energyA += energyOfA[b]!
+        energyD += energyOfD[b]!
+      }
+      const cueCount = total
+      hooks.onProgress?.((fi + 1) / sweep.fractions.length)
+      points.push({ fraction, annealed: annealed / cueCount, deterministic: deterministic / cueCount, meanEnergyAnnealed: energyA / cueCount, meanEnergyDeterministic: energyD / cueCount, cues: cueCount })
+    }
+    return { points, provider, ...(fallbackReason ? { fallbackReason } : {}) }
+  }
+  const result = (points: Extract<SweepResult, { type: 'anneal' }>['points']): SweepResult => ({ type: 'anneal', completion: sweep.completion, temperatures: Array.from(temperatures), points })
+  let reason: string
+  try {
+    const out = await run(Rng.fromState(startState), true)
+    return { sweep: result(out.points), path: 'engine', provider: out.provider, ...(out.fallbackReason ? { fallbackReason: out.fallbackReason } : {}) }
+  } catch (error) {
+    if (error instanceof CancelledError || (error instanceof Error && error.message === 'cancelled')) throw new CancelledError()
+    reason = `engine failed (${error instanceof Error ? error.message : String(error)}); ran on the core`
+  }
+  const out = await run(Rng.fromState(startState), false)
+  return { sweep: result(out.points), path: 'core', provider: 'core', fallbackReason: reason }
 }
 
 type Hooks = { onProgress?: (f: number) => void; shouldCancel?: () => boolean }
@@ -717,7 +792,8 @@ async function runSweep(spec: ExperimentSpec, sweep: NonNullable<ExperimentSpec[
     throw new Error("spec.model.encoding: the anneal sweep runs on bipolar states (004's stochastic Hopfield net); use 'bipolar'")
   }
   if (sweep.type === 'anneal') {
-    return { ...resultHeader(spec, 'core', 'core'), sweep: annealSweep(sweep, net, data.stored, rng, coreHooks), ...(history ? { training: { history } } : {}), model: modelSection(spec.model, net, data) }
+    const out = await annealSweep(sweep, net, data.stored, rng, coreHooks, engine)
+    return { ...resultHeader(spec, out.path, out.provider, out.fallbackReason), sweep: out.sweep, ...(history ? { training: { history } } : {}), model: modelSection(spec.model, net, data) }
   }
   if (sweep.type === 'noise' || sweep.type === 'partial') {
     const fill = sweep.type === 'partial' ? sweep.fill : undefined
