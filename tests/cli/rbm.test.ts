@@ -9,7 +9,7 @@ import { decodeSafetensors } from '../../src/core/safetensors'
 import { createSession } from '../../src/engine/ort'
 import { rbmRunResultSchema, rbmRunSpecSchema } from '../../src/shared/rbm-run'
 import { rbmFromResult } from '../../src/main/services/rbm-run'
-import { tempDir } from '../helpers/backend'
+import { jobOutcome, makeBackend, tempDir } from '../helpers/backend'
 
 const root = join(import.meta.dirname, '..', '..')
 const bin = join(root, 'bin', 'engram.mjs')
@@ -83,6 +83,31 @@ describe('engram run: RBM specs', () => {
     expect(ra.model.stateDict).toEqual(rb.model.stateDict)
     expect(ra.rbm.history[0]!.accuracyTrain).toBeUndefined()
     expect(ra.rbm.classification).toBeUndefined()
+  })
+
+  it('exports an RBM of a saved session (engram export <session> --model <rbm id>)', async () => {
+    const dataDir = join(tmp.dir, 'sessions')
+    const backend = makeBackend(dataDir)
+    let id: string
+    try {
+      const s = await backend.call('sessions.create', { name: 'cli rbm' })
+      const { jobId } = await backend.call('jobs.start', {
+        sessionId: s.id,
+        spec: { kind: 'rbm.train', dataset: { builtin: 'digits', count: 60 }, model: { kind: 'rbm', hidden: 6, epochs: 1, batchSize: 20, labels: true }, seed: 2 }
+      })
+      const done = await jobOutcome(backend, jobId)
+      if (done.result.kind !== 'rbm.train') throw new Error('expected rbm.train')
+      id = done.result.model.id
+      await backend.call('sessions.save', { id: s.id })
+    } finally {
+      await backend.close()
+    }
+    const st = join(tmp.dir, 'session-rbm.safetensors')
+    const r = engram(['export', 'cli rbm', '--model', id, '--format', 'safetensors', '--out', st, '--data-dir', dataDir])
+    expect(r.status, r.stderr).toBe(0)
+    const dict = decodeSafetensors(new Uint8Array(readFileSync(st)))
+    expect(dict.tensors.weights!.shape).toEqual([794, 6])
+    expect(dict.metadata).toMatchObject({ kind: 'rbm', label_units: '10', session: 'cli rbm' })
   })
 
   it('names the field of a bad RBM spec, and of labels on a dataset without classes; writes nothing', () => {

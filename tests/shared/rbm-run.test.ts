@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { isRbmRunSpec, rbmRunSpecSchema } from '../../src/shared/rbm-run'
+import { rbmInfoSchema } from '../../src/shared/session'
 import { parseRunSpec } from '../../src/main/services/spec-file'
 
 const examples = join(import.meta.dirname, '..', '..', 'examples')
@@ -26,5 +27,30 @@ describe('RBM run spec', () => {
     expect(() => parseRunSpec({ seed: 1, dataset: { builtin: 'digits' }, model: { kind: 'rbm', labels: 'yes' } })).toThrow(/spec\.model\.labels: /)
     expect(() => parseRunSpec({ seed: 1, dataset: { builtin: 'digits' }, model: { kind: 'rbm' }, recall: {} })).toThrow(/Unrecognized key/)
     expect(rbmRunSpecSchema.parse({ seed: 1, dataset: { builtin: 'digits' }, model: { kind: 'rbm' } }).model.labels).toBe(false)
+  })
+
+  it('an RBM saved before label units existed still loads: no labels, no accuracies, no classification', () => {
+    const old = {
+      id: 'r',
+      name: 'RBM 4→2',
+      spec: { kind: 'rbm', visibleUnits: 'bernoulli', hidden: 2, k: 1, persistent: false, learningRate: 0.1, momentum: 0.5, weightDecay: 0, batchSize: 2, epochs: 1, binarise: 'threshold', heldOut: 0 },
+      dataset: { builtin: 'seeds-000-nine', threshold: 0.5 },
+      seed: 1,
+      visible: 4,
+      hidden: 2,
+      width: 2,
+      height: 2,
+      trainRows: 4,
+      heldOutRows: 0,
+      history: [{ epoch: 1, steps: 2, seconds: 0.1, reconstructionError: 0.2, pseudoLikelihood: -3, freeEnergyTrain: -1, freeEnergyHeldOut: null }],
+      provider: 'cpu',
+      partial: false,
+      createdAt: '2026-01-01T00:00:00.000Z'
+    }
+    const info = rbmInfoSchema.parse(old)
+    expect(info.spec.labels).toBe(false)
+    expect(info.labelUnits).toBeUndefined()
+    expect(info.classification).toBeUndefined()
+    expect(info.history[0]!.accuracyTrain).toBeUndefined()
   })
 })
