@@ -13,7 +13,8 @@
 // Update of unit i (the core's rule): high iff logit(u_i) < Δ_i / T; at T = 0, high if Δ_i > 0, low if Δ_i < 0 and
 // unchanged on a tie; clamped units never change. In the graph the last two cases are one: a clamped unit's gap is NaN
 // (its f·c_i is replaced by NaN), and a T = 0 tie gives 0/0 = NaN; a NaN quotient keeps the old value.
-// After each unit G gets the rank-1 update G += Δs_i·f·W₀ᵀ[i,:] (one row per chain), so a sweep costs O(B·N²).
+// After each unit G gets the rank-1 update G += Δs_i·f·W₀ᵀ[i,:], applied only to the chains whose unit changed (few at
+// low T), so a sweep costs at most O(B·N²).
 //
 // Exactness (why float64): states are 0/±1 and f is a power of two, so every product in G is a weight times a small
 // integer, exact in float64. When the weights and thresholds are float32 values (HopfieldNet) — or any doubles whose
