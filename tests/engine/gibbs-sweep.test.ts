@@ -67,6 +67,11 @@ describe('anneal sweep on the engine', () => {
       if (result.sweep?.type !== 'anneal') throw new Error('expected an anneal sweep')
       expect(result.sweep.points).toEqual(coreReference(spec, stored))
       expect(progress.at(-1)).toBe(1)
+      // 'auto' keeps a net this small on the core (faster there): the same numbers.
+      const auto = await runExperiment({ ...spec, engine: { provider: 'auto', threads: 0 } }, { stored, labels: ['a', 'b', 'c', 'd'], width: n, height: 1 })
+      expect(auto.compute).toMatchObject({ path: 'core', provider: 'core' })
+      if (auto.sweep?.type !== 'anneal') throw new Error('expected an anneal sweep')
+      expect(auto.sweep.points).toEqual(result.sweep.points)
     })
   }
 })

@@ -564,6 +564,13 @@ async function annealSweep(
     return { points, provider, ...(fallbackReason ? { fallbackReason } : {}) }
   }
   const result = (points: Extract<SweepResult, { type: 'anneal' }>['points']): SweepResult => ({ type: 'anneal', completion: sweep.completion, temperatures: Array.from(temperatures), points })
+  // Each chain visits units in its own order, so the engine does the core's O(N) work per unit plus ~20 µs of
+  // per-step overhead: measured no faster than the core below a few hundred units on CPU (docs/benchmarks.md).
+  // 'auto' picks the core there; a named provider (or a large net) runs the engine.
+  if (engine.provider === 'auto' && n < ANNEAL_ENGINE_MIN_UNITS) {
+    const out = await run(Rng.fromState(startState), false)
+    return { sweep: result(out.points), path: 'core', provider: 'core' }
+  }
   let reason: string
   try {
     const out = await run(Rng.fromState(startState), true)
@@ -577,6 +584,9 @@ async function annealSweep(
 }
 
 type Hooks = { onProgress?: (f: number) => void; shouldCancel?: () => boolean }
+
+/** Below this many units an 'auto' anneal sweep runs on the core (faster there; same numbers either way). */
+export const ANNEAL_ENGINE_MIN_UNITS = 256
 
 /** k distinct units chosen uniformly (one permutation from rng). */
 function chooseUnits(n: number, k: number, rng: Rng): Uint32Array {
