@@ -96,6 +96,23 @@ export const jobSpecSchema = z.discriminatedUnion('kind', [
 export type JobSpec = z.infer<typeof jobSpecSchema>
 export type JobSpecInput = z.input<typeof jobSpecSchema>
 
+/** A job still running in the backend: what a client that (re)opened the session needs to follow it. */
+export const runningJobSchema = z.object({
+  jobId: z.string(),
+  sessionId: z.string(),
+  kind: z.string(),
+  /** The job as started (its options, e.g. an RBM's planned epochs). */
+  spec: jobSpecSchema,
+  startedAt: z.string(),
+  fraction: z.number(),
+  rate: z.number(),
+  etaSeconds: z.number().nullable(),
+  message: z.string(),
+  /** Every progress event's metrics so far, in order (RBM: one per epoch), so live charts can be redrawn. */
+  metrics: z.array(z.record(z.string(), z.number()))
+})
+export type RunningJob = z.infer<typeof runningJobSchema>
+
 export const jobResultSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('recall.async'), result: asyncRecallResultSchema }),
   z.object({ kind: z.literal('recall.batch'), result: batchRecallResultSchema }),
@@ -223,6 +240,8 @@ export const methods = {
       filters: z.array(z.array(z.number()))
     })
   },
+  /** Jobs still running, for one session or all: a reloaded page picks up their progress and live metrics. */
+  'jobs.list': { params: z.object({ sessionId: z.string().optional() }).strict(), result: z.array(runningJobSchema) },
   'jobs.cancel': { params: z.object({ jobId: z.string() }).strict(), result: z.object({ cancelled: z.boolean() }) },
   'export.model': {
     params: z

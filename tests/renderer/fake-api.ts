@@ -9,6 +9,11 @@ export class FakeApi implements EngramApi {
   private readonly handlers = new Map<MethodName, Handler<MethodName>>()
   private readonly listeners = new Map<string, Set<(p: unknown) => void>>()
 
+  constructor() {
+    // No running jobs unless a test scripts some.
+    this.handle('jobs.list', () => [])
+  }
+
   handle<M extends MethodName>(method: M, fn: Handler<M>): this {
     this.handlers.set(method, fn as unknown as Handler<MethodName>)
     return this

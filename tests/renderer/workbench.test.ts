@@ -8,7 +8,8 @@ import { useExperimentsStore } from '../../src/renderer/src/stores/experiments'
 import { useJobsStore } from '../../src/renderer/src/stores/jobs'
 import { useRecallStore } from '../../src/renderer/src/stores/recall'
 import { useSessionStore } from '../../src/renderer/src/stores/session'
-import { boot, newSession } from '../../src/renderer/src/workbench'
+import { useRbmStore } from '../../src/renderer/src/stores/rbm'
+import { boot, newSession, openSession } from '../../src/renderer/src/workbench'
 import { FakeApi, emptySession, scriptToyDatasets } from './fake-api'
 
 describe('workbench', () => {
@@ -65,5 +66,48 @@ describe('workbench', () => {
     expect(useSessionStore().state?.experiments).toEqual([record])
     expect(useExperimentsStore().selected?.id).toBe('e1')
     expect(useSessionStore().dirty).toBe(true)
+  })
+
+  it('opening a session follows its jobs still running in the backend: progress and the RBM live curves so far', async () => {
+    const metrics = (epoch: number) => ({ epoch, steps: 10 * epoch, seconds: epoch, reconstructionError: 0.1 / epoch, pseudoLikelihood: -100 + epoch, freeEnergyTrain: -5, freeEnergyHeldOut: -4.9 })
+    const api = scriptToyDatasets(new FakeApi())
+      .handle('app.info', () => ({ version: 't', transport: 'websocket', dataDir: '/d', rng: 'x', engine: { available: ['cpu'], chosen: 'cpu' } }))
+      .handle('sessions.list', () => [])
+      .handle('sessions.open', (p) => emptySession(p.id, 'Running'))
+      .handle('jobs.list', (p) => [
+        {
+          jobId: 'rj',
+          sessionId: p.sessionId ?? 's9',
+          kind: 'rbm.train',
+          spec: {
+            kind: 'rbm.train',
+            dataset: { builtin: 'digits', count: 100, threshold: 0.5 },
+            model: { kind: 'rbm', visibleUnits: 'bernoulli', hidden: 16, k: 1, persistent: false, learningRate: 0.05, momentum: 0.5, weightDecay: 0, batchSize: 10, epochs: 5, binarise: 'threshold', heldOut: 0.1, labels: false },
+            seed: 1
+          },
+          startedAt: '2026-01-01T00:00:00.000Z',
+          fraction: 0.4,
+          rate: 12,
+          etaSeconds: 3,
+          message: 'epoch 2/5',
+          metrics: [metrics(1), metrics(2)]
+        }
+      ])
+    setApi(api)
+    setActivePinia(createPinia())
+    await boot()
+    await openSession('s9')
+    expect(api.callsOf('jobs.list')).toEqual([{ sessionId: 's9' }])
+    const job = useJobsStore().get('rj')
+    expect(job).toMatchObject({ status: 'running', kind: 'rbm.train', fraction: 0.4, message: 'epoch 2/5' })
+    const rbm = useRbmStore()
+    expect(rbm.training).toBe(true)
+    expect(rbm.view?.live).toBe(true)
+    expect(rbm.view?.epochs).toBe(5)
+    expect(rbm.view?.points.map((p) => p.epoch)).toEqual([1, 2])
+    // Later epochs keep coming as events (boot routed them in the first test; this pinia's store takes them directly).
+    rbm.onProgress({ jobId: 'rj', sessionId: 's9', kind: 'rbm.train', fraction: 0.6, rate: 12, etaSeconds: 2, message: 'epoch 3/5', metrics: metrics(3) })
+    expect(rbm.view?.points.map((p) => p.epoch)).toEqual([1, 2, 3])
+    expect(useErrorsStore().items).toEqual([])
   })
 })

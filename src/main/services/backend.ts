@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events'
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
-import { ApiError, parseParams, type EventName, type Events, type MethodName, type ParsedParams, type Result } from '../../shared/api'
+import { ApiError, parseParams, type EventName, type Events, type MethodName, type ParsedParams, type Result, type RunningJob } from '../../shared/api'
 import { emptySessionState, type ModelInfo, type RbmInfo, type SessionState } from '../../shared/session'
 import { toEncoding, type Encoding, type HopfieldNet } from '../../core/hopfield'
 import type { NamedTensor } from '../../core/safetensors'
@@ -65,6 +65,9 @@ export function netFromTensors(tensors: Map<string, NamedTensor>, modelId: strin
   return { net: { units, weights: weights.data as Float32Array, thresholds: thresholds.data as Float32Array, encoding }, stored }
 }
 
+/** Progress metrics kept per running job for jobs.list (RBM: one per epoch). */
+const MAX_KEPT_METRICS = 100_000
+
 /** 003's conditions cost P²·N: checked for up to this many pairs. */
 const MAX_CONDITION_PAIRS = 1000
 
@@ -79,6 +82,8 @@ export class Backend {
   private readonly jobs: JobManager
   readonly datasets: DatasetCatalog
   private readonly open = new Map<string, OpenSession>()
+  /** Jobs started through jobs.start and not yet settled, with their progress so far (jobs.list). */
+  private readonly running = new Map<string, RunningJob>()
   private probe: ReturnType<typeof probeProviders> | undefined
 
   constructor(private readonly options: BackendOptions) {
@@ -499,8 +504,16 @@ export class Backend {
       const kind = spec.kind
       const task = this.jobTask(session, spec)
       const jobId = this.jobs.start(task, {
-        onProgress: (progress) => this.emit('job.progress', { ...progress, sessionId, kind }),
+        onProgress: (progress) => {
+          const entry = this.running.get(progress.jobId)
+          if (entry) {
+            Object.assign(entry, { fraction: progress.fraction, rate: progress.rate, etaSeconds: progress.etaSeconds, message: progress.message })
+            if (progress.metrics && entry.metrics.length < MAX_KEPT_METRICS) entry.metrics.push(progress.metrics)
+          }
+          this.emit('job.progress', { ...progress, sessionId, kind })
+        },
         onDone: (result, tensors) => {
+          this.running.delete(jobId)
           const open = this.open.get(sessionId)
           if (open) {
             if (result.kind === 'recall.async') open.state.asyncRecall = result.result
@@ -514,10 +527,15 @@ export class Backend {
           }
           this.emit('job.done', { jobId, sessionId, result })
         },
-        onFailed: (error, cancelled) => this.emit('job.failed', { jobId, sessionId, error, cancelled })
+        onFailed: (error, cancelled) => {
+          this.running.delete(jobId)
+          this.emit('job.failed', { jobId, sessionId, error, cancelled })
+        }
       })
+      this.running.set(jobId, { jobId, sessionId, kind, spec, startedAt: now(), fraction: 0, rate: 0, etaSeconds: null, message: 'starting', metrics: [] })
       return { jobId }
     },
+    'jobs.list': (p: ParsedParams<'jobs.list'>) => [...this.running.values()].filter((j) => !p.sessionId || j.sessionId === p.sessionId).map((j) => ({ ...j, metrics: [...j.metrics] })),
     'models.filters': (p: ParsedParams<'models.filters'>) => {
       const session = this.session(p.sessionId, 'params.sessionId')
       const info = this.rbmInfo(session, p.modelId, 'params.modelId')

@@ -2,6 +2,7 @@
 // state into every panel, and persisting UI settings into the session's `ui` record.
 import { watch } from 'vue'
 import type { SessionState } from '../../shared/session'
+import type { RunningJob } from '../../shared/api'
 import type { Corruption, DatasetId, HopfieldModelSpec, LearningRuleName } from '../../shared/spec'
 import { datasetIdSchema, LEARNING_RULES } from '../../shared/spec'
 import { getApi } from './api'
@@ -187,10 +188,34 @@ export async function restore(state: SessionState): Promise<void> {
     useExperimentsStore().restore(ui.experiments)
     useRbmStore().restore(ui.rbm)
     useBamStore().restore(ui.bam)
+    await resumeJobs(state.id)
   } finally {
     lastPersisted = JSON.stringify(snapshot())
     restoring = false
   }
+}
+
+/**
+ * Follows the session's jobs still running in the backend (a reload or a second window): progress bars, the
+ * RBM's live charts from every epoch so far, and their results when they end. Returns the ids found.
+ */
+export async function resumeJobs(sessionId: string): Promise<Set<string>> {
+  let list: RunningJob[]
+  try {
+    list = await getApi().call('jobs.list', { sessionId })
+  } catch (error) {
+    useErrorsStore().push(error, 'listing running jobs')
+    return new Set()
+  }
+  const jobs = useJobsStore()
+  for (const j of list) {
+    jobs.adopt(j)
+    if (j.kind === 'rbm.train') useRbmStore().adoptTraining(j)
+    else if (j.kind === 'experiment') useExperimentsStore().jobId = j.jobId
+    else if (j.kind === 'recall.async') useRecallStore().jobId = j.jobId
+    else if (j.kind === 'recall.batch') useBatchStore().jobId = j.jobId
+  }
+  return new Set(list.map((j) => j.jobId))
 }
 
 export async function newSession(name = timestampName('Session')): Promise<void> {
@@ -400,9 +425,13 @@ function watchReconnect(): void {
       wasDown = false
       const session = useSessionStore()
       const jobs = useJobsStore()
-      const lost = jobs.running.filter((j) => j.sessionId === session.id)
-      if (!session.id || lost.length === 0) return
+      const waiting = jobs.running.filter((j) => j.sessionId === session.id)
+      if (!session.id || waiting.length === 0) return
       try {
+        // Jobs the backend still runs (it stayed up; only the connection dropped) go on; the others are lost.
+        const alive = await resumeJobs(session.id)
+        const lost = waiting.filter((j) => !alive.has(j.id))
+        if (lost.length === 0) return
         const state = await getApi().call('sessions.open', { id: session.id })
         session.state = state
         for (const j of lost) jobs.onFailed({ jobId: j.id, sessionId: j.sessionId, error: 'connection lost while running', cancelled: false })

@@ -2,7 +2,7 @@
 // jobs.start answers (a short recall), so records are upserted from either side.
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import type { Events, JobSpecInput } from '../../../shared/api'
+import type { Events, JobSpecInput, RunningJob } from '../../../shared/api'
 import { getApi } from '../api'
 
 export type JobStatus = 'starting' | 'running' | 'done' | 'failed' | 'cancelled'
@@ -61,6 +61,18 @@ export const useJobsStore = defineStore('jobs', () => {
     return jobId
   }
 
+  /** A job found running in the backend (jobs.list after a reload or reconnect): follow it from here. */
+  function adopt(j: RunningJob): JobRecord {
+    return upsert(j.jobId, j.kind, j.sessionId, {
+      status: 'running',
+      fraction: Math.max(0, Math.min(1, j.fraction)),
+      rate: j.rate,
+      etaSeconds: j.etaSeconds,
+      message: j.message,
+      startedAt: Date.parse(j.startedAt) || Date.now()
+    })
+  }
+
   async function cancel(jobId: string): Promise<boolean> {
     const { cancelled } = await getApi().call('jobs.cancel', { jobId })
     const j = records.value[jobId]
@@ -93,5 +105,5 @@ export const useJobsStore = defineStore('jobs', () => {
     })
   }
 
-  return { records, running, get, start, cancel, onProgress, onDone, onFailed }
+  return { records, running, get, start, adopt, cancel, onProgress, onDone, onFailed }
 })

@@ -2,7 +2,7 @@
 // session's trained RBMs and the one shown (history, receptive fields), Gibbs samples, and export.
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, watch } from 'vue'
-import type { Events, JobResult, Result } from '../../../shared/api'
+import type { Events, JobResult, Result, RunningJob } from '../../../shared/api'
 import type { RbmInfo } from '../../../shared/session'
 import { getApi } from '../api'
 import {
@@ -131,6 +131,22 @@ export const useRbmStore = defineStore('rbm', () => {
       select(lastDone.modelId)
     }
     return id
+  }
+
+  /** A training found running in the backend after a reload: its live charts from every epoch so far. */
+  function adoptTraining(j: RunningJob): void {
+    if (j.spec.kind !== 'rbm.train') return
+    const m = j.spec.model
+    trainingSpec.value = { epochs: m.epochs, gaussian: m.visibleUnits === 'gaussian', labels: m.labels === true }
+    let points: EpochPoint[] = []
+    for (const metrics of j.metrics) {
+      const point = epochFromMetrics(metrics)
+      if (point) points = mergeEpoch(points, point)
+    }
+    live.value = { ...live.value, [j.jobId]: points }
+    trainJobId.value = j.jobId
+    trainedId.value = null
+    following.value = true
   }
 
   async function cancelTraining(): Promise<boolean> {
@@ -295,6 +311,7 @@ export const useRbmStore = defineStore('rbm', () => {
     setDataset,
     train,
     cancelTraining,
+    adoptTraining,
     onProgress,
     onTrainDone,
     select,
