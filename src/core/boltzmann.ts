@@ -137,7 +137,8 @@ function checkPositiveTemperature(t: number): void {
   if (!(Number.isFinite(t) && t > 0)) throw new Error(`temperature must be a finite number > 0, got ${t}`)
 }
 
-function accumulate(stats: PhaseStatistics, s: ArrayLike<number>, weight: number): void {
+/** stats += weight·(s, s sᵀ). Samples are added one by one in draw order; the engine path adds them in the same order. */
+export function accumulateSample(stats: PhaseStatistics, s: ArrayLike<number>, weight: number): void {
   const n = stats.means.length
   for (let i = 0; i < n; i++) {
     const si = s[i]!
@@ -148,7 +149,7 @@ function accumulate(stats: PhaseStatistics, s: ArrayLike<number>, weight: number
   }
 }
 
-function emptyPhase(n: number): PhaseStatistics {
+export function emptyPhase(n: number): PhaseStatistics {
   return { correlations: new Float64Array(n * n), means: new Float64Array(n), samples: 0 }
 }
 
@@ -180,7 +181,7 @@ export function exactStatistics(bm: BoltzmannMachine, data: ArrayLike<number>[],
   const logits = allLogits(bm, t)
   const logZ = logSumExp(logits)
   const free = emptyPhase(n)
-  for (let k = 0; k < logits.length; k++) accumulate(free, stateFromIndex(k, n, bm.encoding), Math.exp(logits[k]! - logZ))
+  for (let k = 0; k < logits.length; k++) accumulateSample(free, stateFromIndex(k, n, bm.encoding), Math.exp(logits[k]! - logZ))
 
   const clamped = emptyPhase(n)
   const hCount = 2 ** bm.hidden
@@ -192,7 +193,7 @@ export function exactStatistics(bm: BoltzmannMachine, data: ArrayLike<number>[],
     for (let h = 0; h < hCount; h++) hLogits[h] = logits[vIdx + vSpan * h]!
     const lse = logSumExp(hLogits)
     ll += lse - logZ
-    for (let h = 0; h < hCount; h++) accumulate(clamped, stateFromIndex(vIdx + vSpan * h, n, bm.encoding), Math.exp(hLogits[h]! - lse) / data.length)
+    for (let h = 0; h < hCount; h++) accumulateSample(clamped, stateFromIndex(vIdx + vSpan * h, n, bm.encoding), Math.exp(hLogits[h]! - lse) / data.length)
   }
   return { clamped, free, logLikelihood: ll / data.length, logZ }
 }
@@ -301,12 +302,18 @@ export interface SamplingOptions extends Hooks {
   order?: 'random' | 'sequential'
 }
 
-interface ChainPlan {
+/** Validated sampling settings of sampledStatistics (defaults filled in); the engine path runs the same plan. */
+export interface SamplingPlan {
+  /** The optional cooling stages run before the equilibration sweeps (empty without `anneal`). */
   temps: Float64Array
   equilibration: number
   perChain: number
   every: number
   temperature: number
+  /** K and M. */
+  clampedSamples: number
+  freeSamples: number
+  order: 'random' | 'sequential'
 }
 
 function positiveInt(v: number, what: string): void {
@@ -318,14 +325,41 @@ function nonNegativeInt(v: number, what: string): void {
 }
 
 /** Runs one chain from `state` (unclamped units already randomised) and adds `count` samples to `stats`. */
-function runChain(kernel: SweepKernel, state: Int8Array, plan: ChainPlan, count: number, rng: Rng, stats: PhaseStatistics, weight: number): void {
+function runChain(kernel: SweepKernel, state: Int8Array, plan: SamplingPlan, count: number, rng: Rng, stats: PhaseStatistics, weight: number): void {
   for (let k = 0; k < plan.temps.length; k++) kernel.sweep(state, plan.temps[k]!, rng, undefined, 0)
   for (let k = 0; k < plan.equilibration; k++) kernel.sweep(state, plan.temperature, rng, undefined, 0)
   for (let c = 0; c < count; c++) {
     if (c > 0) for (let k = 0; k < plan.every; k++) kernel.sweep(state, plan.temperature, rng, undefined, 0)
-    accumulate(stats, state, weight)
+    accumulateSample(stats, state, weight)
     stats.samples++
   }
+}
+
+/** Checks the machine, the data and the sampling options of sampledStatistics and fills in the defaults. */
+export function samplingPlan(bm: BoltzmannMachine, data: ArrayLike<number>[], opts: Omit<SamplingOptions, 'rng'>): SamplingPlan {
+  checkBoltzmann(bm)
+  checkData(bm, data)
+  const temperature = opts.temperature ?? 1
+  checkPositiveTemperature(temperature)
+  const K = opts.clampedSamples ?? 10
+  const M = opts.freeSamples ?? 100
+  positiveInt(K, 'clampedSamples')
+  positiveInt(M, 'freeSamples')
+  const plan: SamplingPlan = {
+    temps: opts.anneal ? scheduleOf(opts.anneal) : new Float64Array(0),
+    equilibration: opts.equilibrationSweeps ?? 10,
+    perChain: opts.samplesPerChain ?? 1,
+    every: opts.sampleEvery ?? 1,
+    temperature,
+    clampedSamples: K,
+    freeSamples: M,
+    order: opts.order ?? 'random'
+  }
+  nonNegativeInt(plan.equilibration, 'equilibrationSweeps')
+  positiveInt(plan.perChain, 'samplesPerChain')
+  positiveInt(plan.every, 'sampleEvery')
+  if (plan.order !== 'random' && plan.order !== 'sequential') throw new Error(`order must be 'random' or 'sequential', got ${String(plan.order)}`)
+  return plan
 }
 
 /**
@@ -333,29 +367,14 @@ function runChain(kernel: SweepKernel, state: Int8Array, plan: ChainPlan, count:
  * evolve from a random state, K samples per vector; free — every unit evolves from a random state, M samples.
  */
 export function sampledStatistics(bm: BoltzmannMachine, data: ArrayLike<number>[], opts: SamplingOptions): BoltzmannStatistics {
-  checkBoltzmann(bm)
-  checkData(bm, data)
+  const plan = samplingPlan(bm, data, opts)
   const n = units(bm)
   const V = bm.visible
   const rng = opts.rng
-  const temperature = opts.temperature ?? 1
-  checkPositiveTemperature(temperature)
-  const K = opts.clampedSamples ?? 10
-  const M = opts.freeSamples ?? 100
-  positiveInt(K, 'clampedSamples')
-  positiveInt(M, 'freeSamples')
-  const plan: ChainPlan = {
-    temps: opts.anneal ? scheduleOf(opts.anneal) : new Float64Array(0),
-    equilibration: opts.equilibrationSweeps ?? 10,
-    perChain: opts.samplesPerChain ?? 1,
-    every: opts.sampleEvery ?? 1,
-    temperature
-  }
-  nonNegativeInt(plan.equilibration, 'equilibrationSweeps')
-  positiveInt(plan.perChain, 'samplesPerChain')
-  positiveInt(plan.every, 'sampleEvery')
+  const K = plan.clampedSamples
+  const M = plan.freeSamples
   const net = boltzmannNet(bm)
-  const order = resolveOrder(opts.order ?? 'random', n, rng, false)
+  const order = resolveOrder(plan.order, n, rng, false)
   const lo = lowOf(bm.encoding)
   const chainsPer = (count: number): number => Math.ceil(count / plan.perChain)
   const totalChains = (bm.hidden > 0 ? data.length * chainsPer(K) : 0) + chainsPer(M)
@@ -369,7 +388,7 @@ export function sampledStatistics(bm: BoltzmannMachine, data: ArrayLike<number>[
   const clamped = emptyPhase(n)
   if (bm.hidden === 0) {
     // Nothing to sample: the clamped state is the training vector itself.
-    for (const v of data) accumulate(clamped, v, 1 / data.length)
+    for (const v of data) accumulateSample(clamped, v, 1 / data.length)
     clamped.samples = data.length
   } else {
     const mask = new Uint8Array(n)
@@ -448,8 +467,22 @@ function copyMachine(bm: BoltzmannMachine): BoltzmannMachine {
   return { visible: bm.visible, hidden: bm.hidden, weights: Float64Array.from(bm.weights), biases: Float64Array.from(bm.biases), encoding: bm.encoding }
 }
 
-/** Maximum-likelihood training: one full-batch update Δw_ij = η(⟨s_i s_j⟩_clamped − ⟨s_i s_j⟩_free) per epoch. */
-export function trainBoltzmann(data: ArrayLike<number>[], opts: BoltzmannTrainingOptions): BoltzmannTrainingResult {
+/** The validated state of a training run: the starting machine (a copy) and the settings every epoch uses. */
+export interface BoltzmannTrainingSetup {
+  machine: BoltzmannMachine
+  eta: number
+  weightDecay: number
+  temperature: number
+  /** Record the exact L after each epoch. */
+  track: boolean
+  exact: ExactOptions
+}
+
+/**
+ * Checks the options of trainBoltzmann and builds the starting machine (drawing its random weights from opts.rng, as
+ * trainBoltzmann does). Shared with the engine's trainer so both start from the same machine and the same rng state.
+ */
+export function prepareBoltzmannTraining(data: ArrayLike<number>[], opts: BoltzmannTrainingOptions): BoltzmannTrainingSetup {
   if (data.length === 0) throw new Error('data must hold at least one visible pattern')
   positiveInt(opts.epochs, 'epochs')
   const eta = opts.eta ?? 0.1
@@ -474,33 +507,51 @@ export function trainBoltzmann(data: ArrayLike<number>[], opts: BoltzmannTrainin
   if (opts.mode === 'exact') checkExactSize(n, maxUnits)
   const track = opts.trackLogLikelihood ?? n <= 16
   if (track) checkExactSize(n, maxUnits)
-  const exactOpts: ExactOptions = { temperature, maxUnits }
+  return { machine: bm, eta, weightDecay: decay, temperature, track, exact: { temperature, maxUnits } }
+}
+
+/**
+ * One learning step in place: w_ij += η(⟨s_i s_j⟩_clamped − ⟨s_i s_j⟩_free − λw_ij), b_i += η(⟨s_i⟩_clamped −
+ * ⟨s_i⟩_free). Returns ‖ΔW, Δb‖₂ / η.
+ */
+export function applyBoltzmannUpdate(bm: BoltzmannMachine, stats: BoltzmannStatistics, eta: number, weightDecay: number): number {
+  const n = units(bm)
+  const g = gradientFromStatistics(stats)
+  let sq = 0
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const d = g.weights[i * n + j]! - weightDecay * bm.weights[i * n + j]!
+      sq += d * d
+      const w = bm.weights[i * n + j]! + eta * d
+      bm.weights[i * n + j] = w
+      bm.weights[j * n + i] = w
+    }
+    const db = g.biases[i]!
+    sq += db * db
+    bm.biases[i] = bm.biases[i]! + eta * db
+  }
+  return Math.sqrt(sq)
+}
+
+/** Maximum-likelihood training: one full-batch update Δw_ij = η(⟨s_i s_j⟩_clamped − ⟨s_i s_j⟩_free) per epoch. */
+export function trainBoltzmann(data: ArrayLike<number>[], opts: BoltzmannTrainingOptions): BoltzmannTrainingResult {
+  const setup = prepareBoltzmannTraining(data, opts)
+  const bm = setup.machine
+  const { eta, temperature, track } = setup
+  const exactOpts = setup.exact
 
   let exact: ExactStatistics | null = opts.mode === 'exact' ? exactStatistics(bm, data, exactOpts) : null
   const history: BoltzmannEpoch[] = [{ epoch: 0, logLikelihood: exact ? exact.logLikelihood : track ? logLikelihoodExact(bm, data, exactOpts) : null, gradientNorm: 0 }]
   for (let epoch = 1; epoch <= opts.epochs; epoch++) {
     checkCancel(opts)
     const stats: BoltzmannStatistics = exact ?? sampledStatistics(bm, data, { ...opts.sampling, temperature, rng: opts.rng!, shouldCancel: opts.shouldCancel })
-    const g = gradientFromStatistics(stats)
-    let sq = 0
-    for (let i = 0; i < n; i++) {
-      for (let j = i + 1; j < n; j++) {
-        const d = g.weights[i * n + j]! - decay * bm.weights[i * n + j]!
-        sq += d * d
-        const w = bm.weights[i * n + j]! + eta * d
-        bm.weights[i * n + j] = w
-        bm.weights[j * n + i] = w
-      }
-      const db = g.biases[i]!
-      sq += db * db
-      bm.biases[i] = bm.biases[i]! + eta * db
-    }
+    const gradientNorm = applyBoltzmannUpdate(bm, stats, eta, setup.weightDecay)
     let ll: number | null = null
     if (opts.mode === 'exact') {
       exact = exactStatistics(bm, data, exactOpts)
       ll = exact.logLikelihood
     } else if (track) ll = logLikelihoodExact(bm, data, exactOpts)
-    history.push({ epoch, logLikelihood: ll, gradientNorm: Math.sqrt(sq) })
+    history.push({ epoch, logLikelihood: ll, gradientNorm })
     opts.onProgress?.(epoch / opts.epochs)
   }
   return { machine: bm, history }

@@ -29,6 +29,11 @@ export interface AnnealBatchOptions {
   rngs?: readonly Rng[]
   /** Instead of rngs: per chain S×N uniforms in [0,1) (core anneal's noise layout), chains one after another. */
   noise?: ArrayLike<number>
+  /**
+   * With noise: per chain S×N visit orders, a permutation of 0..N−1 per sweep, laid out like noise (e.g. the
+   * permutations a core rng drew, replayed); replaces `order`.
+   */
+  orders?: ArrayLike<number>
   /** B×N mask: units held at their initial value (clamped completion). */
   clamped?: ArrayLike<boolean | number>
   /** B×N external input x, held on for the whole run. */
@@ -121,10 +126,24 @@ export async function annealBatch(net: StochasticNet, initial: ArrayLike<number>
   positiveInt(M, 'averageLast')
   if (M > S) throw new RangeError(`averageLast (${M}) exceeds the ${S} sweeps of the run`)
   const fixed = sharedOrder(opts.order, n)
-  const { rngs, noise } = opts
+  const { rngs, noise, orders } = opts
   if (rngs && noise) throw new RangeError('give rngs or noise, not both')
+  if (orders) {
+    if (!noise) throw new RangeError('orders go with a noise array (rngs draw their own permutations)')
+    if (opts.order !== undefined) throw new RangeError('give order or orders, not both')
+    if (orders.length !== B * S * n) throw new RangeError(`orders has ${orders.length} entries, expected ${B}×${S}×${n} (chains×sweeps×units)`)
+    const seen = new Uint8Array(n)
+    for (let r = 0; r < B * S; r++) {
+      seen.fill(0)
+      for (let i = 0; i < n; i++) {
+        const u = orders[r * n + i]!
+        if (!Number.isInteger(u) || u < 0 || u >= n || seen[u]) throw new RangeError(`orders: sweep ${r % S} of chain ${Math.floor(r / S)} is not a permutation of 0..${n - 1}`)
+        seen[u] = 1
+      }
+    }
+  }
   if (noise) {
-    if (!fixed) throw new RangeError("order 'random' cannot be reproduced from a noise array: use 'sequential' or a fixed permutation")
+    if (!fixed && !orders) throw new RangeError("order 'random' cannot be reproduced from a noise array: use 'sequential' or a fixed permutation")
     if (noise.length !== B * S * n) throw new RangeError(`noise has ${noise.length} uniforms, expected ${B}×${S}×${n} (chains×sweeps×units)`)
     for (let k = 0; k < noise.length; k++) {
       const u = noise[k]!
@@ -178,7 +197,10 @@ export async function annealBatch(net: StochasticNet, initial: ArrayLike<number>
     for (let b = 0; b < B; b++) {
       for (let k = 0; k < K; k++) {
         const at = (k * B + b) * n
-        if (fixed) order.set(fixed, at)
+        if (orders) {
+          const from = (b * S + t0 + k) * n
+          for (let i = 0; i < n; i++) order[at + i] = orders[from + i]!
+        } else if (fixed) order.set(fixed, at)
         else order.set(rngs![b]!.permutation(n), at)
         if (noise) {
           const from = (b * S + t0 + k) * n
