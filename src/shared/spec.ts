@@ -106,7 +106,14 @@ export const rbmModelSpecSchema = z
      * classified by the largest p(y | x) (free energy of each label). Needs a dataset with class labels (digits, or an
      * IDX import with a labels file).
      */
-    labels: z.boolean().default(false)
+    labels: z.boolean().default(false),
+    /**
+     * Where the engine's Gibbs noise comes from. core (default): drawn from the seeded core generator and fed in, so the
+     * engine reproduces the core's samples exactly. graph: drawn inside the ONNX graph (RandomUniformLike seeded from
+     * the run's seed): reproducible run to run for the same spec and seed, not equal to the core's numbers, and faster
+     * with two or more threads (no noise passes between JavaScript and the runtime; docs/benchmarks.md).
+     */
+    noise: z.enum(['core', 'graph']).optional()
   })
   .strict()
 export type RbmModelSpec = z.infer<typeof rbmModelSpecSchema>

@@ -91,6 +91,18 @@ describe('RBM form → rbm.train job', () => {
   })
 })
 
+describe('noise source', () => {
+  it("sends noise only when it is in-graph, describes it, and reads it back from a saved form", () => {
+    expect(buildRbmModelSpec(defaultRbmForm())).not.toHaveProperty('noise')
+    const graph = buildRbmModelSpec({ ...defaultRbmForm(), noise: 'graph' })
+    expect(graph.noise).toBe('graph')
+    expect(rbmModelSpecSchema.parse(graph).noise).toBe('graph')
+    expect(describeRbmSpec(graph)).toContain('in-graph noise')
+    expect(readRbmForm({ noise: 'graph' }).noise).toBe('graph')
+    expect(readRbmForm({ noise: 'gpu' }).noise).toBe('core')
+  })
+})
+
 describe('sampling job', () => {
   it('needs a model and keeps the contract limits', () => {
     expect(buildSampleJob(defaultSampleForm(), null)).toMatchObject({ field: 'model' })

@@ -5,6 +5,7 @@ import { classify, createTrainState, initRbm, type Rbm } from '../../core/rbm'
 import { aisLogZ, aisSchedule, logLikelihood, meanFreeEnergy, meanPseudoLikelihood, reconstructionError } from '../../core/rbm-metrics'
 import { Rng } from '../../core/rng'
 import { RbmEngineTrainer, randomVisibleStates, sampleRbm } from '../../engine/rbm'
+import { SessionCache } from '../../engine/session-cache'
 import { GraphBuilder, buildModel, tensor } from '../../engine/onnx/builder'
 import type { RbmEpoch, RbmInfo } from '../../shared/session'
 import type { DatasetRef, RbmModelSpec } from '../../shared/spec'
@@ -149,6 +150,14 @@ export function rbmFromStateDict(dict: Record<string, NamedTensor | undefined>, 
 }
 
 /** Trains on the engine, epoch by epoch, with metrics after each epoch; cancel keeps the last finished update. */
+/**
+ * The in-graph generators' seed for a run's seed: ONNX takes it as a float attribute, so it is kept below 2^24
+ * (every seed the program derives from it stays an exact float32), spread by a multiplicative hash.
+ */
+export function graphNoiseSeed(seed: number): number {
+  return (Math.imul(seed >>> 0, 2654435761) >>> 0) % 16_000_000
+}
+
 export async function trainRbmJob(input: RbmTrainInput, hooks: ComputeHooks = {}): Promise<RbmTrainOutput> {
   const { spec, data } = input
   // F pixels (features), C label units (0 unless spec.labels), V = F + C visible units.
@@ -196,6 +205,8 @@ export async function trainRbmJob(input: RbmTrainInput, hooks: ComputeHooks = {}
   )
   const chains = spec.persistent ? Math.min(spec.batchSize, trainRows) : 0
   const state = createTrainState(rbm, { persistentChains: chains, ...(spec.sparsity ? { sparsityTarget: spec.sparsity.target } : {}) }, rng.fork(4))
+  // In-graph generators advance with every run of their session: a run of its own starts them from the seed.
+  const ownSessions = spec.noise === 'graph' ? new SessionCache() : undefined
   const trainer = await RbmEngineTrainer.create(
     rbm,
     {
@@ -208,6 +219,8 @@ export async function trainRbmJob(input: RbmTrainInput, hooks: ComputeHooks = {}
       // Measured fastest here (docs/benchmarks.md): 10 updates per run() in a Loop, one GEMM for both outer products.
       stepsPerRun: 10,
       outerProduct: 'concat',
+      // In-graph noise: its seed attribute comes from the run's seed, so the same spec and seed give the same run.
+      ...(ownSessions ? { noise: { seed: graphNoiseSeed(input.seed) }, sessionCache: ownSessions } : {}),
       ...(input.engine?.provider !== undefined ? { provider: input.engine.provider } : {}),
       ...(input.engine?.threads ? { threads: input.engine.threads } : {})
     },
@@ -238,6 +251,7 @@ export async function trainRbmJob(input: RbmTrainInput, hooks: ComputeHooks = {}
         partial = true
         break
       }
+      await ownSessions?.clear()
       throw error
     }
     const params = trainer.parameters()
@@ -268,6 +282,7 @@ export async function trainRbmJob(input: RbmTrainInput, hooks: ComputeHooks = {}
     hooks.onProgress?.(epoch / spec.epochs, epoch * stepsPerEpoch, totalSteps, `epoch ${epoch}/${spec.epochs} done`, metrics)
   }
   const final = trainer.parameters()
+  await ownSessions?.clear()
   let likelihood: RbmInfo['likelihood']
   if (spec.ais && spec.visibleUnits === 'bernoulli' && !hooks.shouldCancel?.()) {
     hooks.onProgress?.(1, totalSteps, totalSteps, `AIS: ${spec.ais.runs} runs × ${spec.ais.steps} steps`)

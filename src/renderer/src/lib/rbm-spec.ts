@@ -34,6 +34,8 @@ export interface RbmForm {
   aisSteps: number
   /** Classification RBM: one-hot label units beside the pixels (datasets with class labels only). */
   labels: boolean
+  /** Gibbs noise: the core's generator (the engine reproduces the core exactly) or in-graph (faster on 2+ threads). */
+  noise: 'core' | 'graph'
   seed: number
 }
 
@@ -59,6 +61,7 @@ export function defaultRbmForm(): RbmForm {
     aisRuns: 16,
     aisSteps: 300,
     labels: false,
+    noise: 'core',
     seed: 1
   }
 }
@@ -109,7 +112,8 @@ export function buildRbmModelSpec(form: RbmForm): RbmModelSpec {
     heldOut: form.heldOut,
     // AIS estimates the partition function of Bernoulli units without label units only.
     ...(form.ais && form.visibleUnits === 'bernoulli' && !form.labels ? { ais: { runs: form.aisRuns, steps: form.aisSteps } } : {}),
-    labels: form.labels
+    labels: form.labels,
+    ...(form.noise === 'graph' ? { noise: 'graph' as const } : {})
   }
 }
 
@@ -219,6 +223,7 @@ export function describeRbmSpec(spec: RbmModelSpec): string {
   if (spec.sparsity) parts.push(`sparsity ${spec.sparsity.target}×${spec.sparsity.cost}`)
   if (spec.ais) parts.push(`AIS ${spec.ais.runs}×${spec.ais.steps}`)
   if (spec.labels) parts.push('label units')
+  if (spec.noise === 'graph') parts.push('in-graph noise')
   return parts.join(' · ')
 }
 
@@ -250,6 +255,7 @@ export function readRbmForm(raw: unknown): RbmForm {
   if (typeof raw.sparsity === 'boolean') form.sparsity = raw.sparsity
   if (typeof raw.ais === 'boolean') form.ais = raw.ais
   if (typeof raw.labels === 'boolean') form.labels = raw.labels
+  if (raw.noise === 'core' || raw.noise === 'graph') form.noise = raw.noise
   pickNumbers(form, raw, {
     count: [1, 1e9, true],
     hidden: [1, 10000, true],
