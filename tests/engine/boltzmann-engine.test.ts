@@ -4,6 +4,10 @@ import { describe, expect, it } from 'vitest'
 import { createBoltzmann, sampledStatistics, trainBoltzmann, type BoltzmannStatistics, type SamplingOptions } from '../../src/core/boltzmann'
 import { Rng } from '../../src/core/rng'
 import { sampledStatisticsEngine, trainBoltzmannEngine } from '../../src/engine/boltzmann'
+import { annealBatch } from '../../src/engine/stochastic'
+import { runExperiment } from '../../src/main/services/compute'
+import { randomPatterns } from '../../src/core/sweeps'
+import { experimentSpecSchema } from '../../src/shared/spec'
 
 const copy = (r: Rng): Rng => Rng.fromState(r.getState())
 
@@ -93,7 +97,51 @@ describe('bad inputs name the field', () => {
     await expect(sampledStatisticsEngine(bm, [Int8Array.from([1, 0, 1])], { rng: new Rng(1) })).rejects.toThrow(/data pattern 0/)
     await expect(sampledStatisticsEngine(bm, [Int8Array.from([1, -1, 1, 0])], { rng: new Rng(1) })).rejects.toThrow(/data pattern 0/)
   })
+  it('annealBatch orders: a permutation per chain and sweep, only with a noise array', async () => {
+    const net = { units: 3, weights: new Float64Array(9), thresholds: new Float64Array(3), encoding: 'binary' as const }
+    const init = new Int8Array(6)
+    const noise = new Float64Array(2 * 2 * 3).fill(0.5)
+    const good = Int32Array.from([0, 1, 2, 2, 1, 0, 1, 0, 2, 0, 2, 1])
+    await expect(annealBatch(net, init, 2, { schedule: [1, 1], noise, orders: good, provider: 'cpu' })).resolves.toBeTruthy()
+    const bad = Int32Array.from(good)
+    bad[7] = 1
+    await expect(annealBatch(net, init, 2, { schedule: [1, 1], noise, orders: bad })).rejects.toThrow(/orders: sweep 0 of chain 1/)
+    await expect(annealBatch(net, init, 2, { schedule: [1, 1], noise, orders: good.subarray(3) })).rejects.toThrow(/orders has 9 entries/)
+    await expect(annealBatch(net, init, 2, { schedule: [1, 1], rngs: [new Rng(1), new Rng(2)], orders: good })).rejects.toThrow(/orders go with a noise array/)
+  })
   it("mode 'exact' is refused by the engine trainer", async () => {
     await expect(trainBoltzmannEngine(data, { hidden: 1, epochs: 1, mode: 'exact' })).rejects.toThrow(/mode/)
+  })
+})
+
+describe('Boltzmann sweep (compute.ts) on the engine', () => {
+  const stored = randomPatterns(3, 10, new Rng(41))
+  const data = { stored, labels: ['a', 'b', 'c'], width: 10, height: 1 }
+  const spec = experimentSpecSchema.parse({
+    name: 'bm-engine',
+    seed: 9,
+    dataset: { builtin: 'letters' },
+    model: { kind: 'hopfield' },
+    engine: { provider: 'cpu' },
+    sweep: { type: 'boltzmann', hidden: 3, mode: 'sampled', epochs: 4, eta: 0.3, clampedSamples: 4, freeSamples: 30, unseen: 0.3, cuesPerPattern: 3 }
+  })
+
+  it("provider 'cpu' trains on the engine and gives the core's result; 'auto' keeps this small net on the core", async () => {
+    const progress: number[] = []
+    const engine = await runExperiment(spec, data, { onProgress: (f) => progress.push(f) })
+    expect(engine.compute).toMatchObject({ path: 'engine', provider: 'cpu' })
+    expect(engine.compute.fallbackReason).toBeUndefined()
+    expect(progress.at(-1)).toBe(1)
+    const core = await runExperiment({ ...spec, engine: { provider: 'auto', threads: 0 } }, data)
+    expect(core.compute).toMatchObject({ path: 'core', provider: 'core' })
+    if (engine.sweep?.type !== 'boltzmann' || core.sweep?.type !== 'boltzmann') throw new Error('expected Boltzmann sweeps')
+    expect(engine.sweep).toEqual(core.sweep)
+    expect(engine.sweep.history).toHaveLength(5)
+    expect(engine.sweep.history.at(-1)!.gradientNorm).toBeGreaterThan(0)
+  })
+
+  it("exact statistics stay on the core whatever the provider", async () => {
+    const exact = await runExperiment({ ...spec, sweep: { ...spec.sweep!, mode: 'exact' } as never }, data)
+    expect(exact.compute).toMatchObject({ path: 'core', provider: 'core' })
   })
 })

@@ -19,7 +19,8 @@ import { bamCodes } from '../../core/bam-codes'
 import { completePattern, temperatureSchedule } from '../../core/anneal'
 import { heteroConditions, heteroHebb, heteroRecall } from '../../core/hetero'
 import { autoHebb, recallRecurrent } from '../../core/auto-associative'
-import { completeBoltzmann, trainBoltzmann, visibleDistributionExact } from '../../core/boltzmann'
+import { completeBoltzmann, trainBoltzmann, visibleDistributionExact, type BoltzmannTrainingOptions, type BoltzmannTrainingResult } from '../../core/boltzmann'
+import { trainBoltzmannEngine } from '../../engine/boltzmann'
 import { MAX_EXACT_UNITS, stateIndex } from '../../core/stochastic'
 import { capacitySweepEngine, cueSweepEngine } from '../../engine/sweeps'
 import { annealBatch } from '../../engine/stochastic'
@@ -654,26 +655,58 @@ function recurrentSweep(sweep: Extract<NonNullable<ExperimentSpec['sweep']>, { t
   return { type: 'recurrent', points }
 }
 
-/** 004 Boltzmann machine with hidden units: ML training (exact or sampled statistics), then clamped completion. */
-function boltzmannSweep(sweep: Extract<NonNullable<ExperimentSpec['sweep']>, { type: 'boltzmann' }>, data: ExperimentData, rng: Rng, hooks: Hooks): SweepResult {
+/** Below this many units (visible + hidden) an 'auto' sampled Boltzmann sweep trains on the core; same numbers either way. */
+export const BOLTZMANN_ENGINE_MIN_UNITS = 256
+
+/**
+ * 004 Boltzmann machine with hidden units: ML training (exact or sampled statistics), then clamped completion.
+ * Sampled training runs on the engine (engine/boltzmann.ts: the core's chains as batches, replaying the core's draws,
+ * so the same weights) when the spec's engine settings allow it — the rule of annealSweep: 'auto' keeps nets under
+ * BOLTZMANN_ENGINE_MIN_UNITS on the core, a named provider runs the engine; if the engine fails the core trains from
+ * the same rng state and the result says why. Exact statistics and the completion stay on the core.
+ */
+async function boltzmannSweep(
+  sweep: Extract<NonNullable<ExperimentSpec['sweep']>, { type: 'boltzmann' }>,
+  data: ExperimentData,
+  rng: Rng,
+  hooks: Hooks,
+  engine: { provider: ExperimentSpec['engine']['provider']; threads: number }
+): Promise<{ sweep: SweepResult; path: 'core' | 'engine'; provider: string; fallbackReason?: string }> {
   const visible = data.stored.map((p) => p.map((v) => (v === 1 ? 1 : 0)))
   const V = visible[0]!.length
   if (sweep.mode === 'exact' && V + sweep.hidden > MAX_EXACT_UNITS) {
     throw new Error(`spec.sweep.mode: exact statistics enumerate 2^(visible+hidden) states; ${V}+${sweep.hidden} units is more than ${MAX_EXACT_UNITS} (use 'sampled' or a smaller dataset)`)
   }
-  const trained = trainBoltzmann(visible, {
+  const trainState = rng.fork(1).getState()
+  const training: Omit<BoltzmannTrainingOptions, 'rng'> = {
     hidden: sweep.hidden,
     encoding: 'binary',
     epochs: sweep.epochs,
     eta: sweep.eta,
     weightDecay: sweep.weightDecay,
     mode: sweep.mode,
-    rng: rng.fork(1),
     sampling: { clampedSamples: sweep.clampedSamples, freeSamples: sweep.freeSamples },
     trackLogLikelihood: V + sweep.hidden <= 16,
     onProgress: (f) => hooks.onProgress?.(0.9 * f),
     ...(hooks.shouldCancel ? { shouldCancel: hooks.shouldCancel } : {})
-  })
+  }
+  let trained: BoltzmannTrainingResult | null = null
+  let path: 'core' | 'engine' = 'core'
+  let provider = 'core'
+  let fallbackReason: string | undefined
+  if (sweep.mode === 'sampled' && !(engine.provider === 'auto' && V + sweep.hidden < BOLTZMANN_ENGINE_MIN_UNITS)) {
+    try {
+      const out = await trainBoltzmannEngine(visible, { ...training, rng: Rng.fromState(trainState), provider: engine.provider, threads: engine.threads })
+      trained = out
+      path = 'engine'
+      provider = out.provider
+      fallbackReason = out.fallbackReason
+    } catch (error) {
+      if (error instanceof CancelledError || (error instanceof Error && error.message === 'cancelled')) throw new CancelledError()
+      fallbackReason = `engine failed (${error instanceof Error ? error.message : String(error)}); ran on the core`
+    }
+  }
+  trained ??= trainBoltzmann(visible, { ...training, rng: Rng.fromState(trainState) })
   const bm = trained.machine
   let patternProbabilities: number[] | null = null
   if (V + sweep.hidden <= MAX_EXACT_UNITS) {
@@ -694,7 +727,7 @@ function boltzmannSweep(sweep: Extract<NonNullable<ExperimentSpec['sweep']>, { t
     }
   })
   hooks.onProgress?.(1)
-  return {
+  const result: SweepResult = {
     type: 'boltzmann',
     visible: V,
     hidden: sweep.hidden,
@@ -703,6 +736,7 @@ function boltzmannSweep(sweep: Extract<NonNullable<ExperimentSpec['sweep']>, { t
     patternProbabilities,
     completion: { unseen: sweep.unseen, success: cues ? success / cues : 0, cues }
   }
+  return { sweep: result, path, provider, ...(fallbackReason !== undefined ? { fallbackReason } : {}) }
 }
 
 /** BAM on dataset ↔ code pairs: recall from noisy X (is Y right?) or from noisy Y alone (is X right?). */
@@ -796,7 +830,10 @@ async function runSweep(spec: ExperimentSpec, sweep: NonNullable<ExperimentSpec[
   if (sweep.type === 'bam') return { ...resultHeader(spec, 'core', 'core'), sweep: bamSweep(sweep, data, rng, coreHooks) }
   if (sweep.type === 'hetero') return { ...resultHeader(spec, 'core', 'core'), sweep: heteroSweep(sweep, data, rng, coreHooks) }
   if (sweep.type === 'recurrent') return { ...resultHeader(spec, 'core', 'core'), sweep: recurrentSweep(sweep, data, rng, coreHooks) }
-  if (sweep.type === 'boltzmann') return { ...resultHeader(spec, 'core', 'core'), sweep: boltzmannSweep(sweep, data, rng, coreHooks) }
+  if (sweep.type === 'boltzmann') {
+    const out = await boltzmannSweep(sweep, data, rng, coreHooks, engine)
+    return { ...resultHeader(spec, out.path, out.provider, out.fallbackReason), sweep: out.sweep }
+  }
   const { net, history } = trainHopfield(data.stored, spec.model, spec.seed)
   if (net.encoding === 'binary' && sweep.type === 'anneal') {
     throw new Error("spec.model.encoding: the anneal sweep runs on bipolar states (004's stochastic Hopfield net); use 'bipolar'")
