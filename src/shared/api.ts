@@ -240,6 +240,35 @@ export const methods = {
       filters: z.array(z.array(z.number()))
     })
   },
+  /**
+   * An RBM's hidden layer on data rows: p(h = 1 | v) per hidden unit and the mean-field reconstruction E[v | p(h)]
+   * for the given rows of the RBM's dataset (binarised at its threshold, or standardised for Gaussian units; with
+   * the one-hot label for a classification RBM), and each hidden unit's mean activation over many rows
+   * (dead units stay near 0, saturated ones near 1).
+   */
+  'models.hidden': {
+    params: z.object({ sessionId, modelId: z.string(), rows: z.array(z.int().nonnegative()).min(1).max(64) }).strict(),
+    result: z.object({
+      visible: z.int(),
+      hidden: z.int(),
+      width: z.int(),
+      height: z.int(),
+      rows: z.array(
+        z.object({
+          row: z.int(),
+          label: z.string().nullable(),
+          /** Whether the row was held out of training (the seeded split of the training run). */
+          heldOut: z.boolean(),
+          input: z.array(z.number()),
+          hidden: z.array(z.number()),
+          reconstruction: z.array(z.number())
+        })
+      ),
+      /** Mean p(h_j = 1 | v) over the first `meanRows` rows of the dataset. */
+      meanActivation: z.array(z.number()),
+      meanRows: z.int()
+    })
+  },
   /** Jobs still running, for one session or all: a reloaded page picks up their progress and live metrics. */
   'jobs.list': { params: z.object({ sessionId: z.string().optional() }).strict(), result: z.array(runningJobSchema) },
   'jobs.cancel': { params: z.object({ jobId: z.string() }).strict(), result: z.object({ cancelled: z.boolean() }) },

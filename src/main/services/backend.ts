@@ -12,7 +12,7 @@ import { RNG_ALGORITHM } from '../../core/rng'
 import { exportHopfieldOnnx } from '../../engine/export'
 import { platformProviders, probeProviders } from '../../engine/providers'
 import { DatasetCatalog } from './datasets'
-import { appendOneHot, checkRbmLabels, exportRbmOnnx, rbmFromStateDict, rbmStateDict, standardiseRows } from './rbm'
+import { checkRbmLabels, exportRbmOnnx, hiddenActivations, rbmFromStateDict, rbmStateDict, rbmVisibleRows } from './rbm'
 import type { Rbm } from '../../core/rbm'
 import { bamEnergy, bamHebb, bamRecall, type BamNet } from '../../core/bam'
 import { heteroConditions, heteroRecall } from '../../core/hetero'
@@ -206,12 +206,8 @@ export class Backend {
       const rbm = this.rbmOf(session, info)
       let rows: Float32Array | null = null
       if (spec.from === 'data') {
-        const data = this.datasets.greyRows(info.dataset, 'params.spec.modelId')
-        rows = Float32Array.from(data.values, (x) => (info.spec.visibleUnits === 'gaussian' ? x : x > info.dataset.threshold ? 1 : 0))
-        // Gaussian units were trained on standardised rows: start the chains on the same scale.
-        if (info.spec.visibleUnits === 'gaussian') standardiseRows(rows, data.rows, data.visible)
-        // A classification RBM starts its chains on the rows with their one-hot labels.
-        if (info.classification) rows = appendOneHot(rows, data.labels, info.classification.classes)
+        // On the scale training saw (standardised for Gaussian units), with the one-hot labels of a classification RBM.
+        rows = rbmVisibleRows(info, this.datasets.greyRows(info.dataset, 'params.spec.modelId'))
       }
       return {
         kind: 'rbm.sample',
@@ -551,6 +547,11 @@ export class Backend {
         filters.push(column)
       }
       return { visible: V, hidden: H, width: info.width, height: info.height, offset: p.offset, filters }
+    },
+    'models.hidden': (p: ParsedParams<'models.hidden'>) => {
+      const session = this.session(p.sessionId, 'params.sessionId')
+      const info = this.rbmInfo(session, p.modelId, 'params.modelId')
+      return hiddenActivations(this.rbmOf(session, info), info, this.datasets.greyRows(info.dataset, 'params.modelId'), p.rows, 'params.rows')
     },
     'jobs.cancel': (p: ParsedParams<'jobs.cancel'>) => ({ cancelled: this.jobs.cancel(p.jobId) }),
     'export.model': (p: ParsedParams<'export.model'>) => {

@@ -1,7 +1,7 @@
 // RBM jobs: training on the engine with live metrics (and, for classification RBMs, accuracy), Gibbs sampling,
 // receptive fields, and export.
 import type { NamedTensor } from '../../core/safetensors'
-import { classify, createTrainState, initRbm, type Rbm } from '../../core/rbm'
+import { classify, createTrainState, hiddenProbabilities, initRbm, visibleMean, type Rbm } from '../../core/rbm'
 import { aisLogZ, aisSchedule, logLikelihood, meanFreeEnergy, meanPseudoLikelihood, reconstructionError } from '../../core/rbm-metrics'
 import { Rng } from '../../core/rng'
 import { RbmEngineTrainer, randomVisibleStates, sampleRbm } from '../../engine/rbm'
@@ -10,7 +10,7 @@ import { GraphBuilder, buildModel, tensor } from '../../engine/onnx/builder'
 import type { RbmEpoch, RbmInfo } from '../../shared/session'
 import type { DatasetRef, RbmModelSpec } from '../../shared/spec'
 import type { ProviderRequest } from '../../engine/provider-table'
-import { ApiError } from '../../shared/api'
+import { ApiError, type Result } from '../../shared/api'
 import { ENGRAM_VERSION } from '../version'
 import type { ComputeHooks } from './compute'
 
@@ -106,6 +106,69 @@ function binariseRows(data: RbmData, spec: RbmModelSpec, threshold: number, rng:
   if (spec.binarise === 'stochastic') for (let i = 0; i < out.length; i++) out[i] = rng.next() < data.values[i]! ? 1 : 0
   else for (let i = 0; i < out.length; i++) out[i] = data.values[i]! > threshold ? 1 : 0
   return out
+}
+
+/**
+ * An RBM's dataset rows as its visible layer sees them outside training: binarised at the dataset's threshold
+ * (Bernoulli units), standardised (Gaussian units), followed by the one-hot label for a classification RBM.
+ */
+export function rbmVisibleRows(info: Pick<RbmInfo, 'spec' | 'dataset' | 'classification'>, data: Pick<RbmData, 'values' | 'rows' | 'visible' | 'labels'>): Float32Array {
+  let rows: Float32Array = Float32Array.from(data.values, (x) => (info.spec.visibleUnits === 'gaussian' ? x : x > info.dataset.threshold ? 1 : 0))
+  if (info.spec.visibleUnits === 'gaussian') standardiseRows(rows, data.rows, data.visible)
+  if (info.classification) rows = appendOneHot(rows, data.labels, info.classification.classes)
+  return rows
+}
+
+/** Rows the training run held out: the same seeded split as trainRbmJob's. */
+export function heldOutRowSet(seed: number, rows: number, heldOut: number): Set<number> {
+  const order = new Rng(seed).fork(2).permutation(rows)
+  const held = Math.floor(rows * heldOut)
+  return new Set(Array.from(order.subarray(rows - held)))
+}
+
+/** Multiply-adds the mean-activation pass may spend (it runs on the backend's thread). */
+const MEAN_ACTIVATION_BUDGET = 40_000_000
+
+/** p(h | v) and E[v | p(h)] for some rows, and every hidden unit's mean activation (models.hidden). */
+export function hiddenActivations(
+  rbm: Rbm,
+  info: Pick<RbmInfo, 'spec' | 'dataset' | 'classification' | 'seed' | 'width' | 'height'>,
+  data: Pick<RbmData, 'values' | 'rows' | 'visible' | 'labels'>,
+  rowIndices: readonly number[],
+  field: string
+): Result<'models.hidden'> {
+  const bad = rowIndices.findIndex((r) => r >= data.rows)
+  if (bad >= 0) throw new ApiError({ code: 'bad-request', field: `${field}.${bad}`, message: `${field}.${bad}: row ${rowIndices[bad]} is past the RBM's ${data.rows} dataset rows` })
+  const V = rbm.visible
+  const F = V - rbm.labelUnits
+  const H = rbm.hidden
+  const all = rbmVisibleRows(info, data)
+  const picked = new Float32Array(rowIndices.length * V)
+  rowIndices.forEach((r, k) => picked.set(all.subarray(r * V, (r + 1) * V), k * V))
+  const ph = hiddenProbabilities(rbm, picked, rowIndices.length)
+  const recon = visibleMean(rbm, ph, rowIndices.length)
+  const held = heldOutRowSet(info.seed, data.rows, info.spec.heldOut)
+  const round = (x: number): number => Math.round(x * 1e5) / 1e5
+  const meanRows = Math.max(1, Math.min(data.rows, Math.floor(MEAN_ACTIVATION_BUDGET / (V * H))))
+  const meanPh = hiddenProbabilities(rbm, all.subarray(0, meanRows * V), meanRows)
+  const meanActivation = new Array<number>(H).fill(0)
+  for (let r = 0; r < meanRows; r++) for (let j = 0; j < H; j++) meanActivation[j]! += meanPh[r * H + j]!
+  return {
+    visible: F,
+    hidden: H,
+    width: info.width,
+    height: info.height,
+    rows: rowIndices.map((row, k) => ({
+      row,
+      label: data.labels[row] ?? null,
+      heldOut: held.has(row),
+      input: Array.from(picked.subarray(k * V, k * V + F), round),
+      hidden: Array.from(ph.subarray(k * H, (k + 1) * H), round),
+      reconstruction: Array.from(recon.subarray(k * V, k * V + F), round)
+    })),
+    meanActivation: meanActivation.map((m) => round(m / meanRows)),
+    meanRows
+  }
 }
 
 /** Standardises Gaussian visible data per unit (the safe default: σ = 1 then fits). */
