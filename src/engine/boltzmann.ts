@@ -4,7 +4,7 @@
 // the exact reference is src/core/boltzmann.ts (sampledStatistics, trainBoltzmann) — same plan, same draws, same sums.
 // Legend: V visible, H hidden, N = V + H units; P training vectors; K clampedSamples, M freeSamples; R samplesPerChain;
 // A annealing stages, E equilibrationSweeps, every = sampleEvery; a chain with c samples runs A + E + (c−1)·every
-// sweeps; B chains in a group (one annealBatch call per sampling segment).
+// sweeps; B chains in a group (per sampling segment one annealBatch call for its clamped and one for its free chains).
 //
 // Draw order. Core sampledStatistics runs its chains one after another from ONE rng: per chain the random start of the
 // unclamped units (one uniform each, in unit order), then per sweep the visit permutation ('random' order) and N
@@ -13,11 +13,17 @@
 // tape through annealBatch's `noise` + `orders`. No core option is needed and the default numbers stay the core's.
 // The tape is what annealBatch would draw anyway; groups bound it to about `groupValues` uniforms.
 //
+// Clamped chains. The core skips clamped units (no field, no decision, but their uniforms are still drawn), so a clamped
+// chain is the hidden net alone (W_hh, θ_h) with the external input x = W_hv·v of its training vector: the engine runs
+// it that way, with the tape's permutations restricted to the hidden units and their uniforms — H unit steps per sweep
+// instead of N. Free chains run on the whole net.
+//
 // Samples. Segment 0 runs the A + E sweeps; each later segment runs `every` sweeps of the chains that still owe a
 // sample. The samples are then added in the core's order (chain by chain, sample by sample, clamped then free) with
 // the core's accumulateSample, so the sums round identically. Decisions equal the core's when the fields do (see the
-// exactness note in programs/gibbs.ts): trained float64 weights give fields that agree to ~1e-16 relative, so a
-// decision could differ only if logit(u) fell within that of Δ/T — not seen in the tests.
+// exactness note in programs/gibbs.ts): with trained float64 weights the fields (and x) are summed in another order
+// than the core's, so they agree to ~1e-16 relative, and a decision could differ only if logit(u) fell within that of
+// Δ/T — not seen in the tests or the benchmark (which check bit-identical statistics).
 import {
   accumulateSample,
   applyBoltzmannUpdate,
@@ -36,7 +42,7 @@ import {
   type SamplingPlan
 } from '../core/boltzmann'
 import type { Rng } from '../core/rng'
-import { lowOf } from '../core/stochastic'
+import { lowOf, type StochasticNet } from '../core/stochastic'
 import type { ProviderRequest } from './provider-table'
 import { annealBatch } from './stochastic'
 
@@ -90,16 +96,6 @@ function chainsOf(bm: BoltzmannMachine, data: ArrayLike<number>[], plan: Samplin
   return chains
 }
 
-/** Uniforms of chain `c` of a group from sweep `from` to `to` (exclusive), laid out as annealBatch's noise. */
-function sliceTape(tape: Float64Array, at: Int32Array, group: number[], from: number, to: number, n: number): Float64Array
-function sliceTape(tape: Int32Array, at: Int32Array, group: number[], from: number, to: number, n: number): Int32Array
-function sliceTape(tape: Float64Array | Int32Array, at: Int32Array, group: number[], from: number, to: number, n: number): Float64Array | Int32Array {
-  const L = to - from
-  const out = tape instanceof Float64Array ? new Float64Array(group.length * L * n) : new Int32Array(group.length * L * n)
-  group.forEach((c, b) => out.set(tape.subarray(at[c]! + from * n, at[c]! + to * n), b * L * n))
-  return out
-}
-
 /**
  * seeds/004 clamped and free statistics by Gibbs sampling on the engine: the same chains, draws and sums as core
  * sampledStatistics(bm, data, opts) — given the same rng state, the same numbers (see the header).
@@ -117,6 +113,29 @@ export async function sampledStatisticsEngine(bm: BoltzmannMachine, data: ArrayL
   const lo = lowOf(bm.encoding)
   const random = plan.order === 'random'
   const net = boltzmannNet(bm)
+  const H = bm.hidden
+  // A clamped chain is the hidden net alone with the external input x = W_hv·v of its training vector: the core skips
+  // clamped units (no field, no decision), so their steps need not run at all.
+  let hiddenNet: StochasticNet | null = null
+  if (H > 0) {
+    const weights = new Float64Array(H * H)
+    for (let i = 0; i < H; i++) for (let j = 0; j < H; j++) weights[i * H + j] = bm.weights[(V + i) * n + V + j]!
+    hiddenNet = { units: H, weights, thresholds: net.thresholds.slice(V), encoding: bm.encoding }
+  }
+  const inputs = new Map<ArrayLike<number>, Float64Array>()
+  const hiddenInput = (v: ArrayLike<number>): Float64Array => {
+    let x = inputs.get(v)
+    if (!x) {
+      x = new Float64Array(H)
+      for (let i = 0; i < H; i++) {
+        let z = 0
+        for (let j = 0; j < V; j++) z += bm.weights[(V + i) * n + j]! * v[j]!
+        x[i] = z
+      }
+      inputs.set(v, x)
+    }
+    return x
+  }
   const chains = chainsOf(bm, data, plan)
   const A = plan.temps.length
   const first = A + plan.equilibration
@@ -149,7 +168,6 @@ export async function sampledStatisticsEngine(bm: BoltzmannMachine, data: ArrayL
     // The tape, drawn exactly as the core draws: random start of the unclamped units, then per sweep the permutation
     // (random order) and N uniforms.
     const states = new Int8Array(B * n)
-    const mask = new Uint8Array(B * n)
     const at = new Int32Array(chains.length)
     const uniforms = new Float64Array(values)
     const orders = random ? new Int32Array(values) : null
@@ -159,7 +177,6 @@ export async function sampledStatisticsEngine(bm: BoltzmannMachine, data: ArrayL
       const s = states.subarray(b * n, (b + 1) * n)
       if (chain.clampTo) {
         for (let i = 0; i < V; i++) s[i] = chain.clampTo[i]!
-        mask.fill(1, b * n, b * n + V)
         for (let i = V; i < n; i++) s[i] = rng.next() < 0.5 ? 1 : lo
       } else {
         for (let i = 0; i < n; i++) s[i] = rng.next() < 0.5 ? 1 : lo
@@ -172,7 +189,8 @@ export async function sampledStatisticsEngine(bm: BoltzmannMachine, data: ArrayL
       }
     })
 
-    // Segments: the A + E sweeps of every chain, then `every` sweeps of the chains still owing a sample.
+    // Segments: the A + E sweeps of every chain, then `every` sweeps of the chains still owing a sample. Clamped chains
+    // run on the hidden net, free chains on the whole net.
     const maxSamples = group.reduce((m, c) => Math.max(m, chains[c]!.samples), 0)
     const samples: Int8Array[] = Array.from({ length: B }, (_, b) => new Int8Array(chains[group[b]!]!.samples * n))
     for (let k = 0; k < maxSamples; k++) {
@@ -180,26 +198,48 @@ export async function sampledStatisticsEngine(bm: BoltzmannMachine, data: ArrayL
       const from = k === 0 ? 0 : first + (k - 1) * plan.every
       const to = k === 0 ? first : from + plan.every
       if (to > from) {
-        const activeChains = active.map((b) => group[b]!)
-        const initial = new Int8Array(active.length * n)
-        const clampMask = new Uint8Array(active.length * n)
-        active.forEach((b, r) => {
-          initial.set(states.subarray(b * n, (b + 1) * n), r * n)
-          clampMask.set(mask.subarray(b * n, (b + 1) * n), r * n)
-        })
-        const out = await annealBatch(net, initial, active.length, {
-          schedule: k === 0 ? firstTemps : everyTemps,
-          averageLast: 1,
-          noise: sliceTape(uniforms, at, activeChains, from, to, n),
-          ...(orders ? { orders: sliceTape(orders, at, activeChains, from, to, n) } : { order: 'sequential' as const }),
-          clamped: clampMask,
-          ...(opts.provider !== undefined ? { provider: opts.provider } : {}),
-          ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
-          ...(opts.shouldCancel ? { shouldCancel: opts.shouldCancel } : {})
-        })
-        provider = out.provider
-        fallbackReason ??= out.fallbackReason
-        active.forEach((b, r) => states.set(out.last.subarray(r * n, (r + 1) * n), b * n))
+        for (const hiddenOnly of [true, false]) {
+          const rows = active.filter((b) => !!chains[group[b]!]!.clampTo === hiddenOnly)
+          if (rows.length === 0) continue
+          const lo0 = hiddenOnly ? V : 0
+          const w = n - lo0
+          const L = to - from
+          const initial = new Int8Array(rows.length * w)
+          const noise = new Float64Array(rows.length * L * w)
+          const ord = orders ? new Int32Array(rows.length * L * w) : null
+          const external = hiddenOnly ? new Float64Array(rows.length * w) : null
+          rows.forEach((b, r) => {
+            const c = group[b]!
+            initial.set(states.subarray(b * n + lo0, (b + 1) * n), r * w)
+            if (external) external.set(hiddenInput(chains[c]!.clampTo!), r * w)
+            for (let t = 0; t < L; t++) {
+              const src = at[c]! + (from + t) * n
+              const dst = (r * L + t) * w
+              noise.set(uniforms.subarray(src + lo0, src + n), dst)
+              if (ord) {
+                // The core's permutation with the clamped (visible) units left out, renumbered from 0.
+                let q = dst
+                for (let i = 0; i < n; i++) {
+                  const u = orders![src + i]!
+                  if (u >= lo0) ord[q++] = u - lo0
+                }
+              }
+            }
+          })
+          const out = await annealBatch(hiddenOnly ? hiddenNet! : net, initial, rows.length, {
+            schedule: k === 0 ? firstTemps : everyTemps,
+            averageLast: 1,
+            noise,
+            ...(ord ? { orders: ord } : { order: 'sequential' as const }),
+            ...(external ? { external } : {}),
+            ...(opts.provider !== undefined ? { provider: opts.provider } : {}),
+            ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+            ...(opts.shouldCancel ? { shouldCancel: opts.shouldCancel } : {})
+          })
+          provider = out.provider
+          fallbackReason ??= out.fallbackReason
+          rows.forEach((b, r) => states.set(out.last.subarray(r * w, (r + 1) * w), b * n + lo0))
+        }
       }
       for (const b of active) samples[b]!.set(states.subarray(b * n, (b + 1) * n), k * n)
     }

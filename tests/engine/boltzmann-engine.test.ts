@@ -53,6 +53,18 @@ describe('sampled Boltzmann statistics: engine = core on the same rng', () => {
   }
 })
 
+describe('sampled Boltzmann statistics at a larger size', () => {
+  it('V = 30, H = 14, strong weights: the same statistics after ~4·10^4 decisions', async () => {
+    const data = dataset(6, 30, 'binary', 13)
+    const bm = createBoltzmann({ visible: 30, hidden: 14, rng: new Rng(14), initScale: 0.8 })
+    for (let i = 0; i < 44; i++) bm.biases[i] = (i % 5) * 0.37 - 0.7
+    const opts = { clampedSamples: 6, freeSamples: 60, equilibrationSweeps: 12 }
+    const core = sampledStatistics(bm, data, { ...opts, rng: new Rng(15) })
+    const engine = await sampledStatisticsEngine(bm, data, { ...opts, rng: new Rng(15), provider: 'cpu' })
+    expectSameStatistics(engine, core)
+  })
+})
+
 describe('sampled Boltzmann training: engine = core', () => {
   for (const encoding of ['binary', 'bipolar'] as const) {
     it(`${encoding}: a few epochs give identical weights, biases and history`, async () => {
