@@ -2,7 +2,7 @@
 // phase) — Engram's engine (the chains as one batch, src/engine/boltzmann.ts over programs/gibbs.ts) against the core
 // (core sampledStatistics, one chain at a time) and a NumPy peer, in one run on the very same draws.
 //
-// Run: npx tsx bench/boltzmann.ts [--sizes 64+32,128+64,256+64] [--patterns 20] [--clamped 10] [--free 200]
+// Run: npx tsx bench/boltzmann.ts [--sizes 64+32,128+64,256+64,512+64] [--patterns 20] [--clamped 10] [--free 200]
 //        [--rounds 2] [--out bench/results/boltzmann.json]
 // Workload: binary machine, V visible + H hidden units, w_ij ~ N(0, 0.3²), biases 0; P random binary training vectors;
 // K hidden samples per vector and M free samples, one sample per chain after 10 sweeps at T = 1 (sampledStatistics'
@@ -31,7 +31,7 @@ function argValue(name: string, fallback: string): string {
 }
 
 const CONFIG = {
-  sizes: argValue('--sizes', '64+32,128+64,256+64')
+  sizes: argValue('--sizes', '64+32,128+64,256+64,512+64')
     .split(',')
     .map((s) => s.split('+').map(Number) as [number, number]),
   patterns: Number(argValue('--patterns', '20')),
