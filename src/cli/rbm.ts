@@ -1,15 +1,14 @@
 // `engram run` for RBM training specs (model.kind 'rbm') and `engram export` of RBM results and session RBMs.
 import { mkdirSync } from 'node:fs'
 import { dirname, extname, join, resolve } from 'node:path'
-import { encodeSafetensors, type NamedTensor } from '../core/safetensors'
+import type { NamedTensor } from '../core/safetensors'
 import type { RbmRunSpec } from '../shared/rbm-run'
 import type { SessionState } from '../shared/session'
 import { writeFileAtomic } from '../main/services/backend'
 import { DatasetCatalog } from '../main/services/datasets'
-import { exportRbmOnnx, rbmFromStateDict, rbmStateDict } from '../main/services/rbm'
+import { rbmExportBytes, sessionRbm } from '../main/services/rbm'
 import { exportRbmResult, runRbmSpec } from '../main/services/rbm-run'
 import { readAnyResultFile, SpecError } from '../main/services/spec-file'
-import { ENGRAM_VERSION } from '../main/version'
 
 export type ExportFormat = 'onnx' | 'safetensors'
 
@@ -113,24 +112,8 @@ export function exportRbmResultFile(source: string, format: ExportFormat, out: s
 export function exportSessionRbm(state: SessionState, tensors: Map<string, NamedTensor>, modelId: string | null | undefined, format: ExportFormat, out: string): boolean {
   const info = state.rbms.find((r) => r.id === modelId)
   if (!info) return false
-  const get = (name: string): NamedTensor | undefined => tensors.get(`rbm/${info.id}/${name}`)
-  const rbm = rbmFromStateDict(
-    { weights: get('weights'), visible_bias: get('visible_bias'), hidden_bias: get('hidden_bias'), log_variance: get('log_variance') },
-    info.spec.visibleUnits,
-    info.labelUnits ?? 0
-  )
-  const meta: Record<string, string> = {
-    'engram.version': ENGRAM_VERSION,
-    kind: 'rbm',
-    visible_units: info.spec.visibleUnits,
-    dataset: info.dataset.builtin,
-    width: String(info.width),
-    height: String(info.height),
-    training: JSON.stringify({ ...info.spec, seed: info.seed }),
-    session: state.name,
-    ...(info.classification ? { label_units: String(info.labelUnits ?? 0), classes: JSON.stringify(info.classification.classes) } : {})
-  }
-  writeExportFile(out, format === 'onnx' ? exportRbmOnnx(rbm, meta) : encodeSafetensors(rbmStateDict(rbm), meta), `${format}, RBM ${rbm.visible}×${rbm.hidden}`)
+  const rbm = sessionRbm(tensors, info)
+  writeExportFile(out, rbmExportBytes(rbm, info, state.name, format), `${format}, RBM ${rbm.visible}×${rbm.hidden}`)
   return true
 }
 

@@ -33,3 +33,12 @@ export async function saveReloadReopen(page: Page, prefix: string): Promise<stri
   await expect(t('session-name')).toHaveValue(name)
   return name
 }
+
+/** The RBM form's size and learning settings (the RBM page must be shown). */
+export async function configureRbm(page: Page, o: { count: number; hidden: number; epochs: number; batch: number; lr: number }): Promise<void> {
+  await setField(page, 'rbm-count', String(o.count))
+  await setField(page, 'rbm-hidden', String(o.hidden))
+  await setField(page, 'rbm-epochs', String(o.epochs))
+  await setField(page, 'rbm-batch-size', String(o.batch))
+  await setField(page, 'rbm-learning-rate', String(o.lr))
+}

@@ -1,7 +1,7 @@
 // A page reload in the middle of a training: the reopened session finds the job still running in the backend
 // (jobs.list), redraws the live curves from every epoch so far, keeps following it, and can cancel it.
 import { expect, test } from '@playwright/test'
-import { setField, url } from './helpers'
+import { configureRbm, url } from './helpers'
 
 test('rbm: reloading the page mid-training picks the job up again with its live curves', async ({ page }) => {
   const t = (id: string) => page.getByTestId(id)
@@ -9,9 +9,7 @@ test('rbm: reloading the page mid-training picks the job up again with its live 
   await page.goto(url())
   await expect(t('connection-status')).toHaveAttribute('data-status', 'open')
   await t('rbm-tab').click()
-  for (const [id, v] of [['rbm-count', '2000'], ['rbm-hidden', '100'], ['rbm-epochs', '200'], ['rbm-batch-size', '50'], ['rbm-learning-rate', '0.1']] as const) {
-    await setField(page, id, v)
-  }
+  await configureRbm(page, { count: 2000, hidden: 100, epochs: 200, batch: 50, lr: 0.1 })
   await t('rbm-train').click()
   await expect(t('rbm-training')).toHaveAttribute('data-live', 'true')
   await expect.poll(points, { timeout: 30_000 }).toBeGreaterThanOrEqual(2)

@@ -1,7 +1,7 @@
 // A classification RBM end to end in browser mode: label units on the digits, the accuracy curve growing live while it
 // trains, cancel keeps the finished epochs, the confusion matrix of the held-out rows, and all of it after save → reopen.
 import { expect, test } from '@playwright/test'
-import { saveReloadReopen, setField, url } from './helpers'
+import { configureRbm, saveReloadReopen, url } from './helpers'
 
 test('rbm: classification RBM on the digits — live accuracy, confusion matrix, saved with the session', async ({ page }) => {
   const problems: string[] = []
@@ -27,11 +27,7 @@ test('rbm: classification RBM on the digits — live accuracy, confusion matrix,
   await expect(t('rbm-labels-missing')).toHaveCount(0)
 
   // 1000 digits (900 train, 100 held out), 64 hidden, batch 20: long enough to watch it live, then cancel.
-  await setField(page, 'rbm-count', '1000')
-  await setField(page, 'rbm-hidden', '64')
-  await setField(page, 'rbm-epochs', '200')
-  await setField(page, 'rbm-batch-size', '20')
-  await setField(page, 'rbm-learning-rate', '0.1')
+  await configureRbm(page, { count: 1000, hidden: 64, epochs: 200, batch: 20, lr: 0.1 })
   await expect(t('rbm-plan')).toContainText('784 + label visible × 64 hidden')
   await t('rbm-train').click()
   await expect(t('rbm-training')).toHaveAttribute('data-live', 'true')

@@ -1,16 +1,14 @@
 // The RBM page's hidden-layer view: p(h | v) and reconstructions on chosen rows, mean activations; a bad row list
 // names its problem.
 import { expect, test } from '@playwright/test'
-import { setField, url } from './helpers'
+import { configureRbm, url } from './helpers'
 
 test('rbm: hidden units on data rows — inputs, reconstructions, p(h|v) grids and mean activations', async ({ page }) => {
   const t = (id: string) => page.getByTestId(id)
   await page.goto(url())
   await expect(t('connection-status')).toHaveAttribute('data-status', 'open')
   await t('rbm-tab').click()
-  for (const [id, v] of [['rbm-count', '300'], ['rbm-hidden', '25'], ['rbm-epochs', '2'], ['rbm-batch-size', '20'], ['rbm-learning-rate', '0.1']] as const) {
-    await setField(page, id, v)
-  }
+  await configureRbm(page, { count: 300, hidden: 25, epochs: 2, batch: 20, lr: 0.1 })
   await t('rbm-train').click()
   await expect(t('rbm-info')).toBeVisible()
   await expect(t('rbm-hidden-panel')).toBeVisible()

@@ -4,7 +4,7 @@
 import { statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { expect, test, type Page } from '@playwright/test'
-import { url, setField, saveReloadReopen } from './helpers'
+import { configureRbm, url, setField, saveReloadReopen } from './helpers'
 
 const SCREENSHOT = resolve(import.meta.dirname, '../../docs/screenshots/rbm.png')
 
@@ -25,13 +25,6 @@ async function values(page: Page): Promise<number[]> {
   return raw ? raw.split(',').map(Number) : []
 }
 
-async function configure(page: Page, o: { count: number; hidden: number; epochs: number; batch: number; lr: number }): Promise<void> {
-  await setField(page, 'rbm-count', String(o.count))
-  await setField(page, 'rbm-hidden', String(o.hidden))
-  await setField(page, 'rbm-epochs', String(o.epochs))
-  await setField(page, 'rbm-batch-size', String(o.batch))
-  await setField(page, 'rbm-learning-rate', String(o.lr))
-}
 
 test('rbm: train on digits, curves, receptive fields, samples, export, save and reopen', async ({ page }) => {
   const problems: string[] = []
@@ -70,7 +63,7 @@ test('rbm: train on digits, curves, receptive fields, samples, export, save and 
   await expect(t('rbm-ais-steps')).toHaveValue('300')
 
   // A small RBM: 500 digits (450 train, 50 held out), 36 hidden, 3 epochs of batch 50.
-  await configure(page, { count: 500, hidden: 36, epochs: 3, batch: 50, lr: 0.1 })
+  await configureRbm(page, { count: 500, hidden: 36, epochs: 3, batch: 50, lr: 0.1 })
   await expect(t('rbm-plan')).toContainText('784 visible × 36 hidden')
   await expect(t('rbm-plan')).toContainText('9 steps/epoch')
   // With a small AIS estimate of log Z after training.
@@ -153,7 +146,7 @@ test('rbm: cancelling a long training after its first epoch keeps it, marked par
   await expect(t('connection-status')).toHaveAttribute('data-status', 'open')
   await t('rbm-tab').click()
   // Long enough (2000 rows × 200 epochs) that the cancel lands well before the end.
-  await configure(page, { count: 2000, hidden: 100, epochs: 200, batch: 50, lr: 0.1 })
+  await configureRbm(page, { count: 2000, hidden: 100, epochs: 200, batch: 50, lr: 0.1 })
   await t('rbm-train').click()
   await expect(t('rbm-progress')).toHaveAttribute('data-status', 'running')
   // The live curves: the first epoch shows while the job still runs.
@@ -187,7 +180,7 @@ test('rbm: Gaussian visible units on grey levels: their curves and samples', asy
   await expect(t('connection-status')).toHaveAttribute('data-status', 'open')
   await t('rbm-tab').click()
   await t('rbm-visible-units').selectOption('gaussian')
-  await configure(page, { count: 300, hidden: 16, epochs: 2, batch: 50, lr: 0.005 })
+  await configureRbm(page, { count: 300, hidden: 16, epochs: 2, batch: 50, lr: 0.005 })
   await t('rbm-train').click()
   await expect(t('rbm-progress')).toHaveAttribute('data-status', 'done')
   await expect(t('rbm-info-units')).toContainText('gaussian')
@@ -208,7 +201,7 @@ test('rbm: a longer training learns stroke-like receptive fields (the screenshot
   await page.goto(url())
   await expect(t('connection-status')).toHaveAttribute('data-status', 'open')
   await t('rbm-tab').click()
-  await configure(page, { count: 8000, hidden: 64, epochs: 15, batch: 20, lr: 0.1 })
+  await configureRbm(page, { count: 8000, hidden: 64, epochs: 15, batch: 20, lr: 0.1 })
   await t('rbm-train').click()
   await expect(t('rbm-progress')).toHaveAttribute('data-status', 'done', { timeout: 60_000 })
   await expect(t('rbm-chart-recon')).toHaveAttribute('data-points', '15')

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { afterAll, beforeAll } from 'vitest'
 import { Backend } from '../../src/main/services/backend'
 import type { EventName, Events } from '../../src/shared/api'
 
@@ -22,6 +23,31 @@ export function tempDir(prefix = 'engram-test-'): { dir: string; cleanup: () => 
 
 export function makeBackend(dataDir: string): Backend {
   return new Backend({ dataDir, transport: 'websocket', worker: sourceWorker(), provider: 'cpu' })
+}
+
+/**
+ * A Backend over a fresh temporary data directory for one test file: made before its tests, closed and removed
+ * after them. The value stands for that backend (a proxy), so tests call it as they would the real one.
+ */
+export function withBackend(prefix = 'engram-test-'): Backend {
+  let tmp: ReturnType<typeof tempDir> | null = null
+  let current: Backend | null = null
+  beforeAll(() => {
+    tmp = tempDir(prefix)
+    current = makeBackend(tmp.dir)
+  })
+  afterAll(async () => {
+    await current?.close()
+    tmp?.cleanup()
+    current = null
+  })
+  return new Proxy({} as Backend, {
+    get(_target, prop) {
+      if (!current) throw new Error('the test backend is used outside its tests')
+      const value: unknown = Reflect.get(current, prop, current)
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(current) : value
+    }
+  })
 }
 
 /** Resolves with the first event of a kind for a job. */

@@ -1,19 +1,8 @@
 // BAM in the app and the CLI spec: seed 003's letter example through the API, and a BAM sweep.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Backend } from '../../src/main/services/backend'
-import { jobOutcome, makeBackend, tempDir } from '../helpers/backend'
+import { describe, expect, it } from 'vitest'
+import { jobOutcome, withBackend } from '../helpers/backend'
 
-let tmp: ReturnType<typeof tempDir>
-let backend: Backend
-
-beforeAll(() => {
-  tmp = tempDir('engram-bam-')
-  backend = makeBackend(tmp.dir)
-})
-afterAll(async () => {
-  await backend.close()
-  tmp.cleanup()
-})
+const backend = withBackend('engram-bam-')
 
 const A = [-1, 1, -1, 1, -1, 1, 1, 1, 1, 1, -1, 1, 1, -1, 1]
 

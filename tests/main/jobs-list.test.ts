@@ -1,19 +1,8 @@
 // jobs.list: a client that (re)opens a session finds its running jobs with their progress and every epoch's metrics.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Backend } from '../../src/main/services/backend'
-import { jobOutcome, makeBackend, nextEvent, tempDir } from '../helpers/backend'
+import { describe, expect, it } from 'vitest'
+import { jobOutcome, nextEvent, withBackend } from '../helpers/backend'
 
-let tmp: ReturnType<typeof tempDir>
-let backend: Backend
-
-beforeAll(() => {
-  tmp = tempDir('engram-jobs-')
-  backend = makeBackend(tmp.dir)
-})
-afterAll(async () => {
-  await backend.close()
-  tmp.cleanup()
-})
+const backend = withBackend('engram-jobs-')
 
 describe('jobs.list', () => {
   it('lists a running RBM training with its spec and the metrics of the epochs done, then drops it when it ends', async () => {

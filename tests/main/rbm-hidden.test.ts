@@ -1,23 +1,12 @@
 // models.hidden: an RBM's hidden layer on data rows (p(h|v), the mean-field reconstruction, mean activations).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Backend } from '../../src/main/services/backend'
+import { describe, expect, it } from 'vitest'
 import { hiddenProbabilities, sigmoid } from '../../src/core/rbm'
 import { decodeSafetensors } from '../../src/core/safetensors'
 import { rbmFromStateDict } from '../../src/main/services/rbm'
 import { readFileSync } from 'node:fs'
-import { jobOutcome, makeBackend, tempDir } from '../helpers/backend'
+import { jobOutcome, withBackend } from '../helpers/backend'
 
-let tmp: ReturnType<typeof tempDir>
-let backend: Backend
-
-beforeAll(() => {
-  tmp = tempDir('engram-hidden-')
-  backend = makeBackend(tmp.dir)
-})
-afterAll(async () => {
-  await backend.close()
-  tmp.cleanup()
-})
+const backend = withBackend('engram-hidden-')
 
 describe('models.hidden', () => {
   it('gives p(h|v) of the model on the binarised rows, the reconstruction, the held-out flags and mean activations', async () => {

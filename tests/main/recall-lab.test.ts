@@ -1,24 +1,13 @@
 // The recall lab's traced recall through the API, on the seeds' worked examples (003): binary states with the cue
 // as external input in a given order, synchronous steps, the recurrent auto-associator's stop rules; plus the
 // errors naming the field.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Backend } from '../../src/main/services/backend'
+import { describe, expect, it } from 'vitest'
 import type { AsyncRecallResult } from '../../src/shared/session'
 import type { JobSpecInput } from '../../src/shared/api'
 import type { HopfieldModelSpec } from '../../src/shared/spec'
-import { jobOutcome, makeBackend, tempDir } from '../helpers/backend'
+import { jobOutcome, withBackend } from '../helpers/backend'
 
-let tmp: ReturnType<typeof tempDir>
-let backend: Backend
-
-beforeAll(() => {
-  tmp = tempDir()
-  backend = makeBackend(tmp.dir)
-})
-afterAll(async () => {
-  await backend.close()
-  tmp.cleanup()
-})
+const backend = withBackend()
 
 /** 003's auto-associative example: s = (1, 1, 1, −1) stored with W = s sᵀ − I. */
 async function seedModel(model: Partial<HopfieldModelSpec> = {}): Promise<{ sessionId: string; modelId: string; fixed: number }> {

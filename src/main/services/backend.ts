@@ -12,7 +12,7 @@ import { RNG_ALGORITHM } from '../../core/rng'
 import { exportHopfieldOnnx } from '../../engine/export'
 import { platformProviders, probeProviders } from '../../engine/providers'
 import { DatasetCatalog } from './datasets'
-import { checkRbmLabels, exportRbmOnnx, hiddenActivations, rbmFromStateDict, rbmStateDict, rbmVisibleRows } from './rbm'
+import { checkRbmLabels, hiddenActivations, rbmExportBytes, rbmVisibleRows, sessionRbm } from './rbm'
 import type { Rbm } from '../../core/rbm'
 import { bamEnergy, bamHebb, bamRecall, type BamNet } from '../../core/bam'
 import { heteroConditions, heteroRecall } from '../../core/hetero'
@@ -137,12 +137,7 @@ export class Backend {
   }
 
   private rbmOf(session: OpenSession, info: RbmInfo): Rbm {
-    const get = (name: string): NamedTensor | undefined => session.tensors.get(`rbm/${info.id}/${name}`)
-    return rbmFromStateDict(
-      { weights: get('weights'), visible_bias: get('visible_bias'), hidden_bias: get('hidden_bias'), log_variance: get('log_variance') },
-      info.spec.visibleUnits,
-      info.labelUnits ?? 0
-    )
+    return sessionRbm(session.tensors, info)
   }
 
   private touch(session: OpenSession): SessionState {
@@ -162,19 +157,7 @@ export class Backend {
   }
 
   private exportRbm(session: OpenSession, info: RbmInfo, format: 'onnx' | 'safetensors'): Result<'export.model'> {
-    const rbm = this.rbmOf(session, info)
-    const meta: Record<string, string> = {
-      'engram.version': ENGRAM_VERSION,
-      kind: 'rbm',
-      visible_units: info.spec.visibleUnits,
-      dataset: info.dataset.builtin,
-      width: String(info.width),
-      height: String(info.height),
-      training: JSON.stringify({ ...info.spec, seed: info.seed }),
-      session: session.state.name,
-      ...(info.classification ? { label_units: String(info.labelUnits ?? 0), classes: JSON.stringify(info.classification.classes) } : {})
-    }
-    const bytes = format === 'onnx' ? exportRbmOnnx(rbm, meta) : encodeSafetensors(rbmStateDict(rbm), meta)
+    const bytes = rbmExportBytes(this.rbmOf(session, info), info, session.state.name, format)
     return this.writeExport(session, `rbm-${info.id.slice(0, 8)}.${format}`, bytes)
   }
 

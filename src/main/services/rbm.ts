@@ -1,6 +1,6 @@
 // RBM jobs: training on the engine with live metrics (and, for classification RBMs, accuracy), Gibbs sampling,
 // receptive fields, and export.
-import type { NamedTensor } from '../../core/safetensors'
+import { encodeSafetensors, type NamedTensor } from '../../core/safetensors'
 import { classify, createTrainState, hiddenProbabilities, initRbm, visibleMean, type Rbm } from '../../core/rbm'
 import { aisLogZ, aisSchedule, logLikelihood, meanFreeEnergy, meanPseudoLikelihood, reconstructionError } from '../../core/rbm-metrics'
 import { Rng } from '../../core/rng'
@@ -106,6 +106,32 @@ function binariseRows(data: RbmData, spec: RbmModelSpec, threshold: number, rng:
   if (spec.binarise === 'stochastic') for (let i = 0; i < out.length; i++) out[i] = rng.next() < data.values[i]! ? 1 : 0
   else for (let i = 0; i < out.length; i++) out[i] = data.values[i]! > threshold ? 1 : 0
   return out
+}
+
+/** A session's RBM from its tensors (rbm/<id>/…). */
+export function sessionRbm(tensors: Map<string, NamedTensor>, info: Pick<RbmInfo, 'id' | 'spec' | 'labelUnits'>): Rbm {
+  const get = (name: string): NamedTensor | undefined => tensors.get(`rbm/${info.id}/${name}`)
+  return rbmFromStateDict(
+    { weights: get('weights'), visible_bias: get('visible_bias'), hidden_bias: get('hidden_bias'), log_variance: get('log_variance') },
+    info.spec.visibleUnits,
+    info.labelUnits ?? 0
+  )
+}
+
+/** A trained RBM as an ONNX model or a safetensors file, with the metadata every export carries. */
+export function rbmExportBytes(rbm: Rbm, info: RbmInfo, sessionName: string, format: 'onnx' | 'safetensors'): Uint8Array {
+  const meta: Record<string, string> = {
+    'engram.version': ENGRAM_VERSION,
+    kind: 'rbm',
+    visible_units: info.spec.visibleUnits,
+    dataset: info.dataset.builtin,
+    width: String(info.width),
+    height: String(info.height),
+    training: JSON.stringify({ ...info.spec, seed: info.seed }),
+    session: sessionName,
+    ...(info.classification ? { label_units: String(info.labelUnits ?? 0), classes: JSON.stringify(info.classification.classes) } : {})
+  }
+  return format === 'onnx' ? exportRbmOnnx(rbm, meta) : encodeSafetensors(rbmStateDict(rbm), meta)
 }
 
 /**
