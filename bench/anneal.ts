@@ -8,23 +8,16 @@
 // would; the NumPy peer gets the same visit orders and logit(u) values as arrays, so all three must end in the same
 // states (checked). Engine time includes drawing the noise in JS; the peer's excludes loading its arrays.
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { cpus, loadavg, tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { argValue, CORETYPE, median, PYTHON, ROOT, run, writeRecord } from './common'
 import { anneal, temperatureSchedule } from '../src/core/anneal'
 import { hebb, type HopfieldNet } from '../src/core/hopfield'
 import { Rng } from '../src/core/rng'
 import { uniformLogit } from '../src/core/stochastic'
 import { annealBatch } from '../src/engine/stochastic'
 
-const here = dirname(fileURLToPath(import.meta.url))
-const root = resolve(here, '..')
-
-function argValue(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name)
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback
-}
 
 const CONFIG = {
   units: argValue('--units', '100,200,400').split(',').map(Number),
@@ -36,9 +29,7 @@ const CONFIG = {
   flipFraction: 0.2,
   seed: 2026
 }
-const OUT = resolve(root, argValue('--out', 'bench/results/anneal.json'))
-const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3'
-const CORETYPE = process.env.OPENBLAS_CORETYPE ?? 'SkylakeX'
+const OUT = resolve(ROOT, argValue('--out', 'bench/results/anneal.json'))
 
 function workload(n: number): { net: HopfieldNet; initial: Int8Array; forks: () => Rng[] } {
   const rng = new Rng(CONFIG.seed + n)
@@ -80,7 +71,6 @@ function writePeerData(dir: string, net: HopfieldNet, initial: Int8Array, rngs: 
   writeFileSync(join(dir, 'logits.f64'), raw(logits))
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 interface Row {
   units: number
@@ -128,7 +118,7 @@ async function main(): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'engram-anneal-'))
     try {
       writePeerData(dir, net, initial, forks(), temps)
-      const p = spawnSync(PYTHON, [join(here, 'peers', 'anneal_numpy.py'), dir, String(CONFIG.rounds)], {
+      const p = spawnSync(PYTHON, [join(ROOT, 'bench', 'peers', 'anneal_numpy.py'), dir, String(CONFIG.rounds)], {
         env: { ...process.env, OPENBLAS_CORETYPE: CORETYPE },
         encoding: 'utf8',
         maxBuffer: 1 << 24
@@ -155,20 +145,7 @@ async function main(): Promise<void> {
         `engine = core: ${engineEqualsCore} · numpy = engine: ${numpyEqualsEngine}`
     )
   }
-  const record = {
-    benchmark: 'anneal',
-    date: new Date().toISOString(),
-    config: CONFIG,
-    machine: { cpu: cpus()[0]?.model, cores: cpus().length, loadavg: loadavg() },
-    peers: { python: PYTHON, OPENBLAS_CORETYPE: CORETYPE, ...(blas ? { numpy: blas } : {}) },
-    rows
-  }
-  mkdirSync(dirname(OUT), { recursive: true })
-  writeFileSync(OUT, JSON.stringify(record, null, 2))
-  console.log(`wrote ${OUT}`)
+  writeRecord(OUT, { benchmark: 'anneal', config: CONFIG, peers: { python: PYTHON, OPENBLAS_CORETYPE: CORETYPE, ...(blas ? { numpy: blas } : {}) }, rows })
 }
 
-main().catch((e: unknown) => {
-  console.error(e)
-  process.exit(1)
-})
+run(main)

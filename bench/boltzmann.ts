@@ -13,22 +13,15 @@
 // where one differing chain would move them by ≥ 1/(P·K)). Engine and core times include drawing the noise in JS; the
 // peer's excludes loading its arrays.
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { cpus, loadavg, tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { argValue, CORETYPE, median, PYTHON, ROOT, run, writeRecord } from './common'
 import { boltzmannNet, createBoltzmann, sampledStatistics, type BoltzmannMachine, type BoltzmannStatistics } from '../src/core/boltzmann'
 import { Rng } from '../src/core/rng'
 import { uniformLogit } from '../src/core/stochastic'
 import { sampledStatisticsEngine } from '../src/engine/boltzmann'
 
-const here = dirname(fileURLToPath(import.meta.url))
-const root = resolve(here, '..')
-
-function argValue(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name)
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback
-}
 
 const CONFIG = {
   sizes: argValue('--sizes', '64+32,128+64,256+64,512+64')
@@ -42,9 +35,7 @@ const CONFIG = {
   rounds: Number(argValue('--rounds', '2')),
   seed: 2027
 }
-const OUT = resolve(root, argValue('--out', 'bench/results/boltzmann.json'))
-const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3'
-const CORETYPE = process.env.OPENBLAS_CORETYPE ?? 'SkylakeX'
+const OUT = resolve(ROOT, argValue('--out', 'bench/results/boltzmann.json'))
 
 function workload(V: number, H: number): { bm: BoltzmannMachine; data: Int8Array[]; seed: number } {
   const rng = new Rng(CONFIG.seed + V * 1000 + H)
@@ -106,7 +97,6 @@ function writePeerData(dir: string, bm: BoltzmannMachine, data: Int8Array[], rng
   writeFileSync(join(dir, 'logits.f64'), raw(logits))
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 function sameStatistics(a: BoltzmannStatistics, b: BoltzmannStatistics): boolean {
   const eq = (x: Float64Array, y: Float64Array): boolean => x.length === y.length && x.every((v, k) => v === y[k])
@@ -164,7 +154,7 @@ async function main(): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'engram-boltzmann-'))
     try {
       writePeerData(dir, bm, data, new Rng(seed))
-      const p = spawnSync(PYTHON, [join(here, 'peers', 'boltzmann_numpy.py'), dir, String(CONFIG.rounds)], {
+      const p = spawnSync(PYTHON, [join(ROOT, 'bench', 'peers', 'boltzmann_numpy.py'), dir, String(CONFIG.rounds)], {
         env: { ...process.env, OPENBLAS_CORETYPE: CORETYPE },
         encoding: 'utf8',
         maxBuffer: 1 << 24
@@ -197,20 +187,7 @@ async function main(): Promise<void> {
         `engine = core: ${engineEqualsCore} · |numpy − engine| ≤ ${numpyMaxDiff?.toExponential(1) ?? 'n/a'}`
     )
   }
-  const record = {
-    benchmark: 'boltzmann-sampled-statistics',
-    date: new Date().toISOString(),
-    config: CONFIG,
-    machine: { cpu: cpus()[0]?.model, cores: cpus().length, loadavg: loadavg() },
-    peers: { python: PYTHON, OPENBLAS_CORETYPE: CORETYPE, ...(blas ? { numpy: blas } : {}) },
-    rows
-  }
-  mkdirSync(dirname(OUT), { recursive: true })
-  writeFileSync(OUT, JSON.stringify(record, null, 2))
-  console.log(`wrote ${OUT}`)
+  writeRecord(OUT, { benchmark: 'boltzmann-sampled-statistics', config: CONFIG, peers: { python: PYTHON, OPENBLAS_CORETYPE: CORETYPE, ...(blas ? { numpy: blas } : {}) }, rows })
 }
 
-main().catch((e: unknown) => {
-  console.error(e)
-  process.exit(1)
-})
+run(main)

@@ -17,14 +17,11 @@ import { hebb, recallAsync, recallSyncBatch, type HopfieldNet } from '../src/cor
 import { Rng } from '../src/core/rng'
 import { recallBatch } from '../src/engine/recall'
 import { readNpyInt32, readNpyInt8, writeNpy } from './npy'
+import { argValue, CORETYPE, median, PYTHON } from './common'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = resolve(here, '..')
 
-function argValue(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name)
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback
-}
 
 const CONFIG = {
   units: 1024,
@@ -40,10 +37,6 @@ const CONFIG = {
   asyncCues: 10
 }
 const OUT = resolve(root, argValue('--out', 'bench/results/hopfield-recall.json'))
-const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3'
-// Debian's OpenBLAS 0.3.21 may not recognise this CPU and fall back to a slow kernel (PEERS.md): measure
-// the peers at their best unless the caller chose a kernel.
-const CORETYPE = process.env.OPENBLAS_CORETYPE ?? 'SkylakeX'
 
 // ---------------------------------------------------------------------------------------------
 // Data
@@ -183,11 +176,6 @@ function peerSide(peer: Peer, id: string, label: string, group: Side['group'], c
   }
 }
 
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b)
-  const k = s.length >> 1
-  return s.length % 2 ? s[k]! : (s[k - 1]! + s[k]!) / 2
-}
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 function compare(a: { final: Int8Array; iterations: Int32Array }, b: { final: Int8Array; iterations: Int32Array }, n: number, from = 0, count = a.iterations.length) {

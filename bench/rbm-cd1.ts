@@ -19,6 +19,7 @@ import { buildModel, GraphBuilder } from '../src/engine/onnx/builder'
 import { createSession, type EngineSession, type EngineTensor } from '../src/engine/ort'
 import { RbmEngineTrainer, type EngineRbmOptions } from '../src/engine/rbm'
 import { SessionCache } from '../src/engine/session-cache'
+import { median } from './common'
 
 const V = 784
 const H = 500
@@ -37,11 +38,6 @@ const ROUNDS = arg('rounds', quick ? 2 : 7)
 const STEPS_ASKED = arg('steps', quick ? 30 : 120)
 const SK_ROUNDS = Math.min(ROUNDS, quick ? 1 : 3)
 
-const median = (xs: number[]): number => {
-  const a = [...xs].sort((x, y) => x - y)
-  const m = a.length >> 1
-  return a.length % 2 ? a[m]! : (a[m - 1]! + a[m]!) / 2
-}
 
 // ---------------------------------------------------------------------------------------------
 // Data

@@ -1,0 +1,46 @@
+// What the benchmarks share: command-line values, the peers' Python and BLAS kernel, medians, the machine, and the
+// JSON record each run writes under bench/results/.
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg } from 'node:os'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+
+/** The value after `--name` on the command line, or the fallback. */
+export function argValue(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name)
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback
+}
+
+export const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3'
+/**
+ * Debian's OpenBLAS 0.3.21 may not recognise this CPU and fall back to a slow kernel (PEERS.md): the peers run with
+ * the SkylakeX kernel unless the caller chose one.
+ */
+export const CORETYPE = process.env.OPENBLAS_CORETYPE ?? 'SkylakeX'
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  const k = s.length >> 1
+  return s.length % 2 ? s[k]! : (s[k - 1]! + s[k]!) / 2
+}
+
+export function machine(): { cpu: string | undefined; cores: number; loadavg: number[] } {
+  return { cpu: cpus()[0]?.model, cores: cpus().length, loadavg: loadavg() }
+}
+
+/** Writes a run's record (with the date and the machine) as JSON and says where. */
+export function writeRecord(out: string, record: Record<string, unknown>): void {
+  mkdirSync(dirname(out), { recursive: true })
+  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), machine: machine(), ...record }, null, 2) + '\n')
+  console.log(`wrote ${out}`)
+}
+
+/** Runs a benchmark's main and exits non-zero on failure. */
+export function run(main: () => Promise<void>): void {
+  main().catch((e: unknown) => {
+    console.error(e)
+    process.exit(1)
+  })
+}
