@@ -110,8 +110,9 @@ export const rbmModelSpecSchema = z
     /**
      * Where the engine's Gibbs noise comes from. core (default): drawn from the seeded core generator and fed in, so the
      * engine reproduces the core's samples exactly. graph: drawn inside the ONNX graph (RandomUniformLike seeded from
-     * the run's seed): reproducible run to run for the same spec and seed, not equal to the core's numbers, and faster
-     * with two or more threads (no noise passes between JavaScript and the runtime; docs/benchmarks.md).
+     * the run's seed): reproducible run to run for the same spec and seed, not equal to the core's numbers; no noise
+     * passes between JavaScript and the runtime, which measured steadier when other processes load the cores
+     * (docs/benchmarks.md) and the same speed on a quiet machine.
      */
     noise: z.enum(['core', 'graph']).optional()
   })

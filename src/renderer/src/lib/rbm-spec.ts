@@ -34,7 +34,7 @@ export interface RbmForm {
   aisSteps: number
   /** Classification RBM: one-hot label units beside the pixels (datasets with class labels only). */
   labels: boolean
-  /** Gibbs noise: the core's generator (the engine reproduces the core exactly) or in-graph (faster on 2+ threads). */
+  /** Gibbs noise: the core's generator (the engine reproduces the core exactly) or in-graph (no noise crosses from JS). */
   noise: 'core' | 'graph'
   seed: number
 }
