@@ -119,7 +119,9 @@ export async function createSession(model: Uint8Array, opts: CreateSessionOption
         intraOpNumThreads,
         graphOptimizationLevel: 'all',
         // Warnings (level 2) would print EP fallback chatter for every session to stderr.
-        logSeverityLevel: 3
+        logSeverityLevel: 3,
+        // Developers: ENGRAM_ORT_PROFILE=<prefix> writes ORT's per-node timing trace (<prefix>_<date>.json) per session.
+        ...(process.env.ENGRAM_ORT_PROFILE ? { enableProfiling: true, profileFilePrefix: process.env.ENGRAM_ORT_PROFILE } : {})
       })
       const created: CreatedSession = { session: new OrtEngineSession(inner), provider }
       if (reasons.length > 0) created.fallbackReason = reasons.join('; ')
