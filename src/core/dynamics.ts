@@ -1,12 +1,14 @@
 // Discrete Hopfield dynamics with every variant switchable: async (random / given order) or sync, tie rule,
 // thresholds θ, external input x, both encodings; fixed-point and 2-cycle detection; energy per update.
 // Reference: seeds/003 (discrete Hopfield net, step 4/5, energy proof), seeds/004 (evolution, energy).
-// Legend: N units; W N×N row-major (w_ij = weights[i*N+j]); θ thresholds (N); x external input (N);
-// y state Int8Array (N) in {−1,1} (bipolar) or {0,1} (binary); h_i = x_i + Σ_j w_ij y_j the net input;
+// Legend: N units; W N×N row-major (w_ij = weights[i*N+j], the weight from unit i to unit j); θ thresholds (N); x
+// external input (N); y state Int8Array (N) in {−1,1} (bipolar) or {0,1} (binary); h_i = x_i + Σ_j y_j w_ji the net
+// input (003 step 4; the same convention as hopfield.ts netInput and the engine's s·W, so asymmetric W agree too);
 // E(y) = −½ yᵀWy − xᵀy + θᵀy; for sync, the pair Lyapunov function
-// L(y, y′) = −yᵀWy′ − (x − θ)ᵀ(y + y′), non-increasing along synchronous steps (y′ the previous state).
+// L(y, y′) = −y′ᵀWy − (x − θ)ᵀ(y + y′), non-increasing along synchronous steps of a symmetric net (y′ the previous
+// state).
 
-import { energy, matchStored, type Encoding, type HopfieldNet } from './hopfield'
+import { energy, matchStored, netInputs, type Encoding, type HopfieldNet } from './hopfield'
 import type { Rng } from './rng'
 
 /** What a unit does when h_i = θ_i: keep its value (003), go high, or go low. */
@@ -32,16 +34,14 @@ export function activateTie(h: number, theta: number, current: number, tie: TieR
   return tie === 'keep' ? current : tie === 'high' ? 1 : lowValue(encoding)
 }
 
-/** L(y, y′) = −yᵀWy′ − (x − θ)ᵀ(y + y′): the synchronous Lyapunov function (Bruck 1990). */
+/** L(y, y′) = −Σ_i y_i Σ_j y′_j w_ji − (x − θ)ᵀ(y + y′): the synchronous Lyapunov function (Bruck 1990). */
 export function pairEnergy(net: HopfieldNet, y: ArrayLike<number>, yPrev: ArrayLike<number>, external?: ArrayLike<number>): number {
   const n = net.units
-  const w = net.weights
+  const h = netInputs(net, yPrev)
   let quad = 0
   let lin = 0
   for (let i = 0; i < n; i++) {
-    let row = 0
-    for (let j = 0; j < n; j++) row += w[i * n + j]! * yPrev[j]!
-    quad += y[i]! * row
+    quad += y[i]! * h[i]!
     lin += ((external ? external[i]! : 0) - net.thresholds[i]!) * (y[i]! + yPrev[i]!)
   }
   return -quad - lin
@@ -123,7 +123,7 @@ export function runHopfield(net: HopfieldNet, cue: ArrayLike<number>, opts: RunO
       for (let k = 0; k < n; k++) {
         const i = visit[k]!
         let h = ext ? ext[i]! : 0
-        for (let j = 0; j < n; j++) h += w[i * n + j]! * y[j]!
+        for (let j = 0; j < n; j++) h += y[j]! * w[j * n + i]!
         const old = y[i]!
         const v = activateTie(h, theta[i]!, old, tie, enc)
         if (v !== old) {
@@ -147,10 +147,9 @@ export function runHopfield(net: HopfieldNet, cue: ArrayLike<number>, opts: RunO
     while (steps < opts.maxSteps) {
       const next = new Int8Array(n)
       let changed = false
+      const hs = netInputs(net, y, ext)
       for (let i = 0; i < n; i++) {
-        let h = ext ? ext[i]! : 0
-        for (let j = 0; j < n; j++) h += w[i * n + j]! * y[j]!
-        next[i] = activateTie(h, theta[i]!, y[i]!, tie, enc)
+        next[i] = activateTie(hs[i]!, theta[i]!, y[i]!, tie, enc)
         if (next[i] !== y[i]) changed = true
       }
       if (!changed) {
@@ -177,11 +176,9 @@ export function runHopfield(net: HopfieldNet, cue: ArrayLike<number>, opts: RunO
 }
 
 function isFixed(net: HopfieldNet, y: ArrayLike<number>, tie: TieRule, ext?: ArrayLike<number>): boolean {
-  const n = net.units
-  for (let i = 0; i < n; i++) {
-    let h = ext ? ext[i]! : 0
-    for (let j = 0; j < n; j++) h += net.weights[i * n + j]! * y[j]!
-    if (activateTie(h, net.thresholds[i]!, y[i]!, tie, net.encoding) !== y[i]) return false
+  const h = netInputs(net, y, ext)
+  for (let i = 0; i < net.units; i++) {
+    if (activateTie(h[i]!, net.thresholds[i]!, y[i]!, tie, net.encoding) !== y[i]) return false
   }
   return true
 }
@@ -215,12 +212,7 @@ export function settle(net: HopfieldNet, y: Int8Array, opts: SettleOptions): Set
   if (opts.mode === 'async') {
     const order = opts.order ?? 'random'
     if (order === 'random' && !opts.rng) throw new Error("order 'random' needs an rng")
-    const h = new Float64Array(n)
-    for (let i = 0; i < n; i++) {
-      let s = 0
-      for (let j = 0; j < n; j++) s += w[i * n + j]! * y[j]!
-      h[i] = s
-    }
+    const h = netInputs(net, y)
     const seq = order === 'sequential' ? Uint32Array.from({ length: n }, (_, i) => i) : null
     for (let sweep = 1; sweep <= opts.maxSweeps; sweep++) {
       const visit = seq ?? opts.rng!.permutation(n)
@@ -233,7 +225,9 @@ export function settle(net: HopfieldNet, y: Int8Array, opts: SettleOptions): Set
           const dy = v - old
           y[i] = v
           changed = true
-          for (let j = 0; j < n; j++) h[j] = h[j]! + w[j * n + i]! * dy
+          // h_j = Σ_k y_k w_kj: unit i's change moves every h_j by w_ij·Δy (row i, contiguous).
+          const row = i * n
+          for (let j = 0; j < n; j++) h[j] = h[j]! + w[row + j]! * dy
         }
       }
       if (!changed) return { sweeps: sweep, outcome: 'fixed-point' }
@@ -245,10 +239,9 @@ export function settle(net: HopfieldNet, y: Int8Array, opts: SettleOptions): Set
   for (let step = 1; step <= opts.maxSweeps; step++) {
     const next = new Int8Array(n)
     let changed = false
+    const hs = netInputs(net, cur)
     for (let i = 0; i < n; i++) {
-      let s = 0
-      for (let j = 0; j < n; j++) s += w[i * n + j]! * cur[j]!
-      next[i] = activateTie(s, theta[i]!, cur[i]!, tie, enc)
+      next[i] = activateTie(hs[i]!, theta[i]!, cur[i]!, tie, enc)
       if (next[i] !== cur[i]) changed = true
     }
     if (!changed) {

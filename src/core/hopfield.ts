@@ -88,6 +88,24 @@ export function netInput(net: HopfieldNet, state: ArrayLike<number>, i: number, 
   return sum
 }
 
+/**
+ * Every unit's net input at once, h_i = x_i + Σ_j y_j w_ji (003 step 4, as netInput), summed over j in order by
+ * adding rows of W: contiguous reads, and units at 0 skipped. For a symmetric W the same sums as Σ_j w_ij y_j.
+ */
+export function netInputs(net: HopfieldNet, state: ArrayLike<number>, external?: ArrayLike<number>, out?: Float64Array): Float64Array {
+  const n = net.units
+  const w = net.weights
+  const h = out ?? new Float64Array(n)
+  for (let i = 0; i < n; i++) h[i] = external ? external[i]! : 0
+  for (let j = 0; j < n; j++) {
+    const yj = state[j]!
+    if (yj === 0) continue
+    const row = j * n
+    for (let i = 0; i < n; i++) h[i] = h[i]! + w[row + i]! * yj
+  }
+  return h
+}
+
 /** E = −½ yᵀWy − xᵀy + θᵀy (003). The full quadratic form, so a nonzero diagonal counts too. */
 export function energy(net: HopfieldNet, state: ArrayLike<number>, external?: ArrayLike<number>): number {
   const n = net.units
@@ -235,13 +253,11 @@ export function recallAsync(net: HopfieldNet, cue: ArrayLike<number>, opts: Reca
 /** One synchronous step: every unit from the same previous state, tie keeps. */
 function syncStep(net: HopfieldNet, prev: Int8Array, next: Int8Array, external?: ArrayLike<number>): boolean {
   const n = net.units
-  const w = net.weights
   const lowValue = low(net.encoding)
+  const hs = netInputs(net, prev, external)
   let changed = false
   for (let i = 0; i < n; i++) {
-    let h = external ? external[i]! : 0
-    const row = i * n
-    for (let j = 0; j < n; j++) h += w[row + j]! * prev[j]!
+    const h = hs[i]!
     const v = activate(h, net.thresholds[i]!, prev[i]!, lowValue)
     next[i] = v
     if (v !== prev[i]) changed = true

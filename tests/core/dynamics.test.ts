@@ -130,3 +130,49 @@ describe('settle (fast path) agrees with runHopfield', () => {
     expect(pairEnergy(net, y, y)).toBe(2 * energy(net, y))
   })
 })
+
+describe('one convention for asymmetric weights: h_i = x_i + Σ_j y_j w_ji (003 step 4)', () => {
+  // Integer weights, so every path's sums are exact and any disagreement is a convention one.
+  const n = 9
+  const rng = new Rng(77)
+  const weights = Float32Array.from({ length: n * n }, (_, k) => (k % (n + 1) === 0 ? 0 : rng.int(7) - 3))
+  const net: HopfieldNet = { units: n, weights, thresholds: Float32Array.from({ length: n }, () => rng.int(3) - 1), encoding: 'bipolar' }
+  const transposed: HopfieldNet = { ...net, weights: Float32Array.from({ length: n * n }, (_, k) => weights[(k % n) * n + Math.floor(k / n)]!) }
+  const cues = Array.from({ length: 30 }, () => Int8Array.from({ length: n }, () => (rng.int(2) ? 1 : -1)))
+  const x = Float64Array.from({ length: n }, () => rng.int(3) - 1)
+
+  it('runHopfield async visits with netInput: the same trajectory as recallAsync', () => {
+    for (const cue of cues) {
+      const a = runHopfield(net, cue, { mode: 'async', order: 'sequential', maxSteps: 20, external: x })
+      const b = recallAsync(net, cue, { order: 'sequential', maxSweeps: 20, external: x })
+      expect(Array.from(a.final)).toEqual(Array.from(b.final))
+      expect(a.energy).toEqual(Array.from(b.energy))
+    }
+  })
+
+  it('settle (async and sync) ends where runHopfield does; Wᵀ would not', () => {
+    let differs = 0
+    for (const cue of cues) {
+      for (const mode of ['async', 'sync'] as const) {
+        const r = runHopfield(net, cue, { mode, order: 'sequential', maxSteps: 30 })
+        const y = Int8Array.from(cue)
+        settle(net, y, { mode, order: 'sequential', maxSweeps: 30 })
+        expect(Array.from(y)).toEqual(Array.from(r.final))
+        const t = runHopfield(transposed, cue, { mode, order: 'sequential', maxSteps: 30 })
+        if (t.final.some((v, i) => v !== r.final[i])) differs++
+      }
+    }
+    expect(differs).toBeGreaterThan(0)
+  })
+
+  it('pairEnergy uses the same fields: L(y, y′) = −Σ_i y_i h_i(y′) − (x − θ)·(y + y′)', () => {
+    const [y, yp] = [cues[0]!, cues[1]!]
+    let h = 0
+    for (let i = 0; i < n; i++) {
+      let hi = 0
+      for (let j = 0; j < n; j++) hi += yp[j]! * weights[j * n + i]!
+      h += y[i]! * hi + (x[i]! - net.thresholds[i]!) * (y[i]! + yp[i]!)
+    }
+    expect(pairEnergy(net, y, yp, x)).toBe(-h)
+  })
+})

@@ -92,8 +92,10 @@ describe('recallBatch (engine) vs reference', () => {
     const got = await recallBatch(net, cues, batch, { maxIterations: 25, provider: 'cpu' })
     expect(Array.from(got.final)).toEqual(Array.from(ref.final))
     expect(Array.from(got.iterations)).toEqual(Array.from(ref.iterations))
-    // Not compared with core's recallSyncBatch: its syncStep sums w_ij s_j while its netInput sums
-    // s_j w_ji; the two agree only for symmetric weights (reported to the core owner).
+    // Core follows the same convention everywhere (h_i = Σ_j s_j w_ji, 003 step 4), asymmetric weights included.
+    const core = recallSyncBatch(net, cues, batch, 25)
+    expect(Array.from(core.final)).toEqual(Array.from(ref.final))
+    expect(Array.from(core.iterations)).toEqual(Array.from(ref.iterations))
     // With Wᵀ instead of W some row would differ: the test has teeth.
     const transposed = { ...net, weights: Float32Array.from({ length: n * n }, (_, k) => net.weights[(k % n) * n + Math.floor(k / n)]!) }
     expect(Array.from(referenceRecall(transposed, cues, batch, 25).final)).not.toEqual(Array.from(ref.final))
