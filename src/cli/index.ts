@@ -5,10 +5,8 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ApiError } from '../shared/api'
 import { tensorFromJson } from '../core/tensor-json'
-import { encodeSafetensors } from '../core/safetensors'
 import type { HopfieldNet } from '../core/hopfield'
-import { exportHopfieldOnnx } from '../engine/export'
-import { Backend, netFromTensors, writeFileAtomic } from '../main/services/backend'
+import { Backend, hopfieldExportBytes, netFromTensors, writeFileAtomic } from '../main/services/backend'
 import { runExperiment } from '../main/services/compute'
 import { DatasetCatalog } from '../main/services/datasets'
 import { readFileSync } from 'node:fs'
@@ -66,13 +64,14 @@ Options:
   --token TOKEN       use this token instead of a random one
   --print-json        print one JSON line {"url","port","token"} when ready (for scripts)
   -h, --help          this help`,
-  export: `Usage: engram export <result.json | session> --format onnx|safetensors --out FILE [--model ID] [--data-dir DIR]
+  export: `Usage: engram export <result.json | session> --format onnx|safetensors|npz --out FILE [--model ID] [--data-dir DIR]
 
 Exports a trained Hopfield network or RBM: from a result file written by 'engram run', or from a saved
 session (given by id or name; the session's active model unless --model names another, e.g. an RBM's id).
 
 Options:
-  -f, --format F      onnx (recall as a Loop of MatMul + sign, opset 17) or safetensors
+  -f, --format F      onnx (recall as a Loop of MatMul + sign, opset 17), safetensors, or npz
+                      (NumPy: np.load(FILE)['weights']; metadata as a JSON string in ['metadata'])
   -o, --out FILE      output file
   --model ID          model id inside the session
   --data-dir DIR      where sessions live (default ${defaultDataDir()})
@@ -244,7 +243,9 @@ function cmdExport(argv: string[]): void {
   })
   if (values.help) return void console.log(HELP.export)
   if (positionals.length !== 1) throw new UsageError('export: expected one source (a result .json file, or a saved session id or name)')
-  if (values.format !== 'onnx' && values.format !== 'safetensors') throw new UsageError(`--format: expected onnx or safetensors, got '${values.format ?? ''}'`)
+  if (values.format !== 'onnx' && values.format !== 'safetensors' && values.format !== 'npz') {
+    throw new UsageError(`--format: expected onnx, safetensors or npz, got '${values.format ?? ''}'`)
+  }
   if (!values.out) throw new UsageError('--out: the output file is required')
   const source = positionals[0]!
   let net: HopfieldNet
@@ -268,16 +269,7 @@ function cmdExport(argv: string[]): void {
       store.close()
     }
   }
-  const bytes =
-    values.format === 'onnx'
-      ? exportHopfieldOnnx(net, metadata)
-      : encodeSafetensors(
-          {
-            weights: { dtype: 'float32', shape: [net.units, net.units], data: net.weights },
-            thresholds: { dtype: 'float32', shape: [net.units], data: net.thresholds }
-          },
-          metadata
-        )
+  const bytes = hopfieldExportBytes(net, metadata, values.format)
   const out = resolve(values.out)
   mkdirSync(dirname(out), { recursive: true })
   writeFileAtomic(out, bytes)

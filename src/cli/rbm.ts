@@ -10,14 +10,15 @@ import { rbmExportBytes, sessionRbm } from '../main/services/rbm'
 import { exportRbmResult, runRbmSpec } from '../main/services/rbm-run'
 import { readAnyResultFile, SpecError } from '../main/services/spec-file'
 
-export type ExportFormat = 'onnx' | 'safetensors'
+export type ExportFormat = 'onnx' | 'safetensors' | 'npz'
 
 /** The format an --export file names by its extension. */
 export function exportFormatOf(path: string): ExportFormat {
   const ext = extname(path).toLowerCase()
   if (ext === '.onnx') return 'onnx'
   if (ext === '.safetensors') return 'safetensors'
-  throw new SpecError(`--export ${path}: the file must end in .onnx or .safetensors`)
+  if (ext === '.npz') return 'npz'
+  throw new SpecError(`--export ${path}: the file must end in .onnx, .safetensors or .npz`)
 }
 
 const pct = (x: number | null | undefined): string => (typeof x === 'number' ? `${(100 * x).toFixed(1)}%` : '–')

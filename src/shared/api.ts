@@ -274,7 +274,8 @@ export const methods = {
   'jobs.cancel': { params: z.object({ jobId: z.string() }).strict(), result: z.object({ cancelled: z.boolean() }) },
   'export.model': {
     params: z
-      .object({ sessionId, modelId: z.string(), format: z.enum(['onnx', 'safetensors']) })
+      /** onnx (Hopfield recall, RBM); safetensors or npz (NumPy: np.load(file)[name]) hold the weights of every model. */
+      .object({ sessionId, modelId: z.string(), format: z.enum(['onnx', 'safetensors', 'npz']) })
       .strict(),
     result: z.object({ fileName: z.string(), path: z.string(), bytes: z.int(), base64: z.string() })
   }

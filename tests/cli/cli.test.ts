@@ -5,6 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { experimentResultSchema } from '../../src/shared/spec'
 import { decodeSafetensors } from '../../src/core/safetensors'
+import { decodeNpz } from '../../src/core/npy'
 import { encodeIdx } from '../../src/core/data/idx'
 import { gzipSync } from 'node:zlib'
 import { tempDir } from '../helpers/backend'
@@ -57,6 +58,12 @@ describe('engram CLI', () => {
     const onnx = join(tmp.dir, 'letters.onnx')
     expect(engram(['export', a, '--format', 'onnx', '--out', onnx]).status).toBe(0)
     expect(readFileSync(onnx).byteLength).toBeGreaterThan(40_000)
+    const npz = join(tmp.dir, 'letters.npz')
+    expect(engram(['export', a, '--format', 'npz', '--out', npz]).status).toBe(0)
+    const fromNpz = decodeNpz(new Uint8Array(readFileSync(npz)))
+    expect(Array.from(fromNpz.tensors.weights!.data)).toEqual(Array.from(decoded.tensors.weights!.data))
+    expect(fromNpz.metadata).toEqual(decoded.metadata)
+    expect(engram(['export', a, '--format', 'npy', '--out', npz]).stderr).toMatch(/--format: expected onnx, safetensors or npz, got 'npy'/)
   })
 
   it('runs a capacity sweep on the engine: Hebb fails well above 0.138N, Storkey and pseudo-inverse hold', () => {

@@ -122,7 +122,7 @@ describe('engram run: RBM specs', () => {
     const r2 = engram(['run', bad, '--out', out])
     expect(r2.status).toBe(1)
     expect(r2.stderr).toMatch(/spec\.model\.labels: dataset 'letters' has no class labels/)
-    expect(engram(['run', bad, '--export', join(tmp.dir, 'x.npz')]).stderr).toMatch(/--export .*x\.npz: the file must end in \.onnx or \.safetensors/)
+    expect(engram(['run', bad, '--export', join(tmp.dir, 'x.npy')]).stderr).toMatch(/--export .*x\.npy: the file must end in \.onnx, \.safetensors or \.npz/)
     expect(existsSync(out)).toBe(false)
   })
 })

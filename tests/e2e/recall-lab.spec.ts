@@ -122,6 +122,10 @@ test('recall lab: train, recall, replay, batch, save, reopen, export', async ({ 
   const file = await download.path()
   expect(statSync(file).size).toBeGreaterThan(0)
   await expect(t('export-path')).toContainText('.onnx')
+  // And the weights for NumPy.
+  const [npz] = await Promise.all([page.waitForEvent('download'), t('export-npz').click()])
+  expect(npz.suggestedFilename()).toMatch(/\.npz$/)
+  await expect(t('export-path')).toContainText('.npz')
 
   await expect(t('error-banner')).toHaveCount(0)
   expect(problems).toEqual([])

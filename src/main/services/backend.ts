@@ -7,7 +7,7 @@ import { ApiError, parseParams, type EventName, type Events, type MethodName, ty
 import { emptySessionState, type ModelInfo, type RbmInfo, type SessionState } from '../../shared/session'
 import { toEncoding, type Encoding, type HopfieldNet } from '../../core/hopfield'
 import type { NamedTensor } from '../../core/safetensors'
-import { encodeSafetensors } from '../../core/safetensors'
+import { encodeStateDict, type WeightsFormat } from '../../core/npy'
 import { RNG_ALGORITHM } from '../../core/rng'
 import { exportHopfieldOnnx } from '../../engine/export'
 import { platformProviders, probeProviders } from '../../engine/providers'
@@ -74,6 +74,16 @@ const MAX_CONDITION_PAIRS = 1000
 function pairConditions(xs: Int8Array[], ys: Int8Array[]): NonNullable<SessionState['bams'][number]['conditions']> {
   const c = heteroConditions(xs, ys)
   return { ...c, violations: c.violations.slice(0, 20), violationCount: c.violations.length }
+}
+
+/** A Hopfield net as an ONNX recall model, or its weights and thresholds as safetensors or .npz. */
+export function hopfieldExportBytes(net: HopfieldNet, metadata: Record<string, string>, format: 'onnx' | WeightsFormat): Uint8Array {
+  if (format === 'onnx') return exportHopfieldOnnx(net, metadata)
+  const tensors: Record<string, NamedTensor> = {
+    weights: { dtype: 'float32', shape: [net.units, net.units], data: net.weights },
+    thresholds: { dtype: 'float32', shape: [net.units], data: net.thresholds }
+  }
+  return encodeStateDict(format, tensors, metadata)
 }
 
 export class Backend {
@@ -156,7 +166,7 @@ export class Backend {
     return { fileName, path, bytes: bytes.byteLength, base64: Buffer.from(bytes).toString('base64') }
   }
 
-  private exportRbm(session: OpenSession, info: RbmInfo, format: 'onnx' | 'safetensors'): Result<'export.model'> {
+  private exportRbm(session: OpenSession, info: RbmInfo, format: 'onnx' | WeightsFormat): Result<'export.model'> {
     const bytes = rbmExportBytes(this.rbmOf(session, info), info, session.state.name, format)
     return this.writeExport(session, `rbm-${info.id.slice(0, 8)}.${format}`, bytes)
   }
@@ -543,14 +553,15 @@ export class Backend {
       if (rbmInfo) return this.exportRbm(session, rbmInfo, p.format)
       const bamInfo = session.state.bams.find((m) => m.id === p.modelId)
       if (bamInfo) {
-        if (p.format === 'onnx') throw new ApiError({ code: 'bad-request', field: 'params.format', message: 'params.format: BAMs export as safetensors (weights and the stored pairs)' })
+        if (p.format === 'onnx') throw new ApiError({ code: 'bad-request', field: 'params.format', message: 'params.format: BAMs export as safetensors or npz (weights and the stored pairs)' })
         const w = session.tensors.get(`bam/${bamInfo.id}/weights`)!
         const pack = (rows: number[][]): NamedTensor => ({ dtype: 'int8', shape: [rows.length, rows[0]?.length ?? 0], data: Int8Array.from(rows.flat()) })
-        const bytes = encodeSafetensors(
+        const bytes = encodeStateDict(
+          p.format,
           { weights: w, x: pack(bamInfo.x), y: pack(bamInfo.y) },
           { 'engram.version': ENGRAM_VERSION, kind: 'bam', encoding: bamInfo.spec.encoding, codes: bamInfo.spec.codes, dataset: bamInfo.dataset.builtin, labels: bamInfo.labels.join(',') }
         )
-        return this.writeExport(session, `bam-${bamInfo.id.slice(0, 8)}.safetensors`, bytes)
+        return this.writeExport(session, `bam-${bamInfo.id.slice(0, 8)}.${p.format}`, bytes)
       }
       const info = this.model(session, p.modelId, 'params.modelId')
       const { net } = netFromTensors(session.tensors, info.id, info.spec.encoding)
@@ -561,16 +572,7 @@ export class Backend {
         height: String(info.height),
         session: session.state.name
       })
-      const bytes =
-        p.format === 'onnx'
-          ? exportHopfieldOnnx(net, meta)
-          : encodeSafetensors(
-              {
-                weights: { dtype: 'float32', shape: [net.units, net.units], data: net.weights },
-                thresholds: { dtype: 'float32', shape: [net.units], data: net.thresholds }
-              },
-              meta
-            )
+      const bytes = hopfieldExportBytes(net, meta, p.format)
       return this.writeExport(session, `hopfield-${info.id.slice(0, 8)}.${p.format}`, bytes)
     }
   }

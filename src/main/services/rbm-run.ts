@@ -1,7 +1,7 @@
 // RBM training from a spec file (`engram run`): resolve the dataset, train on the engine (trainRbmJob, the app's job),
 // and write a self-contained result (history with accuracy for classification RBMs, AIS, the weights); export the
 // weights from such a result as ONNX or safetensors.
-import { encodeSafetensors } from '../../core/safetensors'
+import { encodeStateDict, type WeightsFormat } from '../../core/npy'
 import { tensorFromJson, tensorToJson } from '../../core/tensor-json'
 import type { Rbm } from '../../core/rbm'
 import { RNG_ALGORITHM } from '../../core/rng'
@@ -76,9 +76,9 @@ export function rbmFromResult(result: RbmRunResult): Rbm {
 }
 
 /** ONNX (visible -> hidden probabilities, reconstruction, class probabilities when labelled) or safetensors bytes. */
-export function exportRbmResult(result: RbmRunResult, format: 'onnx' | 'safetensors'): { bytes: Uint8Array; rbm: Rbm } {
+export function exportRbmResult(result: RbmRunResult, format: 'onnx' | WeightsFormat): { bytes: Uint8Array; rbm: Rbm } {
   const rbm = rbmFromResult(result)
   const metadata = { ...result.model.metadata, 'engram.source': 'result file' }
-  const bytes = format === 'onnx' ? exportRbmOnnx(rbm, metadata) : encodeSafetensors(rbmStateDict(rbm), metadata)
+  const bytes = format === 'onnx' ? exportRbmOnnx(rbm, metadata) : encodeStateDict(format, rbmStateDict(rbm), metadata)
   return { bytes, rbm }
 }

@@ -1,6 +1,7 @@
 // RBM jobs: training on the engine with live metrics (and, for classification RBMs, accuracy), Gibbs sampling,
 // receptive fields, and export.
-import { encodeSafetensors, type NamedTensor } from '../../core/safetensors'
+import type { NamedTensor } from '../../core/safetensors'
+import { encodeStateDict, type WeightsFormat } from '../../core/npy'
 import { classify, createTrainState, hiddenProbabilities, initRbm, visibleMean, type Rbm } from '../../core/rbm'
 import { aisLogZ, aisSchedule, logLikelihood, meanFreeEnergy, meanPseudoLikelihood, reconstructionError } from '../../core/rbm-metrics'
 import { Rng } from '../../core/rng'
@@ -119,7 +120,7 @@ export function sessionRbm(tensors: Map<string, NamedTensor>, info: Pick<RbmInfo
 }
 
 /** A trained RBM as an ONNX model or a safetensors file, with the metadata every export carries. */
-export function rbmExportBytes(rbm: Rbm, info: RbmInfo, sessionName: string, format: 'onnx' | 'safetensors'): Uint8Array {
+export function rbmExportBytes(rbm: Rbm, info: RbmInfo, sessionName: string, format: 'onnx' | WeightsFormat): Uint8Array {
   const meta: Record<string, string> = {
     'engram.version': ENGRAM_VERSION,
     kind: 'rbm',
@@ -131,7 +132,7 @@ export function rbmExportBytes(rbm: Rbm, info: RbmInfo, sessionName: string, for
     session: sessionName,
     ...(info.classification ? { label_units: String(info.labelUnits ?? 0), classes: JSON.stringify(info.classification.classes) } : {})
   }
-  return format === 'onnx' ? exportRbmOnnx(rbm, meta) : encodeSafetensors(rbmStateDict(rbm), meta)
+  return format === 'onnx' ? exportRbmOnnx(rbm, meta) : encodeStateDict(format, rbmStateDict(rbm), meta)
 }
 
 /**

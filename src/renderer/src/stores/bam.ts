@@ -160,13 +160,13 @@ export const useBamStore = defineStore('bam', () => {
     position.value = Math.max(0, Math.min(t, Math.max(0, frames.value.length - 1)))
   }
 
-  async function exportModel(): Promise<BamExport> {
+  async function exportModel(format: 'safetensors' | 'npz' = 'safetensors'): Promise<BamExport> {
     const s = session.state
     const m = selected.value
     if (!s || !m) throw new Error('train a BAM first')
     busy.value = 'export'
     try {
-      const out = await getApi().call('export.model', { sessionId: s.id, modelId: m.id, format: 'safetensors' })
+      const out = await getApi().call('export.model', { sessionId: s.id, modelId: m.id, format })
       const done = { ...out, modelId: m.id }
       lastExport.value = done
       return done

@@ -15,7 +15,7 @@ export { zeroDiagonalOf } from '../lib/model-spec'
 /** Hopfield's capacity estimate for random patterns (Amit, Gutfreund & Sompolinsky): P/N ≈ 0.138. */
 export const CAPACITY = HEBB_CAPACITY
 
-export type ExportFormat = 'onnx' | 'safetensors'
+export type ExportFormat = 'onnx' | 'safetensors' | 'npz'
 export type ExportResult = Result<'export.model'>
 
 export const useModelStore = defineStore('model', () => {
