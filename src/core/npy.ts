@@ -68,8 +68,11 @@ export function encodeNpyString(s: string): Uint8Array {
 function parseHeader(bytes: Uint8Array): { descr: string; shape: number[]; offset: number } {
   if (bytes.length < 10 || MAGIC.some((m, i) => bytes[i] !== m)) throw new Error('npy: not a .npy file (bad magic)')
   const major = bytes[6]!
+  if (major < 1 || major > 3) throw new Error(`npy: format version ${major} is not one of 1, 2, 3`)
+  if (major > 1 && bytes.length < 12) throw new Error('npy: truncated header')
   const len = major === 1 ? bytes[8]! | (bytes[9]! << 8) : new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true)
   const start = major === 1 ? 10 : 12
+  if (start + len > bytes.length) throw new Error(`npy: header of ${len} bytes runs past the end of the ${bytes.length}-byte array`)
   const text = new TextDecoder('latin1').decode(bytes.subarray(start, start + len))
   const descr = /'descr':\s*'([^']+)'/.exec(text)?.[1]
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(text)?.[1]
@@ -80,6 +83,7 @@ function parseHeader(bytes: Uint8Array): { descr: string; shape: number[]; offse
     .map((s) => s.trim())
     .filter((s) => s !== '')
     .map(Number)
+  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new Error(`npy: shape (${shapeText}) is not a tuple of non-negative integers`)
   return { descr, shape, offset: start + len }
 }
 
@@ -89,6 +93,9 @@ export function decodeNpy(bytes: Uint8Array): NamedTensor {
   const dtype = FROM_DESCR[descr]
   if (!dtype) throw new Error(`npy: unsupported dtype '${descr}' (supported: ${Object.values(DESCR).join(', ')})`)
   const count = shape.reduce((a, b) => a * b, 1)
+  if (offset + count * BYTES[dtype] > bytes.length) {
+    throw new Error(`npy: shape (${shape.join(', ')}) of ${descr} needs ${count * BYTES[dtype]} data bytes, the array has ${bytes.length - offset}`)
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset + offset, count * BYTES[dtype])
   const read = (i: number): number =>
     dtype === 'float32'
@@ -111,6 +118,7 @@ export function decodeNpyString(bytes: Uint8Array): string {
   const { descr, shape, offset } = parseHeader(bytes)
   const m = /^<U(\d+)$/.exec(descr)
   if (!m || shape.length !== 0) throw new Error(`npy: expected a 0-d unicode array, got '${descr}' of shape (${shape.join(', ')})`)
+  if (offset + Number(m[1]) * 4 > bytes.length) throw new Error(`npy: a ${descr} string needs ${Number(m[1]) * 4} data bytes, the array has ${bytes.length - offset}`)
   const view = new DataView(bytes.buffer, bytes.byteOffset + offset, Number(m[1]) * 4)
   let s = ''
   for (let i = 0; i < Number(m[1]); i++) {
@@ -204,10 +212,15 @@ export function decodeZip(bytes: Uint8Array): Record<string, Uint8Array> {
     }
   }
   if (eocd < 0) throw new Error('npz: not a ZIP archive (no end of central directory)')
+  // Every offset read from the file is checked before use: a damaged archive gets a named error, not a RangeError.
+  const need = (at: number, len: number, what: string): void => {
+    if (at < 0 || at + len > bytes.length) throw new Error(`npz: ${what} lies past the end of the ${bytes.length}-byte archive`)
+  }
   const count = view.getUint16(eocd + 10, true)
   let at = view.getUint32(eocd + 16, true)
   const out: Record<string, Uint8Array> = {}
   for (let k = 0; k < count; k++) {
+    need(at, 46, `central directory entry ${k}`)
     if (view.getUint32(at, true) !== 0x02014b50) throw new Error('npz: bad central directory entry')
     const method = view.getUint16(at + 10, true)
     const crc = view.getUint32(at + 16, true)
@@ -216,9 +229,12 @@ export function decodeZip(bytes: Uint8Array): Record<string, Uint8Array> {
     const extraLen = view.getUint16(at + 30, true)
     const commentLen = view.getUint16(at + 32, true)
     const localAt = view.getUint32(at + 42, true)
+    need(at + 46, nameLen, `the name of entry ${k}`)
     const name = new TextDecoder().decode(bytes.subarray(at + 46, at + 46 + nameLen))
+    need(localAt, 30, `the local header of "${name}"`)
     if (method !== 0) throw new Error(`npz: member "${name}" is compressed (method ${method}); only stored members are read`)
     const dataAt = localAt + 30 + view.getUint16(localAt + 26, true) + view.getUint16(localAt + 28, true)
+    need(dataAt, size, `the data of "${name}"`)
     const data = bytes.slice(dataAt, dataAt + size)
     if (crc32(data) !== crc) throw new Error(`npz: member "${name}" fails its CRC check`)
     out[name] = data
