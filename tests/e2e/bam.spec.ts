@@ -4,16 +4,12 @@
 import { statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { expect, test } from '@playwright/test'
-import { url, saveReloadReopen } from './helpers'
+import { saveReloadReopen, url, watchProblems } from './helpers'
 
 const SCREENSHOT = resolve(import.meta.dirname, '../../docs/screenshots/bam.png')
 
 test('bam: seed 003 letters A and C, recall both ways, spurious state, export, save and reopen', async ({ page }) => {
-  const problems: string[] = []
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
-  page.on('console', (m) => {
-    if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) problems.push(`console ${m.type()}: ${m.text()}`)
-  })
+  const problems = watchProblems(page)
   const t = (id: string) => page.getByTestId(id)
 
   await page.goto(url())

@@ -2,7 +2,7 @@
 // uploaded through the dataset panel, listed as user:<name> with thumbnails, usable on the other
 // pages and for training; a file that is not IDX gets an error naming params.images.
 import { expect, test, type Page } from '@playwright/test'
-import { url } from './helpers'
+import { url, watchProblems } from './helpers'
 
 const N = 12
 const ROWS = 4
@@ -45,8 +45,7 @@ async function colours(page: Page, testId: string): Promise<number> {
 
 test('datasets: import a tiny IDX file, browse it, use it on every page; a bad file names params.images', async ({ page }) => {
   test.setTimeout(120_000)
-  const problems: string[] = []
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
+  const problems = watchProblems(page)
   const t = (id: string) => page.getByTestId(id)
   await page.goto(url())
   await expect(t('connection-status')).toHaveAttribute('data-status', 'open')

@@ -3,18 +3,14 @@
 // capacity sweep (the README screenshot), overlaying runs, the spec as JSON, save → reload → reopen.
 import { resolve } from 'node:path'
 import { expect, test } from '@playwright/test'
-import { url, setField, saveReloadReopen } from './helpers'
+import { saveReloadReopen, setField, url, watchProblems } from './helpers'
 
 const SCREENSHOT = resolve(import.meta.dirname, '../../docs/screenshots/experiments.png')
 
 test('experiments: capacity sweep with theory lines, noise sweep on the model, cancel, overlay, save and reopen', async ({ page, context }) => {
   test.setTimeout(180_000)
   await context.grantPermissions(['clipboard-read', 'clipboard-write'])
-  const problems: string[] = []
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
-  page.on('console', (m) => {
-    if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) problems.push(`console ${m.type()}: ${m.text()}`)
-  })
+  const problems = watchProblems(page)
   const t = (id: string) => page.getByTestId(id)
 
   await page.goto(url())

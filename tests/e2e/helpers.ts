@@ -42,3 +42,13 @@ export async function configureRbm(page: Page, o: { count: number; hidden: numbe
   await setField(page, 'rbm-batch-size', String(o.batch))
   await setField(page, 'rbm-learning-rate', String(o.lr))
 }
+
+/** Page errors, console errors and CSP reports collected while a test runs; a clean run ends with []. */
+export function watchProblems(page: Page): string[] {
+  const problems: string[] = []
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
+  page.on('console', (m) => {
+    if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) problems.push(`console ${m.type()}: ${m.text()}`)
+  })
+  return problems
+}

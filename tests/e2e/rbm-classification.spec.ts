@@ -1,11 +1,10 @@
 // A classification RBM end to end in browser mode: label units on the digits, the accuracy curve growing live while it
 // trains, cancel keeps the finished epochs, the confusion matrix of the held-out rows, and all of it after save → reopen.
 import { expect, test } from '@playwright/test'
-import { configureRbm, saveReloadReopen, url } from './helpers'
+import { configureRbm, saveReloadReopen, url, watchProblems } from './helpers'
 
 test('rbm: classification RBM on the digits — live accuracy, confusion matrix, saved with the session', async ({ page }) => {
-  const problems: string[] = []
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
+  const problems = watchProblems(page)
   const t = (id: string) => page.getByTestId(id)
   const numbers = async (id: string, attr: string): Promise<number[]> => {
     const raw = (await t(id).getAttribute(attr)) ?? ''

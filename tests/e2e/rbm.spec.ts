@@ -4,7 +4,7 @@
 import { statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { expect, test, type Page } from '@playwright/test'
-import { configureRbm, url, setField, saveReloadReopen } from './helpers'
+import { configureRbm, saveReloadReopen, setField, url, watchProblems } from './helpers'
 
 const SCREENSHOT = resolve(import.meta.dirname, '../../docs/screenshots/rbm.png')
 
@@ -27,11 +27,7 @@ async function values(page: Page): Promise<number[]> {
 
 
 test('rbm: train on digits, curves, receptive fields, samples, export, save and reopen', async ({ page }) => {
-  const problems: string[] = []
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
-  page.on('console', (m) => {
-    if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) problems.push(`console ${m.type()}: ${m.text()}`)
-  })
+  const problems = watchProblems(page)
   const t = (id: string) => page.getByTestId(id)
 
   await page.goto(url())

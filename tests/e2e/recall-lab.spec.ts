@@ -4,7 +4,7 @@
 import { statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { expect, test, type Page } from '@playwright/test'
-import { url, saveReloadReopen } from './helpers'
+import { saveReloadReopen, url, watchProblems } from './helpers'
 
 const SCREENSHOT = resolve(import.meta.dirname, '../../docs/screenshots/recall-lab.png')
 
@@ -13,11 +13,7 @@ async function replayT(page: Page): Promise<number> {
 }
 
 test('recall lab: train, recall, replay, batch, save, reopen, export', async ({ page }) => {
-  const problems: string[] = []
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
-  page.on('console', (m) => {
-    if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) problems.push(`console ${m.type()}: ${m.text()}`)
-  })
+  const problems = watchProblems(page)
   const t = (id: string) => page.getByTestId(id)
 
   await page.goto(url())

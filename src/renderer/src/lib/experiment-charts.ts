@@ -31,6 +31,15 @@ const val = (v: number | null): number | typeof GAP => (v === null || !Number.is
 const percentAxisLabel = { ...AXIS_STYLE.axisLabel, formatter: (v: number) => `${Math.round(v * 100)}%` }
 const tooltipValue = (v: unknown): string => (typeof v === 'number' ? v.toFixed(3) : String(v))
 
+/** What every rate-against-fraction chart shares: no animation, the legend on top, an axis tooltip. */
+const RATE_CHART = {
+  animation: false,
+  textStyle: TEXT_STYLE,
+  grid: { left: 44, right: 18, top: 36, bottom: 34 },
+  legend: { type: 'scroll', top: 0, left: 8, right: 8, itemWidth: 18, itemHeight: 8, textStyle: { fontSize: 10, color: MUTED } },
+  tooltip: { trigger: 'axis', confine: true, valueFormatter: tooltipValue }
+} satisfies ChartOption
+
 export interface TheoryLine {
   /** Load α = P/N where the line is drawn. */
   alpha: number
@@ -251,11 +260,7 @@ export function cueSweepChart(runs: readonly CueSweepRun[]): ChartOption {
     })
   })
   return {
-    animation: false,
-    textStyle: TEXT_STYLE,
-    grid: { left: 44, right: 18, top: 36, bottom: 34 },
-    legend: { type: 'scroll', top: 0, left: 8, right: 8, itemWidth: 18, itemHeight: 8, textStyle: { fontSize: 10, color: MUTED } },
-    tooltip: { trigger: 'axis', confine: true, valueFormatter: tooltipValue },
+    ...RATE_CHART,
     xAxis: {
       type: 'value',
       name: kind === 'noise' ? 'fraction of units flipped' : 'fraction of units masked',
@@ -435,11 +440,7 @@ export function bamSweepChart(sweep: BamSweepResult): ChartOption {
   const pts = [...sweep.points].sort((a, b) => a.fraction - b.fraction)
   const other = sweep.cue === 'x' ? 'Y' : 'X'
   return {
-    animation: false,
-    textStyle: TEXT_STYLE,
-    grid: { left: 44, right: 18, top: 36, bottom: 34 },
-    legend: { type: 'scroll', top: 0, left: 8, right: 8, itemWidth: 18, itemHeight: 8, textStyle: { fontSize: 10, color: MUTED } },
-    tooltip: { trigger: 'axis', confine: true, valueFormatter: tooltipValue },
+    ...RATE_CHART,
     xAxis: fractionAxis(`fraction of ${sweep.cue.toUpperCase()} flipped in the cue`, Math.max(...pts.map((p) => p.fraction))),
     yAxis: { type: 'value', min: 0, max: 1, ...AXIS_STYLE },
     series: [
@@ -454,11 +455,7 @@ export function bamSweepChart(sweep: BamSweepResult): ChartOption {
 export function annealChart(sweep: AnnealSweepResult): ChartOption {
   const pts = [...sweep.points].sort((a, b) => a.fraction - b.fraction)
   return {
-    animation: false,
-    textStyle: TEXT_STYLE,
-    grid: { left: 44, right: 18, top: 36, bottom: 34 },
-    legend: { type: 'scroll', top: 0, left: 8, right: 8, itemWidth: 18, itemHeight: 8, textStyle: { fontSize: 10, color: MUTED } },
-    tooltip: { trigger: 'axis', confine: true, valueFormatter: tooltipValue },
+    ...RATE_CHART,
     xAxis: fractionAxis(sweep.completion === 'noisy' ? 'fraction of units flipped' : 'fraction of units unknown (rest clamped)', Math.max(...pts.map((p) => p.fraction))),
     yAxis: { type: 'value', min: 0, max: 1, ...AXIS_STYLE },
     series: [
@@ -472,11 +469,7 @@ export function annealChart(sweep: AnnealSweepResult): ChartOption {
 export function heteroChart(sweep: HeteroSweepResult): ChartOption {
   const pts = [...sweep.points].sort((a, b) => a.fraction - b.fraction)
   return {
-    animation: false,
-    textStyle: TEXT_STYLE,
-    grid: { left: 44, right: 18, top: 36, bottom: 34 },
-    legend: { type: 'scroll', top: 0, left: 8, right: 8, itemWidth: 18, itemHeight: 8, textStyle: { fontSize: 10, color: MUTED } },
-    tooltip: { trigger: 'axis', confine: true, valueFormatter: tooltipValue },
+    ...RATE_CHART,
     xAxis: fractionAxis('fraction of input bits flipped', Math.max(...pts.map((p) => p.fraction))),
     yAxis: { type: 'value', min: 0, max: 1, ...AXIS_STYLE },
     series: [rateSeries('success', `target recalled (${sweep.inputs} → ${sweep.outputs})`, pts.map((p) => [p.fraction, p.success]), PALETTE[0]!)]
@@ -501,11 +494,7 @@ export const RECURRENT_OUTCOMES: readonly { key: string; short: string; name: st
 export function recurrentChart(sweep: RecurrentSweepResult, corruption: 'missing' | 'flip' = 'missing'): ChartOption {
   const pts = [...sweep.points].sort((a, b) => a.fraction - b.fraction)
   return {
-    animation: false,
-    textStyle: TEXT_STYLE,
-    grid: { left: 44, right: 18, top: 36, bottom: 34 },
-    legend: { type: 'scroll', top: 0, left: 8, right: 8, itemWidth: 18, itemHeight: 8, textStyle: { fontSize: 10, color: MUTED } },
-    tooltip: { trigger: 'axis', confine: true, valueFormatter: tooltipValue },
+    ...RATE_CHART,
     xAxis: fractionAxis(corruption === 'missing' ? 'fraction of units missing (0)' : 'fraction of units flipped', Math.max(...pts.map((p) => p.fraction))),
     yAxis: { type: 'value', min: 0, max: 1, ...AXIS_STYLE, axisLabel: percentAxisLabel },
     series: RECURRENT_OUTCOMES.map(
