@@ -97,6 +97,16 @@ describe('recall lab: 003 recurrent auto-associator', () => {
     expect(r.recalled).toBe(-1)
   })
 
+  it('a recurrent trace is saved with the session and comes back whole after a close and reopen', async () => {
+    const { sessionId, modelId } = await seedModel({ encoding: 'binary', threshold: [0, 0, 0, 1] })
+    const r = await recall(sessionId, { modelId, cue: [1, 0, 0, 0], mode: 'sync', external: 'cue', maxSweeps: 10 })
+    await backend.call('sessions.save', { id: sessionId })
+    await backend.call('sessions.close', { id: sessionId })
+    const reopened = await backend.call('sessions.open', { id: sessionId })
+    expect(reopened.asyncRecall).toEqual(r)
+    expect(reopened.models[0]!.spec).toMatchObject({ encoding: 'binary', threshold: [0, 0, 0, 1] })
+  })
+
   it("'keep' activation goes straight to the stored vector", async () => {
     const { sessionId, modelId } = await seedModel()
     const r = await recall(sessionId, { modelId, cue: [1, 0, 0, 0], mode: 'recurrent', activation: 'keep', maxSweeps: 10 })
