@@ -81,6 +81,19 @@ describe('engram serve transport', () => {
     expect(done.result.result.final).toEqual([1, 1, 1, -1])
     const unknown = await call(4, 'nope.nothing', {})
     expect(unknown.error?.message).toMatch(/unknown method/)
+    // Names that live on Object.prototype are not methods either.
+    for (const [k, name] of ['constructor', '__proto__', 'toString', 'hasOwnProperty'].entries()) {
+      expect((await call(10 + k, name, {})).error?.message).toMatch(/unknown method/)
+    }
+    // Garbage frames get an error frame, and the connection keeps serving.
+    const before = frames.length
+    ws.send('{not json')
+    ws.send(JSON.stringify({ type: 'call', method: 'app.info', params: {} }))
+    ws.send(JSON.stringify([1, 2, 3]))
+    for (let i = 0; i < 200 && frames.length < before + 3; i++) await new Promise((r) => setTimeout(r, 25))
+    const errors = frames.slice(before).map((f) => f.error?.message)
+    expect(errors).toEqual(['message is not valid JSON', "type: expected 'call' with an id", "type: expected 'call' with an id"])
+    expect((await call(20, 'sessions.list', {})).result).toEqual(expect.any(Array))
     ws.close()
   })
 
