@@ -62,7 +62,9 @@ export const jobSpecSchema = z.discriminatedUnion('kind', [
       corruption: corruptionSchema,
       cuesPerPattern: z.int().positive().max(100000),
       seed: z.int().nonnegative().max(2 ** 32 - 1),
-      maxIterations: z.int().positive().max(10000).default(50)
+      maxIterations: z.int().positive().max(10000).default(50),
+      /** 'cue': every cue is also held on as the external input x (003), on the engine too. */
+      external: z.enum(['none', 'cue']).default('none')
     })
     .strict(),
   z

@@ -81,7 +81,8 @@ export const batchRecallResultSchema = z.object({
   meanIterations: z.number(),
   meanFinalOverlap: z.number(),
   provider: z.string(),
-  seconds: z.number()
+  seconds: z.number(),
+  external: z.enum(['none', 'cue']).default('none')
 })
 export type BatchRecallResult = z.infer<typeof batchRecallResultSchema>
 

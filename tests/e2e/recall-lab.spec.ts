@@ -216,6 +216,14 @@ test("003's discrete Hopfield net: binary states, the cue as input, order 1, 4, 
   await expect(t('replay-position')).toContainText('unit 1')
   await expect(t('replay-position')).toContainText('E = -4')
 
+  // Batch recall of one-unit errors with the cue held on (on the engine): every one comes back, as in 003.
+  await t('batch-corrupt-type').selectOption('flip')
+  await t('batch-corrupt-flip-fraction').fill('0.25')
+  await t('batch-corrupt-flip-fraction').press('Enter')
+  await t('batch-external').check()
+  await t('batch-run').click()
+  await expect(t('batch-success-rate')).toHaveAttribute('data-value', '1')
+
   // A bad order names the field's problem.
   await t('recall-order-text').fill('1, 4, 4, 2')
   await t('run-recall').click()

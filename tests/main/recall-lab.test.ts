@@ -69,6 +69,27 @@ describe('recall lab: 003 discrete Hopfield net (binary, external input, order 1
   })
 })
 
+describe('batch recall with the cue as input', () => {
+  it('runs on the engine with x held on and records it', async () => {
+    const { sessionId, modelId } = await seedModel({ encoding: 'binary' })
+    const results = []
+    for (const external of ['cue', 'none'] as const) {
+      const { jobId } = await backend.call('jobs.start', {
+        sessionId,
+        spec: { kind: 'recall.batch', modelId, corruption: { type: 'flip', fraction: 0.25 }, cuesPerPattern: 12, seed: 5, maxIterations: 20, external }
+      })
+      const done = await jobOutcome(backend, jobId)
+      if (done.result.kind !== 'recall.batch') throw new Error('expected recall.batch')
+      results.push(done.result.result)
+    }
+    const [withX, without] = results
+    expect(withX).toMatchObject({ external: 'cue', cues: 12 })
+    expect(without).toMatchObject({ external: 'none', cues: 12 })
+    // 003: with the cue held on, every one-unit error of (1, 1, 1, 0) comes back.
+    expect(withX!.successRate).toBe(1)
+  })
+})
+
 describe('recall lab: 003 recurrent auto-associator', () => {
   it('(1, 0, 0, 0) → (0, 1, 1, −1) → (1, 1, 1, −1): matches the stored vector, with the printed net inputs', async () => {
     const { sessionId, modelId } = await seedModel()

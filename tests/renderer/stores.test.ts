@@ -171,7 +171,8 @@ describe('restoring a session', () => {
     meanIterations: 1.5,
     meanFinalOverlap: 0.9,
     provider: 'cpu',
-    seconds: 0.1
+    seconds: 0.1,
+    external: 'none'
   }
   const state: SessionState = {
     ...emptySession('s2', 'Saved'),

@@ -269,7 +269,8 @@ export class Backend {
         seed: spec.seed,
         maxIterations: spec.maxIterations,
         provider: this.options.provider ?? 'auto',
-        model: info.spec
+        model: info.spec,
+        external: spec.external
       }
     }
   }

@@ -321,7 +321,8 @@ export async function runBatchRecall(input: BatchRecallInput, hooks: ComputeHook
     meanIterations: total ? iterSum / total : 0,
     meanFinalOverlap: total ? overlapSum / total : 0,
     provider: run.provider,
-    seconds: (performance.now() - started) / 1000
+    seconds: (performance.now() - started) / 1000,
+    external: withExternal ? 'cue' : 'none'
   }
   return { result, outcomes, cues, sources, ...(run.fallbackReason ? { fallbackReason: run.fallbackReason } : {}) }
 }

@@ -16,6 +16,8 @@ export const useBatchStore = defineStore('batch', () => {
   const cuesPerPattern = ref(50)
   const seed = ref(7)
   const maxIterations = ref(50)
+  /** Hold each cue on as the external input x (003). */
+  const external = ref(false)
   const jobId = ref<string | null>(null)
   const result = shallowRef<BatchRecallResult | null>(null)
 
@@ -34,7 +36,8 @@ export const useBatchStore = defineStore('batch', () => {
       corruption: corruption.value,
       cuesPerPattern: cuesPerPattern.value,
       seed: seed.value,
-      maxIterations: maxIterations.value
+      maxIterations: maxIterations.value,
+      external: external.value ? 'cue' : 'none'
     })
     jobId.value = id
     return id
@@ -49,5 +52,5 @@ export const useBatchStore = defineStore('batch', () => {
     result.value = r
   }
 
-  return { corruption, cuesPerPattern, seed, maxIterations, jobId, result, job, running, totalCues, stale, run, cancel, setResult }
+  return { corruption, cuesPerPattern, seed, maxIterations, external, jobId, result, job, running, totalCues, stale, run, cancel, setResult }
 })
