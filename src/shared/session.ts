@@ -60,7 +60,7 @@ export const asyncRecallResultSchema = z.object({
   encoding: z.enum(['bipolar', 'binary']).default('bipolar'),
   /** sync / recurrent: the state after each step (energy and overlaps have one entry per step after the first). */
   steps: z.array(z.array(z.int())).default([]),
-  /** recurrent: the net input y_in of every unit at each step (003 prints them). */
+  /** sync (nets up to 1024 units) and recurrent: the net input y_in of every unit at each step (003 prints them). */
   netInputs: z.array(z.array(z.number())).default([]),
   /** sync: L(y_t, y_t−1) = −y_tᵀW y_t−1 − (x − θ)ᵀ(y_t + y_t−1), non-increasing along synchronous steps. */
   pairEnergy: z.array(z.number()).default([]),

@@ -55,6 +55,8 @@ describe('recall lab: 003 discrete Hopfield net (binary, external input, order 1
     const r = await recall(sessionId, { modelId, cue: [0, 0, 1, 0], mode: 'sync', external: 'cue', maxSweeps: 10 })
     expect(r.mode).toBe('sync')
     expect(r.steps).toEqual([[1, 1, 1, 0]])
+    // y_in = x + yW from (0, 0, 1, 0): (0+1, 0+1, 1+0, 0−1).
+    expect(r.netInputs).toEqual([[1, 1, 1, -1]])
     expect(r.energy).toEqual([-1, -4])
     expect(r.pairEnergy).toHaveLength(1)
     expect(r.outcome).toBe('fixed-point')

@@ -1,6 +1,6 @@
 // The computations behind jobs and `engram run`: core for traced asynchronous recall, engine for batches.
 import type { HopfieldNet } from '../../core/hopfield'
-import { energy, hebb, isFixedPoint, matchStored, overlap, recallAsync, recallSync, toEncoding } from '../../core/hopfield'
+import { energy, hebb, isFixedPoint, matchStored, netInputs, overlap, recallAsync, recallSync, toEncoding } from '../../core/hopfield'
 import { runHopfield } from '../../core/dynamics'
 import { drawCues } from '../../core/corrupt'
 import { Rng, RNG_ALGORITHM } from '../../core/rng'
@@ -117,6 +117,9 @@ export function modelMetadata(spec: HopfieldModelSpec, net: HopfieldNet, extra: 
   }
 }
 
+/** Step traces keep every unit's net input up to this many units (the lab shows them for small nets). */
+const MAX_TRACED_NET_INPUTS = 1024
+
 export interface AsyncRecallInput {
   modelId: string
   net: HopfieldNet
@@ -180,6 +183,8 @@ export function runAsyncRecall(input: AsyncRecallInput, hooks: ComputeHooks = {}
     const run = runHopfield(net, input.cue, { mode: 'sync', maxSteps: input.maxSweeps, stored, ...(x ? { external: x } : {}) })
     hooks.onProgress?.(1, run.steps, run.steps, `${run.steps} steps`)
     const steps = run.states.slice(1)
+    // Each step's net inputs, from the state before it (as 003 prints them); only for nets small enough to read.
+    const netInputsPerStep = net.units <= MAX_TRACED_NET_INPUTS ? run.states.slice(0, -1).map((y) => Array.from(netInputs(net, y, x))) : []
     return {
       ...common,
       units: [],
@@ -191,7 +196,7 @@ export function runAsyncRecall(input: AsyncRecallInput, hooks: ComputeHooks = {}
       outcome: run.outcome,
       recalled: run.match,
       steps: steps.map((y) => Array.from(y)),
-      netInputs: [],
+      netInputs: netInputsPerStep,
       pairEnergy: run.pairEnergy,
       repeatOf: -1
     }
