@@ -250,8 +250,31 @@ test("003's discrete Hopfield net: binary states, the cue as input, order 1, 4, 
   await expect(t('replay-changed')).toContainText('1 changed')
   await page.screenshot({ path: resolve(import.meta.dirname, '../../docs/screenshots/recall-recurrent.png') })
 
-  // Synchronous dynamics on the same cue: a fixed point or a 2-cycle, stepped with the pair energy L.
+  // A cue with missing components, as 003 feeds it: (1, 0, 0, 0) = the stored vector with units 2–4 masked to 0.
+  await t('corrupt-type').selectOption('mask')
+  await t('corrupt-mask-x').fill('1')
+  await t('corrupt-mask-x').press('Enter')
+  await t('corrupt-mask-w').fill('3')
+  await t('corrupt-mask-w').press('Enter')
+  await t('corrupt-fill').selectOption('0')
+  await t('apply-corruption').click()
+  await t('run-recall').click()
+  await expect(t('recall-outcome')).toHaveAttribute('data-outcome', 'stored-match')
+  await t('replay-start').click()
+  await t('step-forward').click()
+  await expect(t('recall-net-inputs')).toContainText('(0, 1, 1, -1)')
+  await t('step-forward').click()
+  await expect(t('recall-net-inputs')).toContainText('(3, 2, 2, -2)')
+  // A 0 is not a state of asynchronous or synchronous dynamics: say so by the field.
   await t('recall-mode').selectOption('sync')
+  await t('run-recall').click()
+  await expect(t('error-banner')).toContainText('params.spec.cue.1')
+  await page.getByRole('button', { name: 'Dismiss' }).click()
+
+  // Synchronous dynamics from the stored vector with unit 1 flipped, stepped with the pair energy L.
+  await t('corrupt-type').selectOption('none')
+  await t('apply-corruption').click()
+  await cell(0)
   await t('run-recall').click()
   await expect(t('recall-outcome')).toHaveAttribute('data-outcome', /fixed-point|cycle/)
   await t('replay-start').click()
