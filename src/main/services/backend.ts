@@ -446,6 +446,8 @@ export class Backend {
         if (!p.x) throw new ApiError({ code: 'bad-request', field: 'params.x', message: 'params.x: the one-shot hetero-associative net maps x to y; give x' })
         const one = heteroRecall({ inputs: info.xUnits, outputs: info.yUnits, weights: net.weights, encoding: enc }, p.x)
         const y = Array.from(one.output)
+        // The stored pair whose code came out (for an X given exactly, its own code: the association holds).
+        const match = info.y.findIndex((t) => t.every((v, j) => v === y[j]))
         const result = {
           modelId: info.id,
           cue: { x: p.x, y: null },
@@ -455,10 +457,9 @@ export class Backend {
           halfSteps: 1,
           outcome: 'one-shot' as const,
           mode: 'one-shot' as const,
-          // The stored pair whose code came out (for an X given exactly, its own code: the association holds).
-          match: info.y.findIndex((t) => t.every((v, j) => v === y[j])),
+          match,
           negativeMatch: -1,
-          spurious: !info.y.some((t) => t.every((v, j) => v === y[j]))
+          spurious: match < 0
         }
         session.state.bamRecall = result
         this.touch(session)
