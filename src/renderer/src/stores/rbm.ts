@@ -29,7 +29,8 @@ export const FILTER_PAGE = 100
 
 export type SampleResult = Extract<JobResult, { kind: 'rbm.sample' }>
 export type FiltersResult = Result<'models.filters'> & { modelId: string }
-export type ExportFormat = 'onnx' | 'safetensors' | 'npz'
+import type { ExportFormat } from './model'
+export type { ExportFormat }
 export type ExportResult = Result<'export.model'>
 
 /** What the page keeps in the session's ui record (read back field by field). */
