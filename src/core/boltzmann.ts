@@ -170,8 +170,8 @@ export interface ExactOptions {
   maxUnits?: number
 }
 
-/** Both phases by enumeration: 2^H hidden states per training vector, 2^N states for the free phase. */
-export function exactStatistics(bm: BoltzmannMachine, data: ArrayLike<number>[], opts: ExactOptions = {}): ExactStatistics {
+/** The checks and the log-weights both enumerations start from: −E(s)/T for all 2^N states, and log Z. */
+function enumerated(bm: BoltzmannMachine, data: ArrayLike<number>[], opts: ExactOptions): { n: number; logits: Float64Array; logZ: number } {
   checkBoltzmann(bm)
   checkData(bm, data)
   const n = units(bm)
@@ -179,7 +179,12 @@ export function exactStatistics(bm: BoltzmannMachine, data: ArrayLike<number>[],
   const t = opts.temperature ?? 1
   checkPositiveTemperature(t)
   const logits = allLogits(bm, t)
-  const logZ = logSumExp(logits)
+  return { n, logits, logZ: logSumExp(logits) }
+}
+
+/** Both phases by enumeration: 2^H hidden states per training vector, 2^N states for the free phase. */
+export function exactStatistics(bm: BoltzmannMachine, data: ArrayLike<number>[], opts: ExactOptions = {}): ExactStatistics {
+  const { n, logits, logZ } = enumerated(bm, data, opts)
   const free = emptyPhase(n)
   for (let k = 0; k < logits.length; k++) accumulateSample(free, stateFromIndex(k, n, bm.encoding), Math.exp(logits[k]! - logZ))
 
@@ -200,14 +205,7 @@ export function exactStatistics(bm: BoltzmannMachine, data: ArrayLike<number>[],
 
 /** L = (1/P) Σ_v log P(v), P(v) = Σ_h exp(−E(v,h)/T) / Z, by enumeration. */
 export function logLikelihoodExact(bm: BoltzmannMachine, data: ArrayLike<number>[], opts: ExactOptions = {}): number {
-  checkBoltzmann(bm)
-  checkData(bm, data)
-  const n = units(bm)
-  checkExactSize(n, opts.maxUnits ?? MAX_EXACT_UNITS)
-  const t = opts.temperature ?? 1
-  checkPositiveTemperature(t)
-  const logits = allLogits(bm, t)
-  const logZ = logSumExp(logits)
+  const { logits, logZ } = enumerated(bm, data, opts)
   const hCount = 2 ** bm.hidden
   const vSpan = 2 ** bm.visible
   const hLogits = new Float64Array(hCount)

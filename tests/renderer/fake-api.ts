@@ -1,6 +1,6 @@
 // An in-memory EngramApi for store tests: scripted method handlers, recorded calls, emitted events.
 import { ApiError, type EngramApi, type EventName, type Events, type MethodName, type Params, type Result } from '../../src/shared/api'
-import { SESSION_SCHEMA_VERSION, type SessionState } from '../../src/shared/session'
+import { emptySessionState, type SessionState } from '../../src/shared/session'
 
 type Handler<M extends MethodName> = (params: Params<M>) => Result<M> | Promise<Result<M>>
 
@@ -43,25 +43,7 @@ export class FakeApi implements EngramApi {
 }
 
 export function emptySession(id = 's1', name = 'Test'): SessionState {
-  // Asserted: the session schema is gaining fields (experiments) while this is written.
-  return {
-    schemaVersion: SESSION_SCHEMA_VERSION,
-    id,
-    name,
-    createdAt: '2026-01-01T00:00:00.000Z',
-    updatedAt: '2026-01-01T00:00:00.000Z',
-    dataset: null,
-    models: [],
-    activeModelId: null,
-    cue: null,
-    asyncRecall: null,
-    batchRecall: null,
-    experiments: [],
-    rbms: [],
-    bams: [],
-    bamRecall: null,
-    ui: {}
-  } as SessionState
+  return emptySessionState(id, name, '2026-01-01T00:00:00.000Z')
 }
 
 /** A 2×2 toy dataset with four patterns. */

@@ -574,7 +574,7 @@ async function annealSweep(
   // Each chain visits units in its own order, so the engine does the core's O(N) work per unit plus ~20 µs of
   // per-step overhead: measured no faster than the core below a few hundred units on CPU (docs/benchmarks.md).
   // 'auto' picks the core there; a named provider (or a large net) runs the engine.
-  if (engine.provider === 'auto' && n < ANNEAL_ENGINE_MIN_UNITS) {
+  if (!gibbsOnEngine(engine.provider, n)) {
     const out = await run(Rng.fromState(startState), false)
     return { sweep: result(out.points), path: 'core', provider: 'core' }
   }
@@ -592,8 +592,17 @@ async function annealSweep(
 
 type Hooks = { onProgress?: (f: number) => void; shouldCancel?: () => boolean }
 
-/** Below this many units an 'auto' anneal sweep runs on the core (faster there; same numbers either way). */
-export const ANNEAL_ENGINE_MIN_UNITS = 256
+/**
+ * Below this many units an 'auto' sweep of Gibbs chains (annealing, sampled Boltzmann learning) runs on the core:
+ * per-chain visit orders leave the engine no GEMM, and it only passes the core near N ≈ 300 (docs/benchmarks.md).
+ * The numbers are the same either way.
+ */
+export const GIBBS_ENGINE_MIN_UNITS = 256
+
+/** Whether a sweep of Gibbs chains over `units` units runs on the engine: a named provider, or a large enough net. */
+function gibbsOnEngine(provider: ExperimentSpec['engine']['provider'], units: number): boolean {
+  return provider !== 'auto' || units >= GIBBS_ENGINE_MIN_UNITS
+}
 
 /** k distinct units chosen uniformly (one permutation from rng). */
 function chooseUnits(n: number, k: number, rng: Rng): Uint32Array {
@@ -661,14 +670,11 @@ function recurrentSweep(sweep: Extract<NonNullable<ExperimentSpec['sweep']>, { t
   return { type: 'recurrent', points }
 }
 
-/** Below this many units (visible + hidden) an 'auto' sampled Boltzmann sweep trains on the core; same numbers either way. */
-export const BOLTZMANN_ENGINE_MIN_UNITS = 256
-
 /**
  * 004 Boltzmann machine with hidden units: ML training (exact or sampled statistics), then clamped completion.
  * Sampled training runs on the engine (engine/boltzmann.ts: the core's chains as batches, replaying the core's draws,
  * so the same weights) when the spec's engine settings allow it — the rule of annealSweep: 'auto' keeps nets under
- * BOLTZMANN_ENGINE_MIN_UNITS on the core, a named provider runs the engine; if the engine fails the core trains from
+ * GIBBS_ENGINE_MIN_UNITS (visible + hidden) on the core, a named provider runs the engine; if the engine fails the core trains from
  * the same rng state and the result says why. Exact statistics and the completion stay on the core.
  */
 async function boltzmannSweep(
@@ -700,7 +706,7 @@ async function boltzmannSweep(
   let path: 'core' | 'engine' = 'core'
   let provider = 'core'
   let fallbackReason: string | undefined
-  if (sweep.mode === 'sampled' && !(engine.provider === 'auto' && V + sweep.hidden < BOLTZMANN_ENGINE_MIN_UNITS)) {
+  if (sweep.mode === 'sampled' && gibbsOnEngine(engine.provider, V + sweep.hidden)) {
     try {
       const out = await trainBoltzmannEngine(visible, { ...training, rng: Rng.fromState(trainState), provider: engine.provider, threads: engine.threads })
       trained = out
