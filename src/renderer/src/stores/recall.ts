@@ -68,7 +68,7 @@ export const useRecallStore = defineStore('recall', () => {
   /** A replay speed that plays the whole trace in about ten seconds. */
   function pickSpeed(): void {
     const want = length.value / 10
-    speed.value = SPEEDS.find((s) => s >= want) ?? SPEEDS[SPEEDS.length - 1]
+    speed.value = SPEEDS.find((s) => s >= want) ?? SPEEDS[SPEEDS.length - 1]!
   }
 
   async function run(): Promise<string> {
