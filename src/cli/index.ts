@@ -6,17 +6,18 @@ import { fileURLToPath } from 'node:url'
 import { ApiError } from '../shared/api'
 import { tensorFromJson } from '../core/tensor-json'
 import type { HopfieldNet } from '../core/hopfield'
-import { Backend, hopfieldExportBytes, netFromTensors, writeFileAtomic } from '../main/services/backend'
+import { Backend, hopfieldExportBytes, writeFileAtomic } from '../main/services/backend'
 import { runExperiment } from '../main/services/compute'
 import { DatasetCatalog } from '../main/services/datasets'
 import { readFileSync } from 'node:fs'
 import { readResultFile, readRunSpecFile, SpecError } from '../main/services/spec-file'
-import { exportRbmResultFile, exportSessionRbm, runRbmCli } from './rbm'
+import { exportRbmResultFile, runRbmCli } from './rbm'
+import { exportModel } from '../main/services/families'
+import { familyOf } from '../shared/families'
 import { SqliteSessionStore } from '../main/services/store'
 import { startServer } from '../main/server/server'
 import { defaultDataDir, SESSIONS_DB } from '../main/paths'
 import { ENGRAM_VERSION } from '../main/version'
-import { modelMetadata } from '../main/services/compute'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -260,11 +261,22 @@ function cmdExport(argv: string[]): void {
       if (!row) throw new SpecError(`export: no saved session with id or name '${source}' (and no such .json file)`)
       const loaded = store.load(row.id)!
       const modelId = values.model ?? loaded.state.activeModelId
-      if (exportSessionRbm(loaded.state, loaded.tensors, modelId, values.format, values.out)) return
       const info = loaded.state.models.find((m) => m.id === modelId)
-      if (!info) throw new SpecError(`--model: session '${row.name}' has no model '${modelId ?? ''}' (models: ${loaded.state.models.map((m) => m.id).join(', ') || 'none'})`)
-      net = netFromTensors(loaded.tensors, info.id, info.spec.encoding).net
-      metadata = modelMetadata(info.spec, net, { dataset: info.dataset.builtin, patterns: String(info.patterns), session: row.name })
+      if (!info) throw new SpecError(`--model: session '${row.name}' has no model '${modelId ?? ''}' (models: ${loaded.state.models.map((m) => `${m.id} (${m.kind})`).join(', ') || 'none'})`)
+      // Any family, through its service (the app's export button does the same).
+      const ctx = { datasets: new DatasetCatalog(resolve(values['data-dir'] ?? defaultDataDir())), provider: 'cpu' as const }
+      let exported: { bytes: Uint8Array }
+      try {
+        exported = exportModel(ctx, loaded, info, values.format, '--format')
+      } catch (error) {
+        if (error instanceof ApiError) throw new SpecError(error.message)
+        throw error
+      }
+      const out = resolve(values.out)
+      mkdirSync(dirname(out), { recursive: true })
+      writeFileAtomic(out, exported.bytes)
+      console.log(`${out} (${exported.bytes.byteLength} bytes, ${values.format}, ${familyOf(info.kind)?.label ?? info.kind} '${info.name}')`)
+      return
     } finally {
       store.close()
     }

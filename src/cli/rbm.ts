@@ -1,12 +1,9 @@
-// `engram run` for RBM training specs (model.kind 'rbm') and `engram export` of RBM results and session RBMs.
+// `engram run` for RBM training specs (model.kind 'rbm') and `engram export` of RBM result files (session models of any family export through services/families).
 import { mkdirSync } from 'node:fs'
 import { dirname, extname, join, resolve } from 'node:path'
-import type { NamedTensor } from '../core/safetensors'
 import type { RbmRunSpec } from '../shared/rbm-run'
-import type { SessionState } from '../shared/session'
 import { writeFileAtomic } from '../main/services/backend'
 import { DatasetCatalog } from '../main/services/datasets'
-import { rbmExportBytes, sessionRbm } from '../main/services/rbm'
 import { exportRbmResult, runRbmSpec } from '../main/services/rbm-run'
 import { readAnyResultFile, SpecError } from '../main/services/spec-file'
 
@@ -106,15 +103,6 @@ export function exportRbmResultFile(source: string, format: ExportFormat, out: s
   if (read.kind !== 'rbm') return false
   const { bytes, rbm } = exportRbmResult(read.result, format)
   writeExportFile(out, bytes, `${format}, RBM ${rbm.visible}×${rbm.hidden}`)
-  return true
-}
-
-/** `engram export <session> --model <id>` when the id is one of the session's RBMs; false otherwise. */
-export function exportSessionRbm(state: SessionState, tensors: Map<string, NamedTensor>, modelId: string | null | undefined, format: ExportFormat, out: string): boolean {
-  const info = state.rbms.find((r) => r.id === modelId)
-  if (!info) return false
-  const rbm = sessionRbm(tensors, info)
-  writeExportFile(out, rbmExportBytes(rbm, info, state.name, format), `${format}, RBM ${rbm.visible}×${rbm.hidden}`)
   return true
 }
 

@@ -1,17 +1,10 @@
 // The API contract: every method and event between the renderer (or any client) and the backend.
 // Two transports carry it: Electron IPC through the preload, and HTTP + WebSocket from `engram serve`.
 import { z } from 'zod'
-import { bamModelSpecSchema, corruptionSchema, datasetIdSchema, datasetRefSchema, experimentSpecSchema, hopfieldModelSpecSchema, rbmModelSpecSchema } from './spec'
-import {
-  asyncRecallResultSchema,
-  bamRecallResultSchema,
-  batchRecallResultSchema,
-  cueSchema,
-  experimentRecordSchema,
-  rbmInfoSchema,
-  sessionStateSchema,
-  sessionSummarySchema
-} from './session'
+import { datasetIdSchema, datasetRefSchema, experimentSpecSchema } from './spec'
+import { experimentRecordSchema, sessionStateSchema, sessionSummarySchema, cueSchema } from './session'
+import { EXPORT_FORMATS } from './family'
+import { modelSpecSchema, runRequestSchema, runResultSchema, trainRequestSchema, trainResultSchema, viewRequestSchema, viewResultSchema } from './families'
 
 const sessionId = z.string().min(1).max(100)
 
@@ -33,70 +26,20 @@ export const providerInfoSchema = z.object({
 })
 export type ProviderInfo = z.infer<typeof providerInfoSchema>
 
-export const jobSpecSchema = z.discriminatedUnion('kind', [
-  z
-    .object({
-      /**
-       * One traced recall from one cue (the recall lab): asynchronous (one unit per update), synchronous (all units
-       * at once; fixed point or 2-cycle) or 003's recurrent auto-associator (stops when the vector matches a stored
-       * one, repeats an earlier one, or at the limit). The cue is in the model's encoding ({0,1} for binary).
-       */
-      kind: z.literal('recall.async'),
-      modelId: z.string(),
-      cue: z.array(z.int().min(-1).max(1)).min(1),
-      seed: z.int().nonnegative().max(2 ** 32 - 1),
-      /** Async visiting order: random (seeded, a new permutation each sweep), sequential, or a given permutation of 0..N−1. */
-      order: z.union([z.enum(['random', 'sequential']), z.array(z.int().nonnegative()).min(1)]).default('random'),
-      maxSweeps: z.int().positive().max(1000).default(20),
-      mode: z.enum(['async', 'sync', 'recurrent']).default('async'),
-      /** External input x: none, or the cue held on as x (003: y_in_i = x_i + Σ_j y_j w_ji). */
-      external: z.enum(['none', 'cue']).default('none'),
-      /** Recurrent mode: f(0) = 0 (sign0, 003's printed numbers) or a zero net input keeps the unit. */
-      activation: z.enum(['sign0', 'keep']).default('sign0')
-    })
-    .strict(),
-  z
-    .object({
-      kind: z.literal('recall.batch'),
-      modelId: z.string(),
-      corruption: corruptionSchema,
-      cuesPerPattern: z.int().positive().max(100000),
-      seed: z.int().nonnegative().max(2 ** 32 - 1),
-      maxIterations: z.int().positive().max(10000).default(50),
-      /** 'cue': every cue is also held on as the external input x (003), on the engine too. */
-      external: z.enum(['none', 'cue']).default('none')
-    })
-    .strict(),
-  z
-    .object({
-      /** Any experiment spec (recall run or sweep); the result is kept in the session's experiments. */
-      kind: z.literal('experiment'),
-      spec: experimentSpecSchema
-    })
-    .strict(),
-  z
-    .object({
-      /** Train an RBM on the engine; progress events carry live metrics; the model lands in the session. */
-      kind: z.literal('rbm.train'),
-      dataset: datasetRefSchema,
-      model: rbmModelSpecSchema,
-      seed: z.int().nonnegative().max(2 ** 32 - 1).default(0)
-    })
-    .strict(),
-  z
-    .object({
-      /** Gibbs chains from noise or from data rows; returns the visible means after `steps` sweeps. */
-      kind: z.literal('rbm.sample'),
-      modelId: z.string(),
-      count: z.int().positive().max(400).default(36),
-      steps: z.int().positive().max(100000).default(1000),
-      from: z.enum(['noise', 'data']).default('noise'),
-      seed: z.int().nonnegative().max(2 ** 32 - 1).default(0)
-    })
-    .strict()
-])
+/** jobs.start: an experiment (recall run or sweep); its result is kept in the session's experiments. */
+export const jobSpecSchema = z.discriminatedUnion('kind', [z.object({ kind: z.literal('experiment'), spec: experimentSpecSchema }).strict()])
 export type JobSpec = z.infer<typeof jobSpecSchema>
 export type JobSpecInput = z.input<typeof jobSpecSchema>
+
+/** A run on a named model, as a running job records it. */
+const modelRunJobSchema = z.object({ modelId: z.string(), run: runRequestSchema }).strict()
+
+/**
+ * Every job a backend runs, as jobs.list reports it: an experiment, a family's training (`<family>.train`,
+ * models.train) or a run on a trained model (models.run).
+ */
+export const jobRequestSchema = z.union([jobSpecSchema, trainRequestSchema, modelRunJobSchema])
+export type JobRequest = z.infer<typeof jobRequestSchema>
 
 /** A job still running in the backend: what a client that (re)opened the session needs to follow it. */
 export const runningJobSchema = z.object({
@@ -104,7 +47,7 @@ export const runningJobSchema = z.object({
   sessionId: z.string(),
   kind: z.string(),
   /** The job as started (its options, e.g. an RBM's planned epochs). */
-  spec: jobSpecSchema,
+  spec: jobRequestSchema,
   startedAt: z.string(),
   fraction: z.number(),
   rate: z.number(),
@@ -115,22 +58,10 @@ export const runningJobSchema = z.object({
 })
 export type RunningJob = z.infer<typeof runningJobSchema>
 
-export const jobResultSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('recall.async'), result: asyncRecallResultSchema }),
-  z.object({ kind: z.literal('recall.batch'), result: batchRecallResultSchema }),
+export const jobResultSchema = z.union([
   z.object({ kind: z.literal('experiment'), record: experimentRecordSchema }),
-  z.object({ kind: z.literal('rbm.train'), model: rbmInfoSchema }),
-  z.object({
-    kind: z.literal('rbm.sample'),
-    modelId: z.string(),
-    width: z.int(),
-    height: z.int(),
-    steps: z.int(),
-    from: z.enum(['noise', 'data']),
-    /** Visible means p(v=1|h) after the last sweep, one row per chain. */
-    samples: z.array(z.array(z.number())),
-    provider: z.string()
-  })
+  trainResultSchema,
+  runResultSchema
 ])
 export type JobResult = z.infer<typeof jobResultSchema>
 
@@ -198,89 +129,27 @@ export const methods = {
   'sessions.save': { params: z.object({ id: sessionId }).strict(), result: sessionSummarySchema },
   'sessions.close': { params: z.object({ id: sessionId }).strict(), result: z.object({ closed: z.boolean() }) },
   'sessions.delete': { params: z.object({ id: sessionId }).strict(), result: z.object({ deleted: z.boolean() }) },
+  /** Trains a model of any family as a job (`<family>.train`); the model lands in the session's models[] when done. */
   'models.train': {
-    params: z
-      .object({ sessionId, dataset: datasetRefSchema, model: hopfieldModelSpecSchema, seed: z.int().nonnegative().max(2 ** 32 - 1).default(0) })
-      .strict(),
-    result: sessionStateSchema
+    params: z.object({ sessionId, dataset: datasetRefSchema, model: modelSpecSchema, seed: z.int().nonnegative().max(2 ** 32 - 1).default(0) }).strict(),
+    result: z.object({ jobId: z.string() })
   },
-  'bam.train': {
-    params: z.object({ sessionId, dataset: datasetRefSchema, model: bamModelSpecSchema }).strict(),
-    result: sessionStateSchema
-  },
-  'bam.recall': {
-    params: z
-      .object({
-        sessionId,
-        modelId: z.string(),
-        /** Either layer may be given, or both (partially): 0 marks an unknown unit (bipolar). */
-        x: z.array(z.int().min(-1).max(1)).optional(),
-        y: z.array(z.int().min(-1).max(1)).optional(),
-        first: z.enum(['x', 'y']).optional(),
-        maxIterations: z.int().positive().max(10000).default(100),
-        /**
-         * bam: X ↔ Y ping-pong until stable (003). one-shot: the one-layer hetero-associative net of 003 on the same
-         * W, y = f(xW) once (sign with f(0) = 0 for bipolar, step for binary); needs x.
-         */
-        mode: z.enum(['bam', 'one-shot']).default('bam')
-      })
-      .strict(),
-    result: bamRecallResultSchema
+  /** Runs a trained model as a job: recall, batch recall, sampling, BAM recall… (the run kinds its family declares). */
+  'models.run': { params: z.object({ sessionId, modelId: z.string(), run: runRequestSchema }).strict(), result: z.object({ jobId: z.string() }) },
+  /** A quick read of a trained model, answered directly (an RBM's receptive fields or hidden layer on data rows). */
+  'models.view': { params: z.object({ sessionId, modelId: z.string(), view: viewRequestSchema }).strict(), result: viewResultSchema },
+  'models.rename': { params: z.object({ sessionId, modelId: z.string(), name: z.string().trim().min(1).max(200) }).strict(), result: sessionStateSchema },
+  /** Removes a model and its tensors from the session (saved copies change on the next save). */
+  'models.delete': { params: z.object({ sessionId, modelId: z.string() }).strict(), result: sessionStateSchema },
+  /** Writes a model to the exports directory in one of its family's formats (and returns the bytes). */
+  'models.export': {
+    params: z.object({ sessionId, modelId: z.string(), format: z.enum(EXPORT_FORMATS) }).strict(),
+    result: z.object({ fileName: z.string(), path: z.string(), bytes: z.int(), base64: z.string() })
   },
   'jobs.start': { params: z.object({ sessionId, spec: jobSpecSchema }).strict(), result: z.object({ jobId: z.string() }) },
-  'models.filters': {
-    params: z
-      .object({ sessionId, modelId: z.string(), offset: z.int().nonnegative().default(0), limit: z.int().positive().max(1000).default(100) })
-      .strict(),
-    result: z.object({
-      visible: z.int(),
-      hidden: z.int(),
-      width: z.int(),
-      height: z.int(),
-      offset: z.int(),
-      /** Receptive fields: column j of W (the weights into hidden unit j), one per hidden unit. */
-      filters: z.array(z.array(z.number()))
-    })
-  },
-  /**
-   * An RBM's hidden layer on data rows: p(h = 1 | v) per hidden unit and the mean-field reconstruction E[v | p(h)]
-   * for the given rows of the RBM's dataset (binarised at its threshold, or standardised for Gaussian units; with
-   * the one-hot label for a classification RBM), and each hidden unit's mean activation over many rows
-   * (dead units stay near 0, saturated ones near 1).
-   */
-  'models.hidden': {
-    params: z.object({ sessionId, modelId: z.string(), rows: z.array(z.int().nonnegative()).min(1).max(64) }).strict(),
-    result: z.object({
-      visible: z.int(),
-      hidden: z.int(),
-      width: z.int(),
-      height: z.int(),
-      rows: z.array(
-        z.object({
-          row: z.int(),
-          label: z.string().nullable(),
-          /** Whether the row was held out of training (the seeded split of the training run). */
-          heldOut: z.boolean(),
-          input: z.array(z.number()),
-          hidden: z.array(z.number()),
-          reconstruction: z.array(z.number())
-        })
-      ),
-      /** Mean p(h_j = 1 | v) over the first `meanRows` rows of the dataset. */
-      meanActivation: z.array(z.number()),
-      meanRows: z.int()
-    })
-  },
   /** Jobs still running, for one session or all: a reloaded page picks up their progress and live metrics. */
   'jobs.list': { params: z.object({ sessionId: z.string().optional() }).strict(), result: z.array(runningJobSchema) },
   'jobs.cancel': { params: z.object({ jobId: z.string() }).strict(), result: z.object({ cancelled: z.boolean() }) },
-  'export.model': {
-    params: z
-      /** onnx (Hopfield recall, RBM); safetensors or npz (NumPy: np.load(file)[name]) hold the weights of every model. */
-      .object({ sessionId, modelId: z.string(), format: z.enum(['onnx', 'safetensors', 'npz']) })
-      .strict(),
-    result: z.object({ fileName: z.string(), path: z.string(), bytes: z.int(), base64: z.string() })
-  }
 } as const
 
 export type Methods = typeof methods

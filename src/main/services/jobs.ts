@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto'
 import { Worker } from 'node:worker_threads'
 import type { JobResult } from '../../shared/api'
 import type { NamedTensor } from '../../core/safetensors'
-import type { TrainedHopfield } from './compute'
 import type { FromWorker, ToWorker, WorkerTask } from '../worker/protocol'
 
 export interface WorkerEntry {
@@ -25,7 +24,6 @@ export interface JobCallbacks {
   onProgress(progress: JobProgress): void
   onDone(result: JobResult, tensors?: Record<string, NamedTensor>): void
   onFailed(error: string, cancelled: boolean): void
-  onTrained?(trained: TrainedHopfield): void
 }
 
 interface RunningJob {
@@ -82,9 +80,6 @@ export class JobManager {
         case 'done':
           settle(() => callbacks.onDone(message.result, message.tensors))
           break
-        case 'trained':
-          settle(() => callbacks.onTrained?.(message.trained))
-          break
         case 'failed':
           settle(() => callbacks.onFailed(message.cancelled ? 'cancelled' : message.error, message.cancelled || job.cancelRequested))
           break
@@ -103,18 +98,6 @@ export class JobManager {
     const start: ToWorker = { type: 'start', jobId, task }
     worker.postMessage(start)
     return jobId
-  }
-
-  /** Runs an internal training task in a worker and resolves with the trained net. */
-  run(task: Extract<WorkerTask, { kind: 'hopfield.train' }>): Promise<TrainedHopfield> {
-    return new Promise((resolve, reject) => {
-      this.start(task, {
-        onProgress: () => {},
-        onDone: () => reject(new Error('unexpected job result')),
-        onFailed: (error) => reject(new Error(error)),
-        onTrained: resolve
-      })
-    })
   }
 
   cancel(jobId: string): boolean {

@@ -11,7 +11,8 @@ import { GraphBuilder, buildModel, tensor } from '../../engine/onnx/builder'
 import type { RbmEpoch, RbmInfo } from '../../shared/session'
 import type { DatasetRef, RbmModelSpec } from '../../shared/spec'
 import type { ProviderRequest } from '../../engine/provider-table'
-import { ApiError, type Result } from '../../shared/api'
+import { ApiError } from '../../shared/api'
+import type { ViewResult } from '../../shared/families'
 import { ENGRAM_VERSION } from '../version'
 import type { ComputeHooks } from './compute'
 
@@ -109,9 +110,9 @@ function binariseRows(data: RbmData, spec: RbmModelSpec, threshold: number, rng:
   return out
 }
 
-/** A session's RBM from its tensors (rbm/<id>/…). */
+/** A session's RBM from its tensors (models/<id>/…). */
 export function sessionRbm(tensors: Map<string, NamedTensor>, info: Pick<RbmInfo, 'id' | 'spec' | 'labelUnits'>): Rbm {
-  const get = (name: string): NamedTensor | undefined => tensors.get(`rbm/${info.id}/${name}`)
+  const get = (name: string): NamedTensor | undefined => tensors.get(`models/${info.id}/${name}`)
   return rbmFromStateDict(
     { weights: get('weights'), visible_bias: get('visible_bias'), hidden_bias: get('hidden_bias'), log_variance: get('log_variance') },
     info.spec.visibleUnits,
@@ -163,7 +164,7 @@ export function hiddenActivations(
   data: Pick<RbmData, 'values' | 'rows' | 'visible' | 'labels'>,
   rowIndices: readonly number[],
   field: string
-): Result<'models.hidden'> {
+): Omit<Extract<ViewResult, { kind: 'rbm.hidden' }>, 'kind'> {
   const bad = rowIndices.findIndex((r) => r >= data.rows)
   if (bad >= 0) throw new ApiError({ code: 'bad-request', field: `${field}.${bad}`, message: `${field}.${bad}: row ${rowIndices[bad]} is past the RBM's ${data.rows} dataset rows` })
   const V = rbm.visible
@@ -413,6 +414,7 @@ export async function trainRbmJob(input: RbmTrainInput, hooks: ComputeHooks = {}
     classification = { classes, split, rows, accuracy: hits / rows, confusion }
   }
   const info: RbmInfo = {
+    kind: 'rbm',
     id: input.modelId,
     name: input.name,
     spec,

@@ -58,7 +58,29 @@ const MIGRATIONS: Record<number, (state: Record<string, unknown>) => Record<stri
   // v2 added the experiments list.
   1: (state) => ({ ...state, experiments: [] }),
   // v3 added trained RBMs and BAMs.
-  2: (state) => ({ ...state, rbms: [], bams: [], bamRecall: null })
+  2: (state) => ({ ...state, rbms: [], bams: [], bamRecall: null }),
+  // v4: one models[] with each model's kind (the family registry), and the last recall results kept by run kind.
+  3: (state) => {
+    const { rbms, bams, asyncRecall, batchRecall, bamRecall, models, ...rest } = state
+    const tag = (list: unknown, kind: string): unknown[] => (Array.isArray(list) ? list.map((m: Record<string, unknown>) => ({ kind, ...m })) : [])
+    const results: Record<string, unknown> = {}
+    if (asyncRecall) results['recall.async'] = { kind: 'recall.async', result: asyncRecall }
+    if (batchRecall) results['recall.batch'] = { kind: 'recall.batch', result: batchRecall }
+    if (bamRecall) results['bam.recall'] = { kind: 'bam.recall', result: bamRecall }
+    return { ...rest, models: [...tag(models, 'hopfield'), ...tag(rbms, 'rbm'), ...tag(bams, 'bam')], results }
+  }
+}
+
+/** Tensor renames that go with the migrations (key: the version migrated from): v3 kept RBMs under rbm/, BAMs under bam/. */
+const TENSOR_MIGRATIONS: Record<number, (name: string) => string> = {
+  3: (name) => name.replace(/^(rbm|bam)\//, 'models/')
+}
+
+/** A stored tensor's name in the current schema, for a session stored at `version`. */
+export function migrateTensorName(name: string, version: number): string {
+  let out = name
+  for (let v = version; v < SESSION_SCHEMA_VERSION; v++) out = TENSOR_MIGRATIONS[v]?.(out) ?? out
+  return out
 }
 
 export function migrateSessionState(raw: unknown, id: string): SessionState {
@@ -126,7 +148,7 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   load(id: string): { state: SessionState; tensors: Map<string, NamedTensor> } | null {
-    const row = this.db.prepare('SELECT state_json FROM sessions WHERE id = ?').get(id) as { state_json: string } | undefined
+    const row = this.db.prepare('SELECT state_json, schema_version FROM sessions WHERE id = ?').get(id) as { state_json: string; schema_version: number } | undefined
     if (!row) return null
     const state = migrateSessionState(JSON.parse(row.state_json), id)
     const tensors = new Map<string, NamedTensor>()
@@ -136,7 +158,7 @@ export class SqliteSessionStore implements SessionStore {
       shape_json: string
       data: Buffer
     }[]
-    for (const t of rows) tensors.set(t.name, tensorFromBlob(t.dtype, JSON.parse(t.shape_json) as number[], t.data, t.name))
+    for (const t of rows) tensors.set(migrateTensorName(t.name, row.schema_version), tensorFromBlob(t.dtype, JSON.parse(t.shape_json) as number[], t.data, t.name))
     return { state, tensors }
   }
 
@@ -155,7 +177,7 @@ export class SqliteSessionStore implements SessionStore {
           schema_version: state.schemaVersion,
           created_at: state.createdAt,
           updated_at: state.updatedAt,
-          models: state.models.length + state.rbms.length + state.bams.length,
+          models: state.models.length,
           state_json: JSON.stringify(state)
         })
       this.db.prepare('DELETE FROM tensors WHERE session_id = ?').run(state.id)

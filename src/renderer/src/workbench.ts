@@ -1,24 +1,21 @@
 // Orchestration across stores: boot, event routing, session lifecycle and restoring a session's
 // state into every panel, and persisting UI settings into the session's `ui` record.
 import { watch } from 'vue'
-import type { SessionState } from '../../shared/session'
+import { keptResult, type SessionState } from '../../shared/session'
 import type { RunningJob } from '../../shared/api'
 import type { Corruption, DatasetId, HopfieldModelSpec, LearningRuleName } from '../../shared/spec'
 import { datasetIdSchema, LEARNING_RULES } from '../../shared/spec'
 import { getApi } from './api'
 import { timestampName } from './lib/format'
 import { DEFAULT_ENERGY, VALLEYS, type EnergyOptions } from './lib/model-spec'
-import type { BamUi } from './lib/bam'
 import { useAppStore, type Page } from './stores/app'
-import { useBamStore } from './stores/bam'
+import { isPage, jobRoute, PAGES, type PageEntry } from './pages'
 import { useBatchStore } from './stores/batch'
 import { useCueStore } from './stores/cue'
 import { useDatasetsStore } from './stores/datasets'
 import { useErrorsStore } from './stores/errors'
-import { useExperimentsStore, type ExperimentsUi } from './stores/experiments'
 import { useJobsStore } from './stores/jobs'
 import { useModelStore } from './stores/model'
-import { useRbmStore, type RbmUi } from './stores/rbm'
 import { useRecallStore } from './stores/recall'
 import { useSessionStore } from './stores/session'
 
@@ -44,12 +41,8 @@ export interface WorkbenchUi {
     activation?: 'sign0' | 'keep'
   }
   batch?: { corruption?: Corruption; cuesPerPattern?: number; seed?: number; maxIterations?: number }
-  /** The experiments page (read back by the experiments store, which checks every field). */
-  experiments?: ExperimentsUi
-  /** The RBM page (read back by the RBM store, which checks every field). */
-  rbm?: RbmUi
-  /** The BAM page (read back by the BAM store, which checks every field). */
-  bam?: BamUi
+  /** Each registered page's own settings, under its id (pages.ts; read back by the page's store, which checks every field). */
+  pages?: Record<string, unknown>
 }
 
 const UI_KEY = 'workbench'
@@ -76,9 +69,10 @@ export function readUi(state: SessionState): WorkbenchUi {
   if (typeof raw.rule === 'string' && (LEARNING_RULES as readonly string[]).includes(raw.rule)) out.rule = raw.rule as LearningRuleName
   if (isObject(raw.energy)) out.energy = readEnergy(raw.energy)
   if (Number.isInteger(raw.trainSeed) && (raw.trainSeed as number) >= 0) out.trainSeed = raw.trainSeed as number
-  if (isObject(raw.experiments)) out.experiments = raw.experiments as unknown as ExperimentsUi
-  if (isObject(raw.rbm)) out.rbm = raw.rbm as unknown as RbmUi
-  if (isObject(raw.bam)) out.bam = raw.bam as unknown as BamUi
+  // Page settings stay unknown here: each page's store reads its own record field by field.
+  const pages: Record<string, unknown> = {}
+  for (const p of PAGES) if ('ui' in p && isObject(raw[p.id])) pages[p.id] = raw[p.id]
+  if (Object.keys(pages).length) out.pages = pages
   if (isObject(raw.recall)) out.recall = raw.recall as WorkbenchUi['recall']
   if (isObject(raw.batch)) out.batch = raw.batch as WorkbenchUi['batch']
   return out
@@ -95,12 +89,16 @@ function readEnergy(raw: Record<string, unknown>): EnergyOptions {
   return e
 }
 
-function snapshot(): WorkbenchUi {
+/** The registered pages that keep settings in the session. */
+function pageUis(): (PageEntry & { ui: NonNullable<PageEntry['ui']> })[] {
+  return (PAGES as readonly PageEntry[]).filter((p): p is PageEntry & { ui: NonNullable<PageEntry['ui']> } => !!p.ui)
+}
+
+function snapshot(): WorkbenchUi & Record<string, unknown> {
   const datasets = useDatasetsStore()
   const model = useModelStore()
   const recall = useRecallStore()
   const batch = useBatchStore()
-  const experiments = useExperimentsStore()
   return {
     ...(datasets.currentId ? { datasetId: datasets.currentId } : {}),
     selection: [...datasets.selection],
@@ -127,9 +125,8 @@ function snapshot(): WorkbenchUi {
       seed: batch.seed,
       maxIterations: batch.maxIterations
     },
-    experiments: experiments.snapshot(),
-    rbm: useRbmStore().snapshot(),
-    bam: useBamStore().snapshot()
+    // Each page's settings under its id (the keys sessions have always used: experiments, rbm, bam).
+    ...Object.fromEntries(pageUis().map((p) => [p.id, p.ui.snapshot()]))
   }
 }
 
@@ -176,18 +173,16 @@ export async function restore(state: SessionState): Promise<void> {
     if (r.activation === 'sign0' || r.activation === 'keep') recall.activation = r.activation
     if (Number.isInteger(r.maxSweeps)) recall.maxSweeps = r.maxSweeps!
     if (typeof r.speed === 'number') recall.speed = r.speed
-    recall.setResult(state.asyncRecall, 'end')
+    recall.setResult(keptResult(state, 'recall.async')?.result ?? null, 'end')
     const b = ui.batch ?? {}
     if (b.corruption && isObject(b.corruption)) batch.corruption = b.corruption
     if (Number.isInteger(b.cuesPerPattern)) batch.cuesPerPattern = b.cuesPerPattern!
     if (Number.isInteger(b.seed)) batch.seed = b.seed!
     if (Number.isInteger(b.maxIterations)) batch.maxIterations = b.maxIterations!
-    batch.setResult(state.batchRecall)
+    batch.setResult(keptResult(state, 'recall.batch')?.result ?? null)
     recall.jobId = null
     batch.jobId = null
-    useExperimentsStore().restore(ui.experiments)
-    useRbmStore().restore(ui.rbm)
-    useBamStore().restore(ui.bam)
+    for (const p of pageUis()) p.ui.restore(ui.pages?.[p.id])
     await resumeJobs(state.id)
   } finally {
     lastPersisted = JSON.stringify(snapshot())
@@ -210,10 +205,7 @@ export async function resumeJobs(sessionId: string): Promise<Set<string>> {
   const jobs = useJobsStore()
   for (const j of list) {
     jobs.adopt(j)
-    if (j.kind === 'rbm.train') useRbmStore().adoptTraining(j)
-    else if (j.kind === 'experiment') useExperimentsStore().jobId = j.jobId
-    else if (j.kind === 'recall.async') useRecallStore().jobId = j.jobId
-    else if (j.kind === 'recall.batch') useBatchStore().jobId = j.jobId
+    jobRoute(j.kind)?.adopt?.(j)
   }
   return new Set(list.map((j) => j.jobId))
 }
@@ -227,12 +219,7 @@ export async function newSession(name = timestampName('Session')): Promise<void>
     useCueStore().restore(null, {})
     useRecallStore().setResult(null)
     useBatchStore().setResult(null)
-    const experiments = useExperimentsStore()
-    experiments.restore({ form: experiments.form })
-    const rbm = useRbmStore()
-    rbm.restore({ form: rbm.form, sample: rbm.sampleForm })
-    const bam = useBamStore()
-    bam.restore({ ...bam.snapshot(), selectedId: null })
+    for (const p of pageUis()) p.ui.reset()
   } finally {
     restoring = false
   }
@@ -277,7 +264,7 @@ function linkedSession(): string | null {
 
 function linkedPage(): Page | null {
   const page = hashParams().get(PAGE_KEY)
-  return page === 'experiments' || page === 'recall' || page === 'rbm' || page === 'bam' ? page : null
+  return isPage(page) ? page : null
 }
 
 function watchPage(): void {
@@ -372,13 +359,10 @@ function routeEvents(): void {
   const api = getApi()
   const jobs = useJobsStore()
   const session = useSessionStore()
-  const recall = useRecallStore()
-  const batch = useBatchStore()
   const errors = useErrorsStore()
-  const rbm = useRbmStore()
   api.on('job.progress', (p) => {
     jobs.onProgress(p)
-    rbm.onProgress(p)
+    if (p.sessionId === session.id) jobRoute(p.kind)?.progress?.(p)
   })
   api.on('job.done', (p) => {
     jobs.onDone(p)
@@ -386,20 +370,7 @@ function routeEvents(): void {
     const r = p.result
     // Samples are not kept in the session (the backend leaves it untouched too).
     if (r.kind !== 'rbm.sample') session.markDirty()
-    if (r.kind === 'recall.async') {
-      recall.setResult(r.result, 'end')
-      recall.pickSpeed()
-      if (!recall.jobId) recall.jobId = p.jobId
-    } else if (r.kind === 'recall.batch') {
-      batch.setResult(r.result)
-      if (!batch.jobId) batch.jobId = p.jobId
-    } else if (r.kind === 'experiment') {
-      useExperimentsStore().onDone(p.jobId, r.record)
-    } else if (r.kind === 'rbm.train') {
-      rbm.onTrainDone(p.jobId, r.model)
-    } else if (r.kind === 'rbm.sample') {
-      rbm.onSampleDone(r)
-    }
+    jobRoute(r.kind)?.done?.(p.jobId, r)
   })
   api.on('job.failed', (p) => {
     jobs.onFailed(p)
@@ -435,8 +406,10 @@ function watchReconnect(): void {
         const state = await getApi().call('sessions.open', { id: session.id })
         session.state = state
         for (const j of lost) jobs.onFailed({ jobId: j.id, sessionId: j.sessionId, error: 'connection lost while running', cancelled: false })
-        if (state.asyncRecall) useRecallStore().setResult(state.asyncRecall, 'end')
-        if (state.batchRecall) useBatchStore().setResult(state.batchRecall)
+        const lastRecall = keptResult(state, 'recall.async')
+        const lastBatch = keptResult(state, 'recall.batch')
+        if (lastRecall) useRecallStore().setResult(lastRecall.result, 'end')
+        if (lastBatch) useBatchStore().setResult(lastBatch.result)
       } catch (error) {
         useErrorsStore().push(error, 'reloading the session after reconnecting')
       }

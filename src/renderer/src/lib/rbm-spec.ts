@@ -1,7 +1,9 @@
 // The RBM page's forms -> the contract's jobs (rbm.train with an RbmModelSpec, rbm.sample), checked
 // by the contract's schema; the live metrics of job.progress as epoch rows; forms read back from a
 // session's ui record; one line describing a trained RBM.
-import { describeZodError, jobSpecSchema, type JobSpecInput } from '../../../shared/api'
+import { describeZodError } from '../../../shared/api'
+import { rbmFamily, rbmSampleRunSchema } from '../../../shared/families/rbm'
+import type { z } from 'zod'
 import type { RbmEpoch } from '../../../shared/session'
 import { datasetIdSchema, type DatasetId, type RbmModelSpec } from '../../../shared/spec'
 
@@ -85,8 +87,10 @@ export interface DatasetSize {
   height: number
 }
 
-export type TrainJob = Extract<JobSpecInput, { kind: 'rbm.train' }>
-export type SampleJob = Extract<JobSpecInput, { kind: 'rbm.sample' }>
+/** models.train's request for an RBM (the rbm.train job). */
+export type TrainJob = z.input<typeof rbmFamily.train.request>
+/** models.run's request for sampling (the model is named beside it). */
+export type SampleJob = z.input<typeof rbmSampleRunSchema>
 export type Built<T> = { spec: T; error?: undefined; field?: undefined } | { spec?: undefined; error: string; field: string }
 
 function fail<T>(field: string, error: string): Built<T> {
@@ -160,7 +164,7 @@ export function buildTrainJob(form: RbmForm, datasets: readonly DatasetSize[]): 
   if (split.train < 1) return fail('heldOut', 'no training rows are left after the held-out split')
   if (form.sparsity && !(form.sparsityTarget > 0 && form.sparsityTarget < 1)) return fail('sparsityTarget', 'the sparsity target is a mean activation, strictly between 0 and 1')
   const spec: TrainJob = { kind: 'rbm.train', dataset: { builtin: dataset.id, count: form.count }, model: buildRbmModelSpec(form), seed: form.seed }
-  const parsed = jobSpecSchema.safeParse(spec)
+  const parsed = rbmFamily.train.request.safeParse(spec)
   if (!parsed.success) {
     const { message, field } = describeZodError(parsed.error)
     return fail(formField(field), message)
@@ -180,8 +184,8 @@ function formField(path: string | undefined): string {
 
 export function buildSampleJob(form: SampleForm, modelId: string | null): Built<SampleJob> {
   if (!modelId) return fail('model', 'train an RBM first, or pick one from the list')
-  const spec: SampleJob = { kind: 'rbm.sample', modelId, count: form.count, steps: form.steps, from: form.from, seed: form.seed }
-  const parsed = jobSpecSchema.safeParse(spec)
+  const spec: SampleJob = { kind: 'rbm.sample', count: form.count, steps: form.steps, from: form.from, seed: form.seed }
+  const parsed = rbmSampleRunSchema.safeParse(spec)
   if (!parsed.success) {
     const { message, field } = describeZodError(parsed.error)
     return fail(field ?? '(root)', message)

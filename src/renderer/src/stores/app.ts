@@ -5,8 +5,9 @@ import type { Result } from '../../../shared/api'
 import { getApi, getConnection, type ConnectionInfo } from '../api'
 
 export type AppInfo = Result<'app.info'>
-/** The workbench's pages: the recall lab, the experiments page, the RBM page and the BAM page. */
-export type Page = 'recall' | 'experiments' | 'rbm' | 'bam'
+import type { Page } from '../pages'
+
+export type { Page }
 
 export const useAppStore = defineStore('app', () => {
   const info = shallowRef<AppInfo | null>(null)

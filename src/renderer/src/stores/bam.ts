@@ -1,15 +1,16 @@
 // The BAM page (seed 003): train a BAM on dataset ↔ code pairs, edit a cue on both layers, recall
-// (bam.recall, kept in the session as bamRecall), replay the half-steps, export the weights.
+// (a bam.recall job, its last result kept in the session), replay the half-steps, export the weights.
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { Result } from '../../../shared/api'
-import type { BamInfo, BamRecallResult } from '../../../shared/session'
+import { keptResult, modelsOf, type BamInfo, type BamRecallResult } from '../../../shared/session'
 import { getApi } from '../api'
 import { bamFrames, buildBamTrain, cueLayer, cycleUnit, defaultBamUi, flipUnits, readBamUi, type BamForm, type BamUi, type Layer } from '../lib/bam'
 import { useDatasetsStore } from './datasets'
+import { useJobsStore } from './jobs'
 import { useSessionStore } from './session'
 
-export type BamExport = Result<'export.model'> & { modelId: string }
+export type BamExport = Result<'models.export'> & { modelId: string }
 
 export const useBamStore = defineStore('bam', () => {
   const session = useSessionStore()
@@ -32,12 +33,12 @@ export const useBamStore = defineStore('bam', () => {
   const busy = ref<null | 'train' | 'recall' | 'export'>(null)
   const lastExport = ref<BamExport | null>(null)
 
-  const bams = computed<BamInfo[]>(() => session.state?.bams ?? [])
+  const bams = computed<BamInfo[]>(() => (session.state ? modelsOf(session.state, 'bam') : []))
   const selected = computed(() => bams.value.find((b) => b.id === selectedId.value) ?? null)
   const built = computed(() => buildBamTrain(form.value, datasets.list))
   /** The last recall, when it belongs to the BAM shown. */
   const result = computed<BamRecallResult | null>(() => {
-    const r = session.state?.bamRecall ?? null
+    const r = session.state ? keptResult(session.state, 'bam.recall')?.result : null
     return r && r.modelId === selectedId.value ? r : null
   })
   const frames = computed(() => (result.value && selected.value ? bamFrames(result.value, selected.value.xUnits, selected.value.yUnits) : []))
@@ -71,10 +72,9 @@ export const useBamStore = defineStore('bam', () => {
     if (b.error !== undefined) throw new Error(`${b.field}: ${b.error}`)
     busy.value = 'train'
     try {
-      const next = await getApi().call('bam.train', { sessionId: s.id, ...b.params })
-      if (session.state?.id === next.id) session.state = next
-      session.markDirty()
-      const info = next.bams[next.bams.length - 1]!
+      const trained = await session.train(b.params)
+      const info = bams.value.find((m) => m.id === trained.id)
+      if (!info) throw new Error('models.train: the trained BAM is not in the session')
       selectedId.value = null
       select(info.id)
       return info
@@ -138,16 +138,20 @@ export const useBamStore = defineStore('bam', () => {
     if (!x && !y) throw new Error('the cue is empty: give some units of X or Y')
     busy.value = 'recall'
     try {
-      const r = await getApi().call('bam.recall', {
-        sessionId: s.id,
-        modelId: m.id,
+      const jobs = useJobsStore()
+      const jobId = await jobs.startRun(s.id, m.id, {
+        kind: 'bam.recall',
         ...(x ? { x } : {}),
         ...(y ? { y } : {}),
         ...(x && y ? { first: first.value } : {}),
         maxIterations: maxIterations.value,
         mode: mode.value
       })
-      if (session.state?.id === s.id) session.state = { ...session.state, bamRecall: r }
+      const done = await jobs.wait(jobId)
+      if (done.kind !== 'bam.recall') throw new Error(`bam.recall: a ${done.kind} result came back`)
+      const r = done.result
+      // The backend keeps the last recall in the session; mirror it.
+      if (session.state?.id === s.id) session.state = { ...session.state, results: { ...session.state.results, 'bam.recall': done } }
       session.markDirty()
       position.value = r.steps.length
       return r
@@ -166,7 +170,7 @@ export const useBamStore = defineStore('bam', () => {
     if (!s || !m) throw new Error('train a BAM first')
     busy.value = 'export'
     try {
-      const out = await getApi().call('export.model', { sessionId: s.id, modelId: m.id, format })
+      const out = await getApi().call('models.export', { sessionId: s.id, modelId: m.id, format })
       const done = { ...out, modelId: m.id }
       lastExport.value = done
       return done
@@ -198,7 +202,7 @@ export const useBamStore = defineStore('bam', () => {
     flipSeed.value = ui.flipSeed
     lastExport.value = null
     const ids = new Set(bams.value.map((b) => b.id))
-    const last = session.state?.bamRecall ?? null
+    const last = session.state ? (keptResult(session.state, 'bam.recall')?.result ?? null) : null
     const next = (ui.selectedId && ids.has(ui.selectedId) ? ui.selectedId : null) ?? (last && ids.has(last.modelId) ? last.modelId : null) ?? bams.value[bams.value.length - 1]?.id ?? null
     selectedId.value = next
     resetCue()

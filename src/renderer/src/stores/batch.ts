@@ -30,9 +30,8 @@ export const useBatchStore = defineStore('batch', () => {
     const s = session.state
     const m = model.active
     if (!s || !m) throw new Error('train a model first')
-    const id = await jobs.start(s.id, {
+    const id = await jobs.startRun(s.id, m.id, {
       kind: 'recall.batch',
-      modelId: m.id,
       corruption: corruption.value,
       cuesPerPattern: cuesPerPattern.value,
       seed: seed.value,

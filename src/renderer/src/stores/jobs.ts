@@ -2,7 +2,8 @@
 // jobs.start answers (a short recall), so records are upserted from either side.
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import type { Events, JobSpecInput, RunningJob } from '../../../shared/api'
+import type { Events, JobResult, JobSpecInput, Params, RunningJob } from '../../../shared/api'
+import type { RunRequestInput } from '../../../shared/families'
 import { getApi } from '../api'
 
 export type JobStatus = 'starting' | 'running' | 'done' | 'failed' | 'cancelled'
@@ -37,8 +38,50 @@ function blank(id: string, kind: string, sessionId: string): JobRecord {
   }
 }
 
+/** A job's end, for wait(): its result, or why it failed (cancelled: cancelled on purpose). */
+type Outcome = { result: JobResult } | { error: string; cancelled: boolean }
+
+/** A job that failed or was cancelled, as wait() rejects. */
+export class JobFailedError extends Error {
+  constructor(
+    message: string,
+    readonly cancelled: boolean
+  ) {
+    super(message)
+    this.name = 'JobFailedError'
+  }
+}
+
+/** How many ended jobs' outcomes are kept for a wait() that comes after the end (a short job). */
+const KEPT_OUTCOMES = 50
+
 export const useJobsStore = defineStore('jobs', () => {
   const records = ref<Record<string, JobRecord>>({})
+  // Not reactive: promises waiting for a job's end, and the outcomes of jobs that ended before anyone waited.
+  const waiters = new Map<string, ((o: Outcome) => void)[]>()
+  const outcomes = new Map<string, Outcome>()
+
+  function settle(jobId: string, outcome: Outcome): void {
+    const list = waiters.get(jobId)
+    waiters.delete(jobId)
+    if (list) for (const w of list) w(outcome)
+    else {
+      outcomes.set(jobId, outcome)
+      if (outcomes.size > KEPT_OUTCOMES) outcomes.delete(outcomes.keys().next().value!)
+    }
+  }
+
+  /** Resolves with the job's result when it is done; rejects with JobFailedError when it fails or is cancelled. */
+  function wait(jobId: string): Promise<JobResult> {
+    return new Promise((resolve, reject) => {
+      const finish = (o: Outcome): void => ('result' in o ? resolve(o.result) : reject(new JobFailedError(o.error, o.cancelled)))
+      const known = outcomes.get(jobId)
+      if (known) {
+        outcomes.delete(jobId)
+        finish(known)
+      } else waiters.set(jobId, [...(waiters.get(jobId) ?? []), finish])
+    })
+  }
 
   const running = computed(() => Object.values(records.value).filter((j) => j.status === 'running' || j.status === 'starting'))
 
@@ -58,6 +101,20 @@ export const useJobsStore = defineStore('jobs', () => {
     const known = records.value[jobId]
     // done/failed may already have arrived: keep that status.
     upsert(jobId, spec.kind, sessionId, known ? {} : { status: 'running' })
+    return jobId
+  }
+
+  /** Trains a model of any family as a job (models.train); the job's kind is `<family>.train`. */
+  async function startTrain(sessionId: string, params: Omit<Params<'models.train'>, 'sessionId'>): Promise<string> {
+    const { jobId } = await getApi().call('models.train', { sessionId, ...params })
+    if (!records.value[jobId]) upsert(jobId, `${params.model.kind}.train`, sessionId, { status: 'running' })
+    return jobId
+  }
+
+  /** Runs a trained model as a job (models.run): recall, batch recall, sampling, BAM recall. */
+  async function startRun(sessionId: string, modelId: string, run: RunRequestInput): Promise<string> {
+    const { jobId } = await getApi().call('models.run', { sessionId, modelId, run })
+    if (!records.value[jobId]) upsert(jobId, run.kind, sessionId, { status: 'running' })
     return jobId
   }
 
@@ -92,11 +149,13 @@ export const useJobsStore = defineStore('jobs', () => {
   }
 
   function onDone(p: Events['job.done']): void {
+    settle(p.jobId, { result: p.result })
     upsert(p.jobId, p.result.kind, p.sessionId, { status: 'done', fraction: 1, etaSeconds: 0, endedAt: Date.now() })
   }
 
   function onFailed(p: Events['job.failed']): void {
     const j = records.value[p.jobId]
+    settle(p.jobId, { error: p.error, cancelled: p.cancelled })
     upsert(p.jobId, j?.kind ?? 'job', p.sessionId, {
       status: p.cancelled ? 'cancelled' : 'failed',
       error: p.cancelled ? null : p.error,
@@ -105,5 +164,5 @@ export const useJobsStore = defineStore('jobs', () => {
     })
   }
 
-  return { records, running, get, start, adopt, cancel, onProgress, onDone, onFailed }
+  return { records, running, get, start, startTrain, startRun, wait, adopt, cancel, onProgress, onDone, onFailed }
 })

@@ -16,7 +16,7 @@ export { zeroDiagonalOf } from '../lib/model-spec'
 export const CAPACITY = HEBB_CAPACITY
 
 export type ExportFormat = 'onnx' | 'safetensors' | 'npz'
-export type ExportResult = Result<'export.model'>
+export type ExportResult = Result<'models.export'>
 
 export const useModelStore = defineStore('model', () => {
   const session = useSessionStore()
@@ -90,13 +90,13 @@ export const useModelStore = defineStore('model', () => {
     const id = datasets.currentId
     if (!id) throw new Error('pick a dataset first')
     if (datasets.selection.length === 0) throw new Error('select at least one pattern to store')
-    const next = await session.train({
+    const trained = await session.train({
       dataset: { builtin: id, select: [...datasets.selection], threshold: datasets.threshold },
       model: spec(),
       seed: seed.value
     })
-    const model = next.models.find((m) => m.id === next.activeModelId)
-    if (!model) throw new Error('models.train: the backend returned no active model')
+    const model = session.models.find((m) => m.id === trained.id)
+    if (!model) throw new Error('models.train: the trained Hopfield network is not in the session')
     await loadStored(model)
     return model
   }
@@ -112,7 +112,7 @@ export const useModelStore = defineStore('model', () => {
     if (!s || !m) throw new Error('train a model first')
     exporting.value = format
     try {
-      const out = await getApi().call('export.model', { sessionId: s.id, modelId: m.id, format })
+      const out = await getApi().call('models.export', { sessionId: s.id, modelId: m.id, format })
       lastExport.value = { ...out, format }
       return out
     } finally {

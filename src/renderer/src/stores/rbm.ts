@@ -28,10 +28,10 @@ import { useSessionStore } from './session'
 export const FILTER_PAGE = 100
 
 export type SampleResult = Extract<JobResult, { kind: 'rbm.sample' }>
-export type FiltersResult = Result<'models.filters'> & { modelId: string }
+export type FiltersResult = Extract<Result<'models.view'>, { kind: 'rbm.filters' }> & { modelId: string }
 import type { ExportFormat } from './model'
 export type { ExportFormat }
-export type ExportResult = Result<'export.model'>
+export type ExportResult = Result<'models.export'>
 
 /** What the page keeps in the session's ui record (read back field by field). */
 export interface RbmUi {
@@ -125,7 +125,8 @@ export const useRbmStore = defineStore('rbm', () => {
     trainingSpec.value = { epochs: form.value.epochs, gaussian: form.value.visibleUnits === 'gaussian', labels: form.value.labels }
     following.value = true
     trainedId.value = null
-    const id = await jobs.start(s.id, b.spec)
+    const { kind: _kind, ...request } = b.spec
+    const id = await jobs.startTrain(s.id, request)
     trainJobId.value = id
     if (lastDone?.jobId === id) {
       trainedId.value = lastDone.modelId
@@ -136,7 +137,7 @@ export const useRbmStore = defineStore('rbm', () => {
 
   /** A training found running in the backend after a reload: its live charts from every epoch so far. */
   function adoptTraining(j: RunningJob): void {
-    if (j.spec.kind !== 'rbm.train') return
+    if (!('model' in j.spec) || j.spec.model.kind !== 'rbm') return
     const m = j.spec.model
     trainingSpec.value = { epochs: m.epochs, gaussian: m.visibleUnits === 'gaussian', labels: m.labels === true }
     let points: EpochPoint[] = []
@@ -164,7 +165,7 @@ export const useRbmStore = defineStore('rbm', () => {
 
   /** A finished training (complete or cancelled after an epoch): the backend appended it to the session; so do we, and show it. */
   function onTrainDone(jobId: string, info: RbmInfo): void {
-    session.addRbm(info)
+    session.addModel(info)
     lastDone = { jobId, modelId: info.id }
     if (jobId === trainJobId.value) trainedId.value = info.id
     if (jobId === trainJobId.value || !selected.value) {
@@ -194,7 +195,8 @@ export const useRbmStore = defineStore('rbm', () => {
     filtersLoading.value = true
     try {
       const start = Math.max(0, Math.min(offset, Math.max(0, m.hidden - 1)))
-      const got = await getApi().call('models.filters', { sessionId: s.id, modelId: m.id, offset: start, limit: FILTER_PAGE })
+      const got = await getApi().call('models.view', { sessionId: s.id, modelId: m.id, view: { kind: 'rbm.filters', offset: start, limit: FILTER_PAGE } })
+      if (got.kind !== 'rbm.filters') throw new Error(`models.view: a ${got.kind} view came back`)
       // Another RBM (or session) picked meanwhile: its own request draws.
       if (selected.value?.id !== m.id || session.id !== s.id) return null
       filterOffset.value = got.offset
@@ -216,7 +218,7 @@ export const useRbmStore = defineStore('rbm', () => {
   watch(
     () => [session.id, selectedId.value] as const,
     () => {
-      void loadFilters().catch((error) => useErrorsStore().push(error, 'models.filters'))
+      void loadFilters().catch((error) => useErrorsStore().push(error, 'receptive fields'))
     }
   )
 
@@ -225,7 +227,7 @@ export const useRbmStore = defineStore('rbm', () => {
     if (!s) throw new Error('no session is open')
     const b = builtSample.value
     if (b.error !== undefined) throw new Error(`${b.field}: ${b.error}`)
-    const id = await jobs.start(s.id, b.spec)
+    const id = await jobs.startRun(s.id, selected.value!.id, b.spec)
     sampleJobId.value = id
     return id
   }
@@ -246,7 +248,7 @@ export const useRbmStore = defineStore('rbm', () => {
     if (!s || !m) throw new Error('train an RBM first')
     exporting.value = format
     try {
-      const out = await getApi().call('export.model', { sessionId: s.id, modelId: m.id, format })
+      const out = await getApi().call('models.export', { sessionId: s.id, modelId: m.id, format })
       lastExport.value = { ...out, format, modelId: m.id }
       return out
     } finally {

@@ -83,9 +83,8 @@ export const useRecallStore = defineStore('recall', () => {
     const sent = binary ? Array.from(c, (v) => (v > 0 ? 1 : 0)) : Array.from(c)
     // The cue is persisted first so the saved session shows what the recall started from.
     await cue.persist()
-    const id = await jobs.start(s.id, {
+    const id = await jobs.startRun(s.id, m.id, {
       kind: 'recall.async',
-      modelId: m.id,
       cue: sent,
       seed: seed.value,
       order: givenOrder ?? (order.value === 'given' ? 'sequential' : order.value),

@@ -2,8 +2,9 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import type { Params } from '../../../shared/api'
-import type { ExperimentRecord, RbmInfo, SessionState, SessionSummary } from '../../../shared/session'
+import { modelsOf, type ExperimentRecord, type ModelInfo, type RbmInfo, type SessionModel, type SessionState, type SessionSummary } from '../../../shared/session'
 import { getApi } from '../api'
+import { useJobsStore } from './jobs'
 
 export type SessionPatch = Params<'sessions.update'>['patch']
 
@@ -16,14 +17,13 @@ export const useSessionStore = defineStore('session', () => {
 
   const id = computed(() => state.value?.id ?? null)
   const name = computed(() => state.value?.name ?? '')
-  const models = computed(() => state.value?.models ?? [])
-  /** Trained RBMs, oldest first (an older session file without the field reads as none). */
-  const rbms = computed<RbmInfo[]>(() => state.value?.rbms ?? [])
-  const activeModel = computed(() => {
-    const s = state.value
-    if (!s) return null
-    return s.models.find((m) => m.id === s.activeModelId) ?? null
-  })
+  /** Every trained model of every family, oldest first. */
+  const allModels = computed<SessionModel[]>(() => state.value?.models ?? [])
+  /** The Hopfield networks (the recall lab's models), oldest first. */
+  const models = computed<ModelInfo[]>(() => (state.value ? modelsOf(state.value, 'hopfield') : []))
+  /** Trained RBMs, oldest first. */
+  const rbms = computed<RbmInfo[]>(() => (state.value ? modelsOf(state.value, 'rbm') : []))
+  const activeModel = computed(() => models.value.find((m) => m.id === state.value?.activeModelId) ?? null)
 
   async function withBusy<T>(what: NonNullable<typeof busy.value>, fn: () => Promise<T>): Promise<T> {
     busy.value = what
@@ -98,14 +98,28 @@ export const useSessionStore = defineStore('session', () => {
     return update({ ui: { ...s.ui, ...patch } })
   }
 
-  async function train(params: Omit<Params<'models.train'>, 'sessionId'>): Promise<SessionState> {
+  /**
+   * Trains a model of any family (models.train starts a job) and waits for it; the session is then reloaded from the
+   * backend, which has landed the model (and for a Hopfield net made it the recall lab's active model).
+   */
+  async function train(params: Omit<Params<'models.train'>, 'sessionId'>): Promise<SessionModel> {
     const s = requireSession()
     return withBusy('train', async () => {
-      const next = await getApi().call('models.train', { sessionId: s.id, ...params })
-      if (state.value?.id === next.id) state.value = next
-      dirty.value = true
-      return next
+      const jobs = useJobsStore()
+      const jobId = await jobs.startTrain(s.id, params)
+      const result = await jobs.wait(jobId)
+      if (!('model' in result)) throw new Error(`models.train: a ${result.kind} result came back`)
+      await reload(s.id)
+      return result.model
     })
+  }
+
+  /** The open session as the backend holds it now (after a job landed something in it). */
+  async function reload(sessionId = state.value?.id): Promise<void> {
+    if (!sessionId) return
+    const next = await getApi().call('sessions.open', { id: sessionId })
+    if (state.value?.id === next.id) state.value = next
+    dirty.value = true
   }
 
   /** A finished experiment the backend has appended to the session (job.done): mirror it here. */
@@ -115,11 +129,11 @@ export const useSessionStore = defineStore('session', () => {
     state.value = { ...s, experiments: [...s.experiments.filter((r) => r.id !== record.id), record] }
   }
 
-  /** A finished RBM training the backend has appended to the session (job.done): mirror it here. */
-  function addRbm(info: RbmInfo): void {
+  /** A model the backend has appended to the session (job.done of a training): mirror it here. */
+  function addModel(model: SessionModel): void {
     const s = state.value
     if (!s) return
-    state.value = { ...s, rbms: [...(s.rbms ?? []).filter((r) => r.id !== info.id), info] }
+    state.value = { ...s, models: [...s.models.filter((m) => m.id !== model.id), model] }
   }
 
   function markDirty(): void {
@@ -139,6 +153,7 @@ export const useSessionStore = defineStore('session', () => {
     busy,
     id,
     name,
+    allModels,
     models,
     rbms,
     activeModel,
@@ -150,8 +165,9 @@ export const useSessionStore = defineStore('session', () => {
     update,
     updateUi,
     train,
+    reload,
     addExperiment,
-    addRbm,
+    addModel,
     markDirty
   }
 })

@@ -1,0 +1,48 @@
+// The services registry: each family's implementation, one line each, and the job table every worker runs from.
+import { randomUUID } from 'node:crypto'
+import type { FamilyKind } from '../../../shared/families'
+import type { ExperimentSpec } from '../../../shared/spec'
+import { runExperiment, type ExperimentData } from '../compute'
+import { bamService } from './bam'
+import { hopfieldService } from './hopfield'
+import { rbmService } from './rbm'
+import type { FamilyContext, JobHandler, ServiceFamily, SessionData } from './types'
+import { ApiError } from '../../../shared/api'
+import type { ExportFormat } from '../../../shared/family'
+import type { SessionModel } from '../../../shared/session'
+
+export const SERVICE_FAMILIES = [hopfieldService, rbmService, bamService] as const
+
+export interface ExperimentInput {
+  spec: ExperimentSpec
+  data: ExperimentData | null
+}
+
+/** Jobs that belong to no family. */
+const COMMON_JOBS: Record<string, JobHandler> = {
+  experiment: async (input: ExperimentInput, hooks) => {
+    const result = await runExperiment(input.spec, input.data, hooks)
+    // Sessions keep results, not weights: the model lives in the session's models.
+    const { model: _model, ...rest } = result
+    return { result: { kind: 'experiment', record: { id: randomUUID(), name: input.spec.name, createdAt: result.createdAt, result: rest } } }
+  }
+}
+
+/** Every job kind a worker runs: one table instead of if-chains. */
+export const JOB_TABLE: Readonly<Record<string, JobHandler>> = Object.assign({}, COMMON_JOBS, ...SERVICE_FAMILIES.map((s) => s.jobs))
+
+/** The implementation of a model kind. */
+export function serviceOf(kind: FamilyKind): ServiceFamily {
+  const service = SERVICE_FAMILIES.find((s) => s.family.kind === kind)
+  if (!service) throw new Error(`no service registered for model kind '${kind}'`)
+  return service as unknown as ServiceFamily
+}
+
+/** A model in one of its family's formats; a format the family lacks is refused naming `field`. */
+export function exportModel(ctx: FamilyContext, session: SessionData, model: SessionModel, format: ExportFormat, field = 'params.format'): { suffix: string; bytes: Uint8Array } {
+  const service = serviceOf(model.kind)
+  if (!(service.family.exports as readonly string[]).includes(format)) {
+    throw new ApiError({ code: 'bad-request', field, message: `${field}: a ${service.family.label} exports as ${service.family.exports.join(', ')}, not ${format}` })
+  }
+  return service.export(ctx, session, model as never, format)
+}

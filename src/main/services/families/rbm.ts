@@ -1,0 +1,80 @@
+// RBMs on the services side: training and Gibbs sampling jobs on the engine, receptive fields and the hidden
+// layer as views, export (ONNX, safetensors, .npz).
+import { randomUUID } from 'node:crypto'
+import { rbmFamily as family } from '../../../shared/families/rbm'
+import type { RbmInfo } from '../../../shared/session'
+import { checkRbmLabels, hiddenActivations, rbmExportBytes, rbmVisibleRows, sampleRbmJob, sessionRbm, trainRbmJob, type RbmSampleInput, type RbmTrainInput } from '../rbm'
+import type { ServiceFamily, SessionData } from './types'
+
+interface SampleTaskInput {
+  sample: RbmSampleInput
+  modelId: string
+  width: number
+  height: number
+}
+
+const rbmOf = (session: SessionData, info: RbmInfo): ReturnType<typeof sessionRbm> => sessionRbm(session.tensors, info)
+
+export const rbmService: ServiceFamily<typeof family> = {
+  family,
+  trainTask(ctx, request, field) {
+    const data = ctx.datasets.greyRows(request.dataset, `${field}.dataset`)
+    checkRbmLabels(request.model, data, request.dataset.builtin, `${field}.model.labels`)
+    const summary = ctx.datasets.summary(request.dataset.builtin)
+    const input: RbmTrainInput = {
+      modelId: randomUUID(),
+      name: `RBM ${data.visible}→${request.model.hidden} · ${summary.name} · ${data.rows} rows`,
+      dataset: request.dataset,
+      spec: request.model,
+      seed: request.seed,
+      data
+    }
+    return { kind: 'rbm.train', input }
+  },
+  runTask(ctx, session, model, run) {
+    const rbm = rbmOf(session, model)
+    // From data: on the scale training saw (standardised for Gaussian units), with the one-hot labels of a classification RBM.
+    const rows = run.from === 'data' ? rbmVisibleRows(model, ctx.datasets.greyRows(model.dataset, 'params.modelId')) : null
+    const input: SampleTaskInput = {
+      modelId: model.id,
+      width: model.width,
+      height: model.height,
+      sample: { rbm, count: run.count, steps: run.steps, from: run.from, seed: run.seed, data: rows }
+    }
+    return { kind: 'rbm.sample', input }
+  },
+  jobs: {
+    'rbm.train': async (input: RbmTrainInput, hooks) => {
+      const out = await trainRbmJob(input, hooks)
+      return { result: { kind: 'rbm.train', model: out.info }, tensors: out.tensors }
+    },
+    'rbm.sample': async (input: SampleTaskInput, hooks) => {
+      const out = await sampleRbmJob(input.sample, hooks)
+      const { modelId, width, height } = input
+      return { result: { kind: 'rbm.sample', modelId, width, height, steps: input.sample.steps, from: input.sample.from, samples: out.samples, provider: out.provider } }
+    }
+  },
+  views: {
+    'rbm.filters': (_ctx, session, model, view) => {
+      const rbm = rbmOf(session, model)
+      const { hidden: H } = rbm
+      // The pixels' weights only (a classification RBM's label units are not part of the picture).
+      const V = rbm.visible - rbm.labelUnits
+      const end = Math.min(H, view.offset + view.limit)
+      const filters: number[][] = []
+      for (let j = view.offset; j < end; j++) {
+        const column = new Array<number>(V)
+        for (let i = 0; i < V; i++) column[i] = Math.round(rbm.weights[i * H + j]! * 1e5) / 1e5
+        filters.push(column)
+      }
+      return { kind: 'rbm.filters', visible: V, hidden: H, width: model.width, height: model.height, offset: view.offset, filters }
+    },
+    'rbm.hidden': (ctx, session, model, view, field) => ({
+      kind: 'rbm.hidden',
+      ...hiddenActivations(rbmOf(session, model), model, ctx.datasets.greyRows(model.dataset, 'params.modelId'), view.rows, `${field}.rows`)
+    })
+  },
+  export(_ctx, session, model, format) {
+    return { suffix: `rbm-${model.id.slice(0, 8)}.${format}`, bytes: rbmExportBytes(rbmOf(session, model), model, session.state.name, format) }
+  }
+}
