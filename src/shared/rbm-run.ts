@@ -55,7 +55,7 @@ export const rbmRunResultSchema = z
       logLikelihoodHeldOut: z.number().nullable().optional()
     }),
     /** What the app keeps of a trained RBM: sizes, split, per-epoch history, AIS, classification. */
-    rbm: rbmInfoSchema,
+    rbm: rbmInfoSchema.omit({ kind: true }),
     model: z.object({
       kind: z.literal('rbm'),
       /** weights [V,H], visible_bias [V], hidden_bias [H] (+ log_variance [V] for Gaussian units). */

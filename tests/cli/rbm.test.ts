@@ -91,10 +91,7 @@ describe('engram run: RBM specs', () => {
     let id: string
     try {
       const s = await backend.call('sessions.create', { name: 'cli rbm' })
-      const { jobId } = await backend.call('jobs.start', {
-        sessionId: s.id,
-        spec: { kind: 'rbm.train', dataset: { builtin: 'digits', count: 60 }, model: { kind: 'rbm', hidden: 6, epochs: 1, batchSize: 20, labels: true }, seed: 2 }
-      })
+      const { jobId } = await backend.call('models.train', { sessionId: s.id, dataset: { builtin: 'digits', count: 60 }, model: { kind: 'rbm', hidden: 6, epochs: 1, batchSize: 20, labels: true }, seed: 2 })
       const done = await jobOutcome(backend, jobId)
       if (done.result.kind !== 'rbm.train') throw new Error('expected rbm.train')
       id = done.result.model.id

@@ -5,7 +5,8 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll } from 'vitest'
 import { Backend } from '../../src/main/services/backend'
-import type { EventName, Events } from '../../src/shared/api'
+import type { EventName, Events, Params } from '../../src/shared/api'
+import type { RunResult, SessionModel } from '../../src/shared/session'
 
 const root = join(import.meta.dirname, '..', '..')
 
@@ -77,4 +78,27 @@ export function jobOutcome(backend: Backend, jobId: string): Promise<Events['job
       reject(Object.assign(new Error(p.error), { cancelled: p.cancelled }))
     })
   })
+}
+
+/** models.train as a test awaits it: the job's trained model (rejects with the job's failure). */
+export async function trainModel(backend: Backend, params: Params<'models.train'>): Promise<SessionModel> {
+  const { jobId } = await backend.call('models.train', params)
+  const done = await jobOutcome(backend, jobId)
+  if (!('model' in done.result)) throw new Error(`models.train: a ${done.result.kind} result came back`)
+  return done.result.model
+}
+
+/** trainModel for one family: the model typed as that family's session entry. */
+export async function trainKind<K extends SessionModel['kind']>(backend: Backend, params: Params<'models.train'> & { model: { kind: K } }): Promise<Extract<SessionModel, { kind: K }>> {
+  return (await trainModel(backend, params)) as Extract<SessionModel, { kind: K }>
+}
+
+/** models.run as a test awaits it: the run's result (rejects with the job's failure). */
+export async function runModel<K extends RunResult['kind']>(
+  backend: Backend,
+  params: Params<'models.run'> & { run: { kind: K } }
+): Promise<Extract<RunResult, { kind: K }>> {
+  const { jobId } = await backend.call('models.run', params)
+  const done = await jobOutcome(backend, jobId)
+  return done.result as Extract<RunResult, { kind: K }>
 }

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs'
 import type { Backend } from '../../src/main/services/backend'
 import { netFromTensors } from '../../src/main/services/backend'
 import { ApiError } from '../../src/shared/api'
+import { keptResult } from '../../src/shared/session'
 import { decodeSafetensors } from '../../src/core/safetensors'
 import { matchStored, recallSyncBatch, recallAsync } from '../../src/core/hopfield'
 import { drawCues } from '../../src/core/corrupt'
@@ -12,7 +13,7 @@ import { createSession } from '../../src/engine/ort'
 import { migrateSessionState, SqliteSessionStore } from '../../src/main/services/store'
 import { trainHopfield } from '../../src/main/services/compute'
 import { join } from 'node:path'
-import { jobOutcome, makeBackend, tempDir } from '../helpers/backend'
+import { jobOutcome, makeBackend, tempDir, trainModel } from '../helpers/backend'
 
 let tmp: ReturnType<typeof tempDir>
 let backend: Backend
@@ -28,12 +29,12 @@ afterAll(async () => {
 
 async function trainedSession(select = [0, 1, 2], builtin: 'digits' | 'letters' = 'digits'): Promise<{ id: string; modelId: string }> {
   const s = await backend.call('sessions.create', { name: 'integration' })
-  const trained = await backend.call('models.train', {
+  const trained = await trainModel(backend, {
     sessionId: s.id,
     dataset: { builtin, select },
     model: { kind: 'hopfield', rule: 'hebb', normalisation: 'none', zeroDiagonal: true }
   })
-  return { id: s.id, modelId: trained.activeModelId! }
+  return { id: s.id, modelId: trained.id }
 }
 
 describe('backend', () => {
@@ -57,12 +58,12 @@ describe('backend', () => {
       field: 'params.dataset.select.1'
     })
     await expect(backend.call('datasets.get', { id: 'nope' } as never)).rejects.toThrow(/params\.id/)
-    await expect(backend.call('jobs.start', { sessionId: id, spec: { kind: 'recall.async', modelId: before.activeModelId!, cue: [1, -1], seed: 1 } })).rejects.toThrow(
-      /params\.spec\.cue: 2 values, the model has 784 units/
+    await expect(backend.call('models.run', { sessionId: id, modelId: before.activeModelId!, run: { kind: 'recall.async', cue: [1, -1], seed: 1 } })).rejects.toThrow(
+      /params\.run\.cue: 2 values, the model has 784 units/
     )
     await expect(
-      backend.call('jobs.start', { sessionId: id, spec: { kind: 'recall.async', modelId: before.activeModelId!, cue: [0, ...new Array(783).fill(1)], seed: 1 } })
-    ).rejects.toMatchObject({ field: 'params.spec.cue.0' })
+      backend.call('models.run', { sessionId: id, modelId: before.activeModelId!, run: { kind: 'recall.async', cue: [0, ...new Array(783).fill(1)], seed: 1 } })
+    ).rejects.toMatchObject({ field: 'params.run.cue.0' })
     const after = await backend.call('sessions.open', { id })
     expect(after.models).toHaveLength(before.models.length)
     expect(after.activeModelId).toBe(before.activeModelId)
@@ -72,7 +73,7 @@ describe('backend', () => {
     const { id, modelId } = await trainedSession([0, 1, 2])
     const page = await backend.call('datasets.get', { id: 'digits', offset: 1, limit: 1 })
     const cue = page.patterns[0]!.map((v, i) => (i % 7 === 0 ? -v : v))
-    const { jobId } = await backend.call('jobs.start', { sessionId: id, spec: { kind: 'recall.async', modelId, cue, seed: 7, order: 'random', maxSweeps: 20 } })
+    const { jobId } = await backend.call('models.run', { sessionId: id, modelId, run: { kind: 'recall.async', cue, seed: 7, order: 'random', maxSweeps: 20 } })
     const done = await jobOutcome(backend, jobId)
     expect(done.result.kind).toBe('recall.async')
     if (done.result.kind !== 'recall.async') return
@@ -86,7 +87,7 @@ describe('backend', () => {
     for (let t = 1; t < r.energy.length; t++) expect(r.energy[t]!).toBeLessThanOrEqual(r.energy[t - 1]! + 1e-9)
     expect(r.outcome).toBe('fixed-point')
     const session = await backend.call('sessions.open', { id })
-    expect(session.asyncRecall?.final).toEqual(r.final)
+    expect(keptResult(session, 'recall.async')?.result.final).toEqual(r.final)
   })
 
   it('runs batch recall on the engine with progress, and matches the core reference', async () => {
@@ -94,10 +95,7 @@ describe('backend', () => {
     const { id, modelId } = await trainedSession([0, 2, 8, 21], 'letters')
     const progress: number[] = []
     const off = backend.on('job.progress', (p) => progress.push(p.fraction))
-    const { jobId } = await backend.call('jobs.start', {
-      sessionId: id,
-      spec: { kind: 'recall.batch', modelId, corruption: { type: 'flip', fraction: 0.1 }, cuesPerPattern: 20, seed: 3, maxIterations: 30 }
-    })
+    const { jobId } = await backend.call('models.run', { sessionId: id, modelId, run: { kind: 'recall.batch', corruption: { type: 'flip', fraction: 0.1 }, cuesPerPattern: 20, seed: 3, maxIterations: 30 } })
     const done = await jobOutcome(backend, jobId)
     off()
     expect(done.result.kind).toBe('recall.batch')
@@ -138,7 +136,7 @@ describe('backend', () => {
     const { id, modelId } = await trainedSession([3, 4])
     const cue = { source: 0, corruption: { type: 'flip' as const, fraction: 0.2 }, seed: 11, state: new Array(784).fill(1) }
     await backend.call('sessions.update', { id, patch: { cue, ui: { tab: 'recall' } } })
-    const { jobId } = await backend.call('jobs.start', { sessionId: id, spec: { kind: 'recall.async', modelId, cue: cue.state, seed: 5, order: 'random', maxSweeps: 10 } })
+    const { jobId } = await backend.call('models.run', { sessionId: id, modelId, run: { kind: 'recall.async', cue: cue.state, seed: 5, order: 'random', maxSweeps: 10 } })
     await jobOutcome(backend, jobId)
     const saved = await backend.call('sessions.save', { id })
     expect(saved.dirty).toBe(false)
@@ -149,7 +147,7 @@ describe('backend', () => {
       expect(reopened).toEqual(original)
       expect(reopened.cue).toEqual(cue)
       expect(reopened.ui).toEqual({ tab: 'recall' })
-      expect(reopened.asyncRecall?.modelId).toBe(modelId)
+      expect(keptResult(reopened, 'recall.async')?.result.modelId).toBe(modelId)
       const store = new SqliteSessionStore(join(tmp.dir, 'sessions.sqlite'))
       const loaded = store.load(id)!
       store.close()
@@ -162,7 +160,7 @@ describe('backend', () => {
 
   it('exports ONNX that gives the same final states as the app, and safetensors with the weights', async () => {
     const { id, modelId } = await trainedSession([0, 1, 2, 3])
-    const onnx = await backend.call('export.model', { sessionId: id, modelId, format: 'onnx' })
+    const onnx = await backend.call('models.export', { sessionId: id, modelId, format: 'onnx' })
     const bytes = new Uint8Array(readFileSync(onnx.path))
     expect(bytes.byteLength).toBe(onnx.bytes)
     const open = (backend as unknown as { open: Map<string, { tensors: Map<string, never> }> }).open.get(id)!
@@ -184,7 +182,7 @@ describe('backend', () => {
     expect(Array.from(out.final_state!.data as Float32Array)).toEqual(Array.from(ref.final))
     await session.release()
 
-    const st = await backend.call('export.model', { sessionId: id, modelId, format: 'safetensors' })
+    const st = await backend.call('models.export', { sessionId: id, modelId, format: 'safetensors' })
     const decoded = decodeSafetensors(new Uint8Array(readFileSync(st.path)))
     expect(decoded.tensors.weights!.shape).toEqual([n, n])
     expect(Array.from(decoded.tensors.weights!.data)).toEqual(Array.from(net.weights))
@@ -258,8 +256,9 @@ describe('energy training', () => {
   it('trains in a worker and gives the same weights as the core in-process', async () => {
     const s = await backend.call('sessions.create', { name: 'energy' })
     const model = { kind: 'hopfield' as const, rule: 'energy' as const, energy: { valleys: 'few-steps' as const, epochs: 20, eta: 0.01, mode: 'sgd' as const, evolutionSteps: 2, cueNoise: 0 } }
-    const state = await backend.call('models.train', { sessionId: s.id, dataset: { builtin: 'letters', count: 6 }, model, seed: 4 })
-    const info = state.models[0]!
+    const trained = await trainModel(backend, { sessionId: s.id, dataset: { builtin: 'letters', count: 6 }, model, seed: 4 })
+    if (trained.kind !== 'hopfield') throw new Error('expected a Hopfield net')
+    const info = trained
     expect(info.training?.history.length).toBeGreaterThan(0)
     const open = (backend as unknown as { open: Map<string, { tensors: Map<string, never> }> }).open.get(s.id)!
     const { net, stored } = netFromTensors(open.tensors, info.id)

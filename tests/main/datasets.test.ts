@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { encodeIdx } from '../../src/core/data/idx'
 import type { Backend } from '../../src/main/services/backend'
-import { makeBackend, tempDir } from '../helpers/backend'
+import { makeBackend, tempDir, trainModel } from '../helpers/backend'
 
 let tmp: ReturnType<typeof tempDir>
 let backend: Backend
@@ -41,8 +41,8 @@ describe('imported datasets', () => {
     expect(page.patterns[0]!.filter((v) => v === 1)).toHaveLength(1)
     expect(page.patterns[0]![3]).toBe(1)
     const s = await backend.call('sessions.create', { name: 'imported' })
-    const trained = await backend.call('models.train', { sessionId: s.id, dataset: { builtin: 'user:tiny-set', count: 3 }, model: { kind: 'hopfield' } })
-    expect(trained.models[0]).toMatchObject({ units: 20, patterns: 3, width: 5, height: 4 })
+    const trained = await trainModel(backend, { sessionId: s.id, dataset: { builtin: 'user:tiny-set', count: 3 }, model: { kind: 'hopfield' } })
+    expect(trained).toMatchObject({ units: 20, patterns: 3, width: 5, height: 4 })
   })
 
   it('refuses bad files, naming the field, and writes nothing', async () => {

@@ -5,7 +5,7 @@ import { describe, expect, it, vi } from 'vitest'
 import type { EngramApi } from '../../src/shared/api'
 import { ApiError } from '../../src/shared/api'
 import { toApiError } from '../../src/renderer/src/api/errors'
-import { jobOutcome, withBackend } from '../helpers/backend'
+import { jobOutcome, withBackend, trainModel } from '../helpers/backend'
 
 const bus = vi.hoisted(() => {
   type Fn = (...args: unknown[]) => unknown
@@ -74,17 +74,17 @@ describe('Electron IPC path (preload + registerIpc, electron mocked)', () => {
     expect(session.name).toBe('over ipc')
 
     // An ApiError crosses contextBridge as JSON in the message and comes back whole.
-    const bad = await api.call('models.train', { sessionId: session.id, dataset: { builtin: 'letters', select: [0, 99] }, model: { kind: 'hopfield' } }).catch((e: unknown) => e)
+    const bad = await trainModel(api as never, { sessionId: session.id, dataset: { builtin: 'letters', select: [0, 99] }, model: { kind: 'hopfield' } }).catch((e: unknown) => e)
     expect(bad).toBeInstanceOf(ApiError)
     expect(bad).toMatchObject({ code: 'bad-request', field: 'params.dataset.select.1' })
     const unknown = await api.call('nope.nothing' as never, {} as never).catch((e: unknown) => e)
     expect(unknown).toMatchObject({ code: 'not-found', field: 'method' })
 
     // Events reach the renderer through webContents.send → ipcRenderer.on.
-    const trained = await api.call('models.train', { sessionId: session.id, dataset: { builtin: 'seeds-003-auto' }, model: { kind: 'hopfield' } })
+    const trained = await trainModel(api as never, { sessionId: session.id, dataset: { builtin: 'seeds-003-auto' }, model: { kind: 'hopfield' } })
     const done: unknown[] = []
     const off = api.on('job.done', (p) => done.push(p))
-    const { jobId } = await api.call('jobs.start', { sessionId: session.id, spec: { kind: 'recall.async', modelId: trained.activeModelId!, cue: [1, 1, -1, -1], seed: 1, order: 'sequential' } })
+    const { jobId } = await api.call('models.run', { sessionId: session.id, modelId: trained.id, run: { kind: 'recall.async', cue: [1, 1, -1, -1], seed: 1, order: 'sequential' } })
     await jobOutcome(backend, jobId)
     expect(done).toHaveLength(1)
     expect(done[0]).toMatchObject({ jobId, result: { kind: 'recall.async', result: { final: [1, 1, 1, -1] } } })

@@ -4,13 +4,13 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { decodeNpz } from '../../src/core/npy'
 import { decodeSafetensors } from '../../src/core/safetensors'
-import { jobOutcome, withBackend } from '../helpers/backend'
+import { jobOutcome, withBackend, trainModel } from '../helpers/backend'
 
 const backend = withBackend('engram-npz-')
 
 async function both(sessionId: string, modelId: string) {
-  const st = await backend.call('export.model', { sessionId, modelId, format: 'safetensors' })
-  const npz = await backend.call('export.model', { sessionId, modelId, format: 'npz' })
+  const st = await backend.call('models.export', { sessionId, modelId, format: 'safetensors' })
+  const npz = await backend.call('models.export', { sessionId, modelId, format: 'npz' })
   expect(npz.fileName).toMatch(/\.npz$/)
   const a = decodeSafetensors(new Uint8Array(readFileSync(st.path)))
   const b = decodeNpz(new Uint8Array(readFileSync(npz.path)))
@@ -34,14 +34,14 @@ function numpySum(path: string, name: string): { sum: number; kind: string } | n
 describe('export .npz', () => {
   it('Hopfield, RBM and BAM: same tensors and metadata as safetensors; NumPy loads them', async () => {
     const s = await backend.call('sessions.create', { name: 'npz' })
-    const trained = await backend.call('models.train', { sessionId: s.id, dataset: { builtin: 'letters', select: [0, 2, 8] }, model: { kind: 'hopfield', encoding: 'binary', threshold: 0.5 } })
-    const hopfield = await both(s.id, trained.activeModelId!)
-    const { jobId } = await backend.call('jobs.start', { sessionId: s.id, spec: { kind: 'rbm.train', dataset: { builtin: 'digits', count: 100 }, model: { kind: 'rbm', hidden: 8, epochs: 1, batchSize: 20 }, seed: 1 } })
+    const trained = await trainModel(backend, { sessionId: s.id, dataset: { builtin: 'letters', select: [0, 2, 8] }, model: { kind: 'hopfield', encoding: 'binary', threshold: 0.5 } })
+    const hopfield = await both(s.id, trained.id)
+    const { jobId } = await backend.call('models.train', { sessionId: s.id, dataset: { builtin: 'digits', count: 100 }, model: { kind: 'rbm', hidden: 8, epochs: 1, batchSize: 20 }, seed: 1 })
     const done = await jobOutcome(backend, jobId)
     if (done.result.kind !== 'rbm.train') throw new Error('expected rbm.train')
     const rbm = await both(s.id, done.result.model.id)
-    const bamState = await backend.call('bam.train', { sessionId: s.id, dataset: { builtin: 'seeds-003-bam' }, model: { kind: 'bam', codes: 'dataset' } })
-    const bam = await both(s.id, bamState.bams[0]!.id)
+    const bamModel = await trainModel(backend, { sessionId: s.id, dataset: { builtin: 'seeds-003-bam' }, model: { kind: 'bam', codes: 'dataset' } })
+    const bam = await both(s.id, bamModel.id)
 
     const h = numpySum(hopfield, 'weights')
     if (h === null) {
@@ -54,6 +54,6 @@ describe('export .npz', () => {
     expect(h).toEqual({ sum: expected, kind: 'hopfield' })
     expect(numpySum(rbm, 'weights')!.kind).toBe('rbm')
     expect(numpySum(bam, 'weights')).toEqual({ sum: expect.any(Number), kind: 'bam' })
-    await expect(backend.call('export.model', { sessionId: s.id, modelId: bamState.bams[0]!.id, format: 'onnx' })).rejects.toMatchObject({ field: 'params.format' })
+    await expect(backend.call('models.export', { sessionId: s.id, modelId: bamModel.id, format: 'onnx' })).rejects.toMatchObject({ field: 'params.format' })
   })
 })

@@ -10,12 +10,11 @@ describe('jobs.list', () => {
     const other = await backend.call('sessions.create', { name: 'other' })
     expect(await backend.call('jobs.list', {})).toEqual([])
     const spec = {
-      kind: 'rbm.train' as const,
       dataset: { builtin: 'digits' as const, count: 300 },
       model: { kind: 'rbm' as const, hidden: 16, epochs: 40, batchSize: 10 },
       seed: 3
     }
-    const { jobId } = await backend.call('jobs.start', { sessionId: s.id, spec })
+    const { jobId } = await backend.call('models.train', { sessionId: s.id, ...spec })
     // Wait for two finished epochs.
     for (;;) {
       const p = await nextEvent(backend, 'job.progress', jobId)

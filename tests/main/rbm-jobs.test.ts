@@ -1,5 +1,7 @@
 // RBM in the app: training job with live metrics, session storage, filters, sampling, export that matches.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { modelsOf } from '../../src/shared/session'
+import { asView } from '../../src/shared/families'
 import { readFileSync } from 'node:fs'
 import type { Backend } from '../../src/main/services/backend'
 import { createSession } from '../../src/engine/ort'
@@ -26,10 +28,7 @@ describe('RBM jobs', () => {
     const s = await backend.call('sessions.create', { name: 'rbm' })
     const metrics: Record<string, number>[] = []
     const off = backend.on('job.progress', (p) => p.metrics && metrics.push(p.metrics))
-    const { jobId } = await backend.call('jobs.start', {
-      sessionId: s.id,
-      spec: { kind: 'rbm.train', dataset: { builtin: 'digits', count: 300 }, model: { kind: 'rbm', hidden: 24, epochs: 3, batchSize: 25, learningRate: 0.1 }, seed: 9 }
-    })
+    const { jobId } = await backend.call('models.train', { sessionId: s.id, dataset: { builtin: 'digits', count: 300 }, model: { kind: 'rbm', hidden: 24, epochs: 3, batchSize: 25, learningRate: 0.1 }, seed: 9 })
     const done = await jobOutcome(backend, jobId)
     off()
     if (done.result.kind !== 'rbm.train') throw new Error('expected rbm.train')
@@ -41,23 +40,23 @@ describe('RBM jobs', () => {
     expect(info.history[2]!.reconstructionError).toBeLessThan(info.history[0]!.reconstructionError)
     expect(JSON.stringify(done)).not.toMatch(/weights/)
     const state = await backend.call('sessions.open', { id: s.id })
-    expect(state.rbms.map((r) => r.id)).toEqual([info.id])
+    expect(modelsOf(state, 'rbm').map((r) => r.id)).toEqual([info.id])
 
-    const filters = await backend.call('models.filters', { sessionId: s.id, modelId: info.id, limit: 10 })
+    const filters = asView(await backend.call('models.view', { sessionId: s.id, modelId: info.id, view: { kind: 'rbm.filters', limit: 10 } }), 'rbm.filters')
     expect(filters.filters).toHaveLength(10)
     expect(filters.filters[0]).toHaveLength(784)
 
-    const sample = await backend.call('jobs.start', { sessionId: s.id, spec: { kind: 'rbm.sample', modelId: info.id, count: 4, steps: 20, seed: 1 } })
+    const sample = await backend.call('models.run', { sessionId: s.id, modelId: info.id, run: { kind: 'rbm.sample', count: 4, steps: 20, seed: 1 } })
     const sampled = await jobOutcome(backend, sample.jobId)
     if (sampled.result.kind !== 'rbm.sample') throw new Error('expected rbm.sample')
     expect(sampled.result.samples).toHaveLength(4)
     expect(sampled.result.samples[0]!.every((x) => x >= 0 && x <= 1)).toBe(true)
 
-    const st = await backend.call('export.model', { sessionId: s.id, modelId: info.id, format: 'safetensors' })
+    const st = await backend.call('models.export', { sessionId: s.id, modelId: info.id, format: 'safetensors' })
     const dict = decodeSafetensors(new Uint8Array(readFileSync(st.path)))
     expect(dict.metadata.kind).toBe('rbm')
     const rbm = rbmFromStateDict(dict.tensors, 'bernoulli')
-    const onnx = await backend.call('export.model', { sessionId: s.id, modelId: info.id, format: 'onnx' })
+    const onnx = await backend.call('models.export', { sessionId: s.id, modelId: info.id, format: 'onnx' })
     const { session } = await createSession(new Uint8Array(readFileSync(onnx.path)), { provider: 'cpu' })
     for (const batch of [1, 5]) {
       const v = new Float32Array(batch * 784).map((_, i) => ((i * 7919) % 13) / 12)
@@ -75,8 +74,8 @@ describe('RBM jobs', () => {
     const again = makeBackend(tmp.dir)
     try {
       const reopened = await again.call('sessions.open', { id: s.id })
-      expect(reopened.rbms[0]!.history).toEqual(info.history)
-      const f2 = await again.call('models.filters', { sessionId: s.id, modelId: info.id, limit: 10 })
+      expect(modelsOf(reopened, 'rbm')[0]!.history).toEqual(info.history)
+      const f2 = asView(await again.call('models.view', { sessionId: s.id, modelId: info.id, view: { kind: 'rbm.filters', limit: 10 } }), 'rbm.filters')
       expect(f2.filters).toEqual(filters.filters)
     } finally {
       await again.close()
@@ -85,21 +84,13 @@ describe('RBM jobs', () => {
 
   it('estimates log Z by AIS after training, close to the exact value of a small RBM', async () => {
     const s = await backend.call('sessions.create', { name: 'ais' })
-    const { jobId } = await backend.call('jobs.start', {
-      sessionId: s.id,
-      spec: {
-        kind: 'rbm.train',
-        dataset: { builtin: 'letters' },
-        model: { kind: 'rbm', hidden: 8, epochs: 20, batchSize: 13, learningRate: 0.1, heldOut: 0, ais: { runs: 64, steps: 400 } },
-        seed: 3
-      }
-    })
+    const { jobId } = await backend.call('models.train', { sessionId: s.id, dataset: { builtin: 'letters' }, model: { kind: 'rbm', hidden: 8, epochs: 20, batchSize: 13, learningRate: 0.1, heldOut: 0, ais: { runs: 64, steps: 400 } }, seed: 3 })
     const done = await jobOutcome(backend, jobId)
     if (done.result.kind !== 'rbm.train') throw new Error('expected rbm.train')
     const info = done.result.model
     const open = (backend as unknown as { open: Map<string, { tensors: Map<string, NamedTensor> }> }).open.get(s.id)!
     const rbm = rbmFromStateDict(
-      { weights: open.tensors.get(`rbm/${info.id}/weights`), visible_bias: open.tensors.get(`rbm/${info.id}/visible_bias`), hidden_bias: open.tensors.get(`rbm/${info.id}/hidden_bias`) },
+      { weights: open.tensors.get(`models/${info.id}/weights`), visible_bias: open.tensors.get(`models/${info.id}/visible_bias`), hidden_bias: open.tensors.get(`models/${info.id}/hidden_bias`) },
       'bernoulli'
     )
     const exact = exactLogZ(rbm)
@@ -113,15 +104,7 @@ describe('RBM jobs', () => {
     const s = await backend.call('sessions.create', { name: 'rbm classes' })
     const metrics: Record<string, number>[] = []
     const off = backend.on('job.progress', (p) => p.metrics && metrics.push(p.metrics))
-    const { jobId } = await backend.call('jobs.start', {
-      sessionId: s.id,
-      spec: {
-        kind: 'rbm.train',
-        dataset: { builtin: 'digits', count: 1000 },
-        model: { kind: 'rbm', hidden: 100, epochs: 5, batchSize: 10, learningRate: 0.1, labels: true, heldOut: 0.2 },
-        seed: 4
-      }
-    })
+    const { jobId } = await backend.call('models.train', { sessionId: s.id, dataset: { builtin: 'digits', count: 1000 }, model: { kind: 'rbm', hidden: 100, epochs: 5, batchSize: 10, learningRate: 0.1, labels: true, heldOut: 0.2 }, seed: 4 })
     const done = await jobOutcome(backend, jobId)
     off()
     if (done.result.kind !== 'rbm.train') throw new Error('expected rbm.train')
@@ -143,17 +126,17 @@ describe('RBM jobs', () => {
     expect(c.accuracy).toBeCloseTo(diagonal / 200, 12)
     expect(c.accuracy).toBe(last.accuracyHeldOut)
     // Filters and samples show the pixels only; the ONNX model's class probabilities are core classProbabilities.
-    const filters = await backend.call('models.filters', { sessionId: s.id, modelId: info.id, limit: 2 })
+    const filters = asView(await backend.call('models.view', { sessionId: s.id, modelId: info.id, view: { kind: 'rbm.filters', limit: 2 } }), 'rbm.filters')
     expect(filters.filters[0]).toHaveLength(784)
-    const sample = await backend.call('jobs.start', { sessionId: s.id, spec: { kind: 'rbm.sample', modelId: info.id, count: 3, steps: 5, from: 'data', seed: 1 } })
+    const sample = await backend.call('models.run', { sessionId: s.id, modelId: info.id, run: { kind: 'rbm.sample', count: 3, steps: 5, from: 'data', seed: 1 } })
     const sampled = await jobOutcome(backend, sample.jobId)
     if (sampled.result.kind !== 'rbm.sample') throw new Error('expected rbm.sample')
     expect(sampled.result.samples[0]).toHaveLength(784)
-    const st = await backend.call('export.model', { sessionId: s.id, modelId: info.id, format: 'safetensors' })
+    const st = await backend.call('models.export', { sessionId: s.id, modelId: info.id, format: 'safetensors' })
     const dict = decodeSafetensors(new Uint8Array(readFileSync(st.path)))
     expect(dict.metadata.label_units).toBe('10')
     const rbm = rbmFromStateDict(dict.tensors, 'bernoulli', 10)
-    const onnx = await backend.call('export.model', { sessionId: s.id, modelId: info.id, format: 'onnx' })
+    const onnx = await backend.call('models.export', { sessionId: s.id, modelId: info.id, format: 'onnx' })
     const { session } = await createSession(new Uint8Array(readFileSync(onnx.path)), { provider: 'cpu' })
     const batch = 3
     const v = new Float32Array(batch * 794).map((_, i) => (i % 794 < 784 && (i * 7919) % 5 === 0 ? 1 : 0))
@@ -169,21 +152,18 @@ describe('RBM jobs', () => {
   it('refuses labels on a dataset without class labels, naming the field', async () => {
     const s = await backend.call('sessions.create', { name: 'no labels' })
     await expect(
-      backend.call('jobs.start', { sessionId: s.id, spec: { kind: 'rbm.train', dataset: { builtin: 'letters' }, model: { kind: 'rbm', labels: true }, seed: 1 } })
-    ).rejects.toMatchObject({ field: 'params.spec.model.labels', message: expect.stringMatching(/params\.spec\.model\.labels: dataset 'letters' has no class labels/) })
+      backend.call('models.train', { sessionId: s.id, dataset: { builtin: 'letters' }, model: { kind: 'rbm', labels: true }, seed: 1 })
+    ).rejects.toMatchObject({ field: 'params.model.labels', message: expect.stringMatching(/params\.model\.labels: dataset 'letters' has no class labels/) })
     await expect(
-      backend.call('jobs.start', {
-        sessionId: s.id,
-        spec: { kind: 'rbm.train', dataset: { builtin: 'digits', count: 20 }, model: { kind: 'rbm', labels: true, ais: { runs: 2, steps: 10 } }, seed: 1 }
-      })
-    ).rejects.toMatchObject({ field: 'params.spec.model.ais' })
+      backend.call('models.train', { sessionId: s.id, dataset: { builtin: 'digits', count: 20 }, model: { kind: 'rbm', labels: true, ais: { runs: 2, steps: 10 } }, seed: 1 })
+    ).rejects.toMatchObject({ field: 'params.model.ais' })
   })
 
   it('names the field of a bad RBM spec', async () => {
     const s = await backend.call('sessions.create', { name: 'bad rbm' })
     await expect(
-      backend.call('jobs.start', { sessionId: s.id, spec: { kind: 'rbm.train', dataset: { builtin: 'digits', count: 10 }, model: { kind: 'rbm', hidden: 0 } } })
-    ).rejects.toMatchObject({ field: 'params.spec.model.hidden' })
-    await expect(backend.call('models.filters', { sessionId: s.id, modelId: 'nope' })).rejects.toThrow("params.modelId: no RBM 'nope'")
+      backend.call('models.train', { sessionId: s.id, dataset: { builtin: 'digits', count: 10 }, model: { kind: 'rbm', hidden: 0 } })
+    ).rejects.toMatchObject({ field: 'params.model.hidden' })
+    await expect(backend.call('models.view', { sessionId: s.id, modelId: 'nope', view: { kind: 'rbm.filters' } })).rejects.toThrow("params.modelId: no model 'nope'")
   })
 })

@@ -2,26 +2,29 @@
 // as external input in a given order, synchronous steps, the recurrent auto-associator's stop rules; plus the
 // errors naming the field.
 import { describe, expect, it } from 'vitest'
-import type { AsyncRecallResult } from '../../src/shared/session'
-import type { JobSpecInput } from '../../src/shared/api'
+import { keptResult, type AsyncRecallResult } from '../../src/shared/session'
+import type { RunRequestInput } from '../../src/shared/families'
 import type { HopfieldModelSpec } from '../../src/shared/spec'
-import { jobOutcome, withBackend } from '../helpers/backend'
+import { jobOutcome, withBackend, trainModel } from '../helpers/backend'
 
 const backend = withBackend()
 
 /** 003's auto-associative example: s = (1, 1, 1, −1) stored with W = s sᵀ − I. */
 async function seedModel(model: Partial<HopfieldModelSpec> = {}): Promise<{ sessionId: string; modelId: string; fixed: number }> {
   const s = await backend.call('sessions.create', { name: 'recall lab' })
-  const trained = await backend.call('models.train', {
+  const trained = await trainModel(backend, {
     sessionId: s.id,
     dataset: { builtin: 'seeds-003-auto' },
     model: { kind: 'hopfield', rule: 'hebb', normalisation: 'none', ...model }
   })
-  return { sessionId: s.id, modelId: trained.activeModelId!, fixed: trained.models[0]!.storedFixedPoints }
+  if (trained.kind !== 'hopfield') throw new Error('expected a Hopfield net')
+  return { sessionId: s.id, modelId: trained.id, fixed: trained.storedFixedPoints }
 }
 
-async function recall(sessionId: string, spec: Omit<Extract<JobSpecInput, { kind: 'recall.async' }>, 'kind' | 'seed'> & { seed?: number }): Promise<AsyncRecallResult> {
-  const { jobId } = await backend.call('jobs.start', { sessionId, spec: { kind: 'recall.async', seed: 1, ...spec } })
+type RecallRun = Omit<Extract<RunRequestInput, { kind: 'recall.async' }>, 'kind' | 'seed'> & { seed?: number; modelId: string }
+
+async function recall(sessionId: string, { modelId, ...spec }: RecallRun): Promise<AsyncRecallResult> {
+  const { jobId } = await backend.call('models.run', { sessionId, modelId, run: { kind: 'recall.async', seed: 1, ...spec } })
   const done = await jobOutcome(backend, jobId)
   if (done.result.kind !== 'recall.async') throw new Error(`unexpected result ${done.result.kind}`)
   return done.result.result
@@ -47,7 +50,7 @@ describe('recall lab: 003 discrete Hopfield net (binary, external input, order 1
     expect(plain.energy[0]).toBe(0)
     // The saved session keeps the trace with its settings.
     const session = await backend.call('sessions.open', { id: sessionId })
-    expect(session.asyncRecall).toMatchObject({ mode: 'async', encoding: 'binary', external: 'none' })
+    expect(keptResult(session, 'recall.async')?.result).toMatchObject({ mode: 'async', encoding: 'binary', external: 'none' })
   })
 
   it('synchronous steps: (0, 0, 1, 0) → (1, 1, 1, 0) in one step with the cue as input', async () => {
@@ -76,10 +79,7 @@ describe('batch recall with the cue as input', () => {
     const { sessionId, modelId } = await seedModel({ encoding: 'binary' })
     const results = []
     for (const external of ['cue', 'none'] as const) {
-      const { jobId } = await backend.call('jobs.start', {
-        sessionId,
-        spec: { kind: 'recall.batch', modelId, corruption: { type: 'flip', fraction: 0.25 }, cuesPerPattern: 12, seed: 5, maxIterations: 20, external }
-      })
+      const { jobId } = await backend.call('models.run', { sessionId, modelId, run: { kind: 'recall.batch', corruption: { type: 'flip', fraction: 0.25 }, cuesPerPattern: 12, seed: 5, maxIterations: 20, external } })
       const done = await jobOutcome(backend, jobId)
       if (done.result.kind !== 'recall.batch') throw new Error('expected recall.batch')
       results.push(done.result.result)
@@ -126,7 +126,7 @@ describe('recall lab: 003 recurrent auto-associator', () => {
     await backend.call('sessions.save', { id: sessionId })
     await backend.call('sessions.close', { id: sessionId })
     const reopened = await backend.call('sessions.open', { id: sessionId })
-    expect(reopened.asyncRecall).toEqual(r)
+    expect(keptResult(reopened, 'recall.async')?.result).toEqual(r)
     expect(reopened.models[0]!.spec).toMatchObject({ encoding: 'binary', threshold: [0, 0, 0, 1] })
   })
 
@@ -141,20 +141,20 @@ describe('recall lab: bad input names the field', () => {
   it('rejects states outside the encoding, a bad order and external input for the recurrent net', async () => {
     const binary = await seedModel({ encoding: 'binary' })
     await expect(recall(binary.sessionId, { modelId: binary.modelId, cue: [1, -1, 1, 0] })).rejects.toMatchObject({
-      field: 'params.spec.cue.1',
+      field: 'params.run.cue.1',
       message: expect.stringMatching(/not 0 or 1/)
     })
     const bipolar = await seedModel()
-    await expect(recall(bipolar.sessionId, { modelId: bipolar.modelId, cue: [1, 0, 1, -1] })).rejects.toMatchObject({ field: 'params.spec.cue.1' })
+    await expect(recall(bipolar.sessionId, { modelId: bipolar.modelId, cue: [1, 0, 1, -1] })).rejects.toMatchObject({ field: 'params.run.cue.1' })
     await expect(recall(bipolar.sessionId, { modelId: bipolar.modelId, cue: [1, 1, 1, -1], order: [0, 1, 1, 3] })).rejects.toMatchObject({
-      field: 'params.spec.order',
+      field: 'params.run.order',
       message: expect.stringMatching(/permutation of 0\.\.3/)
     })
     await expect(recall(bipolar.sessionId, { modelId: bipolar.modelId, cue: [1, 0, 0, 0], mode: 'recurrent', external: 'cue' })).rejects.toMatchObject({
-      field: 'params.spec.external'
+      field: 'params.run.external'
     })
     await expect(
       backend.call('models.train', { sessionId: bipolar.sessionId, dataset: { builtin: 'seeds-003-auto' }, model: { kind: 'hopfield', threshold: [1, 2] } })
-    ).rejects.toMatchObject({ field: 'params.model', message: expect.stringMatching(/model\.threshold: 2 values for 4 units/) })
+    ).rejects.toMatchObject({ field: 'params.model.threshold', message: expect.stringMatching(/params\.model\.threshold: 2 values for 4 units/) })
   })
 })

@@ -68,10 +68,14 @@ describe('engram serve transport', () => {
       throw new Error(`no reply to ${method}`)
     }
     const created = (await call(1, 'sessions.create', { name: 'ws' })).result as { id: string }
-    const trained = (await call(2, 'models.train', { sessionId: created.id, dataset: { builtin: 'seeds-003-auto' }, model: { kind: 'hopfield' } })).result as {
-      activeModelId: string
-    }
-    const started = (await call(3, 'jobs.start', { sessionId: created.id, spec: { kind: 'recall.async', modelId: trained.activeModelId, cue: [1, 1, -1, -1], seed: 1, order: 'sequential' } }))
+    // Training is a job too: its job.done carries the model.
+    const training = (await call(2, 'models.train', { sessionId: created.id, dataset: { builtin: 'seeds-003-auto' }, model: { kind: 'hopfield' } })).result as { jobId: string }
+    for (let i = 0; i < 200 && !frames.some((f) => f.event === 'job.done'); i++) await new Promise((r) => setTimeout(r, 25))
+    const trainedFrame = frames.find((f) => f.event === 'job.done' && (f.payload as { jobId: string }).jobId === training.jobId)
+    if (!trainedFrame) expect.fail('no job.done for the training')
+    frames.splice(frames.indexOf(trainedFrame), 1)
+    const trained = (trainedFrame.payload as { result: { model: { id: string } } }).result.model
+    const started = (await call(3, 'models.run', { sessionId: created.id, modelId: trained.id, run: { kind: 'recall.async', cue: [1, 1, -1, -1], seed: 1, order: 'sequential' } }))
       .result as { jobId: string }
     for (let i = 0; i < 200 && !frames.some((f) => f.event === 'job.done'); i++) await new Promise((r) => setTimeout(r, 25))
     const doneFrame = frames.find((f) => f.event === 'job.done')

@@ -162,11 +162,11 @@ describe('RBM store', () => {
 
   it('exports the selected RBM', async () => {
     await openWith({ ...emptySession(), rbms: [rbmInfo('r1', 1)] })
-    api.handle('export.model', (p) => ({ fileName: `rbm.${p.format}`, path: `/x/rbm.${p.format}`, bytes: 12, base64: 'AAAA' }))
+    api.handle('models.export', (p) => ({ fileName: `rbm.${p.format}`, path: `/x/rbm.${p.format}`, bytes: 12, base64: 'AAAA' }))
     const rbm = useRbmStore()
     rbm.restore({})
     const out = await rbm.exportModel('onnx')
-    expect(api.callsOf('export.model')).toEqual([{ sessionId: 's1', modelId: 'r1', format: 'onnx' }])
+    expect(api.callsOf('models.export')).toEqual([{ sessionId: 's1', modelId: 'r1', format: 'onnx' }])
     expect(out.fileName).toBe('rbm.onnx')
     expect(rbm.lastExport).toMatchObject({ format: 'onnx', modelId: 'r1' })
   })

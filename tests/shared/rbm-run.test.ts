@@ -47,7 +47,8 @@ describe('RBM run spec', () => {
       partial: false,
       createdAt: '2026-01-01T00:00:00.000Z'
     }
-    const info = rbmInfoSchema.parse(old)
+    // v4 sessions tag each model with its kind (the v3 → v4 migration adds it).
+    const info = rbmInfoSchema.parse({ kind: 'rbm', ...old })
     expect(info.spec.labels).toBe(false)
     expect(info.labelUnits).toBeUndefined()
     expect(info.classification).toBeUndefined()

@@ -20,9 +20,10 @@ describe('contract', () => {
   })
 
   it('names the field of a bad parameter', () => {
-    expect(() => parseParams('jobs.start', { sessionId: 's', spec: { kind: 'recall.batch', modelId: 'm', corruption: { type: 'flip', fraction: 2 }, cuesPerPattern: 1, seed: 1 } })).toThrow(
-      /jobs\.start: params\.spec\.corruption\.fraction: /
+    expect(() => parseParams('models.run', { sessionId: 's', modelId: 'm', run: { kind: 'recall.batch', corruption: { type: 'flip', fraction: 2 }, cuesPerPattern: 1, seed: 1 } })).toThrow(
+      /models\.run: params\.run\.corruption\.fraction: /
     )
+    expect(() => parseParams('models.run', { sessionId: 's', modelId: 'm', run: { kind: 'nope' } })).toThrow(/params\.run\.kind/)
     expect(() => parseParams('sessions.create', { name: 'x', extra: 1 })).toThrow(/params: Unrecognized key/)
   })
 })

@@ -62,12 +62,14 @@ const MIGRATIONS: Record<number, (state: Record<string, unknown>) => Record<stri
   // v4: one models[] with each model's kind (the family registry), and the last recall results kept by run kind.
   3: (state) => {
     const { rbms, bams, asyncRecall, batchRecall, bamRecall, models, ...rest } = state
-    const tag = (list: unknown, kind: string): unknown[] => (Array.isArray(list) ? list.map((m: Record<string, unknown>) => ({ kind, ...m })) : [])
+    const tag = (list: unknown[], kind: string): unknown[] => list.map((m) => ({ kind, ...(m as Record<string, unknown>) }))
     const results: Record<string, unknown> = {}
     if (asyncRecall) results['recall.async'] = { kind: 'recall.async', result: asyncRecall }
     if (batchRecall) results['recall.batch'] = { kind: 'recall.batch', result: batchRecall }
     if (bamRecall) results['bam.recall'] = { kind: 'bam.recall', result: bamRecall }
-    return { ...rest, models: [...tag(models, 'hopfield'), ...tag(rbms, 'rbm'), ...tag(bams, 'bam')], results }
+    // A damaged list stays as it is, so validation names it instead of the migration dropping it.
+    const lists = Array.isArray(models) && Array.isArray(rbms) && Array.isArray(bams)
+    return { ...rest, models: lists ? [...tag(models, 'hopfield'), ...tag(rbms, 'rbm'), ...tag(bams, 'bam')] : models, results }
   }
 }
 

@@ -77,3 +77,9 @@ export const keptResultsSchema = z.object(
     FAMILIES.flatMap((f) => f.runs.filter((r) => (f.kept as readonly string[]).includes(r.request.shape.kind.value)).map((r) => [r.request.shape.kind.value, r.result.nullable().optional()]))
   )
 )
+
+/** A models.view answer as the view asked for (its kind checked): the result type the caller expects. */
+export function asView<K extends ViewKind>(result: ViewResult, kind: K): Extract<ViewResult, { kind: K }> {
+  if (result.kind !== kind) throw new Error(`models.view: a '${result.kind}' view came back for '${kind}'`)
+  return result as Extract<ViewResult, { kind: K }>
+}
