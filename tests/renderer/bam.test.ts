@@ -4,7 +4,9 @@ import type { BamInfo, BamRecallResult, SessionState } from '../../src/shared/se
 import { setApi } from '../../src/renderer/src/api'
 import { bamEnergyOption, bamFrames, bamOutcome, buildBamTrain, cueLayer, cycleUnit, defaultBamForm, flipUnits, readBamUi, weightSize } from '../../src/renderer/src/lib/bam'
 import { useBamStore } from '../../src/renderer/src/stores/bam'
+import { useJobsStore } from '../../src/renderer/src/stores/jobs'
 import { useSessionStore } from '../../src/renderer/src/stores/session'
+import type { JobResult } from '../../src/shared/api'
 import { emptySession, FakeApi } from './fake-api'
 
 // Seed 003, Example 3.23: A and C (5×3), codes (−1, 1) and (1, 1).
@@ -13,6 +15,7 @@ const C = [-1, 1, 1, 1, -1, -1, 1, -1, -1, 1, -1, -1, -1, 1, 1]
 
 function info(): BamInfo {
   return {
+    kind: 'bam',
     id: 'b1',
     name: 'BAM · letters',
     spec: { kind: 'bam', codes: 'dataset', encoding: 'bipolar' },
@@ -128,11 +131,23 @@ describe('BAM store', () => {
     api = new FakeApi()
     setApi(api)
     state = emptySession()
-    api.handle('bam.train', () => (state = { ...state, bams: [info()], bamRecall: null }))
-    api.handle('bam.recall', (p) => {
-      const r = { ...recallFromA(), cue: { x: p.x ?? null, y: p.y ?? null } }
-      state = { ...state, bamRecall: r }
-      return r
+    // Training and recall are jobs: the fake backend lands the result in the session, then job.done follows.
+    let jobs = 0
+    const finish = (result: JobResult): { jobId: string } => {
+      const jobId = `j${++jobs}`
+      setTimeout(() => useJobsStore().onDone({ jobId, sessionId: 's1', result }), 0)
+      return { jobId }
+    }
+    api.handle('sessions.open', () => state)
+    api.handle('models.train', () => {
+      state = { ...state, models: [info()], results: {} }
+      return finish({ kind: 'bam.train', model: info() })
+    })
+    api.handle('models.run', (p) => {
+      if (p.run.kind !== 'bam.recall') throw new Error(`unexpected run ${p.run.kind}`)
+      const r = { ...recallFromA(), cue: { x: p.run.x ?? null, y: p.run.y ?? null } }
+      state = { ...state, results: { 'bam.recall': { kind: 'bam.recall', result: r } } }
+      return finish({ kind: 'bam.recall', result: r })
     })
     useSessionStore().state = state
   })
@@ -141,7 +156,7 @@ describe('BAM store', () => {
     const bam = useBamStore()
     const session = useSessionStore()
     await bam.train()
-    expect(api.callsOf('bam.train')[0]).toEqual({ sessionId: 's1', dataset: { builtin: 'seeds-003-bam', count: 2 }, model: { kind: 'bam', codes: 'dataset', encoding: 'bipolar' } })
+    expect(api.callsOf('models.train')[0]).toEqual({ sessionId: 's1', dataset: { builtin: 'seeds-003-bam', count: 2 }, model: { kind: 'bam', codes: 'dataset', encoding: 'bipolar' } })
     expect(bam.selected?.id).toBe('b1')
     expect(bam.cueX).toEqual(A)
     expect(bam.cueY).toEqual([0, 0])
@@ -150,7 +165,7 @@ describe('BAM store', () => {
     expect(bam.cueX).toEqual(C)
     bam.loadStored('x', 0)
     await bam.recall()
-    expect(api.callsOf('bam.recall')[0]).toEqual({ sessionId: 's1', modelId: 'b1', x: A, maxIterations: 100, mode: 'bam' })
+    expect(api.callsOf('models.run')[0]).toEqual({ sessionId: 's1', modelId: 'b1', run: { kind: 'bam.recall', x: A, maxIterations: 100, mode: 'bam' } })
     expect(bam.position).toBe(2)
     expect(bam.frame?.y).toEqual([-1, 1])
     bam.seek(1)
@@ -162,18 +177,18 @@ describe('BAM store', () => {
     bam.setUnit('y', 1)
     expect(bam.cueY).toEqual([0, 1])
     await bam.recall()
-    expect(api.callsOf('bam.recall')[1]).toEqual({ sessionId: 's1', modelId: 'b1', y: [0, 1], maxIterations: 100, mode: 'bam' })
+    expect(api.callsOf('models.run')[1]).toEqual({ sessionId: 's1', modelId: 'b1', run: { kind: 'bam.recall', y: [0, 1], maxIterations: 100, mode: 'bam' } })
 
     // Both layers given: the first layer is sent.
     bam.loadStored('x', 0)
     bam.first = 'y'
     await bam.recall()
-    expect(api.callsOf('bam.recall')[2]).toMatchObject({ x: A, y: [0, 1], first: 'y' })
+    expect(api.callsOf('models.run')[2]).toMatchObject({ run: { x: A, y: [0, 1], first: 'y' } })
 
     // One-shot (the hetero-associative net): only X is sent, whatever Y holds.
     bam.mode = 'one-shot'
     await bam.recall()
-    expect(api.callsOf('bam.recall')[3]).toEqual({ sessionId: 's1', modelId: 'b1', x: A, maxIterations: 100, mode: 'one-shot' })
+    expect(api.callsOf('models.run')[3]).toEqual({ sessionId: 's1', modelId: 'b1', run: { kind: 'bam.recall', x: A, maxIterations: 100, mode: 'one-shot' } })
     bam.mode = 'bam'
     await bam.recall()
 

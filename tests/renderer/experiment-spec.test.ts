@@ -3,7 +3,8 @@ import type { ModelInfo } from '../../src/shared/session'
 import { experimentSpecSchema } from '../../src/shared/spec'
 import { autoName, buildExperimentSpec, defaultForm, parseList, readForm, specJson, type ExperimentForm } from '../../src/renderer/src/lib/experiment-spec'
 
-const model = {
+const model: ModelInfo = {
+  kind: 'hopfield',
   id: 'm1',
   name: 'Hopfield (energy) · letters · 5 patterns',
   spec: { kind: 'hopfield', rule: 'energy', normalisation: 'none', energy: { valleys: 'few-steps', mode: 'sgd', epochs: 30, eta: 0.05, evolutionSteps: 2, cueNoise: 0 } },
@@ -16,7 +17,7 @@ const model = {
   storedFixedPoints: 5,
   seed: 42,
   createdAt: '2026-01-01T00:00:00.000Z'
-} as ModelInfo
+}
 
 function form(patch: (f: ExperimentForm) => void = () => {}): ExperimentForm {
   const f = defaultForm()

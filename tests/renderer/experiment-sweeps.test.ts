@@ -4,7 +4,8 @@ import { experimentSpecSchema } from '../../src/shared/spec'
 import { annealChart, bamSweepChart, scheduleChart, type AnnealSweepResult, type BamSweepResult } from '../../src/renderer/src/lib/experiment-charts'
 import { buildExperimentSpec, buildSchedule, defaultForm, readForm, scheduleTemperatures, type ExperimentForm } from '../../src/renderer/src/lib/experiment-spec'
 
-const model = {
+const model: ModelInfo = {
+  kind: 'hopfield',
   id: 'm1',
   name: 'Hopfield · letters · 3',
   spec: { kind: 'hopfield', rule: 'hebb', normalisation: 'none' },
@@ -17,7 +18,7 @@ const model = {
   storedFixedPoints: 3,
   seed: 4,
   createdAt: '2026-01-01T00:00:00.000Z'
-} as ModelInfo
+}
 
 function form(patch: (f: ExperimentForm) => void): ExperimentForm {
   const f = defaultForm()

@@ -1,4 +1,5 @@
 import { createPinia, setActivePinia } from 'pinia'
+import { experimentSpecSchema } from '../../src/shared/spec'
 import { beforeEach, describe, expect, it } from 'vitest'
 import type { ExperimentRecord, ModelInfo, SessionState } from '../../src/shared/session'
 import { setApi } from '../../src/renderer/src/api'
@@ -18,7 +19,8 @@ beforeEach(() => {
   setActivePinia(createPinia())
 })
 
-const model = {
+const model: ModelInfo = {
+  kind: 'hopfield',
   id: 'm1',
   name: 'hopfield-1',
   spec: { kind: 'hopfield', rule: 'pseudo-inverse', normalisation: 'none' },
@@ -31,7 +33,7 @@ const model = {
   storedFixedPoints: 2,
   seed: 5,
   createdAt: '2026-01-01T00:00:00.000Z'
-} as ModelInfo
+}
 
 function record(id: string, type: 'capacity' | 'noise'): ExperimentRecord {
   const sweep =
@@ -45,7 +47,7 @@ function record(id: string, type: 'capacity' | 'noise'): ExperimentRecord {
     result: {
       kind: 'engram.experiment-result',
       version: 1,
-      spec: { version: 1, name: id, seed: 1, model: { kind: 'hopfield', rule: 'hebb', normalisation: 'none' } },
+      spec: experimentSpecSchema.parse({ name: id, seed: 1, ...(type === 'capacity' ? {} : { dataset: { builtin: 'letters', count: 3 } }), model: { kind: 'hopfield' }, sweep: type === 'capacity' ? { type, units: 4, patternCounts: [1, 2], rules: ['hebb'] } : { type, fractions: [0, 0.2] } }),
       createdAt: '2026-01-01T00:00:00.000Z',
       engram: 't',
       rng: 'x',
@@ -163,8 +165,11 @@ describe('workbench with experiments and training options', () => {
   it('trains with the chosen rule, its options and the training seed', async () => {
     let state: SessionState = emptySession()
     api.handle('sessions.open', () => state).handle('models.train', (p) => {
-      state = { ...state, models: [{ ...model, spec: p.model as ModelInfo['spec'], seed: p.seed ?? 0 }], activeModelId: 'm1' }
-      return state
+      const trained: ModelInfo = { ...model, spec: p.model as ModelInfo['spec'], seed: p.seed ?? 0 }
+      state = { ...state, models: [trained], activeModelId: 'm1' }
+      // Training is a job: its result arrives as job.done after models.train answers.
+      setTimeout(() => useJobsStore().onDone({ jobId: 'jt', sessionId: 's1', result: { kind: 'hopfield.train', model: trained } }), 0)
+      return { jobId: 'jt' }
     })
     await useDatasetsStore().loadList()
     await useDatasetsStore().select('seeds-000-nine', { selection: [1, 3] })

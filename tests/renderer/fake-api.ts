@@ -1,5 +1,7 @@
-// An in-memory EngramApi for store tests: scripted method handlers, recorded calls, emitted events.
-import { ApiError, type EngramApi, type EventName, type Events, type MethodName, type Params, type Result } from '../../src/shared/api'
+// An in-memory EngramApi for store tests: scripted method handlers, recorded calls, emitted events. Like the
+// backend it checks every call's params against the contract (a bad call is refused with the backend's error), and
+// it checks every scripted result and emitted event too, so a store test cannot drift from the shared schemas.
+import { ApiError, describeZodError, eventSchemas, methods, parseParams, type EngramApi, type EventName, type Events, type MethodName, type Params, type Result } from '../../src/shared/api'
 import { emptySessionState, type SessionState } from '../../src/shared/session'
 
 type Handler<M extends MethodName> = (params: Params<M>) => Result<M> | Promise<Result<M>>
@@ -21,9 +23,13 @@ export class FakeApi implements EngramApi {
 
   async call<M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>> {
     this.calls.push({ method, params })
+    parseParams(method, params)
     const fn = this.handlers.get(method)
     if (!fn) throw new ApiError({ code: 'bad-request', message: `${method}: not scripted` })
-    return (await fn(params as never)) as Result<M>
+    const result = await fn(params as never)
+    const checked = methods[method].result.safeParse(result)
+    if (!checked.success) throw new Error(`fake ${method}: the scripted result breaks the contract: ${describeZodError(checked.error, 'result').message}`)
+    return result as Result<M>
   }
 
   on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void {
@@ -34,6 +40,8 @@ export class FakeApi implements EngramApi {
   }
 
   emit<E extends EventName>(event: E, payload: Events[E]): void {
+    const checked = eventSchemas[event].safeParse(payload)
+    if (!checked.success) throw new Error(`fake ${event}: the emitted payload breaks the contract: ${describeZodError(checked.error, 'payload').message}`)
     for (const l of this.listeners.get(event) ?? []) l(payload)
   }
 

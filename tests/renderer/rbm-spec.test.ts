@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { jobSpecSchema } from '../../src/shared/api'
+import { rbmFamily, rbmSampleRunSchema } from '../../src/shared/families/rbm'
 import { rbmModelSpecSchema } from '../../src/shared/spec'
 import {
   buildRbmModelSpec,
@@ -47,7 +47,7 @@ describe('RBM form → rbm.train job', () => {
     })
     // What the schema fills in for a bare model is what the form starts from.
     expect(rbmModelSpecSchema.parse({ kind: 'rbm' })).toEqual(built.spec!.model)
-    expect(jobSpecSchema.safeParse(built.spec).success).toBe(true)
+    expect(rbmFamily.train.request.safeParse(built.spec).success).toBe(true)
   })
 
   it('PCD sets persistent; sparsity only when on; Gaussian units keep the default binarisation', () => {
@@ -106,7 +106,8 @@ describe('noise source', () => {
 describe('sampling job', () => {
   it('needs a model and keeps the contract limits', () => {
     expect(buildSampleJob(defaultSampleForm(), null)).toMatchObject({ field: 'model' })
-    expect(buildSampleJob({ count: 16, steps: 500, from: 'data', seed: 9 }, 'r1').spec).toEqual({ kind: 'rbm.sample', modelId: 'r1', count: 16, steps: 500, from: 'data', seed: 9 })
+    expect(buildSampleJob({ count: 16, steps: 500, from: 'data', seed: 9 }, 'r1').spec).toEqual({ kind: 'rbm.sample', count: 16, steps: 500, from: 'data', seed: 9 })
+    expect(rbmSampleRunSchema.safeParse(buildSampleJob({ count: 16, steps: 500, from: 'data', seed: 9 }, 'r1').spec).success).toBe(true)
     expect(buildSampleJob({ ...defaultSampleForm(), count: 401 }, 'r1')).toMatchObject({ field: 'count' })
   })
 })

@@ -15,6 +15,7 @@ let api: FakeApi
 
 function rbmInfo(id: string, epochs: number, partial = false): RbmInfo {
   return {
+    kind: 'rbm',
     id,
     name: `RBM 4→2 · ${id}`,
     spec: { kind: 'rbm', visibleUnits: 'bernoulli', hidden: 2, k: 1, persistent: false, learningRate: 0.1, momentum: 0.5, weightDecay: 0, batchSize: 2, epochs: 3, binarise: 'threshold', heldOut: 0, labels: false },
@@ -45,12 +46,13 @@ const metrics = (epoch: number, e: number) => ({ epoch, reconstructionError: e, 
 
 beforeEach(() => {
   api = scriptToyDatasets(new FakeApi())
-  api.handle('models.filters', (p) => ({
+  api.handle('models.view', (p) => ({
+    kind: 'rbm.filters',
     visible: 4,
     hidden: 2,
     width: 2,
     height: 2,
-    offset: p.offset ?? 0,
+    offset: p.view.kind === 'rbm.filters' ? (p.view.offset ?? 0) : 0,
     filters: [
       [0.1, -0.2, 0, 0.3],
       [1, 0, 0, -1]
@@ -76,13 +78,14 @@ describe('RBM store', () => {
   it('trains from the form, follows the live metrics, then shows the trained RBM and its filters', async () => {
     await openWith(emptySession())
     await useDatasetsStore().loadList()
-    api.handle('jobs.start', () => ({ jobId: 'j1' }))
+    api.handle('models.train', () => ({ jobId: 'j1' }))
     const rbm = useRbmStore()
     rbm.setDataset(TOY.summary.id)
     expect(rbm.form.count).toBe(4)
     rbm.form.epochs = 3
     await rbm.train()
-    expect(api.callsOf('jobs.start')).toEqual([{ sessionId: 's1', spec: rbm.built.spec }])
+    const { kind: _kind, ...request } = rbm.built.spec!
+    expect(api.callsOf('models.train')).toEqual([{ sessionId: 's1', ...request }])
     expect(rbm.built.spec).toMatchObject({ kind: 'rbm.train', dataset: { builtin: 'seeds-000-nine', count: 4 }, model: { epochs: 3 } })
     expect(rbm.training).toBe(true)
     expect(rbm.view).toMatchObject({ live: true, points: [], epochs: 3 })
@@ -104,14 +107,14 @@ describe('RBM store', () => {
     expect(rbm.view).toMatchObject({ live: false, epochs: 3 })
     expect(rbm.view?.points).toHaveLength(3)
     await settle()
-    expect(api.callsOf('models.filters')).toEqual([{ sessionId: 's1', modelId: 'r1', offset: 0, limit: 100 }])
+    expect(api.callsOf('models.view')).toEqual([{ sessionId: 's1', modelId: 'r1', view: { kind: 'rbm.filters', offset: 0, limit: 100 } }])
     expect(rbm.shownFilters?.filters).toHaveLength(2)
   })
 
   it('a cancel before the first epoch leaves the shown RBM as it was', async () => {
-    await openWith({ ...emptySession(), rbms: [rbmInfo('r0', 2)] })
+    await openWith({ ...emptySession(), models: [rbmInfo('r0', 2)] })
     await useDatasetsStore().loadList()
-    api.handle('jobs.start', () => ({ jobId: 'j2' }))
+    api.handle('models.train', () => ({ jobId: 'j2' }))
     const rbm = useRbmStore()
     rbm.restore({})
     rbm.setDataset(TOY.summary.id)
@@ -124,14 +127,14 @@ describe('RBM store', () => {
   })
 
   it('samples the selected RBM and keeps the samples per RBM', async () => {
-    await openWith({ ...emptySession(), rbms: [rbmInfo('r1', 1), rbmInfo('r2', 1)] })
-    api.handle('jobs.start', () => ({ jobId: 'j3' }))
+    await openWith({ ...emptySession(), models: [rbmInfo('r1', 1), rbmInfo('r2', 1)] })
+    api.handle('models.run', () => ({ jobId: 'j3' }))
     const rbm = useRbmStore()
     rbm.restore({})
     expect(rbm.selectedId).toBe('r2')
     rbm.sampleForm.count = 16
     await rbm.sample()
-    expect(api.callsOf('jobs.start')).toEqual([{ sessionId: 's1', spec: { kind: 'rbm.sample', modelId: 'r2', count: 16, steps: 1000, from: 'noise', seed: 1 } }])
+    expect(api.callsOf('models.run')).toEqual([{ sessionId: 's1', modelId: 'r2', run: { kind: 'rbm.sample', count: 16, steps: 1000, from: 'noise', seed: 1 } }])
     const samples = Array.from({ length: 16 }, () => [0, 0.5, 1, 0.25])
     rbm.onSampleDone({ kind: 'rbm.sample', modelId: 'r2', width: 2, height: 2, steps: 1000, from: 'noise', samples, provider: 'cpu' })
     expect(rbm.shownSamples?.samples).toHaveLength(16)
@@ -143,17 +146,17 @@ describe('RBM store', () => {
 
   it('pages through the receptive fields of a large hidden layer, 100 at a time', async () => {
     const big = { ...rbmInfo('r1', 1), hidden: 250 }
-    await openWith({ ...emptySession(), rbms: [big] })
+    await openWith({ ...emptySession(), models: [big] })
     const rbm = useRbmStore()
     rbm.restore({ selectedId: 'r1', filterOffset: 100 })
     await settle()
-    expect(api.callsOf('models.filters').at(-1)).toMatchObject({ offset: 100, limit: 100 })
+    expect(api.callsOf('models.view').at(-1)).toMatchObject({ view: { offset: 100, limit: 100 } })
     await rbm.pageFilters(1)
-    expect(api.callsOf('models.filters').at(-1)).toMatchObject({ offset: 200 })
+    expect(api.callsOf('models.view').at(-1)).toMatchObject({ view: { offset: 200 } })
     await rbm.pageFilters(5)
-    expect(api.callsOf('models.filters').at(-1)).toMatchObject({ offset: 200 })
+    expect(api.callsOf('models.view').at(-1)).toMatchObject({ view: { offset: 200 } })
     await rbm.pageFilters(-3)
-    expect(api.callsOf('models.filters').at(-1)).toMatchObject({ offset: 0 })
+    expect(api.callsOf('models.view').at(-1)).toMatchObject({ view: { offset: 0 } })
     expect(rbm.filterOffset).toBe(0)
     // A saved offset past the layer reads as the first page.
     rbm.restore({ selectedId: 'r1', filterOffset: 900 })
@@ -161,7 +164,7 @@ describe('RBM store', () => {
   })
 
   it('exports the selected RBM', async () => {
-    await openWith({ ...emptySession(), rbms: [rbmInfo('r1', 1)] })
+    await openWith({ ...emptySession(), models: [rbmInfo('r1', 1)] })
     api.handle('models.export', (p) => ({ fileName: `rbm.${p.format}`, path: `/x/rbm.${p.format}`, bytes: 12, base64: 'AAAA' }))
     const rbm = useRbmStore()
     rbm.restore({})
@@ -173,7 +176,7 @@ describe('RBM store', () => {
 
   it('goes into the session ui and comes back: form, samples form, selected RBM, its filters', async () => {
     const rbms = [rbmInfo('r1', 2), rbmInfo('r2', 1, true)]
-    await openWith({ ...emptySession(), rbms })
+    await openWith({ ...emptySession(), models: rbms })
     const rbm = useRbmStore()
     rbm.restore({})
     rbm.select('r1')
@@ -183,8 +186,8 @@ describe('RBM store', () => {
     const ui = { workbench: JSON.parse(JSON.stringify({ rbm: rbm.snapshot() })) as unknown }
 
     setActivePinia(createPinia())
-    const state: SessionState = { ...emptySession(), rbms, ui: ui as Record<string, unknown> }
-    expect(readUi(state).rbm?.selectedId).toBe('r1')
+    const state: SessionState = { ...emptySession(), models: rbms, ui: ui as Record<string, unknown> }
+    expect(readUi(state).pages?.rbm).toMatchObject({ selectedId: 'r1' })
     await openWith(state)
     await restore(state)
     const back = useRbmStore()

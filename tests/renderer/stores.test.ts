@@ -24,8 +24,8 @@ beforeEach(() => {
   setActivePinia(createPinia())
 })
 
-// Asserted rather than annotated: the contract is gaining fields (seed, training) while this is written.
-const model = {
+const model: ModelInfo = {
+  kind: 'hopfield',
   id: 'm1',
   name: 'hopfield-1',
   spec: { kind: 'hopfield', rule: 'hebb', normalisation: '1/N', zeroDiagonal: true },
@@ -38,7 +38,7 @@ const model = {
   storedFixedPoints: 2,
   seed: 0,
   createdAt: '2026-01-01T00:00:00.000Z'
-} as ModelInfo
+}
 
 describe('session store', () => {
   it('creates, updates and saves, tracking the dirty flag', async () => {
@@ -108,12 +108,14 @@ describe('datasets store', () => {
 describe('jobs store', () => {
   it('keeps a done status that arrives before jobs.start answers', async () => {
     const jobs = useJobsStore()
-    api.handle('jobs.start', () => {
-      jobs.onDone({ jobId: 'j1', sessionId: 's1', result: { kind: 'recall.batch', result: {} as BatchRecallResult } })
+    api.handle('models.run', () => {
+      jobs.onDone({ jobId: 'j1', sessionId: 's1', result: { kind: 'recall.batch', result: { modelId: 'm1', seed: 1, corruption: { type: 'none' }, cuesPerPattern: 1, cues: 1, successRate: 1, perPattern: [1], meanIterations: 1, meanFinalOverlap: 1, provider: 'cpu', seconds: 0, external: 'none' } } })
       return { jobId: 'j1' }
     })
-    await jobs.start('s1', { kind: 'recall.batch', modelId: 'm1', corruption: { type: 'none' }, cuesPerPattern: 1, seed: 1 })
+    await jobs.startRun('s1', 'm1', { kind: 'recall.batch', corruption: { type: 'none' }, cuesPerPattern: 1, seed: 1 })
     expect(jobs.get('j1')?.status).toBe('done')
+    // wait() after the end still gets the result.
+    await expect(jobs.wait('j1')).resolves.toMatchObject({ kind: 'recall.batch' })
   })
 
   it('records progress, ignores progress after the end, and marks cancellation', () => {
@@ -180,8 +182,7 @@ describe('restoring a session', () => {
     models: [model],
     activeModelId: 'm1',
     cue: { source: 1, corruption: { type: 'flip', fraction: 0.25 }, seed: 11, state: [-1, -1, 1, -1] },
-    asyncRecall: recall,
-    batchRecall: batch,
+    results: { 'recall.async': { kind: 'recall.async', result: recall }, 'recall.batch': { kind: 'recall.batch', result: batch } },
     ui: { workbench: { recall: { seed: 3, order: 'sequential', maxSweeps: 9 }, batch: { cuesPerPattern: 10, seed: 7 } } }
   }
 

@@ -1,4 +1,5 @@
 import { createPinia, setActivePinia } from 'pinia'
+import { experimentSpecSchema } from '../../src/shared/spec'
 import { describe, expect, it } from 'vitest'
 import type { AsyncRecallResult, ExperimentRecord } from '../../src/shared/session'
 import { setApi } from '../../src/renderer/src/api'
@@ -59,7 +60,21 @@ describe('workbench', () => {
     expect(useJobsStore().get('j4')?.status).toBe('cancelled')
 
     // A finished experiment lands in the session's experiments and is shown.
-    const record = { id: 'e1', name: 'noise', createdAt: '2026-01-01T00:00:00.000Z', result: { sweep: { type: 'noise', points: [] } } } as unknown as ExperimentRecord
+    const record: ExperimentRecord = {
+      id: 'e1',
+      name: 'noise',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      result: {
+        kind: 'engram.experiment-result',
+        version: 1,
+        spec: experimentSpecSchema.parse({ name: 'noise', seed: 1, dataset: { builtin: 'letters', count: 3 }, model: { kind: 'hopfield' }, sweep: { type: 'noise', fractions: [0] } }),
+        createdAt: '2026-01-01T00:00:00.000Z',
+        engram: 't',
+        rng: 'x',
+        compute: { path: 'core', provider: 'cpu' },
+        sweep: { type: 'noise', points: [] }
+      }
+    }
     api.emit('job.done', { jobId: 'j5', sessionId: 'other', result: { kind: 'experiment', record } })
     expect(useSessionStore().state?.experiments).toEqual([])
     api.emit('job.done', { jobId: 'j5', sessionId: 's1', result: { kind: 'experiment', record } })
