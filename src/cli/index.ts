@@ -260,7 +260,7 @@ function cmdExport(argv: string[]): void {
       if (!row) throw new SpecError(`export: no saved session with id or name '${source}' (and no such .json file)`)
       const loaded = store.load(row.id)!
       const modelId = values.model ?? loaded.state.activeModelId
-      if (exportSessionRbm(loaded.state, loaded.tensors, modelId, values.format, values.out)) return
+      if (exportSessionRbm(loaded.state, loaded.tensors, modelId, values.format, values.out, resolve(values['data-dir'] ?? defaultDataDir()))) return
       const info = loaded.state.models.find((m) => m.id === modelId)
       if (!info) throw new SpecError(`--model: session '${row.name}' has no model '${modelId ?? ''}' (models: ${loaded.state.models.map((m) => m.id).join(', ') || 'none'})`)
       net = netFromTensors(loaded.tensors, info.id, info.spec.encoding).net

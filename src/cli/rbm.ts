@@ -110,10 +110,18 @@ export function exportRbmResultFile(source: string, format: ExportFormat, out: s
 }
 
 /** `engram export <session> --model <id>` when the id is one of the session's RBMs; false otherwise. */
-export function exportSessionRbm(state: SessionState, tensors: Map<string, NamedTensor>, modelId: string | null | undefined, format: ExportFormat, out: string): boolean {
+export function exportSessionRbm(
+  state: SessionState,
+  tensors: Map<string, NamedTensor>,
+  modelId: string | null | undefined,
+  format: ExportFormat,
+  out: string,
+  dataDir: string
+): boolean {
   const info = state.rbms.find((r) => r.id === modelId)
   if (!info) return false
-  const rbm = sessionRbm(tensors, info)
+  // The dataset: only for a Gaussian RBM saved without its feature statistics (sessionRbm recomputes them).
+  const rbm = sessionRbm(tensors, info, () => new DatasetCatalog(dataDir).greyRows(info.dataset, 'dataset'))
   writeExportFile(out, rbmExportBytes(rbm, info, state.name, format), `${format}, RBM ${rbm.visible}×${rbm.hidden}`)
   return true
 }

@@ -244,7 +244,8 @@ export const methods = {
   },
   /**
    * An RBM's hidden layer on data rows: p(h = 1 | v) per hidden unit and the mean-field reconstruction E[v | p(h)]
-   * for the given rows of the RBM's dataset (binarised at its threshold, or standardised for Gaussian units; with
+   * for the given rows of the RBM's dataset (binarised at its threshold; Gaussian units: standardised with the training
+   * split's statistics, and input and reconstruction given back on the grey-level scale; with
    * the one-hot label for a classification RBM), and each hidden unit's mean activation over many rows
    * (dead units stay near 0, saturated ones near 1).
    */

@@ -147,7 +147,8 @@ export class Backend {
   }
 
   private rbmOf(session: OpenSession, info: RbmInfo): Rbm {
-    return sessionRbm(session.tensors, info)
+    // The dataset is read only for a Gaussian RBM saved without its feature statistics (recomputed, see sessionRbm).
+    return sessionRbm(session.tensors, info, () => this.datasets.greyRows(info.dataset, 'params.modelId'))
   }
 
   private touch(session: OpenSession): SessionState {
@@ -199,8 +200,8 @@ export class Backend {
       const rbm = this.rbmOf(session, info)
       let rows: Float32Array | null = null
       if (spec.from === 'data') {
-        // On the scale training saw (standardised for Gaussian units), with the one-hot labels of a classification RBM.
-        rows = rbmVisibleRows(info, this.datasets.greyRows(info.dataset, 'params.spec.modelId'))
+        // On the scale training saw (Gaussian units: the training split's statistics), with the one-hot labels of a classification RBM.
+        rows = rbmVisibleRows(info, this.datasets.greyRows(info.dataset, 'params.spec.modelId'), rbm)
       }
       return {
         kind: 'rbm.sample',
