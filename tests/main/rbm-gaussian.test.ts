@@ -11,6 +11,10 @@ import { hiddenActivations, rbmExportBytes, rbmFromStateDict, sessionRbm, trainR
 import { rbmModelSpecSchema, type RbmModelSpec } from '../../src/shared/spec'
 import type { RbmInfo } from '../../src/shared/session'
 import { jobOutcome, withBackend } from '../helpers/backend'
+import { exportRbmResult, runRbmSpec } from '../../src/main/services/rbm-run'
+import { DatasetCatalog } from '../../src/main/services/datasets'
+import { rbmRunResultSchema, rbmRunSpecSchema } from '../../src/shared/rbm-run'
+import { tensorFromJson } from '../../src/core/tensor-json'
 
 const W = 3
 const HT = 2
@@ -141,6 +145,27 @@ describe('Gaussian RBM standardisation', () => {
     // Bernoulli machines never read the dataset for it.
     sessionRbm(map, { ...info, spec: { ...info.spec, visibleUnits: 'bernoulli' } }, () => (reads++, data))
     expect(reads).toBe(1)
+  })
+})
+
+describe('Gaussian RBM result files (engram run)', () => {
+  it('keep the statistics in the result state dict, and exports from the result carry and apply them', async () => {
+    const spec = rbmRunSpecSchema.parse({ seed: 4, dataset: { builtin: 'digits', count: 50 }, model: { kind: 'rbm', visibleUnits: 'gaussian', hidden: 5, epochs: 1, batchSize: 25, learningRate: 0.001 } })
+    const result = rbmRunResultSchema.parse(JSON.parse(JSON.stringify(await runRbmSpec(spec, new DatasetCatalog(null)))))
+    const mean = tensorFromJson(result.model.stateDict.feature_mean!)
+    expect(mean.shape).toEqual([784])
+    const npz = decodeNpz(exportRbmResult(result, 'npz').bytes)
+    expect(Array.from(npz.tensors.feature_mean!.data)).toEqual(Array.from(mean.data))
+    expect(npz.metadata.standardisation).toMatch(/feature_std/)
+    const { bytes, rbm } = exportRbmResult(result, 'onnx')
+    const { session } = await createSession(bytes, { provider: 'cpu' })
+    try {
+      // A raw row that is the training mean standardises to 0: p(h|v) = σ(c).
+      const out = await session.run({ visible: { type: 'float32', data: Float32Array.from(mean.data), dims: [1, 784] } })
+      Array.from(out.hidden_probabilities!.data as Float32Array).forEach((p, j) => expect(p).toBeCloseTo(1 / (1 + Math.exp(-rbm.hiddenBias[j]!)), 5))
+    } finally {
+      await session.release()
+    }
   })
 })
 
