@@ -4,11 +4,11 @@
 // by '\n' so that the data starts on a 64-byte boundary; data in C order. An .npz is a ZIP archive (here stored, not
 // deflated) of NAME.npy members; np.load(path)[NAME] gives each array. Metadata travels as a 0-d unicode array
 // (dtype '<U…', no pickling needed) holding a JSON object.
-import { encodeSafetensors, type DType, type NamedTensor } from './safetensors'
+import { encodeSafetensors, tensorBytes, tensorFromBytes, type DType, type NamedTensor } from './safetensors'
+import { DTYPES, STATE_DICT_DTYPES } from '../shared/dtypes'
 
-const DESCR: Record<DType, string> = { float32: '<f4', float64: '<f8', int32: '<i4', int8: '|i1', uint8: '|u1' }
-const FROM_DESCR: Record<string, DType> = Object.fromEntries(Object.entries(DESCR).map(([k, v]) => [v, k as DType]))
-const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, int8: 1, uint8: 1 }
+/** dtype -> NumPy descr and back, from the shared table. */
+const FROM_DESCR: Record<string, DType> = Object.fromEntries(STATE_DICT_DTYPES.map((d) => [DTYPES[d].numpy, d]))
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59] // \x93NUMPY
 
 function header(descr: string, shape: readonly number[]): Uint8Array {
@@ -42,17 +42,10 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
 export function encodeNpy(t: NamedTensor): Uint8Array {
   const count = t.shape.reduce((a, b) => a * b, 1)
   if (t.data.length !== count) throw new Error(`npy: shape [${t.shape.join(', ')}] holds ${count} values, data has ${t.data.length}`)
-  const data = new Uint8Array(count * BYTES[t.dtype])
-  const view = new DataView(data.buffer)
-  for (let i = 0; i < count; i++) {
-    const v = t.data[i]!
-    if (t.dtype === 'float32') view.setFloat32(i * 4, v, true)
-    else if (t.dtype === 'float64') view.setFloat64(i * 8, v, true)
-    else if (t.dtype === 'int32') view.setInt32(i * 4, v, true)
-    else if (t.dtype === 'int8') view.setInt8(i, v)
-    else view.setUint8(i, v)
-  }
-  return concat([header(DESCR[t.dtype], t.shape), data])
+  const { array, numpy } = DTYPES[t.dtype]
+  // Values are stored as the dtype says, whatever array holds them; then the little-endian bytes safetensors writes.
+  const data = t.data instanceof array ? t.data : (array as { from(values: ArrayLike<number>): NamedTensor['data'] }).from(t.data)
+  return concat([header(numpy, t.shape), tensorBytes(data)])
 }
 
 /** A string as a 0-d unicode array ('<U{n}', UTF-32LE): np.load gives it back without pickling. */
@@ -91,26 +84,13 @@ function parseHeader(bytes: Uint8Array): { descr: string; shape: number[]; offse
 export function decodeNpy(bytes: Uint8Array): NamedTensor {
   const { descr, shape, offset } = parseHeader(bytes)
   const dtype = FROM_DESCR[descr]
-  if (!dtype) throw new Error(`npy: unsupported dtype '${descr}' (supported: ${Object.values(DESCR).join(', ')})`)
+  if (!dtype) throw new Error(`npy: unsupported dtype '${descr}' (supported: ${Object.keys(FROM_DESCR).join(', ')})`)
   const count = shape.reduce((a, b) => a * b, 1)
-  if (offset + count * BYTES[dtype] > bytes.length) {
-    throw new Error(`npy: shape (${shape.join(', ')}) of ${descr} needs ${count * BYTES[dtype]} data bytes, the array has ${bytes.length - offset}`)
+  const size = count * DTYPES[dtype].bytes
+  if (offset + size > bytes.length) {
+    throw new Error(`npy: shape (${shape.join(', ')}) of ${descr} needs ${size} data bytes, the array has ${bytes.length - offset}`)
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset + offset, count * BYTES[dtype])
-  const read = (i: number): number =>
-    dtype === 'float32'
-      ? view.getFloat32(i * 4, true)
-      : dtype === 'float64'
-        ? view.getFloat64(i * 8, true)
-        : dtype === 'int32'
-          ? view.getInt32(i * 4, true)
-          : dtype === 'int8'
-            ? view.getInt8(i)
-            : view.getUint8(i)
-  const ctor = { float32: Float32Array, float64: Float64Array, int32: Int32Array, int8: Int8Array, uint8: Uint8Array }[dtype]
-  const data = new ctor(count)
-  for (let i = 0; i < count; i++) data[i] = read(i)
-  return { dtype, shape, data } as NamedTensor
+  return { dtype, shape, data: tensorFromBytes(dtype, bytes.subarray(offset, offset + size)) } as NamedTensor
 }
 
 /** Reads a 0-d unicode array written by encodeNpyString. */

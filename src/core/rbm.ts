@@ -32,7 +32,26 @@ export interface Rbm {
   hiddenBias: FloatArray
   /** z [V] = log σ² for Gaussian feature units (entries of label units unused); null for Bernoulli visible units. */
   logVariance: FloatArray | null
+  /**
+   * Gaussian units: the standardisation of the training split, raw feature x -> v = (x − mean)/std [F]. The maths in
+   * this file works on standardised rows; whoever feeds raw data applies it (standardiseWith) so that held-out rows,
+   * views, sampling and exports see the scale training saw. Absent for Bernoulli units.
+   */
+  featureScaling?: FeatureScaling
 }
+
+/** Per-feature mean and standard deviation [F] (standardise: std floored, see MIN_FEATURE_STD). */
+export interface FeatureScaling {
+  mean: FloatArray
+  std: FloatArray
+}
+
+/**
+ * A column whose standard deviation is below this (a pixel that is constant on the training rows) keeps std = 1: it is
+ * centred but not scaled. Training rows then hold 0 there, as with any floor, and a new row that differs in that pixel
+ * moves by its raw difference instead of by difference / 1e-6 (which would swamp every other input). Never NaN.
+ */
+export const MIN_FEATURE_STD = 1e-6
 
 export interface InitRbmOptions {
   visible: number
@@ -145,7 +164,7 @@ export function standardise(
   values: ArrayLike<number>,
   rows: number,
   cols: number,
-  minStd = 1e-6
+  minStd = MIN_FEATURE_STD
 ): { data: Float64Array; mean: Float64Array; std: Float64Array } {
   if (values.length !== rows * cols || rows < 1) throw new RangeError(`standardise: ${values.length} values do not fit ${rows}×${cols}`)
   const mean = new Float64Array(cols)
@@ -158,11 +177,31 @@ export function standardise(
       std[i]! += d * d
     }
   }
-  // A constant column has std 0; dividing by minStd keeps it at 0 instead of NaN.
-  for (let i = 0; i < cols; i++) std[i] = Math.max(Math.sqrt(std[i]! / rows), minStd)
+  // A (near-)constant column is centred only (MIN_FEATURE_STD says why): 0 on these rows, never NaN.
+  for (let i = 0; i < cols; i++) {
+    const sd = Math.sqrt(std[i]! / rows)
+    std[i] = sd < minStd ? 1 : sd
+  }
+  return { data: standardiseWith(values, rows, cols, { mean, std }), mean, std }
+}
+
+/** Rows [rows, cols] standardised with given statistics (another split's, or saved ones): (x − mean) / std. */
+export function standardiseWith(values: ArrayLike<number>, rows: number, cols: number, scaling: FeatureScaling): Float64Array {
+  const { mean, std } = scaling
+  if (values.length !== rows * cols) throw new RangeError(`standardiseWith: ${values.length} values do not fit ${rows}×${cols}`)
+  if (mean.length !== cols || std.length !== cols) throw new RangeError(`standardiseWith: statistics for ${mean.length}/${std.length} columns, the rows have ${cols}`)
   const data = new Float64Array(rows * cols)
   for (let r = 0; r < rows; r++) for (let i = 0; i < cols; i++) data[r * cols + i] = (values[r * cols + i]! - mean[i]!) / std[i]!
-  return { data, mean, std }
+  return data
+}
+
+/** The inverse of standardiseWith: mean + std · v, back on the raw scale. */
+export function destandardise(values: ArrayLike<number>, rows: number, cols: number, scaling: FeatureScaling): Float64Array {
+  const { mean, std } = scaling
+  if (values.length !== rows * cols) throw new RangeError(`destandardise: ${values.length} values do not fit ${rows}×${cols}`)
+  const data = new Float64Array(rows * cols)
+  for (let r = 0; r < rows; r++) for (let i = 0; i < cols; i++) data[r * cols + i] = mean[i]! + std[i]! * values[r * cols + i]!
+  return data
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,7 +3,10 @@
 // Legend: file = u64 LE header length H | H bytes of UTF-8 JSON header (space padded) | byte buffer;
 // header maps name → { dtype, shape, data_offsets: [begin, end) relative to the buffer }, plus optional "__metadata__".
 
-export type DType = 'float32' | 'float64' | 'int8' | 'int32' | 'uint8'
+import { DTYPES, STATE_DICT_DTYPES, type StateDictDType } from '../shared/dtypes'
+
+/** A state dict's element types (the shared dtype table's state-dict rows). */
+export type DType = StateDictDType
 
 export interface NamedTensor {
   dtype: DType
@@ -13,15 +16,12 @@ export interface NamedTensor {
 
 type TypedArrayCtor = Float32ArrayConstructor | Float64ArrayConstructor | Int8ArrayConstructor | Int32ArrayConstructor | Uint8ArrayConstructor
 
-export const DTYPE_INFO: Record<DType, { code: string; bytes: number; ctor: TypedArrayCtor }> = {
-  float32: { code: 'F32', bytes: 4, ctor: Float32Array },
-  float64: { code: 'F64', bytes: 8, ctor: Float64Array },
-  int8: { code: 'I8', bytes: 1, ctor: Int8Array },
-  int32: { code: 'I32', bytes: 4, ctor: Int32Array },
-  uint8: { code: 'U8', bytes: 1, ctor: Uint8Array }
-}
+/** safetensors code, byte size and typed array of each dtype, from the shared table. */
+export const DTYPE_INFO = Object.fromEntries(
+  STATE_DICT_DTYPES.map((d) => [d, { code: DTYPES[d].safetensors, bytes: DTYPES[d].bytes, ctor: DTYPES[d].array }])
+) as Record<DType, { code: string; bytes: number; ctor: TypedArrayCtor }>
 
-const CODE_TO_DTYPE: Record<string, DType> = { F32: 'float32', F64: 'float64', I8: 'int8', I32: 'int32', U8: 'uint8' }
+const CODE_TO_DTYPE: Record<string, DType> = Object.fromEntries(STATE_DICT_DTYPES.map((d) => [DTYPES[d].safetensors, d]))
 
 /** The safetensors crate refuses headers above 100 MB; so do we, before allocating. */
 const MAX_HEADER_BYTES = 100_000_000

@@ -6,24 +6,17 @@ import { availableParallelism } from 'node:os'
 import { env, InferenceSession, Tensor, listSupportedBackends } from 'onnxruntime-node'
 import { buildModel, GraphBuilder } from './onnx/builder'
 import { defaultThreads, platformProviders, providerOrder, type ProviderRequest } from './provider-table'
+import { DTYPES, type ElemType, type TypedArrayOf } from '../shared/dtypes'
 
 // ORT's process-wide logger prints a red stderr line for every provider that fails to load (CUDA
 // on most Linux boxes under 'auto'), duplicating the error that createSession already catches and
 // reports as fallbackReason. It is read once, when the first session initialises ORT.
 env.logLevel = 'fatal'
 
-export type EngineDType = 'float32' | 'float64' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool'
+export type EngineDType = ElemType
 
-/** dtype -> typed array; bool tensors are bytes (0/1). */
-export interface EngineDataTypes {
-  float32: Float32Array
-  float64: Float64Array
-  int64: BigInt64Array
-  int32: Int32Array
-  int8: Int8Array
-  uint8: Uint8Array
-  bool: Uint8Array
-}
+/** dtype -> typed array (the shared dtype table); bool tensors are bytes (0/1). */
+export type EngineDataTypes = { [K in EngineDType]: TypedArrayOf<K> }
 
 export type EngineTensor = {
   [K in EngineDType]: { type: K; data: EngineDataTypes[K]; dims: readonly number[] }
@@ -51,7 +44,7 @@ export interface CreatedSession {
   fallbackReason?: string
 }
 
-const ENGINE_DTYPES = new Set<string>(['float32', 'float64', 'int64', 'int32', 'int8', 'uint8', 'bool'])
+const ENGINE_DTYPES = new Set<string>(Object.keys(DTYPES))
 
 class OrtEngineSession implements EngineSession {
   constructor(private readonly inner: InferenceSession) {}

@@ -58,7 +58,10 @@ export const rbmRunResultSchema = z
     rbm: rbmInfoSchema.omit({ kind: true }),
     model: z.object({
       kind: z.literal('rbm'),
-      /** weights [V,H], visible_bias [V], hidden_bias [H] (+ log_variance [V] for Gaussian units). */
+      /**
+       * weights [V,H], visible_bias [V], hidden_bias [H] (+ for Gaussian units log_variance [V], and feature_mean [F],
+       * feature_std [F]: the training split's standardisation of the pixels; older result files lack these two).
+       */
       stateDict: z.record(z.string(), tensorJsonSchema),
       metadata: z.record(z.string(), z.string())
     })

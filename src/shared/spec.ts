@@ -1,6 +1,7 @@
 // Experiment spec and result: the one format shared by the app, `engram run` and saved sessions.
 // JSON Schemas in resources/schema/ are generated from these (npm run schema) and checked in CI.
 import { z } from 'zod'
+import { STATE_DICT_DTYPES } from './dtypes'
 
 export const SPEC_VERSION = 1
 
@@ -343,7 +344,7 @@ export type ExperimentSpecInput = z.input<typeof experimentSpecSchema>
 /** A tensor in JSON: little-endian bytes, base64. */
 export const tensorJsonSchema = z
   .object({
-    dtype: z.enum(['float32', 'float64', 'int8', 'int32', 'uint8']),
+    dtype: z.enum(STATE_DICT_DTYPES),
     shape: z.array(z.int().nonnegative()),
     data: z.string().describe('base64 of the little-endian bytes')
   })

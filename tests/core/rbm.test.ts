@@ -7,6 +7,7 @@ import {
   classProbabilities,
   cloneRbm,
   createTrainState,
+  destandardise,
   drawCdNoise,
   drawGibbsNoise,
   fillUniform,
@@ -15,6 +16,7 @@ import {
   RbmDivergedError,
   sampleVisible,
   standardise,
+  standardiseWith,
   trainEpoch,
   uniform24,
   withOneHotLabels,
@@ -375,5 +377,23 @@ describe('training', () => {
     expect(() => cdStep(rbm, state, v, 3, { learningRate: 0.1 }, drawCdNoise(rbm, 3, {}, rng))).toThrow(/expected 3×4/)
     expect(() => cdStep(rbm, state, v, 2, { learningRate: 0.1, persistent: true }, drawCdNoise(rbm, 2, {}, rng))).toThrow(/persistent chains/)
     expect(() => initRbm({ visible: 4, hidden: 3, labelUnits: 1 }, rng)).toThrow(/labelUnits/)
+  })
+})
+
+describe('standardise / standardiseWith / destandardise', () => {
+  it('uses population statistics, keeps a constant column finite (std 1: centred only), and inverts', () => {
+    // Columns: 1, 2, 3, 4 (mean 2.5, population std √1.25) and a constant 7.
+    const rows = [1, 7, 2, 7, 3, 7, 4, 7]
+    const { data, mean, std } = standardise(rows, 4, 2)
+    expect(Array.from(mean)).toEqual([2.5, 7])
+    expect(std[0]).toBeCloseTo(Math.sqrt(1.25), 15)
+    expect(std[1]).toBe(1)
+    expect(data[0]).toBeCloseTo(-1.5 / Math.sqrt(1.25), 15)
+    expect(data[1]).toBe(0)
+    // A new row that differs in the constant column moves by its raw difference (not by 0.5 / 1e-6), never NaN.
+    const other = standardiseWith([2.5, 7.5], 1, 2, { mean, std })
+    expect(Array.from(other)).toEqual([0, 0.5])
+    expect(Array.from(destandardise(data, 4, 2, { mean, std }))).toEqual(rows.map((x) => expect.closeTo(x, 12)))
+    expect(() => standardiseWith([1, 2, 3], 1, 3, { mean, std })).toThrow(/statistics for 2/)
   })
 })

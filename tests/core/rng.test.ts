@@ -55,15 +55,24 @@ describe('Rng (xoshiro128** seeded by SplitMix32)', () => {
     expect(() => r.int(0)).toThrow()
   })
 
-  it('int(n) rejects the biased tail: from a state whose next output is 2^32 − 1, int(3·2^30) skips it', () => {
-    // 2^32 mod (3·2^30) = 2^30, so outputs ≥ 2^32 − 2^30 must be redrawn.
-    const r = new Rng(5)
-    const first = Rng.fromState(r.getState()).nextU32()
+  it('int(n) rejects the biased tail: from state [1, 2, 3, 4], int(3·2^30) after 7 draws skips three tail outputs', () => {
+    // 2^32 mod (3·2^30) = 2^30, so outputs ≥ 2^32 − 2^30 = 3221225472 must be redrawn. The Python transcription
+    // (see the top of this file) continues the [1, 2, 3, 4] reference stream with outputs 8..11:
+    // 3734860849, 3729100597, 4258142804 (all in the tail) and 337829053 (accepted).
     const n = 3 * 2 ** 30
-    const v = Rng.fromState(r.getState()).int(n)
-    if (first >= 2 ** 32 - 2 ** 30) expect(v).not.toBe(first % n)
-    else expect(v).toBe(first % n)
-    expect(v).toBeLessThan(n)
+    const r = Rng.fromState([1, 2, 3, 4])
+    for (let i = 0; i < 7; i++) r.nextU32()
+    const v = r.int(n)
+    expect(v).toBe(337829053)
+    // The generator gives those outputs, the first three at or above the cut-off (so the loop ran three times)...
+    const counted = Rng.fromState([1, 2, 3, 4])
+    for (let i = 0; i < 7; i++) counted.nextU32()
+    const next4 = Array.from({ length: 4 }, () => counted.nextU32())
+    expect(next4).toEqual([3734860849, 3729100597, 4258142804, 337829053])
+    expect(next4.map((u) => u >= 2 ** 32 - 2 ** 30)).toEqual([true, true, true, false])
+    // ...and int consumed exactly those four: without the rejection it would be 3734860849 mod n, one draw.
+    expect(r.getState()).toEqual(counted.getState())
+    expect(v).not.toBe(3734860849 % n)
   })
 
   it('permutation(n) is a permutation and every position is uniform', () => {

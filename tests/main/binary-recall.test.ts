@@ -35,8 +35,36 @@ describe('binary nets in recall experiments', () => {
       const expected = Array.from(sources, (s, c) => matchStored(core.final.subarray(c * n, (c + 1) * n), stored) === s)
       expect(r.outcomes!.map((o) => o.success)).toEqual(expected)
       expect(r.outcomes!.map((o) => o.iterations)).toEqual(Array.from(core.iterations))
-      // Traces are in the net's encoding: overlaps of a stored pattern with itself reach 1 on success.
-      expect(r.traces!.length).toBeGreaterThan(0)
+      // Traces: the first traceCount cues' runs, overlaps in the net's {0, 1} encoding, m = (1/N) Σ (2y−1)(2ξ−1),
+      // checked against the synchronous rule written out here (h = Wy + x, ties keep the state, stop at a fixed
+      // point or a 2-cycle). Overlap with the cue's own pattern ends at 1 exactly when the outcome is a success.
+      expect(r.traces!).toHaveLength(Math.min(spec.recall.traceCount, sources.length))
+      const m = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+        let sum = 0
+        for (let i = 0; i < n; i++) sum += (2 * a[i]! - 1) * (2 * b[i]! - 1)
+        return sum / n
+      }
+      r.traces!.forEach((trace, c) => {
+        const cue = cues.subarray(c * n, (c + 1) * n)
+        const states = [Array.from(cue)]
+        for (let step = 0; step < 30; step++) {
+          const y = states[states.length - 1]!
+          const next = y.map((yi, i) => {
+            let h = external === 'cue' ? cue[i]! : 0
+            for (let j = 0; j < n; j++) h += net.weights[i * n + j]! * y[j]!
+            return h > 0.5 ? 1 : h < 0.5 ? 0 : yi
+          })
+          if (next.every((v, i) => v === y[i])) break
+          states.push(next)
+          if (states.length >= 3 && next.every((v, i) => v === states[states.length - 3]![i])) break
+        }
+        expect(trace.pattern).toBe(sources[c])
+        expect(trace.overlaps).toHaveLength(states.length)
+        trace.overlaps.forEach((row, t) => row.forEach((o, p) => expect(o).toBeCloseTo(m(states[t]!, stored[p]!), 12)))
+        expect(trace.overlaps[trace.overlaps.length - 1]![sources[c]!] === 1).toBe(expected[c])
+      })
+      // The 15 % flips leave something to repair: some traced run takes steps.
+      expect(r.traces!.some((t) => t.overlaps.length > 1)).toBe(true)
     })
   }
 

@@ -7,7 +7,7 @@
 // Reshape), zeros and Expand need them; symbolic dims (e.g. 'batch') are allowed for forward-only
 // graphs (export) and raise a clear error only if a gradient rule needs them.
 // Backward nodes are not recorded, so there are no gradients of gradients.
-import { tensor, type Dim, type ElemType, type GraphBuilder, type TensorValue } from '../onnx/builder'
+import { DATA_TYPE, tensor, type Dim, type ElemType, type GraphBuilder, type TensorValue } from '../onnx/builder'
 import {
   broadcastShapes,
   formatShape,
@@ -773,7 +773,7 @@ export class Tape {
       const S = this.needStatic(sx, 'Gather gradient')
       const ri = si.length
       // ScatterND needs int64 indices; normalise negative ones so the scatter sees what Gather saw.
-      let i64 = it === 'int64' ? idx : g.node('Cast', [idx], { to: 7 /* INT64 */ })
+      let i64 = it === 'int64' ? idx : g.node('Cast', [idx], { to: DATA_TYPE.int64 })
       const dim = this.g.constant(tensor.int64([S[a]!], []), 'dim')
       const zero = this.g.constant(tensor.int64([0], []), 'zero_i')
       i64 = g.node('Where', [g.node('Less', [i64, zero]), g.node('Add', [i64, dim]), i64])

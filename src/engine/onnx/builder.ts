@@ -1,8 +1,9 @@
 // Typed ONNX graph builder over onnx-proto: values, constants, nodes, subgraphs, model encoding.
 import { onnx, type OnnxProto } from './proto'
+import { DTYPES, ELEM_TYPES, type ElemType } from '../../shared/dtypes'
 
-/** Element types the engine emits. Names follow ORT's tensor type strings. */
-export type ElemType = 'float32' | 'float64' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool'
+/** Element types the engine emits (the shared dtype table). Names follow ORT's tensor type strings. */
+export type { ElemType }
 
 /** A dimension: a fixed size, or a symbolic name such as 'batch' (dynamic). */
 export type Dim = number | string
@@ -28,15 +29,8 @@ export interface TensorValue {
   data: TensorData
 }
 
-export const DATA_TYPE: Record<ElemType, number> = {
-  float32: onnx.TensorProto.DataType.FLOAT,
-  float64: onnx.TensorProto.DataType.DOUBLE,
-  int64: onnx.TensorProto.DataType.INT64,
-  int32: onnx.TensorProto.DataType.INT32,
-  int8: onnx.TensorProto.DataType.INT8,
-  uint8: onnx.TensorProto.DataType.UINT8,
-  bool: onnx.TensorProto.DataType.BOOL
-}
+/** ONNX TensorProto.DataType of each element type (for value infos, initialisers, Cast's `to`, `dtype` attributes). */
+export const DATA_TYPE = Object.fromEntries(ELEM_TYPES.map((t) => [t, onnx.TensorProto.DataType[DTYPES[t].onnx]])) as Record<ElemType, number>
 
 /** Constructors for constant tensors; `dims` defaults to a 1-D tensor of the data's length. */
 export const tensor = {
@@ -88,30 +82,16 @@ export function tensorProto(name: string, value: TensorValue): OnnxProto.ITensor
 }
 
 function rawBytes(value: TensorValue): Uint8Array {
+  if (value.type === 'bool') throw new TypeError('no raw encoding for bool')
   const d = value.data
-  let typed: ArrayBufferView
-  switch (value.type) {
-    case 'float32':
-      typed = d instanceof Float32Array ? d : Float32Array.from(d as readonly number[])
-      break
-    case 'float64':
-      typed = d instanceof Float64Array ? d : Float64Array.from(d as readonly number[])
-      break
-    case 'int64':
-      typed = d instanceof BigInt64Array ? d : BigInt64Array.from(d as readonly (number | bigint)[], (v) => BigInt(v))
-      break
-    case 'int32':
-      typed = d instanceof Int32Array ? d : Int32Array.from(d as readonly number[])
-      break
-    case 'int8':
-      typed = d instanceof Int8Array ? d : Int8Array.from(d as readonly number[])
-      break
-    case 'uint8':
-      typed = d instanceof Uint8Array ? d : Uint8Array.from(d as readonly number[])
-      break
-    default:
-      throw new TypeError(`no raw encoding for ${value.type}`)
-  }
+  const { array } = DTYPES[value.type]
+  // Typed arrays of the right kind go as they are; plain arrays are converted (BigInt for int64).
+  const typed: ArrayBufferView =
+    d instanceof array
+      ? d
+      : value.type === 'int64'
+        ? BigInt64Array.from(d as readonly (number | bigint)[], (v) => BigInt(v))
+        : (array as { from(values: ArrayLike<number>): ArrayBufferView }).from(d as readonly number[])
   // ONNX raw_data is little-endian; so is every platform Engram ships on. Copy so the proto
   // does not alias (and later see mutations of) the caller's buffer.
   return new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength).slice()

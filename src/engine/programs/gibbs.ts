@@ -24,7 +24,7 @@
 // A float32 graph would round the fields (about 1e-7 relative) and disagree with the core on about one comparison
 // in 10^6–10^7 at realistic temperatures, so this program is float64 only. Weights outside that regime (arbitrary
 // trained doubles) agree with the core up to rounding of the fields, about 1e-16 relative.
-import { buildModel, GraphBuilder, tensor } from '../onnx/builder'
+import { buildModel, DATA_TYPE, GraphBuilder, tensor } from '../onnx/builder'
 
 export type GibbsEncoding = 'binary' | 'bipolar'
 
@@ -172,7 +172,7 @@ export function buildGibbsModel(opts: GibbsModelOptions): Uint8Array {
   const countNext = sb.node('Add', [cIn, sb.node('Mul', [isHigh, wT])])
   const perUnit = sb.node('Add', [sb.node('Add', [sb.node('Mul', [gOut!, invTwoF]), sb.node('Mul', [halfDiag, sOut])]), c])
   const energy = sb.node('Neg', [sb.node('ReduceSum', [sb.node('Mul', [sOut, perUnit]), axis1], { keepdims: 0 })])
-  const changed = sb.node('Cast', [sb.node('Not', [sb.node('Equal', [sOut, sIn])])], { to: 6 /* INT32 */ })
+  const changed = sb.node('Cast', [sb.node('Not', [sb.node('Equal', [sOut, sIn])])], { to: DATA_TYPE.int32 })
   const flips = sb.node('ReduceSum', [changed, axis1], { keepdims: 0 })
   sb.output('sweep_cond_out', 'bool', [], { from: sb.node('Identity', [keepGoing]) })
   sb.output('s_next', 'float64', ['chains', N], { from: sOut })

@@ -11,7 +11,7 @@
 // drawCdNoise makes, the graph reproduces core's samples exactly (float32 arithmetic otherwise).
 // Noise in the graph (noise: { seed }): RandomUniformLike/RandomNormalLike with fixed seed attributes; reproducible for a
 // given model and run sequence, but not the numbers core draws, and changing the seed means rebuilding the model.
-import { buildModel, GraphBuilder, tensor } from '../onnx/builder'
+import { buildModel, DATA_TYPE, GraphBuilder, tensor } from '../onnx/builder'
 
 export type RbmVisibleUnits = 'bernoulli' | 'gaussian'
 
@@ -88,7 +88,8 @@ export const RBM_IO = {
 
 export const rbmOutputName = (input: string): string => `${input}_out`
 
-const FLOAT = 1 // TensorProto.FLOAT, for Cast and dtype attributes
+/** TensorProto type of the program's float values, for Cast and dtype attributes. */
+const FLOAT = DATA_TYPE.float32
 
 interface Units {
   V: number
@@ -424,7 +425,7 @@ function emitStep(
     const zUp = update(st.z, gz, st.velz, g.node('Mul', [hp.lr, hp.zScale]))
     velzOut = zUp.v
     const clipped = g.node('Clip', [zUp.p, hp.zMin, hp.zMax])
-    zOut = g.node('Where', [g.node('Cast', [mask], { to: 9 /* BOOL */ }), clipped, st.z])
+    zOut = g.node('Where', [g.node('Cast', [mask], { to: DATA_TYPE.bool }), clipped, st.z])
   } else if (st.velz) {
     velzOut = st.velz
   }
@@ -629,7 +630,7 @@ export function buildRbmGibbsModel(opts: RbmGibbsModelOptions): Uint8Array {
   } else {
     trip = g.node('Reshape', [g.input(io.steps, 'int64', []), g.constant(tensor.int64([], [0]), 'scalar_shape')])
   }
-  const clamp = opts.clamp ? g.node('Cast', [g.input(io.clamp, 'float32', ['batch', V])], { to: 9 /* BOOL */ }) : null
+  const clamp = opts.clamp ? g.node('Cast', [g.input(io.clamp, 'float32', ['batch', V])], { to: DATA_TYPE.bool }) : null
   const rowsShape = g.node('Slice', [g.node('Shape', [v0]), g.constInt64([0], 's0'), g.constInt64([1], 's1')])
   const hInit = g.node('ConstantOfShape', [g.node('Concat', [rowsShape, g.constInt64([H], 'h_dim')], { axis: 0 })], {
     value: tensor.float32([0], [1])

@@ -10,7 +10,7 @@ import type { RbmRunResult, RbmRunSpec } from '../../shared/rbm-run'
 import { ENGRAM_VERSION } from '../version'
 import type { ComputeHooks } from './compute'
 import type { DatasetCatalog } from './datasets'
-import { checkRbmLabels, exportRbmOnnx, rbmFromStateDict, rbmStateDict, trainRbmJob } from './rbm'
+import { checkRbmLabels, exportRbmOnnx, rbmFromStateDict, rbmStateDict, scalingMetadata, trainRbmJob } from './rbm'
 
 /** Trains the spec's RBM; dataset and label errors name the spec field (spec.dataset…, spec.model.labels). */
 export async function runRbmSpec(spec: RbmRunSpec, catalog: DatasetCatalog, hooks: ComputeHooks = {}): Promise<RbmRunResult> {
@@ -79,6 +79,6 @@ export function rbmFromResult(result: RbmRunResult): Rbm {
 export function exportRbmResult(result: RbmRunResult, format: 'onnx' | WeightsFormat): { bytes: Uint8Array; rbm: Rbm } {
   const rbm = rbmFromResult(result)
   const metadata = { ...result.model.metadata, 'engram.source': 'result file' }
-  const bytes = format === 'onnx' ? exportRbmOnnx(rbm, metadata) : encodeStateDict(format, rbmStateDict(rbm), metadata)
+  const bytes = format === 'onnx' ? exportRbmOnnx(rbm, metadata) : encodeStateDict(format, rbmStateDict(rbm), { ...metadata, ...scalingMetadata(rbm) })
   return { bytes, rbm }
 }

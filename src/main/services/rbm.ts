@@ -2,7 +2,18 @@
 // receptive fields, and export.
 import type { NamedTensor } from '../../core/safetensors'
 import { encodeStateDict, type WeightsFormat } from '../../core/npy'
-import { classify, createTrainState, hiddenProbabilities, initRbm, visibleMean, type Rbm } from '../../core/rbm'
+import {
+  classify,
+  createTrainState,
+  destandardise,
+  hiddenProbabilities,
+  initRbm,
+  standardise,
+  standardiseWith,
+  visibleMean,
+  type FeatureScaling,
+  type Rbm
+} from '../../core/rbm'
 import { aisLogZ, aisSchedule, logLikelihood, meanFreeEnergy, meanPseudoLikelihood, reconstructionError } from '../../core/rbm-metrics'
 import { Rng } from '../../core/rng'
 import { RbmEngineTrainer, randomVisibleStates, sampleRbm } from '../../engine/rbm'
@@ -110,14 +121,63 @@ function binariseRows(data: RbmData, spec: RbmModelSpec, threshold: number, rng:
   return out
 }
 
-/** A session's RBM from its tensors (models/<id>/…). */
-export function sessionRbm(tensors: Map<string, NamedTensor>, info: Pick<RbmInfo, 'id' | 'spec' | 'labelUnits'>): Rbm {
+/**
+ * A session's RBM from its tensors (models/<id>/…). A Gaussian RBM saved before feature_mean/feature_std existed gets
+ * its statistics recomputed from `rows` (the dataset's grey rows, asked for only then): see trainingSplitScaling.
+ */
+export function sessionRbm(
+  tensors: Map<string, NamedTensor>,
+  info: Pick<RbmInfo, 'id' | 'spec' | 'labelUnits' | 'seed'>,
+  rows?: () => Pick<RbmData, 'values' | 'rows' | 'visible'>
+): Rbm {
   const get = (name: string): NamedTensor | undefined => tensors.get(`models/${info.id}/${name}`)
-  return rbmFromStateDict(
-    { weights: get('weights'), visible_bias: get('visible_bias'), hidden_bias: get('hidden_bias'), log_variance: get('log_variance') },
+  const rbm = rbmFromStateDict(
+    Object.fromEntries(RBM_TENSORS.map((name) => [name, get(name)])),
     info.spec.visibleUnits,
     info.labelUnits ?? 0
   )
+  if (rbm.visibleUnits === 'gaussian' && !rbm.featureScaling && rows) rbm.featureScaling = trainingSplitScaling(info, rows())
+  return rbm
+}
+
+/** Every tensor of an RBM's state dict (feature_mean/feature_std and log_variance: Gaussian units only). */
+const RBM_TENSORS = ['weights', 'visible_bias', 'hidden_bias', 'log_variance', 'feature_mean', 'feature_std'] as const
+
+/** The seeded held-out split of trainRbmJob: rows order[0, trainRows) train, the rest are held out. */
+function rbmSplit(seed: number, rows: number, heldOut: number): { order: Uint32Array; trainRows: number; heldOutRows: number } {
+  const order = new Rng(seed).fork(2).permutation(rows)
+  const heldOutRows = Math.floor(rows * heldOut)
+  return { order, trainRows: rows - heldOutRows, heldOutRows }
+}
+
+/**
+ * Per-pixel mean and std of the training split (core standardise, constant pixels centred only), rounded to float32:
+ * the numbers the state dict keeps, so the app, a reopened session and every export apply the same ones.
+ */
+function scalingOf(trainFeatures: Float32Array, trainRows: number, F: number): FeatureScaling {
+  const { mean, std } = standardise(trainFeatures, trainRows, F)
+  return { mean: Float32Array.from(mean), std: Float32Array.from(std) }
+}
+
+/**
+ * The statistics a Gaussian RBM was trained with, recomputed from its dataset, seed and split. For sessions saved
+ * before the statistics were kept: their training rows were already standardised with the training split's own
+ * mean and std (only held-out rows and views were not), so this recovers exactly what the machine learned on.
+ */
+export function trainingSplitScaling(info: Pick<RbmInfo, 'seed' | 'spec'>, data: Pick<RbmData, 'values' | 'rows' | 'visible'>): FeatureScaling {
+  const F = data.visible
+  const { order, trainRows } = rbmSplit(info.seed, data.rows, info.spec.heldOut)
+  if (trainRows < 1) throw new Error('dataset: no training rows left after the held-out split')
+  const train = new Float32Array(trainRows * F)
+  for (let r = 0; r < trainRows; r++) train.set(data.values.subarray(order[r]! * F, (order[r]! + 1) * F), r * F)
+  return scalingOf(train, trainRows, F)
+}
+
+/** Raw feature rows [rows, F] on the machine's scale: standardised with its training statistics (Gaussian units). */
+function toModelScale(rbm: Rbm, values: Float32Array, rows: number): Float32Array {
+  if (rbm.visibleUnits !== 'gaussian') return values
+  if (!rbm.featureScaling) throw new Error('Gaussian RBM without feature_mean/feature_std: load it with sessionRbm(…, rows)')
+  return Float32Array.from(standardiseWith(values, rows, rbm.visible - rbm.labelUnits, rbm.featureScaling))
 }
 
 /** A trained RBM as an ONNX model or a safetensors file, with the metadata every export carries. */
@@ -133,25 +193,54 @@ export function rbmExportBytes(rbm: Rbm, info: RbmInfo, sessionName: string, for
     session: sessionName,
     ...(info.classification ? { label_units: String(info.labelUnits ?? 0), classes: JSON.stringify(info.classification.classes) } : {})
   }
-  return format === 'onnx' ? exportRbmOnnx(rbm, meta) : encodeStateDict(format, rbmStateDict(rbm), meta)
+  return format === 'onnx' ? exportRbmOnnx(rbm, meta) : encodeStateDict(format, rbmStateDict(rbm), { ...meta, ...scalingMetadata(rbm) })
+}
+
+/**
+ * How an export expects its input, in words (every format carries it): Gaussian RBMs work on standardised pixels,
+ * v = (x − feature_mean) / feature_std with the training split's statistics.
+ */
+export function scalingMetadata(rbm: Rbm): Record<string, string> {
+  if (rbm.visibleUnits !== 'gaussian') return {}
+  if (!rbm.featureScaling) {
+    return { standardisation: 'unknown: trained before Engram kept feature_mean/feature_std; feed rows standardised with the training split statistics' }
+  }
+  return {
+    standardisation:
+      'v = (x - feature_mean) / feature_std per pixel, statistics of the training split (a pixel constant there has std 1: centred only); ' +
+      'the weights and biases act on v'
+  }
 }
 
 /**
  * An RBM's dataset rows as its visible layer sees them outside training: binarised at the dataset's threshold
- * (Bernoulli units), standardised (Gaussian units), followed by the one-hot label for a classification RBM.
+ * (Bernoulli units), standardised with the training split's statistics (Gaussian units: rbm.featureScaling, from
+ * sessionRbm), followed by the one-hot label for a classification RBM.
  */
-export function rbmVisibleRows(info: Pick<RbmInfo, 'spec' | 'dataset' | 'classification'>, data: Pick<RbmData, 'values' | 'rows' | 'visible' | 'labels'>): Float32Array {
-  let rows: Float32Array = Float32Array.from(data.values, (x) => (info.spec.visibleUnits === 'gaussian' ? x : x > info.dataset.threshold ? 1 : 0))
-  if (info.spec.visibleUnits === 'gaussian') standardiseRows(rows, data.rows, data.visible)
+export function rbmVisibleRows(
+  info: Pick<RbmInfo, 'spec' | 'dataset' | 'classification'>,
+  data: Pick<RbmData, 'values' | 'rows' | 'visible' | 'labels'>,
+  rbm: Rbm
+): Float32Array {
+  let rows: Float32Array = info.spec.visibleUnits === 'gaussian' ? toModelScale(rbm, data.values, data.rows) : Float32Array.from(data.values, (x) => (x > info.dataset.threshold ? 1 : 0))
   if (info.classification) rows = appendOneHot(rows, data.labels, info.classification.classes)
   return rows
 }
 
 /** Rows the training run held out: the same seeded split as trainRbmJob's. */
 export function heldOutRowSet(seed: number, rows: number, heldOut: number): Set<number> {
-  const order = new Rng(seed).fork(2).permutation(rows)
-  const held = Math.floor(rows * heldOut)
-  return new Set(Array.from(order.subarray(rows - held)))
+  const { order, trainRows } = rbmSplit(seed, rows, heldOut)
+  return new Set(Array.from(order.subarray(trainRows)))
+}
+
+/**
+ * Feature rows [rows, F] of a machine's visible layer as pictures: Gaussian units back on the raw grey-level scale
+ * (x = mean + std · v), so inputs, reconstructions and samples look like the dataset and match the exported ONNX
+ * model's `reconstruction` output; Bernoulli rows unchanged.
+ */
+function toRawScale(rbm: Rbm, features: Float32Array | Float64Array, rows: number): Float32Array | Float64Array {
+  if (rbm.visibleUnits !== 'gaussian' || !rbm.featureScaling) return features
+  return destandardise(features, rows, rbm.visible - rbm.labelUnits, rbm.featureScaling)
 }
 
 /** Multiply-adds the mean-activation pass may spend (it runs on the backend's thread). */
@@ -170,11 +259,20 @@ export function hiddenActivations(
   const V = rbm.visible
   const F = V - rbm.labelUnits
   const H = rbm.hidden
-  const all = rbmVisibleRows(info, data)
-  const picked = new Float32Array(rowIndices.length * V)
+  const all = rbmVisibleRows(info, data, rbm)
+  const n = rowIndices.length
+  const picked = new Float32Array(n * V)
   rowIndices.forEach((r, k) => picked.set(all.subarray(r * V, (r + 1) * V), k * V))
-  const ph = hiddenProbabilities(rbm, picked, rowIndices.length)
-  const recon = visibleMean(rbm, ph, rowIndices.length)
+  const ph = hiddenProbabilities(rbm, picked, n)
+  const recon = visibleMean(rbm, ph, n)
+  // Pictures on the dataset's scale (Gaussian units: de-standardised); p(h|v) saw the standardised rows.
+  const features = (rows: Float32Array | Float64Array): Float32Array | Float64Array => {
+    const out = new Float64Array(n * F)
+    for (let k = 0; k < n; k++) out.set(rows.subarray(k * V, k * V + F), k * F)
+    return toRawScale(rbm, out, n)
+  }
+  const inputs = features(picked)
+  const recons = features(recon)
   const held = heldOutRowSet(info.seed, data.rows, info.spec.heldOut)
   const round = (x: number): number => Math.round(x * 1e5) / 1e5
   const meanRows = Math.max(1, Math.min(data.rows, Math.floor(MEAN_ACTIVATION_BUDGET / (V * H))))
@@ -190,28 +288,16 @@ export function hiddenActivations(
       row,
       label: data.labels[row] ?? null,
       heldOut: held.has(row),
-      input: Array.from(picked.subarray(k * V, k * V + F), round),
+      input: Array.from(inputs.subarray(k * F, (k + 1) * F), round),
       hidden: Array.from(ph.subarray(k * H, (k + 1) * H), round),
-      reconstruction: Array.from(recon.subarray(k * V, k * V + F), round)
+      reconstruction: Array.from(recons.subarray(k * F, (k + 1) * F), round)
     })),
     meanActivation: meanActivation.map((m) => round(m / meanRows)),
     meanRows
   }
 }
 
-/** Standardises Gaussian visible data per unit (the safe default: σ = 1 then fits). */
-export function standardiseRows(values: Float32Array, rows: number, V: number): void {
-  for (let i = 0; i < V; i++) {
-    let mean = 0
-    for (let r = 0; r < rows; r++) mean += values[r * V + i]!
-    mean /= rows
-    let varSum = 0
-    for (let r = 0; r < rows; r++) varSum += (values[r * V + i]! - mean) ** 2
-    const sd = Math.sqrt(varSum / rows) || 1
-    for (let r = 0; r < rows; r++) values[r * V + i] = (values[r * V + i]! - mean) / sd
-  }
-}
-
+/** The flat state dict of sessions, result files and exports (feature_mean/feature_std [F]: Gaussian units). */
 export function rbmStateDict(rbm: Rbm): Record<string, NamedTensor> {
   const f32 = (a: ArrayLike<number>): Float32Array => (a instanceof Float32Array ? a : Float32Array.from(a))
   const dict: Record<string, NamedTensor> = {
@@ -220,6 +306,11 @@ export function rbmStateDict(rbm: Rbm): Record<string, NamedTensor> {
     hidden_bias: { dtype: 'float32', shape: [rbm.hidden], data: f32(rbm.hiddenBias) }
   }
   if (rbm.logVariance) dict.log_variance = { dtype: 'float32', shape: [rbm.visible], data: f32(rbm.logVariance) }
+  if (rbm.featureScaling) {
+    const F = rbm.visible - rbm.labelUnits
+    dict.feature_mean = { dtype: 'float32', shape: [F], data: f32(rbm.featureScaling.mean) }
+    dict.feature_std = { dtype: 'float32', shape: [F], data: f32(rbm.featureScaling.std) }
+  }
   return dict
 }
 
@@ -236,11 +327,11 @@ export function rbmFromStateDict(dict: Record<string, NamedTensor | undefined>, 
     weights: w.data as Float32Array,
     visibleBias: b.data as Float32Array,
     hiddenBias: c.data as Float32Array,
-    logVariance: (dict.log_variance?.data as Float32Array | undefined) ?? null
+    logVariance: (dict.log_variance?.data as Float32Array | undefined) ?? null,
+    ...(dict.feature_mean && dict.feature_std ? { featureScaling: { mean: dict.feature_mean.data as Float32Array, std: dict.feature_std.data as Float32Array } } : {})
   }
 }
 
-/** Trains on the engine, epoch by epoch, with metrics after each epoch; cancel keeps the last finished update. */
 /**
  * The in-graph generators' seed for a run's seed: ONNX takes it as a float attribute, so it is kept below 2^24
  * (every seed the program derives from it stays an exact float32), spread by a multiplicative hash.
@@ -249,6 +340,7 @@ export function graphNoiseSeed(seed: number): number {
   return (Math.imul(seed >>> 0, 2654435761) >>> 0) % 16_000_000
 }
 
+/** Trains on the engine, epoch by epoch, with metrics after each epoch; cancel keeps the last finished update. */
 export async function trainRbmJob(input: RbmTrainInput, hooks: ComputeHooks = {}): Promise<RbmTrainOutput> {
   const { spec, data } = input
   // F pixels (features), C label units (0 unless spec.labels), V = F + C visible units.
@@ -260,11 +352,9 @@ export async function trainRbmJob(input: RbmTrainInput, hooks: ComputeHooks = {}
   const rng = new Rng(input.seed)
   const values = binariseRows(data, spec, input.dataset.threshold, rng.fork(1))
   // Held-out rows: a seeded split, the same for the same seed.
-  const order = rng.fork(2).permutation(data.rows)
-  const heldOutRows = Math.floor(data.rows * spec.heldOut)
-  const trainRows = data.rows - heldOutRows
-  const trainFeatures = new Float32Array(trainRows * F)
-  const heldFeatures = new Float32Array(heldOutRows * F)
+  const { order, trainRows, heldOutRows } = rbmSplit(input.seed, data.rows, spec.heldOut)
+  let trainFeatures = new Float32Array(trainRows * F)
+  let heldFeatures = new Float32Array(heldOutRows * F)
   const trainLabels = new Int32Array(C ? trainRows : 0)
   const heldLabels = new Int32Array(C ? heldOutRows : 0)
   for (let r = 0; r < data.rows; r++) {
@@ -273,11 +363,14 @@ export async function trainRbmJob(input: RbmTrainInput, hooks: ComputeHooks = {}
     else heldFeatures.set(src, (r - trainRows) * F)
     if (C) (r < trainRows ? trainLabels : heldLabels)[r < trainRows ? r : r - trainRows] = classOf.get(data.labels[order[r]!]!)!
   }
-  if (spec.visibleUnits === 'gaussian') {
-    standardiseRows(trainFeatures, trainRows, F)
-    if (heldOutRows) standardiseRows(heldFeatures, heldOutRows, F)
-  }
   if (trainRows < 1) throw new Error('dataset: no training rows left after the held-out split')
+  // Gaussian units: one set of statistics, the training split's, for training and held-out rows alike (held-out free
+  // energies on a scale of their own would make the overfitting gap meaningless); saved with the weights.
+  const featureScaling = spec.visibleUnits === 'gaussian' ? scalingOf(trainFeatures, trainRows, F) : undefined
+  if (featureScaling) {
+    trainFeatures = Float32Array.from(standardiseWith(trainFeatures, trainRows, F, featureScaling))
+    heldFeatures = Float32Array.from(standardiseWith(heldFeatures, heldOutRows, F, featureScaling))
+  }
   // The visible rows: the features with the one-hot label group appended (004: label units are visible units).
   const withLabels = (features: Float32Array, labels: Int32Array, rows: number): Float32Array => {
     if (!C) return features
@@ -434,7 +527,7 @@ export async function trainRbmJob(input: RbmTrainInput, hooks: ComputeHooks = {}
     ...(likelihood ? { likelihood } : {}),
     createdAt: new Date().toISOString()
   }
-  return { info, tensors: rbmStateDict(final) }
+  return { info, tensors: rbmStateDict({ ...final, ...(featureScaling ? { featureScaling } : {}) }) }
 }
 
 export interface RbmSampleInput {
@@ -469,11 +562,20 @@ export async function sampleRbmJob(input: RbmSampleInput, hooks: ComputeHooks = 
   const V = rbm.visible
   // The pictures: the feature units (a classification RBM's label group is left out).
   const F = V - rbm.labelUnits
-  const samples = Array.from({ length: count }, (_, r) => Array.from(out.visibleMean.subarray(r * V, r * V + F), (x) => Math.round(x * 1e4) / 1e4))
+  const features = new Float64Array(count * F)
+  for (let r = 0; r < count; r++) features.set(out.visibleMean.subarray(r * V, r * V + F), r * F)
+  // Gaussian units: on the dataset's grey-level scale, like models.hidden's pictures.
+  const shown = toRawScale(rbm, features, count)
+  const samples = Array.from({ length: count }, (_, r) => Array.from(shown.subarray(r * F, (r + 1) * F), (x) => Math.round(x * 1e4) / 1e4))
   return { samples, provider: out.provider }
 }
 
-/** RBM forward model for other tools: visible [batch,V] -> hidden probabilities and the mean reconstruction. */
+/**
+ * RBM forward model for other tools: visible [batch,V] -> hidden probabilities and the mean reconstruction.
+ * Gaussian units with saved statistics take RAW rows, as the app's views do: the graph standardises the feature
+ * columns, v = (x − feature_mean) / feature_std, and gives the reconstruction back on the raw scale,
+ * feature_mean + feature_std · E[v | h] (the scale models.hidden shows). Label columns pass through unchanged.
+ */
 export function exportRbmOnnx(rbm: Rbm, metadata: Record<string, string>): Uint8Array {
   const g = new GraphBuilder('rbm')
   const V = rbm.visible
@@ -484,10 +586,23 @@ export function exportRbmOnnx(rbm: Rbm, metadata: Record<string, string>): Uint8
   g.initializer('visible_bias', tensor.float32(f32(rbm.visibleBias), [V]))
   g.initializer('hidden_bias', tensor.float32(f32(rbm.hiddenBias), [H]))
   let v = 'visible'
+  const scaling = rbm.visibleUnits === 'gaussian' ? rbm.featureScaling : undefined
+  if (scaling) {
+    // [V] vectors: the feature statistics, then mean 0 / std 1 for the label group so its columns pass through.
+    const F = V - rbm.labelUnits
+    const full = (a: ArrayLike<number>, fill: number): Float32Array => {
+      const out = new Float32Array(V).fill(fill)
+      for (let i = 0; i < F; i++) out[i] = a[i]!
+      return out
+    }
+    g.initializer('feature_mean', tensor.float32(full(scaling.mean, 0), [V]))
+    g.initializer('feature_std', tensor.float32(full(scaling.std, 1), [V]))
+    v = g.node('Div', [g.node('Sub', ['visible', 'feature_mean']), 'feature_std'])
+  }
   if (rbm.visibleUnits === 'gaussian' && rbm.logVariance) {
     // Gaussian units: hidden input uses v / σ², the mean reconstruction is b + σ² W h.
     g.initializer('inv_variance', tensor.float32(Float32Array.from(rbm.logVariance, (z) => Math.exp(-z)), [V]))
-    v = g.node('Mul', ['visible', 'inv_variance'])
+    v = g.node('Mul', [v, 'inv_variance'])
   }
   const hiddenIn = g.node('Add', [g.node('MatMul', [v, 'weights']), 'hidden_bias'])
   const hidden = g.node('Sigmoid', [hiddenIn])
@@ -497,12 +612,13 @@ export function exportRbmOnnx(rbm: Rbm, metadata: Record<string, string>): Uint8
     g.initializer('variance', tensor.float32(Float32Array.from(rbm.logVariance, (z) => Math.exp(z)), [V]))
     const wh = g.node('Gemm', [hidden, 'weights'], { transB: 1 })
     recon = g.node('Add', [g.node('Mul', [wh, 'variance']), 'visible_bias'])
+    if (scaling) recon = g.node('Add', [g.node('Mul', [recon, 'feature_std']), 'feature_mean'])
     void visibleIn
   } else {
     recon = g.node('Sigmoid', [visibleIn])
   }
   g.output('hidden_probabilities', 'float32', ['batch', H], { from: hidden, docString: 'p(h_j = 1 | v)' })
-  g.output('reconstruction', 'float32', ['batch', V], { from: recon, docString: 'E[v | h = p(h|v)]' })
+  g.output('reconstruction', 'float32', ['batch', V], { from: recon, docString: scaling ? 'feature_mean + feature_std · E[v | h = p(h|v)] (raw scale)' : 'E[v | h = p(h|v)]' })
   const C = rbm.labelUnits
   if (C > 0) {
     // Classification (core classProbabilities): log p(y|x) = b_y + Σ_j softplus(a_j + w_yj) − log Σ_y'(…), with
@@ -527,7 +643,9 @@ export function exportRbmOnnx(rbm: Rbm, metadata: Record<string, string>): Uint8
       visible: String(V),
       hidden: String(H),
       ...(rbm.labelUnits ? { label_units: String(rbm.labelUnits) } : {}),
-      ...metadata
+      ...metadata,
+      ...scalingMetadata(rbm),
+      ...(scaling ? { input: 'raw rows: the graph standardises them with feature_mean / feature_std' } : {})
     },
     docString: 'Engram RBM: visible -> hidden probabilities and mean reconstruction'
   })

@@ -2,7 +2,8 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
-import type { NamedTensor, DType } from '../../core/safetensors'
+import { tensorFromBytes, type NamedTensor, type DType } from '../../core/safetensors'
+import { DTYPES, STATE_DICT_DTYPES } from '../../shared/dtypes'
 import { SESSION_SCHEMA_VERSION, sessionStateSchema, type SessionState } from '../../shared/session'
 import { describeZodError } from '../../shared/api'
 
@@ -26,31 +27,16 @@ export interface StoredSessionRow {
 
 const STORE_FORMAT = 1
 
-const BYTES: Record<DType, number> = { float32: 4, float64: 8, int8: 1, int32: 4, uint8: 1 }
-
 function tensorBytes(t: NamedTensor): Buffer {
   return Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength)
 }
 
 function tensorFromBlob(dtype: DType, shape: number[], blob: Buffer, name: string): NamedTensor {
-  const expected = shape.reduce((a, b) => a * b, 1) * BYTES[dtype]
+  if (!STATE_DICT_DTYPES.includes(dtype)) throw new Error(`tensor '${name}': unknown dtype '${String(dtype)}' in the store`)
+  const expected = shape.reduce((a, b) => a * b, 1) * DTYPES[dtype].bytes
   if (blob.byteLength !== expected) throw new Error(`tensor '${name}': ${blob.byteLength} bytes stored, ${expected} expected for ${dtype}${JSON.stringify(shape)}`)
-  // Copy: the blob's buffer may be shared and unaligned.
-  const bytes = new Uint8Array(blob.byteLength)
-  bytes.set(blob)
-  const buf = bytes.buffer
-  switch (dtype) {
-    case 'float32':
-      return { dtype, shape, data: new Float32Array(buf) }
-    case 'float64':
-      return { dtype, shape, data: new Float64Array(buf) }
-    case 'int8':
-      return { dtype, shape, data: new Int8Array(buf) }
-    case 'int32':
-      return { dtype, shape, data: new Int32Array(buf) }
-    case 'uint8':
-      return { dtype, shape, data: new Uint8Array(buf) }
-  }
+  // tensorFromBytes copies: the blob's buffer may be shared and unaligned.
+  return { dtype, shape, data: tensorFromBytes(dtype, blob) } as NamedTensor
 }
 
 /** Migrations from older session schema versions, applied in order on load (key: the version migrated from). */

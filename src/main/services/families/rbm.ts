@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto'
 import { rbmFamily as family } from '../../../shared/families/rbm'
 import type { RbmInfo } from '../../../shared/session'
 import { checkRbmLabels, hiddenActivations, rbmExportBytes, rbmVisibleRows, sampleRbmJob, sessionRbm, trainRbmJob, type RbmSampleInput, type RbmTrainInput } from '../rbm'
-import type { ServiceFamily, SessionData } from './types'
+import type { FamilyContext, ServiceFamily, SessionData } from './types'
 
 interface SampleTaskInput {
   sample: RbmSampleInput
@@ -13,7 +13,9 @@ interface SampleTaskInput {
   height: number
 }
 
-const rbmOf = (session: SessionData, info: RbmInfo): ReturnType<typeof sessionRbm> => sessionRbm(session.tensors, info)
+/** The session's RBM; the dataset is read only for a Gaussian RBM saved without its feature statistics (recomputed, see sessionRbm). */
+const rbmOf = (ctx: FamilyContext, session: SessionData, info: RbmInfo): ReturnType<typeof sessionRbm> =>
+  sessionRbm(session.tensors, info, () => ctx.datasets.greyRows(info.dataset, 'params.modelId'))
 
 export const rbmService: ServiceFamily<typeof family> = {
   family,
@@ -32,9 +34,9 @@ export const rbmService: ServiceFamily<typeof family> = {
     return { kind: 'rbm.train', input }
   },
   runTask(ctx, session, model, run) {
-    const rbm = rbmOf(session, model)
-    // From data: on the scale training saw (standardised for Gaussian units), with the one-hot labels of a classification RBM.
-    const rows = run.from === 'data' ? rbmVisibleRows(model, ctx.datasets.greyRows(model.dataset, 'params.modelId')) : null
+    const rbm = rbmOf(ctx, session, model)
+    // From data: on the scale training saw (the training split's statistics for Gaussian units), with the one-hot labels of a classification RBM.
+    const rows = run.from === 'data' ? rbmVisibleRows(model, ctx.datasets.greyRows(model.dataset, 'params.modelId'), rbm) : null
     const input: SampleTaskInput = {
       modelId: model.id,
       width: model.width,
@@ -55,8 +57,8 @@ export const rbmService: ServiceFamily<typeof family> = {
     }
   },
   views: {
-    'rbm.filters': (_ctx, session, model, view) => {
-      const rbm = rbmOf(session, model)
+    'rbm.filters': (ctx, session, model, view) => {
+      const rbm = rbmOf(ctx, session, model)
       const { hidden: H } = rbm
       // The pixels' weights only (a classification RBM's label units are not part of the picture).
       const V = rbm.visible - rbm.labelUnits
@@ -71,10 +73,10 @@ export const rbmService: ServiceFamily<typeof family> = {
     },
     'rbm.hidden': (ctx, session, model, view, field) => ({
       kind: 'rbm.hidden',
-      ...hiddenActivations(rbmOf(session, model), model, ctx.datasets.greyRows(model.dataset, 'params.modelId'), view.rows, `${field}.rows`)
+      ...hiddenActivations(rbmOf(ctx, session, model), model, ctx.datasets.greyRows(model.dataset, 'params.modelId'), view.rows, `${field}.rows`)
     })
   },
-  export(_ctx, session, model, format) {
-    return { suffix: `rbm-${model.id.slice(0, 8)}.${format}`, bytes: rbmExportBytes(rbmOf(session, model), model, session.state.name, format) }
+  export(ctx, session, model, format) {
+    return { suffix: `rbm-${model.id.slice(0, 8)}.${format}`, bytes: rbmExportBytes(rbmOf(ctx, session, model), model, session.state.name, format) }
   }
 }

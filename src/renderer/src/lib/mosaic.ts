@@ -51,7 +51,7 @@ export function greyColor(v: number): Rgb {
 
 /**
  * The range grey tiles are drawn over: [0, 1] when every value lies in it (Bernoulli means), else
- * the values' own min and max (Gaussian units give standardised values).
+ * the values' own min and max (Gaussian units' reconstructions and samples, on the grey-level scale, can leave it).
  */
 export function greyRange(tiles: readonly ArrayLike<number>[]): [number, number] {
   let lo = Infinity
