@@ -268,7 +268,7 @@ test("003's discrete Hopfield net: binary states, the cue as input, order 1, 4, 
   // A 0 is not a state of asynchronous or synchronous dynamics: say so by the field.
   await t('recall-mode').selectOption('sync')
   await t('run-recall').click()
-  await expect(t('error-banner')).toContainText('params.spec.cue.1')
+  await expect(t('error-banner')).toContainText('params.run.cue.1')
   await page.getByRole('button', { name: 'Dismiss' }).click()
 
   // Synchronous dynamics from the stored vector with unit 1 flipped, stepped with the pair energy L.
