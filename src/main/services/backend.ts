@@ -62,7 +62,11 @@ export function netFromTensors(tensors: Map<string, NamedTensor>, modelId: strin
   const count = patterns.shape[0]!
   const data = patterns.data as Int8Array
   const stored = Array.from({ length: count }, (_, p) => toEncoding(data.subarray(p * units, (p + 1) * units), encoding))
-  return { net: { units, weights: weights.data as Float32Array, thresholds: thresholds.data as Float32Array, encoding }, stored }
+  const net: HopfieldNet = { units, weights: weights.data as Float32Array, thresholds: thresholds.data as Float32Array, encoding }
+  // The weights' grid (core/hopfield.ts); sessions saved before grids have none and recall as before.
+  const scale = tensors.get(`models/${modelId}/scale`)?.data[0]
+  if (scale !== undefined) net.scale = scale
+  return { net, stored }
 }
 
 /** Progress metrics kept per running job for jobs.list (RBM: one per epoch). */
@@ -375,6 +379,7 @@ export class Backend {
       session.tensors.set(`models/${id}/weights`, { dtype: 'float32', shape: [units, units], data: net.weights })
       session.tensors.set(`models/${id}/thresholds`, { dtype: 'float32', shape: [units], data: net.thresholds })
       session.tensors.set(`models/${id}/patterns`, { dtype: 'int8', shape: [data.patterns.length, units], data: packed })
+      if (net.scale !== undefined) session.tensors.set(`models/${id}/scale`, { dtype: 'float64', shape: [1], data: Float64Array.of(net.scale) })
       const info: ModelInfo = {
         id,
         name: `Hopfield (${p.model.rule}) · ${data.summary.name} · ${data.patterns.length} patterns`,
