@@ -66,10 +66,12 @@ export function referenceRecall(net: RefNet, cues: Int8Array, batch: number, max
   return { final, iterations }
 }
 
+/** Whether /usr/bin/python3 has the onnx module: checker tests use it.skipIf(!HAS_ONNX), so a skip shows. */
+export const HAS_ONNX = spawnSync('/usr/bin/python3', ['-c', 'import onnx'], { encoding: 'utf8' }).status === 0
+
 /** Runs the onnx 1.12 checker at full_check; null when /usr/bin/python3 has no onnx module. */
 export function onnxCheck(file: string): { ok: boolean; output: string } | null {
-  const probe = spawnSync('/usr/bin/python3', ['-c', 'import onnx'], { encoding: 'utf8' })
-  if (probe.status !== 0) return null
+  if (!HAS_ONNX) return null
   const r = spawnSync(
     '/usr/bin/python3',
     ['-c', 'import onnx,sys; m=onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True)', file],

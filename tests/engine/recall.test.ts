@@ -1,6 +1,7 @@
 // Engine recall (ONNX Loop on ORT CPU) against a float64 reference and core's recallSyncBatch: states and iteration counts.
 import { describe, expect, it } from 'vitest'
-import { recallSyncBatch } from '../../src/core/hopfield'
+import { hebb, recallSyncBatch } from '../../src/core/hopfield'
+import { lettersDataset } from '../../src/core/datasets/letters'
 import { recallBatch } from '../../src/engine/recall'
 import { hebbNet, prng, randomStates, referenceRecall, type RefNet } from './helpers'
 
@@ -51,6 +52,38 @@ describe('recallBatch (engine) vs reference', () => {
       if (expectTies) expect(ties).toBeGreaterThan(0)
     })
   }
+
+  it('Hebb 1/N at N = 100 and 1/P at P = 6 (weights not exact in float32): engine and core equal the integer reference, ties counted', async () => {
+    const { patterns, labels } = lettersDataset()
+    const letters = [...'AEIOUX'].map((c) => patterns[labels.indexOf(c)]!)
+    const rand = prng(41)
+    // Seed 12 gives 14 patterns with an odd number of −1s, which N = 100, P = 14 needs for h = 0 to be reachable.
+    const random = Array.from({ length: 14 }, (_, k) => randomStates(prng(12), 14, 100, 'bipolar').subarray(k * 100, (k + 1) * 100))
+    let ties = 0
+    for (const [stored, normalisation] of [
+      [letters, '1/P'],
+      [letters, '1/N'],
+      [random, '1/N']
+    ] as const) {
+      const count = stored.length
+      const flat = new Int8Array(count * 100)
+      stored.forEach((p, k) => flat.set(p, k * 100))
+      // The reference runs on the integer K = Σ ξξᵀ: sign dynamics do not depend on the positive 1/N or 1/P.
+      const integer = hebbNet(flat, count, 100)
+      const net = hebb(stored, { normalisation })
+      const batch = 100
+      const cues = noisyCues(rand, integer, flat, count, batch)
+      const ref = referenceRecall(integer, cues, batch, 50)
+      const got = await recallBatch(net, cues, batch, { maxIterations: 50, provider: 'cpu', chunk: 32 })
+      expect(Array.from(got.final)).toEqual(Array.from(ref.final))
+      expect(Array.from(got.iterations)).toEqual(Array.from(ref.iterations))
+      const core = recallSyncBatch(net, cues, batch, 50)
+      expect(Array.from(core.final)).toEqual(Array.from(ref.final))
+      expect(Array.from(core.iterations)).toEqual(Array.from(ref.iterations))
+      ties += countTies(integer, cues, batch)
+    }
+    expect(ties).toBeGreaterThan(0)
+  })
 
   it('tie rule: h == θ keeps the previous state (Sign alone would give 0)', async () => {
     // Two units coupled with weight 1 and θ = 1: h = 1 = θ for every unit in state (1, 1) and h = −1 ≠ θ for (−1, −1).
