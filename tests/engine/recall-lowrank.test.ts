@@ -160,37 +160,28 @@ describe('recallBatch with lowRank vs core recallSyncBatch', () => {
     expect(ties).toBeGreaterThan(0)
   })
 
-  it('thresholds with 1/N at N = 100: θ/c integer (ties) and fractional, and fl32(θ)/c just off an integer', async () => {
-    const rand = prng(32)
-    const n = 100
-    const count = 6
-    const stored = randomStates(rand, count, n, 'bipolar')
-    const net = hebb(rows(stored, count, n), { normalisation: '1/N' })
-    // θ·100 ∈ {0, 25, −25, 50, 1.3…, 33.3…}: fl32(0.013) and fl32(1/3) are not hundredths.
-    net.thresholds = Float32Array.from({ length: n }, (_, i) => [0, 0.25, -0.25, 0.5, 0.013, 1 / 3][i % 6]!)
-    const batch = 80
-    const cues = cuesFor(rand, stored, count, n, batch, 'bipolar')
-    await expectExact(net, { patterns: stored, count, scale: 1 / n }, cues, batch, 30)
-    const full = await recallBatch(net, cues, batch, { maxIterations: 30, provider: 'cpu' })
-    const core = recallSyncBatch(net, cues, batch, 30)
-    expect(Array.from(full.final)).toEqual(Array.from(core.final))
-    expect(Array.from(full.iterations)).toEqual(Array.from(core.iterations))
-  })
-
-  it('thresholds: integer and fractional θ/c, ties at integer ones (bipolar, 1/N with N a power of two)', async () => {
-    const rand = prng(31)
-    const n = 32
-    const count = 4
-    const stored = randomStates(rand, count, n, 'bipolar')
-    const net = hebb(rows(stored, count, n), { normalisation: '1/N' })
-    // θ/c ∈ {−6, −2.5, −0.75, 0, 1.25, 1.75, 2, 4} (c = 1/32): exact in float32, so core's comparison is exact too.
-    const thetaOverC = [-6, -2.5, -0.75, 0, 1.25, 1.75, 2, 4]
-    net.thresholds = Float32Array.from({ length: n }, (_, i) => thetaOverC[i % thetaOverC.length]! / n)
-    const batch = 80
-    const cues = cuesFor(rand, stored, count, n, batch, 'bipolar')
-    await expectExact(net, { patterns: stored, count, scale: 1 / n }, cues, batch, 30)
-    expect(countTies(net, cues, batch)).toBeGreaterThan(0)
-  })
+  // θ/c exact in float32 at N = 32 (c = 1/32, so core's float comparison was exact even before grids); at N = 100
+  // θ·100 ∈ {0, 25, −25, 50, 1.3…, 33.3…}, where fl32(0.013) and fl32(1/3) are not hundredths.
+  const thresholdCases = [
+    { n: 32, count: 4, seed: 31, theta: [-6, -2.5, -0.75, 0, 1.25, 1.75, 2, 4].map((t) => t / 32) },
+    { n: 100, count: 6, seed: 32, theta: [0, 0.25, -0.25, 0.5, 0.013, 1 / 3] }
+  ]
+  for (const { n, count, seed, theta } of thresholdCases) {
+    it(`thresholds at N = ${n}, 1/N: integer and fractional θ/c, ties at the integer ones; full-W equal too`, async () => {
+      const rand = prng(seed)
+      const stored = randomStates(rand, count, n, 'bipolar')
+      const net = hebb(rows(stored, count, n), { normalisation: '1/N' })
+      net.thresholds = Float32Array.from({ length: n }, (_, i) => theta[i % theta.length]!)
+      const batch = 80
+      const cues = cuesFor(rand, stored, count, n, batch, 'bipolar')
+      await expectExact(net, { patterns: stored, count, scale: 1 / n }, cues, batch, 30)
+      const full = await recallBatch(net, cues, batch, { maxIterations: 30, provider: 'cpu' })
+      const core = recallSyncBatch(net, cues, batch, 30)
+      expect(Array.from(full.final)).toEqual(Array.from(core.final))
+      expect(Array.from(full.iterations)).toEqual(Array.from(core.iterations))
+      expect(countTies(net, cues, batch)).toBeGreaterThan(0)
+    })
+  }
 
   it('binary states with thresholds (patterns stored through their bipolar images)', async () => {
     const rand = prng(41)

@@ -1,6 +1,6 @@
 // Engine recall (ONNX Loop on ORT CPU) against a float64 reference and core's recallSyncBatch: states and iteration counts.
 import { describe, expect, it } from 'vitest'
-import { hebb, recallSyncBatch } from '../../src/core/hopfield'
+import { hebb, recallSyncBatch, type HopfieldNet } from '../../src/core/hopfield'
 import { lettersDataset } from '../../src/core/datasets/letters'
 import { recallBatch } from '../../src/engine/recall'
 import { hebbNet, prng, randomStates, referenceRecall, type RefNet } from './helpers'
@@ -18,6 +18,18 @@ function noisyCues(rand: () => number, net: RefNet, stored: Int8Array, count: nu
     }
   }
   return cues
+}
+
+/** Engine (CPU) and core recallSyncBatch of `net` both equal the float64 reference run on `refNet`: states and counts. */
+async function expectEngineAndCore(net: HopfieldNet, refNet: RefNet, cues: Int8Array, batch: number, chunk: number): Promise<void> {
+  const ref = referenceRecall(refNet, cues, batch, 50)
+  const got = await recallBatch(net, cues, batch, { maxIterations: 50, provider: 'cpu', chunk })
+  expect(got.provider).toBe('cpu')
+  expect(Array.from(got.final)).toEqual(Array.from(ref.final))
+  expect(Array.from(got.iterations)).toEqual(Array.from(ref.iterations))
+  const core = recallSyncBatch(net, cues, batch, 50)
+  expect(Array.from(core.final)).toEqual(Array.from(ref.final))
+  expect(Array.from(core.iterations)).toEqual(Array.from(ref.iterations))
 }
 
 describe('recallBatch (engine) vs reference', () => {
@@ -38,14 +50,7 @@ describe('recallBatch (engine) vs reference', () => {
       let ties = 0
       for (const batch of [1, 7, 64]) {
         const cues = noisyCues(rand, net, stored, patterns, batch)
-        const ref = referenceRecall(net, cues, batch, 50)
-        const got = await recallBatch(net, cues, batch, { maxIterations: 50, provider: 'cpu', chunk: 16 })
-        expect(got.provider).toBe('cpu')
-        expect(Array.from(got.final)).toEqual(Array.from(ref.final))
-        expect(Array.from(got.iterations)).toEqual(Array.from(ref.iterations))
-        const core = recallSyncBatch(net, cues, batch, 50)
-        expect(Array.from(core.final)).toEqual(Array.from(ref.final))
-        expect(Array.from(core.iterations)).toEqual(Array.from(ref.iterations))
+        await expectEngineAndCore(net, net, cues, batch, 16)
         ties += countTies(net, cues, batch)
       }
       // The tie rule is only tested if some cue actually has a zero net input somewhere.
@@ -73,13 +78,7 @@ describe('recallBatch (engine) vs reference', () => {
       const net = hebb(stored, { normalisation })
       const batch = 100
       const cues = noisyCues(rand, integer, flat, count, batch)
-      const ref = referenceRecall(integer, cues, batch, 50)
-      const got = await recallBatch(net, cues, batch, { maxIterations: 50, provider: 'cpu', chunk: 32 })
-      expect(Array.from(got.final)).toEqual(Array.from(ref.final))
-      expect(Array.from(got.iterations)).toEqual(Array.from(ref.iterations))
-      const core = recallSyncBatch(net, cues, batch, 50)
-      expect(Array.from(core.final)).toEqual(Array.from(ref.final))
-      expect(Array.from(core.iterations)).toEqual(Array.from(ref.iterations))
+      await expectEngineAndCore(net, integer, cues, batch, 32)
       ties += countTies(integer, cues, batch)
     }
     expect(ties).toBeGreaterThan(0)
