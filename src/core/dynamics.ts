@@ -6,7 +6,7 @@
 // input (003 step 4; the same convention as hopfield.ts netInput and the engine's s·W, so asymmetric W agree too);
 // E(y) = −½ yᵀWy − xᵀy + θᵀy; for sync, the pair Lyapunov function
 // L(y, y′) = −y′ᵀWy − (x − θ)ᵀ(y + y′), non-increasing along synchronous steps of a symmetric net (y′ the previous
-// state).
+// state). Units decide through hopfield.ts `margin`: exactly, ties included, for a net on its weights' grid.
 
 import { energy, gridDenominator, margin, matchStored, netInputs, recurrentInputs, type Encoding, type HopfieldNet } from './hopfield'
 import type { Rng } from './rng'
