@@ -175,6 +175,39 @@ export function gridForm(net: HopfieldNet): GridForm | null {
   return { denominator: d, weights: k, thresholds: Float32Array.from(net.thresholds, (t) => gridThreshold(t, d)) }
 }
 
+/**
+ * For a net saved before grids (no scale): the smallest denominator D among `candidates` such that every weight is
+ * exactly fl32(K_ij/D) for an integer K_ij within the grid's bounds, set as the net's scale; the net is left as it is
+ * (and 0 returned) when none fits. A Hebb net saved with 1/N or 1/P is found again this way: weights that are exactly
+ * those of K/D are read as K/D, the model they were made from.
+ */
+export function adoptGrid(net: HopfieldNet, candidates: number[]): number {
+  if (net.scale !== undefined) return gridDenominator(net)
+  const n = net.units
+  // Smallest first: K/6 is also 5K/30, and the coarsest grid that holds the weights is the one they were made on.
+  for (const d of [...candidates].sort((a, b) => a - b)) {
+    if (!Number.isInteger(d) || d < 1 || d > GRID_LIMIT) continue
+    const k = new Float64Array(n * n)
+    let ok = true
+    for (let q = 0; q < n * n && ok; q++) {
+      const v = net.weights[q]!
+      k[q] = Math.round(v * d)
+      ok = Math.fround(k[q]! / d) === v
+    }
+    if (ok && maxRowL1(k, n) <= GRID_LIMIT && maxRowL1(transpose(k, n), n) <= GRID_LIMIT) {
+      net.scale = 1 / d
+      return d
+    }
+  }
+  return 0
+}
+
+function transpose(m: Float64Array, n: number): Float64Array {
+  const t = new Float64Array(n * n)
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) t[j * n + i] = m[i * n + j]!
+  return t
+}
+
 /** Whether the ONNX programs need the grid form: D not a power of two (for D = 2^k float32 holds W and sums exactly). */
 export function needsGridForm(net: HopfieldNet): boolean {
   const d = gridDenominator(net)

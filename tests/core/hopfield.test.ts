@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
+  adoptGrid,
   associate,
   energy,
   GRID_LIMIT,
@@ -363,6 +364,20 @@ describe('the weights grid: exact ties at any normalisation', () => {
       expect(2 * d > GRID_LIMIT || maxRowL1(k, n) * 2 + n / 2 > GRID_LIMIT).toBe(true)
     }
     expect(onGrid(Float64Array.of(2 ** 23, 0, 0, 0), 2).scale).toBeUndefined()
+  })
+
+  it('adoptGrid finds the grid of a Hebb net saved without one, and no grid for weights on none', () => {
+    const rng = new Rng(4)
+    const pats = Array.from({ length: 6 }, () => Int8Array.from({ length: 30 }, () => (rng.int(2) ? 1 : -1)))
+    for (const [normalisation, d] of [['none', 1], ['1/N', 30], ['1/P', 6]] as const) {
+      const { scale: _scale, ...saved } = hebb(pats, { normalisation })
+      const old: HopfieldNet = saved
+      expect(adoptGrid(old, [1, 30, 6])).toBe(d)
+      expect(old.scale).toBe(1 / d)
+    }
+    const gaussian: HopfieldNet = { units: 2, weights: Float32Array.of(0, 0.123456, 0.123456, 0), thresholds: new Float32Array(2), encoding: 'bipolar' }
+    expect(adoptGrid(gaussian, [1, 2, 6])).toBe(0)
+    expect(gaussian.scale).toBeUndefined()
   })
 
   it('names the field: a scale that is not 1/D, weights off their declared grid', () => {

@@ -242,9 +242,14 @@ describe('backend', () => {
       await session.release()
       expect(Array.from(out.final_state!.data as Float32Array)).toEqual(Array.from(ref.final))
       expect(Array.from(out.iterations!.data as Int32Array)).toEqual(Array.from(ref.iterations))
-      // A session saved before grids has no scale tensor: it still loads, as a net without a grid.
+      // A session saved before grids has no scale tensor: it still loads, and its Hebb weights (exactly fl32(K/D))
+      // are recognised as K/D; weights on no such grid load without one.
       const old = new Map(open.tensors)
       old.delete(`models/${modelId}/scale`)
+      expect(netFromTensors(old as never, modelId).net.scale).toBe(net.scale)
+      const w = Float32Array.from(net.weights)
+      w[1] = Math.fround(w[1]! + 1e-3)
+      old.set(`models/${modelId}/weights`, { data: w })
       expect(netFromTensors(old as never, modelId).net.scale).toBeUndefined()
     })
   }

@@ -14,7 +14,7 @@ import { exportHopfieldOnnx } from '../../src/engine/export'
 
 const catalog = new DatasetCatalog(null)
 const select = [0, 4, 8, 14, 20, 23] // A E I O U X
-const d = catalog.resolve({ builtin: 'letters', select })
+const d = catalog.resolve({ builtin: 'letters', select, threshold: 0.5 })
 const data = { stored: d.patterns, labels: d.labels, width: d.summary.width, height: d.summary.height }
 
 describe('exact recall experiments at N = 100', () => {

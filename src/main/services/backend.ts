@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { ApiError, parseParams, type EventName, type Events, type MethodName, type ParsedParams, type Result, type RunningJob } from '../../shared/api'
 import { emptySessionState, type ModelInfo, type RbmInfo, type SessionState } from '../../shared/session'
-import { toEncoding, type Encoding, type HopfieldNet } from '../../core/hopfield'
+import { adoptGrid, toEncoding, type Encoding, type HopfieldNet } from '../../core/hopfield'
 import type { NamedTensor } from '../../core/safetensors'
 import { encodeStateDict, type WeightsFormat } from '../../core/npy'
 import { RNG_ALGORITHM } from '../../core/rng'
@@ -63,9 +63,11 @@ export function netFromTensors(tensors: Map<string, NamedTensor>, modelId: strin
   const data = patterns.data as Int8Array
   const stored = Array.from({ length: count }, (_, p) => toEncoding(data.subarray(p * units, (p + 1) * units), encoding))
   const net: HopfieldNet = { units, weights: weights.data as Float32Array, thresholds: thresholds.data as Float32Array, encoding }
-  // The weights' grid (core/hopfield.ts); sessions saved before grids have none and recall as before.
+  // The weights' grid (core/hopfield.ts). Sessions saved before grids have none: a Hebb net (1, 1/N or 1/P) is
+  // recognised from its weights; anything else recalls as before.
   const scale = tensors.get(`models/${modelId}/scale`)?.data[0]
   if (scale !== undefined) net.scale = scale
+  else adoptGrid(net, [1, units, count])
   return { net, stored }
 }
 
