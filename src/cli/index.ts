@@ -229,7 +229,7 @@ function netFromResultFile(path: string): { net: HopfieldNet; metadata: Record<s
   const net: HopfieldNet = { units: n, weights, thresholds, encoding: result.spec.model.encoding ?? 'bipolar' }
   // The weights' grid (core/hopfield.ts), so the export settles ties as the run did; older results have none.
   const scale = result.model.stateDict.scale ? tensorFromJson(result.model.stateDict.scale).data[0] : undefined
-  if (scale !== undefined) net.scale = scale
+  if (scale !== undefined) net.scale = Number(scale)
   return { net, metadata: { ...result.model.metadata, 'engram.source': 'result file' } }
 }
 
