@@ -193,8 +193,8 @@ function checkLowRank(net: HopfieldNet, lr: LowRankRecall): number {
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`lowRank.count must be a positive integer, got ${count}`)
   if (patterns.length !== count * n) throw new RangeError(`lowRank.patterns have ${patterns.length} entries, expected ${count}×${n}`)
   const d = Math.round(1 / scale)
-  if (!(Number.isFinite(scale) && scale > 0) || d < 1 || Math.abs(d * scale - 1) > 1e-12) {
-    throw new RangeError(`lowRank.scale must be 1/D for a positive integer D (1, 1/N or 1/P), got ${scale}`)
+  if (!(Number.isFinite(scale) && scale > 0) || d < 1 || d > GRID_LIMIT || Math.abs(d * scale - 1) > 1e-12) {
+    throw new RangeError(`lowRank.scale must be 1/D for an integer D from 1 to 2^22 (1, 1/N or 1/P), got ${scale}`)
   }
   const netD = gridDenominator(net)
   for (let i = 0; i < n; i++) {

@@ -348,6 +348,13 @@ describe('rules with real-valued weights: Storkey, pseudo-inverse and energy tra
     }
   })
 
+  it('refuses an external input too large for the grid, naming the field', async () => {
+    const net = storkey(random14)
+    const cues = noisyCues(prng(27), random14.slice(0, 1), 1, 0.1, 'bipolar')
+    const x = new Int8Array(100).fill(100)
+    await expect(recallBatch(net, cues, 1, { maxIterations: 5, provider: 'cpu', external: x })).rejects.toThrow(/external: \|x\| up to 100 on the net's grid/)
+  })
+
   it('Storkey binary states with thresholds', async () => {
     const patterns = randomPatterns(prng(25), 10, 100, 'binary')
     const net = storkey(patterns, { encoding: 'binary' })

@@ -221,6 +221,7 @@ describe('recallBatch with lowRank vs core recallSyncBatch', () => {
     await expect(run({ patterns: stored, count: 3, scale: 1 / 3 })).rejects.toThrow(/patterns and scale give/)
     await expect(run({ patterns: stored.slice(0, 2 * n), count: 2, scale: 1 / n })).rejects.toThrow(/patterns and scale give/)
     await expect(run({ patterns: stored, count: 2, scale: 1 / n })).rejects.toThrow(/expected 2×12/)
+    await expect(run({ patterns: stored, count: 3, scale: 0.3 })).rejects.toThrow(/lowRank\.scale must be 1\/D/)
     await expect(run({ patterns: stored, count: 3, scale: 1 / n }, hebb(rows(stored, 3, n), { normalisation: '1/N', zeroDiagonal: false }))).rejects.toThrow(
       /zero diagonal/
     )
