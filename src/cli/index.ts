@@ -227,7 +227,11 @@ function netFromResultFile(path: string): { net: HopfieldNet; metadata: Record<s
   const n = result.model.units
   if (!(weights instanceof Float32Array) || weights.length !== n * n) throw new SpecError(`${path}: result.model.stateDict.weights must be float32 [${n}, ${n}]`)
   if (!(thresholds instanceof Float32Array) || thresholds.length !== n) throw new SpecError(`${path}: result.model.stateDict.thresholds must be float32 [${n}]`)
-  return { net: { units: n, weights, thresholds, encoding: result.spec.model.encoding ?? 'bipolar' }, metadata: { ...result.model.metadata, 'engram.source': 'result file' } }
+  const net: HopfieldNet = { units: n, weights, thresholds, encoding: result.spec.model.encoding ?? 'bipolar' }
+  // The weights' grid (core/hopfield.ts), so the export settles ties as the run did; older results have none.
+  const scale = result.model.stateDict.scale ? tensorFromJson(result.model.stateDict.scale).data[0] : undefined
+  if (scale !== undefined) net.scale = Number(scale)
+  return { net, metadata: { ...result.model.metadata, 'engram.source': 'result file' } }
 }
 
 function cmdExport(argv: string[]): void {

@@ -5,7 +5,7 @@
 // missing component); x_in = xW (x_in_i = Σ_j x_j w_ji); θ thresholds (N, zero by default).
 
 import type { Encoding, HopfieldNet } from './hopfield'
-import { matchStored } from './hopfield'
+import { gridDenominator, margin, matchStored } from './hopfield'
 
 export interface AutoHebbOptions {
   /** 003 modified rule W = Σ s sᵀ − P·I (for bipolar patterns: a zero diagonal). Default true. */
@@ -61,6 +61,8 @@ export function recallRecurrent(
   if (!Number.isInteger(opts.maxIterations) || opts.maxIterations < 1) throw new Error(`maxIterations must be a positive integer, got ${opts.maxIterations}`)
   const activation = opts.activation ?? 'sign0'
   const w = net.weights
+  // A net on a grid (a normalised Hebb model from the lab) decides its ties exactly, as every other recall path.
+  const grid = gridDenominator(net)
   const history: Int8Array[] = [Int8Array.from(cue)]
   const steps: RecurrentStep[] = []
   let x = history[0]!
@@ -71,7 +73,7 @@ export function recallRecurrent(
       let s = 0
       for (let j = 0; j < n; j++) s += x[j]! * w[j * n + i]!
       netInput[i] = s
-      const d = s - net.thresholds[i]!
+      const d = margin(s, 0, net.thresholds[i]!, grid)
       output[i] = d > 0 ? 1 : d < 0 ? (net.encoding === 'binary' ? 0 : -1) : activation === 'keep' ? x[i]! : 0
     }
     steps.push({ netInput, output })

@@ -16,7 +16,10 @@ export interface BamNet {
   thresholdsY: Float32Array
 }
 
-/** 003: bipolar w_ij = Σ s_i t_j; binary w_ij = Σ (2s_i − 1)(2t_j − 1). */
+/**
+ * 003: bipolar w_ij = Σ s_i t_j; binary w_ij = Σ (2s_i − 1)(2t_j − 1). Integers with no normalisation, so every net
+ * input is an exact integer in float64 and a tie with θ is a true tie (the Hopfield nets need their grid for that).
+ */
 export function bamHebb(inputs: ArrayLike<number>[], targets: ArrayLike<number>[], encoding: Encoding = 'bipolar'): BamNet {
   if (inputs.length === 0) throw new Error('bamHebb: at least one pair is needed')
   if (inputs.length !== targets.length) throw new Error(`bamHebb: ${inputs.length} X patterns but ${targets.length} Y patterns`)

@@ -6,9 +6,9 @@
 // input (003 step 4; the same convention as hopfield.ts netInput and the engine's s·W, so asymmetric W agree too);
 // E(y) = −½ yᵀWy − xᵀy + θᵀy; for sync, the pair Lyapunov function
 // L(y, y′) = −y′ᵀWy − (x − θ)ᵀ(y + y′), non-increasing along synchronous steps of a symmetric net (y′ the previous
-// state).
+// state). Units decide through hopfield.ts `margin`: exactly, ties included, for a net on its weights' grid.
 
-import { energy, matchStored, netInputs, type Encoding, type HopfieldNet } from './hopfield'
+import { energy, gridDenominator, margin, matchStored, netInputs, recurrentInputs, type Encoding, type HopfieldNet } from './hopfield'
 import type { Rng } from './rng'
 
 /** What a unit does when h_i = θ_i: keep its value (003), go high, or go low. */
@@ -29,8 +29,13 @@ export function lowValue(encoding: Encoding): number {
 }
 
 export function activateTie(h: number, theta: number, current: number, tie: TieRule, encoding: Encoding): number {
-  if (h > theta) return 1
-  if (h < theta) return lowValue(encoding)
+  return activateMargin(h - theta, current, tie, encoding)
+}
+
+/** The same rule from the margin h − θ (hopfield.ts `margin`, exact on a grid): 0 is the tie. */
+export function activateMargin(m: number, current: number, tie: TieRule, encoding: Encoding): number {
+  if (m > 0) return 1
+  if (m < 0) return lowValue(encoding)
   return tie === 'keep' ? current : tie === 'high' ? 1 : lowValue(encoding)
 }
 
@@ -102,6 +107,7 @@ export function runHopfield(net: HopfieldNet, cue: ArrayLike<number>, opts: RunO
   const ext = opts.external
   const w = net.weights
   const theta = net.thresholds
+  const d = gridDenominator(net)
   const states: Int8Array[] = [Int8Array.from(cue)]
   const energies: number[] = [energy(net, cue, ext)]
   const pairs: number[] = []
@@ -122,10 +128,12 @@ export function runHopfield(net: HopfieldNet, cue: ArrayLike<number>, opts: RunO
       let changed = false
       for (let k = 0; k < n; k++) {
         const i = visit[k]!
-        let h = ext ? ext[i]! : 0
-        for (let j = 0; j < n; j++) h += y[j]! * w[j * n + i]!
+        let sum = 0
+        for (let j = 0; j < n; j++) sum += y[j]! * w[j * n + i]!
+        const x = ext ? ext[i]! : 0
+        const h = sum + x
         const old = y[i]!
-        const v = activateTie(h, theta[i]!, old, tie, enc)
+        const v = activateMargin(margin(sum, x, theta[i]!, d), old, tie, enc)
         if (v !== old) {
           const dy = v - old
           // ΔE = −(h − θ)Δy − ½ w_ii Δy², h including the unit's own old value.
@@ -147,9 +155,9 @@ export function runHopfield(net: HopfieldNet, cue: ArrayLike<number>, opts: RunO
     while (steps < opts.maxSteps) {
       const next = new Int8Array(n)
       let changed = false
-      const hs = netInputs(net, y, ext)
+      const sums = recurrentInputs(net, y)
       for (let i = 0; i < n; i++) {
-        next[i] = activateTie(hs[i]!, theta[i]!, y[i]!, tie, enc)
+        next[i] = activateMargin(margin(sums[i]!, ext ? ext[i]! : 0, theta[i]!, d), y[i]!, tie, enc)
         if (next[i] !== y[i]) changed = true
       }
       if (!changed) {
@@ -176,9 +184,10 @@ export function runHopfield(net: HopfieldNet, cue: ArrayLike<number>, opts: RunO
 }
 
 function isFixed(net: HopfieldNet, y: ArrayLike<number>, tie: TieRule, ext?: ArrayLike<number>): boolean {
-  const h = netInputs(net, y, ext)
+  const sums = recurrentInputs(net, y)
+  const d = gridDenominator(net)
   for (let i = 0; i < net.units; i++) {
-    if (activateTie(h[i]!, net.thresholds[i]!, y[i]!, tie, net.encoding) !== y[i]) return false
+    if (activateMargin(margin(sums[i]!, ext ? ext[i]! : 0, net.thresholds[i]!, d), y[i]!, tie, net.encoding) !== y[i]) return false
   }
   return true
 }
@@ -208,11 +217,14 @@ export function settle(net: HopfieldNet, y: Int8Array, opts: SettleOptions): Set
   const theta = net.thresholds
   const enc = net.encoding
   const tie = opts.tie ?? 'keep'
+  const d = gridDenominator(net)
   if (y.length !== n) throw new Error(`state has length ${y.length}, expected ${n}`)
   if (opts.mode === 'async') {
     const order = opts.order ?? 'random'
     if (order === 'random' && !opts.rng) throw new Error("order 'random' needs an rng")
-    const h = netInputs(net, y)
+    // Kept up to date flip by flip; on a grid each stays within 1/4 of K·y/D (the weights' float32 rounding, see
+    // hopfield.ts), so `margin` still recovers the exact integer.
+    const h = recurrentInputs(net, y)
     const seq = order === 'sequential' ? Uint32Array.from({ length: n }, (_, i) => i) : null
     for (let sweep = 1; sweep <= opts.maxSweeps; sweep++) {
       const visit = seq ?? opts.rng!.permutation(n)
@@ -220,7 +232,7 @@ export function settle(net: HopfieldNet, y: Int8Array, opts: SettleOptions): Set
       for (let k = 0; k < n; k++) {
         const i = visit[k]!
         const old = y[i]!
-        const v = activateTie(h[i]!, theta[i]!, old, tie, enc)
+        const v = activateMargin(margin(h[i]!, 0, theta[i]!, d), old, tie, enc)
         if (v !== old) {
           const dy = v - old
           y[i] = v
@@ -239,9 +251,9 @@ export function settle(net: HopfieldNet, y: Int8Array, opts: SettleOptions): Set
   for (let step = 1; step <= opts.maxSweeps; step++) {
     const next = new Int8Array(n)
     let changed = false
-    const hs = netInputs(net, cur)
+    const sums = recurrentInputs(net, cur)
     for (let i = 0; i < n; i++) {
-      next[i] = activateTie(hs[i]!, theta[i]!, cur[i]!, tie, enc)
+      next[i] = activateMargin(margin(sums[i]!, 0, theta[i]!, d), cur[i]!, tie, enc)
       if (next[i] !== cur[i]) changed = true
     }
     if (!changed) {

@@ -1,11 +1,13 @@
 // Training a Hopfield net by energy minimisation: lower the targets, raise the valleys the net falls into.
 // Reference: seeds/004 ("Training the Hopfield network", Option 1: focus on the valleys; valleys from random
 // starts or from the targets; SGD version; raising the neighbourhood with a few (2–4) evolution steps; importance).
-// Legend: N units; P targets y_p ∈ {−1,1}^N with importance π_p ≥ 0; W N×N (Float32 out, float64 inside);
+// Legend: N units; P targets y_p ∈ {−1,1}^N with importance π_p ≥ 0; W N×N (float64 inside; every net the training
+// looks at, and the one it returns, is W rounded onto the grid 1/(N·2^m) of hopfield.ts onGrid, so that recall decides
+// ties alike in every path and training sees the very net it returns);
 // y_v a valley (state the net settles in), y_d a down-valley state after a few evolution sweeps;
 // update W ← W + η(Σ_p y_p y_pᵀ − Σ_v y_v y_vᵀ) (batch) or W ← W + η(y_p y_pᵀ − y_v y_vᵀ) (SGD).
 
-import { hebb, isFixedPoint, type HopfieldNet } from './hopfield'
+import { gridDenominator, hebb, isFixedPoint, onGrid, type HopfieldNet } from './hopfield'
 import { checkCancel, settle, type Hooks } from './dynamics'
 import type { Rng } from './rng'
 
@@ -87,8 +89,11 @@ export function trainEnergy(targets: ArrayLike<number>[], opts: EnergyTrainingOp
   if (start && start.units !== n) throw new Error(`init net has ${start.units} units, expected ${n}`)
   // W lives in float64 during training so many small η updates do not drown in float32 rounding.
   const w = start ? Float64Array.from(start.weights) : new Float64Array(n * n)
+  // A start on a grid (Hebb's K/N) begins from its exact values, not their float32 roundings.
+  const d0 = start ? gridDenominator(start) : 0
+  if (d0 > 0) for (let k = 0; k < n * n; k++) w[k] = Math.round(w[k]! * d0) / d0
   const thresholds = start ? Float32Array.from(start.thresholds) : new Float32Array(n)
-  const view = (): HopfieldNet => ({ units: n, weights: Float32Array.from(w), thresholds, encoding: 'bipolar' })
+  const view = (): HopfieldNet => ({ units: n, ...onGrid(w, n, n), thresholds, encoding: 'bipolar' })
   const isTarget = (y: Int8Array): boolean => targets.some((t) => y.every((v, i) => v === t[i]))
   const samples = targets.map(() => 0)
   const history: EnergyTrainingEpoch[] = []

@@ -2,7 +2,16 @@
 // Reference: seeds/003 (auto-associative nets, discrete Hopfield net, energy proof) and seeds/000 (1/M Hebb, 9-neuron example).
 // Legend: N units; P stored patterns s(p) ∈ {−1,1}^N (bipolar) or {0,1}^N (binary); W N×N row-major, symmetric
 // (w_ij = weights[i*N+j]); θ thresholds (N); x external input (N, optional, zero if absent); y / state current
-// activations (Int8Array, N); B batch rows for the batched reference.
+// activations (Int8Array, N); B batch rows for the batched reference; D the grid denominator (scale c = 1/D) and
+// K = D·W the integer weights of a net on a grid.
+//
+// Exact decisions. A net made by a learning rule lies on a grid: every weight is fl32(K_ij/D) for an integer K_ij,
+// with Σ_j |K_ij| ≤ 2^22 and D ≤ 2^22 (GRID_LIMIT). Its unit i then compares the exact integer K·s (+ D·x_i) with
+// D·θ_i, so a tie (net input exactly θ_i: keep the state) is a tie in every path, whatever the summation order:
+// the core recovers K·s as round(D·Σ_j s_j w_ji) (the float32 rounding of the weights moves that sum by at most
+// Σ_j|K_ij|·2^-24 ≤ 1/4), the ONNX programs get K itself (engine/recall.ts, engine/export.ts) and sum integers
+// below 2^23, exact in float32 in any order. A net without a grid (made by hand, or saved before grids) is
+// compared in float64 as given, with no cross-path guarantee.
 
 import type { Rng } from './rng'
 
@@ -10,9 +19,16 @@ export type Encoding = 'bipolar' | 'binary'
 
 export interface HopfieldNet {
   units: number
+  /** The model's weights, in its own units (energies and net inputs are reported in these). */
   weights: Float32Array
   thresholds: Float32Array
   encoding: Encoding
+  /**
+   * The grid: c = 1/D for a positive integer D, every weight being fl32(K_ij/D) with K integer (see the header).
+   * Set by the learning rules; absent on nets made by hand or saved before grids. Whoever changes the weights
+   * must drop it or keep them on the grid.
+   */
+  scale?: number
 }
 
 export interface HebbOptions {
@@ -52,11 +68,160 @@ export function hebb(patterns: ArrayLike<number>[], opts: HebbOptions = {}): Hop
       for (let j = 0; j < n; j++) acc[row + j]! += si * s[j]!
     }
   }
-  const scale = normalisation === '1/N' ? 1 / n : normalisation === '1/P' ? 1 / patterns.length : 1
+  // W = K/D with K = Σ s sᵀ: the division of two float32-exact integers, rounded once to float32 (the same values
+  // as the earlier fl32(K·(1/D))), and D kept so that every path can compare K·s exactly.
+  const d = normalisation === '1/N' ? n : normalisation === '1/P' ? patterns.length : 1
+  if (zeroDiagonal) for (let i = 0; i < n; i++) acc[i * n + i] = 0
   const weights = new Float32Array(n * n)
-  for (let k = 0; k < n * n; k++) weights[k] = acc[k]! * scale
-  if (zeroDiagonal) for (let i = 0; i < n; i++) weights[i * n + i] = 0
-  return { units: n, weights, thresholds: new Float32Array(n), encoding }
+  for (let k = 0; k < n * n; k++) weights[k] = acc[k]! / d
+  const net: HopfieldNet = { units: n, weights, thresholds: new Float32Array(n), encoding }
+  if (d <= GRID_LIMIT && maxRowL1(acc, n) <= GRID_LIMIT) net.scale = 1 / d
+  return net
+}
+
+/** Bound on Σ_j |K_ij| and on D for a net on a grid: K·s + D·x stays an integer below 2^23 for |x| ≤ 1. */
+export const GRID_LIMIT = 2 ** 22
+
+/** max_i Σ_j |m_ij| of an N×N row-major matrix. */
+export function maxRowL1(m: ArrayLike<number>, n: number): number {
+  let max = 0
+  for (let i = 0; i < n; i++) {
+    let s = 0
+    for (let j = 0; j < n; j++) s += Math.abs(m[i * n + j]!)
+    if (s > max) max = s
+  }
+  return max
+}
+
+/**
+ * W rounded onto the finest grid 1/D, D = base·2^m (m ≥ 0), that keeps D·Σ_j|w_ij| and D within GRID_LIMIT (see the
+ * header), for rules whose weights are not integers (Storkey, pseudo-inverse, energy training): every recall path
+ * then sums them exactly. The change per weight is at most 1/(2D), about 2^-23 of a row's Σ|w|. Rounding is
+ * symmetric in sign, so a symmetric W stays symmetric. Returns the weights without a grid (as float32) when even
+ * D = base does not fit.
+ */
+export function onGrid(w: ArrayLike<number>, n: number, base = 1): { weights: Float32Array; scale?: number } {
+  const rho = maxRowL1(w, n)
+  // Rounding adds at most ½ per entry to a row's Σ|K|.
+  const fits = (d: number): boolean => d <= GRID_LIMIT && rho * d + n / 2 <= GRID_LIMIT
+  if (!Number.isInteger(base) || base < 1 || !fits(base)) return { weights: Float32Array.from(w) }
+  let d = base
+  while (fits(2 * d)) d *= 2
+  const weights = new Float32Array(n * n)
+  for (let k = 0; k < n * n; k++) {
+    const v = w[k]!
+    weights[k] = (Math.sign(v) * Math.round(Math.abs(v) * d)) / d
+  }
+  return { weights, scale: 1 / d }
+}
+
+/** D of a net on a grid, 0 for a net without one. Throws naming `scale` when it is not 1/D for an integer D. */
+export function gridDenominator(net: HopfieldNet): number {
+  const c = net.scale
+  if (c === undefined) return 0
+  const d = Math.round(1 / c)
+  if (!(Number.isFinite(c) && c > 0) || d < 1 || d > GRID_LIMIT || Math.abs(d * c - 1) > 1e-12) {
+    throw new Error(`scale must be 1/D for an integer D from 1 to 2^22, got ${c}`)
+  }
+  return d
+}
+
+/**
+ * A threshold in grid units for comparisons with integers: t = D·θ exactly (θ float32, D ≤ 2^22), kept when it is
+ * an integer, else floor(t) + ½, which no integer equals and which orders every integer as t does; beyond the reach
+ * 2^23 of K·s + D·x, ±(2^23 + 1). Every value is exact in float32.
+ */
+export function gridThreshold(theta: number, d: number): number {
+  const t = theta * d
+  if (Math.abs(t) > 2 ** 23) return Math.sign(t) * (2 ** 23 + 1)
+  return Number.isInteger(t) ? t : Math.floor(t) + 0.5
+}
+
+/** The net as the ONNX programs take it when its grid is not a power of two (then float32 cannot hold W exactly). */
+export interface GridForm {
+  /** D, the grid's denominator (scale = 1/D). */
+  denominator: number
+  /** K = D·W: integers, |row sums| ≤ 2^22, exact in float32. */
+  weights: Float32Array
+  /** gridThreshold(θ_i, D). */
+  thresholds: Float32Array
+}
+
+/**
+ * K and the thresholds in grid units for a net on a grid, null for a net without one. Sign decisions on
+ * (K, D·x, gridThreshold(θ)) are exactly those of `margin`. Throws naming `weights` when a weight is not on the grid
+ * the net's scale declares.
+ */
+export function gridForm(net: HopfieldNet): GridForm | null {
+  const d = gridDenominator(net)
+  if (d === 0) return null
+  const n = net.units
+  const w = net.weights
+  const k = new Float32Array(n * n)
+  // h_i sums column i (Σ_j s_j K_ji): those sums are the ones bounded.
+  const columnSums = new Float64Array(n)
+  for (let j = 0; j < n; j++) {
+    for (let i = 0; i < n; i++) {
+      const v = w[j * n + i]!
+      const kji = Math.round(v * d)
+      if (Math.fround(kji / d) !== v) throw new Error(`weights (${j}, ${i}) = ${v} is not on the grid 1/${d} of the net's scale`)
+      k[j * n + i] = kji
+      columnSums[i] = columnSums[i]! + Math.abs(kji)
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    if (columnSums[i]! > GRID_LIMIT) throw new Error(`weights: unit ${i} has Σ_j |K_ji| = ${columnSums[i]} on the grid 1/${d}, beyond 2^22`)
+  }
+  return { denominator: d, weights: k, thresholds: Float32Array.from(net.thresholds, (t) => gridThreshold(t, d)) }
+}
+
+/**
+ * For a net saved before grids (no scale): the smallest denominator D among `candidates` such that every weight is
+ * exactly fl32(K_ij/D) for an integer K_ij within the grid's bounds, set as the net's scale; the net is left as it is
+ * (and 0 returned) when none fits. A Hebb net saved with 1/N or 1/P is found again this way: weights that are exactly
+ * those of K/D are read as K/D, the model they were made from.
+ */
+export function adoptGrid(net: HopfieldNet, candidates: number[]): number {
+  if (net.scale !== undefined) return gridDenominator(net)
+  const n = net.units
+  // Smallest first: K/6 is also 5K/30, and the coarsest grid that holds the weights is the one they were made on.
+  for (const d of [...candidates].sort((a, b) => a - b)) {
+    if (!Number.isInteger(d) || d < 1 || d > GRID_LIMIT) continue
+    const k = new Float64Array(n * n)
+    let ok = true
+    for (let q = 0; q < n * n && ok; q++) {
+      const v = net.weights[q]!
+      k[q] = Math.round(v * d)
+      ok = Math.fround(k[q]! / d) === v
+    }
+    if (ok && maxRowL1(k, n) <= GRID_LIMIT && maxRowL1(transpose(k, n), n) <= GRID_LIMIT) {
+      net.scale = 1 / d
+      return d
+    }
+  }
+  return 0
+}
+
+function transpose(m: Float64Array, n: number): Float64Array {
+  const t = new Float64Array(n * n)
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) t[j * n + i] = m[i * n + j]!
+  return t
+}
+
+/** Whether the ONNX programs need the grid form: D not a power of two (for D = 2^k float32 holds W and sums exactly). */
+export function needsGridForm(net: HopfieldNet): boolean {
+  const d = gridDenominator(net)
+  return d > 0 && (d & (d - 1)) !== 0
+}
+
+/**
+ * h_i − θ_i for unit i, from sum = Σ_j y_j w_ji (float64 over the float32 weights), its external input x and θ.
+ * Only its sign and zero matter. With d > 0 (a grid) it is exact: round(d·sum) is the integer K·y, and
+ * (K·y + d·x) − d·θ is exact in sign for integer x and float32 θ; with d = 0, plain float64.
+ */
+export function margin(sum: number, x: number, theta: number, d: number): number {
+  if (d === 0) return sum + x - theta
+  return Math.round(sum * d) + x * d - theta * d
 }
 
 /** A bipolar pattern in the given encoding: binary maps +1 → 1 and −1 (or 0, unknown) → 0; bipolar is copied. */
@@ -79,13 +244,18 @@ export function associate(weights: Float32Array, rows: number, cols: number, x: 
   return y
 }
 
-/** 003 step 4: y_in_i = x_i + Σ_j y_j w_ji, accumulated in float64. */
-export function netInput(net: HopfieldNet, state: ArrayLike<number>, i: number, external?: ArrayLike<number>): number {
+/** Σ_j y_j w_ji over the float32 weights, in float64: the recurrent part of unit i's net input. */
+function recurrentInput(net: HopfieldNet, state: ArrayLike<number>, i: number): number {
   const n = net.units
   const w = net.weights
-  let sum = external ? external[i]! : 0
+  let sum = 0
   for (let j = 0; j < n; j++) sum += state[j]! * w[j * n + i]!
   return sum
+}
+
+/** 003 step 4: y_in_i = x_i + Σ_j y_j w_ji, accumulated in float64 (the model's units; decisions use `margin`). */
+export function netInput(net: HopfieldNet, state: ArrayLike<number>, i: number, external?: ArrayLike<number>): number {
+  return recurrentInput(net, state, i) + (external ? external[i]! : 0)
 }
 
 /**
@@ -93,10 +263,17 @@ export function netInput(net: HopfieldNet, state: ArrayLike<number>, i: number, 
  * adding rows of W: contiguous reads, and units at 0 skipped. For a symmetric W the same sums as Σ_j w_ij y_j.
  */
 export function netInputs(net: HopfieldNet, state: ArrayLike<number>, external?: ArrayLike<number>, out?: Float64Array): Float64Array {
+  const h = recurrentInputs(net, state, out)
+  if (external) for (let i = 0; i < net.units; i++) h[i] = h[i]! + external[i]!
+  return h
+}
+
+/** Every unit's Σ_j y_j w_ji (netInputs without x), the sums `margin` takes. */
+export function recurrentInputs(net: HopfieldNet, state: ArrayLike<number>, out?: Float64Array): Float64Array {
   const n = net.units
   const w = net.weights
   const h = out ?? new Float64Array(n)
-  for (let i = 0; i < n; i++) h[i] = external ? external[i]! : 0
+  h.fill(0)
   for (let j = 0; j < n; j++) {
     const yj = state[j]!
     if (yj === 0) continue
@@ -127,15 +304,15 @@ function low(encoding: Encoding): number {
   return encoding === 'bipolar' ? -1 : 0
 }
 
-/** The value unit i takes given its net input; a tie with θ_i keeps the current value (003 step 5). */
-function activate(h: number, theta: number, current: number, lowValue: number): number {
-  return h > theta ? 1 : h < theta ? lowValue : current
+/** The value a unit takes given its margin h − θ; a tie (margin 0) keeps the current value (003 step 5). */
+function activate(m: number, current: number, lowValue: number): number {
+  return m > 0 ? 1 : m < 0 ? lowValue : current
 }
 
 /** Asynchronous update of unit i in place. Returns whether its value changed. */
 export function updateUnit(net: HopfieldNet, state: Int8Array, i: number, external?: ArrayLike<number>): boolean {
-  const h = netInput(net, state, i, external)
-  const v = activate(h, net.thresholds[i]!, state[i]!, low(net.encoding))
+  const m = margin(recurrentInput(net, state, i), external ? external[i]! : 0, net.thresholds[i]!, gridDenominator(net))
+  const v = activate(m, state[i]!, low(net.encoding))
   if (v === state[i]) return false
   state[i] = v
   return true
@@ -205,6 +382,8 @@ export function recallAsync(net: HopfieldNet, cue: ArrayLike<number>, opts: Reca
   energies[0] = e
   const lowValue = low(net.encoding)
   const w = net.weights
+  const d = gridDenominator(net)
+  const ext = opts.external
   let updates = 0
   let sweeps = 0
   let outcome: AsyncTrace['outcome'] = 'max-iterations'
@@ -213,10 +392,12 @@ export function recallAsync(net: HopfieldNet, cue: ArrayLike<number>, opts: Reca
     let changed = false
     for (let k = 0; k < n; k++) {
       const i = visit[k]!
-      const h = netInput(net, state, i, opts.external)
+      const sum = recurrentInput(net, state, i)
+      const x = ext ? ext[i]! : 0
+      const h = sum + x
       const theta = net.thresholds[i]!
       const old = state[i]!
-      const v = activate(h, theta, old, lowValue)
+      const v = activate(margin(sum, x, theta, d), old, lowValue)
       if (v !== old) {
         // ΔE = −(h − θ)Δy − ½ w_ii Δy² (003 proof, plus the diagonal term): O(1) instead of O(N²).
         const dy = v - old
@@ -254,11 +435,11 @@ export function recallAsync(net: HopfieldNet, cue: ArrayLike<number>, opts: Reca
 function syncStep(net: HopfieldNet, prev: Int8Array, next: Int8Array, external?: ArrayLike<number>): boolean {
   const n = net.units
   const lowValue = low(net.encoding)
-  const hs = netInputs(net, prev, external)
+  const d = gridDenominator(net)
+  const sums = recurrentInputs(net, prev)
   let changed = false
   for (let i = 0; i < n; i++) {
-    const h = hs[i]!
-    const v = activate(h, net.thresholds[i]!, prev[i]!, lowValue)
+    const v = activate(margin(sums[i]!, external ? external[i]! : 0, net.thresholds[i]!, d), prev[i]!, lowValue)
     next[i] = v
     if (v !== prev[i]) changed = true
   }
@@ -341,9 +522,10 @@ export function recallSyncBatch(
 
 export function isFixedPoint(net: HopfieldNet, state: ArrayLike<number>, external?: ArrayLike<number>): boolean {
   const lowValue = low(net.encoding)
+  const d = gridDenominator(net)
+  const sums = recurrentInputs(net, state)
   for (let i = 0; i < net.units; i++) {
-    const h = netInput(net, state, i, external)
-    if (activate(h, net.thresholds[i]!, state[i]!, lowValue) !== state[i]) return false
+    if (activate(margin(sums[i]!, external ? external[i]! : 0, net.thresholds[i]!, d), state[i]!, lowValue) !== state[i]) return false
   }
   return true
 }

@@ -3,10 +3,11 @@
 // Storkey 1997, "Increasing the capacity of a Hopfield network without sacrificing functionality";
 // Personnaz, Guyon & Dreyfus 1985 / Kanter & Sompolinsky 1987 (projection rule).
 // Legend: N units; P patterns ξ^ν ∈ {−1,1}^N (binary patterns are mapped through 2s − 1); W N×N row-major
-// symmetric Float32Array (w_ij = weights[i*N+j]); h_ij = Σ_{k≠i,j} w_ik ξ_k the Storkey local field;
+// symmetric Float32Array (w_ij = weights[i*N+j]), rounded onto a grid (hopfield.ts onGrid) so that every recall
+// path decides ties alike; h_ij = Σ_{k≠i,j} w_ik ξ_k the Storkey local field;
 // X N×P with the patterns as columns; G = XᵀX (P×P).
 
-import { checkPattern, hebb, type Encoding, type HopfieldNet } from './hopfield'
+import { checkPattern, hebb, onGrid, type Encoding, type HebbOptions, type HopfieldNet } from './hopfield'
 import { cholesky, choleskySolve, gram, SingularMatrixError } from './linalg'
 
 export type LearningRule = 'hebb' | 'storkey' | 'pseudo-inverse'
@@ -19,6 +20,11 @@ export interface RuleOptions {
    * defined; see pseudoInverse for what zeroing its diagonal does to the guarantees.
    */
   zeroDiagonal?: boolean
+  /**
+   * trainRule's Hebb only: the normalisation c. Default 'none'. Sign dynamics (θ = 0) are the same for every c > 0,
+   * so sweeps count the same successes whichever is picked; c only sets the units of energies and net inputs.
+   */
+  normalisation?: HebbOptions['normalisation']
 }
 
 function bipolarImages(patterns: ArrayLike<number>[], encoding: Encoding, what: string): { n: number; xi: Float64Array[] } {
@@ -64,7 +70,9 @@ export function storkey(patterns: ArrayLike<number>[], opts: RuleOptions = {}): 
       }
     }
   }
-  return { units: n, weights: Float32Array.from(w), thresholds: new Float32Array(n), encoding }
+  // Every update is a multiple of 1/N of integers and earlier weights: the grid 1/(N·2^m) keeps the first pattern's
+  // (1/N) ξξᵀ exact.
+  return { units: n, ...onGrid(w, n, n), thresholds: new Float32Array(n), encoding }
 }
 
 /**
@@ -72,8 +80,9 @@ export function storkey(patterns: ArrayLike<number>[], opts: RuleOptions = {}): 
  * Gram matrix; throws naming the first pattern that is linearly dependent on those before it.
  *
  * Guarantees (tested):
- * - zeroDiagonal: false (default) — W is the orthogonal projector onto span(X), so W ξ = ξ exactly: every stored
- *   pattern is a fixed point with net input ±1 at every unit, for any P ≤ N independent patterns.
+ * - zeroDiagonal: false (default) — W is the orthogonal projector onto span(X), so W ξ = ξ: every stored
+ *   pattern is a fixed point with net input ±1 at every unit, for any P ≤ N independent patterns. (The stored W
+ *   is rounded onto the grid 1/D, which moves a net input by at most N/(2D), below 1e-4 of the margin 1.)
  * - zeroDiagonal: true — the net input becomes (1 − w_ii) ξ_i,
  *   and 0 ≤ w_ii ≤ 1, so stored patterns stay fixed points exactly when every w_ii < 1 (margin 1 − w_ii,
  *   shrinking as P → N). At P = N, W = I and zeroing gives W = 0: nothing is attracted any more and
@@ -100,7 +109,7 @@ export function pseudoInverse(patterns: ArrayLike<number>[], opts: RuleOptions =
   const xt = new Float64Array(p * n)
   for (let a = 0; a < p; a++) xt.set(xi[a]!, a * n)
   const z = choleskySolve(l, p, xt, n)
-  const weights = new Float32Array(n * n)
+  const weights = new Float64Array(n * n)
   for (let i = 0; i < n; i++) {
     for (let j = i; j < n; j++) {
       let s = 0
@@ -110,14 +119,14 @@ export function pseudoInverse(patterns: ArrayLike<number>[], opts: RuleOptions =
     }
   }
   if (zeroDiagonal) for (let i = 0; i < n; i++) weights[i * n + i] = 0
-  return { units: n, weights, thresholds: new Float32Array(n), encoding }
+  return { units: n, ...onGrid(weights, n), thresholds: new Float32Array(n), encoding }
 }
 
-/** One entry point for the side-by-side comparisons: Hebb here is 003's modified rule scaled by 1/N. */
+/** One entry point for the side-by-side comparisons: Hebb here is 003's modified rule, unnormalised unless asked. */
 export function trainRule(rule: LearningRule, patterns: ArrayLike<number>[], opts: RuleOptions = {}): HopfieldNet {
   switch (rule) {
     case 'hebb':
-      return hebb(patterns, { encoding: opts.encoding ?? 'bipolar', zeroDiagonal: opts.zeroDiagonal ?? true, normalisation: '1/N' })
+      return hebb(patterns, { encoding: opts.encoding ?? 'bipolar', zeroDiagonal: opts.zeroDiagonal ?? true, normalisation: opts.normalisation ?? 'none' })
     case 'storkey':
       return storkey(patterns, opts)
     case 'pseudo-inverse':

@@ -1,7 +1,12 @@
 // Batched synchronous Hopfield recall on ONNX Runtime, in chunks, with progress and cancellation.
 //
 // session.run() blocks the calling thread for each chunk: call this from a worker thread.
-import { checkPattern, type HopfieldNet } from '../core/hopfield'
+//
+// Exactness: a net on a grid whose D is not a power of two (Hebb 1/N or 1/P, Storkey, energy training) goes to the
+// full-W program as K = D·W with D·x and gridThreshold(θ, D) (core/hopfield.ts): integers below 2^23, so float32
+// MatMul is exact in any summation order and every decision, ties included, is the core's. Nets on a power-of-two
+// grid are exact as given. The low-rank program gets thresholds in the same grid units and scale 1.
+import { checkPattern, gridDenominator, gridForm, gridThreshold, GRID_LIMIT, needsGridForm, type HopfieldNet } from '../core/hopfield'
 import { buildHopfieldRecallModel, HOPFIELD_RECALL_IO as IO, type StateEncoding } from './programs/hopfield-recall'
 import {
   buildHopfieldRecallLowRankModel,
@@ -27,7 +32,10 @@ export interface RecallBatchOptions {
    * rows leave the batch as they settle. Needs (units+2)·count < 2^21.
    */
   lowRank?: LowRankRecall
-  /** External input x per cue (batch×units, same layout as the cues), held on during recall: h = W·s + x. */
+  /**
+   * External input x per cue (batch×units, same layout as the cues), held on during recall: h = W·s + x. On a grid
+   * the decisions are exact while Σ|K| + D·|x| ≤ 2^23 (always for |x| ≤ 1, the cue); larger x is refused there.
+   */
   external?: Int8Array
 }
 
@@ -36,7 +44,7 @@ export interface LowRankRecall {
   /** count × units row-major, in the net's encoding. */
   patterns: Int8Array
   count: number
-  /** The Hebb normalisation c: 1, 1/N or 1/P. */
+  /** The Hebb normalisation c = 1/D: 1, 1/N or 1/P. */
   scale: number
 }
 
@@ -87,19 +95,28 @@ export async function recallBatch(
   if (ext && opts.lowRank) throw new RangeError('lowRank recall has no external input; leave one of them out')
   if (opts.lowRank) return recallLowRank(net, cues, batch, maxIterations, chunk, opts.lowRank, opts)
 
+  const form = needsGridForm(net) ? gridForm(net) : null
+  const d = form?.denominator ?? 1
+  if (form && ext) {
+    let maxX = 0
+    for (let k = 0; k < ext.length; k++) maxX = Math.max(maxX, Math.abs(ext[k]!))
+    if (maxX * d > GRID_LIMIT) {
+      throw new RangeError(`external: |x| up to ${maxX} on the net's grid 1/${d} leaves the exact float32 range (D·|x| ≤ 2^22); use |x| ≤ 1`)
+    }
+  }
   const created = await sessionCache.get(recallModel(n, net.encoding, !!ext), {
     ...(opts.provider !== undefined ? { provider: opts.provider } : {}),
     ...(opts.threads !== undefined ? { threads: opts.threads } : {})
   })
-  const weights = { type: 'float32', data: net.weights, dims: [n, n] } as const
-  const thresholds = { type: 'float32', data: net.thresholds, dims: [n] } as const
+  const weights = { type: 'float32', data: form?.weights ?? net.weights, dims: [n, n] } as const
+  const thresholds = { type: 'float32', data: form?.thresholds ?? net.thresholds, dims: [n] } as const
   const maxIt = { type: 'int64', data: BigInt64Array.of(BigInt(maxIterations)), dims: [] } as const
 
   return runInChunks(batch, n, chunk, opts, created, async (start, rows) => {
     const out = await created.session.run({
       [IO.state]: { type: 'float32', data: Float32Array.from(cues.subarray(start * n, (start + rows) * n)), dims: [rows, n] },
       [IO.maxIterations]: maxIt,
-      ...(ext ? { [IO.external]: { type: 'float32', data: Float32Array.from(ext.subarray(start * n, (start + rows) * n)), dims: [rows, n] } as const } : {}),
+      ...(ext ? { [IO.external]: { type: 'float32', data: Float32Array.from(ext.subarray(start * n, (start + rows) * n), (x) => x * d), dims: [rows, n] } as const } : {}),
       [IO.weights]: weights,
       [IO.thresholds]: thresholds
     })
@@ -167,15 +184,19 @@ function lowRankModel(units: number, count: number, encoding: StateEncoding): Ui
 
 /**
  * Checks that `lowRank` describes `net`: zero diagonal and, on a sample of entries (all of them for
- * small nets), w_ij = scale·Σ_p ξ_pi ξ_pj up to rounding. A mismatch would make recall silently
- * follow different weights.
+ * small nets), w_ij = scale·Σ_p ξ_pi ξ_pj (exactly on the net's grid, up to rounding for a net without one).
+ * A mismatch would make recall silently follow different weights. Returns D = 1/scale.
  */
-function checkLowRank(net: HopfieldNet, lr: LowRankRecall): void {
+function checkLowRank(net: HopfieldNet, lr: LowRankRecall): number {
   const n = net.units
   const { patterns, count, scale } = lr
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`lowRank.count must be a positive integer, got ${count}`)
   if (patterns.length !== count * n) throw new RangeError(`lowRank.patterns have ${patterns.length} entries, expected ${count}×${n}`)
-  if (!(Number.isFinite(scale) && scale > 0)) throw new RangeError(`lowRank.scale must be a positive number, got ${scale}`)
+  const d = Math.round(1 / scale)
+  if (!(Number.isFinite(scale) && scale > 0) || d < 1 || d > GRID_LIMIT || Math.abs(d * scale - 1) > 1e-12) {
+    throw new RangeError(`lowRank.scale must be 1/D for an integer D from 1 to 2^22 (1, 1/N or 1/P), got ${scale}`)
+  }
+  const netD = gridDenominator(net)
   for (let i = 0; i < n; i++) {
     if (!Number.isFinite(net.thresholds[i]!)) throw new RangeError(`lowRank: threshold ${i} is ${net.thresholds[i]}, expected a finite number`)
   }
@@ -191,13 +212,13 @@ function checkLowRank(net: HopfieldNet, lr: LowRankRecall): void {
       if (j === i) continue
       let k2 = 0
       for (let k = 0; k < count; k++) k2 += xi(k, i) * xi(k, j)
-      const expected = scale * k2
+      const expected = k2 / d
       const w = net.weights[i * n + j]!
-      if (Math.abs(w - expected) > 1e-5 * (Math.abs(expected) + scale)) {
-        throw new Error(`lowRank: weight (${i}, ${j}) is ${w}, but the patterns and scale give ${expected}`)
-      }
+      const off = netD > 0 ? Math.round(w * netD) * d !== k2 * netD : Math.abs(w - expected) > 1e-5 * (Math.abs(expected) + scale)
+      if (off) throw new Error(`lowRank: weight (${i}, ${j}) is ${w}, but the patterns and scale give ${expected}`)
     }
   }
+  return d
 }
 
 async function recallLowRank(
@@ -210,14 +231,15 @@ async function recallLowRank(
   opts: RecallBatchOptions
 ): Promise<RecallBatchResult> {
   const n = net.units
-  checkLowRank(net, lr)
+  const d = checkLowRank(net, lr)
   const created = await sessionCache.get(lowRankModel(n, lr.count, net.encoding), {
     ...(opts.provider !== undefined ? { provider: opts.provider } : {}),
     ...(opts.threads !== undefined ? { threads: opts.threads } : {})
   })
   const patterns = { type: 'int8', data: lr.patterns, dims: [lr.count, n] } as const
-  const thresholds = { type: 'float32', data: net.thresholds, dims: [n] } as const
-  const scale = { type: 'float32', data: Float32Array.of(lr.scale), dims: [] } as const
+  // θ in units of c, made exact here (the program's own θ/c would round 1/D to float32 first): scale 1 then.
+  const thresholds = { type: 'float32', data: Float32Array.from(net.thresholds, (t) => gridThreshold(t, d)), dims: [n] } as const
+  const scale = { type: 'float32', data: Float32Array.of(1), dims: [] } as const
   const maxIt = { type: 'int64', data: BigInt64Array.of(BigInt(maxIterations)), dims: [] } as const
 
   return runInChunks(batch, n, chunk, opts, created, async (start, rows) => {

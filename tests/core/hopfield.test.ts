@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest'
 import {
+  adoptGrid,
   associate,
   energy,
+  GRID_LIMIT,
+  gridDenominator,
+  gridForm,
+  gridThreshold,
   hamming,
   hebb,
+  maxRowL1,
+  onGrid,
   isFixedPoint,
   matchStored,
   netInput,
@@ -274,5 +281,110 @@ describe('overlap and hamming', () => {
     expect(overlap([1, 0, 1, 0], [1, 1, 1, 0], 'binary')).toBe(0.5)
     expect(overlap([1, -1, 1, -1], [1, 1, 1, -1])).toBe(0.5)
     expect(hamming([1, -1, 1, -1], [1, 1, 1, 1])).toBe(2)
+  })
+})
+
+describe('the weights grid: exact ties at any normalisation', () => {
+  it('hebb keeps the float32 weights of c·K and records c = 1/D', () => {
+    const rng = new Rng(3)
+    const pats = Array.from({ length: 6 }, () => Int8Array.from({ length: 10 }, () => (rng.int(2) ? 1 : -1)))
+    for (const [normalisation, d] of [['none', 1], ['1/N', 10], ['1/P', 6]] as const) {
+      const net = hebb(pats, { normalisation })
+      expect(net.scale).toBe(1 / d)
+      expect(gridDenominator(net)).toBe(d)
+      for (let i = 0; i < 10; i++) {
+        for (let j = 0; j < 10; j++) {
+          const k = i === j ? 0 : pats.reduce((s, p) => s + p[i]! * p[j]!, 0)
+          expect(net.weights[i * 10 + j]).toBe(Math.fround(k / d))
+        }
+      }
+    }
+  })
+
+  it('a tie stays a tie: K·s = 0 while the float64 sum of fl32(K/3) is not 0 (negative control)', () => {
+    // Three patterns, 1/P: fl32(1/3) = 0.33333334, so an exact zero becomes about ±6e-8 in floating point.
+    const rng = new Rng(12)
+    const pats = Array.from({ length: 3 }, () => Int8Array.from({ length: 9 }, () => (rng.int(2) ? 1 : -1)))
+    const net = hebb(pats, { normalisation: '1/P' })
+    let found = 0
+    for (let code = 0; code < 512; code++) {
+      const s = Int8Array.from({ length: 9 }, (_, i) => ((code >> i) & 1 ? 1 : -1))
+      for (let i = 0; i < 9; i++) {
+        let ks = 0
+        for (let j = 0; j < 9; j++) if (j !== i) ks += pats.reduce((a, p) => a + p[i]! * p[j]!, 0) * s[j]!
+        // A tie where rounding points away from the unit's state: a float comparison would flip it.
+        const h = netInput(net, s, i)
+        if (ks !== 0 || h === 0 || Math.sign(h) === s[i]) continue
+        found++
+        // The unit keeps its state (003 step 5), whichever sign rounding gave the float sum.
+        const y = Int8Array.from(s)
+        expect(updateUnit(net, y, i)).toBe(false)
+        // Without the grid the same weights decide by rounding and move the unit.
+        const { scale: _scale, ...legacy } = net
+        expect(updateUnit(legacy, Int8Array.from(s), i)).toBe(true)
+      }
+    }
+    expect(found).toBeGreaterThan(0)
+  })
+
+  it('gridThreshold orders every integer within reach (|a| ≤ 2^23) as D·θ does, with no false ties', () => {
+    const rng = new Rng(5)
+    for (let t = 0; t < 2000; t++) {
+      const d = [1, 6, 100, 3 * 2 ** 17][t % 4]!
+      const theta = Math.fround((rng.next() - 0.5) * (t % 3 === 0 ? 1e-3 : 50))
+      const g = gridThreshold(theta, d)
+      expect(Math.fround(g)).toBe(g)
+      const exact = theta * d
+      for (const a of [Math.floor(exact) - 1, Math.floor(exact), Math.ceil(exact), Math.ceil(exact) + 1, 2 ** 23, -(2 ** 23)]) {
+        if (Math.abs(a) <= 2 ** 23) expect(Math.sign(a - g)).toBe(Math.sign(a - exact))
+      }
+    }
+    expect(gridThreshold(0.25, 100)).toBe(25)
+    expect(gridThreshold(Math.fround(0.3), 100)).toBe(30.5)
+    expect(gridThreshold(-1e30, 100)).toBe(-(2 ** 23 + 1))
+  })
+
+  it('onGrid: weights on 1/(base·2^m), within 1/(2D), symmetric, row sums in the budget; the first Storkey pattern exact', () => {
+    const rng = new Rng(9)
+    const n = 12
+    const w = new Float64Array(n * n)
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) w[i * n + j] = w[j * n + i] = rng.normal() * 0.3
+    for (const base of [1, n]) {
+      const g = onGrid(w, n, base)
+      const d = Math.round(1 / g.scale!)
+      expect(d % base).toBe(0)
+      const k = Array.from(g.weights, (v) => Math.round(v * d))
+      for (let q = 0; q < n * n; q++) {
+        expect(Math.fround(k[q]! / d)).toBe(g.weights[q])
+        expect(Math.abs(g.weights[q]! - w[q]!)).toBeLessThanOrEqual(0.5 / d + 1e-7 * Math.abs(w[q]!))
+        expect(g.weights[q]).toBe(g.weights[(q % n) * n + Math.floor(q / n)])
+      }
+      for (let i = 0; i < n; i++) expect(k.slice(i * n, (i + 1) * n).reduce((s, v) => s + Math.abs(v), 0)).toBeLessThanOrEqual(GRID_LIMIT)
+      // The finest such grid: doubling D would break the budget.
+      expect(2 * d > GRID_LIMIT || maxRowL1(k, n) * 2 + n / 2 > GRID_LIMIT).toBe(true)
+    }
+    expect(onGrid(Float64Array.of(2 ** 23, 0, 0, 0), 2).scale).toBeUndefined()
+  })
+
+  it('adoptGrid finds the grid of a Hebb net saved without one, and no grid for weights on none', () => {
+    const rng = new Rng(4)
+    const pats = Array.from({ length: 6 }, () => Int8Array.from({ length: 30 }, () => (rng.int(2) ? 1 : -1)))
+    for (const [normalisation, d] of [['none', 1], ['1/N', 30], ['1/P', 6]] as const) {
+      const { scale: _scale, ...saved } = hebb(pats, { normalisation })
+      const old: HopfieldNet = saved
+      expect(adoptGrid(old, [1, 30, 6])).toBe(d)
+      expect(old.scale).toBe(1 / d)
+    }
+    const gaussian: HopfieldNet = { units: 2, weights: Float32Array.of(0, 0.123456, 0.123456, 0), thresholds: new Float32Array(2), encoding: 'bipolar' }
+    expect(adoptGrid(gaussian, [1, 2, 6])).toBe(0)
+    expect(gaussian.scale).toBeUndefined()
+  })
+
+  it('names the field: a scale that is not 1/D, weights off their declared grid', () => {
+    const net: HopfieldNet = { units: 2, weights: Float32Array.of(0, 0.3, 0.3, 0), thresholds: new Float32Array(2), encoding: 'bipolar', scale: 0.3 }
+    expect(() => gridDenominator(net)).toThrow(/scale must be 1\/D/)
+    expect(() => isFixedPoint(net, [1, 1])).toThrow(/scale/)
+    expect(() => gridForm({ ...net, scale: 1 / 3 })).toThrow(/weights \(0, 1\) = 0\.3.* not on the grid 1\/3/)
+    expect(gridForm({ ...net, weights: Float32Array.of(0, 1 / 3, 1 / 3, 0), scale: 1 / 3 })!.weights).toEqual(Float32Array.of(0, 1, 1, 0))
   })
 })

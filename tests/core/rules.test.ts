@@ -151,9 +151,13 @@ describe('pseudo-inverse (projection) rule', () => {
 })
 
 describe('trainRule', () => {
-  it("'hebb' is 003's modified Hebb scaled by 1/N", () => {
+  it("'hebb' is 003's modified Hebb, unnormalised unless asked (the sweeps' sign dynamics do not depend on c)", () => {
     const pats = randomPatterns(3, 8, new Rng(4))
-    expect([...trainRule('hebb', pats).weights]).toEqual([...hebb(pats, { normalisation: '1/N' }).weights])
+    expect([...trainRule('hebb', pats).weights]).toEqual([...hebb(pats).weights])
+    expect(trainRule('hebb', pats).scale).toBe(1)
+    const scaled = trainRule('hebb', pats, { normalisation: '1/N' })
+    expect([...scaled.weights]).toEqual([...hebb(pats, { normalisation: '1/N' }).weights])
+    expect(scaled.scale).toBe(1 / 8)
     expect(trainRule('storkey', pats).units).toBe(8)
     expect(trainRule('pseudo-inverse', pats).weights.length).toBe(64)
   })

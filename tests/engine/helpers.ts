@@ -77,6 +77,9 @@ export function hasOnnx(): boolean {
   return onnxProbe
 }
 
+/** The same probe as a constant (it.skipIf(!HAS_ONNX)). */
+export const HAS_ONNX = hasOnnx()
+
 /** Runs the onnx 1.12 checker at full_check; null when /usr/bin/python3 has no onnx module. */
 export function onnxCheck(file: string): { ok: boolean; output: string } | null {
   if (!hasOnnx()) return null

@@ -1,6 +1,7 @@
 // Engine recall (ONNX Loop on ORT CPU) against a float64 reference and core's recallSyncBatch: states and iteration counts.
 import { describe, expect, it } from 'vitest'
-import { recallSyncBatch } from '../../src/core/hopfield'
+import { hebb, recallSyncBatch, type HopfieldNet } from '../../src/core/hopfield'
+import { lettersDataset } from '../../src/core/datasets/letters'
 import { recallBatch } from '../../src/engine/recall'
 import { hebbNet, prng, randomStates, referenceRecall, type RefNet } from './helpers'
 
@@ -17,6 +18,18 @@ function noisyCues(rand: () => number, net: RefNet, stored: Int8Array, count: nu
     }
   }
   return cues
+}
+
+/** Engine (CPU) and core recallSyncBatch of `net` both equal the float64 reference run on `refNet`: states and counts. */
+async function expectEngineAndCore(net: HopfieldNet, refNet: RefNet, cues: Int8Array, batch: number, chunk: number): Promise<void> {
+  const ref = referenceRecall(refNet, cues, batch, 50)
+  const got = await recallBatch(net, cues, batch, { maxIterations: 50, provider: 'cpu', chunk })
+  expect(got.provider).toBe('cpu')
+  expect(Array.from(got.final)).toEqual(Array.from(ref.final))
+  expect(Array.from(got.iterations)).toEqual(Array.from(ref.iterations))
+  const core = recallSyncBatch(net, cues, batch, 50)
+  expect(Array.from(core.final)).toEqual(Array.from(ref.final))
+  expect(Array.from(core.iterations)).toEqual(Array.from(ref.iterations))
 }
 
 describe('recallBatch (engine) vs reference', () => {
@@ -37,20 +50,39 @@ describe('recallBatch (engine) vs reference', () => {
       let ties = 0
       for (const batch of [1, 7, 64]) {
         const cues = noisyCues(rand, net, stored, patterns, batch)
-        const ref = referenceRecall(net, cues, batch, 50)
-        const got = await recallBatch(net, cues, batch, { maxIterations: 50, provider: 'cpu', chunk: 16 })
-        expect(got.provider).toBe('cpu')
-        expect(Array.from(got.final)).toEqual(Array.from(ref.final))
-        expect(Array.from(got.iterations)).toEqual(Array.from(ref.iterations))
-        const core = recallSyncBatch(net, cues, batch, 50)
-        expect(Array.from(core.final)).toEqual(Array.from(ref.final))
-        expect(Array.from(core.iterations)).toEqual(Array.from(ref.iterations))
+        await expectEngineAndCore(net, net, cues, batch, 16)
         ties += countTies(net, cues, batch)
       }
       // The tie rule is only tested if some cue actually has a zero net input somewhere.
       if (expectTies) expect(ties).toBeGreaterThan(0)
     })
   }
+
+  it('Hebb 1/N at N = 100 and 1/P at P = 6 (weights not exact in float32): engine and core equal the integer reference, ties counted', async () => {
+    const { patterns, labels } = lettersDataset()
+    const letters = [...'AEIOUX'].map((c) => patterns[labels.indexOf(c)]!)
+    const rand = prng(41)
+    // Seed 12 gives 14 patterns with an odd number of −1s, which N = 100, P = 14 needs for h = 0 to be reachable.
+    const random = Array.from({ length: 14 }, (_, k) => randomStates(prng(12), 14, 100, 'bipolar').subarray(k * 100, (k + 1) * 100))
+    let ties = 0
+    for (const [stored, normalisation] of [
+      [letters, '1/P'],
+      [letters, '1/N'],
+      [random, '1/N']
+    ] as const) {
+      const count = stored.length
+      const flat = new Int8Array(count * 100)
+      stored.forEach((p, k) => flat.set(p, k * 100))
+      // The reference runs on the integer K = Σ ξξᵀ: sign dynamics do not depend on the positive 1/N or 1/P.
+      const integer = hebbNet(flat, count, 100)
+      const net = hebb(stored, { normalisation })
+      const batch = 100
+      const cues = noisyCues(rand, integer, flat, count, batch)
+      await expectEngineAndCore(net, integer, cues, batch, 32)
+      ties += countTies(integer, cues, batch)
+    }
+    expect(ties).toBeGreaterThan(0)
+  })
 
   it('tie rule: h == θ keeps the previous state (Sign alone would give 0)', async () => {
     // Two units coupled with weight 1 and θ = 1: h = 1 = θ for every unit in state (1, 1) and h = −1 ≠ θ for (−1, −1).

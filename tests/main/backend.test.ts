@@ -27,12 +27,16 @@ afterAll(async () => {
   tmp.cleanup()
 })
 
-async function trainedSession(select = [0, 1, 2], builtin: 'digits' | 'letters' = 'digits'): Promise<{ id: string; modelId: string }> {
+async function trainedSession(
+  select = [0, 1, 2],
+  builtin: 'digits' | 'letters' = 'digits',
+  normalisation: 'none' | '1/N' | '1/P' = 'none'
+): Promise<{ id: string; modelId: string }> {
   const s = await backend.call('sessions.create', { name: 'integration' })
   const trained = await trainModel(backend, {
     sessionId: s.id,
     dataset: { builtin, select },
-    model: { kind: 'hopfield', rule: 'hebb', normalisation: 'none', zeroDiagonal: true }
+    model: { kind: 'hopfield', rule: 'hebb', normalisation, zeroDiagonal: true }
   })
   return { id: s.id, modelId: trained.id }
 }
@@ -189,6 +193,61 @@ describe('backend', () => {
     expect(decoded.metadata.kind).toBe('hopfield')
     expect(Buffer.from(st.base64, 'base64').byteLength).toBe(st.bytes)
   })
+
+  // A E I O U X at N = 100: neither 1/N nor 1/P (P = 6) is exact in float32, and h = 0 ties are reachable.
+  for (const normalisation of ['1/N', '1/P'] as const) {
+    it(`Hebb ${normalisation} on letters A E I O U X: batch recall (low-rank), the core and the exported ONNX settle every cue alike`, async () => {
+      const { id, modelId } = await trainedSession([0, 4, 8, 14, 20, 23], 'letters', normalisation)
+      const open = (backend as unknown as { open: Map<string, { tensors: Map<string, { data: ArrayLike<number> }> }> }).open.get(id)!
+      const { net, stored } = netFromTensors(open.tensors as never, modelId)
+      // The session keeps the weights' grid, so a reopened model still decides ties exactly.
+      expect(net.scale).toBe(normalisation === '1/N' ? 1 / 100 : 1 / 6)
+      const { jobId } = await backend.call('models.run', { sessionId: id, modelId, run: { kind: 'recall.batch', corruption: { type: 'flip', fraction: 0.1 }, cuesPerPattern: 40, seed: 5, maxIterations: 30 } })
+      const done = await jobOutcome(backend, jobId)
+      if (done.result.kind !== 'recall.batch') throw new Error(`unexpected result ${done.result.kind}`)
+      const r = done.result.result
+      const { cues, sources } = drawCues(stored, { type: 'flip', fraction: 0.1 }, 40, 10, 10, new Rng(5))
+      const batch = sources.length
+      const ref = recallSyncBatch(net, cues, batch, 30)
+      let hits = 0
+      let iterations = 0
+      for (let c = 0; c < batch; c++) {
+        if (matchStored(ref.final.subarray(c * 100, (c + 1) * 100), stored) === sources[c]) hits++
+        iterations += ref.iterations[c]!
+      }
+      expect(r.successRate).toBe(hits / batch)
+      expect(r.meanIterations).toBe(iterations / batch)
+      // Ties at the cues, counted on the integer grid: the tie rule decides some of these units.
+      const d = Math.round(1 / net.scale!)
+      let ties = 0
+      for (let c = 0; c < batch; c++) {
+        for (let i = 0; i < 100; i++) {
+          let ks = 0
+          for (let j = 0; j < 100; j++) ks += Math.round(net.weights[j * 100 + i]! * d) * cues[c * 100 + j]!
+          if (ks === 0) ties++
+        }
+      }
+      expect(ties).toBeGreaterThan(0)
+      const onnx = await backend.call('models.export', { sessionId: id, modelId, format: 'onnx' })
+      const { session } = await createSession(new Uint8Array(readFileSync(onnx.path)), { provider: 'cpu' })
+      const out = await session.run({
+        state: { type: 'float32', data: Float32Array.from(cues), dims: [batch, 100] },
+        max_iterations: { type: 'int64', data: BigInt64Array.from([30n]), dims: [] }
+      })
+      await session.release()
+      expect(Array.from(out.final_state!.data as Float32Array)).toEqual(Array.from(ref.final))
+      expect(Array.from(out.iterations!.data as Int32Array)).toEqual(Array.from(ref.iterations))
+      // A session saved before grids has no scale tensor: it still loads, and its Hebb weights (exactly fl32(K/D))
+      // are recognised as K/D; weights on no such grid load without one.
+      const old = new Map(open.tensors)
+      old.delete(`models/${modelId}/scale`)
+      expect(netFromTensors(old as never, modelId).net.scale).toBe(net.scale)
+      const w = Float32Array.from(net.weights)
+      w[1] = Math.fround(w[1]! + 1e-3)
+      old.set(`models/${modelId}/weights`, { data: w })
+      expect(netFromTensors(old as never, modelId).net.scale).toBeUndefined()
+    })
+  }
 
   it('names the error for unknown sessions and models', async () => {
     await expect(backend.call('sessions.open', { id: 'missing' })).rejects.toBeInstanceOf(ApiError)

@@ -14,8 +14,9 @@
 //   4z = [a, 1]·[4ξ; o − 4μ] + β·u,  bipolar: μ = m, β = −8(P − 1/4), o = 4(P − 1/4);
 //                                    binary:  μ = m + 1/4, β = −4(P − 1/2), o = 0.
 // Every partial sum is an integer below 2^24 when (N+2)·P < 2^21 (checked), so float32 holds it exactly
-// in any summation order: the result is bit-identical to the full-W program whenever that one computes h
-// exactly (θ = 0 with integer or power-of-two-scaled weights, as for Hebb 1/N at N = 1024).
+// in any summation order: the result is bit-identical to the full-W program and to the core, which decide on the
+// same integers for a net on its grid (core/hopfield.ts). engine/recall.ts passes θ already in units of c (exact
+// half-integers, core gridThreshold) with scale 1, since θ/c computed here would round 1/N or 1/P to float32 first.
 // The overlaps a come from MatMulInteger (uint8 u × int8 ξᵀ → int32), exact and faster than float32.
 //
 // Converged rows leave the batch: a row whose overlaps did not move is a candidate, confirmed by comparing

@@ -454,7 +454,8 @@ function modelSection(spec: HopfieldModelSpec, net: HopfieldNet, data: Experimen
     units: net.units,
     stateDict: {
       weights: tensorToJson({ dtype: 'float32', shape: [net.units, net.units], data: net.weights }),
-      thresholds: tensorToJson({ dtype: 'float32', shape: [net.units], data: net.thresholds })
+      thresholds: tensorToJson({ dtype: 'float32', shape: [net.units], data: net.thresholds }),
+      ...(net.scale !== undefined ? { scale: tensorToJson({ dtype: 'float64', shape: [1], data: Float64Array.of(net.scale) }) } : {})
     },
     metadata: modelMetadata(spec, net, { labels: data.labels.join(','), width: String(data.width), height: String(data.height) })
   }

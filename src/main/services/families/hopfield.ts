@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto'
 import { ApiError } from '../../../shared/api'
 import type { ModelInfo } from '../../../shared/session'
 import type { DatasetRef, HopfieldModelSpec } from '../../../shared/spec'
-import { toEncoding, type Encoding, type HopfieldNet } from '../../../core/hopfield'
+import { adoptGrid, toEncoding, type Encoding, type HopfieldNet } from '../../../core/hopfield'
 import type { NamedTensor } from '../../../core/safetensors'
 import { encodeStateDict, type WeightsFormat } from '../../../core/npy'
 import { exportHopfieldOnnx } from '../../../engine/export'
@@ -34,7 +34,13 @@ export function netFromTensors(tensors: Map<string, NamedTensor>, modelId: strin
   const count = patterns.shape[0]!
   const data = patterns.data as Int8Array
   const stored = Array.from({ length: count }, (_, p) => toEncoding(data.subarray(p * units, (p + 1) * units), encoding))
-  return { net: { units, weights: weights.data as Float32Array, thresholds: thresholds.data as Float32Array, encoding }, stored }
+  const net: HopfieldNet = { units, weights: weights.data as Float32Array, thresholds: thresholds.data as Float32Array, encoding }
+  // The weights' grid (core/hopfield.ts). Sessions saved before grids have none: a Hebb net (1, 1/N or 1/P) is
+  // recognised from its weights; anything else recalls as before.
+  const scale = tensors.get(`models/${modelId}/scale`)?.data[0]
+  if (scale !== undefined) net.scale = scale
+  else adoptGrid(net, [1, units, count])
+  return { net, stored }
 }
 
 /** A Hopfield net as an ONNX recall model, or its weights and thresholds as safetensors or .npz. */
@@ -89,7 +95,9 @@ function trainJob(input: HopfieldTrainInput, hooks: ComputeHooks): ReturnType<Se
     tensors: {
       weights: { dtype: 'float32', shape: [units, units], data: net.weights },
       thresholds: { dtype: 'float32', shape: [units], data: net.thresholds },
-      patterns: { dtype: 'int8', shape: [input.patterns.length, units], data: packed }
+      patterns: { dtype: 'int8', shape: [input.patterns.length, units], data: packed },
+      // The grid the weights lie on (1/D), so every recall path decides ties exactly (core/hopfield.ts).
+      ...(net.scale !== undefined ? { scale: { dtype: 'float64' as const, shape: [1], data: Float64Array.of(net.scale) } } : {})
     }
   }
 }
