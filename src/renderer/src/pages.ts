@@ -134,7 +134,9 @@ export const PAGES = [
       reset: () => useBamStore().restore({ ...useBamStore().snapshot(), selectedId: null })
     },
     jobs: {
-      'bam.train': { done: reloadSession }
+      'bam.train': { done: reloadSession },
+      // The page awaits its own recalls; one that ended while nobody waited (a reloaded page) is shown too.
+      'bam.recall': { done: (_jobId, r) => useSessionStore().keepResult(r) }
     }
   }
 ] as const satisfies readonly PageEntry[]

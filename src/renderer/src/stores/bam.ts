@@ -151,7 +151,7 @@ export const useBamStore = defineStore('bam', () => {
       if (done.kind !== 'bam.recall') throw new Error(`bam.recall: a ${done.kind} result came back`)
       const r = done.result
       // The backend keeps the last recall in the session; mirror it.
-      if (session.state?.id === s.id) session.state = { ...session.state, results: { ...session.state.results, 'bam.recall': done } }
+      if (session.state?.id === s.id) session.keepResult(done)
       session.markDirty()
       position.value = r.steps.length
       return r

@@ -1,8 +1,9 @@
 // The open session (a SessionState from the backend), the saved-session list, and the dirty flag.
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
-import type { Params } from '../../../shared/api'
-import { modelsOf, type ExperimentRecord, type ModelInfo, type RbmInfo, type SessionModel, type SessionState, type SessionSummary } from '../../../shared/session'
+import type { JobResult, Params } from '../../../shared/api'
+import { KEPT_RUNS } from '../../../shared/families'
+import { modelsOf, type ExperimentRecord, type ModelInfo, type RbmInfo, type RunResult, type SessionModel, type SessionState, type SessionSummary } from '../../../shared/session'
 import { getApi } from '../api'
 import { useJobsStore } from './jobs'
 
@@ -136,6 +137,13 @@ export const useSessionStore = defineStore('session', () => {
     state.value = { ...s, models: [...s.models.filter((m) => m.id !== model.id), model] }
   }
 
+  /** A kept run's result the backend has stored in the session (job.done): mirror it here. */
+  function keepResult(result: JobResult): void {
+    const s = state.value
+    if (!s || !KEPT_RUNS.includes(result.kind) || !('result' in result)) return
+    state.value = { ...s, results: { ...s.results, [result.kind]: result as RunResult } }
+  }
+
   function markDirty(): void {
     if (state.value) dirty.value = true
   }
@@ -168,6 +176,7 @@ export const useSessionStore = defineStore('session', () => {
     reload,
     addExperiment,
     addModel,
+    keepResult,
     markDirty
   }
 })
