@@ -58,7 +58,7 @@ function recallModel(units: number, encoding: StateEncoding, external: boolean):
   const key = `${units}:${encoding}:${external}`
   let model = modelCache.get(key)
   if (!model) {
-    model = buildHopfieldRecallModel({ units, encoding, external })
+    model = buildHopfieldRecallModel({ units, encoding, external, stateType: 'int8' })
     modelCache.set(key, model)
   }
   return model
@@ -97,7 +97,7 @@ export async function recallBatch(
 
   return runInChunks(batch, n, chunk, opts, created, async (start, rows) => {
     const out = await created.session.run({
-      [IO.state]: { type: 'float32', data: Float32Array.from(cues.subarray(start * n, (start + rows) * n)), dims: [rows, n] },
+      [IO.state]: { type: 'int8', data: cues.slice(start * n, (start + rows) * n), dims: [rows, n] },
       [IO.maxIterations]: maxIt,
       ...(ext ? { [IO.external]: { type: 'float32', data: Float32Array.from(ext.subarray(start * n, (start + rows) * n)), dims: [rows, n] } as const } : {}),
       [IO.weights]: weights,
@@ -105,8 +105,7 @@ export async function recallBatch(
     })
     const finalState = out[IO.finalState]
     const its = out[IO.iterations]
-    if (finalState?.type !== 'float32' || its?.type !== 'int32') throw new Error('recall model returned unexpected outputs')
-    // States are exactly ±1/0 in float32, so the conversion to int8 is lossless.
+    if (finalState?.type !== 'int8' || its?.type !== 'int32') throw new Error('recall model returned unexpected outputs')
     return { final: finalState.data, iterations: its.data }
   })
 }
