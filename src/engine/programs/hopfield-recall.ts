@@ -127,11 +127,11 @@ export function buildHopfieldRecallModel(opts: HopfieldRecallModelOptions): Uint
   const flat = g.constInt64([-1], 'flat')
   const tripCount = g.node('Reshape', [maxIterations, scalarShape])
   const zero = g.constFloat(0, 'zero')
-  const one = g.constFloat(1, 'one')
-  const axis1 = g.constInt64([1], 'axis1')
+  const one = bipolar ? '' : g.constFloat(1, 'one')
 
   // K blocks of W (rows of W are the summed dimension), sliced once per run outside the Loop.
   const blocks: { start: string; end: string; w: string }[] = []
+  const axis1 = n > RECALL_K_BLOCK ? g.constInt64([1], 'axis1') : ''
   if (n > RECALL_K_BLOCK) {
     for (let k = 0; k < n; k += RECALL_K_BLOCK) {
       const start = g.constInt64([k], 'k_start')
