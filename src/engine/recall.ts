@@ -2,12 +2,13 @@
 //
 // session.run() blocks the calling thread for each chunk: call this from a worker thread.
 import { checkPattern, type HopfieldNet } from '../core/hopfield'
-import { buildHopfieldRecallModel, HOPFIELD_RECALL_IO as IO, type StateEncoding } from './programs/hopfield-recall'
+import { buildHopfieldRecallModel, HOPFIELD_RECALL_IO as IO, recallNeedsKBlocks, type StateEncoding } from './programs/hopfield-recall'
 import {
   buildHopfieldRecallLowRankModel,
   HOPFIELD_RECALL_LOWRANK_IO as LR,
   lowRankSupported
 } from './programs/hopfield-recall-lowrank'
+import { resolveThreads } from './ort'
 import type { ProviderRequest } from './provider-table'
 import { sessionCache } from './session-cache'
 
@@ -51,14 +52,14 @@ export interface RecallBatchResult {
 
 export const DEFAULT_RECALL_CHUNK = 1024
 
-// One weights-as-input model per (units, encoding): its bytes are the session-cache key.
+// One weights-as-input model per (units, encoding, external, K blocks): its bytes are the session-cache key.
 const modelCache = new Map<string, Uint8Array>()
 
-function recallModel(units: number, encoding: StateEncoding, external: boolean): Uint8Array {
-  const key = `${units}:${encoding}:${external}`
+function recallModel(units: number, encoding: StateEncoding, external: boolean, kBlocks: boolean): Uint8Array {
+  const key = `${units}:${encoding}:${external}:${kBlocks}`
   let model = modelCache.get(key)
   if (!model) {
-    model = buildHopfieldRecallModel({ units, encoding, external, stateType: 'int8' })
+    model = buildHopfieldRecallModel({ units, encoding, external, stateType: 'int8', kBlocks })
     modelCache.set(key, model)
   }
   return model
@@ -87,7 +88,7 @@ export async function recallBatch(
   if (ext && opts.lowRank) throw new RangeError('lowRank recall has no external input; leave one of them out')
   if (opts.lowRank) return recallLowRank(net, cues, batch, maxIterations, chunk, opts.lowRank, opts)
 
-  const created = await sessionCache.get(recallModel(n, net.encoding, !!ext), {
+  const created = await sessionCache.get(recallModel(n, net.encoding, !!ext, recallNeedsKBlocks(n, resolveThreads(opts.threads))), {
     ...(opts.provider !== undefined ? { provider: opts.provider } : {}),
     ...(opts.threads !== undefined ? { threads: opts.threads } : {})
   })

@@ -35,6 +35,12 @@ export interface HopfieldRecallModelOptions {
   external?: boolean
   /** Element type of `state` and `final_state`: float32 (default, the exported interface) or int8 (the app). */
   stateType?: 'float32' | 'int8'
+  /**
+   * Sum K in explicit blocks of 128 (default true). One MatMul is faster and gives the same sums where MLAS keeps
+   * its K block of 128 (see recallNeedsKBlocks); embedded weights are prepacked by ORT in K blocks of 256, so an
+   * exported model keeps the explicit blocks.
+   */
+  kBlocks?: boolean
   /** Added to the model's metadata_props (caller's keys override the defaults, not the facts). */
   metadata?: Record<string, string>
 }
@@ -52,6 +58,16 @@ export const HOPFIELD_RECALL_IO = {
 
 /** MLAS's SGEMM K block (MLAS_SGEMM_STRIDEK); the program sums K in blocks of this size. */
 export const RECALL_K_BLOCK = 128
+
+/**
+ * Whether one MatMul of `units` columns on `threads` intra-op threads could sum K in blocks wider than 128: MLAS
+ * splits a batch smaller than N along N into at most `threads` parts of 16-column groups and widens its K block
+ * for a part of 64 columns or fewer. With twice the threads as a margin, one MatMul is safe when every part would
+ * still have 5 groups or more (N = 1024 up to 6 threads), and always for N ≤ 128 (one K block).
+ */
+export function recallNeedsKBlocks(units: number, threads: number): boolean {
+  return units > RECALL_K_BLOCK && Math.floor(Math.ceil(units / 16) / (2 * Math.max(1, threads))) < 5
+}
 
 export function hopfieldRecallDocString(
   units: number,
@@ -131,8 +147,9 @@ export function buildHopfieldRecallModel(opts: HopfieldRecallModelOptions): Uint
 
   // K blocks of W (rows of W are the summed dimension), sliced once per run outside the Loop.
   const blocks: { start: string; end: string; w: string }[] = []
-  const axis1 = n > RECALL_K_BLOCK ? g.constInt64([1], 'axis1') : ''
-  if (n > RECALL_K_BLOCK) {
+  const kBlocks = n > RECALL_K_BLOCK && (opts.kBlocks ?? true)
+  const axis1 = kBlocks ? g.constInt64([1], 'axis1') : ''
+  if (kBlocks) {
     for (let k = 0; k < n; k += RECALL_K_BLOCK) {
       const start = g.constInt64([k], 'k_start')
       const end = g.constInt64([Math.min(k + RECALL_K_BLOCK, n)], 'k_end')
