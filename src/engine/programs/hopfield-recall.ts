@@ -17,8 +17,9 @@
 //
 // Same float32 net inputs whatever the batch: ORT's MatMul (MLAS) sums K in blocks of 128 (StrideK), but it
 // widens that block when it splits a small batch over threads along N, and one row alone takes another kernel
-// (M == 1), so a row's rounding could depend on how many rows are still active. The program therefore sums K in
-// blocks of 128 itself (one MatMul, then Gemm with C = the partial sum and β = 1, which MLAS adds exactly as it
+// (M == 1), so a row's rounding could depend on how many rows are still active. Where such a split is possible
+// (recallNeedsKBlocks; always in exported models, whose prepacked weights use K blocks of 256) the program sums K
+// in blocks of 128 itself (one MatMul, then Gemm with C = the partial sum and β = 1, which MLAS adds exactly as it
 // adds its own K blocks), and when one changing row is left among others it keeps one settled row beside it (a
 // fixed point stays fixed). Net inputs are then those of one MatMul over the whole chunk on one thread.
 import { buildModel, DATA_TYPE, GraphBuilder, tensor, type ElemType } from '../onnx/builder'
