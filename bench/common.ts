@@ -1,6 +1,6 @@
 // What the benchmarks share: command-line values, the peers' Python and BLAS kernel, medians, the machine, and the
 // JSON record each run writes under bench/results/.
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -19,6 +19,46 @@ export const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3'
  * the SkylakeX kernel unless the caller chose one.
  */
 export const CORETYPE = process.env.OPENBLAS_CORETYPE ?? 'SkylakeX'
+
+/** An OpenBLAS kernel choice for a peer process: its environment is set when the process starts. */
+export interface BlasKernel {
+  id: string
+  label: string
+  env: NodeJS.ProcessEnv
+}
+
+/**
+ * The kernels a peer is measured with, to report the faster: the one OpenBLAS picks itself (OPENBLAS_CORETYPE and
+ * OPENBLAS_L2_SIZE unset, whatever the caller's shell had) and, where the CPU has AVX-512, SkylakeX (PEERS.md).
+ */
+export function blasKernels(): BlasKernel[] {
+  const picked = { ...process.env }
+  delete picked.OPENBLAS_CORETYPE
+  delete picked.OPENBLAS_L2_SIZE
+  const kernels: BlasKernel[] = [{ id: 'auto', label: 'OPENBLAS_CORETYPE unset', env: picked }]
+  if (cpuFlags().has('avx512f')) kernels.push({ id: 'skx', label: 'OPENBLAS_CORETYPE=SkylakeX', env: { ...picked, OPENBLAS_CORETYPE: 'SkylakeX' } })
+  return kernels
+}
+
+function cpuFlags(): Set<string> {
+  try {
+    const flags = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? ''
+    return new Set(flags.trim().split(/\s+/))
+  } catch {
+    return new Set()
+  }
+}
+
+/** The CPU as /proc/cpuinfo names it (model name, family, model), else Node's name for it. */
+export function cpuModel(): string {
+  try {
+    const info = readFileSync('/proc/cpuinfo', 'utf8')
+    const field = (name: string): string | undefined => new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm').exec(info)?.[1]?.trim()
+    return `${field('model name') ?? 'unknown'} (family ${field('cpu family') ?? '?'}, model ${field('model') ?? '?'})`
+  } catch {
+    return cpus()[0]?.model ?? 'unknown'
+  }
+}
 
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b)

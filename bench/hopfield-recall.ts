@@ -1,23 +1,29 @@
 // Benchmark: batched synchronous Hopfield recall, Engram's engine (full W and low rank) against NumPy and
 // PyTorch CPU in one interleaved run, plus the core's asynchronous updates per second.
 //
-// Run: npx tsx bench/hopfield-recall.ts [--rounds 7] [--out bench/results/hopfield-recall.json]
-// Workload (PEERS.md): Hebb, 1/N, zero diagonal, N = 1024, P = 100 random ±1 patterns, 100 cues per pattern
-// (10,000) with 10 % of the bits flipped, synchronous recall to a fixed point, at most 20 updates.
+// Run: npx tsx bench/hopfield-recall.ts [--rounds 7] [--out bench/results/hopfield-recall.json] [--no-torch]
+// Workloads: N = 1024, P = 100 random ±1 patterns, 100 cues per pattern (10,000) with 10 % of the bits flipped,
+// synchronous recall to a fixed point, at most 20 updates, on two nets of the same patterns:
+//   hebb     Hebb, 1/N, zero diagonal (PEERS.md): Engram full W and low rank; NumPy full W and NumPy with the
+//            rank trick ((S·Xᵀ)·X); PyTorch full W.
+//   storkey  Storkey's rule (core storkey, float32 weights): Engram full W; NumPy full W.
+// Every peer runs in one process per OpenBLAS kernel (the one OpenBLAS picks, and SkylakeX where the CPU has
+// AVX-512) at 1 and 2 BLAS threads; the fastest configuration is each peer's figure.
 // The data are drawn once with the core Rng and written as .npy, so every side recalls the very same cues;
 // every side's final states and per-cue update counts are compared with the engine's full-W result.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { drawCues } from '../src/core/corrupt'
 import { hebb, recallAsync, recallSyncBatch, type HopfieldNet } from '../src/core/hopfield'
+import { storkey } from '../src/core/rules'
 import { Rng } from '../src/core/rng'
 import { recallBatch } from '../src/engine/recall'
 import { readNpyInt32, readNpyInt8, writeNpy } from './npy'
-import { argValue, CORETYPE, median, PYTHON } from './common'
+import { argValue, blasKernels, cpuModel, median, PYTHON, type BlasKernel } from './common'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = resolve(here, '..')
@@ -31,6 +37,7 @@ const CONFIG = {
   maxIterations: 20,
   seed: 2026,
   rounds: Number(argValue('--rounds', '7')),
+  torch: !process.argv.includes('--no-torch'),
   /** Cues the slow exact core re-checks (float64 reference, one cue at a time). */
   coreCheckCues: Number(argValue('--core-check', '200')),
   /** Cues recalled asynchronously per round for the core's updates/s. */
@@ -64,9 +71,9 @@ class Peer {
   constructor(
     readonly name: string,
     script: string,
-    env: Record<string, string>
+    env: NodeJS.ProcessEnv
   ) {
-    this.child = spawn(PYTHON, [script], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] })
+    this.child = spawn(PYTHON, [script], { env, stdio: ['pipe', 'pipe', 'pipe'] })
     this.child.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()))
     createInterface({ input: this.child.stdout }).on('line', (line) => this.waiting.shift()?.(line))
     const fail = (why: string): void => {
@@ -100,27 +107,17 @@ class Peer {
   }
 }
 
-/** The OpenBLAS kernel NumPy picks without OPENBLAS_CORETYPE, for the record (PEERS.md saw a slow fallback). */
-function defaultKernel(): Promise<string> {
-  const env = { ...process.env }
-  delete env.OPENBLAS_CORETYPE
-  const code = 'import numpy, threadpoolctl; print(next((d.get("architecture") for d in threadpoolctl.threadpool_info() if d.get("user_api") == "blas"), "unknown"))'
-  return new Promise((res) => {
-    const child = spawn(PYTHON, ['-c', code], { env })
-    let out = ''
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
-    child.on('error', () => res('unknown'))
-    child.on('exit', () => res(out.trim() || 'unknown'))
-  })
-}
-
 // ---------------------------------------------------------------------------------------------
 // Sides
+
+type Workload = 'hebb' | 'storkey'
+type Group = 'engram-full' | 'engram-lowrank' | 'numpy' | 'numpy-rank' | 'numpy-batch' | 'torch'
 
 interface Side {
   id: string
   label: string
-  group: 'engram-full' | 'engram-lowrank' | 'numpy' | 'torch'
+  workload: Workload
+  group: Group
   config: string
   /** Runs once and returns seconds; the last run's states are kept for the checks. */
   run(): Promise<number>
@@ -131,7 +128,8 @@ interface Side {
 function engramSide(
   id: string,
   label: string,
-  group: Side['group'],
+  workload: Workload,
+  group: Group,
   config: string,
   net: HopfieldNet,
   cues: Int8Array,
@@ -142,6 +140,7 @@ function engramSide(
   return {
     id,
     label,
+    workload,
     group,
     config,
     async run() {
@@ -158,19 +157,20 @@ function engramSide(
   }
 }
 
-function peerSide(peer: Peer, id: string, label: string, group: Side['group'], config: string, variant: string, args: string, dir: string): Side {
+function peerSide(peer: Peer, id: string, label: string, workload: Workload, group: Group, config: string, run: string, dump: string, dir: string): Side {
   return {
     id,
     label,
+    workload,
     group,
     config,
     async run() {
-      const r = await peer.send(`run ${variant} ${args}`)
+      const r = await peer.send(`run ${run}`)
       return Number(r.seconds)
     },
     async result() {
       const file = join(dir, `${id}.npy`)
-      await peer.send(`dump ${variant} ${file}`)
+      await peer.send(`dump ${dump} ${file}`)
       return { final: readNpyInt8(file).data, iterations: readNpyInt32(file.replace('.npy', '-iterations.npy')).data }
     }
   }
@@ -178,21 +178,36 @@ function peerSide(peer: Peer, id: string, label: string, group: Side['group'], c
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
-function compare(a: { final: Int8Array; iterations: Int32Array }, b: { final: Int8Array; iterations: Int32Array }, n: number, from = 0, count = a.iterations.length) {
+function compare(a: { final: Int8Array; iterations: Int32Array }, b: { final: Int8Array; iterations: Int32Array }, n: number) {
   let states = 0
   let iterations = 0
-  for (let c = 0; c < count; c++) {
+  for (let c = 0; c < a.iterations.length; c++) {
     const off = c * n
-    const offA = (from + c) * n
     for (let i = 0; i < n; i++) {
-      if (a.final[offA + i] !== b.final[off + i]) {
+      if (a.final[off + i] !== b.final[off + i]) {
         states++
         break
       }
     }
-    if (a.iterations[from + c] !== b.iterations[c]) iterations++
+    if (a.iterations[c] !== b.iterations[c]) iterations++
   }
   return { cuesWithDifferentStates: states, cuesWithDifferentIterations: iterations }
+}
+
+/** The exact core (float64, one cue at a time) on a spread sample of cues, against a side's result. */
+function coreCheck(net: HopfieldNet, cues: Int8Array, batch: number, reference: { final: Int8Array; iterations: Int32Array }) {
+  const n = net.units
+  const step = Math.max(1, Math.floor(batch / CONFIG.coreCheckCues))
+  const sample = Array.from({ length: Math.min(CONFIG.coreCheckCues, batch) }, (_, k) => k * step)
+  const sampleCues = new Int8Array(sample.length * n)
+  sample.forEach((c, k) => sampleCues.set(cues.subarray(c * n, (c + 1) * n), k * n))
+  const core = recallSyncBatch(net, sampleCues, sample.length, CONFIG.maxIterations)
+  const sampled = { final: new Int8Array(sample.length * n), iterations: new Int32Array(sample.length) }
+  sample.forEach((c, k) => {
+    sampled.final.set(reference.final.subarray(c * n, (c + 1) * n), k * n)
+    sampled.iterations[k] = reference.iterations[c]!
+  })
+  return { cues: sample.length, ...compare(sampled, core, n) }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -204,76 +219,103 @@ async function main(): Promise<void> {
   try {
     const { patterns, cues, stored } = makeData()
     const batch = cues.length / n
+    const nets: Record<Workload, HopfieldNet> = { hebb: hebb(stored, { normalisation: '1/N' }), storkey: storkey(stored) }
     writeNpy(join(dir, 'patterns.npy'), patterns, [p, n])
     writeNpy(join(dir, 'cues.npy'), cues, [batch, n])
-    const net = hebb(stored, { normalisation: '1/N' })
+    writeNpy(join(dir, 'storkey.npy'), nets.storkey.weights, [n, n])
     const lowRank = { patterns, count: p, scale: 1 / n }
 
-    const numpy = new Peer('numpy', join(here, 'peers/hopfield_numpy.py'), { OPENBLAS_CORETYPE: CORETYPE })
-    const torch = new Peer('torch', join(here, 'peers/hopfield_torch.py'), { OPENBLAS_CORETYPE: CORETYPE })
-    peers.push(numpy, torch)
-    const [numpyInfo, torchInfo] = await Promise.all([numpy.ready, torch.ready])
-    const load = `load ${join(dir, 'patterns.npy')} ${join(dir, 'cues.npy')} ${maxIterations}`
-    await numpy.send(load)
-    await torch.send(load)
+    const kernels = blasKernels()
+    const numpy = new Map<BlasKernel, Peer>()
+    const torch = new Map<BlasKernel, Peer>()
+    for (const k of kernels) {
+      const np = new Peer(`numpy ${k.id}`, join(here, 'peers/hopfield_numpy.py'), k.env)
+      numpy.set(k, np)
+      peers.push(np)
+      if (CONFIG.torch) {
+        const tp = new Peer(`torch ${k.id}`, join(here, 'peers/hopfield_torch.py'), k.env)
+        torch.set(k, tp)
+        peers.push(tp)
+      }
+    }
+    const peerInfo: Record<string, Record<string, unknown>> = {}
+    for (const peer of peers) peerInfo[peer.name] = await peer.ready
+    const data = `${join(dir, 'patterns.npy')} ${join(dir, 'cues.npy')} ${maxIterations}`
+    for (const np of numpy.values()) {
+      await np.send(`load hebb ${data}`)
+      await np.send(`load storkey ${data} ${join(dir, 'storkey.npy')}`)
+    }
+    for (const tp of torch.values()) await tp.send(`load ${data}`)
 
     const base = { maxIterations, provider: 'cpu' as const }
-    const sides: Side[] = [
-      engramSide('engram-full-t1', 'Engram engine, full W', 'engram-full', '1 thread', net, cues, batch, { ...base, threads: 1 }),
-      engramSide('engram-full-t2', 'Engram engine, full W', 'engram-full', '2 threads', net, cues, batch, { ...base, threads: 2 }),
-      engramSide('engram-lowrank-t1', 'Engram engine, low rank', 'engram-lowrank', '1 thread', net, cues, batch, { ...base, threads: 1, lowRank }),
-      engramSide('engram-lowrank-t2', 'Engram engine, low rank', 'engram-lowrank', '2 threads', net, cues, batch, { ...base, threads: 2, lowRank }),
-      peerSide(numpy, 'numpy-active-b1', 'NumPy, active rows', 'numpy', 'BLAS 1 thread', 'active', '1', dir),
-      peerSide(numpy, 'numpy-active-b2', 'NumPy, active rows', 'numpy', 'BLAS 2 threads', 'active', '2', dir),
-      peerSide(numpy, 'numpy-batch-b2', 'NumPy, whole batch', 'numpy', 'BLAS 2 threads', 'batch', '2', dir),
-      peerSide(torch, 'torch-active-b1t1', 'PyTorch, active rows', 'torch', 'BLAS 1, torch 1 thread', 'active', '1 1', dir),
-      peerSide(torch, 'torch-active-b1t2', 'PyTorch, active rows', 'torch', 'BLAS 1, torch 2 threads', 'active', '1 2', dir),
-      peerSide(torch, 'torch-active-b2t1', 'PyTorch, active rows', 'torch', 'BLAS 2, torch 1 thread', 'active', '2 1', dir),
-      peerSide(torch, 'torch-batch-b2t1', 'PyTorch, whole batch', 'torch', 'BLAS 2, torch 1 thread', 'batch', '2 1', dir)
-    ]
+    const sides: Side[] = []
+    for (const workload of ['hebb', 'storkey'] as const) {
+      const net = nets[workload]
+      for (const threads of [1, 2]) {
+        const t = threads === 1 ? '1 thread' : '2 threads'
+        sides.push(engramSide(`${workload}-engram-full-t${threads}`, 'Engram engine, full W', workload, 'engram-full', t, net, cues, batch, { ...base, threads }))
+        if (workload === 'hebb') {
+          sides.push(engramSide(`hebb-engram-lowrank-t${threads}`, 'Engram engine, low rank', 'hebb', 'engram-lowrank', t, net, cues, batch, { ...base, threads, lowRank }))
+        }
+      }
+      for (const k of kernels) {
+        const np = numpy.get(k)!
+        for (const threads of [1, 2]) {
+          const config = `${k.id === 'auto' ? 'kernel unset' : 'SkylakeX'}, BLAS ${threads}`
+          sides.push(peerSide(np, `${workload}-numpy-active-${k.id}-b${threads}`, 'NumPy, full W, active rows', workload, 'numpy', config, `${workload} active ${threads}`, `${workload} active`, dir))
+          if (workload === 'hebb') {
+            sides.push(peerSide(np, `hebb-numpy-rank-${k.id}-b${threads}`, 'NumPy, (S·Xᵀ)·X, active rows', 'hebb', 'numpy-rank', config, `hebb rank ${threads}`, 'hebb rank', dir))
+          }
+        }
+        if (workload === 'hebb' && k === kernels[kernels.length - 1]) {
+          sides.push(peerSide(np, `hebb-numpy-batch-${k.id}-b2`, 'NumPy, full W, whole batch', 'hebb', 'numpy-batch', `${k.id === 'auto' ? 'kernel unset' : 'SkylakeX'}, BLAS 2`, 'hebb batch 2', 'hebb batch', dir))
+        }
+        const tp = torch.get(k)
+        if (tp && workload === 'hebb') {
+          for (const threads of [1, 2]) {
+            const config = `${k.id === 'auto' ? 'kernel unset' : 'SkylakeX'}, BLAS ${threads}, torch 1`
+            sides.push(peerSide(tp, `hebb-torch-active-${k.id}-b${threads}`, 'PyTorch, full W, active rows', 'hebb', 'torch', config, `active ${threads} 1`, 'active', dir))
+          }
+        }
+      }
+    }
 
     // Warm-up (sessions, allocations, BLAS buffers), then the checks on the warm-up results.
-    process.stderr.write('warm-up and checks ...\n')
+    process.stderr.write(`${sides.length} sides; warm-up and checks ...\n`)
     for (const s of sides) await s.run()
-    const reference = await sides[0]!.result()
     const checks: Record<string, ReturnType<typeof compare>> = {}
-    for (const s of sides.slice(1)) checks[s.id] = compare(reference, await s.result(), n)
-    // The exact core (float64, one cue at a time) on a spread of cues: slow, so a sample.
-    const step = Math.max(1, Math.floor(batch / CONFIG.coreCheckCues))
-    const sample = Array.from({ length: Math.min(CONFIG.coreCheckCues, batch) }, (_, k) => k * step)
-    const sampleCues = new Int8Array(sample.length * n)
-    sample.forEach((c, k) => sampleCues.set(cues.subarray(c * n, (c + 1) * n), k * n))
-    const core = recallSyncBatch(net, sampleCues, sample.length, maxIterations)
-    const sampled = {
-      final: new Int8Array(sample.length * n),
-      iterations: new Int32Array(sample.length)
+    const coreChecks: Record<string, ReturnType<typeof coreCheck>> = {}
+    const histograms: Record<string, Record<string, number>> = {}
+    const rowUpdates: Record<string, number> = {}
+    for (const workload of ['hebb', 'storkey'] as const) {
+      const ofWorkload = sides.filter((s) => s.workload === workload)
+      const reference = await ofWorkload[0]!.result()
+      for (const s of ofWorkload.slice(1)) checks[s.id] = compare(reference, await s.result(), n)
+      coreChecks[workload] = coreCheck(nets[workload], cues, batch, reference)
+      const histogram: Record<string, number> = {}
+      for (const it of reference.iterations) histogram[it] = (histogram[it] ?? 0) + 1
+      histograms[workload] = histogram
+      rowUpdates[workload] = reference.iterations.reduce((a, it) => a + (it === maxIterations ? it : it + 1), 0)
     }
-    sample.forEach((c, k) => {
-      sampled.final.set(reference.final.subarray(c * n, (c + 1) * n), k * n)
-      sampled.iterations[k] = reference.iterations[c]!
-    })
-    const coreCheck = { cues: sample.length, ...compare(sampled, core, n) }
-    const histogram: Record<string, number> = {}
-    for (const it of reference.iterations) histogram[it] = (histogram[it] ?? 0) + 1
-    const rowUpdates = reference.iterations.reduce((a, it) => a + (it === maxIterations ? it : it + 1), 0)
 
     // Timed rounds, interleaved; the order rotates each round so drift does not favour one side.
     const seconds: Record<string, number[]> = Object.fromEntries(sides.map((s) => [s.id, []]))
     const asyncRuns: { seconds: number; updates: number }[] = []
     const asyncRng = new Rng(CONFIG.seed).fork(7)
+    const startLoad = loadavg().map((x) => Math.round(x * 100) / 100)
     for (let r = 0; r < CONFIG.rounds; r++) {
       process.stderr.write(`round ${r + 1}/${CONFIG.rounds}\n`)
       for (let k = 0; k < sides.length; k++) {
         const s = sides[(k + r) % sides.length]!
         seconds[s.id]!.push(await s.run())
-        await sleep(100)
+        await sleep(50)
       }
       // Asynchronous core: random order, one unit at a time, to a fixed point.
       const t = performance.now()
       let updates = 0
       for (let c = 0; c < CONFIG.asyncCues; c++) {
         const cue = cues.subarray(c * CONFIG.cuesPerPattern * n, (c * CONFIG.cuesPerPattern + 1) * n)
-        updates += recallAsync(net, cue, { rng: asyncRng, order: 'random', maxSweeps: maxIterations }).units.length
+        updates += recallAsync(nets.hebb, cue, { rng: asyncRng, order: 'random', maxSweeps: maxIterations }).units.length
       }
       asyncRuns.push({ seconds: (performance.now() - t) / 1000, updates })
     }
@@ -282,37 +324,50 @@ async function main(): Promise<void> {
     const rows = sides.map((s) => {
       const med = median(seconds[s.id]!)
       const min = Math.min(...seconds[s.id]!)
-      return { id: s.id, side: s.label, group: s.group, config: s.config, medianSeconds: med, minSeconds: min, cuesPerSecond: batch / med, seconds: seconds[s.id]! }
+      return { id: s.id, workload: s.workload, side: s.label, group: s.group, config: s.config, medianSeconds: med, minSeconds: min, cuesPerSecond: batch / med, seconds: seconds[s.id]! }
     })
-    const best = (group: Side['group']) => rows.filter((r) => r.group === group).reduce((a, b) => (b.cuesPerSecond > a.cuesPerSecond ? b : a))
-    const bestNumpy = best('numpy')
-    const bestTorch = best('torch')
-    const bestLowRank = best('engram-lowrank')
-    const bestFull = best('engram-full')
-    // Per-round ratios as well: each round's sides ran minutes apart at most, so drift cancels better.
-    const perRound = (a: string, b: string) => median(seconds[a]!.map((t, k) => seconds[b]![k]! / t))
+    type Row = (typeof rows)[number]
+    const best = (workload: Workload, group: Group): Row | undefined =>
+      rows.filter((r) => r.workload === workload && r.group === group).reduce<Row | undefined>((a, b) => (a === undefined || b.cuesPerSecond > a.cuesPerSecond ? b : a), undefined)
+    // Per-round ratios as well: each round's sides ran seconds apart, so drift cancels better.
+    const perRound = (a: Row, b: Row) => median(seconds[a.id]!.map((t, k) => seconds[b.id]![k]! / t))
+    // The most peer-friendly summary: each round, the fastest configuration of each side (kernel, threads).
+    const roundBest = (workload: Workload, group: Group) =>
+      Array.from({ length: CONFIG.rounds }, (_, k) => Math.min(...rows.filter((r) => r.workload === workload && r.group === group).map((r) => seconds[r.id]![k]!)))
+    const ratio = (workload: Workload, engram: Group, peer: Group) => {
+      const a = best(workload, engram)
+      const b = best(workload, peer)
+      if (!a || !b) return null
+      const ea = roundBest(workload, engram)
+      const pb = roundBest(workload, peer)
+      return {
+        engram: a.id,
+        peer: b.id,
+        byMedians: a.cuesPerSecond / b.cuesPerSecond,
+        perRound: perRound(a, b),
+        fastest: b.minSeconds / a.minSeconds,
+        perRoundBestConfigs: median(ea.map((t, k) => pb[k]! / t))
+      }
+    }
     const ratios = {
-      lowRankVsNumpy: bestLowRank.cuesPerSecond / bestNumpy.cuesPerSecond,
-      lowRankVsTorch: bestLowRank.cuesPerSecond / bestTorch.cuesPerSecond,
-      fullVsNumpy: bestFull.cuesPerSecond / bestNumpy.cuesPerSecond,
-      fullVsTorch: bestFull.cuesPerSecond / bestTorch.cuesPerSecond,
-      lowRankVsFull: bestLowRank.cuesPerSecond / bestFull.cuesPerSecond,
-      fastestLowRankVsNumpy: bestNumpy.minSeconds / bestLowRank.minSeconds,
-      fastestLowRankVsTorch: bestTorch.minSeconds / bestLowRank.minSeconds,
-      perRoundLowRankVsNumpy: perRound(bestLowRank.id, bestNumpy.id),
-      perRoundLowRankVsTorch: perRound(bestLowRank.id, bestTorch.id)
+      storkeyFullVsNumpy: ratio('storkey', 'engram-full', 'numpy'),
+      hebbFullVsNumpy: ratio('hebb', 'engram-full', 'numpy'),
+      hebbLowRankVsNumpyRank: ratio('hebb', 'engram-lowrank', 'numpy-rank'),
+      hebbLowRankVsNumpy: ratio('hebb', 'engram-lowrank', 'numpy'),
+      hebbLowRankVsTorch: ratio('hebb', 'engram-lowrank', 'torch'),
+      hebbFullVsTorch: ratio('hebb', 'engram-full', 'torch')
     }
     const asyncUpdatesPerSecond = median(asyncRuns.map((a) => a.updates / a.seconds))
 
     const ortVersion = (JSON.parse(readFileSync(join(root, 'node_modules/onnxruntime-node/package.json'), 'utf8')) as { version: string }).version
     const machine = {
-      cpu: cpus()[0]?.model ?? 'unknown',
+      cpu: cpuModel(),
       cores: availableParallelism(),
+      loadAverageAtStart: startLoad,
       loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100),
       node: process.version,
       onnxruntimeNode: ortVersion,
-      openblasCoretype: CORETYPE,
-      openblasKernelWithoutCoretype: await defaultKernel()
+      blasKernels: kernels.map((k) => k.label)
     }
     const report = {
       benchmark: 'hopfield-recall',
@@ -320,11 +375,10 @@ async function main(): Promise<void> {
       command: 'npx tsx bench/hopfield-recall.ts' + (process.argv.length > 2 ? ' ' + process.argv.slice(2).join(' ') : ''),
       machine,
       config: CONFIG,
-      peers: { numpy: numpyInfo, torch: torchInfo },
-      data: { cues: batch, iterationHistogram: histogram, rowUpdatesWhenSettledRowsLeave: rowUpdates },
-      checks: { againstEngineFullW: checks, coreSample: coreCheck },
+      peers: peerInfo,
+      data: { cues: batch, iterationHistogram: histograms, rowUpdatesWhenSettledRowsLeave: rowUpdates },
+      checks: { againstEngineFullW: checks, coreSample: coreChecks },
       results: rows,
-      best: { numpy: bestNumpy.id, torch: bestTorch.id, engramLowRank: bestLowRank.id, engramFull: bestFull.id },
       ratios,
       asyncCore: { updatesPerSecond: asyncUpdatesPerSecond, runs: asyncRuns, cuesPerRun: CONFIG.asyncCues }
     }
@@ -332,24 +386,42 @@ async function main(): Promise<void> {
     writeFileSync(OUT, JSON.stringify(report, null, 2) + '\n')
 
     const fmt = (x: number, d = 0) => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
+    const table = (workload: Workload, vs: Row | undefined) => [
+      '| side | configuration | median s | fastest s | cues/s (median) | vs NumPy full W best |',
+      '|---|---|---:|---:|---:|---:|',
+      ...rows
+        .filter((r) => r.workload === workload)
+        .map((r) => `| ${r.side} | ${r.config} | ${fmt(r.medianSeconds, 3)} | ${fmt(r.minSeconds, 3)} | ${fmt(r.cuesPerSecond)} | ${vs ? fmt(r.cuesPerSecond / vs.cuesPerSecond, 2) + '×' : '–'} |`)
+    ]
+    const say = (name: string, r: ReturnType<typeof ratio>) =>
+      r
+        ? `${name}: ${fmt(r.byMedians, 2)}× by medians, ${fmt(r.perRound, 2)}× median of per-round ratios, ${fmt(r.fastest, 2)}× fastest vs fastest (${r.engram} vs ${r.peer}); ${fmt(r.perRoundBestConfigs, 2)}× median over rounds of each side's fastest configuration`
+        : `${name}: –`
     const lines = [
       `Hopfield recall, N=${n}, P=${p}, ${fmt(batch)} cues with ${CONFIG.flipFraction * 100}% flipped bits, sync to a fixed point (≤ ${maxIterations} updates)`,
-      `${machine.cpu}, ${machine.cores} cores, load ${machine.loadAverageAtEnd.join(' ')}, Node ${machine.node}, onnxruntime-node ${ortVersion}; ${CONFIG.rounds} interleaved rounds, medians`,
+      `${machine.cpu}, ${machine.cores} cores, load ${startLoad.join(' ')} → ${machine.loadAverageAtEnd.join(' ')}, Node ${machine.node}, onnxruntime-node ${ortVersion}; ${CONFIG.rounds} interleaved rounds, medians`,
+      `Peer BLAS: ${Object.entries(peerInfo)
+        .map(([name, info]) => `${name} ${JSON.stringify(((info.blas as Record<string, unknown>[] | undefined) ?? []).map((b) => `${String(b.internal_api)} ${String(b.version)} ${String(b.architecture)}`))}`)
+        .join('; ')}`,
       '',
-      '| side | threads | median s | fastest s | cues/s (median) | vs NumPy best | vs torch best |',
-      '|---|---|---:|---:|---:|---:|---:|',
-      ...rows.map(
-        (r) =>
-          `| ${r.side} | ${r.config} | ${fmt(r.medianSeconds, 3)} | ${fmt(r.minSeconds, 3)} | ${fmt(r.cuesPerSecond)} | ${fmt(r.cuesPerSecond / bestNumpy.cuesPerSecond, 2)}× | ${fmt(r.cuesPerSecond / bestTorch.cuesPerSecond, 2)}× |`
-      ),
+      'Storkey (full rank):',
+      ...table('storkey', best('storkey', 'numpy')),
       '',
-      `Engram low rank (best) vs NumPy (best): ${fmt(ratios.lowRankVsNumpy, 2)}× by medians, ${fmt(ratios.perRoundLowRankVsNumpy, 2)}× median of per-round ratios, ${fmt(ratios.fastestLowRankVsNumpy, 2)}× fastest vs fastest`,
-      `Engram low rank (best) vs PyTorch (best): ${fmt(ratios.lowRankVsTorch, 2)}× by medians, ${fmt(ratios.perRoundLowRankVsTorch, 2)}× median of per-round ratios, ${fmt(ratios.fastestLowRankVsTorch, 2)}× fastest vs fastest`,
-      `Peer BLAS (OPENBLAS_CORETYPE=${CORETYPE}; without it OpenBLAS picks ${machine.openblasKernelWithoutCoretype}): NumPy ${JSON.stringify((numpyInfo.blas as unknown[])[0] ?? null)}; torch ${JSON.stringify((torchInfo.blas as unknown[])[0] ?? null)}`,
+      'Hebb 1/N:',
+      ...table('hebb', best('hebb', 'numpy')),
+      '',
+      say('Storkey: Engram full W (best) vs NumPy full W (best)', ratios.storkeyFullVsNumpy),
+      say('Hebb: Engram full W (best) vs NumPy full W (best)', ratios.hebbFullVsNumpy),
+      say('Hebb: Engram low rank (best) vs NumPy rank trick (best)', ratios.hebbLowRankVsNumpyRank),
+      say('Hebb: Engram low rank (best) vs NumPy full W (best)', ratios.hebbLowRankVsNumpy),
+      say('Hebb: Engram low rank (best) vs PyTorch (best)', ratios.hebbLowRankVsTorch),
       `Checks vs engine full W (cues differing in states / in update counts): ${Object.entries(checks)
         .map(([id, c]) => `${id} ${c.cuesWithDifferentStates}/${c.cuesWithDifferentIterations}`)
-        .join(', ')}; exact core on ${coreCheck.cues} cues: ${coreCheck.cuesWithDifferentStates}/${coreCheck.cuesWithDifferentIterations}`,
-      `Update counts: ${JSON.stringify(histogram)}`,
+        .join(', ')}`,
+      `Exact core on a sample: ${Object.entries(coreChecks)
+        .map(([w, c]) => `${w} ${c.cuesWithDifferentStates}/${c.cuesWithDifferentIterations} of ${c.cues}`)
+        .join(', ')}`,
+      `Update counts: ${JSON.stringify(histograms)}; row updates with settled rows leaving: ${JSON.stringify(rowUpdates)}`,
       `Asynchronous core (recallAsync, random order, N=${n}): ${fmt(asyncUpdatesPerSecond)} unit updates/s`,
       '',
       `Written ${OUT}`

@@ -7,12 +7,13 @@
 // MatMul is exact in any summation order and every decision, ties included, is the core's. Nets on a power-of-two
 // grid are exact as given. The low-rank program gets thresholds in the same grid units and scale 1.
 import { checkPattern, gridDenominator, gridForm, gridThreshold, GRID_LIMIT, needsGridForm, type HopfieldNet } from '../core/hopfield'
-import { buildHopfieldRecallModel, HOPFIELD_RECALL_IO as IO, type StateEncoding } from './programs/hopfield-recall'
+import { buildHopfieldRecallModel, HOPFIELD_RECALL_IO as IO, recallNeedsKBlocks, type StateEncoding } from './programs/hopfield-recall'
 import {
   buildHopfieldRecallLowRankModel,
   HOPFIELD_RECALL_LOWRANK_IO as LR,
   lowRankSupported
 } from './programs/hopfield-recall-lowrank'
+import { resolveThreads } from './ort'
 import type { ProviderRequest } from './provider-table'
 import { sessionCache } from './session-cache'
 
@@ -59,14 +60,14 @@ export interface RecallBatchResult {
 
 export const DEFAULT_RECALL_CHUNK = 1024
 
-// One weights-as-input model per (units, encoding): its bytes are the session-cache key.
+// One weights-as-input model per (units, encoding, external, K blocks): its bytes are the session-cache key.
 const modelCache = new Map<string, Uint8Array>()
 
-function recallModel(units: number, encoding: StateEncoding, external: boolean): Uint8Array {
-  const key = `${units}:${encoding}:${external}`
+function recallModel(units: number, encoding: StateEncoding, external: boolean, kBlocks: boolean): Uint8Array {
+  const key = `${units}:${encoding}:${external}:${kBlocks}`
   let model = modelCache.get(key)
   if (!model) {
-    model = buildHopfieldRecallModel({ units, encoding, external })
+    model = buildHopfieldRecallModel({ units, encoding, external, stateType: 'int8', kBlocks })
     modelCache.set(key, model)
   }
   return model
@@ -104,7 +105,7 @@ export async function recallBatch(
       throw new RangeError(`external: |x| up to ${maxX} on the net's grid 1/${d} leaves the exact float32 range (D·|x| ≤ 2^22); use |x| ≤ 1`)
     }
   }
-  const created = await sessionCache.get(recallModel(n, net.encoding, !!ext), {
+  const created = await sessionCache.get(recallModel(n, net.encoding, !!ext, recallNeedsKBlocks(n, resolveThreads(opts.threads))), {
     ...(opts.provider !== undefined ? { provider: opts.provider } : {}),
     ...(opts.threads !== undefined ? { threads: opts.threads } : {})
   })
@@ -114,7 +115,7 @@ export async function recallBatch(
 
   return runInChunks(batch, n, chunk, opts, created, async (start, rows) => {
     const out = await created.session.run({
-      [IO.state]: { type: 'float32', data: Float32Array.from(cues.subarray(start * n, (start + rows) * n)), dims: [rows, n] },
+      [IO.state]: { type: 'int8', data: cues.slice(start * n, (start + rows) * n), dims: [rows, n] },
       [IO.maxIterations]: maxIt,
       ...(ext ? { [IO.external]: { type: 'float32', data: Float32Array.from(ext.subarray(start * n, (start + rows) * n), (x) => x * d), dims: [rows, n] } as const } : {}),
       [IO.weights]: weights,
@@ -122,8 +123,7 @@ export async function recallBatch(
     })
     const finalState = out[IO.finalState]
     const its = out[IO.iterations]
-    if (finalState?.type !== 'float32' || its?.type !== 'int32') throw new Error('recall model returned unexpected outputs')
-    // States are exactly ±1/0 in float32, so the conversion to int8 is lossless.
+    if (finalState?.type !== 'int8' || its?.type !== 'int32') throw new Error('recall model returned unexpected outputs')
     return { final: finalState.data, iterations: its.data }
   })
 }
