@@ -9,7 +9,7 @@ test('rbm: reloading the page mid-training picks the job up again with its live 
   await page.goto(url())
   await expect(t('connection-status')).toHaveAttribute('data-status', 'open')
   await t('rbm-tab').click()
-  await configureRbm(page, { count: 2000, hidden: 100, epochs: 200, batch: 50, lr: 0.1 })
+  await configureRbm(page, { count: 2000, hidden: 100, epochs: 2000, batch: 50, lr: 0.1 })
   await t('rbm-train').click()
   await expect(t('rbm-training')).toHaveAttribute('data-live', 'true')
   await expect.poll(points, { timeout: 30_000 }).toBeGreaterThanOrEqual(2)
@@ -20,7 +20,7 @@ test('rbm: reloading the page mid-training picks the job up again with its live 
   await expect(t('rbm-page')).toBeVisible()
   await expect(t('rbm-progress')).toHaveAttribute('data-status', 'running')
   await expect(t('rbm-training')).toHaveAttribute('data-live', 'true')
-  await expect(t('rbm-live')).toContainText('/ 200 epochs')
+  await expect(t('rbm-live')).toContainText('/ 2000 epochs')
   // Every epoch finished before the reload is back on the chart, and new ones keep coming.
   await expect.poll(points).toBeGreaterThanOrEqual(2)
   const before = await points()

@@ -26,7 +26,7 @@ test('rbm: classification RBM on the digits — live accuracy, confusion matrix,
   await expect(t('rbm-labels-missing')).toHaveCount(0)
 
   // 1000 digits (900 train, 100 held out), 64 hidden, batch 20: long enough to watch it live, then cancel.
-  await configureRbm(page, { count: 1000, hidden: 64, epochs: 200, batch: 20, lr: 0.1 })
+  await configureRbm(page, { count: 1000, hidden: 64, epochs: 2000, batch: 20, lr: 0.1 })
   await expect(t('rbm-plan')).toContainText('784 + label visible × 64 hidden')
   await t('rbm-train').click()
   await expect(t('rbm-training')).toHaveAttribute('data-live', 'true')
