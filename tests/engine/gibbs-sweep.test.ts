@@ -1,10 +1,11 @@
-// The anneal sweep (compute.ts) on the engine: reports the engine path and gives exactly the numbers of the core
+// The anneal sweep (services/experiments/anneal.ts) on the engine: reports the engine path and gives exactly the numbers of the core
 // algorithm it replaced (completePattern per cue, same rng forks), for noisy and clamped completion.
 import { describe, expect, it } from 'vitest'
 import { completePattern, temperatureSchedule } from '../../src/core/anneal'
 import { Rng } from '../../src/core/rng'
 import { randomPatterns } from '../../src/core/sweeps'
-import { runExperiment, trainHopfield } from '../../src/main/services/compute'
+import { runExperiment } from '../../src/main/services/experiments'
+import { trainHopfield } from '../../src/main/services/hopfield'
 import { experimentSpecSchema, type ExperimentSpec } from '../../src/shared/spec'
 
 /** The core loop the sweep ran before the engine path (kept here as the reference). */

@@ -1,6 +1,6 @@
 // The stochastic-Hopfield sweep (004): annealed vs deterministic completion from the same cues.
 import { describe, expect, it } from 'vitest'
-import { runExperiment } from '../../src/main/services/compute'
+import { runExperiment } from '../../src/main/services/experiments'
 import { experimentSpecSchema } from '../../src/shared/spec'
 import { randomPatterns } from '../../src/core/sweeps'
 import { Rng } from '../../src/core/rng'

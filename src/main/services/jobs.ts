@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { Worker } from 'node:worker_threads'
 import type { JobResult } from '../../shared/api'
 import type { NamedTensor } from '../../core/safetensors'
-import type { TrainedHopfield } from './compute'
+import type { TrainedHopfield } from './hopfield'
 import type { FromWorker, ToWorker, WorkerTask } from '../worker/protocol'
 
 export interface WorkerEntry {

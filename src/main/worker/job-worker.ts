@@ -1,7 +1,11 @@
-// Job worker thread: only a message loop; the work itself lives in services/compute.
+// Job worker thread: only a message loop; the work itself lives in the services (hopfield, recall, experiments, rbm).
 import { parentPort } from 'node:worker_threads'
 import { randomUUID } from 'node:crypto'
-import { CancelledError, runAsyncRecall, runBatchRecall, runExperiment, trainHopfield, type ComputeHooks } from '../services/compute'
+import { CancelledError } from '../../shared/errors'
+import type { ComputeHooks } from '../services/hooks'
+import { trainHopfield } from '../services/hopfield'
+import { runAsyncRecall, runBatchRecall } from '../services/recall'
+import { runExperiment } from '../services/experiments'
 import type { FromWorker, ToWorker, WorkerTask } from './protocol'
 import { sampleRbmJob, trainRbmJob } from '../services/rbm'
 import type { NamedTensor } from '../../core/safetensors'
@@ -74,8 +78,7 @@ port.on('message', (message: ToWorker) => {
   run(message.task).then(
     ({ result, tensors }) => post({ type: 'done', result, ...(tensors ? { tensors } : {}) }),
     (error: unknown) => {
-      const isCancel = error instanceof CancelledError || (error instanceof Error && error.message === 'cancelled')
-      post({ type: 'failed', error: error instanceof Error ? error.message : String(error), cancelled: isCancel })
+      post({ type: 'failed', error: error instanceof Error ? error.message : String(error), cancelled: error instanceof CancelledError })
     }
   )
 })

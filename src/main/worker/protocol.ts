@@ -1,7 +1,8 @@
 // Messages between the job manager and a job worker thread (`type`-tagged, structured-clone safe).
-import type { AsyncRecallInput, BatchRecallInput, ExperimentData } from '../services/compute'
+import type { AsyncRecallInput, BatchRecallInput } from '../services/recall'
+import type { ExperimentData } from '../services/experiments'
 import type { ExperimentSpec, HopfieldModelSpec } from '../../shared/spec'
-import type { TrainedHopfield } from '../services/compute'
+import type { TrainedHopfield } from '../services/hopfield'
 import type { RbmSampleInput, RbmTrainInput } from '../services/rbm'
 import type { NamedTensor } from '../../core/safetensors'
 import type { JobResult } from '../../shared/api'
