@@ -71,7 +71,7 @@ port.on('message', (message: ToWorker) => {
     try {
       post({ type: 'trained', trained: trainHopfield(stored, spec, seed, hooks) })
     } catch (error) {
-      post({ type: 'failed', error: error instanceof Error ? error.message : String(error), cancelled: false })
+      post({ type: 'failed', error: error instanceof Error ? error.message : String(error), cancelled: error instanceof CancelledError })
     }
     return
   }
