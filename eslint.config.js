@@ -1,18 +1,81 @@
-// Lint: TypeScript + Vue rules and the one-way import rule of DESIGN.md (a layer never imports upward).
+// Lint: TypeScript + Vue rules and the layer rule of DESIGN.md (each layer imports only what its allow-list names).
 import tseslint from 'typescript-eslint'
 import vue from 'eslint-plugin-vue'
 import vueParser from 'vue-eslint-parser'
+import nodePath from 'node:path'
+import { fileURLToPath } from 'node:url'
 
-const layerRule = (forbidden, message) => ({
-  'no-restricted-imports': [
-    'error',
-    {
-      patterns: forbidden.map((group) => ({ group: [group], message }))
+const ROOT = nodePath.dirname(fileURLToPath(import.meta.url))
+
+// The layer rule of DESIGN.md as an allow-list: each layer names what it may import, everything else is an error.
+// `layers` are folders or files under the repository root that a relative import may reach (its own layer is
+// always allowed); `packages` are bare specifiers ('node:*' any Node builtin, 'echarts/*' any subpath);
+// `onlyIn` allows a package in the listed files only (onnxruntime-node in src/engine/ort.ts, electron in the shell).
+const LAYERS = {
+  'src/shared': { layers: [], packages: ['zod'], why: 'src/shared is the contract: only zod, no other layer, no Node, no Electron.' },
+  'src/core': { layers: ['src/shared'], packages: [], why: 'src/core is pure TypeScript maths: it imports src/shared and nothing else (no Node, Electron or ONNX Runtime).' },
+  'src/engine': {
+    layers: ['src/shared', 'src/core'],
+    packages: ['onnx-proto', 'node:os', 'node:crypto'],
+    onlyIn: { 'onnxruntime-node': ['src/engine/ort.ts'] },
+    why: 'src/engine imports src/shared, src/core, onnx-proto, node:os and node:crypto; onnxruntime-node only in src/engine/ort.ts.'
+  },
+  'src/main': {
+    layers: ['src/shared', 'src/core', 'src/engine'],
+    packages: ['node:*', 'better-sqlite3', 'ws'],
+    onlyIn: { electron: ['src/main/index.ts', 'src/main/ipc/'] },
+    why: 'src/main imports shared, core, engine and Node; electron only in the shell (src/main/index.ts, src/main/ipc/).'
+  },
+  'src/preload': { layers: ['src/shared'], packages: ['electron'], why: 'The sandboxed preload may only use electron and the contract types.' },
+  'src/renderer': {
+    // DESIGN.md: core is pure and runs in the renderer too (cue corruption, seeded draws, Hamming distances).
+    layers: ['src/shared', 'src/core'],
+    packages: ['vue', 'pinia', 'echarts', 'echarts/*', 'vue-echarts', 'zod'],
+    why: 'The renderer talks only to the API interface: shared (and pure core), vue, pinia, echarts; never Electron, Node, engine or main.'
+  },
+  'src/cli': {
+    layers: ['src/shared', 'src/main/services', 'src/main/server', 'src/main/paths.ts', 'src/main/version.ts'],
+    packages: ['node:*'],
+    why: 'The CLI goes through the services (and the server for `engram serve`), never core, engine, the renderer or Electron.'
+  }
+}
+
+const within = (path, prefix) => path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`)
+const packageMatches = (spec, pattern) =>
+  pattern.endsWith('*') ? spec.startsWith(pattern.slice(0, -1)) : spec === pattern
+const stripExt = (path) => path.replace(/\.(ts|vue|js|mjs)$/, '')
+
+const layersPlugin = {
+  rules: {
+    'allowed-imports': {
+      meta: { type: 'problem', schema: [] },
+      create(context) {
+        const file = nodePath.relative(ROOT, context.filename).split(nodePath.sep).join('/')
+        const layer = Object.keys(LAYERS).find((l) => within(file, l))
+        if (!layer) return {}
+        const rule = LAYERS[layer]
+        const check = (node, source) => {
+          if (typeof source !== 'string') return
+          let allowed
+          if (source.startsWith('.')) {
+            const target = nodePath.relative(ROOT, nodePath.resolve(nodePath.dirname(context.filename), source)).split(nodePath.sep).join('/')
+            allowed = within(target, layer) || rule.layers.some((l) => within(target, stripExt(l)) || within(target, l))
+          } else {
+            const only = Object.entries(rule.onlyIn ?? {}).find(([pkg]) => packageMatches(source, pkg))
+            allowed = only ? only[1].some((f) => within(file, f)) : rule.packages.some((p) => packageMatches(source, p))
+          }
+          if (!allowed) context.report({ node, message: `'${source}' is not allowed here. ${rule.why}` })
+        }
+        return {
+          ImportDeclaration: (node) => check(node, node.source.value),
+          ExportNamedDeclaration: (node) => node.source && check(node, node.source.value),
+          ExportAllDeclaration: (node) => check(node, node.source.value),
+          ImportExpression: (node) => node.source.type === 'Literal' && check(node, node.source.value)
+        }
+      }
     }
-  ]
-})
-
-const NODE_BUILTINS = ['node:*', 'fs', 'path', 'os', 'child_process', 'worker_threads', 'http', 'crypto', 'url']
+  }
+}
 
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'release/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'tmp/**', 'bench/tmp-*/**', 'bench/results/**'] },
@@ -29,59 +92,8 @@ export default tseslint.config(
     }
   },
   {
-    files: ['src/shared/**'],
-    rules: layerRule(
-      ['**/core/**', '**/engine/**', '**/main/**', '**/preload/**', '**/renderer/**', '**/cli/**', 'electron', 'onnxruntime-node', ...NODE_BUILTINS],
-      'src/shared is the contract: it imports no other layer, no Node, no Electron.'
-    )
-  },
-  {
-    files: ['src/core/**'],
-    rules: layerRule(
-      ['**/engine/**', '**/main/**', '**/preload/**', '**/renderer/**', '**/cli/**', 'electron', 'onnxruntime-node', ...NODE_BUILTINS],
-      'src/core is pure TypeScript maths: only src/shared above it; no Node, Electron or ONNX Runtime.'
-    )
-  },
-  {
-    files: ['src/engine/**'],
-    ignores: ['src/engine/ort.ts'],
-    rules: layerRule(
-      ['**/main/**', '**/preload/**', '**/renderer/**', '**/cli/**', 'electron', 'onnxruntime-node', 'onnxruntime-common'],
-      'src/engine imports only core/shared; onnxruntime-node only in src/engine/ort.ts.'
-    )
-  },
-  {
-    files: ['src/engine/ort.ts'],
-    rules: layerRule(['**/main/**', '**/preload/**', '**/renderer/**', '**/cli/**', 'electron'], 'src/engine imports only core/shared.')
-  },
-  {
-    files: ['src/main/**'],
-    ignores: ['src/main/index.ts', 'src/main/ipc/**'],
-    rules: layerRule(
-      ['**/renderer/**', '**/cli/**', '**/preload/**', 'electron', 'onnxruntime-node'],
-      'src/main services never import the renderer or CLI; electron only in the shell (src/main/index.ts, src/main/ipc/).'
-    )
-  },
-  {
-    files: ['src/main/index.ts', 'src/main/ipc/**'],
-    rules: layerRule(['**/renderer/**', '**/cli/**', 'onnxruntime-node'], 'The Electron shell talks to services, never to the renderer or CLI.')
-  },
-  {
-    files: ['src/preload/**'],
-    rules: layerRule(
-      ['**/core/**', '**/engine/**', '**/main/**', '**/renderer/**', '**/cli/**', 'onnxruntime-node', ...NODE_BUILTINS],
-      'The sandboxed preload may only use electron and the contract types.'
-    )
-  },
-  {
-    files: ['src/renderer/**'],
-    rules: layerRule(
-      ['**/engine/**', '**/main/**', '**/preload/**', '**/cli/**', 'electron', 'onnxruntime-node', ...NODE_BUILTINS],
-      'The renderer talks only to the API interface: shared and core, never Electron, Node, engine or main.'
-    )
-  },
-  {
-    files: ['src/cli/**'],
-    rules: layerRule(['**/renderer/**', '**/preload/**', 'electron', 'onnxruntime-node'], 'The CLI uses the services, never the renderer or Electron.')
+    files: ['src/**/*.ts', 'src/**/*.vue'],
+    plugins: { layers: layersPlugin },
+    rules: { 'layers/allowed-imports': 'error' }
   }
 )

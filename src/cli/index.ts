@@ -4,16 +4,13 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ApiError } from '../shared/api'
-import { tensorFromJson } from '../core/tensor-json'
-import type { HopfieldNet } from '../core/hopfield'
-import { Backend, hopfieldExportBytes, writeFileAtomic } from '../main/services/backend'
-import { runExperiment } from '../main/services/compute'
+import { Backend, writeFileAtomic } from '../main/services/backend'
+import { runExperiment } from '../main/services/experiments'
 import { DatasetCatalog } from '../main/services/datasets'
 import { readFileSync } from 'node:fs'
-import { readResultFile, readRunSpecFile, SpecError } from '../main/services/spec-file'
-import { exportRbmResultFile, runRbmCli } from './rbm'
-import { exportModel } from '../main/services/families'
-import { familyOf } from '../shared/families'
+import { exportResultFile, exportSessionModel } from '../main/services/model-export'
+import { readRunSpecFile, SpecError } from '../main/services/spec-file'
+import { runRbmCli } from './rbm'
 import { SqliteSessionStore } from '../main/services/store'
 import { startServer } from '../main/server/server'
 import { defaultDataDir, SESSIONS_DB } from '../main/paths'
@@ -216,24 +213,6 @@ async function cmdServe(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => void stop())
 }
 
-function netFromResultFile(path: string): { net: HopfieldNet; metadata: Record<string, string> } {
-  const result = readResultFile(path)
-  if (!result.model) throw new SpecError(`${path}: this result holds no model (a capacity sweep trains many); export needs a recall or dataset sweep result`)
-  const w = result.model.stateDict.weights
-  const t = result.model.stateDict.thresholds
-  if (!w || !t) throw new SpecError(`${path}: result.model.stateDict needs 'weights' and 'thresholds'`)
-  const weights = tensorFromJson(w).data
-  const thresholds = tensorFromJson(t).data
-  const n = result.model.units
-  if (!(weights instanceof Float32Array) || weights.length !== n * n) throw new SpecError(`${path}: result.model.stateDict.weights must be float32 [${n}, ${n}]`)
-  if (!(thresholds instanceof Float32Array) || thresholds.length !== n) throw new SpecError(`${path}: result.model.stateDict.thresholds must be float32 [${n}]`)
-  const net: HopfieldNet = { units: n, weights, thresholds, encoding: result.spec.model.encoding ?? 'bipolar' }
-  // The weights' grid (core/hopfield.ts), so the export settles ties as the run did; older results have none.
-  const scale = result.model.stateDict.scale ? tensorFromJson(result.model.stateDict.scale).data[0] : undefined
-  if (scale !== undefined) net.scale = Number(scale)
-  return { net, metadata: { ...result.model.metadata, 'engram.source': 'result file' } }
-}
-
 function cmdExport(argv: string[]): void {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -253,43 +232,21 @@ function cmdExport(argv: string[]): void {
   }
   if (!values.out) throw new UsageError('--out: the output file is required')
   const source = positionals[0]!
-  let net: HopfieldNet
-  let metadata: Record<string, string>
-  if (source.endsWith('.json') && existsSync(source) && exportRbmResultFile(source, values.format, values.out)) return
-  if (source.endsWith('.json') && existsSync(source)) {
-    ;({ net, metadata } = netFromResultFile(source))
-  } else {
+  const format = values.format
+  let exported
+  if (source.endsWith('.json') && existsSync(source)) exported = exportResultFile(source, format)
+  else {
     const store = new SqliteSessionStore(join(resolve(values['data-dir'] ?? defaultDataDir()), SESSIONS_DB))
     try {
-      const row = store.list().find((r) => r.id === source) ?? store.list().find((r) => r.name === source)
-      if (!row) throw new SpecError(`export: no saved session with id or name '${source}' (and no such .json file)`)
-      const loaded = store.load(row.id)!
-      const modelId = values.model ?? loaded.state.activeModelId
-      const info = loaded.state.models.find((m) => m.id === modelId)
-      if (!info) throw new SpecError(`--model: session '${row.name}' has no model '${modelId ?? ''}' (models: ${loaded.state.models.map((m) => `${m.id} (${m.kind})`).join(', ') || 'none'})`)
-      // Any family, through its service (the app's export button does the same).
-      const ctx = { datasets: new DatasetCatalog(resolve(values['data-dir'] ?? defaultDataDir())), provider: 'cpu' as const }
-      let exported: { bytes: Uint8Array }
-      try {
-        exported = exportModel(ctx, loaded, info, values.format, '--format')
-      } catch (error) {
-        if (error instanceof ApiError) throw new SpecError(error.message)
-        throw error
-      }
-      const out = resolve(values.out)
-      mkdirSync(dirname(out), { recursive: true })
-      writeFileAtomic(out, exported.bytes)
-      console.log(`${out} (${exported.bytes.byteLength} bytes, ${values.format}, ${familyOf(info.kind)?.label ?? info.kind} '${info.name}')`)
-      return
+      exported = exportSessionModel(store, new DatasetCatalog(resolve(values['data-dir'] ?? defaultDataDir())), source, values.model, format)
     } finally {
       store.close()
     }
   }
-  const bytes = hopfieldExportBytes(net, metadata, values.format)
   const out = resolve(values.out)
   mkdirSync(dirname(out), { recursive: true })
-  writeFileAtomic(out, bytes)
-  console.log(`${out} (${bytes.byteLength} bytes, ${values.format}, ${net.units} units)`)
+  writeFileAtomic(out, exported.bytes)
+  console.log(`${out} (${exported.bytes.byteLength} bytes, ${exported.description})`)
 }
 
 function cmdImport(argv: string[]): void {

@@ -1,13 +1,12 @@
-// `engram run` for RBM training specs (model.kind 'rbm') and `engram export` of RBM result files (session models of any family export through services/families).
+// `engram run` for RBM training specs (model.kind 'rbm'): progress and figures on stderr, the result file, exports.
 import { mkdirSync } from 'node:fs'
 import { dirname, extname, join, resolve } from 'node:path'
 import type { RbmRunSpec } from '../shared/rbm-run'
 import { writeFileAtomic } from '../main/services/backend'
 import { DatasetCatalog } from '../main/services/datasets'
+import type { ExportFormat } from '../main/services/model-export'
 import { exportRbmResult, runRbmSpec } from '../main/services/rbm-run'
-import { readAnyResultFile, SpecError } from '../main/services/spec-file'
-
-export type ExportFormat = 'onnx' | 'safetensors' | 'npz'
+import { SpecError } from '../main/services/spec-file'
 
 /** The format an --export file names by its extension. */
 export function exportFormatOf(path: string): ExportFormat {
@@ -95,20 +94,4 @@ export async function runRbmCli(spec: RbmRunSpec, opts: RbmRunOptions): Promise<
     say(`${spec.name}: wrote ${e.path} (${bytes.byteLength} bytes, ${e.format})\n`)
   }
   console.log(out)
-}
-
-/** `engram export` of an RBM result file; false when the file is not one (the caller handles Hopfield results). */
-export function exportRbmResultFile(source: string, format: ExportFormat, out: string): boolean {
-  const read = readAnyResultFile(source)
-  if (read.kind !== 'rbm') return false
-  const { bytes, rbm } = exportRbmResult(read.result, format)
-  writeExportFile(out, bytes, `${format}, RBM ${rbm.visible}×${rbm.hidden}`)
-  return true
-}
-
-function writeExportFile(out: string, bytes: Uint8Array, what: string): void {
-  const path = resolve(out)
-  mkdirSync(dirname(path), { recursive: true })
-  writeFileAtomic(path, bytes)
-  console.log(`${path} (${bytes.byteLength} bytes, ${what})`)
 }

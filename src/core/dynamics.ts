@@ -10,6 +10,7 @@
 
 import { energy, gridDenominator, margin, matchStored, netInputs, recurrentInputs, type Encoding, type HopfieldNet } from './hopfield'
 import type { Rng } from './rng'
+import { CancelledError } from '../shared/errors'
 
 /** What a unit does when h_i = θ_i: keep its value (003), go high, or go low. */
 export type TieRule = 'keep' | 'high' | 'low'
@@ -19,9 +20,9 @@ export interface Hooks {
   shouldCancel?(): boolean
 }
 
-/** Throws Error('cancelled') when the caller asked to stop; called between units of work. */
+/** Throws CancelledError when the caller asked to stop; called between units of work. */
 export function checkCancel(hooks: Hooks | undefined): void {
-  if (hooks?.shouldCancel?.()) throw new Error('cancelled')
+  if (hooks?.shouldCancel?.()) throw new CancelledError()
 }
 
 export function lowValue(encoding: Encoding): number {

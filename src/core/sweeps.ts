@@ -9,7 +9,9 @@
 import { isFixedPoint, type HopfieldNet } from './hopfield'
 import { checkCancel, settle, type Hooks, type TieRule } from './dynamics'
 import { trainRule, type LearningRule } from './rules'
+import { cholesky, gram, SingularMatrixError } from './linalg'
 import type { Rng } from './rng'
+import { capacityCueStream, capacityTrialStream } from './rng-streams'
 
 export interface CapacityTheory {
   /** 0.138 N: Hebb's critical load (retrieval with ≤ 1.5 % errors survives below it). */
@@ -81,6 +83,52 @@ class Progress {
   }
 }
 
+/**
+ * One batch of bipolar cues for a settle strategy. `cues` draws them lazily, in order: the core's asynchronous
+ * recall takes its visit order from `rng` between one cue and the next, so a strategy that settles cue by cue must
+ * settle each before drawing the next; a batched strategy (the engine's synchronous recall, which draws nothing)
+ * may draw them all first. Either way the draws, and so the numbers, are the same.
+ */
+export interface SettleRequest {
+  net: HopfieldNet
+  count: number
+  cues: Iterable<Int8Array>
+  rng: Rng
+}
+
+/** Settles every cue of a batch; returns the bipolar final states, row b (N values) for cue b. */
+export type SettleBatch = (batch: SettleRequest) => Int8Array
+
+/**
+ * A sweep's loop as a generator: it yields each batch of cues and resumes with their final states. The core drives
+ * it with `runSweep` and its own recall; the engine drives it with `runSweepAsync` and batched recall, so both run
+ * the one loop (the same draws, forks, tallies and skips).
+ */
+export type SweepLoop<T> = Generator<SettleRequest, T, Int8Array>
+
+export function runSweep<T>(loop: SweepLoop<T>, settleBatch: SettleBatch): T {
+  let step = loop.next()
+  while (!step.done) step = loop.next(settleBatch(step.value))
+  return step.value
+}
+
+export async function runSweepAsync<T>(loop: SweepLoop<T>, settleBatch: (batch: SettleRequest) => Promise<Int8Array>): Promise<T> {
+  let step = loop.next()
+  while (!step.done) step = loop.next(await settleBatch(step.value))
+  return step.value
+}
+
+/** The core's strategy: each cue settled on its own (async, sync or the tie rule of `settings`), in draw order. */
+export function coreSettle(settings: RecallSettings | undefined): SettleBatch {
+  return ({ net, count, cues, rng }) => {
+    const n = net.units
+    const finals = new Int8Array(count * n)
+    let b = 0
+    for (const cue of cues) finals.set(recall(net, cue, rng, settings), n * b++)
+    return finals
+  }
+}
+
 export interface CapacitySweepOptions extends Hooks {
   units: number
   /** P values to try. */
@@ -112,7 +160,7 @@ export interface CapacityPoint {
 }
 
 /** Running sums of one rule at one P, over trials. */
-export interface CapacityTally {
+interface CapacityTally {
   fixed: number
   allFixed: number
   success: number
@@ -122,10 +170,10 @@ export interface CapacityTally {
   skipped: number
 }
 
-export const emptyTally = (): CapacityTally => ({ fixed: 0, allFixed: 0, success: 0, overlap: 0, cues: 0, trials: 0, skipped: 0 })
+const emptyTally = (): CapacityTally => ({ fixed: 0, allFixed: 0, success: 0, overlap: 0, cues: 0, trials: 0, skipped: 0 })
 
 /** The sweep's point for one rule at P patterns, from its tally (NaN where nothing ran). */
-export function capacityPoint(rule: LearningRule, P: number, n: number, a: CapacityTally): CapacityPoint {
+function capacityPoint(rule: LearningRule, P: number, n: number, a: CapacityTally): CapacityPoint {
   return {
     rule,
     patterns: P,
@@ -139,7 +187,26 @@ export function capacityPoint(rule: LearningRule, P: number, n: number, a: Capac
   }
 }
 
-export function capacitySweep(opts: CapacitySweepOptions): CapacityPoint[] {
+/**
+ * Why a rule cannot store these patterns at all, or null: the pseudo-inverse needs P ≤ N linearly independent
+ * patterns (a singular Gram matrix). Only this skips a trial; any other error of a rule fails the sweep.
+ */
+export function cannotStore(rule: LearningRule, patterns: ArrayLike<number>[]): string | null {
+  if (rule !== 'pseudo-inverse') return null
+  const P = patterns.length
+  const n = patterns[0]?.length ?? 0
+  if (P > n) return `P > N (${P} > ${n})`
+  try {
+    cholesky(gram(patterns), P)
+  } catch (error) {
+    if (error instanceof SingularMatrixError) return `pattern ${error.pivot} depends on the patterns before it`
+    throw error
+  }
+  return null
+}
+
+/** The capacity sweep's loop; `capacitySweep` runs it on the core, engine/sweeps.ts on the engine. */
+export function* capacitySweepLoop(opts: CapacitySweepOptions): SweepLoop<CapacityPoint[]> {
   const { units: n, trials, rng } = opts
   if (!(opts.noise >= 0 && opts.noise <= 1)) throw new Error(`noise must be in [0, 1], got ${opts.noise}`)
   if (!Number.isInteger(trials) || trials < 1) throw new Error(`trials must be a positive integer, got ${trials}`)
@@ -148,43 +215,46 @@ export function capacitySweep(opts: CapacitySweepOptions): CapacityPoint[] {
   })
   const progress = new Progress(opts.patternCounts.length * trials * opts.rules.length, opts)
   const flips = Math.round(opts.noise * n)
+  const k = opts.cuesPerPattern
   const out: CapacityPoint[] = []
-  opts.patternCounts.forEach((P, pi) => {
+  for (const [pi, P] of opts.patternCounts.entries()) {
     const acc = opts.rules.map(emptyTally)
     for (let t = 0; t < trials; t++) {
       // One fork per (P, trial): every rule stores the same patterns and sees the same cues.
-      const patterns = randomPatterns(P, n, rng.fork(pi * 100003 + t))
-      opts.rules.forEach((rule, ri) => {
+      const patterns = randomPatterns(P, n, rng.fork(capacityTrialStream(pi, t)))
+      for (const [ri, rule] of opts.rules.entries()) {
         const a = acc[ri]!
         progress.tick()
-        let net: HopfieldNet
-        try {
-          if (rule === 'pseudo-inverse' && P > n) throw new Error('P > N')
-          net = trainRule(rule, patterns)
-        } catch {
+        if (cannotStore(rule, patterns) !== null) {
           a.skipped++
-          return
+          continue
         }
-        const cueRng = rng.fork(pi * 100003 + t).fork(1 + ri)
-        let fixedHere = 0
-        patterns.forEach((p) => {
-          if (isFixedPoint(net, p)) fixedHere++
-          for (let c = 0; c < opts.cuesPerPattern; c++) {
-            const s = score(recall(net, flip(p, flips, cueRng), cueRng, opts.recall), p)
-            if (s.exact) a.success++
-            a.overlap += s.overlap
-            a.cues++
-          }
-        })
+        const net = trainRule(rule, patterns)
+        const cueRng = rng.fork(capacityTrialStream(pi, t)).fork(capacityCueStream(ri))
+        const fixedHere = patterns.reduce((m, p) => m + (isFixedPoint(net, p) ? 1 : 0), 0)
+        const cues = function* (): Generator<Int8Array> {
+          for (const p of patterns) for (let c = 0; c < k; c++) yield flip(p, flips, cueRng)
+        }
+        const finals = yield { net, count: P * k, cues: cues(), rng: cueRng }
+        for (let b = 0; b < P * k; b++) {
+          const s = score(finals.subarray(b * n, (b + 1) * n), patterns[Math.floor(b / k)]!)
+          if (s.exact) a.success++
+          a.overlap += s.overlap
+          a.cues++
+        }
         a.fixed += fixedHere / P
         if (fixedHere === P) a.allFixed++
         a.trials++
-      })
+      }
     }
     opts.rules.forEach((rule, ri) => out.push(capacityPoint(rule, P, n, acc[ri]!)))
-  })
+  }
   opts.onProgress?.(1)
   return out
+}
+
+export function capacitySweep(opts: CapacitySweepOptions): CapacityPoint[] {
+  return runSweep(capacitySweepLoop(opts), coreSettle(opts.recall))
 }
 
 export interface CueSweepOptions extends Hooks {
@@ -202,33 +272,51 @@ export interface CueSweepPoint {
   cues: number
 }
 
-function cueSweep(net: HopfieldNet, stored: ArrayLike<number>[], opts: CueSweepOptions, makeCue: (p: ArrayLike<number>, fraction: number) => Int8Array): CueSweepPoint[] {
+/** One batch per fraction: cuesPerPattern cues of every stored pattern, made by `makeCue` from opts.rng. */
+function* cueSweepLoop(net: HopfieldNet, stored: ArrayLike<number>[], opts: CueSweepOptions, makeCue: (p: ArrayLike<number>, fraction: number) => Int8Array): SweepLoop<CueSweepPoint[]> {
   opts.fractions.forEach((f) => {
     if (!(f >= 0 && f <= 1)) throw new Error(`fractions: ${f} is not in [0, 1]`)
   })
   const progress = new Progress(opts.fractions.length * stored.length, opts)
-  const out = opts.fractions.map((fraction) => {
-    let success = 0
-    let overlap = 0
-    let cues = 0
-    for (const p of stored) {
-      progress.tick()
-      for (let c = 0; c < opts.cuesPerPattern; c++) {
-        const s = score(recall(net, makeCue(p, fraction), opts.rng, opts.recall), p)
-        if (s.exact) success++
-        overlap += s.overlap
-        cues++
+  const n = net.units
+  const k = opts.cuesPerPattern
+  const count = stored.length * k
+  const out: CueSweepPoint[] = []
+  for (const fraction of opts.fractions) {
+    const cues = function* (): Generator<Int8Array> {
+      for (const p of stored) {
+        progress.tick()
+        for (let c = 0; c < k; c++) yield makeCue(p, fraction)
       }
     }
-    return { fraction, success: cues ? success / cues : NaN, meanOverlap: cues ? overlap / cues : NaN, cues }
-  })
+    const finals = yield { net, count, cues: cues(), rng: opts.rng }
+    let success = 0
+    let overlap = 0
+    for (let b = 0; b < count; b++) {
+      const s = score(finals.subarray(b * n, (b + 1) * n), stored[Math.floor(b / k)]!)
+      if (s.exact) success++
+      overlap += s.overlap
+    }
+    out.push({ fraction, success: count ? success / count : NaN, meanOverlap: count ? overlap / count : NaN, cues: count })
+  }
   opts.onProgress?.(1)
   return out
 }
 
+/** The noise sweep's loop: exactly round(f·N) distinct units flipped per cue. */
+export function noiseSweepLoop(net: HopfieldNet, stored: ArrayLike<number>[], opts: CueSweepOptions): SweepLoop<CueSweepPoint[]> {
+  return cueSweepLoop(net, stored, opts, (p, f) => flip(p, Math.round(f * net.units), opts.rng))
+}
+
+/** The partial-cue sweep's loop: round(f·N) distinct units masked with `fill` (default 0 = unknown). */
+export function partialCueSweepLoop(net: HopfieldNet, stored: ArrayLike<number>[], opts: CueSweepOptions & { fill?: -1 | 0 | 1 | 'random' }): SweepLoop<CueSweepPoint[]> {
+  const fill = opts.fill ?? 0
+  return cueSweepLoop(net, stored, opts, (p, f) => maskCue(p, f, fill, opts.rng))
+}
+
 /** Success vs fraction of flipped units (exactly round(f·N) distinct units per cue). */
 export function noiseSweep(net: HopfieldNet, stored: ArrayLike<number>[], opts: CueSweepOptions): CueSweepPoint[] {
-  return cueSweep(net, stored, opts, (p, f) => flip(p, Math.round(f * net.units), opts.rng))
+  return runSweep(noiseSweepLoop(net, stored, opts), coreSettle(opts.recall))
 }
 
 /**
@@ -236,8 +324,7 @@ export function noiseSweep(net: HopfieldNet, stored: ArrayLike<number>[], opts: 
  * until updated; ±1 sets them to a constant; 'random' draws each from ±1.
  */
 export function partialCueSweep(net: HopfieldNet, stored: ArrayLike<number>[], opts: CueSweepOptions & { fill?: -1 | 0 | 1 | 'random' }): CueSweepPoint[] {
-  const fill = opts.fill ?? 0
-  return cueSweep(net, stored, opts, (p, f) => maskCue(p, f, fill, opts.rng))
+  return runSweep(partialCueSweepLoop(net, stored, opts), coreSettle(opts.recall))
 }
 
 /** A copy of the pattern with round(f·N) distinct units masked: set to fill (0 = unknown) or to random ±1. */

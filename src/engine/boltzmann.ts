@@ -45,6 +45,7 @@ import type { Rng } from '../core/rng'
 import { lowOf, type StochasticNet } from '../core/stochastic'
 import type { ProviderRequest } from './provider-table'
 import { annealBatch } from './stochastic'
+import { CancelledError } from '../shared/errors'
 
 export interface EngineSettings {
   provider?: ProviderRequest
@@ -154,7 +155,7 @@ export async function sampledStatisticsEngine(bm: BoltzmannMachine, data: ArrayL
   let fallbackReason: string | undefined
 
   for (let c0 = 0; c0 < chains.length; ) {
-    if (opts.shouldCancel?.()) throw new Error('cancelled')
+    if (opts.shouldCancel?.()) throw new CancelledError()
     // A group: consecutive chains while their draws fit the budget (at least one chain).
     let c1 = c0
     let values = 0
@@ -279,7 +280,7 @@ export async function trainBoltzmannEngine(data: ArrayLike<number>[], opts: Engi
   let provider = 'none'
   let fallbackReason: string | undefined
   for (let epoch = 1; epoch <= opts.epochs; epoch++) {
-    if (opts.shouldCancel?.()) throw new Error('cancelled')
+    if (opts.shouldCancel?.()) throw new CancelledError()
     const stats = await sampledStatisticsEngine(bm, data, {
       ...opts.sampling,
       temperature: setup.temperature,

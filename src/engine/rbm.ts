@@ -35,6 +35,7 @@ import {
 } from './programs/rbm'
 import type { ProviderRequest } from './provider-table'
 import { sessionCache, type SessionCache } from './session-cache'
+import { CancelledError } from '../shared/errors'
 
 export interface EngineRbmOptions extends CdOptions {
   /** Minibatch updates per session.run() (an ONNX Loop); default 1. */
@@ -310,7 +311,7 @@ export class RbmEngineTrainer {
     const buffers = new Map<string, { v0: Float32Array; nh: Float32Array | null; nv: Float32Array | null }>()
     let s = 0
     while (s < total) {
-      if (epoch.shouldCancel?.()) throw new Error('cancelled')
+      if (epoch.shouldCancel?.()) throw new CancelledError()
       const fullLeft = Math.floor((rows - s * B) / B)
       const count = fullLeft >= S && S > 1 ? S : 1
       const batch = Math.min(B, rows - s * B)
@@ -470,7 +471,7 @@ export async function sampleRbm(
   let v: FloatArray = toF32(v0)
   let result: EngineGibbsResult | null = null
   for (let done = 0; done < steps; ) {
-    if (opts.shouldCancel?.()) throw new Error('cancelled')
+    if (opts.shouldCancel?.()) throw new CancelledError()
     const n = Math.min(chunk, steps - done)
     // Clamped units keep the original v0 values: clamp reads visible_init, which is this chunk's start state.
     result = await engineGibbsChain(rbm, v, batch, drawGibbsNoise(rbm, batch, n, rng), opts)

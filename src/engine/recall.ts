@@ -16,6 +16,7 @@ import {
 import { resolveThreads } from './ort'
 import type { ProviderRequest } from './provider-table'
 import { sessionCache } from './session-cache'
+import { CancelledError } from '../shared/errors'
 
 export interface RecallBatchOptions {
   maxIterations: number
@@ -25,7 +26,7 @@ export interface RecallBatchOptions {
   chunk?: number
   /** Called after each chunk with cues done so far and the total. */
   onProgress?: (done: number, total: number) => void
-  /** Checked before each chunk; true aborts with Error('cancelled'). */
+  /** Checked before each chunk; true aborts with CancelledError. */
   shouldCancel?: () => boolean
   /**
    * For a Hebb-rule net (zero diagonal, W = scale·(ξᵀξ − P·I)): recall through the P stored patterns
@@ -269,7 +270,7 @@ async function runInChunks(
   const final = new Int8Array(batch * n)
   const iterations = new Int32Array(batch)
   for (let start = 0; start < batch; start += chunk) {
-    if (opts.shouldCancel?.()) throw new Error('cancelled')
+    if (opts.shouldCancel?.()) throw new CancelledError()
     const rows = Math.min(chunk, batch - start)
     const out = await runChunk(start, rows)
     final.set(out.final, start * n)

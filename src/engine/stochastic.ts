@@ -15,6 +15,7 @@ import type { EngineTensor } from './ort'
 import { buildGibbsModel, GIBBS_IO as IO } from './programs/gibbs'
 import type { ProviderRequest } from './provider-table'
 import { sessionCache } from './session-cache'
+import { CancelledError } from '../shared/errors'
 
 export interface AnnealBatchOptions {
   /** A schedule spec, or the temperatures themselves (one per stage), shared by every chain. */
@@ -44,7 +45,7 @@ export interface AnnealBatchOptions {
   sweepsPerRun?: number
   /** Called after each run with the sweeps done and the total. */
   onProgress?: (done: number, total: number) => void
-  /** Checked before each run; true aborts with Error('cancelled'). */
+  /** Checked before each run; true aborts with CancelledError. */
   shouldCancel?: () => boolean
 }
 
@@ -187,7 +188,7 @@ export async function annealBatch(net: StochasticNet, initial: ArrayLike<number>
   for (let t = 0; t < S; t++) sweepTemps[t] = temps[Math.floor(t / perT)]!
 
   for (let t0 = 0; t0 < S; t0 += perRun) {
-    if (opts.shouldCancel?.()) throw new Error('cancelled')
+    if (opts.shouldCancel?.()) throw new CancelledError()
     const K = Math.min(perRun, S - t0)
     const order = new Int32Array(K * B * n)
     const logits = new Float64Array(K * B * n)

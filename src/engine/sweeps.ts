@@ -1,13 +1,23 @@
 // Capacity, noise and partial-cue sweeps with synchronous recall batched on the engine.
-// Reference: src/core/sweeps.ts (the exact core versions). The cues are drawn with the very same forks and
-// draws as the core's synchronous sweep, the bulk recall runs on ONNX Runtime, and the few rows that are
-// still moving at the iteration limit (2-cycles) are finished by the core, so both paths give the same numbers.
+// Reference: src/core/sweeps.ts. The loop (draws, forks, tallies, skips) is the core's own sweep loop; the engine only
+// settles its batches: the bulk recall runs on ONNX Runtime and the few rows that are still moving at the iteration
+// limit (2-cycles) are finished by the core, so both paths give the same numbers.
 // Legend: N units; P stored patterns; k cues per pattern; B = P·k cues per batch (rows of a B×N Int8Array).
 
-import { isFixedPoint, type HopfieldNet } from '../core/hopfield'
+import type { HopfieldNet } from '../core/hopfield'
 import { settle } from '../core/dynamics'
-import { trainRule, type LearningRule } from '../core/rules'
-import { capacityPoint, capacityTheory, emptyTally, flip, maskCue, randomPatterns, score, type CapacityPoint, type CueSweepPoint } from '../core/sweeps'
+import type { LearningRule } from '../core/rules'
+import {
+  capacitySweepLoop,
+  capacityTheory,
+  noiseSweepLoop,
+  partialCueSweepLoop,
+  runSweepAsync,
+  type CapacityPoint,
+  type CueSweepPoint,
+  type SettleRequest,
+  type SweepLoop
+} from '../core/sweeps'
 import type { Rng } from '../core/rng'
 import { recallBatch } from './recall'
 import type { ProviderRequest } from './provider-table'
@@ -23,24 +33,40 @@ export interface EngineSweepSettings extends EngineSweepHooks {
   threads?: number
 }
 
-export interface BatchOutcome {
-  finals: Int8Array
+/** A sweep's numbers and where its recall ran: the provider, and why it is not the one asked for (if so). */
+export interface EngineSweepResult<P> {
+  points: P[]
   provider: string
   fallbackReason?: string
 }
 
-/** Synchronous recall of B cues: engine for all, core for the rows the engine left at the limit. */
-async function settleBatch(net: HopfieldNet, cues: Int8Array, batch: number, s: EngineSweepSettings): Promise<BatchOutcome> {
-  const run = await recallBatch(net, cues, batch, { maxIterations: s.maxSweeps, provider: s.provider, threads: s.threads, shouldCancel: s.shouldCancel })
-  const n = net.units
-  for (let b = 0; b < batch; b++) {
-    if (run.iterations[b]! < s.maxSweeps) continue
-    // Still moving at the limit: the core decides (fixed point reached on the last step, 2-cycle, or limit).
-    const y = cues.slice(b * n, (b + 1) * n)
-    settle(net, y, { mode: 'sync', maxSweeps: s.maxSweeps })
-    run.final.set(y, b * n)
+/**
+ * Runs a core sweep loop with synchronous recall of each batch on the engine: all cues of the batch drawn first
+ * (synchronous recall draws nothing, so the draws are the core's), then the engine for all, the core for the rows
+ * the engine left at the limit. The first provider fallback the engine reports is kept for the result.
+ */
+async function runOnEngine<P>(loop: SweepLoop<P[]>, s: EngineSweepSettings): Promise<EngineSweepResult<P>> {
+  let provider = 'cpu'
+  let fallbackReason: string | undefined
+  const settleBatch = async ({ net, count, cues }: SettleRequest): Promise<Int8Array> => {
+    const n = net.units
+    const batch = new Int8Array(count * n)
+    let b = 0
+    for (const cue of cues) batch.set(cue, n * b++)
+    const run = await recallBatch(net, batch, count, { maxIterations: s.maxSweeps, provider: s.provider, threads: s.threads, shouldCancel: s.shouldCancel })
+    for (let r = 0; r < count; r++) {
+      if (run.iterations[r]! < s.maxSweeps) continue
+      // Still moving at the limit: the core decides (fixed point reached on the last step, 2-cycle, or limit).
+      const y = batch.slice(r * n, (r + 1) * n)
+      settle(net, y, { mode: 'sync', maxSweeps: s.maxSweeps })
+      run.final.set(y, r * n)
+    }
+    provider = run.provider
+    fallbackReason ??= run.fallbackReason
+    return run.final
   }
-  return { finals: run.final, provider: run.provider, ...(run.fallbackReason ? { fallbackReason: run.fallbackReason } : {}) }
+  const points = await runSweepAsync(loop, settleBatch)
+  return { points, provider, ...(fallbackReason ? { fallbackReason } : {}) }
 }
 
 export interface EngineCapacityOptions extends EngineSweepSettings {
@@ -54,57 +80,8 @@ export interface EngineCapacityOptions extends EngineSweepSettings {
 }
 
 /** Same contract and numbers as core capacitySweep with recall { mode: 'sync' }. */
-export async function capacitySweepEngine(opts: EngineCapacityOptions): Promise<{ points: CapacityPoint[]; provider: string; fallbackReason?: string }> {
-  const { units: n, trials, rng } = opts
-  const flips = Math.round(opts.noise * n)
-  const total = opts.patternCounts.length * trials * opts.rules.length
-  let done = 0
-  let provider = 'cpu'
-  let fallbackReason: string | undefined
-  const points: CapacityPoint[] = []
-  for (const [pi, P] of opts.patternCounts.entries()) {
-    const acc = opts.rules.map(emptyTally)
-    for (let t = 0; t < trials; t++) {
-      const patterns = randomPatterns(P, n, rng.fork(pi * 100003 + t))
-      for (const [ri, rule] of opts.rules.entries()) {
-        if (opts.shouldCancel?.()) throw new Error('cancelled')
-        const a = acc[ri]!
-        done++
-        let net: HopfieldNet
-        try {
-          if (rule === 'pseudo-inverse' && P > n) throw new Error('P > N')
-          net = trainRule(rule, patterns)
-        } catch {
-          a.skipped++
-          opts.onProgress?.(done / total)
-          continue
-        }
-        const cueRng = rng.fork(pi * 100003 + t).fork(1 + ri)
-        const k = opts.cuesPerPattern
-        const cues = new Int8Array(P * k * n)
-        let fixedHere = 0
-        patterns.forEach((p, pIndex) => {
-          if (isFixedPoint(net, p)) fixedHere++
-          for (let c = 0; c < k; c++) cues.set(flip(p, flips, cueRng), (pIndex * k + c) * n)
-        })
-        const out = await settleBatch(net, cues, P * k, opts)
-        provider = out.provider
-        fallbackReason ??= out.fallbackReason
-        for (let b = 0; b < P * k; b++) {
-          const s = score(out.finals.subarray(b * n, (b + 1) * n), patterns[Math.floor(b / k)]!)
-          if (s.exact) a.success++
-          a.overlap += s.overlap
-          a.cues++
-        }
-        a.fixed += fixedHere / P
-        if (fixedHere === P) a.allFixed++
-        a.trials++
-        opts.onProgress?.(done / total)
-      }
-    }
-    opts.rules.forEach((rule, ri) => points.push(capacityPoint(rule, P, n, acc[ri]!)))
-  }
-  return { points, provider, ...(fallbackReason ? { fallbackReason } : {}) }
+export function capacitySweepEngine(opts: EngineCapacityOptions): Promise<EngineSweepResult<CapacityPoint>> {
+  return runOnEngine(capacitySweepLoop(opts), opts)
 }
 
 export interface EngineCueSweepOptions extends EngineSweepSettings {
@@ -117,34 +94,9 @@ export interface EngineCueSweepOptions extends EngineSweepSettings {
 }
 
 /** Same numbers as core noiseSweep / partialCueSweep with recall { mode: 'sync' }. */
-export async function cueSweepEngine(net: HopfieldNet, stored: ArrayLike<number>[], opts: EngineCueSweepOptions): Promise<{ points: CueSweepPoint[]; provider: string }> {
-  const n = net.units
-  const k = opts.cuesPerPattern
-  const points: CueSweepPoint[] = []
-  let provider = 'cpu'
-  for (const [fi, fraction] of opts.fractions.entries()) {
-    if (opts.shouldCancel?.()) throw new Error('cancelled')
-    const cues = new Int8Array(stored.length * k * n)
-    stored.forEach((p, pIndex) => {
-      for (let c = 0; c < k; c++) {
-        const cue = opts.kind === 'noise' ? flip(p, Math.round(fraction * n), opts.rng) : maskCue(p, fraction, opts.fill ?? -1, opts.rng)
-        cues.set(cue, (pIndex * k + c) * n)
-      }
-    })
-    const out = await settleBatch(net, cues, stored.length * k, opts)
-    provider = out.provider
-    let success = 0
-    let overlap = 0
-    for (let b = 0; b < stored.length * k; b++) {
-      const s = score(out.finals.subarray(b * n, (b + 1) * n), stored[Math.floor(b / k)]!)
-      if (s.exact) success++
-      overlap += s.overlap
-    }
-    const cueCount = stored.length * k
-    points.push({ fraction, success: cueCount ? success / cueCount : NaN, meanOverlap: cueCount ? overlap / cueCount : NaN, cues: cueCount })
-    opts.onProgress?.((fi + 1) / opts.fractions.length)
-  }
-  return { points, provider }
+export function cueSweepEngine(net: HopfieldNet, stored: ArrayLike<number>[], opts: EngineCueSweepOptions): Promise<EngineSweepResult<CueSweepPoint>> {
+  const loop = opts.kind === 'noise' ? noiseSweepLoop(net, stored, opts) : partialCueSweepLoop(net, stored, { ...opts, fill: opts.fill ?? -1 })
+  return runOnEngine(loop, opts)
 }
 
 export { capacityTheory }

@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { readRunSpecFile } from '../../src/main/services/spec-file'
-import { runExperiment } from '../../src/main/services/compute'
+import { runExperiment } from '../../src/main/services/experiments'
 import { DatasetCatalog } from '../../src/main/services/datasets'
 
 const dir = join(import.meta.dirname, '..', '..', 'examples')

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { hebb } from '../../src/core/hopfield'
 import { Rng } from '../../src/core/rng'
+import { CancelledError } from '../../src/shared/errors'
 import { pseudoInverse } from '../../src/core/rules'
 import { basinEstimate, capacitySweep, capacityTheory, noiseSweep, partialCueSweep, randomPatterns } from '../../src/core/sweeps'
 
@@ -44,12 +45,12 @@ describe('capacity sweep at N = 100 (seeded, 8 pattern sets per point, 10 % nois
     expect(pi[2]!.skipped).toBe(2)
   })
 
-  it('reports progress to 1 and cancels with Error("cancelled")', () => {
+  it('reports progress to 1 and cancels with CancelledError', () => {
     const seen: number[] = []
     capacitySweep({ units: 20, patternCounts: [2, 3], rules: ['hebb'], trials: 2, noise: 0, cuesPerPattern: 1, rng: new Rng(1), onProgress: (f) => seen.push(f) })
     expect(seen).toEqual([0.25, 0.5, 0.75, 1, 1])
     let n = 0
-    expect(() => capacitySweep({ units: 20, patternCounts: [2, 3], rules: ['hebb'], trials: 5, noise: 0, cuesPerPattern: 1, rng: new Rng(1), shouldCancel: () => ++n > 2 })).toThrow('cancelled')
+    expect(() => capacitySweep({ units: 20, patternCounts: [2, 3], rules: ['hebb'], trials: 5, noise: 0, cuesPerPattern: 1, rng: new Rng(1), shouldCancel: () => ++n > 2 })).toThrow(CancelledError)
   })
 
   it('is reproducible from its seed', () => {

@@ -5,7 +5,7 @@ import { createBoltzmann, sampledStatistics, trainBoltzmann, type BoltzmannStati
 import { Rng } from '../../src/core/rng'
 import { sampledStatisticsEngine, trainBoltzmannEngine } from '../../src/engine/boltzmann'
 import { annealBatch } from '../../src/engine/stochastic'
-import { runExperiment } from '../../src/main/services/compute'
+import { runExperiment } from '../../src/main/services/experiments'
 import { randomPatterns } from '../../src/core/sweeps'
 import { experimentSpecSchema } from '../../src/shared/spec'
 
@@ -126,7 +126,7 @@ describe('bad inputs name the field', () => {
   })
 })
 
-describe('Boltzmann sweep (compute.ts) on the engine', () => {
+describe('Boltzmann sweep (services/experiments/boltzmann.ts) on the engine', () => {
   const stored = randomPatterns(3, 10, new Rng(41))
   const data = { stored, labels: ['a', 'b', 'c'], width: 10, height: 1 }
   const spec = experimentSpecSchema.parse({

@@ -1,13 +1,15 @@
-// The anneal sweep (compute.ts) on the engine: reports the engine path and gives exactly the numbers of the core
+// The anneal sweep (services/experiments/anneal.ts) on the engine: reports the engine path and gives exactly the numbers of the core
 // algorithm it replaced (completePattern per cue, same rng forks), for noisy and clamped completion.
 import { describe, expect, it } from 'vitest'
 import { completePattern, temperatureSchedule } from '../../src/core/anneal'
 import { Rng } from '../../src/core/rng'
+import { annealChainStream, descentChainStream } from '../../src/core/rng-streams'
 import { randomPatterns } from '../../src/core/sweeps'
-import { runExperiment, trainHopfield } from '../../src/main/services/compute'
+import { runExperiment } from '../../src/main/services/experiments'
+import { trainHopfield } from '../../src/main/services/hopfield'
 import { experimentSpecSchema, type ExperimentSpec } from '../../src/shared/spec'
 
-/** The core loop the sweep ran before the engine path (kept here as the reference). */
+/** The core loop the sweep ran before the engine path (kept here as the reference), on the sweep's named rng streams. */
 function coreReference(spec: ExperimentSpec, stored: Int8Array[]): unknown[] {
   const sweep = spec.sweep
   if (sweep?.type !== 'anneal') throw new Error('anneal sweep expected')
@@ -35,8 +37,8 @@ function coreReference(spec: ExperimentSpec, stored: Int8Array[]): unknown[] {
           }
         }
         const common = { mode: sweep.completion, ...(sweep.completion === 'clamped' ? { known } : {}), sweepsPerTemperature: sweep.sweepsPerTemperature, stored }
-        const a = completePattern(net, cue, { ...common, schedule: temperatures, averageLast: sweep.averageLast, rng: rng.fork(pi * 65537 + c) })
-        const d = completePattern(net, cue, { ...common, schedule: greedy, averageLast: 1, rng: rng.fork(pi * 65537 + c + 0x8000) })
+        const a = completePattern(net, cue, { ...common, schedule: temperatures, averageLast: sweep.averageLast, rng: rng.fork(annealChainStream(pi, c)) })
+        const d = completePattern(net, cue, { ...common, schedule: greedy, averageLast: 1, rng: rng.fork(descentChainStream(pi, c)) })
         if (a.match === pi) annealed++
         if (d.match === pi) deterministic++
         energyA += a.finalEnergy

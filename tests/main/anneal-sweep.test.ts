@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest'
 import { completePattern, temperatureSchedule } from '../../src/core/anneal'
 import { Rng } from '../../src/core/rng'
-import { runExperiment, trainHopfield } from '../../src/main/services/compute'
+import { runExperiment } from '../../src/main/services/experiments'
+import { trainHopfield } from '../../src/main/services/hopfield'
 import { DatasetCatalog } from '../../src/main/services/datasets'
 import { experimentSpecSchema, type ExperimentSpec } from '../../src/shared/spec'
 

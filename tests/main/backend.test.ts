@@ -11,7 +11,7 @@ import { drawCues } from '../../src/core/corrupt'
 import { Rng } from '../../src/core/rng'
 import { createSession } from '../../src/engine/ort'
 import { migrateSessionState, SqliteSessionStore } from '../../src/main/services/store'
-import { trainHopfield } from '../../src/main/services/compute'
+import { trainHopfield } from '../../src/main/services/hopfield'
 import { join } from 'node:path'
 import { jobOutcome, makeBackend, tempDir, trainModel } from '../helpers/backend'
 

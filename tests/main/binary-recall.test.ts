@@ -1,7 +1,8 @@
 // Binary {0, 1} Hopfield nets, thresholds and external input in recall experiments: the engine (batched,
 // synchronous) and the core give the same outcomes, and the sweeps run binary nets on the core.
 import { describe, expect, it } from 'vitest'
-import { runExperiment, trainHopfield } from '../../src/main/services/compute'
+import { runExperiment } from '../../src/main/services/experiments'
+import { trainHopfield } from '../../src/main/services/hopfield'
 import { experimentSpecSchema } from '../../src/shared/spec'
 import { DatasetCatalog } from '../../src/main/services/datasets'
 import { drawCues } from '../../src/core/corrupt'

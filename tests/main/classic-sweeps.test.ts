@@ -1,6 +1,6 @@
 // The 003 classics in the experiment spec: hetero-associative conditions and the recurrent auto-associator.
 import { describe, expect, it } from 'vitest'
-import { runExperiment } from '../../src/main/services/compute'
+import { runExperiment } from '../../src/main/services/experiments'
 import { experimentSpecSchema } from '../../src/shared/spec'
 import { DatasetCatalog } from '../../src/main/services/datasets'
 

@@ -3,7 +3,8 @@
 // alike, because the result carries the weights' grid (stateDict.scale) next to the weights.
 import * as ort from 'onnxruntime-node'
 import { describe, expect, it } from 'vitest'
-import { runExperiment, trainHopfield } from '../../src/main/services/compute'
+import { runExperiment } from '../../src/main/services/experiments'
+import { trainHopfield } from '../../src/main/services/hopfield'
 import { experimentSpecSchema } from '../../src/shared/spec'
 import { DatasetCatalog } from '../../src/main/services/datasets'
 import { drawCues } from '../../src/core/corrupt'

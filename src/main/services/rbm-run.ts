@@ -8,7 +8,7 @@ import { RNG_ALGORITHM } from '../../core/rng'
 import { SPEC_VERSION } from '../../shared/spec'
 import type { RbmRunResult, RbmRunSpec } from '../../shared/rbm-run'
 import { ENGRAM_VERSION } from '../version'
-import type { ComputeHooks } from './compute'
+import type { ComputeHooks } from './hooks'
 import type { DatasetCatalog } from './datasets'
 import { checkRbmLabels, exportRbmOnnx, rbmFromStateDict, rbmStateDict, scalingMetadata, trainRbmJob } from './rbm'
 

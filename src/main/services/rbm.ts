@@ -25,7 +25,8 @@ import type { ProviderRequest } from '../../engine/provider-table'
 import { ApiError } from '../../shared/api'
 import type { ViewResult } from '../../shared/families'
 import { ENGRAM_VERSION } from '../version'
-import type { ComputeHooks } from './compute'
+import type { ComputeHooks } from './hooks'
+import { CancelledError } from '../../shared/errors'
 
 /** Rows for an RBM: grey levels in [0,1] (or ±1 patterns mapped to 0/1), row-major [rows, V]. */
 export interface RbmData {
@@ -431,7 +432,7 @@ export async function trainRbmJob(input: RbmTrainInput, hooks: ComputeHooks = {}
         ...(hooks.shouldCancel ? { shouldCancel: hooks.shouldCancel } : {})
       })
     } catch (error) {
-      if (error instanceof Error && error.message === 'cancelled' && history.length > 0) {
+      if (error instanceof CancelledError && history.length > 0) {
         partial = true
         break
       }

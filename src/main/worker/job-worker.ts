@@ -1,6 +1,7 @@
 // Job worker thread: only a message loop; the work itself is in the job table (services/families).
 import { parentPort } from 'node:worker_threads'
-import { CancelledError, type ComputeHooks } from '../services/compute'
+import { CancelledError } from '../../shared/errors'
+import type { ComputeHooks } from '../services/hooks'
 import { JOB_TABLE } from '../services/families'
 import type { FamilyTask, JobOutput } from '../services/families/types'
 import type { FromWorker, ToWorker, WorkerTask } from './protocol'
@@ -44,8 +45,7 @@ port.on('message', (message: ToWorker) => {
   run(message.task).then(
     ({ result, tensors }) => post({ type: 'done', result, ...(tensors ? { tensors } : {}) }),
     (error: unknown) => {
-      const isCancel = error instanceof CancelledError || (error instanceof Error && error.message === 'cancelled')
-      post({ type: 'failed', error: error instanceof Error ? error.message : String(error), cancelled: isCancel })
+      post({ type: 'failed', error: error instanceof Error ? error.message : String(error), cancelled: error instanceof CancelledError })
     }
   )
 })

@@ -8,7 +8,9 @@ import { adoptGrid, toEncoding, type Encoding, type HopfieldNet } from '../../..
 import type { NamedTensor } from '../../../core/safetensors'
 import { encodeStateDict, type WeightsFormat } from '../../../core/npy'
 import { exportHopfieldOnnx } from '../../../engine/export'
-import { countStoredFixedPoints, modelMetadata, runAsyncRecall, runBatchRecall, trainHopfield, type AsyncRecallInput, type BatchRecallInput, type ComputeHooks } from '../compute'
+import { countStoredFixedPoints, modelMetadata, trainHopfield } from '../hopfield'
+import { runAsyncRecall, runBatchRecall, type AsyncRecallInput, type BatchRecallInput } from '../recall'
+import type { ComputeHooks } from '../hooks'
 import { hopfieldFamily as family } from '../../../shared/families/hopfield'
 import type { ServiceFamily, SessionData } from './types'
 

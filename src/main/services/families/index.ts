@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto'
 import type { FamilyKind } from '../../../shared/families'
 import type { ExperimentSpec } from '../../../shared/spec'
-import { runExperiment, type ExperimentData } from '../compute'
+import { runExperiment, type ExperimentData } from '../experiments'
 import { bamService } from './bam'
 import { hopfieldService } from './hopfield'
 import { rbmService } from './rbm'

@@ -5,7 +5,7 @@ import type { JobResult } from '../../../shared/api'
 import type { ExportFormat } from '../../../shared/family'
 import type { Family, RunRequest, ViewRequest, ViewResult } from '../../../shared/families'
 import type { SessionModel, SessionState } from '../../../shared/session'
-import type { ComputeHooks } from '../compute'
+import type { ComputeHooks } from '../hooks'
 import type { DatasetCatalog } from '../datasets'
 
 export interface FamilyContext {

@@ -1,0 +1,28 @@
+// The Rng.fork sub-streams the experiments draw from, named in one place: the core and engine paths of a sweep give
+// the same numbers only because they take the very same forks, so no caller writes these numbers itself.
+// Legend: pi index of the pattern count (capacity) or of the stored pattern (anneal); t trial; ri rule index; c cue.
+
+/** Capacity sweep: trial t at the pi-th pattern count (its patterns, then its cue streams). */
+export const capacityTrialStream = (pi: number, t: number): number => pi * 100003 + t
+
+/** Capacity sweep: inside a trial's fork, the cue (and async visit-order) stream of the ri-th rule. */
+export const capacityCueStream = (ri: number): number => 1 + ri
+
+/** Anneal sweep: the annealed chain of cue c of stored pattern pi. */
+export const annealChainStream = (pi: number, c: number): number => pi * 65537 + c
+
+/** Anneal sweep: the T = 0 descent from the same cue, this far from its annealed twin. */
+export const DESCENT_STREAM_OFFSET = 0x8000
+
+/** Anneal sweep: the T = 0 descent chain of cue c of stored pattern pi. */
+export const descentChainStream = (pi: number, c: number): number => annealChainStream(pi, c) + DESCENT_STREAM_OFFSET
+
+/** Energy training's random starts, forked from the experiment seed. */
+export const ENERGY_TRAINING_STREAM = 0x5eed
+
+/** Asynchronous recall experiment: the visit orders, forked from the seed that drew the cues. */
+export const RECALL_ORDER_STREAM = 1
+
+/** Boltzmann sweep: training, and the completion cues afterwards. */
+export const BOLTZMANN_TRAINING_STREAM = 1
+export const BOLTZMANN_COMPLETION_STREAM = 2

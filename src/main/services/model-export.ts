@@ -1,0 +1,70 @@
+// `engram export`: a trained model (Hopfield network or RBM) from a result file or a saved session, as file bytes.
+import type { HopfieldNet } from '../../core/hopfield'
+import { tensorFromJson } from '../../core/tensor-json'
+import type { ExperimentResult } from '../../shared/spec'
+import { ApiError } from '../../shared/api'
+import type { ExportFormat } from '../../shared/family'
+import { familyOf } from '../../shared/families'
+import type { DatasetCatalog } from './datasets'
+import { exportModel } from './families'
+import { hopfieldExportBytes } from './families/hopfield'
+import { exportRbmResult } from './rbm-run'
+import { readAnyResultFile, SpecError } from './spec-file'
+import type { SessionStore } from './store'
+
+export type { ExportFormat }
+
+export interface ModelExport {
+  bytes: Uint8Array
+  /** The format and the model's size, for the command's one-line report ("onnx, 64 units", "onnx, RBM 784×64"). */
+  description: string
+}
+
+/** The model of a result file written by `engram run`: an RBM result, or a recall / dataset sweep result's Hopfield net. */
+export function exportResultFile(path: string, format: ExportFormat): ModelExport {
+  const read = readAnyResultFile(path)
+  if (read.kind === 'rbm') {
+    const { bytes, rbm } = exportRbmResult(read.result, format)
+    return { bytes, description: `${format}, RBM ${rbm.visible}×${rbm.hidden}` }
+  }
+  const { net, metadata } = netFromResult(path, read.result)
+  return { bytes: hopfieldExportBytes(net, metadata, format), description: `${format}, ${net.units} units` }
+}
+
+function netFromResult(path: string, result: ExperimentResult): { net: HopfieldNet; metadata: Record<string, string> } {
+  if (!result.model) throw new SpecError(`${path}: this result holds no model (a capacity sweep trains many); export needs a recall or dataset sweep result`)
+  const w = result.model.stateDict.weights
+  const t = result.model.stateDict.thresholds
+  if (!w || !t) throw new SpecError(`${path}: result.model.stateDict needs 'weights' and 'thresholds'`)
+  const weights = tensorFromJson(w).data
+  const thresholds = tensorFromJson(t).data
+  const n = result.model.units
+  if (!(weights instanceof Float32Array) || weights.length !== n * n) throw new SpecError(`${path}: result.model.stateDict.weights must be float32 [${n}, ${n}]`)
+  if (!(thresholds instanceof Float32Array) || thresholds.length !== n) throw new SpecError(`${path}: result.model.stateDict.thresholds must be float32 [${n}]`)
+  const net: HopfieldNet = { units: n, weights, thresholds, encoding: result.spec.model.encoding ?? 'bipolar' }
+  // The weights' grid (core/hopfield.ts), so the export settles ties as the run did; older results have none.
+  const scale = result.model.stateDict.scale ? tensorFromJson(result.model.stateDict.scale).data[0] : undefined
+  if (scale !== undefined) net.scale = Number(scale)
+  return { net, metadata: { ...result.model.metadata, 'engram.source': 'result file' } }
+}
+
+/**
+ * A model of a saved session, found by the session's id or name: the model `modelId` names (any family), else the
+ * session's active model; exported through its family's service, as the app's export button does.
+ */
+export function exportSessionModel(store: SessionStore, datasets: DatasetCatalog, session: string, modelId: string | undefined, format: ExportFormat): ModelExport {
+  const row = store.list().find((r) => r.id === session) ?? store.list().find((r) => r.name === session)
+  if (!row) throw new SpecError(`export: no saved session with id or name '${session}' (and no such .json file)`)
+  const loaded = store.load(row.id)
+  if (!loaded) throw new SpecError(`export: session '${row.name}' could not be loaded`)
+  const id = modelId ?? loaded.state.activeModelId
+  const info = loaded.state.models.find((m) => m.id === id)
+  if (!info) throw new SpecError(`--model: session '${row.name}' has no model '${id ?? ''}' (models: ${loaded.state.models.map((m) => `${m.id} (${m.kind})`).join(', ') || 'none'})`)
+  try {
+    const { bytes } = exportModel({ datasets, provider: 'cpu' }, loaded, info, format, '--format')
+    return { bytes, description: `${format}, ${familyOf(info.kind)?.label ?? info.kind} '${info.name}'` }
+  } catch (error) {
+    if (error instanceof ApiError) throw new SpecError(error.message)
+    throw error
+  }
+}
