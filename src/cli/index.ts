@@ -5,12 +5,13 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ApiError } from '../shared/api'
 import { Backend, writeFileAtomic } from '../main/services/backend'
-import { runExperiment } from '../main/services/experiments'
 import { DatasetCatalog } from '../main/services/datasets'
 import { readFileSync } from 'node:fs'
 import { exportResultFile, exportSessionModel } from '../main/services/model-export'
-import { readRunSpecFile, SpecError } from '../main/services/spec-file'
+import { readRunSpecFile, SpecError, type RunSpec } from '../main/services/spec-file'
 import { runRbmCli } from './rbm'
+import { runExperimentCli } from './experiment'
+import type { RunOptions, SpecRunner, SpecRunners } from './run'
 import { SqliteSessionStore } from '../main/services/store'
 import { startServer } from '../main/server/server'
 import { defaultDataDir, SESSIONS_DB } from '../main/paths'
@@ -43,7 +44,7 @@ and metrics per epoch (accuracy too with "labels": true), then the result with t
 The same spec and seed give the same numbers.
 
 Options:
-  -o, --out FILE      result file (default: <spec name>.result.json beside the spec)
+  -o, --out FILE      result file (default: <spec name>.result.json in the current directory)
   -q, --quiet         no progress on stderr
   --export FILE       RBM specs: also write the trained RBM as ONNX or safetensors (by the
                       file's extension); may be given more than once
@@ -110,61 +111,18 @@ async function cmdRun(argv: string[]): Promise<void> {
   if (positionals.length !== 1) throw new UsageError('run: expected exactly one spec file (engram run <spec.json>)')
   const specPath = positionals[0]!
   const run = readRunSpecFile(specPath)
-  if (run.kind === 'rbm') {
-    const opts = { specPath, out: values.out, quiet: values.quiet === true, dataDir: resolve(values['data-dir'] ?? defaultDataDir()), exports: values.export ?? [] }
-    return runRbmCli(run.spec, opts)
-  }
-  if (values.export?.length) throw new UsageError("--export: only RBM specs export from 'run'; for this result use: engram export <result.json>")
-  const spec = run.spec
-  const catalog = new DatasetCatalog(resolve(values['data-dir'] ?? defaultDataDir()))
-  const resolved = spec.dataset ? catalog.resolve(spec.dataset, 'spec.dataset') : null
-  const data = resolved
-    ? {
-        stored: resolved.patterns,
-        labels: resolved.labels,
-        width: resolved.summary.width,
-        height: resolved.summary.height,
-        ...(((spec.sweep?.type === 'bam' && spec.sweep.bam.codes === 'dataset') || (spec.sweep?.type === 'hetero' && spec.sweep.codes === 'dataset')) ? { targets: catalog.pairTargets(spec.dataset!, resolved.indices, 'spec.dataset') } : {})
-      }
-    : null
-  let cancelled = false
-  const onSigint = (): void => {
-    cancelled = true
-  }
-  process.on('SIGINT', onSigint)
-  let lastPrint = 0
-  const result = await runExperiment(
-    spec,
-    data,
-    {
-      onProgress: (fraction, done, total, message) => {
-        const t = Date.now()
-        if (values.quiet || (t - lastPrint < 200 && done < total)) return
-        lastPrint = t
-        process.stderr.write(`\r${spec.name}: ${(fraction * 100).toFixed(0).padStart(3)}% (${message})`)
-        if (done === total) process.stderr.write('\n')
-      },
-      shouldCancel: () => cancelled
-    }
-  ).catch((error: unknown) => {
-    if (cancelled) fail('run cancelled', 130)
-    throw error
-  })
-  process.off('SIGINT', onSigint)
-  const out = resolve(values.out ?? join(dirname(specPath), `${spec.name}.result.json`))
-  mkdirSync(dirname(out), { recursive: true })
-  writeFileAtomic(out, new TextEncoder().encode(JSON.stringify(result, null, 1)))
-  const m = result.metrics
-  if (!values.quiet && result.sweep) {
-    process.stderr.write(`${spec.name}: ${result.sweep.type} sweep done on ${result.compute.path}/${result.compute.provider}\n`)
-  }
-  if (!values.quiet && m) {
-    process.stderr.write(
-      `${spec.name}: ${m.patterns} patterns × ${m.units} units, ${m.cues} cues, success ${(m.successRate * 100).toFixed(1)}%, ` +
-        `stored fixed points ${m.storedFixedPoints}/${m.patterns}, ${m.seconds.toFixed(2)} s on ${result.compute.path}/${result.compute.provider}\n`
-    )
-  }
-  console.log(out)
+  const opts = { specPath, out: values.out, quiet: values.quiet === true, dataDir: resolve(values['data-dir'] ?? defaultDataDir()), exports: values.export ?? [] }
+  return runSpec(run, opts)
+}
+
+/** The runner of each kind of spec `engram run` takes (spec-file.ts says which kinds there are). */
+const SPEC_RUNNERS: SpecRunners = {
+  experiment: runExperimentCli,
+  rbm: runRbmCli
+}
+
+function runSpec(run: RunSpec, opts: RunOptions): Promise<void> {
+  return (SPEC_RUNNERS[run.kind] as SpecRunner<RunSpec['spec']>)(run.spec, opts)
 }
 
 function rendererDir(): string | undefined {

@@ -1,12 +1,13 @@
 // `engram run` for RBM training specs (model.kind 'rbm'): progress and figures on stderr, the result file, exports.
 import { mkdirSync } from 'node:fs'
-import { dirname, extname, join, resolve } from 'node:path'
+import { dirname, extname, resolve } from 'node:path'
 import type { RbmRunSpec } from '../shared/rbm-run'
 import { writeFileAtomic } from '../main/services/backend'
 import { DatasetCatalog } from '../main/services/datasets'
 import type { ExportFormat } from '../main/services/model-export'
 import { exportRbmResult, runRbmSpec } from '../main/services/rbm-run'
 import { SpecError } from '../main/services/spec-file'
+import { withSigint, writeResult, type RunOptions } from './run'
 
 /** The format an --export file names by its extension. */
 export function exportFormatOf(path: string): ExportFormat {
@@ -19,30 +20,18 @@ export function exportFormatOf(path: string): ExportFormat {
 
 const pct = (x: number | null | undefined): string => (typeof x === 'number' ? `${(100 * x).toFixed(1)}%` : '–')
 
-export interface RbmRunOptions {
-  specPath: string
-  out?: string | undefined
-  quiet: boolean
-  dataDir: string
-  exports: readonly string[]
-}
-
 /** Trains, prints progress and the final figures on stderr, writes the result (and exports); prints the result path. */
-export async function runRbmCli(spec: RbmRunSpec, opts: RbmRunOptions): Promise<void> {
+export async function runRbmCli(spec: RbmRunSpec, opts: RunOptions): Promise<void> {
   const formats = opts.exports.map((p) => ({ path: resolve(p), format: exportFormatOf(p) }))
   const catalog = new DatasetCatalog(opts.dataDir)
-  let cancelled = false
-  const onSigint = (): void => {
-    cancelled = true
-  }
-  process.on('SIGINT', onSigint)
   let lastPrint = 0
   const say = (line: string): void => {
     if (!opts.quiet) process.stderr.write(line)
   }
-  let result
-  try {
-    result = await runRbmSpec(spec, catalog, {
+  let wasCancelled = false
+  const result = await withSigint(async (cancelled) => {
+    try {
+      return await runRbmSpec(spec, catalog, {
       onProgress: (fraction, done, total, message, metrics) => {
         if (metrics && typeof metrics.epoch === 'number') {
           const acc = metrics.accuracyTrain !== undefined ? ` · accuracy ${pct(metrics.accuracyTrain)} train, ${pct(metrics.accuracyHeldOut)} held out` : ''
@@ -57,21 +46,18 @@ export async function runRbmCli(spec: RbmRunSpec, opts: RbmRunOptions): Promise<
         lastPrint = t
         say(`\r${spec.name}: ${(fraction * 100).toFixed(0).padStart(3)}% (${message})`)
       },
-      shouldCancel: () => cancelled
-    })
-  } catch (error) {
-    if (cancelled) {
-      process.stderr.write('engram: run cancelled before the first epoch finished\n')
-      process.exit(130)
+      shouldCancel: () => (wasCancelled = cancelled())
+      })
+    } catch (error) {
+      if (cancelled()) {
+        process.stderr.write('engram: run cancelled before the first epoch finished\n')
+        process.exit(130)
+      }
+      throw error
     }
-    throw error
-  } finally {
-    process.off('SIGINT', onSigint)
-  }
-  if (cancelled && result.rbm.partial) say(`${spec.name}: cancelled; keeping the ${result.rbm.history.length} finished epochs\n`)
-  const out = resolve(opts.out ?? join(dirname(opts.specPath), `${spec.name}.result.json`))
-  mkdirSync(dirname(out), { recursive: true })
-  writeFileAtomic(out, new TextEncoder().encode(JSON.stringify(result, null, 1)))
+  })
+  if (wasCancelled && result.rbm.partial) say(`${spec.name}: cancelled; keeping the ${result.rbm.history.length} finished epochs\n`)
+  const out = writeResult(opts, spec.name, result)
   const m = result.metrics
   const info = result.rbm
   say(

@@ -23,12 +23,6 @@ export const rbmRunSpecSchema = z
 export type RbmRunSpec = z.infer<typeof rbmRunSpecSchema>
 export type RbmRunSpecInput = z.input<typeof rbmRunSpecSchema>
 
-/** True when a parsed JSON value is meant as an RBM run spec (its model says kind 'rbm'). */
-export function isRbmRunSpec(raw: unknown): boolean {
-  if (typeof raw !== 'object' || raw === null) return false
-  const model = (raw as { model?: unknown }).model
-  return typeof model === 'object' && model !== null && (model as { kind?: unknown }).kind === 'rbm'
-}
 
 export const rbmRunResultSchema = z
   .object({

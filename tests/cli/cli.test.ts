@@ -1,7 +1,7 @@
 // The built `engram` CLI end to end: help, run from a spec, errors that name the field, export.
 import { describe, expect, it, beforeAll, afterAll } from 'vitest'
 import { spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { experimentResultSchema } from '../../src/shared/spec'
 import { decodeSafetensors } from '../../src/core/safetensors'
@@ -18,8 +18,8 @@ import { createSession } from '../../src/engine/ort'
 const root = join(import.meta.dirname, '..', '..')
 const bin = join(root, 'bin', 'engram.mjs')
 
-function engram(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 })
+function engram(args: string[], env: NodeJS.ProcessEnv = {}, cwd = root): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 })
   return { status: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 
@@ -138,6 +138,20 @@ describe('engram CLI', () => {
     const r = engram(['run', spec, '--out', out, '--data-dir', dataDir, '--quiet'])
     expect(r.status, r.stderr).toBe(0)
     expect(experimentResultSchema.parse(JSON.parse(readFileSync(out, 'utf8'))).metrics?.units).toBe(9)
+  })
+
+  it('without --out, writes the result into the current directory, never beside the spec (the README example stays clean)', () => {
+    const scratch = join(tmp.dir, 'scratch')
+    mkdirSync(scratch, { recursive: true })
+    const spec = join(root, 'examples', 'hopfield-letters.json')
+    const name = (JSON.parse(readFileSync(spec, 'utf8')) as { name: string }).name
+    const besideSpec = join(root, 'examples', `${name}.result.json`)
+    const before = existsSync(besideSpec)
+    const r = engram(['run', spec, '--quiet'], {}, scratch)
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stdout.trim()).toBe(join(scratch, `${name}.result.json`))
+    expect(experimentResultSchema.parse(JSON.parse(readFileSync(join(scratch, `${name}.result.json`), 'utf8'))).spec.name).toBe(name)
+    expect(existsSync(besideSpec)).toBe(before)
   })
 
   it('rejects a bad spec with an error naming the field and writes nothing', () => {

@@ -188,7 +188,7 @@ describe('full-W recall vs the replaced program when rounding decides', () => {
     return { net, stored, model: exportHopfieldOnnx(net, { rule: 'storkey' }), rand }
   }
 
-  it.skipIf(!hasOnnx())('the exported model at N=257 (K in blocks, weights embedded) passes the onnx 1.12 checker', () => {
+  it.skipIf(!hasOnnx)('the exported model at N=257 (K in blocks, weights embedded) passes the onnx 1.12 checker', () => {
     const dir = mkdtempSync(join(tmpdir(), 'engram-fullrank-'))
     try {
       const file = join(dir, 'storkey.onnx')

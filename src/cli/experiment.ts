@@ -1,0 +1,45 @@
+// `engram run` for experiment specs (sweeps and recall experiments on Hopfield-type nets): progress on stderr, the result file.
+import type { ExperimentSpec } from '../shared/spec'
+import { DatasetCatalog } from '../main/services/datasets'
+import { runExperiment } from '../main/services/experiments'
+import { SpecError } from '../main/services/spec-file'
+import { progressPrinter, withSigint, writeResult, type RunOptions } from './run'
+
+export async function runExperimentCli(spec: ExperimentSpec, opts: RunOptions): Promise<void> {
+  if (opts.exports.length) throw new SpecError("--export: experiment specs do not export from 'run'; for a result that holds a model use: engram export <result.json>")
+  const catalog = new DatasetCatalog(opts.dataDir)
+  const resolved = spec.dataset ? catalog.resolve(spec.dataset, 'spec.dataset') : null
+  const pairs = (spec.sweep?.type === 'bam' && spec.sweep.bam.codes === 'dataset') || (spec.sweep?.type === 'hetero' && spec.sweep.codes === 'dataset')
+  const data = resolved
+    ? {
+        stored: resolved.patterns,
+        labels: resolved.labels,
+        width: resolved.summary.width,
+        height: resolved.summary.height,
+        ...(pairs ? { targets: catalog.pairTargets(spec.dataset!, resolved.indices, 'spec.dataset') } : {})
+      }
+    : null
+  const result = await withSigint(async (cancelled) => {
+    try {
+      return await runExperiment(spec, data, { onProgress: progressPrinter(spec.name, opts.quiet), shouldCancel: cancelled })
+    } catch (error) {
+      if (cancelled()) {
+        process.stderr.write('engram: run cancelled\n')
+        process.exit(130)
+      }
+      throw error
+    }
+  })
+  const out = writeResult(opts, spec.name, result)
+  const m = result.metrics
+  if (!opts.quiet && result.sweep) {
+    process.stderr.write(`${spec.name}: ${result.sweep.type} sweep done on ${result.compute.path}/${result.compute.provider}\n`)
+  }
+  if (!opts.quiet && m) {
+    process.stderr.write(
+      `${spec.name}: ${m.patterns} patterns × ${m.units} units, ${m.cues} cues, success ${(m.successRate * 100).toFixed(1)}%, ` +
+        `stored fixed points ${m.storedFixedPoints}/${m.patterns}, ${m.seconds.toFixed(2)} s on ${result.compute.path}/${result.compute.provider}\n`
+    )
+  }
+  console.log(out)
+}
