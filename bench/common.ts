@@ -14,11 +14,6 @@ export function argValue(name: string, fallback: string): string {
 }
 
 export const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3'
-/**
- * Debian's OpenBLAS 0.3.21 may not recognise this CPU and fall back to a slow kernel (PEERS.md): the peers run with
- * the SkylakeX kernel unless the caller chose one.
- */
-export const CORETYPE = process.env.OPENBLAS_CORETYPE ?? 'SkylakeX'
 
 /** An OpenBLAS kernel choice for a peer process: its environment is set when the process starts. */
 export interface BlasKernel {
@@ -38,6 +33,19 @@ export function blasKernels(): BlasKernel[] {
   const kernels: BlasKernel[] = [{ id: 'auto', label: 'OPENBLAS_CORETYPE unset', env: picked }]
   if (cpuFlags().has('avx512f')) kernels.push({ id: 'skx', label: 'OPENBLAS_CORETYPE=SkylakeX', env: { ...picked, OPENBLAS_CORETYPE: 'SkylakeX' } })
   return kernels
+}
+
+/**
+ * A one-shot peer measured with every kernel of blasKernels(): the run with the lowest median time, and its kernel's
+ * label (null when the peer failed with every kernel).
+ */
+export function fastestKernel<R extends { seconds: number[] }>(run: (kernel: BlasKernel) => R | null): { result: R; kernel: string } | null {
+  let best: { result: R; kernel: string } | null = null
+  for (const kernel of blasKernels()) {
+    const result = run(kernel)
+    if (result && (!best || median(result.seconds) < median(best.result.seconds))) best = { result, kernel: kernel.label }
+  }
+  return best
 }
 
 function cpuFlags(): Set<string> {

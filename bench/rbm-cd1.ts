@@ -19,7 +19,7 @@ import { buildModel, GraphBuilder } from '../src/engine/onnx/builder'
 import { createSession, type EngineSession, type EngineTensor } from '../src/engine/ort'
 import { RbmEngineTrainer, type EngineRbmOptions } from '../src/engine/rbm'
 import { SessionCache } from '../src/engine/session-cache'
-import { median } from './common'
+import { blasKernels, median } from './common'
 
 const V = 784
 const H = 500
@@ -123,10 +123,11 @@ interface PeerResult {
   [k: string]: unknown
 }
 
-function runPeer(script: string, env: Record<string, string>, args: string[]): PeerResult {
+/** `env`: the peer's whole environment (a BLAS kernel's, from blasKernels(), plus the configuration's settings). */
+function runPeer(script: string, env: NodeJS.ProcessEnv, args: string[]): PeerResult {
   const r = spawnSync(PY, [join('bench/peers', script), ...args], {
     encoding: 'utf8',
-    env: { ...process.env, OPENBLAS_CORETYPE: 'SkylakeX', OMP_WAIT_POLICY: 'PASSIVE', ...env },
+    env: { OMP_WAIT_POLICY: 'PASSIVE', ...env },
     maxBuffer: 1 << 24
   })
   if (r.status !== 0) throw new Error(`${script} failed (${r.status}): ${r.stderr}`)
@@ -205,16 +206,21 @@ async function main(): Promise<void> {
     w: { type: 'float32', data: Float32Array.from(init.weights), dims: [V, H] }
   }
 
-  const torchConfigs = [
+  // Peers at their best: each thread setting with each BLAS kernel the machine offers (the kernel OpenBLAS picks, and
+  // SkylakeX where the CPU has AVX-512); the best configuration by median is reported.
+  const kernels = blasKernels()
+  const withKernels = <C extends { config: string; env: Record<string, string> }>(cs: C[]): (Omit<C, 'env'> & { env: NodeJS.ProcessEnv })[] =>
+    kernels.flatMap((k) => cs.map((c) => ({ ...c, config: `${c.config}, ${k.label}`, env: { ...k.env, ...c.env } })))
+  const torchConfigs = withKernels([
     { config: 'OPENBLAS_NUM_THREADS=1, torch threads 1', env: { OPENBLAS_NUM_THREADS: '1' }, threads: 1 },
     { config: 'OPENBLAS_NUM_THREADS=1, torch threads 2', env: { OPENBLAS_NUM_THREADS: '1' }, threads: 2 },
     { config: 'OPENBLAS_NUM_THREADS=2, torch threads 1', env: { OPENBLAS_NUM_THREADS: '2' }, threads: 1 }
-  ]
+  ])
   const torchContenders: Contender[] = torchConfigs.map((c) => ({ name: 'PyTorch CPU (same CD-1)', kind: 'torch', config: c.config, rates: [] }))
-  const skConfigs = [
+  const skConfigs = withKernels([
     { config: 'OPENBLAS_NUM_THREADS=1', env: { OPENBLAS_NUM_THREADS: '1' } },
     { config: 'OPENBLAS_NUM_THREADS=2', env: { OPENBLAS_NUM_THREADS: '2' } }
-  ]
+  ])
   const skContenders: Contender[] = skConfigs.map((c) => ({ name: 'scikit-learn BernoulliRBM (PCD-1)', kind: 'sklearn', config: c.config, rates: [] }))
   const skEpochSeconds: number[][] = skConfigs.map(() => [])
   const skWeightsFile = join(dir, 'sklearn.f32')
