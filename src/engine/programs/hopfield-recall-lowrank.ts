@@ -23,8 +23,8 @@
 // its states exactly (a change in the null space of ξ leaves the overlaps alone); confirmed rows go to a
 // sequence, the others are gathered into the next, smaller, iteration. Rows still changing after
 // max_iterations updates (2-cycles) come out with iterations == max_iterations, as in the full-W program.
-import { buildModel, DATA_TYPE, GraphBuilder, tensor, type ElemType } from '../onnx/builder'
-import type { OnnxProto } from '../onnx/proto'
+import { buildModel, GraphBuilder, tensor } from '../onnx/builder'
+import { retypeAsSequences } from './loop-sequences'
 import type { StateEncoding } from './hopfield-recall'
 
 export interface HopfieldRecallLowRankModelOptions {
@@ -57,10 +57,6 @@ const UINT8 = 2
 const INT8 = 3
 const INT32 = 6
 const INT64 = 7
-
-function sequenceOf(elem: ElemType): OnnxProto.ITypeProto {
-  return { sequenceType: { elemType: { tensorType: { elemType: DATA_TYPE[elem] } } } }
-}
 
 export function hopfieldRecallLowRankDocString(units: number, count: number, encoding: StateEncoding): string {
   const states = encoding === 'bipolar' ? '{-1, +1}' : '{0, 1}'
@@ -192,15 +188,7 @@ export function buildHopfieldRecallLowRankModel(opts: HopfieldRecallLowRankModel
 
   // The builder declares tensors only; the three accumulators are sequences of tensors.
   const bodyProto = body.build()
-  const retype = (list: OnnxProto.IValueInfoProto[], name: string, elem: ElemType): void => {
-    const info = list.find((v) => v.name === name)
-    if (!info) throw new Error(`internal: no body value '${name}'`)
-    info.type = sequenceOf(elem)
-  }
-  for (const [suffix, elem] of [['done_states', 'int8'], ['done_ids', 'int64'], ['done_iterations', 'int32']] as const) {
-    retype(bodyProto.input ?? [], `${suffix}_in`, elem)
-    retype(bodyProto.output ?? [], `${suffix}_out`, elem)
-  }
+  retypeAsSequences(bodyProto, [['done_states', 'int8'], ['done_ids', 'int64'], ['done_iterations', 'int32']])
 
   const loopOut = g.node(
     'Loop',
