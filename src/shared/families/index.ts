@@ -4,9 +4,10 @@ import { z } from 'zod'
 import type { FamilyDescriptor } from '../family'
 import { bamFamily } from './bam'
 import { hopfieldFamily } from './hopfield'
+import { modernFamily } from './modern'
 import { rbmFamily } from './rbm'
 
-export const FAMILIES = [hopfieldFamily, rbmFamily, bamFamily] as const
+export const FAMILIES = [hopfieldFamily, rbmFamily, bamFamily, modernFamily] as const
 
 type Families = typeof FAMILIES
 export type Family = Families[number]
