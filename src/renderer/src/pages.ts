@@ -7,6 +7,7 @@ import type { FamilyKind } from '../../shared/families'
 import { useBamStore } from './stores/bam'
 import { useBatchStore } from './stores/batch'
 import { useExperimentsStore } from './stores/experiments'
+import { useModernStore } from './stores/modern'
 import { useRbmStore } from './stores/rbm'
 import { useRecallStore } from './stores/recall'
 import { useSessionStore } from './stores/session'
@@ -137,6 +138,24 @@ export const PAGES = [
       'bam.train': { done: reloadSession },
       // The page awaits its own recalls; one that ended while nobody waited (a reloaded page) is shown too.
       'bam.recall': { done: (_jobId, r) => useSessionStore().keepResult(r) }
+    }
+  },
+  {
+    id: 'modern',
+    tab: 'modern',
+    label: 'Modern Hopfield',
+    family: 'modern',
+    component: defineAsyncComponent(() => import('./components/ModernPage.vue')),
+    busy: () => useModernStore().busy === 'train' || useModernStore().busy === 'retrieve',
+    count: () => useModernStore().models.length,
+    ui: {
+      snapshot: () => useModernStore().snapshot(),
+      restore: (raw) => useModernStore().restore(raw),
+      reset: () => useModernStore().restore({ ...useModernStore().snapshot(), selectedId: null })
+    },
+    jobs: {
+      'modern.train': { done: reloadSession },
+      'modern.retrieve': { done: (_jobId, r) => useSessionStore().keepResult(r) }
     }
   }
 ] as const satisfies readonly PageEntry[]

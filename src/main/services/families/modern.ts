@@ -95,8 +95,8 @@ function retrieveDense(input: ModernRetrieveInput, cue: Float64Array, rng: Rng):
   // F = exp: E = −Σ exp(m_μ) overflows for large d; −ln(−E) = −lse(m) falls exactly when E does.
   const level = (s: Int8Array): number => (mem.interaction.kind === 'exp' ? -energyLog(mem, s) : denseEnergy(mem, s))
   const weightsOf = (s: Int8Array): number[] => Array.from(overlaps(mem, s), (m) => m / n)
-  // Unknown (0) units of a masked cue start at +1: the dense memory's states are ±1.
-  let state: Int8Array = Int8Array.from(cue, (v) => (v < 0 ? -1 : 1))
+  // The dense memory's states are ±1: unknown (0) units of a masked cue start at a random ±1 (drawn after the mask).
+  let state: Int8Array = Int8Array.from(cue, (v) => (v < 0 ? -1 : v > 0 ? 1 : rng.int(2) === 0 ? -1 : 1))
   const steps: ModernRetrieveResult['steps'] = [{ state: Array.from(state), weights: weightsOf(state), energy: level(state) }]
   let converged = false
   // One sweep per call, so each sweep's state is kept; the order stream continues across sweeps.
