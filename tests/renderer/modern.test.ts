@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { modelSpecSchema, runRequestSchema } from '../../src/shared/families'
 import type { ModernInfo, ModernRetrieveResult } from '../../src/shared/families/modern'
-import { buildModernRetrieve, buildModernTrain, cueCorruption, defaultModernUi, modernEnergyOption, modernOutcome, readModernUi, weightsOption } from '../../src/renderer/src/lib/modern'
+import { betaText, boundText, buildModernRetrieve, buildModernTrain, cueCorruption, defaultModernUi, modernEnergyOption, modernOutcome, readModernUi, weightsOption } from '../../src/renderer/src/lib/modern'
 
 const info = {
   kind: 'modern',
@@ -73,6 +73,10 @@ describe('modern Hopfield forms', () => {
     expect(modernOutcome({ ...base, fixedPoint: { kind: 'global', patterns: [0, 1, 2], effectiveCount: 3 } }, info.labels).text).toBe('global average over all stored patterns')
     expect(modernOutcome({ ...base, fixedPoint: { kind: 'metastable', patterns: [2, 0], effectiveCount: 2 } }, info.labels).text).toBe('metastable state over C, A')
     expect(modernOutcome({ ...base, retrieved: 2, fixedPoint: { kind: 'single', patterns: [2], effectiveCount: 1 } }, info.labels).text).toBe('settled on C, not B')
+    expect(betaText(0.5)).toBe('0.5')
+    expect(betaText(3.2e-4)).toBe('3.2e-4')
+    expect(boundText(0.01, 10)).toBe("one update's error ≤ 0.0100")
+    expect(boundText(1e34, 10)).toBe('vacuous from this cue (too far from its pattern)')
     const bars = weightsOption(base, 0, info.labels) as { series: { data: { value: number }[] }[] }
     expect(bars.series[0]!.data.map((d) => d.value)).toEqual([0.2, 0.6, 0.2])
     const energy = modernEnergyOption(base, 1) as { series: { data: number[][] }[] }

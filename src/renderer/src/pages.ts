@@ -143,7 +143,7 @@ export const PAGES = [
   {
     id: 'modern',
     tab: 'modern',
-    label: 'Modern Hopfield',
+    label: 'Modern',
     family: 'modern',
     component: defineAsyncComponent(() => import('./components/ModernPage.vue')),
     busy: () => useModernStore().busy === 'train' || useModernStore().busy === 'retrieve',

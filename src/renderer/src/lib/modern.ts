@@ -111,7 +111,8 @@ export function modernOutcome(r: ModernRetrieveResult, labels: readonly string[]
   const name = (i: number): string => labels[i] ?? `#${i}`
   if (r.fixedPoint && r.fixedPoint.kind !== 'single') {
     const over = r.fixedPoint.patterns.slice(0, 4).map(name).join(', ')
-    return { verdict: 'mixture', text: `${FIXED_POINT_WORDS[r.fixedPoint.kind]} over ${r.fixedPoint.kind === 'global' ? 'all stored patterns' : over}${r.fixedPoint.patterns.length > 4 ? ', …' : ''}` }
+    if (r.fixedPoint.kind === 'global') return { verdict: 'mixture', text: `${FIXED_POINT_WORDS.global} over all stored patterns` }
+    return { verdict: 'mixture', text: `${FIXED_POINT_WORDS.metastable} over ${over}${r.fixedPoint.patterns.length > 4 ? ', …' : ''}` }
   }
   if (r.retrieved === r.pattern && (r.hamming === null || r.hamming === 0)) return { verdict: 'retrieved', text: `retrieved ${name(r.pattern)}` }
   if (r.retrieved === r.pattern) return { verdict: 'other', text: `near ${name(r.pattern)}, ${r.hamming} units off` }
@@ -147,6 +148,20 @@ export function modernEnergyOption(r: ModernRetrieveResult, t: number): ChartOpt
     series: [{ type: 'line', name: 'energy', data, symbolSize: 6, lineStyle: { color: ACCENT, width: 2 }, itemStyle: { color: ACCENT }, markLine: cursorMarkLine(t, `t=${t}`) }],
     color: [ACCENT, MUTED]
   }
+}
+
+/** β as people read it: 3 decimals from 0.01 up, else 1.5e-4. */
+export function betaText(beta: number): string {
+  return beta >= 0.01 ? String(Number(beta.toFixed(3))) : beta.toExponential(1)
+}
+
+/**
+ * Theorem 5's bound in words: a number when it says something (below 2M, the largest distance between two states in
+ * the patterns' ball), else that it is vacuous from this cue (the cue is too far from its pattern).
+ */
+export function boundText(bound: number | null, largestNorm: number): string | null {
+  if (bound === null) return null
+  return bound < 2 * largestNorm ? `one update's error ≤ ${bound.toPrecision(3)}` : 'vacuous from this cue (too far from its pattern)'
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -1,0 +1,61 @@
+// The modern Hopfield page end to end (004): store 8 letters, retrieve a 20 %-flipped A (one pattern, weights on A),
+// turn β down until the fixed point is the global average, the dense memory with F = exp, export ONNX, save and reopen.
+import { statSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { expect, test } from '@playwright/test'
+import { saveReloadReopen, url, watchProblems } from './helpers'
+
+const SCREENSHOT = resolve(import.meta.dirname, '../../docs/screenshots/modern.png')
+
+test('modern hopfield: store letters, retrieve, β down to the global average, dense memory, export, save and reopen', async ({ page }) => {
+  const problems = watchProblems(page)
+  const t = (id: string) => page.getByTestId(id)
+
+  await page.goto(url())
+  await expect(t('connection-status')).toHaveAttribute('data-status', 'open')
+  await t('modern-tab').click()
+  await expect(t('modern-page')).toBeVisible()
+  await expect.poll(() => new URL(page.url()).hash).toContain('page=modern')
+
+  await t('modern-train').click()
+  await expect(t('modern-info')).toBeVisible()
+  await expect(t('modern-size')).toContainText('N = 8 patterns of d = 100')
+  await expect(t('modern-well-separated')).toContainText('of 8 well separated')
+
+  await t('modern-retrieve').click()
+  await expect(t('modern-outcome')).toHaveAttribute('data-verdict', 'retrieved')
+  await expect(t('modern-outcome')).toHaveAttribute('data-kind', 'single')
+  await expect(t('modern-outcome')).toContainText('retrieved A')
+  // At the end all the softmax mass is on A (weights listed in stored order).
+  await expect(t('modern-weights')).toHaveAttribute('data-values', /^1\.0000,0\.0000/)
+  await t('modern-step-start').click()
+  await expect(t('modern-position')).toHaveAttribute('data-t', '0')
+
+  // β = 10^−3.5 and half the image masked: every pattern takes part (the global fixed point).
+  await t('modern-run-beta').fill('-3.5')
+  await expect(t('modern-run-beta-value')).toHaveText('3.2e-4')
+  await t('modern-cue-kind').selectOption('lower-half')
+  await t('modern-retrieve').click()
+  await expect(t('modern-outcome')).toHaveAttribute('data-kind', 'global')
+  await page.screenshot({ path: SCREENSHOT })
+
+  const [download] = await Promise.all([page.waitForEvent('download'), t('modern-export-onnx').click()])
+  expect(download.suggestedFilename()).toMatch(/\.onnx$/)
+  expect(statSync(await download.path()).size).toBeGreaterThan(0)
+
+  // The dense memory with F = exp retrieves A from 10 % flips.
+  await t('modern-variant').selectOption('dense')
+  await t('modern-interaction').selectOption('exp')
+  await t('modern-train').click()
+  await expect(t('modern-size')).toBeVisible()
+  await t('modern-cue-kind').selectOption('flip')
+  await t('modern-fraction').fill('0.1')
+  await t('modern-retrieve').click()
+  await expect(t('modern-outcome')).toHaveAttribute('data-verdict', 'retrieved')
+  await expect(t('modern-export-onnx')).toHaveCount(0)
+
+  await saveReloadReopen(page, 'Modern')
+  await t('modern-tab').click()
+  await expect(t('modern-outcome')).toHaveAttribute('data-verdict', 'retrieved')
+  expect(problems).toEqual([])
+})
