@@ -26,3 +26,6 @@ export const RECALL_ORDER_STREAM = 1
 /** Boltzmann sweep: training, and the completion cues afterwards. */
 export const BOLTZMANN_TRAINING_STREAM = 1
 export const BOLTZMANN_COMPLETION_STREAM = 2
+
+/** Dense-capacity sweep: trial t at the pi-th pattern count of the ii-th interaction (patterns, cues, visit orders). */
+export const denseCapacityTrialStream = (ii: number, pi: number, t: number): number => (ii * 1009 + pi) * 100003 + t

@@ -163,6 +163,14 @@ export const recallDynamicsSchema = z
   .strict()
 
 /** Sweeps and analyses besides the default recall experiment. */
+/** A dense associative memory's interaction function F (Krotov & Hopfield 2016; Demircigil et al. 2017). */
+export const interactionSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('polynomial'), degree: z.int().min(2).max(10) }).strict(),
+  z.object({ kind: z.literal('rectified-polynomial'), degree: z.int().min(2).max(10) }).strict(),
+  z.object({ kind: z.literal('exp') }).strict()
+])
+export type InteractionSpec = z.infer<typeof interactionSchema>
+
 export const sweepSpecSchema = z.discriminatedUnion('type', [
   z
     .object({
@@ -300,6 +308,41 @@ export const sweepSpecSchema = z.discriminatedUnion('type', [
       dynamics: z.enum(['async-sequential', 'async-random', 'sync']).default('async-sequential'),
       maxSweeps: z.int().positive().max(10000).default(100)
     })
+    .strict(),
+  z
+    .object({
+      /**
+       * Dense associative memory capacity (004; Krotov & Hopfield 2016): random ±1 patterns at N units, each cued with
+       * round(noise·N) flipped units, recalled asynchronously; per interaction F and pattern count, the fraction
+       * recalled exactly. F = x² is the classical Hebbian Hopfield net (zero diagonal), so it is the baseline.
+       */
+      type: z.literal('dense-capacity'),
+      units: z.int().min(2).max(4096).default(100),
+      patternCounts: z.array(z.int().positive().max(100000)).min(1).max(50),
+      interactions: z
+        .array(interactionSchema)
+        .min(1)
+        .max(8)
+        .default([{ kind: 'polynomial', degree: 2 }, { kind: 'polynomial', degree: 3 }, { kind: 'exp' }]),
+      trials: z.int().positive().max(1000).default(2),
+      noise: z.number().min(0).max(0.5).default(0.1),
+      maxSweeps: z.int().positive().max(1000).default(50)
+    })
+    .strict(),
+  z
+    .object({
+      /**
+       * Modern Hopfield β sweep (004; Ramsauer et al. 2020): the dataset's patterns stored in a continuous modern
+       * Hopfield net, cues drawn per pattern, retrieval to a fixed point at each β; the error, the share retrieved
+       * and retrieved in one update, and the kind of fixed point (global average, metastable, single pattern).
+       */
+      type: z.literal('beta'),
+      betas: z.array(z.number().positive().max(1e4)).min(1).max(100).default([0.0001, 0.001, 0.01, 0.03, 0.1, 0.3, 1]),
+      corruption: corruptionSchema.default({ type: 'flip', fraction: 0.2 }),
+      cuesPerPattern: z.int().positive().max(1000).default(4),
+      epsilon: z.number().nonnegative().max(1e3).default(1e-4),
+      maxSteps: z.int().positive().max(1000).default(100)
+    })
     .strict()
 ])
 export type SweepSpec = z.infer<typeof sweepSpecSchema>
@@ -331,8 +374,8 @@ export const experimentSpecSchema = z
   })
   .strict()
   .superRefine((spec, ctx) => {
-    if (!spec.dataset && spec.sweep?.type !== 'capacity') {
-      ctx.addIssue({ code: 'custom', path: ['dataset'], message: 'a dataset is required (only a capacity sweep draws its own random patterns)' })
+    if (!spec.dataset && spec.sweep?.type !== 'capacity' && spec.sweep?.type !== 'dense-capacity') {
+      ctx.addIssue({ code: 'custom', path: ['dataset'], message: 'a dataset is required (only the capacity sweeps draw their own random patterns)' })
     }
     if (spec.model.energy && spec.model.rule !== 'energy') {
       ctx.addIssue({ code: 'custom', path: ['model', 'energy'], message: "energy-training settings need rule 'energy'" })
@@ -489,6 +532,50 @@ export const sweepResultSchema = z.discriminatedUnion('type', [
         state: z.array(z.int())
       })
     )
+  }),
+  z.object({
+    type: z.literal('dense-capacity'),
+    units: z.int(),
+    noise: z.number(),
+    /** Hebb's 0.138·N (recall with a few errors) and Krotov–Hopfield's N^(n−1) / (2 (2n−3)!! ln N) per polynomial n. */
+    theory: z.object({ hebbCritical: z.number(), krotovHopfield: z.array(z.object({ degree: z.int(), capacity: z.number() })) }),
+    points: z.array(
+      z.object({
+        interaction: interactionSchema,
+        patterns: z.int(),
+        trials: z.int(),
+        /** Share of stored patterns recalled exactly from their noisy cue, and share that are fixed points. */
+        recalled: z.number(),
+        stable: z.number()
+      })
+    )
+  }),
+  z.object({
+    type: z.literal('beta'),
+    patterns: z.int(),
+    units: z.int(),
+    /** M = max‖x_i‖ and the smallest separation Δ_min (null for one pattern). */
+    largestNorm: z.number(),
+    minSeparation: z.number().nullable(),
+    points: z.array(
+      z.object({
+        beta: z.number(),
+        meanError: z.number(),
+        retrieved: z.number(),
+        oneStep: z.number(),
+        meanSteps: z.number(),
+        kinds: z.object({ global: z.int(), metastable: z.int(), single: z.int() }),
+        /**
+         * Theorem 4 at this β: the well-separation threshold, how many patterns meet it, and the radius 1/(βNM) of the
+         * sphere its guarantee is about (at small β the threshold is met trivially, but the sphere is wider than the
+         * whole memory, 2M, and the guarantee says nothing).
+         */
+        wellSeparatedThreshold: z.number().nullable(),
+        wellSeparated: z.int(),
+        sphereRadius: z.number()
+      })
+    ),
+    cues: z.int()
   })
 ])
 export type SweepResult = z.infer<typeof sweepResultSchema>

@@ -3,15 +3,10 @@
 // rectified polynomial or exp (Krotov & Hopfield 2016; Demircigil et al. 2017). "Training" stores the patterns; a
 // retrieval runs from a corrupted stored pattern, step by step, with the retrieval weights and the energy.
 import { z } from 'zod'
-import { corruptionSchema, datasetRefSchema } from '../spec'
+import { corruptionSchema, datasetRefSchema, interactionSchema } from '../spec'
 import { defineFamily, seedSchema, trainJob } from '../family'
 
-export const interactionSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('polynomial'), degree: z.int().min(2).max(10) }).strict(),
-  z.object({ kind: z.literal('rectified-polynomial'), degree: z.int().min(2).max(10) }).strict(),
-  z.object({ kind: z.literal('exp') }).strict()
-])
-export type InteractionSpec = z.infer<typeof interactionSchema>
+export { interactionSchema, type InteractionSpec } from '../spec'
 
 export const modernModelSpecSchema = z
   .object({

@@ -11,6 +11,7 @@ import { runCapacitySweep } from './capacity'
 import { runCensusSweep } from './census'
 import { runCueSweep } from './cue-sweeps'
 import { runHeteroSweep } from './hetero'
+import { runBetaSweep, runDenseCapacitySweep } from './modern'
 import { runRecallExperiment } from './recall'
 import { runRecurrentSweep } from './recurrent'
 
@@ -28,7 +29,9 @@ const SWEEP_RUNNERS: { [T in SweepType]: SweepRunner<T> } = {
   bam: runBamSweep,
   hetero: runHeteroSweep,
   recurrent: runRecurrentSweep,
-  boltzmann: runBoltzmannSweep
+  boltzmann: runBoltzmannSweep,
+  'dense-capacity': runDenseCapacitySweep,
+  beta: runBetaSweep
 }
 
 export async function runExperiment(spec: ExperimentSpec, data: ExperimentData | null, hooks: ComputeHooks = {}): Promise<ExperimentResult> {
