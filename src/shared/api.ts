@@ -1,7 +1,7 @@
 // The API contract: every method and event between the renderer (or any client) and the backend.
 // Two transports carry it: Electron IPC through the preload, and HTTP + WebSocket from `engram serve`.
 import { z } from 'zod'
-import { datasetIdSchema, datasetRefSchema, experimentSpecSchema } from './spec'
+import { datasetIdSchema, datasetRefSchema, experimentSpecSchema, MAX_ROWS } from './spec'
 import { experimentRecordSchema, sessionStateSchema, sessionSummarySchema, cueSchema } from './session'
 import { EXPORT_FORMATS } from './family'
 import { modelSpecSchema, runRequestSchema, runResultSchema, trainRequestSchema, trainResultSchema, viewRequestSchema, viewResultSchema } from './families'
@@ -84,7 +84,7 @@ export const methods = {
     params: z
       .object({
         id: datasetIdSchema,
-        offset: z.int().nonnegative().default(0),
+        offset: z.int().nonnegative().max(MAX_ROWS).default(0),
         limit: z.int().positive().max(2000).default(200),
         threshold: z.number().min(0).max(1).default(0.5)
       })

@@ -3,7 +3,7 @@
 // JSON Schemas in resources/schema/ (rbm-spec, rbm-result) are generated from these (npm run schema).
 import { z } from 'zod'
 import { rbmInfoSchema } from './session'
-import { datasetRefSchema, rbmModelSpecSchema, SPEC_VERSION, tensorJsonSchema } from './spec'
+import { datasetRefSchema, MAX_THREADS, rbmModelSpecSchema, SPEC_VERSION, tensorJsonSchema } from './spec'
 
 export const rbmRunSpecSchema = z
   .object({
@@ -15,7 +15,7 @@ export const rbmRunSpecSchema = z
     dataset: datasetRefSchema,
     model: rbmModelSpecSchema,
     engine: z
-      .object({ provider: z.enum(['auto', 'cpu', 'cuda', 'dml', 'coreml']).default('auto'), threads: z.int().nonnegative().default(0) })
+      .object({ provider: z.enum(['auto', 'cpu', 'cuda', 'dml', 'coreml']).default('auto'), threads: z.int().nonnegative().max(MAX_THREADS).default(0) })
       .strict()
       .default({ provider: 'auto', threads: 0 })
   })

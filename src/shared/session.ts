@@ -1,6 +1,6 @@
 // Saved-session schema: what a session holds besides its tensors (stored separately, by name).
 import { z } from 'zod'
-import { corruptionSchema, datasetRefSchema, experimentResultSchema } from './spec'
+import { corruptionSchema, datasetRefSchema, experimentResultSchema, MAX_ROWS, MAX_UNITS } from './spec'
 import { KEPT_RUNS, runResultSchema, sessionModelSchema, type SessionModel } from './families'
 
 export { modelInfoSchema, asyncRecallResultSchema, batchRecallResultSchema, type ModelInfo, type AsyncRecallResult, type BatchRecallResult } from './families/hopfield'
@@ -14,10 +14,10 @@ export const SESSION_SCHEMA_VERSION = 4
 
 export const cueSchema = z.object({
   /** Stored pattern (index into the model's stored patterns) the cue came from, or -1 for a drawn cue. */
-  source: z.int(),
+  source: z.int().min(-1).max(MAX_ROWS),
   corruption: corruptionSchema,
   seed: z.int().nonnegative(),
-  state: z.array(z.int().min(-1).max(1))
+  state: z.array(z.int().min(-1).max(1)).max(MAX_UNITS)
 })
 export type Cue = z.infer<typeof cueSchema>
 

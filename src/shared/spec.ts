@@ -10,13 +10,24 @@ export const BUILTIN_DATASETS = ['seeds-003-auto', 'seeds-000-nine', 'seeds-003-
 export const datasetIdSchema = z.union([z.enum(BUILTIN_DATASETS), z.string().regex(/^user:[a-z0-9._-]{1,64}$/, "expected a built-in dataset id or 'user:<name>'")])
 export type DatasetId = z.infer<typeof datasetIdSchema>
 
+/**
+ * Upper bounds of the contract's sizes (issue 11): no spec or request can ask for more than these, whatever else it
+ * says; the real limits (the dataset's rows, the model's units) are checked against the data before any work.
+ */
+/** Units of one state vector (pixels of an image, units of a layer). */
+export const MAX_UNITS = 1_000_000
+/** Rows of one dataset (patterns, images). */
+export const MAX_ROWS = 10_000_000
+/** Threads one engine session may use. */
+export const MAX_THREADS = 256
+
 export const datasetRefSchema = z
   .object({
     /** The dataset id: a built-in one, or 'user:<name>' for an imported IDX dataset (engram import). */
     builtin: datasetIdSchema.describe("Dataset id: built-in, or 'user:<name>' for an imported one"),
     /** Indices of the patterns to store; default: the first `count` patterns. */
-    select: z.array(z.int().nonnegative()).min(1).optional(),
-    count: z.int().positive().optional(),
+    select: z.array(z.int().nonnegative().max(MAX_ROWS)).min(1).max(MAX_ROWS).optional(),
+    count: z.int().positive().max(MAX_ROWS).optional(),
     /** Binarisation threshold for grey-level datasets (digits): pixel > threshold -> +1. */
     threshold: z.number().min(0).max(1).default(0.5)
   })
@@ -39,7 +50,7 @@ export const energyTrainingSpecSchema = z
     /** Fraction of units flipped in a target before it evolves. */
     cueNoise: z.number().min(0).max(1).default(0),
     /** Per-pattern importance π_p (SGD samples ∝ π_p); default all 1. */
-    importance: z.array(z.number().nonnegative()).optional()
+    importance: z.array(z.number().nonnegative()).max(MAX_ROWS).optional()
   })
   .strict()
 export type EnergyTrainingSpec = z.infer<typeof energyTrainingSpecSchema>
@@ -60,7 +71,7 @@ export const hopfieldModelSpecSchema = z
      */
     encoding: z.enum(['bipolar', 'binary']).optional(),
     /** Thresholds θ: one number for every unit, or one per unit. Default 0. A unit whose net input equals θ keeps its state. */
-    threshold: z.union([z.number(), z.array(z.number()).min(1)]).optional()
+    threshold: z.union([z.number(), z.array(z.number()).min(1).max(MAX_UNITS)]).optional()
   })
   .strict()
 export type HopfieldModelSpec = z.infer<typeof hopfieldModelSpecSchema>
@@ -127,10 +138,10 @@ export const corruptionSchema = z.discriminatedUnion('type', [
     .object({
       type: z.literal('mask'),
       /** Masked rectangle in pixel units of the pattern image; masked units are set to `fill`. */
-      x: z.int().nonnegative(),
-      y: z.int().nonnegative(),
-      width: z.int().positive(),
-      height: z.int().positive(),
+      x: z.int().nonnegative().max(MAX_UNITS),
+      y: z.int().nonnegative().max(MAX_UNITS),
+      width: z.int().positive().max(MAX_UNITS),
+      height: z.int().positive().max(MAX_UNITS),
       fill: z.union([z.literal(-1), z.literal(0), z.literal(1)]).default(-1)
     })
     .strict(),
@@ -177,8 +188,8 @@ export const sweepSpecSchema = z.discriminatedUnion('type', [
       /** Capacity: random ±1 patterns, P/N on the x axis; fixed points and recall success per rule. */
       type: z.literal('capacity'),
       units: z.int().min(2).max(4096),
-      patternCounts: z.array(z.int().positive()).min(1).max(200),
-      rules: z.array(z.enum(['hebb', 'storkey', 'pseudo-inverse'])).min(1),
+      patternCounts: z.array(z.int().positive().max(100000)).min(1).max(200),
+      rules: z.array(z.enum(['hebb', 'storkey', 'pseudo-inverse'])).min(1).max(3),
       trials: z.int().positive().max(10000).default(5),
       noise: z.number().min(0).max(1).default(0.1),
       cuesPerPattern: z.int().positive().max(10000).default(5),
@@ -209,7 +220,7 @@ export const sweepSpecSchema = z.discriminatedUnion('type', [
       /** Basin of attraction per stored pattern: largest Hamming radius with recall ≥ threshold. */
       type: z.literal('basins'),
       trialsPerRadius: z.int().positive().max(10000).default(20),
-      maxRadius: z.int().nonnegative().optional(),
+      maxRadius: z.int().nonnegative().max(MAX_UNITS).optional(),
       threshold: z.number().min(0).max(1).default(0.95),
       recall: recallDynamicsSchema.default({ mode: 'async', maxSweeps: 50 })
     })
@@ -368,7 +379,7 @@ export const experimentSpecSchema = z
     /** Run a sweep or analysis instead of the recall experiment. */
     sweep: sweepSpecSchema.optional(),
     engine: z
-      .object({ provider: z.enum(['auto', 'cpu', 'cuda', 'dml', 'coreml']).default('auto'), threads: z.int().nonnegative().default(0) })
+      .object({ provider: z.enum(['auto', 'cpu', 'cuda', 'dml', 'coreml']).default('auto'), threads: z.int().nonnegative().max(MAX_THREADS).default(0) })
       .strict()
       .default({ provider: 'auto', threads: 0 })
   })

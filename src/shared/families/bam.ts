@@ -1,7 +1,7 @@
 // The BAM family: bidirectional associative memories (003), X ↔ Y ping-pong recall, and on the same W the one-layer
 // hetero-associative net (one X → Y pass).
 import { z } from 'zod'
-import { bamModelSpecSchema, datasetRefSchema } from '../spec'
+import { bamModelSpecSchema, datasetRefSchema, MAX_UNITS } from '../spec'
 import { defineFamily, trainJob } from '../family'
 
 export const bamInfoSchema = z.object({
@@ -58,8 +58,8 @@ export const bamRecallRunSchema = z
   .object({
     kind: z.literal('bam.recall'),
     /** Either layer may be given, or both (partially): 0 marks an unknown unit (bipolar). */
-    x: z.array(z.int().min(-1).max(1)).optional(),
-    y: z.array(z.int().min(-1).max(1)).optional(),
+    x: z.array(z.int().min(-1).max(1)).max(MAX_UNITS).optional(),
+    y: z.array(z.int().min(-1).max(1)).max(MAX_UNITS).optional(),
     first: z.enum(['x', 'y']).optional(),
     maxIterations: z.int().positive().max(10000).default(100),
     /**

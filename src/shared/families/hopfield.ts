@@ -1,7 +1,7 @@
 // The Hopfield family: auto-associative nets trained by Hebb, Storkey, pseudo-inverse or energy minimisation (003, 004),
 // recalled step by step (recall lab) or as batches of noisy cues on the engine.
 import { z } from 'zod'
-import { corruptionSchema, datasetRefSchema, hopfieldModelSpecSchema } from '../spec'
+import { corruptionSchema, datasetRefSchema, hopfieldModelSpecSchema, MAX_UNITS } from '../spec'
 import { defineFamily, seedSchema, trainJob } from '../family'
 
 export const modelInfoSchema = z.object({
@@ -86,10 +86,10 @@ export type BatchRecallResult = z.infer<typeof batchRecallResultSchema>
 export const recallAsyncRunSchema = z
   .object({
     kind: z.literal('recall.async'),
-    cue: z.array(z.int().min(-1).max(1)).min(1),
+    cue: z.array(z.int().min(-1).max(1)).min(1).max(MAX_UNITS),
     seed: seedSchema,
     /** Async visiting order: random (seeded, a new permutation each sweep), sequential, or a given permutation of 0..N−1. */
-    order: z.union([z.enum(['random', 'sequential']), z.array(z.int().nonnegative()).min(1)]).default('random'),
+    order: z.union([z.enum(['random', 'sequential']), z.array(z.int().nonnegative().max(MAX_UNITS)).min(1).max(MAX_UNITS)]).default('random'),
     maxSweeps: z.int().positive().max(1000).default(20),
     mode: z.enum(['async', 'sync', 'recurrent']).default('async'),
     /** External input x: none, or the cue held on as x (003: y_in_i = x_i + Σ_j y_j w_ji). */

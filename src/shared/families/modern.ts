@@ -3,7 +3,7 @@
 // rectified polynomial or exp (Krotov & Hopfield 2016; Demircigil et al. 2017). "Training" stores the patterns; a
 // retrieval runs from a corrupted stored pattern, step by step, with the retrieval weights and the energy.
 import { z } from 'zod'
-import { corruptionSchema, datasetRefSchema, interactionSchema } from '../spec'
+import { corruptionSchema, datasetRefSchema, interactionSchema, MAX_ROWS } from '../spec'
 import { defineFamily, seedSchema, trainJob } from '../family'
 
 export { interactionSchema, type InteractionSpec } from '../spec'
@@ -55,7 +55,7 @@ export const modernRetrieveRunSchema = z
   .object({
     kind: z.literal('modern.retrieve'),
     /** The stored pattern the cue is made from. */
-    pattern: z.int().nonnegative(),
+    pattern: z.int().nonnegative().max(MAX_ROWS),
     corruption: corruptionSchema.default({ type: 'flip', fraction: 0.2 }),
     /** Draws the corruption (and the dense memory's update order). */
     seed: seedSchema.default(1),

@@ -1,7 +1,7 @@
 // The RBM family: restricted Boltzmann machines (004, 001) trained by CD-k or PCD on the engine; Gibbs samples,
 // receptive fields and the hidden layer on data rows.
 import { z } from 'zod'
-import { datasetRefSchema, rbmModelSpecSchema } from '../spec'
+import { datasetRefSchema, MAX_ROWS, MAX_UNITS, rbmModelSpecSchema } from '../spec'
 import { defineFamily, seedSchema, trainJob } from '../family'
 
 export const rbmEpochSchema = z.object({
@@ -95,7 +95,7 @@ export const rbmSampleResultSchema = z.object({
 
 /** Receptive fields: column j of W (the weights into hidden unit j), one per hidden unit, a page at a time. */
 export const rbmFiltersViewSchema = z
-  .object({ kind: z.literal('rbm.filters'), offset: z.int().nonnegative().default(0), limit: z.int().positive().max(1000).default(100) })
+  .object({ kind: z.literal('rbm.filters'), offset: z.int().nonnegative().max(MAX_UNITS).default(0), limit: z.int().positive().max(1000).default(100) })
   .strict()
 
 export const rbmFiltersResultSchema = z.object({
@@ -114,7 +114,7 @@ export const rbmFiltersResultSchema = z.object({
  * the one-hot label for a classification RBM), and each hidden unit's mean activation over many rows
  * (dead units stay near 0, saturated ones near 1).
  */
-export const rbmHiddenViewSchema = z.object({ kind: z.literal('rbm.hidden'), rows: z.array(z.int().nonnegative()).min(1).max(64) }).strict()
+export const rbmHiddenViewSchema = z.object({ kind: z.literal('rbm.hidden'), rows: z.array(z.int().nonnegative().max(MAX_ROWS)).min(1).max(64) }).strict()
 
 export const rbmHiddenResultSchema = z.object({
   kind: z.literal('rbm.hidden'),
