@@ -9,6 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { relErr } from './recurrent-helpers'
 import {
   backward,
   decodeRecurrentSafetensors,
@@ -68,14 +69,6 @@ function batchOf(f: Fixture): SequenceBatch {
   if (f.tokens) b.tokens = Int32Array.from(f.tokens)
   if (f.c0) b.c0 = Float64Array.from(f.c0)
   return b
-}
-
-/** max |a − b| / max(1, |b|). */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length)
-  let w = 0
-  for (let i = 0; i < a.length; i++) w = Math.max(w, Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(b[i]!)))
-  return w
 }
 
 /** The core's results on a fixture and the worst relative error over every compared tensor. */

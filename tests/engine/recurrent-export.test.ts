@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as ort from 'onnxruntime-node'
 import { describe, expect, it } from 'vitest'
+import { relErr } from '../core/recurrent-helpers'
 import { Rng } from '../../src/core/rng'
 import { forward, initRecurrentNet, RecurrentTrainer, type RecurrentNet, type RecurrentSpec, type SequenceBatch, type Targets } from '../../src/core/recurrent'
 import { decodeModel, readModelMetadata } from '../../src/engine/onnx/builder'
@@ -48,13 +49,6 @@ function trainedNet(spec: RecurrentSpec, seed: number): RecurrentNet {
   }
   for (const a of Object.values(net.params)) for (let i = 0; i < a.length; i++) a[i] = Math.fround(a[i]!)
   return net
-}
-
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length)
-  let w = 0
-  for (let i = 0; i < a.length; i++) w = Math.max(w, Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(b[i]!)))
-  return w
 }
 
 const base = { inputSize: I, hiddenSize: H, dropout: 0.2 }
