@@ -33,7 +33,7 @@ CASES = [
     dict(name='rnn_tanh_stacked_bidirectional', cell='rnn', nonlinearity='tanh', L=2, bidir=True),
     dict(name='lstm_stacked_bidirectional', cell='lstm', L=2, bidir=True),
     dict(name='gru_stacked_bidirectional', cell='gru', L=2, bidir=True),
-    dict(name='lstm_char_lm', cell='lstm', L=2, bidir=False, vocab=7, head=dict(outputSize=7, loss='softmax-ce', on='all')),
+    dict(name='lstm_char_lm', cell='lstm', L=2, bidir=False, vocab=7, tbptt=True, head=dict(outputSize=7, loss='softmax-ce', on='all')),
     dict(name='gru_many_to_one_mse', cell='gru', L=1, bidir=True, head=dict(outputSize=2, loss='mse', on='last')),
 ]
 I, H, T, B = 3, 5, 6, 3
@@ -156,7 +156,32 @@ def make_case(c, seed):
         rec['logits'] = flat(logits)
     rec['loss'] = float(loss)
     rec['grads'] = {k: flat(v.grad) for k, v in named.items()}
+    if c.get('tbptt'):
+        rec['tbptt'] = tbptt(net, named, x, h0.detach(), c0.detach(), targets, c)
     return rec
+
+
+def tbptt(net, named, x, h0, c0, targets, c):
+    """Stateful truncated BPTT over windows of W steps: the final state of a window (detached) starts the next; each
+    window: mean cross-entropy, backward, clip_grad_norm_, one Adam step."""
+    W, lr, clip = 3, 0.01, 0.3
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    O = c['head']['outputSize']
+    y = targets.reshape(T, B)
+    h, cc = h0, c0
+    losses, norms = [], []
+    for s in range(0, T, W):
+        opt.zero_grad()
+        out, hn, cn, logits = net(x[s:s + W], h, cc)
+        loss = nn.functional.cross_entropy(logits.reshape(-1, O), y[s:s + W].reshape(-1))
+        loss.backward()
+        norms.append(float(nn.utils.clip_grad_norm_(net.parameters(), clip)))
+        opt.step()
+        losses.append(float(loss))
+        h = hn.detach()
+        cc = cn.detach() if cn is not None else None
+    return dict(window=W, learning_rate=lr, clip_norm=clip, losses=losses, grad_norms=norms,
+                params_after={k: flat(v) for k, v in named.items()})
 
 
 def write(directory):

@@ -16,6 +16,8 @@ import {
   encodeRecurrentSafetensors,
   forward,
   lossAndGradients,
+  RecurrentTrainer,
+  sliceSteps,
   type Gradients,
   type Precision,
   type RecurrentNet,
@@ -50,6 +52,7 @@ interface Fixture {
   grad_input?: number[]
   grad_h0: number[]
   grad_c0?: number[]
+  tbptt?: { window: number; learning_rate: number; clip_norm: number; losses: number[]; grad_norms: number[]; params_after: Record<string, number[]> }
 }
 
 function loadFixtures(dir: string): Fixture[] {
@@ -128,6 +131,28 @@ describe('recurrent core against PyTorch fixtures', () => {
       expect(worst).toBeGreaterThan(0) // the rounding did take place
     })
   }
+})
+
+describe('training against PyTorch (torch.optim.Adam, clip_grad_norm_, detached state between windows)', () => {
+  it('lstm_char_lm: stateful truncated BPTT over two windows, clipping, Adam: losses, norms and weights to 1e-10', () => {
+    const f = fixtures.find((x) => x.name === 'lstm_char_lm')!
+    const tb = f.tbptt!
+    const net = netOf(f)
+    const tr = new RecurrentTrainer(net, { kind: 'adam', learningRate: tb.learning_rate, clipNorm: tb.clip_norm }, true)
+    tr.h = Float64Array.from(f.h0)
+    tr.c = Float64Array.from(f.c0!)
+    const tokens = Int32Array.from(f.tokens!)
+    const targets = Int32Array.from(f.targets!)
+    const reports = []
+    for (let s = 0; s < f.steps; s += tb.window) {
+      const batch = { steps: tb.window, batch: f.batch, tokens: sliceSteps(tokens, f.batch, 1, s, tb.window) }
+      reports.push(tr.step(batch, { classes: sliceSteps(targets, f.batch, 1, s, tb.window) }))
+    }
+    expect(relErr(reports.map((r) => r.loss), tb.losses)).toBeLessThan(1e-12)
+    expect(relErr(reports.map((r) => r.gradNorm), tb.grad_norms)).toBeLessThan(1e-12)
+    expect(reports.map((r) => r.clipped)).toEqual([true, false])
+    for (const [k, w] of Object.entries(tb.params_after)) expect(relErr(net.params[k]!, w), k).toBeLessThan(1e-10)
+  })
 })
 
 describe.skipIf(!HAS_TORCH)('live PyTorch re-check (needs /usr/bin/python3 with torch)', () => {
