@@ -9,6 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { encodeSafetensors } from '../../src/core/safetensors'
 import { relErr } from './recurrent-helpers'
 import {
   backward,
@@ -17,6 +18,7 @@ import {
   forward,
   lossAndGradients,
   RecurrentTrainer,
+  recurrentStateDict,
   sliceSteps,
   type Gradients,
   type Precision,
@@ -131,6 +133,24 @@ describe('recurrent core against PyTorch fixtures', () => {
       expect(worst).toBeGreaterThan(0) // the rounding did take place
     })
   }
+})
+
+describe('safetensors with PyTorch names', () => {
+  it('round trip in float64 (exact) and float32 (rounded), names and shapes as torch.nn.LSTM.state_dict()', () => {
+    const f = fixtures.find((x) => x.name === 'lstm_stacked_bidirectional')!
+    const net = netOf(f)
+    const st = recurrentStateDict(net, 'float32')
+    // The fixture's names and shapes are the ones torch wrote from nn.LSTM.named_parameters().
+    expect(Object.fromEntries(Object.entries(st).map(([k, t]) => [k, t.shape]))).toEqual(Object.fromEntries(Object.entries(f.params).map(([k, v]) => [k, v.shape])))
+    const back64 = decodeRecurrentSafetensors(encodeRecurrentSafetensors(net, 'float64'))
+    for (const [k, v] of Object.entries(net.params)) expect(Array.from(back64.params[k]!)).toEqual(Array.from(v))
+    const back32 = decodeRecurrentSafetensors(encodeRecurrentSafetensors(net, 'float32'))
+    for (const [k, v] of Object.entries(net.params)) expect(Array.from(back32.params[k]!)).toEqual(Array.from(v, Math.fround))
+    const noSpec = encodeSafetensors(st)
+    expect(() => decodeRecurrentSafetensors(noSpec)).toThrow(/engram_recurrent_spec/)
+    expect(decodeRecurrentSafetensors(noSpec, f.spec).spec).toEqual(f.spec)
+    expect(() => decodeRecurrentSafetensors(noSpec, { ...f.spec, hiddenSize: 4 })).toThrow(/weight_ih_l0.*shape/)
+  })
 })
 
 describe('training against PyTorch (torch.optim.Adam, clip_grad_norm_, detached state between windows)', () => {
