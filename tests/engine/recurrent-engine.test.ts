@@ -2,6 +2,9 @@
 // optimiser) against the core reference (src/core/recurrent): LSTM, GRU (PyTorch form), RNN tanh/relu; stacked,
 // bidirectional, token embedding. Float64 gradients to 1e-12; float32 Adam with global-norm clipping over K steps in one
 // run to 5e-6; graph size independent of T.
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { Rng } from '../../src/core/rng'
 import { initRecurrentNet, lossAndGradients, RecurrentTrainer, type RecurrentNet, type RecurrentSpec, type SequenceBatch } from '../../src/core/recurrent'
@@ -11,6 +14,7 @@ import { adam, sgd } from '../../src/engine/optim/optimiser'
 import { buildRecurrentTrainStep, programParamName, type EngineCell, type RecurrentTrainSpec } from '../../src/engine/programs/recurrent'
 import { TrainStepRunner } from '../../src/engine/programs/train-step'
 import { relErr } from '../core/recurrent-helpers'
+import { HAS_ONNX, onnxCheck } from './helpers'
 
 const T = 7
 const B = 3
@@ -149,5 +153,15 @@ describe('recurrent BPTT on the engine (forward Loop + reverse Loop) against the
     const count = (steps: number) => nodeCount(decodeModel(buildRecurrentTrainStep({ ...programSpec(CASES[1]!, { optimiser: adam() }), steps }).model).graph as OnnxProto.IGraphProto)
     expect(count(8)).toBe(count(200))
     expect(() => buildRecurrentTrainStep({ ...programSpec(CASES[0]!, { optimiser: adam() }), hiddenSize: 0 })).toThrow(/hiddenSize/)
+  })
+
+  it.skipIf(!HAS_ONNX)('the training programs (single step and K-step Loop) pass the onnx 1.12 checker (full_check)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'engram-rnn-train-'))
+    CASES.forEach((c, n) => {
+      const file = join(dir, `train${n}.onnx`)
+      writeFileSync(file, buildRecurrentTrainStep(programSpec(c, { optimiser: adam({ maxGradNorm: 5 }), ...(n % 2 ? { stepsPerRun: 3 } : {}) })).model)
+      const r = onnxCheck(file)!
+      expect(r.ok, `${c.label}: ${r.output}`).toBe(true)
+    })
   })
 })

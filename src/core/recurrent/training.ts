@@ -186,8 +186,10 @@ export class RecurrentTrainer {
     const clip = this.optimiser.clipNorm ?? 5
     const gradNorm = clip > 0 ? clipGradNorm(r.grads.params, clip) : globalNorm(r.grads.params)
     const next = this.update(r.grads.params, step)
-    assertFinite(next, step, 'updated weight; weights kept from the last good step')
-    this.net.params = next
+    assertFinite(next.params, step, 'updated weight; weights kept from the last good step')
+    // Weights and moments are committed together, only after the check.
+    this.net.params = next.params
+    if (next.moments) [this.m, this.v] = next.moments
     this.steps = step
     if (this.stateful) {
       this.h = r.hn
@@ -196,12 +198,12 @@ export class RecurrentTrainer {
     return { step, loss: r.loss, gradNorm, clipped: clip > 0 && gradNorm > clip }
   }
 
-  private update(g: Params, step: number): Params {
+  private update(g: Params, step: number): { params: Params; moments: [Params, Params] | null } {
     const o = this.optimiser
     const next = cloneParams(this.net.params)
     if (o.kind === 'sgd') {
       for (const [k, w] of Object.entries(next)) for (let i = 0; i < w.length; i++) w[i]! -= o.learningRate * g[k]![i]!
-      return next
+      return { params: next, moments: null }
     }
     const b1 = o.beta1 ?? 0.9
     const b2 = o.beta2 ?? 0.999
@@ -222,11 +224,7 @@ export class RecurrentTrainer {
         w[i]! -= (o.learningRate * (mk[i]! / c1)) / (Math.sqrt(vk[i]! / c2) + eps)
       }
     }
-    // Moments are committed only with the weights (a failed step leaves the optimiser as it was).
-    assertFinite(next, step, 'updated weight; weights kept from the last good step')
-    this.m = nm
-    this.v = nv
-    return next
+    return { params: next, moments: [nm, nv] }
   }
 }
 
