@@ -12,7 +12,11 @@ import type { Rng } from '../rng'
 
 export type CellKind = 'rnn' | 'lstm' | 'gru'
 export type RnnNonlinearity = 'tanh' | 'relu'
-/** 'pytorch': n = tanh(W_n x + b_in + r ⊙ (U_n h + b_hn)) (ONNX linear_before_reset = 1); 'original': n = tanh(W_n x + b_in + U_n (r ⊙ h) + b_hn). */
+/**
+ * 'pytorch': n = tanh(W_n x + b_in + r ⊙ (U_n h + b_hn)) (ONNX linear_before_reset = 1); 'original': n = tanh(W_n x + b_in +
+ * U_n (r ⊙ h) + b_hn). Both: h' = (1 − z) ⊙ n + z ⊙ h (Cho et al., PyTorch, ONNX: z ≈ 1 keeps the past; seeds/002 words
+ * it the other way round, i.e. its z is 1 − z here).
+ */
 export type GruForm = 'pytorch' | 'original'
 export type HeadLoss = 'softmax-ce' | 'mse'
 
