@@ -1,13 +1,22 @@
 // Recurrent training on the engine without unrolling (forward Loop + reverse Loop, big MatMuls outside, in-graph
 // optimiser) against the core reference (src/core/recurrent): LSTM, GRU (PyTorch form), RNN tanh/relu; stacked,
-// bidirectional, token embedding. Float64 gradients to 1e-12; float32 Adam with global-norm clipping over K steps in one
+// bidirectional, token embedding, dropout masks between layers, softmax and MSE heads on every step or the last. Float64 gradients to 1e-12; float32 Adam with global-norm clipping over K steps in one
 // run to 5e-6; graph size independent of T.
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { Rng } from '../../src/core/rng'
-import { initRecurrentNet, lossAndGradients, RecurrentTrainer, type RecurrentNet, type RecurrentSpec, type SequenceBatch } from '../../src/core/recurrent'
+import {
+  initRecurrentNet,
+  lossAndGradients,
+  RecurrentTrainer,
+  type ForwardOptions,
+  type RecurrentNet,
+  type RecurrentSpec,
+  type SequenceBatch,
+  type Targets
+} from '../../src/core/recurrent'
 import { decodeModel } from '../../src/engine/onnx/builder'
 import type { OnnxProto } from '../../src/engine/onnx/proto'
 import { adam, sgd } from '../../src/engine/optim/optimiser'
@@ -28,6 +37,8 @@ interface Case {
   layers: number
   bidirectional: boolean
   vocab?: number
+  head?: { loss: 'softmax-ce' | 'mse'; on: 'all' | 'last' }
+  dropout?: number
 }
 
 const CASES: Case[] = [
@@ -36,7 +47,10 @@ const CASES: Case[] = [
   { label: 'RNN tanh, bidirectional', cell: 'rnn-tanh', layers: 1, bidirectional: true },
   { label: 'RNN relu, 2 layers', cell: 'rnn-relu', layers: 2, bidirectional: false },
   { label: 'LSTM, bidirectional, token embedding', cell: 'lstm', layers: 1, bidirectional: true, vocab: 7 },
-  { label: 'GRU, token embedding', cell: 'gru', layers: 1, bidirectional: false, vocab: 7 }
+  { label: 'GRU, token embedding', cell: 'gru', layers: 1, bidirectional: false, vocab: 7 },
+  { label: 'LSTM, 2 layers, bidirectional, dropout mask, many-to-one MSE head', cell: 'lstm', layers: 2, bidirectional: true, head: { loss: 'mse', on: 'last' }, dropout: 0.3 },
+  { label: 'GRU, 3 layers, dropout mask, MSE head on every step', cell: 'gru', layers: 3, bidirectional: false, head: { loss: 'mse', on: 'all' }, dropout: 0.4 },
+  { label: 'RNN tanh, many-to-one softmax head', cell: 'rnn-tanh', layers: 1, bidirectional: false, head: { loss: 'softmax-ce', on: 'last' } }
 ]
 
 function coreSpec(c: Case): RecurrentSpec {
@@ -48,19 +62,26 @@ function coreSpec(c: Case): RecurrentSpec {
     hiddenSize: H,
     numLayers: c.layers,
     bidirectional: c.bidirectional,
-    dropout: 0,
+    dropout: c.dropout ?? 0,
     ...(c.vocab ? { vocabSize: c.vocab } : {}),
-    head: { outputSize: O, loss: 'softmax-ce', on: 'all' }
+    head: { outputSize: O, loss: c.head?.loss ?? 'softmax-ce', on: c.head?.on ?? 'all' }
   }
 }
 
 function programSpec(c: Case, extra: Partial<RecurrentTrainSpec> & Pick<RecurrentTrainSpec, 'optimiser'>): RecurrentTrainSpec {
-  return { cell: c.cell, steps: T, batch: B, inputSize: I, hiddenSize: H, numLayers: c.layers, bidirectional: c.bidirectional, outputSize: O, ...(c.vocab ? { vocabSize: c.vocab } : {}), ...extra }
+  return {
+    cell: c.cell, steps: T, batch: B, inputSize: I, hiddenSize: H, numLayers: c.layers, bidirectional: c.bidirectional, outputSize: O,
+    ...(c.vocab ? { vocabSize: c.vocab } : {}),
+    ...(c.head ? { headLoss: c.head.loss, headOn: c.head.on } : {}),
+    ...(c.dropout ? { dropoutMask: true } : {}),
+    ...extra
+  }
 }
 
 interface Data {
   batch: SequenceBatch
-  classes: Int32Array
+  targets: Targets
+  masks: Float64Array[] | null
 }
 
 function data(c: Case, rng: Rng): Data {
@@ -70,7 +91,11 @@ function data(c: Case, rng: Rng): Data {
   if (c.vocab) batch.tokens = Int32Array.from({ length: T * B }, () => rng.int(c.vocab!))
   else batch.input = f(T * B * I, 1)
   if (c.cell === 'lstm') batch.c0 = f(S, 0.5)
-  return { batch, classes: Int32Array.from({ length: T * B }, () => rng.int(O)) }
+  const rows = c.head?.on === 'last' ? B : T * B
+  const targets: Targets = c.head?.loss === 'mse' ? { values: f(rows * O, 1) } : { classes: Int32Array.from({ length: rows }, () => rng.int(O)) }
+  const D = c.bidirectional ? 2 : 1
+  const masks = c.dropout && c.layers > 1 ? Array.from({ length: c.layers - 1 }, () => Float64Array.from({ length: T * B * D * H }, () => (rng.next() < c.dropout! ? 0 : Math.fround(1 / (1 - c.dropout!))))) : null
+  return { batch, targets, masks }
 }
 
 function netF32(c: Case, seed: number): RecurrentNet {
@@ -90,8 +115,13 @@ function feeds(ds: Data[], dtype: 'float32' | 'float64') {
     ...(b0.tokens ? { tokens: BigInt64Array.from(ds.flatMap((e) => Array.from(e.batch.tokens!, (v) => BigInt(v)))) } : { x: cat(ds.map((e) => e.batch.input!)) }),
     h0: cat(ds.map((e) => e.batch.h0!)),
     ...(b0.c0 ? { c0: cat(ds.map((e) => e.batch.c0!)) } : {}),
-    targets: BigInt64Array.from(ds.flatMap((e) => Array.from(e.classes, (v) => BigInt(v))))
+    ...(ds[0]!.masks ? { dropout_mask: cat(ds.flatMap((e) => e.masks!)) } : {}),
+    targets: ds[0]!.targets.values ? cat(ds.map((e) => e.targets.values!)) : BigInt64Array.from(ds.flatMap((e) => Array.from(e.targets.classes!, (v) => BigInt(v))))
   }
+}
+
+function opts(d: Data): ForwardOptions {
+  return d.masks ? { train: true, dropoutMasks: d.masks } : {}
 }
 
 function nodeCount(graph: OnnxProto.IGraphProto): number {
@@ -111,7 +141,7 @@ describe('recurrent BPTT on the engine (forward Loop + reverse Loop) against the
       const runner = await TrainStepRunner.create(buildRecurrentTrainStep(programSpec(c, { optimiser: sgd(), dtype: 'float64' })), { params: programParams(net) })
       try {
         const r = await runner.run(feeds([d], 'float64'), 1)
-        const core = lossAndGradients(net, d.batch, { classes: d.classes })
+        const core = lossAndGradients(net, d.batch, d.targets, opts(d))
         expect(relErr(r.loss, [core.loss])).toBeLessThan(1e-13)
         const after = runner.getParams()
         for (const [k, g] of Object.entries(core.grads.params)) {
@@ -124,20 +154,20 @@ describe('recurrent BPTT on the engine (forward Loop + reverse Loop) against the
     })
   })
 
-  for (const c of [CASES[0]!, CASES[1]!, CASES[4]!]) {
+  for (const c of [CASES[0]!, CASES[1]!, CASES[4]!, CASES[6]!]) {
     it(`${c.label}: float32, 4 Adam steps with global-norm clipping in one run follow the core trainer to 5e-6`, async () => {
       const net = netF32(c, 51)
       const rng = new Rng(52)
       const K = 4
       const ds = Array.from({ length: K }, () => data(c, rng))
       // Clip below the first steps' norms so clipping takes part.
-      const probe = lossAndGradients(net, ds[0]!.batch, { classes: ds[0]!.classes })
+      const probe = lossAndGradients(net, ds[0]!.batch, ds[0]!.targets, opts(ds[0]!))
       const clip = 0.8 * Math.sqrt(Object.values(probe.grads.params).reduce((s, g) => s + g.reduce((a, v) => a + v * v, 0), 0))
       const runner = await TrainStepRunner.create(buildRecurrentTrainStep(programSpec(c, { optimiser: adam({ maxGradNorm: clip }), stepsPerRun: K })), { params: programParams(net) })
       try {
         const r = await runner.run(feeds(ds, 'float32'), 0.01)
         const tr = new RecurrentTrainer(net, { kind: 'adam', learningRate: 0.01, clipNorm: clip })
-        const reports = ds.map((e) => tr.step(e.batch, { classes: e.classes }))
+        const reports = ds.map((e) => tr.step(e.batch, e.targets, opts(e)))
         expect(reports[0]!.clipped).toBe(true)
         expect(relErr(r.loss, reports.map((x) => x.loss))).toBeLessThan(5e-6)
         expect(relErr(r.gradNorm!, reports.map((x) => x.gradNorm))).toBeLessThan(5e-6)

@@ -1,6 +1,7 @@
 // ONNX program: recurrent-net training without unrolling (BPTT as a forward Loop and a reverse Loop), graph size
 // independent of T. Cells: LSTM, GRU (PyTorch's form), RNN tanh/relu; stacked, bidirectional, token embedding, softmax
-// cross-entropy head on every step; in-graph optimiser and clipping through train-step.ts.
+// cross-entropy or MSE head on every step or the last; dropout between layers from a fed mask; in-graph optimiser and
+// clipping through train-step.ts.
 //
 // Reference: core/recurrent/network.ts (the exact float64 reference these graphs are tested against); seeds/003 (LSTM
 // backward pass: δc, δi, δf, δo, δz, δW = Σ_t δz^t (I^t)ᵀ); ENGINE-NOTES.md "Recurrent nets on the engine" (split the
@@ -15,7 +16,7 @@
 // db_ih = Σ dA, db_hh = Σ dU and dx = dA·W_ih are single large MatMuls over all T·B rows.
 // A reverse direction runs the same loops on the time-reversed sequence (Slice with step −1 outside the loops).
 
-import { softmaxCrossEntropy } from '../autodiff/losses'
+import { meanSquaredError, softmaxCrossEntropy } from '../autodiff/losses'
 import type { FloatType, Tape } from '../autodiff/tape'
 import { tensor, type GraphBuilder } from '../onnx/builder'
 import type { OptimiserConfig } from '../optim/optimiser'
@@ -232,6 +233,15 @@ export interface RecurrentTrainSpec {
   numLayers: number
   bidirectional: boolean
   outputSize: number
+  /** Head loss (default 'softmax-ce', targets int64 [rows]; 'mse': targets [rows, O]). */
+  headLoss?: 'softmax-ce' | 'mse'
+  /** Head on every step ('all', rows = T·B, row t·B + b; default) or on the last step only ('last', rows = B). */
+  headOn?: 'all' | 'last'
+  /**
+   * Dropout between layers (training only): a batch input `dropout_mask` [L−1, T, B, D·H] of 0 and 1/(1 − p), drawn by
+   * the caller (core/recurrent forward's dropoutMasks layout), so runs are exact and reproducible.
+   */
+  dropoutMask?: boolean
   /** Token input through an embedding [V, I] (batch input `tokens` int64 [T, B] instead of `x`). */
   vocabSize?: number
   optimiser: OptimiserConfig
@@ -246,11 +256,13 @@ export function programParamName(coreName: string): string {
 }
 
 /**
- * A train-step program for a stacked (bidirectional) recurrent net with a softmax cross-entropy head on every step:
- * batch inputs x [T,B,I] (or tokens int64 [T,B]), h0 (and c0) [L·D,B,H], targets int64 [T·B] (row t·B + b).
+ * A train-step program for a stacked (bidirectional) recurrent net with a dense head: batch inputs x [T,B,I] (or tokens
+ * int64 [T,B]), h0 (and c0) [L·D,B,H], dropout_mask (optional), targets (see headLoss / headOn).
  */
 export function buildRecurrentTrainStep(spec: RecurrentTrainSpec): TrainStepProgram {
   const { cell, steps: T, batch: B, inputSize: I, hiddenSize: H, numLayers: L, outputSize: O } = spec
+  if (spec.headLoss !== undefined && spec.headLoss !== 'softmax-ce' && spec.headLoss !== 'mse') throw new RangeError(`recurrent train step: headLoss must be softmax-ce or mse, got ${String(spec.headLoss)}`)
+  if (spec.headOn !== undefined && spec.headOn !== 'all' && spec.headOn !== 'last') throw new RangeError(`recurrent train step: headOn must be all or last, got ${String(spec.headOn)}`)
   const sizes: Record<string, number | undefined> = { steps: T, batch: B, inputSize: I, hiddenSize: H, numLayers: L, outputSize: O, vocabSize: spec.vocabSize }
   for (const [k, v] of Object.entries(sizes)) {
     if (v !== undefined && (!Number.isSafeInteger(v) || v < 1)) throw new RangeError(`recurrent train step: ${k} must be a positive integer, got ${v}`)
@@ -273,6 +285,10 @@ export function buildRecurrentTrainStep(spec: RecurrentTrainSpec): TrainStepProg
   }
   params.push({ name: 'head_weight', shape: [O, D * H] }, { name: 'head_bias', shape: [O], decay: false })
   const lstm = cell === 'lstm'
+  const mse = spec.headLoss === 'mse'
+  const last = spec.headOn === 'last'
+  const rows = last ? B : T * B
+  const useMask = !!spec.dropoutMask && L > 1
   return buildTrainStep({
     name: 'recurrent_train_step',
     params,
@@ -280,7 +296,8 @@ export function buildRecurrentTrainStep(spec: RecurrentTrainSpec): TrainStepProg
       spec.vocabSize !== undefined ? { name: 'tokens', shape: [T, B], type: 'int64' } : { name: 'x', shape: [T, B, I] },
       { name: 'h0', shape: [L * D, B, H] },
       ...(lstm ? [{ name: 'c0', shape: [L * D, B, H] }] : []),
-      { name: 'targets', shape: [T * B], type: 'int64' }
+      ...(useMask ? [{ name: 'dropout_mask', shape: [L - 1, T, B, D * H] }] : []),
+      mse ? { name: 'targets', shape: [rows, O] } : { name: 'targets', shape: [rows], type: 'int64' as const }
     ],
     optimiser: spec.optimiser,
     ...(spec.stepsPerRun !== undefined ? { steps: spec.stepsPerRun } : {}),
@@ -307,9 +324,11 @@ export function buildRecurrentTrainStep(spec: RecurrentTrainSpec): TrainStepProg
           ys.push(r.y)
         }
         x = D === 1 ? ys[0]! : t.concat(ys, 2)
+        if (useMask && k < L - 1) x = t.mul(x, t.squeeze(t.slice(b.dropout_mask!, { starts: [k], ends: [k + 1], axes: [0] }), [0]))
       }
-      const logits = t.gemm(t.reshape(x, [T * B, D * H]), p.head_weight!, p.head_bias!, { transB: true })
-      return softmaxCrossEntropy(t, logits, b.targets!)
+      const features = last ? t.squeeze(t.slice(x, { starts: [T - 1], ends: [T], axes: [0] }), [0]) : t.reshape(x, [T * B, D * H])
+      const logits = t.gemm(features, p.head_weight!, p.head_bias!, { transB: true })
+      return mse ? meanSquaredError(t, logits, b.targets!) : softmaxCrossEntropy(t, logits, b.targets!)
     }
   })
 }
