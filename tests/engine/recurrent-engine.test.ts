@@ -1,5 +1,6 @@
 // Recurrent training on the engine without unrolling (forward Loop + reverse Loop, big MatMuls outside, in-graph
-// optimiser) against the core reference (src/core/recurrent): LSTM, GRU (PyTorch form), RNN tanh/relu; stacked,
+// optimiser) against the core reference (src/core/recurrent): LSTM (peepholes, coupled gates), GRU (PyTorch and original
+// form), RNN tanh/relu; stacked,
 // bidirectional, token embedding, dropout masks between layers, softmax and MSE heads on every step or the last. Float64 gradients to 1e-12; float32 Adam with global-norm clipping over K steps in one
 // run to 5e-6; graph size independent of T.
 import { mkdtempSync, writeFileSync } from 'node:fs'
@@ -39,6 +40,8 @@ interface Case {
   vocab?: number
   head?: { loss: 'softmax-ce' | 'mse'; on: 'all' | 'last' }
   dropout?: number
+  peephole?: boolean
+  coupled?: boolean
 }
 
 const CASES: Case[] = [
@@ -50,14 +53,21 @@ const CASES: Case[] = [
   { label: 'GRU, token embedding', cell: 'gru', layers: 1, bidirectional: false, vocab: 7 },
   { label: 'LSTM, 2 layers, bidirectional, dropout mask, many-to-one MSE head', cell: 'lstm', layers: 2, bidirectional: true, head: { loss: 'mse', on: 'last' }, dropout: 0.3 },
   { label: 'GRU, 3 layers, dropout mask, MSE head on every step', cell: 'gru', layers: 3, bidirectional: false, head: { loss: 'mse', on: 'all' }, dropout: 0.4 },
-  { label: 'RNN tanh, many-to-one softmax head', cell: 'rnn-tanh', layers: 1, bidirectional: false, head: { loss: 'softmax-ce', on: 'last' } }
+  { label: 'RNN tanh, many-to-one softmax head', cell: 'rnn-tanh', layers: 1, bidirectional: false, head: { loss: 'softmax-ce', on: 'last' } },
+  { label: 'LSTM peephole, 2 layers, bidirectional', cell: 'lstm', layers: 2, bidirectional: true, peephole: true },
+  { label: 'LSTM coupled', cell: 'lstm', layers: 1, bidirectional: false, coupled: true },
+  { label: 'LSTM peephole + coupled, 2 layers, bidirectional', cell: 'lstm', layers: 2, bidirectional: true, peephole: true, coupled: true },
+  { label: 'GRU original form, 2 layers, bidirectional', cell: 'gru-original', layers: 2, bidirectional: true }
 ]
 
 function coreSpec(c: Case): RecurrentSpec {
-  const cell = c.cell.startsWith('rnn') ? 'rnn' : (c.cell as 'lstm' | 'gru')
+  const cell = c.cell.startsWith('rnn') ? 'rnn' : c.cell.startsWith('gru') ? 'gru' : 'lstm'
   return {
     cell,
     ...(cell === 'rnn' ? { nonlinearity: c.cell === 'rnn-relu' ? ('relu' as const) : ('tanh' as const) } : {}),
+    ...(cell === 'gru' ? { gruForm: c.cell === 'gru-original' ? ('original' as const) : ('pytorch' as const) } : {}),
+    ...(c.peephole ? { peephole: true } : {}),
+    ...(c.coupled ? { coupled: true } : {}),
     inputSize: I,
     hiddenSize: H,
     numLayers: c.layers,
@@ -74,6 +84,8 @@ function programSpec(c: Case, extra: Partial<RecurrentTrainSpec> & Pick<Recurren
     ...(c.vocab ? { vocabSize: c.vocab } : {}),
     ...(c.head ? { headLoss: c.head.loss, headOn: c.head.on } : {}),
     ...(c.dropout ? { dropoutMask: true } : {}),
+    ...(c.peephole ? { peephole: true } : {}),
+    ...(c.coupled ? { coupled: true } : {}),
     ...extra
   }
 }
@@ -154,7 +166,7 @@ describe('recurrent BPTT on the engine (forward Loop + reverse Loop) against the
     })
   })
 
-  for (const c of [CASES[0]!, CASES[1]!, CASES[4]!, CASES[6]!]) {
+  for (const c of [CASES[0]!, CASES[1]!, CASES[4]!, CASES[6]!, CASES[11]!, CASES[12]!]) {
     it(`${c.label}: float32, 4 Adam steps with global-norm clipping in one run follow the core trainer to 5e-6`, async () => {
       const net = netF32(c, 51)
       const rng = new Rng(52)
@@ -187,7 +199,9 @@ describe('recurrent BPTT on the engine (forward Loop + reverse Loop) against the
 
   it.skipIf(!HAS_ONNX)('the training programs (single step and K-step Loop) pass the onnx 1.12 checker (full_check)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'engram-rnn-train-'))
-    CASES.forEach((c, n) => {
+    // One of each cell, variant, head, input and dropout (each check starts a python process).
+    ;[0, 1, 3, 4, 5, 6, 7, 10, 11, 12].forEach((n) => {
+      const c = CASES[n]!
       const file = join(dir, `train${n}.onnx`)
       writeFileSync(file, buildRecurrentTrainStep(programSpec(c, { optimiser: adam({ maxGradNorm: 5 }), ...(n % 2 ? { stepsPerRun: 3 } : {}) })).model)
       const r = onnxCheck(file)!
