@@ -7,7 +7,7 @@
 // regression targets [N, O]; windows are consecutive [k·W, (k+1)·W) slices of a [T, B] sequence.
 
 import { backward, firstNonFinite, forward, NonFiniteError, type ForwardOptions, type Gradients, type SequenceBatch } from './network'
-import { cloneParams, RecurrentSpecError, type Params, type RecurrentNet } from './spec'
+import { checkParams, cloneParams, RecurrentSpecError, type Params, type RecurrentNet, type RecurrentSpec } from './spec'
 
 export interface LossResult {
   loss: number
@@ -132,6 +132,16 @@ export function validateOptimiser(o: OptimiserSpec): void {
   if (o.clipNorm !== undefined && !(o.clipNorm >= 0 && Number.isFinite(o.clipNorm))) throw new RecurrentSpecError('optimiser.clipNorm', `must be ≥ 0 and finite, got ${o.clipNorm}`)
 }
 
+export interface TrainerState {
+  /** Steps taken. */
+  step: number
+  params: Params
+  moments: { exp_avg: Params; exp_avg_sq: Params } | null
+  /** Carried state of a stateful trainer. */
+  h?: Float64Array
+  c?: Float64Array
+}
+
 export interface StepReport {
   step: number
   loss: number
@@ -163,6 +173,40 @@ export class RecurrentTrainer {
 
   get stepCount(): number {
     return this.steps
+  }
+
+  /** Everything needed to resume exactly (copies): weights, Adam moments (torch's exp_avg / exp_avg_sq), step, carried state. */
+  getState(): TrainerState {
+    const copy = (a: Float64Array | undefined) => (a ? Float64Array.from(a) : undefined)
+    return {
+      step: this.steps,
+      params: cloneParams(this.net.params),
+      moments: this.m && this.v ? { exp_avg: cloneParams(this.m), exp_avg_sq: cloneParams(this.v) } : null,
+      ...(this.h ? { h: copy(this.h)! } : {}),
+      ...(this.c ? { c: copy(this.c)! } : {})
+    }
+  }
+
+  /** A trainer that continues from `state` as if it had never stopped. */
+  static restore(spec: RecurrentSpec, state: TrainerState, optimiser: OptimiserSpec = DEFAULT_OPTIMISER, stateful = false): RecurrentTrainer {
+    if (!Number.isSafeInteger(state.step) || state.step < 0) throw new RecurrentSpecError('state.step', `must be an integer ≥ 0, got ${state.step}`)
+    checkParams(spec, state.params)
+    const tr = new RecurrentTrainer({ spec, params: cloneParams(state.params) }, optimiser, stateful)
+    if (state.moments) {
+      for (const slot of ['exp_avg', 'exp_avg_sq'] as const) {
+        try {
+          checkParams(spec, state.moments[slot])
+        } catch (e) {
+          throw new RecurrentSpecError(`state.moments.${slot}`, (e as Error).message)
+        }
+      }
+      tr.m = cloneParams(state.moments.exp_avg)
+      tr.v = cloneParams(state.moments.exp_avg_sq)
+    }
+    tr.steps = state.step
+    if (state.h) tr.h = Float64Array.from(state.h)
+    if (state.c) tr.c = Float64Array.from(state.c)
+    return tr
   }
 
   /** Forget the carried state (start of a new pass over the data). */
