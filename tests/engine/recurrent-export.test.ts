@@ -2,6 +2,8 @@
 // trained a few steps by the core (every cell and variant: peepholes, coupled gates, both GRU forms, RNN tanh/relu,
 // stacked, bidirectional, embedding + softmax head, many-to-one head) give the core's float64 outputs, final states
 // and logits to 1e-5 at batch 1, 3 and 8 and at sequence lengths up to 8× the training length; the onnx checker.
+// In-graph sampling (one run() for a whole sample): the same tokens and argmax line as core generate() with the same
+// uniforms, at several temperatures and top-k, batch 1 and 3.
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,9 +11,9 @@ import * as ort from 'onnxruntime-node'
 import { describe, expect, it } from 'vitest'
 import { relErr } from '../core/recurrent-helpers'
 import { Rng } from '../../src/core/rng'
-import { forward, initRecurrentNet, RecurrentTrainer, type RecurrentNet, type RecurrentSpec, type SequenceBatch, type Targets } from '../../src/core/recurrent'
+import { forward, generate, initRecurrentNet, RecurrentTrainer, type RecurrentNet, type RecurrentSpec, type SequenceBatch, type Targets } from '../../src/core/recurrent'
 import { decodeModel, readModelMetadata } from '../../src/engine/onnx/builder'
-import { exportRecurrentOnnx } from '../../src/engine/recurrent-export'
+import { buildRecurrentSampler, exportRecurrentOnnx } from '../../src/engine/recurrent-export'
 import { HAS_ONNX, onnxCheck } from './helpers'
 
 const I = 3
@@ -112,6 +114,71 @@ describe('exportRecurrentOnnx round trip in onnxruntime-node', () => {
       writeFileSync(file, exportRecurrentOnnx(trainedNet(spec, 300 + k)))
       const r = onnxCheck(file)!
       expect(r.ok, `${label}: ${r.output}`).toBe(true)
+    })
+    SAMPLERS.forEach(([label, spec], k) => {
+      const file = join(dir, `s${k}.onnx`)
+      writeFileSync(file, buildRecurrentSampler(trainedNet(spec, 700 + k)))
+      const r = onnxCheck(file)!
+      expect(r.ok, `sampler ${label}: ${r.output}`).toBe(true)
+    })
+  })
+})
+
+const SAMPLERS: [string, RecurrentSpec][] = [
+  ['2-layer LSTM', { ...base, cell: 'lstm', numLayers: 2, bidirectional: false, vocabSize: 11, head: { outputSize: 11, loss: 'softmax-ce', on: 'all' } }],
+  ['GRU', { ...base, cell: 'gru', numLayers: 1, bidirectional: false, vocabSize: 11, head: { outputSize: 11, loss: 'softmax-ce', on: 'all' } }],
+  ['LSTM peephole + coupled', { ...base, cell: 'lstm', peephole: true, coupled: true, numLayers: 1, bidirectional: false, vocabSize: 11, head: { outputSize: 11, loss: 'softmax-ce', on: 'all' } }]
+]
+
+describe('in-graph sampling (buildRecurrentSampler)', () => {
+  SAMPLERS.forEach(([label, spec], k) => {
+    it(`${label}: one run gives core generate()'s tokens and argmax line (τ 1, τ 0.7 top-4, τ 0; batch 1 and 3)`, async () => {
+      const net = trainedNet(spec, 700 + k)
+      const session = await ort.InferenceSession.create(buildRecurrentSampler(net))
+      const L = spec.numLayers
+      const N = 60
+      try {
+        for (const o of [{ temperature: 1 }, { temperature: 0.7, topK: 4 }, { temperature: 0 }]) {
+          const prompts = [[3, 1, 4], [9, 2, 6], [5]]
+          for (const rows of [prompts.slice(0, 1), prompts]) {
+            const Bn = rows.length
+            const h0 = new Float32Array(L * Bn * H)
+            const c0 = new Float32Array(L * Bn * H)
+            const uniforms = new Float32Array(N * Bn)
+            const expected = rows.map((prompt, b) => {
+              if (prompt.length > 1) {
+                const f = forward(net, { steps: prompt.length - 1, batch: 1, tokens: Int32Array.from(prompt.slice(0, -1)) })
+                for (let l = 0; l < L; l++) {
+                  h0.set(f.hn.subarray(l * H, (l + 1) * H), (l * Bn + b) * H)
+                  if (f.cn) c0.set(f.cn.subarray(l * H, (l + 1) * H), (l * Bn + b) * H)
+                }
+              }
+              const u = new Rng(1000 + b)
+              for (let n = 0; n < N; n++) uniforms[n * Bn + b] = u.next()
+              return generate(net, prompt, N, o, new Rng(1000 + b))
+            })
+            const feeds: Record<string, ort.Tensor> = {
+              token: new ort.Tensor('int64', BigInt64Array.from(rows, (p) => BigInt(p[p.length - 1]!)), [Bn]),
+              h0: new ort.Tensor('float32', h0, [L, Bn, H]),
+              uniforms: new ort.Tensor('float32', uniforms, [N, Bn]),
+              temperature: new ort.Tensor('float32', Float32Array.of(o.temperature), []),
+              top_k: new ort.Tensor('int64', BigInt64Array.of(BigInt(o.topK ?? 11)), [1])
+            }
+            if (spec.cell === 'lstm') feeds.c0 = new ort.Tensor('float32', c0, [L, Bn, H])
+            const out = await session.run(feeds)
+            const tokens = Array.from(out.tokens!.data as BigInt64Array, Number)
+            const argmax = Array.from(out.argmax!.data as BigInt64Array, Number)
+            expected.forEach((e, b) => {
+              expect(tokens.filter((_, i) => i % Bn === b), `tokens row ${b} ${JSON.stringify(o)}`).toEqual(e.tokens)
+              expect(argmax.filter((_, i) => i % Bn === b), `argmax row ${b}`).toEqual(e.argmax)
+            })
+            if (o.temperature === 0) expect(tokens).toEqual(argmax)
+            else expect(tokens).not.toEqual(argmax) // real draws, not the argmax line
+          }
+        }
+      } finally {
+        await session.release()
+      }
     })
   })
 })

@@ -118,7 +118,7 @@ export interface OptimiserSpec {
   clipNorm?: number
 }
 
-/** Safe defaults: Adam 2e−3 (SGD 0.1), clipping at 5. */
+/** Safe defaults: Adam, learning rate 2e−3, clipping at global norm 5. */
 export const DEFAULT_OPTIMISER: OptimiserSpec = { kind: 'adam', learningRate: 2e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, clipNorm: 5 }
 
 export function validateOptimiser(o: OptimiserSpec): void {
