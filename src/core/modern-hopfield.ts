@@ -258,7 +258,7 @@ export function classifyFixedPoint(mem: ModernHopfieldMemory, state: ArrayLike<n
   const n = mem.count
   let kind: FixedPointKind
   if (patterns.length === 1) kind = 'single'
-  else if (Math.min(...p) >= rho / n) kind = 'global'
+  else if (p.every((v) => v >= rho / n)) kind = 'global'
   else kind = 'metastable'
   return { kind, patterns, weights: p, effectiveCount: Math.exp(h) }
 }
