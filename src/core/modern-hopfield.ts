@@ -1,13 +1,15 @@
 // Continuous modern Hopfield network: softmax retrieval, its energy, iteration to a fixed point, the three kinds of
 // fixed point, each pattern's separation and the retrieval-error bound.
 // Reference: Ramsauer et al. (2020), "Hopfield Networks is All You Need" (seeds/004; arXiv:2008.02217): energy eq. (2),
-// update eq. (3), separation Δ_i (Def. 1), well-separation condition (Theorem 4), retrieval error (Theorem 5).
+// update eq. (3), separation Δ_i and the well-separation condition (§2, 'pattern retrieval with one update'), the theorem
+// 'exponentially small retrieval error'. Theorems are named, not numbered: the numbering differs between versions.
 // Legend: N stored patterns x_i ∈ ℝ^d; storedPatterns [N, d] row-major (row i is x_i, so the paper's X (d × N) is its
 // transpose); ξ state [d]; β > 0 inverse temperature; z = Xᵀξ [N] the scores; p = softmax(βz) [N] the retrieval
 // weights; lse(β, z) = β⁻¹ ln Σ_i exp(β z_i); M = max_i ‖x_i‖; Δ_i = x_iᵀx_i − max_{j≠i} x_iᵀx_j.
 //
 // The energy E(ξ) = −lse(β, Xᵀξ) + ½ ξᵀξ + β⁻¹ ln N + ½ M² (issue 10 writes the first term as −β⁻¹ ln Σ exp(β x_iᵀξ),
-// the same thing) lies in [0, 2M²] and does not increase under the update ξ ← X p (CCCP, Theorem 1).
+// the same thing) lies in [0, 2M²] on the patterns' convex hull (every state after one update) and does not increase
+// under the update ξ ← X p (the paper's CCCP argument).
 // Softmax and lse shift by the largest score, so β·z of any size stays finite.
 
 export interface ModernHopfieldMemory {
@@ -130,7 +132,7 @@ export function largestNorm(mem: ModernHopfieldMemory): number {
   return m
 }
 
-/** E(ξ) = −lse(β, Xᵀξ) + ½ ξᵀξ + β⁻¹ ln N + ½ M² (eq. 2); 0 ≤ E ≤ 2M². */
+/** E(ξ) = −lse(β, Xᵀξ) + ½ ξᵀξ + β⁻¹ ln N + ½ M² (eq. 2); 0 ≤ E ≤ 2M² on the patterns' convex hull. */
 export function energy(mem: ModernHopfieldMemory, state: ArrayLike<number>): number {
   const z = scores(mem, state)
   let sq = 0
@@ -258,7 +260,7 @@ export function classifyFixedPoint(mem: ModernHopfieldMemory, state: ArrayLike<n
   const n = mem.count
   let kind: FixedPointKind
   if (patterns.length === 1) kind = 'single'
-  else if (Math.min(...p) >= rho / n) kind = 'global'
+  else if (p.every((v) => v >= rho / n)) kind = 'global'
   else kind = 'metastable'
   return { kind, patterns, weights: p, effectiveCount: Math.exp(h) }
 }
@@ -283,7 +285,7 @@ export function separations(mem: ModernHopfieldMemory): Float64Array {
 }
 
 /**
- * Theorem 4's well-separation threshold: pattern i is well separated when Δ_i ≥ 2/(βN) + β⁻¹ ln(2(N−1)NβM²); then
+ * The paper's well-separation threshold (one-update retrieval theorem): pattern i is well separated when Δ_i ≥ 2/(βN) + β⁻¹ ln(2(N−1)NβM²); then
  * the update maps the sphere S_i = {ξ : ‖ξ − x_i‖ ≤ 1/(βNM)} into itself and converges there to one fixed point x_i*.
  */
 export function wellSeparatedThreshold(beta: number, count: number, largest: number): number {
@@ -292,13 +294,13 @@ export function wellSeparatedThreshold(beta: number, count: number, largest: num
   return 2 / (beta * count) + Math.log(2 * (count - 1) * count * beta * largest * largest) / beta
 }
 
-/** Radius 1/(βNM) of the sphere S_i around each pattern (Theorem 4). */
+/** Radius 1/(βNM) of the sphere S_i around each pattern (one-update retrieval theorem). */
 export function sphereRadius(mem: ModernHopfieldMemory): number {
   return 1 / (mem.beta * mem.count * largestNorm(mem))
 }
 
 /**
- * Theorem 5's bound on the retrieval error ‖f(ξ) − x_i‖ of one update f from state ξ:
+ * The bound of the paper's 'exponentially small retrieval error' theorem on the retrieval error ‖f(ξ) − x_i‖ of one update f from state ξ:
  *   2 (N−1) exp(−β (Δ_i − 2 max{‖ξ − x_i‖, ‖x_i* − x_i‖} M)) M,
  * with x_i* the fixed point near x_i when given (omit it to take only ‖ξ − x_i‖: the bound stays valid, since
  * 1 − p_i ≤ (N−1) exp(−β min_{j≠i}(x_i − x_j)ᵀξ) and (x_i − x_j)ᵀξ ≥ Δ_i − 2M‖ξ − x_i‖).
@@ -318,7 +320,7 @@ export function retrievalErrorBound(mem: ModernHopfieldMemory, i: number, state:
   return 2 * (mem.count - 1) * Math.exp(-mem.beta * (delta - 2 * r * m)) * m
 }
 
-/** Theorem 5's second form, for ‖ξ − x_i‖ and ‖x_i* − x_i‖ ≤ 1/(2βM): 2e(N−1) M exp(−βΔ_i). */
+/** The same theorem's second form, for ‖ξ − x_i‖ and ‖x_i* − x_i‖ ≤ 1/(2βM): 2e(N−1) M exp(−βΔ_i). */
 export function retrievalErrorBoundNear(mem: ModernHopfieldMemory, i: number): number {
   if (!Number.isInteger(i) || i < 0 || i >= mem.count) throw new RangeError(`pattern index must be an integer in 0..${mem.count - 1}, got ${i}`)
   if (mem.count === 1) return 0

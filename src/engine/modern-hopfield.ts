@@ -81,13 +81,15 @@ export async function modernRetrieveBatch(
   const chunk = opts.chunk ?? 2048
   if (!Number.isInteger(chunk) || chunk < 1) throw new RangeError(`chunk must be a positive integer, got ${chunk}`)
 
-  const created = await sessionCache.get(model(dim, count, mode, Math.min(count, patternChunk)), { provider: opts.provider ?? 'cpu', threads: opts.threads })
+  // 'step' runs the converge program for one update (max_steps 1, ε 0): on ORT 1.30's CPU provider the same update
+  // inside the Loop body ran 1.2–1.5× faster than the plain 'step' graph (interleaved A/B, 1,000 × 10,000 × 784).
+  const created = await sessionCache.get(model(dim, count, 'converge', Math.min(count, patternChunk)), { provider: opts.provider ?? 'cpu', threads: opts.threads })
   const state = new Float32Array(batch * dim)
-  const steps = new Int32Array(batch).fill(1)
+  const steps = new Int32Array(batch)
   const patternsT = { type: 'float32' as const, data: patterns, dims: [count, dim] }
   const betaT = { type: 'float32' as const, data: Float32Array.of(beta), dims: [] }
-  const maxStepsT = { type: 'int64' as const, data: BigInt64Array.of(BigInt(maxSteps)), dims: [] }
-  const epsilonT = { type: 'float32' as const, data: Float32Array.of(epsilon), dims: [] }
+  const maxStepsT = { type: 'int64' as const, data: BigInt64Array.of(BigInt(mode === 'step' ? 1 : maxSteps)), dims: [] }
+  const epsilonT = { type: 'float32' as const, data: Float32Array.of(mode === 'step' ? 0 : epsilon), dims: [] }
   for (let start = 0; start < batch; start += chunk) {
     if (opts.shouldCancel?.()) throw new Error('cancelled')
     const rows = Math.min(chunk, batch - start)
@@ -95,15 +97,12 @@ export async function modernRetrieveBatch(
       [IO.state]: { type: 'float32' as const, data: queries.subarray(start * dim, (start + rows) * dim), dims: [rows, dim] },
       [IO.patterns]: patternsT,
       [IO.beta]: betaT,
-      ...(mode === 'converge' ? { [IO.maxSteps]: maxStepsT, [IO.epsilon]: epsilonT } : {})
+      [IO.maxSteps]: maxStepsT,
+      [IO.epsilon]: epsilonT
     }
     const out = await created.session.run(feeds)
-    if (mode === 'step') {
-      state.set(out[IO.retrieved]!.data as Float32Array, start * dim)
-    } else {
-      state.set(out[IO.finalState]!.data as Float32Array, start * dim)
-      steps.set(out[IO.steps]!.data as Int32Array, start)
-    }
+    state.set(out[IO.finalState]!.data as Float32Array, start * dim)
+    steps.set(out[IO.steps]!.data as Int32Array, start)
     opts.onProgress?.(start + rows, batch)
   }
   const result: ModernRetrieveBatchResult = { state, steps, provider: created.provider }

@@ -1,6 +1,6 @@
 // Modern Hopfield core against closed forms (one stored pattern: E = ½‖ξ − x‖²; lse of hand values; Δ_i of hand
-// patterns), the paper's theorems (energy non-increasing and in [0, 2M²]; retrieval error below Theorem 5's bound for
-// well-separated patterns; the fixed point inside Theorem 4's sphere) and the fixed-point kinds where theory puts them.
+// patterns), the paper's theorems (energy non-increasing and in [0, 2M²]; retrieval error below the bound of its
+// 'exponentially small retrieval error' theorem for well-separated patterns; the fixed point inside the sphere S_i) and the fixed-point kinds where theory puts them.
 import { describe, expect, it } from 'vitest'
 import {
   betaSweep,
@@ -95,7 +95,7 @@ describe('energy', () => {
   })
 })
 
-describe('separation and retrieval error (Theorems 4 and 5)', () => {
+describe('separation and retrieval error (one-update retrieval and retrieval-error theorems)', () => {
   it('Δ_i on hand patterns', () => {
     // x1·x1 = 9, x1·x2 = 0, x1·x3 = 3; x2·x2 = 4, x2·x3 = 2; x3·x3 = 3.
     const mem = modernHopfield([[3, 0, 0], [0, 2, 0], [1, 1, 1]], 1)
@@ -119,7 +119,7 @@ describe('separation and retrieval error (Theorems 4 and 5)', () => {
       const m = largestNorm(probe)
       const deltaMin = Math.min(...separations(probe))
       expect(deltaMin).toBeGreaterThan(0.1)
-      // the smallest β (searched on a grid) at which every pattern passes Theorem 4's condition.
+      // the smallest β (searched on a grid) at which every pattern passes the well-separation condition.
       let beta = 1
       while (deltaMin < wellSeparatedThreshold(beta, count, m)) beta *= 1.25
       const mem = modernHopfield(patterns, beta)

@@ -54,6 +54,15 @@ describe('modern Hopfield retrieval on the engine', () => {
         // float32 rounds the exponent β·xᵀξ by about 2^-24·β·|xᵀξ| ≤ 2^-24·β·M·‖ξ‖: the weights inherit that relative error.
         expect(maxRelDiff(got.state, want)).toBeLessThan(3e-6 + 2 ** -21 * beta * scoreBound)
         expect(Array.from(got.steps)).toEqual(new Array(c.batch).fill(1))
+        // the plain one-update graph (no Loop around it; modernRetrieveBatch runs the converge program for one step).
+        const { session } = await createSession(buildModernHopfieldRetrievalModel({ dim: c.dim, count: c.count, mode: 'step', chunk: patternChunk }), { provider: 'cpu', threads: 1 })
+        const out = await session.run({
+          state: { type: 'float32', data: c.queries, dims: [c.batch, c.dim] },
+          patterns: { type: 'float32', data: c.patterns, dims: [c.count, c.dim] },
+          beta: { type: 'float32', data: Float32Array.of(beta), dims: [] }
+        })
+        expect(maxRelDiff(out.retrieved!.data as Float32Array, want)).toBeLessThan(3e-6 + 2 ** -21 * beta * scoreBound)
+        await session.release()
       }
     }
   })

@@ -1,0 +1,248 @@
+// Benchmark: batched modern Hopfield retrieval ξ ← X softmax(β Xᵀξ), Engram's engine against the PyTorch code a user
+// writes, one update and to convergence, side by side in one run.
+//
+// Run: npx tsx bench/modern-hopfield.ts [--queries 10000] [--patterns 10000] [--rounds 3] [--beta 0.3]
+//        [--epsilon 1e-3] [--max-steps 30] [--out bench/results/modern-hopfield.json] [--no-torch]
+// Data: Fashion-MNIST training images (pixel/255) from ENGRAM_FASHION_DIR (default /usr/share/datasets/fashion-mnist)
+// when present, else random images of the same shape (784 values uniform in [0, 1), core Rng, seed 2026). Queries are
+// stored images, every other one with Gaussian noise (σ = 0.3) and the rest with their lower half set to 0.
+// Sides: Engram `modernRetrieveBatch` at 1 and 2 intra-op threads ('step', and 'converge' where settled queries leave
+// the Loop, score matrix 1024 patterns at a time); PyTorch (bench/peers/modern_hopfield_torch.py): `softmax(β Q Xᵀ) X`
+// on the whole batch (materialising the [queries, patterns] scores), iterated until no query moves by ε, and an
+// "active rows" variant updating only the queries still moving. Each torch variant is first run in every
+// configuration (OpenBLAS kernel unset / SkylakeX, BLAS 1 or 2 threads, torch 1 or 2 threads); the fastest
+// configuration of each is then timed in the interleaved rounds.
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { gunzipSync } from 'node:zlib'
+import { idxImages, parseIdx } from '../src/core/data/idx'
+import { modernHopfield, retrieve } from '../src/core/modern-hopfield'
+import { Rng } from '../src/core/rng'
+import { modernRetrieveBatch } from '../src/engine/modern-hopfield'
+import { readNpy, readNpyInt32, writeNpy } from './npy'
+import { argValue, blasKernels, cpuModel, median, PYTHON, ROOT, run, writeRecord } from './common'
+
+const DIM = 784
+const CONFIG = {
+  patterns: Number(argValue('--patterns', '10000')),
+  queries: Number(argValue('--queries', '10000')),
+  beta: Number(argValue('--beta', '0.3')),
+  epsilon: Number(argValue('--epsilon', '1e-3')),
+  maxSteps: Number(argValue('--max-steps', '30')),
+  rounds: Number(argValue('--rounds', '3')),
+  torch: !process.argv.includes('--no-torch'),
+  patternChunk: 1024,
+  queryChunk: 2048,
+  seed: 2026,
+  coreCheck: 4
+}
+const OUT = resolve(ROOT, argValue('--out', 'bench/results/modern-hopfield.json'))
+const FASHION = process.env.ENGRAM_FASHION_DIR ?? '/usr/share/datasets/fashion-mnist'
+
+function makeData(): { source: string; patterns: Float32Array; queries: Float32Array } {
+  const { patterns: p, queries: q, seed } = CONFIG
+  const rng = new Rng(seed)
+  const file = join(FASHION, 'train-images-idx3-ubyte.gz')
+  let patterns: Float32Array
+  let source: string
+  if (existsSync(file)) {
+    const images = idxImages(parseIdx(gunzipSync(readFileSync(file)), { name: file }))
+    if (images.count < p) throw new Error(`${file} has ${images.count} images, fewer than --patterns ${p}`)
+    patterns = Float32Array.from(images.pixels.subarray(0, p * DIM), (v) => (v > 1 ? v / 255 : v))
+    source = `Fashion-MNIST training images (${file}), pixel/255`
+  } else {
+    patterns = Float32Array.from({ length: p * DIM }, () => rng.next())
+    source = `random images (Fashion-MNIST absent at ${FASHION}): ${p} × ${DIM} values uniform in [0, 1), core Rng seed ${seed}`
+  }
+  const queries = new Float32Array(q * DIM)
+  for (let k = 0; k < q; k++) {
+    const src = patterns.subarray((k % p) * DIM, ((k % p) + 1) * DIM)
+    for (let i = 0; i < DIM; i++) queries[k * DIM + i] = k % 2 === 0 ? src[i]! + 0.3 * rng.normal() : i < DIM / 2 ? src[i]! : 0
+  }
+  return { source, patterns, queries }
+}
+
+interface TorchRun {
+  seconds: number
+  maxSteps: number
+  peakRssMiB: number
+  blas: Record<string, string>[]
+  torch: string
+}
+
+type Variant = 'step' | 'converge' | 'active'
+
+interface TorchConfig {
+  kernel: ReturnType<typeof blasKernels>[number]
+  blasThreads: number
+  torchThreads: number
+  label: string
+}
+
+function runTorch(dir: string, variant: Variant, cfg: TorchConfig): TorchRun & { out: string } {
+  const out = join(dir, `torch-${variant}`)
+  const r = spawnSync(
+    PYTHON,
+    [
+      join(ROOT, 'bench/peers/modern_hopfield_torch.py'),
+      join(dir, 'patterns.npy'),
+      join(dir, 'queries.npy'),
+      String(CONFIG.beta),
+      String(CONFIG.epsilon),
+      String(CONFIG.maxSteps),
+      variant,
+      String(cfg.blasThreads),
+      String(cfg.torchThreads),
+      out
+    ],
+    { env: cfg.kernel.env, encoding: 'utf8', maxBuffer: 1 << 24 }
+  )
+  if (r.status !== 0) throw new Error(`torch ${variant} (${cfg.label}) failed: ${r.stderr.slice(-2000)}`)
+  return { ...(JSON.parse(r.stdout.trim().split('\n').at(-1)!) as TorchRun), out }
+}
+
+async function runEngram(mode: 'step' | 'converge', threads: number, data: { patterns: Float32Array; queries: Float32Array }) {
+  const t = performance.now()
+  const r = await modernRetrieveBatch(data.patterns, CONFIG.patterns, DIM, data.queries, CONFIG.queries, {
+    beta: CONFIG.beta,
+    mode,
+    epsilon: CONFIG.epsilon,
+    maxSteps: CONFIG.maxSteps,
+    patternChunk: CONFIG.patternChunk,
+    chunk: CONFIG.queryChunk,
+    provider: 'cpu',
+    threads
+  })
+  return { seconds: (performance.now() - t) / 1000, result: r }
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0
+  for (let k = 0; k < a.length; k++) m = Math.max(m, Math.abs(a[k]! - b[k]!))
+  return m
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'engram-modern-bench-'))
+  try {
+    const data = makeData()
+    writeNpy(join(dir, 'patterns.npy'), data.patterns, [CONFIG.patterns, DIM])
+    writeNpy(join(dir, 'queries.npy'), data.queries, [CONFIG.queries, DIM])
+    const startLoad = loadavg().map((x) => Math.round(x * 100) / 100)
+    console.error(`data: ${data.source}; ${CONFIG.queries} queries × ${CONFIG.patterns} patterns × ${DIM}, β = ${CONFIG.beta}`)
+
+    // Engram warm-up (session creation) and checks.
+    const engramStep = await runEngram('step', 1, data)
+    const engramConv = await runEngram('converge', 1, data)
+    const histogram: Record<number, number> = {}
+    for (const s of engramConv.result.steps) histogram[s] = (histogram[s] ?? 0) + 1
+    const rowUpdates = engramConv.result.steps.reduce((a, s) => a + s, 0)
+    const globalSteps = Math.max(...engramConv.result.steps)
+    console.error(`Engram steps to converge: ${JSON.stringify(histogram)} (row updates ${rowUpdates}, whole-batch updates ${globalSteps}×${CONFIG.queries})`)
+
+    // The float64 core on a few queries (each costs 2·P·d multiply-adds per update).
+    const mem = modernHopfield({ data: data.patterns, count: CONFIG.patterns, dim: DIM }, CONFIG.beta)
+    const coreCheck = Array.from({ length: CONFIG.coreCheck }, (_, k) => {
+      const q = Math.floor((k * CONFIG.queries) / CONFIG.coreCheck)
+      const r = retrieve(mem, data.queries.subarray(q * DIM, (q + 1) * DIM), { epsilon: CONFIG.epsilon, maxSteps: CONFIG.maxSteps, trace: false })
+      return { query: q, coreSteps: r.steps, engramSteps: engramConv.result.steps[q]!, maxAbsDiff: maxAbsDiff(r.state, engramConv.result.state.subarray(q * DIM, (q + 1) * DIM)) }
+    })
+
+    // Torch: every configuration once, keep the fastest per variant.
+    const configs: TorchConfig[] = []
+    if (CONFIG.torch) {
+      for (const kernel of blasKernels()) {
+        for (const [b, t] of [[1, 1], [2, 1], [1, 2]] as const) {
+          configs.push({ kernel, blasThreads: b, torchThreads: t, label: `${kernel.id === 'auto' ? 'kernel unset' : 'SkylakeX'}, BLAS ${b}, torch ${t}` })
+        }
+      }
+    }
+    const variants: Variant[] = ['step', 'converge', 'active']
+    const calibration: Record<string, Record<string, number>> = {}
+    const bestConfig = new Map<Variant, TorchConfig>()
+    const torchInfo: Record<string, TorchRun> = {}
+    const checks: Record<string, unknown> = {}
+    for (const v of variants) {
+      if (configs.length === 0) break
+      calibration[v] = {}
+      let best: { cfg: TorchConfig; seconds: number; run: TorchRun & { out: string } } | null = null
+      for (const cfg of configs) {
+        console.error(`calibrating torch ${v} (${cfg.label}) ...`)
+        const r = runTorch(dir, v, cfg)
+        calibration[v]![cfg.label] = r.seconds
+        if (!best || r.seconds < best.seconds) best = { cfg, seconds: r.seconds, run: r }
+      }
+      bestConfig.set(v, best!.cfg)
+      torchInfo[v] = best!.run
+      const states = readNpy(`${best!.run.out}.npy`).data as Float32Array
+      const steps = readNpyInt32(`${best!.run.out}-steps.npy`).data
+      const engram = v === 'step' ? engramStep.result : engramConv.result
+      let stepDiffs = 0
+      if (v === 'active') for (let k = 0; k < steps.length; k++) if (steps[k] !== engram.steps[k]) stepDiffs++
+      checks[v] = { maxAbsDiffVsEngram: maxAbsDiff(states, engram.state), ...(v === 'active' ? { queriesWithDifferentSteps: stepDiffs } : {}), torchMaxSteps: Math.max(...steps) }
+    }
+
+    // Interleaved timed rounds.
+    const sides: { id: string; label: string; run: () => Promise<number> }[] = []
+    for (const threads of [1, 2]) {
+      sides.push({ id: `engram-step-t${threads}`, label: `Engram, one update, ${threads} thread${threads > 1 ? 's' : ''}`, run: async () => (await runEngram('step', threads, data)).seconds })
+      sides.push({ id: `engram-converge-t${threads}`, label: `Engram, to convergence, ${threads} thread${threads > 1 ? 's' : ''}`, run: async () => (await runEngram('converge', threads, data)).seconds })
+    }
+    for (const v of variants) {
+      const cfg = bestConfig.get(v)
+      if (cfg) sides.push({ id: `torch-${v}`, label: `PyTorch ${v === 'step' ? 'one update' : v === 'converge' ? 'to convergence, whole batch' : 'to convergence, active rows'} (${cfg.label})`, run: async () => runTorch(dir, v, cfg).seconds })
+    }
+    const seconds: Record<string, number[]> = Object.fromEntries(sides.map((s) => [s.id, []]))
+    for (let r = 0; r < CONFIG.rounds; r++) {
+      console.error(`round ${r + 1}/${CONFIG.rounds}`)
+      for (let k = 0; k < sides.length; k++) {
+        const s = sides[(k + r) % sides.length]!
+        seconds[s.id]!.push(await s.run())
+      }
+    }
+    const rows = sides.map((s) => ({ id: s.id, side: s.label, medianSeconds: median(seconds[s.id]!), minSeconds: Math.min(...seconds[s.id]!), queriesPerSecond: CONFIG.queries / median(seconds[s.id]!), seconds: seconds[s.id]! }))
+    const med = (id: string): number | undefined => rows.find((r) => r.id === id)?.medianSeconds
+    const bestOf = (ids: string[]): number => Math.min(...ids.map(med).filter((x): x is number => x !== undefined))
+    const ratios = CONFIG.torch
+      ? {
+          stepVsTorch: bestOf(['torch-step']) / bestOf(['engram-step-t1', 'engram-step-t2']),
+          convergeVsTorchWholeBatch: bestOf(['torch-converge']) / bestOf(['engram-converge-t1', 'engram-converge-t2']),
+          convergeVsTorchBest: bestOf(['torch-converge', 'torch-active']) / bestOf(['engram-converge-t1', 'engram-converge-t2'])
+        }
+      : null
+    const memory = {
+      engramNodeMaxRssMiB: process.resourceUsage().maxRSS / 1024,
+      engramScoreBufferMiB: (Math.min(CONFIG.queryChunk, CONFIG.queries) * Math.min(CONFIG.patternChunk, CONFIG.patterns) * 4) / 2 ** 20,
+      torchScoreMatrixMiB: (CONFIG.queries * CONFIG.patterns * 4) / 2 ** 20,
+      torchPeakRssMiB: Object.fromEntries(Object.entries(torchInfo).map(([v, r]) => [v, r.peakRssMiB]))
+    }
+    const command = 'npx tsx bench/modern-hopfield.ts' + (process.argv.length > 2 ? ' ' + process.argv.slice(2).join(' ') : '')
+    writeRecord(OUT, { benchmark: 'modern-hopfield', command, cpu: cpuModel(), loadAverage: { start: startLoad, end: loadavg() }, config: CONFIG, data: data.source, stepsHistogram: histogram, rowUpdates, coreCheck, checks, calibration, torch: torchInfo, results: rows, ratios, memory })
+
+    const fmt = (x: number, d = 2): string => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
+    console.log(
+      [
+        `Modern Hopfield retrieval: ${CONFIG.queries} queries × ${CONFIG.patterns} stored × ${DIM}, β = ${CONFIG.beta}, ε = ${CONFIG.epsilon}, ≤ ${CONFIG.maxSteps} updates; ${data.source}`,
+        `${cpuModel()}, load ${startLoad.join(' ')} → ${loadavg().map((x) => x.toFixed(2)).join(' ')}; ${CONFIG.rounds} interleaved rounds, medians; command: ${command}`,
+        `Engram steps histogram ${JSON.stringify(histogram)}; core check ${JSON.stringify(coreCheck)}`,
+        `torch calibration (s): ${JSON.stringify(calibration)}`,
+        `checks: ${JSON.stringify(checks)}`,
+        '',
+        '| side | median s | fastest s | queries/s |',
+        '|---|---:|---:|---:|',
+        ...rows.map((r) => `| ${r.side} | ${fmt(r.medianSeconds, 3)} | ${fmt(r.minSeconds, 3)} | ${fmt(r.queriesPerSecond, 0)} |`),
+        '',
+        ratios
+          ? `one update: Engram ${fmt(ratios.stepVsTorch)}× torch; to convergence: ${fmt(ratios.convergeVsTorchWholeBatch)}× torch whole batch, ${fmt(ratios.convergeVsTorchBest)}× torch's best variant`
+          : 'torch skipped',
+        `memory: ${JSON.stringify(memory)}`
+      ].join('\n')
+    )
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+run(main)
