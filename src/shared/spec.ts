@@ -350,8 +350,8 @@ export const sweepSpecSchema = z.discriminatedUnion('type', [
       type: z.literal('bam'),
       bam: bamModelSpecSchema.default({ kind: 'bam', codes: 'binary-index', encoding: 'bipolar' }),
       cue: z.enum(['x', 'y']).default('x'),
-      /** Which layer updates first: auto (003: Y first when x is given, else X), or always x / always y. */
-      first: z.enum(['auto', 'x', 'y']).default('auto'),
+      /** Which layer updates first: auto (the default; 003: Y first when x is given, else X), or always x / always y. */
+      first: z.enum(['auto', 'x', 'y']).optional(),
       fractions: z.array(z.number().min(0).max(1)).min(1).max(200).default([0, 0.1, 0.2, 0.3]),
       cuesPerPattern: z.int().positive().max(10000).default(20),
       maxIterations: z.int().positive().max(10000).default(100)
