@@ -290,6 +290,7 @@ export const recallSpecSchema = z
       })
     }
     if (r.activation !== undefined && r.mode !== 'recurrent') ctx.addIssue({ code: 'custom', path: ['activation'], message: "activation is for mode 'recurrent'" })
+    if (r.mode === 'recurrent' && r.external === 'cue') ctx.addIssue({ code: 'custom', path: ['external'], message: "the recurrent auto-associator (003) has no external input: use 'none'" })
   })
 export type RecallSpec = z.infer<typeof recallSpecSchema>
 

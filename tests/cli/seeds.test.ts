@@ -89,6 +89,7 @@ describe('the new spec fields: a bad value is named before anything runs', () =>
     ['an order that repeats a unit', { recall: { mode: 'async', order: [1, 4, 4, 2] } }, /spec\.recall\.order\.2: unit 4 appears twice/],
     ['an order with a unit past N', { recall: { mode: 'async', order: [1, 5, 3, 2] } }, /spec\.recall\.order\.1: unit 5 does not exist: units are counted from 1 to 4/],
     ['an order too short', { recall: { mode: 'async', order: [1, 3, 2] } }, /spec\.recall\.order: 3 units given for a net of 4/],
+    ['an external input for the recurrent auto-associator', { recall: { mode: 'recurrent', external: 'cue' } }, /spec\.recall\.external: the recurrent auto-associator \(003\) has no external input/],
     ['an order with sync dynamics', { recall: { mode: 'sync', order: [1, 4, 3, 2] } }, /spec\.recall\.order: a given order is an asynchronous one/],
     ['a cue of the wrong length', { cues: [{ x: { values: [0, 0, 1] } }] }, /spec\.cues\.0\.x\.values: 3 values, expected 4/],
     ['a flipped unit past N', { cues: [{ x: { from: 1, flip: [2, 9] } }] }, /spec\.cues\.0\.x\.flip\.1: unit 9 does not exist/],

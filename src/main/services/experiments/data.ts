@@ -131,6 +131,8 @@ export interface ResolvedCue {
   label?: string
   x?: Int8Array
   y?: Int8Array
+  /** The stored pattern the x side starts from (counted from 1), when the cue names one. */
+  from?: number
 }
 
 /** Every explicit cue as the vectors it stands for, checked against the net's sizes and states; errors name the field. */
@@ -139,7 +141,7 @@ export function resolveCues(spec: ExperimentSpec, data: ExperimentData, field = 
   const n = data.stored[0]!.length
   return (spec.cues ?? []).map((c, k) => {
     const f = `${field}.cues.${k}`
-    const out: ResolvedCue = { ...(c.label !== undefined ? { label: c.label } : {}) }
+    const out: ResolvedCue = { ...(c.label !== undefined ? { label: c.label } : {}), ...(c.x?.from !== undefined ? { from: c.x.from } : {}) }
     if (c.x) out.x = resolveVector(c.x, n, sideStored(data, 'x', alphabets.x, spec)!, alphabets.x, `${f}.x`)
     if (c.y) {
       if (!alphabets.y) throw bad(`${f}.y`, 'a y cue is for a BAM (a bam sweep)')

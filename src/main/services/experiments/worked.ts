@@ -130,6 +130,7 @@ export function workedHetero(net: HeteroNet, targets: ArrayLike<number>[], cues:
       const x = cue.x!
       const r = heteroRecall(net, x)
       const output = Array.from(r.output)
+      const equals = (t: ArrayLike<number>): boolean => output.every((v, j) => v === t[j])
       return {
         ...label(cue),
         x: Array.from(x),
@@ -138,7 +139,8 @@ export function workedHetero(net: HeteroNet, targets: ArrayLike<number>[], cues:
         changes: 0,
         iterations: 1,
         outcome: 'one-shot',
-        match: counted(targets.findIndex((t) => output.every((v, j) => v === t[j])))
+        // Several inputs may share a target (003 Example (1)): the cue's own pair first, else the first equal target.
+        match: cue.from !== undefined && equals(targets[cue.from - 1]!) ? cue.from : counted(targets.findIndex(equals))
       }
     })
   }
