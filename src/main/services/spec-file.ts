@@ -2,7 +2,6 @@
 import { readFileSync } from 'node:fs'
 import { describeZodError } from '../../shared/api'
 import { experimentResultSchema, experimentSpecSchema, type ExperimentResult, type ExperimentSpec } from '../../shared/spec'
-import type { z } from 'zod'
 import { FAMILIES, type FamilyKind } from '../../shared/families'
 import { rbmRunResultSchema, rbmRunSpecSchema, type RbmRunResult } from '../../shared/rbm-run'
 
@@ -49,12 +48,12 @@ export function readResultFile(path: string): ExperimentResult {
  */
 const TRAINING_SPECS = {
   rbm: rbmRunSpecSchema
-} as const satisfies Partial<Record<FamilyKind, z.ZodType>>
+} as const satisfies Partial<Record<FamilyKind, { safeParse(raw: unknown): unknown }>>
 
 type TrainingSpecKind = keyof typeof TRAINING_SPECS
 
 /** An experiment spec, or a family's training spec (its model's kind names the family). */
-export type RunSpec = { kind: 'experiment'; spec: ExperimentSpec } | { [K in TrainingSpecKind]: { kind: K; spec: z.infer<(typeof TRAINING_SPECS)[K]> } }[TrainingSpecKind]
+export type RunSpec = { kind: 'experiment'; spec: ExperimentSpec } | { [K in TrainingSpecKind]: { kind: K; spec: ReturnType<(typeof TRAINING_SPECS)[K]['parse']> } }[TrainingSpecKind]
 
 function modelKindOf(raw: unknown): unknown {
   if (typeof raw !== 'object' || raw === null) return undefined
