@@ -2,23 +2,15 @@
 import type { ExperimentSpec } from '../shared/spec'
 import { DatasetCatalog } from '../main/services/datasets'
 import { runExperiment } from '../main/services/experiments'
+import { experimentData } from '../main/services/experiments/data'
 import { SpecError } from '../main/services/spec-file'
 import { progressPrinter, withSigint, writeResult, type RunOptions } from './run'
 
 export async function runExperimentCli(spec: ExperimentSpec, opts: RunOptions): Promise<void> {
   if (opts.exports.length) throw new SpecError("--export: experiment specs do not export from 'run'; for a result that holds a model use: engram export <result.json>")
   const catalog = new DatasetCatalog(opts.dataDir)
-  const resolved = spec.dataset ? catalog.resolve(spec.dataset, 'spec.dataset') : null
-  const pairs = (spec.sweep?.type === 'bam' && spec.sweep.bam.codes === 'dataset') || (spec.sweep?.type === 'hetero' && spec.sweep.codes === 'dataset')
-  const data = resolved
-    ? {
-        stored: resolved.patterns,
-        labels: resolved.labels,
-        width: resolved.summary.width,
-        height: resolved.summary.height,
-        ...(pairs ? { targets: catalog.pairTargets(spec.dataset!, resolved.indices, 'spec.dataset') } : {})
-      }
-    : null
+  // The dataset (built-in, imported or inline) and the explicit cues are checked here, before any work starts.
+  const data = experimentData(spec, catalog, 'spec')
   const result = await withSigint(async (cancelled) => {
     try {
       return await runExperiment(spec, data, { onProgress: progressPrinter(spec.name, opts.quiet), shouldCancel: cancelled })

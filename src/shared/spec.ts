@@ -34,6 +34,124 @@ export const datasetRefSchema = z
   .strict()
 export type DatasetRef = z.infer<typeof datasetRefSchema>
 
+/** Unit states as the user writes them: bipolar {−1, +1} or binary {0, 1}. */
+export const stateEncodingSchema = z.enum(['bipolar', 'binary'])
+
+/** A row of an inline dataset: every value must be a state of the stated encoding (checked with its row and column). */
+function checkInlineRows(rows: number[][], encoding: 'bipolar' | 'binary', key: string, ctx: z.RefinementCtx, width?: number): void {
+  const n = width ?? rows[0]?.length ?? 0
+  const allowed = encoding === 'bipolar' ? '−1 or 1' : '0 or 1'
+  rows.forEach((row, r) => {
+    if (row.length !== n) {
+      ctx.addIssue({ code: 'custom', path: [key, r], message: `row ${r + 1} has ${row.length} values, expected ${n}${width === undefined ? ' (as row 1)' : ''}` })
+      return
+    }
+    row.forEach((v, c) => {
+      const ok = encoding === 'bipolar' ? v === 1 || v === -1 : v === 0 || v === 1
+      if (!ok) ctx.addIssue({ code: 'custom', path: [key, r, c], message: `value ${v} at row ${r + 1}, column ${c + 1} is not ${encoding} (${allowed})` })
+    })
+  })
+}
+
+/**
+ * The stored patterns: a built-in or imported dataset (`builtin`), or written inline (`patterns`, with `encoding`).
+ * Inline patterns are stored as written: a binary row (0/1) through its bipolar image 2s − 1 where the model says so
+ * (Hopfield, BAM), as the values themselves where the seed's rule does (003's hetero-associative Hebb rule).
+ */
+export const experimentDatasetSchema = datasetRefSchema
+  .extend({
+    builtin: datasetIdSchema.optional().describe("Dataset id: built-in, or 'user:<name>' for an imported one (or give `patterns` instead)"),
+    /** The encoding the inline `patterns` and `targets` are written in. Required with `patterns`. */
+    encoding: stateEncodingSchema.optional(),
+    /** Inline patterns, one row per pattern (P rows of N values). */
+    patterns: z.array(z.array(z.number())).min(1).max(10000).optional(),
+    /** Inline targets t(p) for hetero-associative nets and BAM (P rows of M values), paired with `patterns` by row. */
+    targets: z.array(z.array(z.number())).min(1).max(10000).optional(),
+    /** Image shape of an inline pattern (width × height = N); default N × 1. */
+    width: z.int().positive().optional(),
+    height: z.int().positive().optional(),
+    /** One name per inline pattern; default 's(1)', 's(2)', … */
+    labels: z.array(z.string().max(200)).optional()
+  })
+  .strict()
+  .superRefine((d, ctx) => {
+    if (d.builtin === undefined && d.patterns === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['builtin'], message: 'give a built-in dataset id, or the patterns inline (patterns + encoding)' })
+      return
+    }
+    if (d.builtin !== undefined) {
+      for (const key of ['patterns', 'targets', 'encoding', 'width', 'height', 'labels'] as const) {
+        if (d[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `'${key}' belongs to an inline dataset; a built-in dataset (builtin '${d.builtin}') has its own` })
+      }
+      return
+    }
+    for (const key of ['select', 'count'] as const) {
+      if (d[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `'${key}' picks patterns of a built-in dataset; an inline dataset stores every row it lists` })
+    }
+    const patterns = d.patterns!
+    if (!d.encoding) {
+      ctx.addIssue({ code: 'custom', path: ['encoding'], message: "say how the inline patterns are written: 'binary' (0/1) or 'bipolar' (−1/1)" })
+      return
+    }
+    checkInlineRows(patterns, d.encoding, 'patterns', ctx)
+    const n = patterns[0]!.length
+    if (n === 0) ctx.addIssue({ code: 'custom', path: ['patterns', 0], message: 'a pattern needs at least one unit' })
+    if (d.targets) {
+      if (d.targets.length !== patterns.length) {
+        ctx.addIssue({ code: 'custom', path: ['targets'], message: `${d.targets.length} targets for ${patterns.length} patterns (one target row per pattern)` })
+      } else checkInlineRows(d.targets, d.encoding, 'targets', ctx)
+    }
+    if ((d.width === undefined) !== (d.height === undefined)) ctx.addIssue({ code: 'custom', path: [d.width === undefined ? 'width' : 'height'], message: 'give both width and height, or neither' })
+    else if (d.width !== undefined && d.width * d.height! !== n) ctx.addIssue({ code: 'custom', path: ['width'], message: `width × height = ${d.width * d.height!}, but the patterns have ${n} units` })
+    if (d.labels && d.labels.length !== patterns.length) ctx.addIssue({ code: 'custom', path: ['labels'], message: `${d.labels.length} labels for ${patterns.length} patterns` })
+  })
+export type ExperimentDataset = z.infer<typeof experimentDatasetSchema>
+
+/**
+ * One side of an explicit cue: written out in full (`values`), or a stored vector (`from`, its number counted from 1)
+ * with named units changed (`flip`) or unknown (`missing`, set to 0). Units are counted from 1, as the seeds count them.
+ */
+export const cueVectorSchema = z
+  .object({
+    values: z.array(z.number()).min(1).optional(),
+    /** Stored pattern number, counted from 1 (s(1) is 1); on the y side of a BAM, its target t(p). */
+    from: z.int().positive().optional(),
+    /** Units (counted from 1) whose value is changed: bipolar −v, binary 1 − v. */
+    flip: z.array(z.int().positive()).optional(),
+    /** Units (counted from 1) set to 0, unknown: only where the net takes 0 for unknown (bipolar states). */
+    missing: z.array(z.int().positive()).optional()
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if ((c.values === undefined) === (c.from === undefined)) ctx.addIssue({ code: 'custom', path: ['values'], message: "give either 'values' or 'from' (a stored pattern, counted from 1)" })
+    if (c.values !== undefined && (c.flip || c.missing)) ctx.addIssue({ code: 'custom', path: [c.flip ? 'flip' : 'missing'], message: "'flip' and 'missing' change a stored pattern ('from'); write the changed values into 'values' instead" })
+    const seen = new Set<number>()
+    for (const key of ['flip', 'missing'] as const) {
+      c[key]?.forEach((u, k) => {
+        if (seen.has(u)) ctx.addIssue({ code: 'custom', path: [key, k], message: `unit ${u} is named twice` })
+        seen.add(u)
+      })
+    }
+  })
+export type CueVector = z.infer<typeof cueVectorSchema>
+
+/**
+ * An explicit cue. `x`: the state the net starts from (Hopfield nets, the recurrent auto-associator), the input of a
+ * hetero-associative net, or BAM's X layer; `y`: BAM's Y layer. A BAM cue may give x, y or both (a side not given is
+ * the zero vector, as in 003).
+ */
+export const cueSchema = z
+  .object({
+    label: z.string().max(200).optional(),
+    x: cueVectorSchema.optional(),
+    y: cueVectorSchema.optional()
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (!c.x && !c.y) ctx.addIssue({ code: 'custom', path: ['x'], message: 'a cue needs x (or, for a BAM, y)' })
+  })
+export type CueSpec = z.infer<typeof cueSchema>
+
 export const LEARNING_RULES = ['hebb', 'storkey', 'pseudo-inverse', 'energy'] as const
 export const learningRuleSchema = z.enum(LEARNING_RULES)
 export type LearningRuleName = z.infer<typeof learningRuleSchema>
@@ -152,8 +270,15 @@ export type Corruption = z.infer<typeof corruptionSchema>
 export const recallSpecSchema = z
   .object({
     /** async: one unit at a time (core, traced); sync: all units at once (engine, batched). */
-    mode: z.enum(['async', 'sync']).default('sync'),
-    order: z.enum(['random', 'sequential']).default('random'),
+    mode: z.enum(['async', 'sync', 'recurrent']).default('sync'),
+    /**
+     * Async visit order: random (a new permutation each sweep, from the seed), sequential (1, 2, …, N), or given:
+     * unit numbers counted from 1 (003: [1, 4, 3, 2]), a permutation of 1..N, repeated every sweep.
+     */
+    order: z
+      .union([z.enum(['random', 'sequential']), z.array(z.int().positive()).min(1).max(100000)])
+      .default('random')
+      .describe('random, sequential, or a permutation of the unit numbers 1..N (counted from 1)'),
     maxSweeps: z.int().positive().max(10000).default(50),
     corruption: corruptionSchema.default({ type: 'flip', fraction: 0.1 }),
     /** Noisy cues drawn per stored pattern. */
@@ -161,9 +286,23 @@ export const recallSpecSchema = z
     /** Energy traces kept in the result for the first `traceCount` cues (async mode). */
     traceCount: z.int().nonnegative().max(1000).default(4),
     /** External input x in y_in_i = x_i + Σ_j y_j w_ji (003): none, or the cue itself held on during recall. */
-    external: z.enum(['none', 'cue']).default('none')
+    external: z.enum(['none', 'cue']).default('none'),
+    /** Mode 'recurrent' (003's recurrent auto-associator on the trained net): f(0) = 0 (sign0), or a tie keeps the unit. */
+    activation: z.enum(['sign0', 'keep']).optional()
   })
   .strict()
+  .superRefine((r, ctx) => {
+    if (Array.isArray(r.order)) {
+      if (r.mode !== 'async') ctx.addIssue({ code: 'custom', path: ['order'], message: `a given order is an asynchronous one: it needs mode 'async' (mode is '${r.mode}')` })
+      const seen = new Set<number>()
+      r.order.forEach((u, k) => {
+        if (seen.has(u)) ctx.addIssue({ code: 'custom', path: ['order', k], message: `unit ${u} appears twice: the order must be a permutation of 1..N` })
+        seen.add(u)
+      })
+    }
+    if (r.activation !== undefined && r.mode !== 'recurrent') ctx.addIssue({ code: 'custom', path: ['activation'], message: "activation is for mode 'recurrent'" })
+    if (r.mode === 'recurrent' && r.external === 'cue') ctx.addIssue({ code: 'custom', path: ['external'], message: "the recurrent auto-associator (003) has no external input: use 'none'" })
+  })
 export type RecallSpec = z.infer<typeof recallSpecSchema>
 
 export const recallDynamicsSchema = z
@@ -231,6 +370,8 @@ export const sweepSpecSchema = z.discriminatedUnion('type', [
       type: z.literal('bam'),
       bam: bamModelSpecSchema.default({ kind: 'bam', codes: 'binary-index', encoding: 'bipolar' }),
       cue: z.enum(['x', 'y']).default('x'),
+      /** Which layer updates first: auto (the default; 003: Y first when x is given, else X), or always x / always y. */
+      first: z.enum(['auto', 'x', 'y']).optional(),
       fractions: z.array(z.number().min(0).max(1)).min(1).max(200).default([0, 0.1, 0.2, 0.3]),
       cuesPerPattern: z.int().positive().max(10000).default(20),
       maxIterations: z.int().positive().max(10000).default(100)
@@ -365,8 +506,13 @@ export const experimentSpecSchema = z
     name: z.string().max(200).default('experiment'),
     seed: z.int().nonnegative().max(2 ** 32 - 1),
     /** The stored patterns; not used by a capacity sweep (it draws random patterns). */
-    dataset: datasetRefSchema.optional(),
+    dataset: experimentDatasetSchema.optional(),
     model: hopfieldModelSpecSchema,
+    /**
+     * Explicit cues, run one by one with a full trace (result: worked), instead of cues drawn by recall.corruption:
+     * by the recall experiment (no sweep), or by a hetero, bam or recurrent sweep (besides its noise points).
+     */
+    cues: z.array(cueSchema).min(1).max(10000).optional(),
     recall: recallSpecSchema.default({
       mode: 'sync',
       order: 'random',
@@ -387,6 +533,20 @@ export const experimentSpecSchema = z
   .superRefine((spec, ctx) => {
     if (!spec.dataset && spec.sweep?.type !== 'capacity' && spec.sweep?.type !== 'dense-capacity') {
       ctx.addIssue({ code: 'custom', path: ['dataset'], message: 'a dataset is required (only the capacity sweeps draw their own random patterns)' })
+    }
+    if (spec.cues && spec.sweep && !['hetero', 'bam', 'recurrent'].includes(spec.sweep.type)) {
+      ctx.addIssue({ code: 'custom', path: ['cues'], message: `explicit cues run with the recall experiment (no sweep) or a hetero, bam or recurrent sweep, not a ${spec.sweep.type} sweep` })
+    }
+    if (!spec.cues && !spec.sweep && spec.recall.mode === 'recurrent') {
+      ctx.addIssue({ code: 'custom', path: ['recall', 'mode'], message: "mode 'recurrent' runs explicit cues (spec.cues); for drawn cues use a recurrent sweep" })
+    }
+    if (spec.dataset?.targets && !(spec.sweep?.type === 'hetero' && spec.sweep.codes === 'dataset') && !(spec.sweep?.type === 'bam' && spec.sweep.bam.codes === 'dataset')) {
+      ctx.addIssue({ code: 'custom', path: ['dataset', 'targets'], message: "targets are read by a hetero sweep with codes 'dataset' or a bam sweep with bam.codes 'dataset'" })
+    }
+    if (spec.cues && spec.sweep?.type !== 'bam') {
+      spec.cues.forEach((c, k) => {
+        if (c.y) ctx.addIssue({ code: 'custom', path: ['cues', k, 'y'], message: 'a y cue is for a BAM (a bam sweep); this net takes x only' })
+      })
     }
     if (spec.model.energy && spec.model.rule !== 'energy') {
       ctx.addIssue({ code: 'custom', path: ['model', 'energy'], message: "energy-training settings need rule 'energy'" })
@@ -591,6 +751,57 @@ export const sweepResultSchema = z.discriminatedUnion('type', [
 ])
 export type SweepResult = z.infer<typeof sweepResultSchema>
 
+/** One explicit cue as it ran: the vectors given, every update or step, where it stopped. */
+export const workedCaseSchema = z.object({
+  label: z.string().optional(),
+  /** The x side as run (the start state, the hetero input, BAM's X layer); BAM's Y layer in `y`. */
+  x: z.array(z.number()),
+  y: z.array(z.number()).optional(),
+  /** Async Hopfield recall: each unit update in order (unit counted from 1, its net input y_in, its value after, the state after, E after). */
+  updates: z
+    .array(z.object({ sweep: z.int(), unit: z.int(), netInput: z.number(), value: z.int(), changed: z.boolean(), state: z.array(z.int()), energy: z.number() }))
+    .optional(),
+  /** Synchronous / recurrent steps, BAM half-steps (layer), or the one hetero-associative pass: net inputs and the state after. */
+  steps: z.array(z.object({ layer: z.enum(['x', 'y']).optional(), netInput: z.array(z.number()), state: z.array(z.int()), energy: z.number().optional() })).optional(),
+  /** E before the first update (Hopfield nets; with the external input when it is held on). */
+  initialEnergy: z.number().optional(),
+  /** Final state (Hopfield, recurrent), output y = f(xW) (hetero), or final X layer (BAM; its Y layer in finalY). */
+  final: z.array(z.int()),
+  finalY: z.array(z.int()).optional(),
+  /** Units whose value changed over the whole run (async Hopfield: updates that changed a unit). */
+  changes: z.int(),
+  /** Sweeps (async), steps (sync, recurrent), half-steps (BAM), 1 (hetero). */
+  iterations: z.int(),
+  outcome: z.enum(['fixed-point', 'cycle', 'max-iterations', 'stored-match', 'repeat', 'stable', 'one-shot']),
+  /** Stored pattern (or pair, or target) the final state equals, counted from 1; null if none. */
+  match: z.int().nullable(),
+  /** Recurrent 'repeat': which earlier vector it repeats (0 = the cue, k = step k). BAM: a stable state that is not a stored pair nor its negative. */
+  repeatOf: z.int().optional(),
+  spurious: z.boolean().optional()
+})
+export type WorkedCase = z.infer<typeof workedCaseSchema>
+
+/** Explicit cues (spec.cues) and what ran: the net, its weights as a matrix, the dynamics resolved, one trace per cue. */
+export const workedSchema = z.object({
+  net: z.enum(['hopfield', 'hetero', 'bam', 'recurrent']),
+  encoding: stateEncodingSchema,
+  /** W as a matrix, row i = unit (input) i: N × N, or n × m for hetero and BAM. */
+  weights: z.array(z.array(z.number())),
+  thresholds: z.array(z.number()).optional(),
+  /** The dynamics that ran, every default resolved (order as unit numbers counted from 1). */
+  dynamics: z.object({
+    mode: z.enum(['async', 'sync', 'recurrent', 'one-shot', 'bam']),
+    order: z.union([z.literal('random'), z.array(z.int())]).optional(),
+    external: z.enum(['none', 'cue']).optional(),
+    activation: z.enum(['sign0', 'keep', 'step', 'sign']).optional(),
+    first: z.enum(['auto', 'x', 'y']).optional(),
+    stop: z.string(),
+    limit: z.int().optional()
+  }),
+  cases: z.array(workedCaseSchema)
+})
+export type Worked = z.infer<typeof workedSchema>
+
 export const experimentResultSchema = z
   .object({
     $schema: z.string().optional(),
@@ -618,6 +829,8 @@ export const experimentResultSchema = z
       .array(z.object({ pattern: z.int(), energy: z.array(z.number()), overlaps: z.array(z.array(z.number())) }))
       .optional(),
     sweep: sweepResultSchema.optional(),
+    /** Explicit cues (spec.cues): each one's full trace. */
+    worked: workedSchema.optional(),
     training: z
       .object({ history: z.array(z.object({ epoch: z.int(), fixedTargets: z.int(), raised: z.int() })) })
       .optional(),

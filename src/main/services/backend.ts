@@ -12,7 +12,7 @@ import { platformProviders, probeProviders } from '../../engine/providers'
 import { DatasetCatalog } from './datasets'
 import { JobManager, type WorkerEntry } from './jobs'
 import { SqliteSessionStore, type SessionStore } from './store'
-import type { ExperimentData } from './experiments'
+import { experimentData } from './experiments/data'
 import { exportModel, serviceOf } from './families'
 import type { ExperimentInput } from './families'
 import type { FamilyContext, FamilyTask } from './families/types'
@@ -133,14 +133,7 @@ export class Backend {
 
   /** An experiment job: its datasets resolved here, so a bad reference fails before any work starts. */
   private experimentTask(spec: Extract<JobRequest, { kind: 'experiment' }>['spec']): FamilyTask {
-    let data: ExperimentData | null = null
-    if (spec.dataset) {
-      const d = this.datasets.resolve(spec.dataset, 'params.spec.spec.dataset')
-      data = { stored: d.patterns, labels: d.labels, width: d.summary.width, height: d.summary.height }
-      if ((spec.sweep?.type === 'bam' && spec.sweep.bam.codes === 'dataset') || (spec.sweep?.type === 'hetero' && spec.sweep.codes === 'dataset')) {
-        data.targets = this.datasets.pairTargets(spec.dataset, d.indices, 'params.spec.spec.dataset')
-      }
-    }
+    const data = experimentData(spec, this.datasets, 'params.spec.spec')
     const input: ExperimentInput = { spec, data }
     return { kind: 'experiment', input }
   }

@@ -2,6 +2,8 @@
 import { bamHebb, bamRecall } from '../../../core/bam'
 import { bamCodes } from '../../../core/bam-codes'
 import { CORE_PATH, perFraction, requireData, type SweepRunner } from './common'
+import { resolveCues } from './data'
+import { workedBam } from './worked'
 
 export const runBamSweep: SweepRunner<'bam'> = (ctx) => {
   const { sweep, rng, hooks } = ctx
@@ -32,7 +34,7 @@ export const runBamSweep: SweepRunner<'bam'> = (ctx) => {
     const cues = eachCue((p) => {
       const x = xs[p]!
       const cue = sweep.cue === 'x' ? { x: flipTo(x, Math.round(fraction * net.xUnits)) } : { y: flipTo(ys[p]!, Math.round(fraction * net.yUnits)) }
-      const r = bamRecall(net, cue, { maxIterations: sweep.maxIterations, stored })
+      const r = bamRecall(net, cue, { maxIterations: sweep.maxIterations, stored, ...(sweep.first && sweep.first !== 'auto' ? { first: sweep.first } : {}) })
       const xOk = equal(r.x, x)
       const yOk = equal(r.y, ys[p]!)
       if (xOk && yOk) pair++
@@ -42,5 +44,6 @@ export const runBamSweep: SweepRunner<'bam'> = (ctx) => {
     })
     return { fraction, pairSuccess: pair / cues, recallSuccess: recall / cues, spurious: spurious / cues, meanHalfSteps: halfSteps / cues, cues }
   })
-  return { compute: CORE_PATH, sweep: { type: 'bam', xUnits: net.xUnits, yUnits: net.yUnits, cue: sweep.cue, points } }
+  const worked = ctx.spec.cues ? workedBam(net, stored, resolveCues(ctx.spec, data), sweep.first ?? 'auto', sweep.maxIterations) : undefined
+  return { compute: CORE_PATH, sweep: { type: 'bam', xUnits: net.xUnits, yUnits: net.yUnits, cue: sweep.cue, points }, ...(worked ? { worked } : {}) }
 }

@@ -1,8 +1,8 @@
 // What every experiment runner shares: its inputs, the result header, the model section, the engine-vs-core policy.
-import type { HopfieldNet } from '../../../core/hopfield'
+import type { Encoding, HopfieldNet } from '../../../core/hopfield'
 import { RNG_ALGORITHM, type Rng } from '../../../core/rng'
 import { tensorToJson } from '../../../core/tensor-json'
-import type { ExperimentResult, ExperimentSpec, HopfieldModelSpec, SweepResult, SweepSpec } from '../../../shared/spec'
+import type { ExperimentResult, ExperimentSpec, HopfieldModelSpec, SweepResult, SweepSpec, Worked } from '../../../shared/spec'
 import { SPEC_VERSION } from '../../../shared/spec'
 import { CancelledError } from '../../../shared/errors'
 import { ENGRAM_VERSION } from '../../version'
@@ -16,6 +16,8 @@ export interface ExperimentData {
   height: number
   /** The Y side of a pair dataset (BAM with codes 'dataset'). */
   targets?: Int8Array[]
+  /** An inline dataset's rows as the spec writes them (binary rows stay 0/1; `stored` holds their bipolar images). */
+  given?: { encoding: Encoding; patterns: Int8Array[]; targets?: Int8Array[] }
 }
 
 /** Where a result was computed: `compute` of every experiment result. */
@@ -45,6 +47,8 @@ export interface SweepContext<S extends SweepSpec = SweepSpec> {
 /** A runner's answer; `hopfield` when it trained the spec's Hopfield model (its history and weights go in the result). */
 export interface SweepOutput {
   sweep: SweepResult
+  /** The explicit cues' traces (spec.cues), when the sweep ran them. */
+  worked?: Worked
   compute: ComputePath
   hopfield?: TrainedHopfield
 }

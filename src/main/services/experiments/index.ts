@@ -52,6 +52,7 @@ export async function runExperiment(spec: ExperimentSpec, data: ExperimentData |
   return {
     ...resultHeader(spec, out.compute),
     sweep: out.sweep,
+    ...(out.worked ? { worked: out.worked } : {}),
     ...(trained?.history ? { training: { history: trained.history } } : {}),
     ...(trained && data ? { model: modelSection(spec.model, trained.net, data) } : {})
   }

@@ -1,14 +1,16 @@
 // The default experiment (no sweep): train the spec's Hopfield model, draw cues, recall, measure.
 import { drawCues } from '../../../core/corrupt'
-import { matchStored, overlap, recallAsync } from '../../../core/hopfield'
+import { matchStored, overlap, recallAsync, type HopfieldNet } from '../../../core/hopfield'
 import { Rng } from '../../../core/rng'
 import { RECALL_ORDER_STREAM } from '../../../core/rng-streams'
 import { CancelledError } from '../../../shared/errors'
 import type { CueOutcome, ExperimentResult, ExperimentSpec } from '../../../shared/spec'
 import type { ComputeHooks } from '../hooks'
-import { countStoredFixedPoints, storedIn, trainHopfield } from '../hopfield'
+import { countStoredFixedPoints, storedIn, trainHopfield, type TrainedHopfield } from '../hopfield'
 import { runBatchRecall, syncTrace } from '../recall'
-import { modelSection, resultHeader, type ExperimentData } from './common'
+import { CORE_PATH, modelSection, resultHeader, type ExperimentData } from './common'
+import { resolveCues } from './data'
+import { workedHopfield } from './worked'
 
 /** Synchronous recall runs batched on the engine (traces from the core); asynchronous recall cue by cue on the core. */
 export async function runRecallExperiment(spec: ExperimentSpec, data: ExperimentData | null, hooks: ComputeHooks = {}): Promise<ExperimentResult> {
@@ -17,6 +19,7 @@ export async function runRecallExperiment(spec: ExperimentSpec, data: Experiment
   const { net, history } = trainHopfield(data.stored, spec.model, spec.seed)
   const storedFixedPoints = countStoredFixedPoints(net, data.stored)
   const stored = storedIn(net, data.stored)
+  if (spec.cues) return explicitCues(spec, data, net, stored, storedFixedPoints, history, started)
   const withExternal = spec.recall.external === 'cue'
   const recall = spec.recall
   let outcomes: CueOutcome[]
@@ -60,7 +63,7 @@ export async function runRecallExperiment(spec: ExperimentSpec, data: Experiment
       if (hooks.shouldCancel?.()) throw new CancelledError()
       const source = sources[c]!
       const cue = cues.subarray(c * net.units, (c + 1) * net.units)
-      const trace = recallAsync(net, cue, { rng: orderRng, order: recall.order, maxSweeps: recall.maxSweeps, stored, ...(withExternal ? { external: cue } : {}) })
+      const trace = recallAsync(net, cue, { rng: orderRng, order: Array.isArray(recall.order) ? recall.order.map((u) => u - 1) : recall.order, maxSweeps: recall.maxSweeps, stored, ...(withExternal ? { external: cue } : {}) })
       const recalled = matchStored(trace.final, stored)
       let hammingFinal = 0
       for (let i = 0; i < net.units; i++) if (trace.final[i] !== stored[source]![i]) hammingFinal++
@@ -93,6 +96,38 @@ export async function runRecallExperiment(spec: ExperimentSpec, data: Experiment
     },
     outcomes,
     traces,
+    ...(history ? { training: { history } } : {}),
+    model: modelSection(spec.model, net, data)
+  }
+}
+
+/** The recall experiment on the spec's explicit cues: every one traced on the core (result.worked). */
+function explicitCues(
+  spec: ExperimentSpec,
+  data: ExperimentData,
+  net: HopfieldNet,
+  stored: Int8Array[],
+  storedFixedPoints: number,
+  history: TrainedHopfield['history'],
+  started: number
+): ExperimentResult {
+  const worked = workedHopfield(spec, net, stored, resolveCues(spec, data))
+  const cases = worked.cases
+  const matched = cases.filter((c) => c.match !== null).length
+  return {
+    ...resultHeader(spec, CORE_PATH),
+    metrics: {
+      patterns: data.stored.length,
+      units: net.units,
+      cues: cases.length,
+      // With explicit cues there is no drawn source pattern: success is ending on a stored pattern (see worked.cases).
+      successRate: matched / cases.length,
+      meanFinalOverlap: cases.reduce((s, c) => s + Math.max(...stored.map((p) => overlap(c.final, p, net.encoding))), 0) / cases.length,
+      storedFixedPoints,
+      meanIterations: cases.reduce((s, c) => s + c.iterations, 0) / cases.length,
+      seconds: (performance.now() - started) / 1000
+    },
+    worked,
     ...(history ? { training: { history } } : {}),
     model: modelSection(spec.model, net, data)
   }

@@ -1,10 +1,13 @@
 // 003 recurrent auto-associator with its three stop rules, under missing or flipped units.
 import { autoHebb, recallRecurrent } from '../../../core/auto-associative'
 import { chooseUnits, CORE_PATH, perFraction, requireData, type SweepRunner } from './common'
+import { resolveCues } from './data'
+import { workedRecurrent } from './worked'
 
 export const runRecurrentSweep: SweepRunner<'recurrent'> = (ctx) => {
   const { sweep, rng, hooks } = ctx
-  const stored = requireData(ctx).stored
+  const data = requireData(ctx)
+  const stored = data.stored
   const net = autoHebb(stored, { modified: sweep.modified })
   const points = perFraction(sweep.fractions, stored.length, sweep.cuesPerPattern, hooks, (fraction, eachCue) => {
     let recovered = 0
@@ -26,5 +29,6 @@ export const runRecurrentSweep: SweepRunner<'recurrent'> = (ctx) => {
     })
     return { fraction, recovered: recovered / cues, storedMatch: storedMatch / cues, repeat: repeat / cues, maxIterations: limit / cues, meanIterations: iterations / cues, cues }
   })
-  return { compute: CORE_PATH, sweep: { type: 'recurrent', points } }
+  const worked = ctx.spec.cues ? workedRecurrent(net, stored, resolveCues(ctx.spec, data), sweep.activation, sweep.maxIterations) : undefined
+  return { compute: CORE_PATH, sweep: { type: 'recurrent', points }, ...(worked ? { worked } : {}) }
 }
