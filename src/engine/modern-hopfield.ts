@@ -7,6 +7,7 @@
 import { buildModernHopfieldExportModel, buildModernHopfieldRetrievalModel, DEFAULT_PATTERN_CHUNK, MODERN_HOPFIELD_IO as IO, type ModernHopfieldMode } from './programs/modern-hopfield-retrieval'
 import type { ProviderRequest } from './provider-table'
 import { sessionCache } from './session-cache'
+import { CancelledError } from '../shared/errors'
 
 export interface ModernRetrieveBatchOptions {
   beta: number
@@ -91,7 +92,7 @@ export async function modernRetrieveBatch(
   const maxStepsT = { type: 'int64' as const, data: BigInt64Array.of(BigInt(mode === 'step' ? 1 : maxSteps)), dims: [] }
   const epsilonT = { type: 'float32' as const, data: Float32Array.of(mode === 'step' ? 0 : epsilon), dims: [] }
   for (let start = 0; start < batch; start += chunk) {
-    if (opts.shouldCancel?.()) throw new Error('cancelled')
+    if (opts.shouldCancel?.()) throw new CancelledError()
     const rows = Math.min(chunk, batch - start)
     const feeds = {
       [IO.state]: { type: 'float32' as const, data: queries.subarray(start * dim, (start + rows) * dim), dims: [rows, dim] },

@@ -64,14 +64,14 @@ export const experimentDatasetSchema = datasetRefSchema
     /** The encoding the inline `patterns` and `targets` are written in. Required with `patterns`. */
     encoding: stateEncodingSchema.optional(),
     /** Inline patterns, one row per pattern (P rows of N values). */
-    patterns: z.array(z.array(z.number())).min(1).max(10000).optional(),
+    patterns: z.array(z.array(z.number()).max(MAX_UNITS)).min(1).max(10000).optional(),
     /** Inline targets t(p) for hetero-associative nets and BAM (P rows of M values), paired with `patterns` by row. */
-    targets: z.array(z.array(z.number())).min(1).max(10000).optional(),
+    targets: z.array(z.array(z.number()).max(MAX_UNITS)).min(1).max(10000).optional(),
     /** Image shape of an inline pattern (width × height = N); default N × 1. */
-    width: z.int().positive().optional(),
-    height: z.int().positive().optional(),
+    width: z.int().positive().max(MAX_UNITS).optional(),
+    height: z.int().positive().max(MAX_UNITS).optional(),
     /** One name per inline pattern; default 's(1)', 's(2)', … */
-    labels: z.array(z.string().max(200)).optional()
+    labels: z.array(z.string().max(200)).max(10000).optional()
   })
   .strict()
   .superRefine((d, ctx) => {
@@ -113,13 +113,13 @@ export type ExperimentDataset = z.infer<typeof experimentDatasetSchema>
  */
 export const cueVectorSchema = z
   .object({
-    values: z.array(z.number()).min(1).optional(),
+    values: z.array(z.number()).min(1).max(MAX_UNITS).optional(),
     /** Stored pattern number, counted from 1 (s(1) is 1); on the y side of a BAM, its target t(p). */
-    from: z.int().positive().optional(),
+    from: z.int().positive().max(MAX_ROWS).optional(),
     /** Units (counted from 1) whose value is changed: bipolar −v, binary 1 − v. */
-    flip: z.array(z.int().positive()).optional(),
+    flip: z.array(z.int().positive().max(MAX_UNITS)).max(MAX_UNITS).optional(),
     /** Units (counted from 1) set to 0, unknown: only where the net takes 0 for unknown (bipolar states). */
-    missing: z.array(z.int().positive()).optional()
+    missing: z.array(z.int().positive().max(MAX_UNITS)).max(MAX_UNITS).optional()
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -276,7 +276,7 @@ export const recallSpecSchema = z
      * unit numbers counted from 1 (003: [1, 4, 3, 2]), a permutation of 1..N, repeated every sweep.
      */
     order: z
-      .union([z.enum(['random', 'sequential']), z.array(z.int().positive()).min(1).max(100000)])
+      .union([z.enum(['random', 'sequential']), z.array(z.int().positive().max(MAX_UNITS)).min(1).max(100000)])
       .default('random')
       .describe('random, sequential, or a permutation of the unit numbers 1..N (counted from 1)'),
     maxSweeps: z.int().positive().max(10000).default(50),
