@@ -21,10 +21,11 @@ const LAYERS = {
     why: 'src/engine imports src/shared, src/core, onnx-proto, node:os and node:crypto; onnxruntime-node only in src/engine/ort.ts.'
   },
   'src/main': {
-    layers: ['src/shared', 'src/core', 'src/engine'],
+    // resources/corpora: the shipped text corpora, bundled as strings (`?raw`).
+    layers: ['src/shared', 'src/core', 'src/engine', 'resources/corpora'],
     packages: ['node:*', 'better-sqlite3', 'ws'],
     onlyIn: { electron: ['src/main/index.ts', 'src/main/ipc/'] },
-    why: 'src/main imports shared, core, engine and Node; electron only in the shell (src/main/index.ts, src/main/ipc/).'
+    why: 'src/main imports shared, core, engine, the shipped corpora and Node; electron only in the shell (src/main/index.ts, src/main/ipc/).'
   },
   'src/preload': { layers: ['src/shared'], packages: ['electron'], why: 'The sandboxed preload may only use electron and the contract types.' },
   'src/renderer': {

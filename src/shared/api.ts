@@ -19,6 +19,15 @@ export const datasetSummarySchema = z.object({
 })
 export type DatasetSummary = z.infer<typeof datasetSummarySchema>
 
+export const textSummarySchema = z.object({
+  /** 'corpus:<id>' (shipped) or 'user-text:<name>' (imported). */
+  id: z.string(),
+  name: z.string(),
+  chars: z.int(),
+  source: z.string()
+})
+export type TextSummary = z.infer<typeof textSummarySchema>
+
 export const providerInfoSchema = z.object({
   available: z.array(z.string()),
   chosen: z.string(),
@@ -54,7 +63,9 @@ export const runningJobSchema = z.object({
   etaSeconds: z.number().nullable(),
   message: z.string(),
   /** Every progress event's metrics so far, in order (RBM: one per epoch), so live charts can be redrawn. */
-  metrics: z.array(z.record(z.string(), z.number()))
+  metrics: z.array(z.record(z.string(), z.number())),
+  /** The latest progress text (a language model's latest sample), when the job has one. */
+  text: z.string().optional()
 })
 export type RunningJob = z.infer<typeof runningJobSchema>
 
@@ -107,6 +118,18 @@ export const methods = {
       .strict(),
     result: datasetSummarySchema
   },
+  /** The texts a language model can train on: the shipped corpora and the imported files. */
+  'texts.list': { params: empty, result: z.array(textSummarySchema) },
+  /** Imports a UTF-8 text file (base64) as 'user-text:<name>': refused when empty, not UTF-8 or over the size cap. */
+  'texts.import': {
+    params: z
+      .object({
+        name: z.string().min(1).max(64),
+        content: z.string().min(1).max(12_000_000)
+      })
+      .strict(),
+    result: textSummarySchema
+  },
   'sessions.list': { params: empty, result: z.array(sessionSummarySchema) },
   'sessions.create': { params: z.object({ name: z.string().min(1).max(200) }).strict(), result: sessionStateSchema },
   'sessions.open': { params: z.object({ id: sessionId }).strict(), result: sessionStateSchema },
@@ -129,9 +152,13 @@ export const methods = {
   'sessions.save': { params: z.object({ id: sessionId }).strict(), result: sessionSummarySchema },
   'sessions.close': { params: z.object({ id: sessionId }).strict(), result: z.object({ closed: z.boolean() }) },
   'sessions.delete': { params: z.object({ id: sessionId }).strict(), result: z.object({ deleted: z.boolean() }) },
-  /** Trains a model of any family as a job (`<family>.train`); the model lands in the session's models[] when done. */
+  /**
+   * Trains a model of any family as a job. `dataset` is required by the families that train on a dataset (refused
+   * naming params.dataset when missing) and refused by those whose data is in the spec (the recurrent family's text).
+   * The model lands in the session's models[] when done.
+   */
   'models.train': {
-    params: z.object({ sessionId, dataset: datasetRefSchema, model: modelSpecSchema, seed: z.int().nonnegative().max(2 ** 32 - 1).default(0) }).strict(),
+    params: z.object({ sessionId, dataset: datasetRefSchema.optional(), model: modelSpecSchema, seed: z.int().nonnegative().max(2 ** 32 - 1).default(0) }).strict(),
     result: z.object({ jobId: z.string() })
   },
   /** Runs a trained model as a job: recall, batch recall, sampling, BAM recall… (the run kinds its family declares). */
@@ -170,7 +197,9 @@ export const eventSchemas = {
     etaSeconds: z.number().nullable(),
     message: z.string(),
     /** Live training metrics (RBM: epoch, reconstructionError, …), when the job has them. */
-    metrics: z.record(z.string(), z.number()).optional()
+    metrics: z.record(z.string(), z.number()).optional(),
+    /** Live text (recurrent.train: the latest sample drawn from the model, every few reports). */
+    text: z.string().max(10_000).optional()
   }),
   'job.done': z.object({ jobId: z.string(), sessionId: z.string(), result: jobResultSchema }),
   'job.failed': z.object({ jobId: z.string(), sessionId: z.string(), error: z.string(), cancelled: z.boolean() })

@@ -45,10 +45,22 @@ export interface FamilyDescriptor {
   exports: readonly ExportFormat[]
 }
 
-/** The job of training a model of one family: `<kind>.train`, the dataset, the spec and the seed. */
-export function trainJob<K extends string, S extends Tagged, M extends Tagged>(kind: K, spec: S, model: M) {
+/**
+ * The job of training a model of one family: `<kind>.train`, the dataset, the spec and the seed. A family whose data is
+ * named in its spec (the recurrent family's text) passes `{ dataset: false }`: its request has no dataset.
+ */
+export function trainJob<K extends string, S extends Tagged, M extends Tagged>(kind: K, spec: S, model: M): {
+  request: z.ZodObject<{ kind: z.ZodLiteral<K>; dataset: typeof datasetRefSchema; model: S; seed: z.ZodDefault<typeof seedSchema> }, z.core.$strict>
+  result: z.ZodObject<{ kind: z.ZodLiteral<K>; model: M }>
+}
+export function trainJob<K extends string, S extends Tagged, M extends Tagged>(kind: K, spec: S, model: M, options: { dataset: false }): {
+  request: z.ZodObject<{ kind: z.ZodLiteral<K>; model: S; seed: z.ZodDefault<typeof seedSchema> }, z.core.$strict>
+  result: z.ZodObject<{ kind: z.ZodLiteral<K>; model: M }>
+}
+export function trainJob<K extends string, S extends Tagged, M extends Tagged>(kind: K, spec: S, model: M, options: { dataset?: boolean } = {}) {
+  const base = { kind: z.literal(kind), model: spec, seed: seedSchema.default(0) }
   return {
-    request: z.object({ kind: z.literal(kind), dataset: datasetRefSchema, model: spec, seed: seedSchema.default(0) }).strict(),
+    request: (options.dataset === false ? z.object(base) : z.object({ ...base, dataset: datasetRefSchema })).strict(),
     result: z.object({ kind: z.literal(kind), model })
   }
 }

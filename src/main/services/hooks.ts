@@ -2,7 +2,8 @@
 
 export interface ComputeHooks {
   /** fraction in [0,1], done/total in work units (cues or updates). */
-  onProgress?: (fraction: number, done: number, total: number, message: string, metrics?: Record<string, number>) => void
+  /** `text`: a piece of text the job shows live (a language model's latest sample). */
+  onProgress?: (fraction: number, done: number, total: number, message: string, metrics?: Record<string, number>, text?: string) => void
   shouldCancel?: () => boolean
 }
 

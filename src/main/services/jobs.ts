@@ -18,6 +18,7 @@ export interface JobProgress {
   etaSeconds: number | null
   message: string
   metrics?: Record<string, number>
+  text?: string
 }
 
 export interface JobCallbacks {
@@ -73,7 +74,8 @@ export class JobManager {
             rate,
             etaSeconds: rate > 0 ? remaining / rate : null,
             message: message.message,
-            ...(message.metrics ? { metrics: message.metrics } : {})
+            ...(message.metrics ? { metrics: message.metrics } : {}),
+            ...(message.text !== undefined ? { text: message.text } : {})
           })
           break
         }

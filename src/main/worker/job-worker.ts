@@ -13,7 +13,8 @@ let cancelled = false
 const post = (message: FromWorker): void => port.postMessage(message)
 
 const hooks: ComputeHooks = {
-  onProgress: (fraction, done, total, message, metrics) => post({ type: 'progress', fraction, done, total, message, ...(metrics ? { metrics } : {}) }),
+  onProgress: (fraction, done, total, message, metrics, text) =>
+    post({ type: 'progress', fraction, done, total, message, ...(metrics ? { metrics } : {}), ...(text !== undefined ? { text } : {}) }),
   shouldCancel: () => cancelled
 }
 

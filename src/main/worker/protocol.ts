@@ -13,6 +13,6 @@ export type WorkerTask =
 export type ToWorker = { type: 'start'; jobId: string; task: WorkerTask } | { type: 'cancel' }
 
 export type FromWorker =
-  | { type: 'progress'; fraction: number; done: number; total: number; message: string; metrics?: Record<string, number> }
+  | { type: 'progress'; fraction: number; done: number; total: number; message: string; metrics?: Record<string, number>; text?: string }
   | { type: 'done'; result: JobResult; tensors?: Record<string, NamedTensor> }
   | { type: 'failed'; error: string; cancelled: boolean }

@@ -6,8 +6,9 @@ import { bamFamily } from './bam'
 import { hopfieldFamily } from './hopfield'
 import { modernFamily } from './modern'
 import { rbmFamily } from './rbm'
+import { recurrentFamily } from './recurrent'
 
-export const FAMILIES = [hopfieldFamily, rbmFamily, bamFamily, modernFamily] as const
+export const FAMILIES = [hopfieldFamily, rbmFamily, bamFamily, modernFamily, recurrentFamily] as const
 
 type Families = typeof FAMILIES
 export type Family = Families[number]

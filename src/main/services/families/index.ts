@@ -7,12 +7,13 @@ import { bamService } from './bam'
 import { hopfieldService } from './hopfield'
 import { modernService } from './modern'
 import { rbmService } from './rbm'
+import { recurrentService } from './recurrent'
 import type { FamilyContext, JobHandler, ServiceFamily, SessionData } from './types'
 import { ApiError } from '../../../shared/api'
 import type { ExportFormat } from '../../../shared/family'
 import type { SessionModel } from '../../../shared/session'
 
-export const SERVICE_FAMILIES = [hopfieldService, rbmService, bamService, modernService] as const
+export const SERVICE_FAMILIES = [hopfieldService, rbmService, bamService, modernService, recurrentService] as const
 
 export interface ExperimentInput {
   spec: ExperimentSpec

@@ -7,9 +7,12 @@ import type { Family, RunRequest, ViewRequest, ViewResult } from '../../../share
 import type { SessionModel, SessionState } from '../../../shared/session'
 import type { ComputeHooks } from '../hooks'
 import type { DatasetCatalog } from '../datasets'
+import type { TextCatalog } from '../texts'
 
 export interface FamilyContext {
   datasets: DatasetCatalog
+  /** Texts for language models (shipped corpora, imported files); absent where no training happens (export from the CLI). */
+  texts?: TextCatalog
   /** Engine provider for batched work. */
   provider: 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml'
 }

@@ -1,0 +1,289 @@
+// Recurrent char-LM jobs: the text as tokens, training on the engine (buildRecurrentTrainStep + TrainStepRunner, K Adam
+// steps per run, float32; the core RecurrentTrainer when the engine cannot run, with the reason kept), live loss,
+// perplexity and samples, NaN/Inf stops naming the step and the tensor, cancel keeps the last good weights; generation
+// on the core.
+// Legend: N characters of text, V vocabulary, T window (sequence length), B batch, L layers, H hidden, E embedding size,
+// K steps per engine run.
+import type { NamedTensor } from '../../core/safetensors'
+import { Rng } from '../../core/rng'
+import {
+  firstNonFinite,
+  forward,
+  generate,
+  initRecurrentNet,
+  NonFiniteError,
+  paramShapes,
+  RecurrentTrainer,
+  recurrentStateDict,
+  softmaxCrossEntropy,
+  type Params,
+  type RecurrentNet,
+  type RecurrentSpec
+} from '../../core/recurrent'
+import { adam } from '../../engine/optim/optimiser'
+import { buildRecurrentTrainStep, programParamName, type EngineCell } from '../../engine/programs/recurrent'
+import { TrainStepRunner } from '../../engine/programs/train-step'
+import type { RecurrentGenerateResult, RecurrentInfo, RecurrentModelSpec, RecurrentPoint } from '../../shared/families/recurrent'
+import { CancelledError } from '../../shared/errors'
+import type { ComputeHooks } from './hooks'
+
+/** A text as a vocabulary (characters sorted by code point) and token ids. */
+export function tokenize(text: string): { vocab: string[]; tokens: Int32Array } {
+  const chars = [...text]
+  const vocab = [...new Set(chars)].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!)
+  const id = new Map(vocab.map((c, i) => [c, i]))
+  return { vocab, tokens: Int32Array.from(chars, (c) => id.get(c)!) }
+}
+
+/** The core spec of a char-LM: token input through an embedding, a softmax head over the vocabulary on every step. */
+export function recurrentCoreSpec(spec: RecurrentModelSpec, vocab: number): RecurrentSpec {
+  return {
+    cell: spec.cell,
+    ...(spec.cell === 'rnn' ? { nonlinearity: spec.nonlinearity } : {}),
+    ...(spec.cell === 'lstm' && spec.peephole ? { peephole: true } : {}),
+    ...(spec.cell === 'lstm' && spec.coupled ? { coupled: true } : {}),
+    ...(spec.cell === 'gru' ? { gruForm: spec.gruForm } : {}),
+    inputSize: spec.embeddingSize,
+    hiddenSize: spec.hiddenSize,
+    numLayers: spec.layers,
+    bidirectional: false,
+    dropout: spec.layers > 1 ? spec.dropout : 0,
+    vocabSize: vocab,
+    head: { outputSize: vocab, loss: 'softmax-ce', on: 'all' }
+  }
+}
+
+function engineCell(spec: RecurrentModelSpec): EngineCell {
+  if (spec.cell === 'rnn') return spec.nonlinearity === 'relu' ? 'rnn-relu' : 'rnn-tanh'
+  if (spec.cell === 'gru') return spec.gruForm === 'original' ? 'gru-original' : 'gru'
+  return 'lstm'
+}
+
+/** The net a session keeps: the spec rebuilt from the model entry, the weights from its tensors (PyTorch names). */
+export function recurrentNetFromTensors(info: Pick<RecurrentInfo, 'spec' | 'vocab'>, tensor: (name: string) => NamedTensor): RecurrentNet {
+  const spec = recurrentCoreSpec(info.spec, info.vocab.length)
+  const params: Params = {}
+  for (const name of paramShapes(spec).keys()) params[name] = Float64Array.from(tensor(name).data as ArrayLike<number>)
+  return { spec, params }
+}
+
+/** One window per row: inputs tokens[s..s+T), targets tokens[s+1..s+T], time-major [T, B]. */
+function windows(tokens: Int32Array, T: number, starts: readonly number[]): { x: Int32Array; y: Int32Array } {
+  const B = starts.length
+  const x = new Int32Array(T * B)
+  const y = new Int32Array(T * B)
+  starts.forEach((s, b) => {
+    for (let t = 0; t < T; t++) {
+      x[t * B + b] = tokens[s + t]!
+      y[t * B + b] = tokens[s + t + 1]!
+    }
+  })
+  return { x, y }
+}
+
+/** The evaluation windows: B windows spread evenly over the text (the first starts at 0, the last ends at the text's end). */
+export function recurrentEvalWindows(tokens: Int32Array, T: number, B: number): { x: Int32Array; y: Int32Array } {
+  const last = tokens.length - T - 1
+  return windows(tokens, T, Array.from({ length: B }, (_, b) => (B === 1 ? 0 : Math.round((b * last) / (B - 1)))))
+}
+
+/** Mean cross-entropy per character (nats) of the net on the evaluation windows, on the float64 core. */
+export function recurrentEvalLoss(net: RecurrentNet, tokens: Int32Array, T: number, B: number): number {
+  const { x, y } = recurrentEvalWindows(tokens, T, B)
+  const fwd = forward(net, { steps: T, batch: B, tokens: x })
+  return softmaxCrossEntropy(fwd.logits!, y, net.spec.vocabSize!).loss
+}
+
+/** Steps per engine run: the largest divisor of the steps that keeps about 40 reports (at most 25). */
+export function stepsPerRun(steps: number): number {
+  const target = Math.min(25, Math.max(1, Math.ceil(steps / 40)))
+  for (let k = target; k > 1; k--) if (steps % k === 0) return k
+  return 1
+}
+
+export interface RecurrentTrainInput {
+  modelId: string
+  name: string
+  spec: RecurrentModelSpec
+  seed: number
+  textName: string
+  vocab: string[]
+  tokens: Int32Array
+  provider: 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml'
+}
+
+const SAMPLE_LENGTH = 160
+const SAMPLE_TEMPERATURE = 0.8
+
+function sampleText(net: RecurrentNet, vocab: string[], first: number, seed: number): string {
+  const g = generate(net, [first], SAMPLE_LENGTH, { temperature: SAMPLE_TEMPERATURE }, new Rng(seed))
+  return vocab[first]! + g.tokens.map((t) => vocab[t]).join('')
+}
+
+/** A copy of the params with every value rounded to float32 (what the engine holds and the session stores). */
+const asF32 = (p: Params): Params => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, Float64Array.from(v, Math.fround)]))
+
+/**
+ * Trains a char-LM. Same input → same numbers: the init, the windows and the dropout masks all come from the seed.
+ * Cancel (between engine runs) keeps the weights of the last finished run; a NaN/Inf keeps the last good ones and names
+ * the step and the tensor in stopReason.
+ */
+export async function trainRecurrentJob(input: RecurrentTrainInput, hooks: ComputeHooks): Promise<{ info: RecurrentInfo; tensors: Record<string, NamedTensor> }> {
+  const { spec, tokens, vocab } = input
+  const V = vocab.length
+  const T = spec.sequenceLength
+  const B = spec.batch
+  const L = spec.layers
+  const H = spec.hiddenSize
+  const coreSpec = recurrentCoreSpec(spec, V)
+  const net = initRecurrentNet(coreSpec, new Rng(input.seed))
+  net.params = asF32(net.params)
+  const data = new Rng(input.seed).fork(1)
+  const p = coreSpec.dropout
+  const drawBatch = (): { x: Int32Array; y: Int32Array; masks: Float64Array[] | null } => {
+    const starts = Array.from({ length: B }, () => data.int(tokens.length - T))
+    const w = windows(tokens, T, starts)
+    const masks = p > 0 ? Array.from({ length: L - 1 }, () => Float64Array.from({ length: T * B * H }, () => (data.next() < p ? 0 : Math.fround(1 / (1 - p))))) : null
+    return { ...w, masks }
+  }
+
+  const K = stepsPerRun(spec.steps)
+  let runner: TrainStepRunner | null = null
+  let fallbackReason: string | null = null
+  try {
+    const program = buildRecurrentTrainStep({
+      cell: engineCell(spec),
+      ...(coreSpec.peephole ? { peephole: true } : {}),
+      ...(coreSpec.coupled ? { coupled: true } : {}),
+      steps: T,
+      batch: B,
+      inputSize: spec.embeddingSize,
+      hiddenSize: H,
+      numLayers: L,
+      bidirectional: false,
+      outputSize: V,
+      vocabSize: V,
+      ...(p > 0 ? { dropoutMask: true } : {}),
+      optimiser: adam(spec.clipNorm > 0 ? { maxGradNorm: spec.clipNorm } : {}),
+      ...(K > 1 ? { stepsPerRun: K } : {}),
+      dtype: 'float32'
+    })
+    const init = Object.fromEntries(Object.entries(net.params).map(([k, v]) => [programParamName(k), v]))
+    runner = await TrainStepRunner.create(program, { params: init }, { provider: input.provider })
+  } catch (error) {
+    fallbackReason = `engine unavailable: ${error instanceof Error ? error.message : String(error)}`
+  }
+  const trainer = runner ? null : new RecurrentTrainer(net, { kind: 'adam', learningRate: spec.learningRate, clipNorm: spec.clipNorm })
+  const provider = runner ? `engine (${runner.provider})` : 'core'
+
+  const history: RecurrentPoint[] = []
+  let done = 0
+  let partial = false
+  let stopReason: string | null = null
+  let sample = ''
+  const sampleEvery = Math.max(1, Math.round(spec.steps / K / 6))
+  const zeros = new Float32Array(K * L * B * H)
+  try {
+    for (let chunk = 0; done < spec.steps; chunk++) {
+      if (hooks.shouldCancel?.()) {
+        partial = true
+        break
+      }
+      const batches = Array.from({ length: K }, drawBatch)
+      let losses: number[]
+      if (runner) {
+        const r = await runner.run(
+          {
+            tokens: BigInt64Array.from(batches.flatMap((b) => Array.from(b.x, (v) => BigInt(v)))),
+            h0: zeros,
+            ...(spec.cell === 'lstm' ? { c0: zeros } : {}),
+            ...(p > 0 ? { dropout_mask: Float32Array.from(batches.flatMap((b) => b.masks!.flatMap((m) => Array.from(m)))) } : {}),
+            targets: BigInt64Array.from(batches.flatMap((b) => Array.from(b.y, (v) => BigInt(v))))
+          },
+          spec.learningRate
+        )
+        losses = r.loss
+        const bad = losses.findIndex((l) => !Number.isFinite(l))
+        const next = runner.getParams()
+        let badTensor: string | null = null
+        let badValue = NaN
+        for (const name of Object.keys(net.params)) {
+          const a = next[programParamName(name)]!
+          const i = firstNonFinite(a)
+          if (i >= 0) {
+            badTensor = name
+            badValue = a[i]!
+            break
+          }
+        }
+        if (bad >= 0 || badTensor) {
+          stopReason =
+            bad >= 0
+              ? `non-finite loss (${losses[bad]}) at step ${done + bad + 1}; weights kept from step ${done}`
+              : `non-finite ${badTensor} (${badValue}) after step ${done + K}; weights kept from step ${done}`
+          partial = true
+          break
+        }
+        for (const name of Object.keys(net.params)) net.params[name] = Float64Array.from(next[programParamName(name)]!)
+      } else {
+        losses = []
+        try {
+          for (const b of batches) losses.push(trainer!.step({ steps: T, batch: B, tokens: b.x }, { classes: b.y }, b.masks ? { train: true, dropoutMasks: b.masks } : {}).loss)
+        } catch (error) {
+          if (!(error instanceof NonFiniteError)) throw error
+          stopReason = `${error.message}; weights kept from step ${trainer!.stepCount}`
+          done = trainer!.stepCount
+          partial = true
+          break
+        }
+      }
+      done += K
+      const loss = losses.reduce((a, b) => a + b, 0) / losses.length
+      const point = { step: done, loss, perplexity: Math.exp(loss) }
+      history.push(point)
+      const withSample = chunk % sampleEvery === sampleEvery - 1 || done >= spec.steps
+      if (withSample) sample = sampleText(net, vocab, tokens[0]!, input.seed)
+      hooks.onProgress?.(done / spec.steps, done, spec.steps, `step ${done}/${spec.steps} · loss ${loss.toFixed(3)} · perplexity ${point.perplexity.toFixed(2)}`, point, withSample ? sample : undefined)
+    }
+  } finally {
+    await runner?.release()
+  }
+  if (done === 0 && partial && !stopReason) throw new CancelledError()
+  if (!sample) sample = sampleText(net, vocab, tokens[0]!, input.seed)
+  const info: RecurrentInfo = {
+    kind: 'recurrent',
+    id: input.modelId,
+    name: input.name,
+    spec,
+    seed: input.seed,
+    textName: input.textName,
+    textChars: tokens.length,
+    vocab,
+    stepsDone: done,
+    history,
+    evalLoss: recurrentEvalLoss(net, tokens, T, B),
+    provider,
+    fallbackReason,
+    partial,
+    stopReason,
+    sample,
+    createdAt: new Date().toISOString()
+  }
+  return { info, tensors: recurrentStateDict(net, 'float32') }
+}
+
+export interface RecurrentGenerateInput {
+  info: RecurrentInfo
+  params: Params
+  prompt: number[]
+  run: { prompt: string; length: number; temperature: number; topK: number; seed: number }
+}
+
+/** A sample and the argmax line from a prompt, on the float64 core with the stored float32 weights. */
+export function generateRecurrentJob(input: RecurrentGenerateInput): RecurrentGenerateResult {
+  const { info, run } = input
+  const net: RecurrentNet = { spec: recurrentCoreSpec(info.spec, info.vocab.length), params: input.params }
+  const g = generate(net, input.prompt, run.length, { temperature: run.temperature, topK: run.topK }, new Rng(run.seed))
+  const text = (ids: number[]): string => ids.map((t) => info.vocab[t]).join('')
+  return { modelId: info.id, prompt: run.prompt, sample: text(g.tokens), argmax: text(g.argmax), temperature: run.temperature, topK: run.topK, seed: run.seed, computedBy: 'core' }
+}
