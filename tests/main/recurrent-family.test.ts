@@ -29,7 +29,7 @@ describe('recurrent family through the API', () => {
     // Live metrics: loss and perplexity per report, and samples along the way.
     const metrics = progress.filter((p) => p.kind === 'recurrent.train').map((p) => p.metrics!)
     expect(metrics.length).toBe(model.history.length)
-    expect(metrics.at(-1)!.perplexity).toBeCloseTo(Math.exp(metrics.at(-1)!.loss), 10)
+    expect(metrics.at(-1)!.perplexity).toBeCloseTo(Math.exp(metrics.at(-1)!.loss!), 10)
     expect(progress.some((p) => typeof p.text === 'string' && p.text.length > 100)).toBe(true)
     // Loss falls from about ln V.
     expect(model.history[0]!.loss).toBeGreaterThan(Math.log(vocab.length) - 0.5)

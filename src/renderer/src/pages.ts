@@ -10,6 +10,7 @@ import { useExperimentsStore } from './stores/experiments'
 import { useModernStore } from './stores/modern'
 import { useRbmStore } from './stores/rbm'
 import { useRecallStore } from './stores/recall'
+import { useRecurrentStore } from './stores/recurrent'
 import { useSessionStore } from './stores/session'
 
 export interface JobRoute {
@@ -156,6 +157,30 @@ export const PAGES = [
     jobs: {
       'modern.train': { done: reloadSession },
       'modern.retrieve': { done: (_jobId, r) => useSessionStore().keepResult(r) }
+    }
+  },
+  {
+    id: 'recurrent',
+    tab: 'rnn',
+    label: 'RNN',
+    family: 'recurrent',
+    component: defineAsyncComponent(() => import('./components/RecurrentPage.vue')),
+    busy: () => useRecurrentStore().training || useRecurrentStore().busy === 'generate',
+    count: () => useRecurrentStore().models.length,
+    ui: {
+      snapshot: () => useRecurrentStore().snapshot(),
+      restore: (raw) => useRecurrentStore().restore(raw),
+      reset: () => useRecurrentStore().restore({ ...useRecurrentStore().snapshot(), selectedId: null })
+    },
+    jobs: {
+      'recurrent.train': {
+        adopt: (j) => useRecurrentStore().adoptTraining(j),
+        progress: (e) => useRecurrentStore().onProgress(e),
+        done: (jobId, r) => {
+          if (r.kind === 'recurrent.train') useRecurrentStore().onTrainDone(jobId, r.model)
+        }
+      },
+      'recurrent.generate': { done: (_jobId, r) => useSessionStore().keepResult(r) }
     }
   }
 ] as const satisfies readonly PageEntry[]
