@@ -85,9 +85,9 @@ export function lossOption(points: readonly RecurrentPoint[], steps: number): Ch
   return {
     animation: false,
     textStyle: TEXT_STYLE,
-    grid: { left: 48, right: 52, top: 26, bottom: 30 },
+    grid: { left: 48, right: 52, top: 34, bottom: 30 },
     tooltip: { trigger: 'axis' },
-    legend: { top: 0, right: 8, textStyle: TEXT_STYLE },
+    legend: { top: 0, left: 'center', textStyle: TEXT_STYLE },
     xAxis: { type: 'value', name: 'step', nameLocation: 'middle', nameGap: 20, min: 0, max: Math.max(1, steps), ...AXIS_STYLE },
     yAxis: [
       { type: 'value', name: 'loss', scale: true, ...AXIS_STYLE },
