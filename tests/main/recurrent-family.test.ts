@@ -121,6 +121,20 @@ describe('recurrent family through the API', () => {
     expect(recurrentCoreSpec(m.spec, m.vocab.length).nonlinearity).toBe('relu')
   }, 60_000)
 
+  it('a NaN/Inf stops the run naming the step and the tensor, keeping the last good weights', async () => {
+    const s = await backend.call('sessions.create', { name: 'nan' })
+    // A relu RNN without clipping at learning rate 1 blows up at once.
+    const spec = { ...tiny, cell: 'rnn' as const, nonlinearity: 'relu' as const, hiddenSize: 32, sequenceLength: 64, batch: 4, steps: 40, learningRate: 1, clipNorm: 0 }
+    const m = await trainKind(backend, { sessionId: s.id, model: spec, seed: 1 })
+    expect(m.partial).toBe(true)
+    expect(m.stopReason).toMatch(new RegExp(`non-finite (loss|\\S+) .* step ${m.stepsDone + 1}; weights kept from step ${m.stepsDone}`))
+    expect(m.stepsDone).toBeLessThan(40)
+    expect(Number.isFinite(m.evalLoss)).toBe(true)
+    const st = await backend.call('models.export', { sessionId: s.id, modelId: m.id, format: 'safetensors' })
+    const dict = decodeSafetensors(new Uint8Array(Buffer.from(st.base64, 'base64')))
+    for (const [name, t] of Object.entries(dict.tensors)) expect(Array.from(t.data as Float32Array).every(Number.isFinite), name).toBe(true)
+  }, 60_000)
+
   it('cancel keeps the last good weights as a partial model', async () => {
     const s = await backend.call('sessions.create', { name: 'cancel' })
     const { jobId } = await backend.call('models.train', { sessionId: s.id, model: { ...tiny, steps: 4000 } })
