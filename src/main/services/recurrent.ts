@@ -23,6 +23,8 @@ import {
 import { adam } from '../../engine/optim/optimiser'
 import { buildRecurrentTrainStep, programParamName, type EngineCell } from '../../engine/programs/recurrent'
 import { TrainStepRunner } from '../../engine/programs/train-step'
+import { createSession } from '../../engine/ort'
+import { buildRecurrentSampler, RECURRENT_SAMPLER_IO as SIO } from '../../engine/recurrent-export'
 import type { RecurrentGenerateResult, RecurrentInfo, RecurrentModelSpec, RecurrentPoint } from '../../shared/families/recurrent'
 import { CancelledError } from '../../shared/errors'
 import type { ComputeHooks } from './hooks'
@@ -279,11 +281,54 @@ export interface RecurrentGenerateInput {
   run: { prompt: string; length: number; temperature: number; topK: number; seed: number }
 }
 
-/** A sample and the argmax line from a prompt, on the float64 core with the stored float32 weights. */
-export function generateRecurrentJob(input: RecurrentGenerateInput): RecurrentGenerateResult {
+/**
+ * The sample and argmax token lines in one run() of the in-graph sampler (buildRecurrentSampler): the state after the
+ * prompt but its last character from the core, one uniform per step from Rng(seed) (the draws core generate() makes).
+ */
+async function sampleInGraph(net: RecurrentNet, prompt: number[], run: RecurrentGenerateInput['run']): Promise<{ tokens: number[]; argmax: number[] }> {
+  const { spec } = net
+  const L = spec.numLayers
+  const H = spec.hiddenSize
+  const h0 = new Float32Array(L * H)
+  const c0 = new Float32Array(L * H)
+  if (prompt.length > 1) {
+    const f = forward(net, { steps: prompt.length - 1, batch: 1, tokens: Int32Array.from(prompt.slice(0, -1)) })
+    h0.set(f.hn)
+    if (f.cn) c0.set(f.cn)
+  }
+  const rng = new Rng(run.seed)
+  const uniforms = Float32Array.from({ length: run.length }, () => (run.temperature === 0 ? 0 : rng.next()))
+  const { session } = await createSession(buildRecurrentSampler(net), { provider: 'cpu' })
+  try {
+    const out = await session.run({
+      [SIO.token]: { type: 'int64', data: BigInt64Array.of(BigInt(prompt[prompt.length - 1]!)), dims: [1] },
+      [SIO.h0]: { type: 'float32', data: h0, dims: [L, 1, H] },
+      ...(spec.cell === 'lstm' ? { [SIO.c0]: { type: 'float32' as const, data: c0, dims: [L, 1, H] } } : {}),
+      [SIO.uniforms]: { type: 'float32', data: uniforms, dims: [run.length, 1] },
+      [SIO.temperature]: { type: 'float32', data: Float32Array.of(run.temperature), dims: [] },
+      [SIO.topK]: { type: 'int64', data: BigInt64Array.of(BigInt(run.topK || spec.vocabSize!)), dims: [1] }
+    })
+    return { tokens: Array.from(out[SIO.tokens]!.data as BigInt64Array, Number), argmax: Array.from(out[SIO.argmax]!.data as BigInt64Array, Number) }
+  } finally {
+    await session.release()
+  }
+}
+
+/**
+ * A sample and the argmax line from a prompt: in-graph (one run() for the whole sample, float32 weights as stored), or
+ * on the float64 core when the engine fails (computedBy says which, with the reason).
+ */
+export async function generateRecurrentJob(input: RecurrentGenerateInput): Promise<RecurrentGenerateResult> {
   const { info, run } = input
   const net: RecurrentNet = { spec: recurrentCoreSpec(info.spec, info.vocab.length), params: input.params }
-  const g = generate(net, input.prompt, run.length, { temperature: run.temperature, topK: run.topK }, new Rng(run.seed))
+  let g: { tokens: number[]; argmax: number[] }
+  let computedBy = 'engine (in-graph sampler, one run)'
+  try {
+    g = await sampleInGraph(net, input.prompt, run)
+  } catch (error) {
+    g = generate(net, input.prompt, run.length, { temperature: run.temperature, topK: run.topK }, new Rng(run.seed))
+    computedBy = `core (engine failed: ${error instanceof Error ? error.message : String(error)})`
+  }
   const text = (ids: number[]): string => ids.map((t) => info.vocab[t]).join('')
-  return { modelId: info.id, prompt: run.prompt, sample: text(g.tokens), argmax: text(g.argmax), temperature: run.temperature, topK: run.topK, seed: run.seed, computedBy: 'core' }
+  return { modelId: info.id, prompt: run.prompt, sample: text(g.tokens), argmax: text(g.argmax), temperature: run.temperature, topK: run.topK, seed: run.seed, computedBy }
 }

@@ -109,7 +109,7 @@ export const recurrentGenerateResultSchema = z.object({
   temperature: z.number(),
   topK: z.int(),
   seed: z.int(),
-  /** Where it was computed: 'core' (float64 reference on the float32 weights). */
+  /** Where it was computed: the engine's in-graph sampler (one run per sample), or the core (with the engine's failure). */
   computedBy: z.string()
 })
 export type RecurrentGenerateResult = z.infer<typeof recurrentGenerateResultSchema>

@@ -69,7 +69,7 @@ export const recurrentService: ServiceFamily<typeof family> = {
       const out = await trainRecurrentJob(input, hooks)
       return { result: { kind: 'recurrent.train', model: out.info }, tensors: out.tensors }
     },
-    'recurrent.generate': (input: RecurrentGenerateInput) => ({ result: { kind: 'recurrent.generate', result: generateRecurrentJob(input) } })
+    'recurrent.generate': async (input: RecurrentGenerateInput) => ({ result: { kind: 'recurrent.generate', result: await generateRecurrentJob(input) } })
   },
   onTrained(state) {
     delete state.results['recurrent.generate']
