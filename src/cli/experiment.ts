@@ -2,6 +2,7 @@
 import type { ExperimentSpec } from '../shared/spec'
 import { DatasetCatalog } from '../main/services/datasets'
 import { runExperiment } from '../main/services/experiments'
+import { runOnQueue } from '../main/queue/coordinator'
 import { SpecError } from '../main/services/spec-file'
 import { progressPrinter, withSigint, writeResult, type RunOptions } from './run'
 
@@ -21,7 +22,8 @@ export async function runExperimentCli(spec: ExperimentSpec, opts: RunOptions): 
     : null
   const result = await withSigint(async (cancelled) => {
     try {
-      return await runExperiment(spec, data, { onProgress: progressPrinter(spec.name, opts.quiet), shouldCancel: cancelled })
+      const hooks = { onProgress: progressPrinter(spec.name, opts.quiet), shouldCancel: cancelled }
+      return opts.queue ? await runOnQueue(spec, hooks, opts.queue) : await runExperiment(spec, data, hooks)
     } catch (error) {
       if (cancelled()) {
         process.stderr.write('engram: run cancelled\n')

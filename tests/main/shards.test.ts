@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest'
 import { runExperiment } from '../../src/main/services/experiments'
 import { mergeShards, planShards, runShard, runShardedHere } from '../../src/main/services/experiments/shards'
-import { shardJobSchema } from '../../src/shared/shards'
+import { shardJobSchema, type ShardResult } from '../../src/shared/shards'
 import { experimentSpecSchema, type ExperimentResult } from '../../src/shared/spec'
 import { Rng } from '../../src/core/rng'
 
@@ -37,7 +37,7 @@ describe('sharded capacity sweep', () => {
     const s = spec('async')
     const shards = planShards(s, 2)
     expect(shards.map((x) => x.id).slice(0, 3)).toEqual(['capacity-p0-t0-2', 'capacity-p0-t2-4', 'capacity-p0-t4-5'])
-    const results = []
+    const results: ShardResult[] = []
     for (const shard of shards) results.push(await runShard(s, shard))
     const local = untimed(await runExperiment(s, null))
     expect(untimed(mergeShards(s, [...results, results[1]!, results[0]!]))).toBe(local)

@@ -1,0 +1,164 @@
+// Runs on a real queue: Debian's redis-server (started here on a free loopback port, no persistence) and three
+// `engram worker` processes from the built CLI. A capacity sweep on the queue merges to the local result number for
+// number; a worker SIGKILLed mid-shard loses nothing (its shard reruns on another worker, counted once); a cancel
+// removes the waiting shards and stops the running ones; a bad job payload is refused naming the field.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { createServer, connect } from 'node:net'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Queue, QueueEvents } from 'bullmq'
+import { runOnQueue } from '../../src/main/queue/coordinator'
+import { connectionFromUrl, SHARD_QUEUE } from '../../src/main/queue/connection'
+import { runExperiment } from '../../src/main/services/experiments'
+import { CancelledError } from '../../src/shared/errors'
+import { experimentSpecSchema, type ExperimentResult } from '../../src/shared/spec'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const cli = join(root, 'out', 'main', 'cli.js')
+const haveRedis = spawnSync('redis-server', ['--version']).status === 0
+
+interface WorkerProc {
+  proc: ChildProcess
+  events: Record<string, unknown>[]
+  exited: Promise<void>
+}
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const s = createServer()
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port
+      s.close(() => resolve(port))
+    })
+    s.on('error', reject)
+  })
+
+async function waitForRedis(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const c = connect(port, '127.0.0.1', () => c.write('PING\r\n'))
+      c.on('data', (d) => (c.destroy(), resolve(d.toString().startsWith('+PONG'))))
+      c.on('error', () => resolve(false))
+    })
+    if (ok) return
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  throw new Error(`redis-server did not answer on port ${port}`)
+}
+
+const spec = (sweep: object) => experimentSpecSchema.parse({ name: 'queue', seed: 17, model: { kind: 'hopfield' }, engine: { provider: 'cpu', threads: 1 }, sweep })
+const untimed = (r: ExperimentResult) => JSON.stringify({ ...r, createdAt: null })
+// About 0.5–1 s per shard of 2 trials on this machine: long enough to be killed or cancelled mid-shard.
+const slow = { type: 'capacity', units: 256, patternCounts: [24], rules: ['hebb', 'storkey'], noise: 0.15, cuesPerPattern: 20, recall: { mode: 'async', maxSweeps: 30 } }
+
+describe.skipIf(!haveRedis)('capacity sweeps on a BullMQ queue (redis-server + 3 engram workers)', () => {
+  let redis: ChildProcess
+  let url = ''
+  const workers: WorkerProc[] = []
+  let queue: Queue
+  let events: QueueEvents
+
+  const startWorker = (): WorkerProc => {
+    const proc = spawn(process.execPath, [cli, 'worker', '--queue', url, '--lock-ms', '2000', '--stalled-ms', '500'], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const w: WorkerProc = { proc, events: [], exited: new Promise((resolve) => proc.on('close', () => resolve())) }
+    let buffer = ''
+    proc.stdout!.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString()
+      const lines = buffer.split('\n')
+      buffer = lines.pop()!
+      for (const line of lines) if (line.trim()) w.events.push(JSON.parse(line) as Record<string, unknown>)
+    })
+    workers.push(w)
+    return w
+  }
+  const until = async (what: string, ok: () => boolean, ms = 20_000): Promise<void> => {
+    const end = Date.now() + ms
+    while (!ok()) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+      await new Promise((r) => setTimeout(r, 20))
+    }
+  }
+  const allEvents = () => workers.flatMap((w) => w.events)
+
+  beforeAll(async () => {
+    // The built CLI, rebuilt first if the sources are newer (bin/engram.mjs does that).
+    spawnSync(process.execPath, [join(root, 'bin', 'engram.mjs'), '--version'], { cwd: root, stdio: 'ignore' })
+    if (!existsSync(cli)) throw new Error('build first: npm run build')
+    const port = await freePort()
+    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+    await waitForRedis(port)
+    url = `redis://127.0.0.1:${port}`
+    for (let i = 0; i < 3; i++) startWorker()
+    await until('3 workers ready', () => workers.every((w) => w.events.some((e) => e.event === 'ready')), 40_000)
+    queue = new Queue(SHARD_QUEUE, { connection: connectionFromUrl(url) })
+    events = new QueueEvents(SHARD_QUEUE, { connection: connectionFromUrl(url) })
+    await events.waitUntilReady()
+  })
+
+  afterAll(async () => {
+    await events?.close()
+    await queue?.close()
+    for (const w of workers) w.proc.kill('SIGKILL')
+    await Promise.all(workers.map((w) => w.exited))
+    redis?.kill('SIGKILL')
+  })
+
+  it('merges shards run by several workers, in whatever order they finish, into the local result', async () => {
+    const s = spec({ type: 'capacity', units: 64, patternCounts: [3, 8, 14], rules: ['hebb', 'storkey', 'pseudo-inverse'], trials: 8, noise: 0.1, cuesPerPattern: 3, recall: { mode: 'sync', maxSweeps: 30 } })
+    const ran = new Map<string, string>()
+    const progress: number[] = []
+    const queued = await runOnQueue(s, { onProgress: (f) => progress.push(f) }, { url, trialsPerShard: 1, onShard: (shard, r) => ran.set(shard.id, r.worker ?? '') })
+    expect(untimed(queued)).toBe(untimed(await runExperiment(s, null)))
+    expect(ran.size).toBe(24)
+    expect(new Set(ran.values()).size).toBeGreaterThanOrEqual(2)
+    expect(progress.at(-1)).toBe(1)
+  })
+
+  it('reruns the shard of a worker killed mid-shard on another worker, counted once: the result is unchanged', async () => {
+    const s = spec({ ...slow, trials: 6 })
+    const marks = workers.map((w) => w.events.length)
+    const startedSince = (w: WorkerProc, i: number) => w.events.slice(marks[i]).find((e) => e.event === 'started')
+    const ran = new Map<string, string>()
+    const running = runOnQueue(s, {}, { url, trialsPerShard: 2, pollMs: 250, onShard: (shard, r) => ran.set(shard.id, r.worker ?? '') })
+    await until('a shard to start', () => workers.some(startedSince))
+    const victim = workers.find(startedSince)!
+    const started = startedSince(victim, workers.indexOf(victim))!
+    victim.proc.kill('SIGKILL')
+    await victim.exited
+    // The kill landed mid-shard: the worker said it started the shard and never that it finished it.
+    expect(victim.events.some((e) => e.event === 'done' && e.job === started.job)).toBe(false)
+    startWorker() // keep three for the tests after this one
+    const queued = await running
+    expect(untimed(queued)).toBe(untimed(await runExperiment(s, null)))
+    const rerunBy = ran.get(String(started.shard))
+    expect(rerunBy).toBeDefined()
+    expect(rerunBy).not.toBe(started.worker)
+    expect(ran.size).toBe(3)
+  })
+
+  it('cancel removes the waiting shards and stops the running ones', async () => {
+    const s = spec({ ...slow, trials: 40 })
+    const before = allEvents().length
+    let cancel = false
+    const t0 = Date.now()
+    const running = runOnQueue(s, { shouldCancel: () => cancel }, { url, trialsPerShard: 2, pollMs: 100 })
+    await until('a shard to start', () => allEvents().slice(before).some((e) => e.event === 'started'))
+    cancel = true
+    await expect(running).rejects.toBeInstanceOf(CancelledError)
+    expect(await queue.getWaitingCount()).toBe(0)
+    await until('a running shard to stop on the cancel key', () => allEvents().slice(before).some((e) => e.event === 'cancelled'), 10_000)
+    const done = allEvents().slice(before).filter((e) => e.event === 'done').length
+    expect(done).toBeLessThan(20)
+    expect(Date.now() - t0).toBeLessThan(15_000)
+  })
+
+  it('refuses a bad job payload with a message naming the field, and does not retry it', async () => {
+    const good = { v: 1, runId: 'bad-payload', spec: spec({ ...slow, trials: 2 }), shard: { type: 'capacity', id: 'capacity-p0-t0-1', pi: 0, t0: 0, t1: 1 } }
+    const job = await queue.add('bad', { ...good, shard: { ...good.shard, t0: 'zero' } }, { attempts: 3 })
+    await expect(job.waitUntilFinished(events, 10_000)).rejects.toThrow(/bad job payload: data\.shard\.t0: .*expected number/)
+    await until('the refusal in a worker log', () => allEvents().some((e) => e.event === 'refused' && e.job === job.id))
+    expect((await queue.getJob(job.id!))?.attemptsMade).toBe(1)
+  })
+})
