@@ -2,11 +2,6 @@
 // `engram worker` processes from the built CLI. A capacity sweep on the queue merges to the local result number for
 // number; a worker SIGKILLed mid-shard loses nothing (its shard reruns on another worker, counted once); a cancel
 // removes the waiting shards and stops the running ones; a bad job payload is refused naming the field.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { createServer, connect } from 'node:net'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Queue, QueueEvents } from 'bullmq'
 import { runOnQueue } from '../../src/main/queue/coordinator'
@@ -14,39 +9,9 @@ import { connectionFromUrl, SHARD_QUEUE } from '../../src/main/queue/connection'
 import { runExperiment } from '../../src/main/services/experiments'
 import { CancelledError } from '../../src/shared/errors'
 import { experimentSpecSchema, type ExperimentResult } from '../../src/shared/spec'
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
-const cli = join(root, 'out', 'main', 'cli.js')
-const haveRedis = spawnSync('redis-server', ['--version']).status === 0
-
-interface WorkerProc {
-  proc: ChildProcess
-  events: Record<string, unknown>[]
-  exited: Promise<void>
-}
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const s = createServer()
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => resolve(port))
-    })
-    s.on('error', reject)
-  })
-
-async function waitForRedis(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const c = connect(port, '127.0.0.1', () => c.write('PING\r\n'))
-      c.on('data', (d) => (c.destroy(), resolve(d.toString().startsWith('+PONG'))))
-      c.on('error', () => resolve(false))
-    })
-    if (ok) return
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  throw new Error(`redis-server did not answer on port ${port}`)
-}
+import { Backend } from '../../src/main/services/backend'
+import { jobOutcome, sourceWorker, tempDir } from '../helpers/backend'
+import { ensureBuiltCli, eventMark, haveRedis, isReady, startRedis, startWorker as spawnWorker, until, type LocalRedis, type WorkerProc } from '../helpers/queue-pool'
 
 const spec = (sweep: object) => experimentSpecSchema.parse({ name: 'queue', seed: 17, model: { kind: 'hopfield' }, engine: { provider: 'cpu', threads: 1 }, sweep })
 const untimed = (r: ExperimentResult) => JSON.stringify({ ...r, createdAt: null })
@@ -54,44 +19,26 @@ const untimed = (r: ExperimentResult) => JSON.stringify({ ...r, createdAt: null 
 const slow = { type: 'capacity', units: 256, patternCounts: [24], rules: ['hebb', 'storkey'], noise: 0.15, cuesPerPattern: 20, recall: { mode: 'async', maxSweeps: 30 } }
 
 describe.skipIf(!haveRedis)('capacity sweeps on a BullMQ queue (redis-server + 3 engram workers)', () => {
-  let redis: ChildProcess
+  let redis: LocalRedis
   let url = ''
   const workers: WorkerProc[] = []
   let queue: Queue
   let events: QueueEvents
 
   const startWorker = (): WorkerProc => {
-    const proc = spawn(process.execPath, [cli, 'worker', '--queue', url, '--lock-ms', '2000', '--stalled-ms', '500'], { stdio: ['ignore', 'pipe', 'inherit'] })
-    const w: WorkerProc = { proc, events: [], exited: new Promise((resolve) => proc.on('close', () => resolve())) }
-    let buffer = ''
-    proc.stdout!.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString()
-      const lines = buffer.split('\n')
-      buffer = lines.pop()!
-      for (const line of lines) if (line.trim()) w.events.push(JSON.parse(line) as Record<string, unknown>)
-    })
+    const w = spawnWorker(url, ['--lock-ms', '2000', '--stalled-ms', '500'])
     workers.push(w)
     return w
   }
-  const until = async (what: string, ok: () => boolean, ms = 20_000): Promise<void> => {
-    const end = Date.now() + ms
-    while (!ok()) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-      await new Promise((r) => setTimeout(r, 20))
-    }
-  }
   const allEvents = () => workers.flatMap((w) => w.events)
+  const eventsSince = (mark: number) => allEvents().filter((e) => (e.seq as number) > mark)
 
   beforeAll(async () => {
-    // The built CLI, rebuilt first if the sources are newer (bin/engram.mjs does that).
-    spawnSync(process.execPath, [join(root, 'bin', 'engram.mjs'), '--version'], { cwd: root, stdio: 'ignore' })
-    if (!existsSync(cli)) throw new Error('build first: npm run build')
-    const port = await freePort()
-    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
-    await waitForRedis(port)
-    url = `redis://127.0.0.1:${port}`
+    ensureBuiltCli()
+    redis = await startRedis()
+    url = redis.url
     for (let i = 0; i < 3; i++) startWorker()
-    await until('3 workers ready', () => workers.every((w) => w.events.some((e) => e.event === 'ready')), 40_000)
+    await until('3 workers ready', () => workers.every(isReady), 40_000)
     queue = new Queue(SHARD_QUEUE, { connection: connectionFromUrl(url) })
     events = new QueueEvents(SHARD_QUEUE, { connection: connectionFromUrl(url) })
     await events.waitUntilReady()
@@ -102,7 +49,7 @@ describe.skipIf(!haveRedis)('capacity sweeps on a BullMQ queue (redis-server + 3
     await queue?.close()
     for (const w of workers) w.proc.kill('SIGKILL')
     await Promise.all(workers.map((w) => w.exited))
-    redis?.kill('SIGKILL')
+    redis?.stop()
   })
 
   it('merges shards run by several workers, in whatever order they finish, into the local result', async () => {
@@ -140,18 +87,41 @@ describe.skipIf(!haveRedis)('capacity sweeps on a BullMQ queue (redis-server + 3
 
   it('cancel removes the waiting shards and stops the running ones', async () => {
     const s = spec({ ...slow, trials: 40 })
-    const before = allEvents().length
+    const mark = eventMark()
+    const since = () => eventsSince(mark)
     let cancel = false
     const t0 = Date.now()
     const running = runOnQueue(s, { shouldCancel: () => cancel }, { url, trialsPerShard: 2, pollMs: 100 })
-    await until('a shard to start', () => allEvents().slice(before).some((e) => e.event === 'started'))
+    await until('a shard to start', () => since().some((e) => e.event === 'started'))
     cancel = true
     await expect(running).rejects.toBeInstanceOf(CancelledError)
     expect(await queue.getWaitingCount()).toBe(0)
-    await until('a running shard to stop on the cancel key', () => allEvents().slice(before).some((e) => e.event === 'cancelled'), 10_000)
-    const done = allEvents().slice(before).filter((e) => e.event === 'done').length
-    expect(done).toBeLessThan(20)
+    await until('a running shard to stop on the cancel key', () => since().some((e) => e.event === 'cancelled'), 10_000)
+    // Every shard that started has ended (cancelled, or done just before the cancel reached it): the workers are idle.
+    await until('every started shard to end', () => since().filter((e) => e.event === 'started').every((st) => since().some((e) => e.job === st.job && (e.event === 'cancelled' || e.event === 'done'))), 10_000)
+    expect(since().filter((e) => e.event === 'done').length).toBeLessThan(20)
     expect(Date.now() - t0).toBeLessThan(15_000)
+  })
+
+  it('a backend with a queue (engram serve --queue, ENGRAM_QUEUE in the app) runs a capacity job there; the session gets the local numbers', async () => {
+    const tmp = tempDir('engram-queue-')
+    const backend = new Backend({ dataDir: tmp.dir, transport: 'websocket', worker: sourceWorker(), provider: 'cpu', queue: url })
+    try {
+      const sweep = { type: 'capacity', units: 48, patternCounts: [4, 9], rules: ['hebb'], trials: 6, noise: 0.1, cuesPerPattern: 2, recall: { mode: 'sync', maxSweeps: 30 } } as const
+      const raw = { name: 'queue', seed: 17, model: { kind: 'hopfield' }, engine: { provider: 'cpu', threads: 1 }, sweep } as const
+      const session = await backend.call('sessions.create', { name: 'queued' })
+      const mark = eventMark()
+      const { jobId } = await backend.call('jobs.start', { sessionId: session.id, spec: { kind: 'experiment', spec: raw } })
+      const done = await jobOutcome(backend, jobId)
+      if (done.result.kind !== 'experiment') throw new Error('expected an experiment result')
+      const local = await runExperiment(spec(sweep), null)
+      expect(JSON.stringify(done.result.record.result.sweep)).toBe(JSON.stringify(local.sweep))
+      // It ran on the workers (2 shards of 4 trials, then 1 of 2, per pattern count), not in a thread here.
+      expect(eventsSince(mark).filter((e) => e.event === 'done').length).toBe(4)
+    } finally {
+      await backend.close()
+      tmp.cleanup()
+    }
   })
 
   it('refuses a bad job payload with a message naming the field, and does not retry it', async () => {
