@@ -23,8 +23,8 @@ const LAYERS = {
   'src/main': {
     layers: ['src/shared', 'src/core', 'src/engine'],
     packages: ['node:*', 'better-sqlite3', 'ws', 'zod'],
-    onlyIn: { electron: ['src/main/index.ts', 'src/main/ipc/'], bullmq: ['src/main/queue/'] },
-    why: 'src/main imports shared, core, engine and Node; electron only in the shell (src/main/index.ts, src/main/ipc/); bullmq only in src/main/queue/.'
+    onlyIn: { electron: ['src/main/index.ts', 'src/main/ipc/'], bullmq: ['src/main/queue/'], ioredis: ['src/main/queue/'] },
+    why: 'src/main imports shared, core, engine and Node; electron only in the shell (src/main/index.ts, src/main/ipc/); bullmq and ioredis only in src/main/queue/.'
   },
   'src/preload': { layers: ['src/shared'], packages: ['electron'], why: 'The sandboxed preload may only use electron and the contract types.' },
   'src/renderer': {

@@ -16,9 +16,9 @@ import { SqliteSessionStore } from '../main/services/store'
 import { startServer } from '../main/server/server'
 import { defaultDataDir, SESSIONS_DB } from '../main/paths'
 import { ENGRAM_VERSION } from '../main/version'
-import { connectionFromUrl, QueueUrlError } from '../main/queue/connection'
+import { connectionFromUrl, QueueConnectError, QueueUrlError } from '../main/queue/connection'
 import { startQueueWorker } from '../main/queue/worker'
-import { DEFAULT_TRIALS_PER_SHARD } from '../main/services/experiments/shards'
+import { DEFAULT_TRIALS_PER_SHARD, notShardable } from '../main/services/experiments/shards'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -143,6 +143,8 @@ async function cmdRun(argv: string[]): Promise<void> {
   if (values['shard-trials'] !== undefined && !values.queue) throw new UsageError('--shard-trials: only with --queue')
   const queue = values.queue ? { url: checkQueueUrl(values.queue), trialsPerShard: positiveInt(values['shard-trials'] ?? String(DEFAULT_TRIALS_PER_SHARD), '--shard-trials') } : undefined
   if (queue && run.kind !== 'experiment') throw new UsageError(`--queue: ${run.kind} specs do not run on the queue yet (capacity sweeps do)`)
+  const unshardable = queue && run.kind === 'experiment' ? notShardable(run.spec) : null
+  if (unshardable) throw new UsageError(`--queue: ${unshardable}`)
   const opts = { specPath, out: values.out, quiet: values.quiet === true, dataDir: resolve(values['data-dir'] ?? defaultDataDir()), exports: values.export ?? [], ...(queue ? { queue } : {}) }
   return runSpec(run, opts)
 }
@@ -336,7 +338,7 @@ export async function main(argv: string[]): Promise<void> {
     }
   } catch (error) {
     if (error instanceof UsageError) fail(error.message, 2)
-    if (error instanceof SpecError || error instanceof ApiError) fail(error.message, 1)
+    if (error instanceof SpecError || error instanceof ApiError || error instanceof QueueConnectError) fail(error.message, 1)
     if (error instanceof Error && 'code' in error && (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') fail(error.message, 2)
     throw error
   }

@@ -22,7 +22,7 @@ export interface LocalRedis {
   stop(): void
 }
 
-const freePort = (): Promise<number> =>
+export const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
     const s = createServer()
     s.listen(0, '127.0.0.1', () => {
@@ -37,15 +37,16 @@ const ping = (port: number): Promise<boolean> =>
     const c = connect(port, '127.0.0.1', () => c.write('PING\r\n'))
     c.on('data', (d) => {
       c.destroy()
-      resolve(d.toString().startsWith('+PONG'))
+      resolve(/^(\+PONG|-NOAUTH)/.test(d.toString()))
     })
     c.on('error', () => resolve(false))
   })
 
-/** redis-server on a free loopback port, no RDB snapshots, no AOF; stop() kills it. */
-export async function startRedis(): Promise<LocalRedis> {
+/** redis-server on a free loopback port, no RDB snapshots, no AOF (and a password when given); stop() kills it. */
+export async function startRedis(password?: string): Promise<LocalRedis> {
   const port = await freePort()
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+  const auth = password ? ['--requirepass', password] : []
+  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...auth], { stdio: 'ignore' })
   for (let i = 0; i < 100; i++) {
     if (await ping(port)) return { url: `redis://127.0.0.1:${port}`, stop: () => void proc.kill('SIGKILL') }
     await new Promise((r) => setTimeout(r, 50))

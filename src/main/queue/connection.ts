@@ -1,6 +1,7 @@
 // Where the job queue lives: a redis:// or rediss:// (TLS) URL, with an optional password, as ioredis options for
 // BullMQ, and the names every coordinator and worker agree on.
 import type { ConnectionOptions } from 'bullmq'
+import { Redis, type RedisOptions } from 'ioredis'
 
 /** The one BullMQ queue of shard jobs (one Redis can serve several Engram pools through several databases: /1, /2…). */
 export const SHARD_QUEUE = 'engram-shards'
@@ -12,6 +13,12 @@ export const cancelKey = (runId: string): string => `engram:cancel:${runId}`
 export const CANCEL_KEY_TTL_S = 24 * 3600
 
 export class QueueUrlError extends Error {}
+
+/** The queue cannot be reached (refused, wrong password, TLS certificate not trusted, timeout). */
+export class QueueConnectError extends Error {}
+
+/** How long a coordinator or worker waits for Redis before it gives up with the reason. */
+export const CONNECT_TIMEOUT_MS = 10_000
 
 /**
  * ioredis options from a queue URL: redis://[[user]:password@]host[:port][/db] or rediss://… for TLS. `field` names
@@ -37,6 +44,27 @@ export function connectionFromUrl(url: string, field = '--queue'): ConnectionOpt
     ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
     ...(u.protocol === 'rediss:' ? { tls: { servername: u.hostname } } : {}),
     maxRetriesPerRequest: null
+  }
+}
+
+/**
+ * Checks that the queue answers (connect, AUTH, TLS, PING) with a throwaway client that does not retry, before any
+ * BullMQ object is made: ioredis would otherwise retry a wrong password or a refused connection for ever, and a
+ * BullMQ client that never connected neither closes cleanly nor lets the process exit.
+ */
+export async function checkQueue(url: string, ms = CONNECT_TIMEOUT_MS): Promise<void> {
+  const client = new Redis({ ...(connectionFromUrl(url) as RedisOptions), lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: ms })
+  // The cause (refused, WRONGPASS, certificate) arrives as an 'error' event; connect() then only says "closed".
+  let cause: Error | undefined
+  client.on('error', (error: Error) => (cause ??= error))
+  try {
+    await client.connect()
+    await client.ping()
+  } catch (error) {
+    const why = cause ?? (error instanceof Error ? error : new Error(String(error)))
+    throw new QueueConnectError(`queue ${redactUrl(url)}: cannot connect (${why.message})`)
+  } finally {
+    client.disconnect()
   }
 }
 

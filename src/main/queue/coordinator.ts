@@ -8,7 +8,7 @@ import { SHARD_JOB_VERSION, shardResultSchema, type Shard, type ShardJob, type S
 import type { ExperimentResult, ExperimentSpec } from '../../shared/spec'
 import { mergeShards, notShardable, planShards, shardWeight } from '../services/experiments/shards'
 import type { ComputeHooks } from '../services/hooks'
-import { cancelKey, CANCEL_KEY_TTL_S, connectionFromUrl, SHARD_QUEUE } from './connection'
+import { cancelKey, CANCEL_KEY_TTL_S, checkQueue, connectionFromUrl, SHARD_QUEUE } from './connection'
 
 export interface QueueRunOptions {
   url: string
@@ -41,6 +41,7 @@ export async function runOnQueue(spec: ExperimentSpec, hooks: ComputeHooks, opts
   if (why) throw new Error(`--queue: ${why}`)
   const shards = planShards(spec, opts.trialsPerShard)
   const connection = connectionFromUrl(opts.url)
+  await checkQueue(opts.url)
   const queue = new Queue<ShardJob>(SHARD_QUEUE, { connection })
   const events = new QueueEvents(SHARD_QUEUE, { connection })
   const runId = randomUUID()

@@ -7,7 +7,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq'
 import { CancelledError } from '../../shared/errors'
 import { shardJobSchema, type ShardResult } from '../../shared/shards'
 import { runShard } from '../services/experiments/shards'
-import { cancelKey, connectionFromUrl, redactUrl, SHARD_QUEUE } from './connection'
+import { cancelKey, checkQueue, connectionFromUrl, redactUrl, SHARD_QUEUE } from './connection'
 
 export interface QueueWorkerOptions {
   url: string
@@ -42,6 +42,7 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
   const id = `${hostname()}:${process.pid}`
   const log = opts.log ?? (() => {})
   const connection = connectionFromUrl(opts.url)
+  await checkQueue(opts.url)
   const processor = async (job: Job): Promise<ShardResult & { worker: string }> => {
     const refused = payloadError(job.data)
     if (refused) {
