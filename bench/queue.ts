@@ -30,11 +30,26 @@ function cpuSeconds(pid: number | undefined): number {
   return (Number(fields[11]) + Number(fields[12])) / 100
 }
 
-/** Wall time of a queued run and the CPU seconds each worker spent in it (on a shared machine, wall time alone misleads). */
-async function queued(workers: WorkerProc[], work: () => Promise<ExperimentResult>): Promise<{ value: ExperimentResult; seconds: number; workerCpu: number[] }> {
+/** Seconds a worker spent inside shards (from its started/done events after `mark`). */
+function busySeconds(w: WorkerProc, mark: number): number {
+  const events = w.events.slice(mark)
+  let busy = 0
+  for (const s of events.filter((e) => e.event === 'started')) {
+    const done = events.find((e) => e.event === 'done' && e.job === s.job)
+    if (done) busy += (Date.parse(String(done.at)) - Date.parse(String(s.at))) / 1000
+  }
+  return busy
+}
+
+/**
+ * Wall time of a queued run, the CPU seconds each worker spent in it and the seconds each spent inside shards (on a
+ * shared machine wall time alone misleads: wall − busy is the queue's own time, busy − CPU is time other programs had).
+ */
+async function queued(workers: WorkerProc[], work: () => Promise<ExperimentResult>): Promise<{ value: ExperimentResult; seconds: number; workerCpu: number[]; workerBusy: number[] }> {
   const before = workers.map((w) => cpuSeconds(w.proc.pid))
+  const marks = workers.map((w) => w.events.length)
   const r = await timed(work)
-  return { ...r, workerCpu: workers.map((w, i) => cpuSeconds(w.proc.pid) - before[i]!) }
+  return { ...r, workerCpu: workers.map((w, i) => cpuSeconds(w.proc.pid) - before[i]!), workerBusy: workers.map((w, i) => busySeconds(w, marks[i]!)) }
 }
 
 async function timed<T>(work: () => Promise<T>): Promise<{ value: T; seconds: number }> {
@@ -64,11 +79,11 @@ run(async () => {
     console.log(`N=1024 local (this process, 1 ORT thread): ${local.seconds.toFixed(2)} s for ${shards} trials`)
     const one = await queued(workers, () => runOnQueue(big, {}, { url: redis.url, trialsPerShard }))
     if (untimed(one.value) !== untimed(local.value)) throw new Error('1 worker: the merged result differs from the local one')
-    console.log(`N=1024 queue, 1 worker: ${one.seconds.toFixed(2)} s (${shards} shards of ${trialsPerShard} trial); worker CPU ${one.workerCpu.map((c) => c.toFixed(1)).join(' + ')} s`)
+    console.log(`N=1024 queue, 1 worker: ${one.seconds.toFixed(2)} s (${shards} shards of ${trialsPerShard} trial); worker CPU ${one.workerCpu.map((c) => c.toFixed(1)).join(' + ')} s, in shards ${one.workerBusy.map((c) => c.toFixed(1)).join(' + ')} s`)
     await pool(2)
     const two = await queued(workers, () => runOnQueue(big, {}, { url: redis.url, trialsPerShard }))
     if (untimed(two.value) !== untimed(local.value)) throw new Error('2 workers: the merged result differs from the local one')
-    console.log(`N=1024 queue, 2 workers: ${two.seconds.toFixed(2)} s; speed-up over local ${(local.seconds / two.seconds).toFixed(2)}×, over 1 worker ${(one.seconds / two.seconds).toFixed(2)}×; worker CPU ${two.workerCpu.map((c) => c.toFixed(1)).join(' + ')} s; load average ${machine().loadavg.map((l) => l.toFixed(1)).join(' ')}`)
+    console.log(`N=1024 queue, 2 workers: ${two.seconds.toFixed(2)} s; speed-up over local ${(local.seconds / two.seconds).toFixed(2)}×, over 1 worker ${(one.seconds / two.seconds).toFixed(2)}×; worker CPU ${two.workerCpu.map((c) => c.toFixed(1)).join(' + ')} s, in shards ${two.workerBusy.map((c) => c.toFixed(1)).join(' + ')} s; load average ${machine().loadavg.map((l) => l.toFixed(1)).join(' ')}`)
 
     // Overhead per shard: tiny shards on one worker against the same cells run here.
     while (workers.length > 1) {
@@ -90,7 +105,7 @@ run(async () => {
     console.log(`N=1024 with 1 worker vs local: ${(((one.seconds - local.seconds) / shards) * 1000).toFixed(1)} ms more per shard (overhead plus the worker's share of the machine)`)
     writeRecord(out, {
       command: `npx tsx bench/queue.ts --trials ${trials}`,
-      n1024: { trials: shards, trialsPerShard, localSeconds: local.seconds, oneWorkerSeconds: one.seconds, twoWorkersSeconds: two.seconds, oneWorkerCpu: one.workerCpu, twoWorkersCpu: two.workerCpu, speedupTwoVsLocal: local.seconds / two.seconds, speedupTwoVsOne: one.seconds / two.seconds, secondsPerTrial: perTrial },
+      n1024: { trials: shards, trialsPerShard, localSeconds: local.seconds, oneWorkerSeconds: one.seconds, twoWorkersSeconds: two.seconds, oneWorkerCpu: one.workerCpu, twoWorkersCpu: two.workerCpu, oneWorkerBusy: one.workerBusy, twoWorkersBusy: two.workerBusy, speedupTwoVsLocal: local.seconds / two.seconds, speedupTwoVsOne: one.seconds / two.seconds, secondsPerTrial: perTrial },
       overhead: { shards: tinyShards, localSeconds: tinyLocal.seconds, queueSeconds: tinyQueue.seconds, secondsPerShard: overhead, fivePercentSeconds, fivePercentTrialsAtN1024: fivePercentTrials }
     })
   } finally {

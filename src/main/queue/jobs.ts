@@ -10,7 +10,7 @@ import { connectionFromUrl } from './connection'
 import { runOnQueue } from './coordinator'
 
 export class QueueRoutedJobs implements JobRunner {
-  private readonly remote = new Map<string, { cancelled: boolean }>()
+  private readonly remote = new Map<string, { cancelled: boolean; settled?: Promise<void> }>()
 
   constructor(
     private readonly local: JobManager,
@@ -27,14 +27,14 @@ export class QueueRoutedJobs implements JobRunner {
     const spec = task.kind === 'experiment' ? (task as { input: ExperimentInput }).input.spec : null
     if (!spec || notShardable(spec)) return this.local.start(task, callbacks)
     const jobId = randomUUID()
-    const state = { cancelled: false }
+    const state: { cancelled: boolean; settled?: Promise<void> } = { cancelled: false }
     const started = performance.now()
     this.remote.set(jobId, state)
     const hooks = {
       onProgress: (fraction: number, done: number, total: number, message: string) => callbacks.onProgress(jobProgress(jobId, started, fraction, done, total, message)),
       shouldCancel: () => state.cancelled
     }
-    runOnQueue(spec, hooks, { url: this.url }).then(
+    state.settled = runOnQueue(spec, hooks, { url: this.url }).then(
       (result) => {
         this.remote.delete(jobId)
         callbacks.onDone(experimentJobOutput(spec, result).result)
@@ -55,8 +55,14 @@ export class QueueRoutedJobs implements JobRunner {
     return true
   }
 
+  /** Cancels the runs on the queue (their waiting shards removed, running ones stopped) and waits up to 10 s for that. */
   async close(): Promise<void> {
-    for (const state of this.remote.values()) state.cancelled = true
+    const runs = [...this.remote.values()]
+    for (const state of runs) state.cancelled = true
+    let timer: NodeJS.Timeout | undefined
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, 10_000)))
+    await Promise.race([Promise.all(runs.map((r) => r.settled)), deadline])
+    clearTimeout(timer)
     await this.local.close()
   }
 }
