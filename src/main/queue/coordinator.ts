@@ -19,6 +19,9 @@ export interface QueueRunOptions {
   onShard?: (shard: Shard, result: ShardResult & { worker?: string }) => void
 }
 
+/** How often the caller's cancel flag is read (Ctrl-C, jobs.cancel). */
+const CANCEL_CHECK_MS = 200
+
 /** BullMQ job ids may not contain ':'. */
 const jobIdOf = (runId: string, shard: Shard): string => `${runId}_${shard.id}`
 
@@ -109,6 +112,9 @@ export async function runOnQueue(spec: ExperimentSpec, hooks: ComputeHooks, opts
         }
       }
       let cancelling = false
+      const pollMs = opts.pollMs ?? 2000
+      let lastPoll = Date.now()
+      let polling = false
       timer = setInterval(() => {
         if (settled || cancelling) return
         if (hooks.shouldCancel?.()) {
@@ -119,8 +125,14 @@ export async function runOnQueue(spec: ExperimentSpec, hooks: ComputeHooks, opts
           )
           return
         }
-        void poll().catch((e: unknown) => finish(e as Error))
-      }, opts.pollMs ?? 2000)
+        if (Date.now() - lastPoll < pollMs || polling) return
+        lastPoll = Date.now()
+        polling = true
+        poll().then(
+          () => void (polling = false),
+          (e: unknown) => finish(e as Error)
+        )
+      }, CANCEL_CHECK_MS)
       const jobs = shards.map((shard) => ({
         name: shard.id,
         data: { v: SHARD_JOB_VERSION, runId, spec, shard } satisfies ShardJob,
