@@ -2,7 +2,6 @@
 import type { ExperimentSpec } from '../shared/spec'
 import { DatasetCatalog } from '../main/services/datasets'
 import { runExperiment } from '../main/services/experiments'
-import { runOnQueue } from '../main/queue/coordinator'
 import { SpecError } from '../main/services/spec-file'
 import { progressPrinter, withSigint, writeResult, type RunOptions } from './run'
 
@@ -23,7 +22,9 @@ export async function runExperimentCli(spec: ExperimentSpec, opts: RunOptions): 
   const result = await withSigint(async (cancelled) => {
     try {
       const hooks = { onProgress: progressPrinter(spec.name, opts.quiet), shouldCancel: cancelled }
-      return opts.queue ? await runOnQueue(spec, hooks, opts.queue) : await runExperiment(spec, data, hooks)
+      if (!opts.queue) return await runExperiment(spec, data, hooks)
+      const { runOnQueue } = await import('../main/queue/coordinator') // bullmq loads only with --queue
+      return await runOnQueue(spec, hooks, opts.queue)
     } catch (error) {
       if (cancelled()) {
         process.stderr.write('engram: run cancelled\n')

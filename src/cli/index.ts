@@ -17,7 +17,6 @@ import { startServer } from '../main/server/server'
 import { defaultDataDir, SESSIONS_DB } from '../main/paths'
 import { ENGRAM_VERSION } from '../main/version'
 import { connectionFromUrl, QueueConnectError, QueueUrlError } from '../main/queue/connection'
-import { startQueueWorker } from '../main/queue/worker'
 import { DEFAULT_TRIALS_PER_SHARD, notShardable } from '../main/services/experiments/shards'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -189,6 +188,7 @@ async function cmdWorker(argv: string[]): Promise<void> {
   })
   if (values.help) return void console.log(HELP.worker)
   if (!values.queue) throw new UsageError('--queue: the queue URL is required (engram worker --queue redis://HOST:PORT)')
+  const { startQueueWorker } = await import('../main/queue/worker') // bullmq loads only for the commands that use it
   const worker = await startQueueWorker({
     url: checkQueueUrl(values.queue),
     concurrency: positiveInt(values.concurrency, '--concurrency'),

@@ -1,7 +1,7 @@
 // Where the job queue lives: a redis:// or rediss:// (TLS) URL, with an optional password, as ioredis options for
 // BullMQ, and the names every coordinator and worker agree on.
 import type { ConnectionOptions } from 'bullmq'
-import { Redis, type RedisOptions } from 'ioredis'
+import type { RedisOptions } from 'ioredis'
 
 /** The one BullMQ queue of shard jobs (one Redis can serve several Engram pools through several databases: /1, /2…). */
 export const SHARD_QUEUE = 'engram-shards'
@@ -53,6 +53,7 @@ export function connectionFromUrl(url: string, field = '--queue'): ConnectionOpt
  * BullMQ client that never connected neither closes cleanly nor lets the process exit.
  */
 export async function checkQueue(url: string, ms = CONNECT_TIMEOUT_MS): Promise<void> {
+  const { Redis } = await import('ioredis') // loaded only where a queue is used (the app starts without it)
   const client = new Redis({ ...(connectionFromUrl(url) as RedisOptions), lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: ms })
   // The cause (refused, WRONGPASS, certificate) arrives as an 'error' event; connect() then only says "closed".
   let cause: Error | undefined

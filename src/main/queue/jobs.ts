@@ -7,7 +7,6 @@ import { notShardable } from '../services/experiments/shards'
 import { jobProgress, type JobCallbacks, type JobManager, type JobRunner } from '../services/jobs'
 import type { WorkerTask } from '../worker/protocol'
 import { connectionFromUrl } from './connection'
-import { runOnQueue } from './coordinator'
 
 export class QueueRoutedJobs implements JobRunner {
   private readonly remote = new Map<string, { cancelled: boolean; settled?: Promise<void> }>()
@@ -34,17 +33,20 @@ export class QueueRoutedJobs implements JobRunner {
       onProgress: (fraction: number, done: number, total: number, message: string) => callbacks.onProgress(jobProgress(jobId, started, fraction, done, total, message)),
       shouldCancel: () => state.cancelled
     }
-    state.settled = runOnQueue(spec, hooks, { url: this.url }).then(
-      (result) => {
-        this.remote.delete(jobId)
-        callbacks.onDone(experimentJobOutput(spec, result).result)
-      },
-      (error: unknown) => {
-        this.remote.delete(jobId)
-        const cancelled = error instanceof CancelledError
-        callbacks.onFailed(cancelled ? 'cancelled' : error instanceof Error ? error.message : String(error), cancelled)
-      }
-    )
+    // The coordinator (and bullmq with it) is loaded with the first queued job: a backend without a queue never loads it.
+    state.settled = import('./coordinator')
+      .then(({ runOnQueue }) => runOnQueue(spec, hooks, { url: this.url }))
+      .then(
+        (result) => {
+          this.remote.delete(jobId)
+          callbacks.onDone(experimentJobOutput(spec, result).result)
+        },
+        (error: unknown) => {
+          this.remote.delete(jobId)
+          const cancelled = error instanceof CancelledError
+          callbacks.onFailed(cancelled ? 'cancelled' : error instanceof Error ? error.message : String(error), cancelled)
+        }
+      )
     return jobId
   }
 
