@@ -27,6 +27,8 @@ export const shardJobSchema = z
     v: z.literal(SHARD_JOB_VERSION),
     /** The run this shard belongs to: the cancel key and the merge use it. */
     runId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected 1-64 letters, digits, _ or -'),
+    /** The coordinator's Engram version: a worker of another version refuses the shard (its numbers could differ). */
+    engram: z.string().min(1),
     spec: experimentSpecSchema,
     shard: shardSchema
   })

@@ -53,7 +53,7 @@ describe('sharded capacity sweep', () => {
   })
 
   it('validates a job payload with a message naming the field', () => {
-    const good = { v: 1, runId: 'r1', spec: spec('async'), shard: planShards(spec('async'))[0] }
+    const good = { v: 1, runId: 'r1', engram: '0.1.0', spec: spec('async'), shard: planShards(spec('async'))[0] }
     expect(shardJobSchema.safeParse(good).success).toBe(true)
     const bad = shardJobSchema.safeParse({ ...good, shard: { ...good.shard, t1: -1 } })
     expect(bad.success).toBe(false)

@@ -8,6 +8,7 @@ import { runOnQueue } from '../../src/main/queue/coordinator'
 import { connectionFromUrl, SHARD_QUEUE } from '../../src/main/queue/connection'
 import { runExperiment } from '../../src/main/services/experiments'
 import { CancelledError } from '../../src/shared/errors'
+import { ENGRAM_VERSION } from '../../src/main/version'
 import { experimentSpecSchema, type ExperimentResult } from '../../src/shared/spec'
 import { Backend } from '../../src/main/services/backend'
 import { jobOutcome, sourceWorker, tempDir } from '../helpers/backend'
@@ -125,10 +126,13 @@ describe.skipIf(!haveRedis)('capacity sweeps on a BullMQ queue (redis-server + 3
   })
 
   it('refuses a bad job payload with a message naming the field, and does not retry it', async () => {
-    const good = { v: 1, runId: 'bad-payload', spec: spec({ ...slow, trials: 2 }), shard: { type: 'capacity', id: 'capacity-p0-t0-1', pi: 0, t0: 0, t1: 1 } }
+    const good = { v: 1, runId: 'bad-payload', engram: ENGRAM_VERSION, spec: spec({ ...slow, trials: 2 }), shard: { type: 'capacity', id: 'capacity-p0-t0-1', pi: 0, t0: 0, t1: 1 } }
     const job = await queue.add('bad', { ...good, shard: { ...good.shard, t0: 'zero' } }, { attempts: 3 })
     await expect(job.waitUntilFinished(events, 10_000)).rejects.toThrow(/bad job payload: data\.shard\.t0: .*expected number/)
     await until('the refusal in a worker log', () => allEvents().some((e) => e.event === 'refused' && e.job === job.id))
     expect((await queue.getJob(job.id!))?.attemptsMade).toBe(1)
+    // A run from another Engram version could compute other numbers: refused too.
+    const other = await queue.add('other-version', { ...good, engram: '0.0.9' }, { attempts: 3 })
+    await expect(other.waitUntilFinished(events, 10_000)).rejects.toThrow(`bad job payload: data.engram: the run is Engram 0.0.9, this worker is`)
   })
 })

@@ -8,6 +8,7 @@ import { SHARD_JOB_VERSION, shardResultSchema, type Shard, type ShardJob, type S
 import type { ExperimentResult, ExperimentSpec } from '../../shared/spec'
 import { mergeShards, notShardable, planShards, shardWeight } from '../services/experiments/shards'
 import type { ComputeHooks } from '../services/hooks'
+import { ENGRAM_VERSION } from '../version'
 import { cancelKey, CANCEL_KEY_TTL_S, checkQueue, connectionFromUrl, SHARD_QUEUE } from './connection'
 
 export interface QueueRunOptions {
@@ -135,7 +136,7 @@ export async function runOnQueue(spec: ExperimentSpec, hooks: ComputeHooks, opts
       }, CANCEL_CHECK_MS)
       const jobs = shards.map((shard) => ({
         name: shard.id,
-        data: { v: SHARD_JOB_VERSION, runId, spec, shard } satisfies ShardJob,
+        data: { v: SHARD_JOB_VERSION, runId, engram: ENGRAM_VERSION, spec, shard } satisfies ShardJob,
         opts: { jobId: jobIdOf(runId, shard), attempts: 1, removeOnComplete: false, removeOnFail: false }
       }))
       queue.addBulk(jobs).then(report, (e: unknown) => finish(e as Error))

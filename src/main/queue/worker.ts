@@ -7,6 +7,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq'
 import { CancelledError } from '../../shared/errors'
 import { shardJobSchema, type ShardResult } from '../../shared/shards'
 import { runShard } from '../services/experiments/shards'
+import { ENGRAM_VERSION } from '../version'
 import { cancelKey, checkQueue, connectionFromUrl, redactUrl, SHARD_QUEUE } from './connection'
 
 export interface QueueWorkerOptions {
@@ -30,12 +31,20 @@ export interface QueueWorker {
   close(): Promise<void>
 }
 
-/** What a refused payload is told: the first bad field, as `data.<path>: <message>`. */
+/** A source checkout ('-dev') of a release computes what the release does. */
+const releaseOf = (version: string): string => version.replace(/-dev$/, '')
+
+/** What a refused payload is told: the first bad field, as `data.<path>: <message>`, or the version mismatch. */
 export function payloadError(data: unknown): string | null {
   const parsed = shardJobSchema.safeParse(data)
-  if (parsed.success) return null
-  const issue = parsed.error.issues[0]
-  return `bad job payload: ${issue ? `${['data', ...issue.path].join('.')}: ${issue.message}` : 'invalid'}`
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    return `bad job payload: ${issue ? `${['data', ...issue.path].join('.')}: ${issue.message}` : 'invalid'}`
+  }
+  if (releaseOf(parsed.data.engram) !== releaseOf(ENGRAM_VERSION)) {
+    return `bad job payload: data.engram: the run is Engram ${parsed.data.engram}, this worker is ${ENGRAM_VERSION} (run workers of the same version)`
+  }
+  return null
 }
 
 export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueWorker> {
