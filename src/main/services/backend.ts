@@ -10,7 +10,8 @@ import type { NamedTensor } from '../../core/safetensors'
 import { RNG_ALGORITHM } from '../../core/rng'
 import { platformProviders, probeProviders } from '../../engine/providers'
 import { DatasetCatalog } from './datasets'
-import { JobManager, type WorkerEntry } from './jobs'
+import { JobManager, type JobRunner, type WorkerEntry } from './jobs'
+import { QueueRoutedJobs } from '../queue/jobs'
 import { SqliteSessionStore, type SessionStore } from './store'
 import { experimentData } from './experiments/data'
 import { exportModel, serviceOf } from './families'
@@ -28,6 +29,12 @@ export interface BackendOptions {
   /** Engine provider for batched jobs (default auto: best the platform has, CPU fallback). */
   provider?: 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml'
   store?: SessionStore
+  /**
+   * Where shardable jobs (capacity sweeps) run: absent, in worker threads here (the default, no Redis needed); a
+   * queue URL (redis://HOST:PORT, rediss://:PASSWORD@HOST:PORT), on that queue's `engram worker`s. Other jobs always
+   * run here.
+   */
+  queue?: string
 }
 
 interface OpenSession {
@@ -60,7 +67,7 @@ const labelOf = (kind: string): string => familyOf(kind)?.label ?? kind
 export class Backend {
   readonly events = new EventEmitter()
   private readonly store: SessionStore
-  private readonly jobs: JobManager
+  private readonly jobs: JobRunner
   readonly datasets: DatasetCatalog
   private readonly open = new Map<string, OpenSession>()
   /** Jobs started through jobs.start and not yet settled, with their progress so far (jobs.list). */
@@ -70,7 +77,8 @@ export class Backend {
   constructor(private readonly options: BackendOptions) {
     mkdirSync(options.dataDir, { recursive: true })
     this.store = options.store ?? new SqliteSessionStore(join(options.dataDir, SESSIONS_DB))
-    this.jobs = new JobManager(options.worker)
+    const local = new JobManager(options.worker)
+    this.jobs = options.queue ? new QueueRoutedJobs(local, options.queue) : local
     this.datasets = new DatasetCatalog(options.dataDir)
   }
 
