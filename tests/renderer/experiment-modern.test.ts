@@ -60,10 +60,12 @@ describe('dense-capacity and beta sweeps on the experiments page', () => {
       units: 100,
       largestNorm: 10,
       minSeparation: 16,
+      classical: { retrieved: 0.1, otherPattern: 0.2, spurious: 0.7 },
       cues: 10,
       points: [{ beta: 1, meanError: 0, retrieved: 1, oneStep: 0.9, meanSteps: 2, kinds: { global: 0, metastable: 2, single: 8 }, wellSeparatedThreshold: 4, wellSeparated: 5, sphereRadius: 0.02 }]
     }
-    const b = betaChart(beta) as { series: { id: string; data: number[][] }[] }
+    const b = betaChart(beta) as { series: { id: string; data: number[][]; markLine?: { data: { yAxis: number; name: string }[] } }[] }
+    expect(b.series[0]!.markLine!.data).toEqual([{ yAxis: 0.1, name: 'Hebb net, same cues: 10 % retrieved' }])
     expect(b.series.find((s) => s.id === 'single')!.data).toEqual([[1, 0.8]])
     expect(b.series.find((s) => s.id === 'metastable')!.data).toEqual([[1, 0.2]])
   })

@@ -623,12 +623,23 @@ export function denseCapacityChart(sweep: DenseCapacitySweepResult): ChartOption
 export function betaChart(sweep: BetaSweepResult): ChartOption {
   const pts = [...sweep.points].sort((a, b) => a.beta - b.beta)
   const share = (k: 'global' | 'metastable' | 'single') => pts.map((p): [number, number] => [p.beta, p.kinds[k] / sweep.cues])
+  const retrieved = rateSeries('retrieved', 'retrieved its pattern', pts.map((p) => [p.beta, p.retrieved]), PALETTE[0]!)
+  // The classical Hebbian net on the same cues, as a level: what the modern net is compared with.
+  if (sweep.classical) {
+    retrieved.markLine = {
+      silent: true,
+      symbol: 'none',
+      lineStyle: { color: MUTED, type: 'dotted' },
+      label: { formatter: '{b}', fontSize: 9, color: MUTED, position: 'insideStartTop' },
+      data: [{ yAxis: sweep.classical.retrieved, name: `Hebb net, same cues: ${Math.round(sweep.classical.retrieved * 100)} % retrieved` }]
+    }
+  }
   return {
     ...RATE_CHART,
     xAxis: { type: 'log', name: 'β (inverse temperature)', nameLocation: 'middle', nameGap: 20, ...AXIS_STYLE },
     yAxis: { type: 'value', min: 0, max: 1, ...AXIS_STYLE, axisLabel: percentAxisLabel },
     series: [
-      rateSeries('retrieved', 'retrieved its pattern', pts.map((p) => [p.beta, p.retrieved]), PALETTE[0]!),
+      retrieved,
       rateSeries('oneStep', 'in one update', pts.map((p) => [p.beta, p.oneStep]), PALETTE[0]!, true),
       rateSeries('single', 'fixed point: single pattern', share('single'), PALETTE[4]!),
       rateSeries('metastable', 'metastable', share('metastable'), PALETTE[1]!),
