@@ -210,10 +210,8 @@ export async function resumeJobs(sessionId: string): Promise<Set<string>> {
   return new Set(list.map((j) => j.jobId))
 }
 
-export async function newSession(name = timestampName('Session')): Promise<void> {
-  const session = useSessionStore()
-  const state = await session.create(name)
-  // A new session starts from what is on screen (dataset, selection, settings) but no model.
+/** No model's cue, results or page state on screen (a new session, or the open one deleted); settings stay. */
+function resetPanels(): void {
   restoring = true
   try {
     useCueStore().restore(null, {})
@@ -224,6 +222,19 @@ export async function newSession(name = timestampName('Session')): Promise<void>
     restoring = false
   }
   lastPersisted = ''
+}
+
+/** The open session is gone (deleted): nothing of it stays on screen or in the URL. */
+export function forgetSession(): void {
+  resetPanels()
+  linkSession(null)
+}
+
+export async function newSession(name = timestampName('Session')): Promise<void> {
+  const session = useSessionStore()
+  const state = await session.create(name)
+  // A new session starts from what is on screen (dataset, selection, settings) but no model.
+  resetPanels()
   linkSession(state.id)
   await persistUi(state.id)
   void session.refreshList().catch(() => {})
