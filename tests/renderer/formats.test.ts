@@ -16,10 +16,10 @@ describe('accuracy', () => {
 
   it('is formatted nowhere else in the components', () => {
     const offenders: string[] = []
-    for (const file of readdirSync(COMPONENTS).filter((f) => f.endsWith('.vue'))) {
+    for (const file of readdirSync(COMPONENTS).filter((f: string) => f.endsWith('.vue'))) {
       readFileSync(join(COMPONENTS, file), 'utf8')
         .split('\n')
-        .forEach((line, i) => {
+        .forEach((line: string, i: number) => {
           // Chance level (100 / classes) is not an accuracy.
           const rest = line.replace('(100 / classification.classes.length).toFixed(0)', '')
           if (/accuracy/i.test(rest) && /toFixed\(|Math\.round\(\s*100|100 \*/.test(rest)) offenders.push(`${file}:${i + 1}`)
