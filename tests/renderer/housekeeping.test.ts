@@ -160,3 +160,23 @@ describe('models, experiments, datasets', () => {
     expect(datasets.currentId).toBe(TOY.summary.id)
   })
 })
+
+describe('datasets imported elsewhere', () => {
+  it('appear when the window comes back into focus', async () => {
+    const { watchDatasets } = await import('../../src/renderer/src/workbench')
+    const imported: Omit<typeof TOY.summary, 'id'> & { id: string } = { ...TOY.summary, id: 'user:from-cli', name: 'from the CLI' }
+    let listed: (typeof imported)[] = [TOY.summary]
+    api.handle('datasets.list', () => listed)
+    const handlers: Record<string, () => void> = {}
+    const source = { addEventListener: (type: string, fn: () => void) => void (handlers[type] = fn) }
+    const datasets = useDatasetsStore()
+    await datasets.loadList()
+    const refresh = watchDatasets(source, { ...source, visibilityState: 'visible' }, 0)
+    listed = [TOY.summary, imported]
+    expect(datasets.list.map((d) => d.id)).toEqual([TOY.summary.id])
+    handlers.focus?.()
+    await refresh()
+    expect(datasets.list.map((d) => d.id)).toEqual([TOY.summary.id, 'user:from-cli'])
+    expect(Object.keys(handlers).sort()).toEqual(['focus', 'visibilitychange'])
+  })
+})

@@ -392,6 +392,29 @@ function routeEvents(): void {
   })
 }
 
+/** What watchDatasets listens on: the window (focus) and the document (visibility). */
+export interface FocusSource {
+  addEventListener(type: 'focus' | 'visibilitychange', listener: () => void): void
+}
+
+/**
+ * A dataset imported elsewhere (`engram import`, another window) appears when this window comes back into view:
+ * the list is fetched again on focus, at most once every `minGapMs`.
+ */
+export function watchDatasets(win: FocusSource | null = typeof window === 'undefined' ? null : window, doc: (FocusSource & { visibilityState?: string }) | null = typeof document === 'undefined' ? null : document, minGapMs = 1500): () => Promise<void> {
+  let last = 0
+  const refresh = async (): Promise<void> => {
+    if (Date.now() - last < minGapMs) return
+    last = Date.now()
+    await useErrorsStore().guard('datasets.list', () => useDatasetsStore().loadList())
+  }
+  win?.addEventListener('focus', () => void refresh())
+  doc?.addEventListener('visibilitychange', () => {
+    if (doc.visibilityState !== 'hidden') void refresh()
+  })
+  return refresh
+}
+
 /** After a reconnect, results that finished while we were away are reloaded from the session. */
 function watchReconnect(): void {
   const app = useAppStore()
@@ -441,6 +464,7 @@ export async function boot(): Promise<void> {
   watchUi()
   watchReconnect()
   watchPage()
+  watchDatasets()
   await Promise.all([
     errors.guard('app.info', () => app.loadInfo()),
     errors.guard('sessions.list', () => session.refreshList()),
