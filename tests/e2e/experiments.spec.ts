@@ -131,7 +131,7 @@ test('experiments: capacity sweep with theory lines, noise sweep on the model, c
   await expect(t('exp-spec')).toContainText('"units": 64')
   const noise = t('exp-list').locator('li[data-type="noise"]')
   await expect(noise).toHaveCount(1)
-  await noise.locator('button').click()
+  await noise.locator('button.exp-open').click()
   await expect(t('cue-sweep-chart').locator('canvas').first()).toBeVisible()
   // The form came back with the session too.
   await expect(t('exp-type')).toHaveValue('capacity')
