@@ -120,11 +120,16 @@ export function describeLimits(l: NumberLimits): string {
   return [kind, [lo, hi].filter(Boolean).join(' and ')].filter(Boolean).join(' ')
 }
 
+/** A typed value in an error: huge ones as 1e+9, not ten digits. */
+function shown(v: number): string {
+  return Math.abs(v) >= 1e6 ? v.toExponential() : String(v)
+}
+
 /** Why a value breaks the limits (naming them), or null when it keeps them. NaN: not a number. */
 export function checkNumber(value: number, l: NumberLimits): string | null {
   if (!Number.isFinite(value)) return `not a number: enter ${describeLimits(l)}`
-  if (l.integer && !Number.isInteger(value)) return `${value} is not a whole number: enter ${describeLimits(l)}`
-  if (value < l.min || (l.minExclusive && value === l.min)) return `${value} is too small: ${l.minExclusive ? 'above' : 'at least'} ${fmt(l.min)}`
-  if (value > l.max || (l.maxExclusive && value === l.max)) return `${value} is too large: ${l.maxExclusive ? 'below' : 'at most'} ${fmt(l.max)}`
+  if (l.integer && !Number.isInteger(value)) return `${shown(value)} is not a whole number: enter ${describeLimits(l)}`
+  if (value < l.min || (l.minExclusive && value === l.min)) return `${shown(value)} is too small: ${l.minExclusive ? 'above' : 'at least'} ${fmt(l.min)}`
+  if (value > l.max || (l.maxExclusive && value === l.max)) return `${shown(value)} is too large: ${l.maxExclusive ? 'below' : 'at most'} ${fmt(l.max)}`
   return null
 }
