@@ -4,7 +4,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { ApiError, parseParams, type EventName, type Events, type JobRequest, type MethodName, type ParsedParams, type Result, type RunningJob } from '../../shared/api'
-import { emptySessionState, type SessionModel, type SessionState } from '../../shared/session'
+import { emptySessionState, isEmptySession, type SessionModel, type SessionState } from '../../shared/session'
 import { familyOf, FAMILIES, KEPT_RUNS } from '../../shared/families'
 import type { NamedTensor } from '../../core/safetensors'
 import { RNG_ALGORITHM } from '../../core/rng'
@@ -123,6 +123,12 @@ export class Backend {
     return { datasets: this.datasets, provider: this.options.provider ?? 'auto' }
   }
 
+  private experiment(session: OpenSession, experimentId: string): SessionState['experiments'][number] {
+    const record = session.state.experiments.find((e) => e.id === experimentId)
+    if (!record) throw notFound('experiment', experimentId, 'params.experimentId')
+    return record
+  }
+
   private touch(session: OpenSession): SessionState {
     session.state.updatedAt = now()
     session.dirty = true
@@ -215,11 +221,13 @@ export class Backend {
       const loaded = this.datasets.patterns(p.id, p.offset, p.limit, p.threshold)
       return { summary: loaded.summary, offset: p.offset, patterns: loaded.patterns.map((x) => Array.from(x)), labels: loaded.labels }
     },
+    'datasets.delete': (p: ParsedParams<'datasets.delete'>) => ({ deleted: this.datasets.delete(p.id, 'params.id') }),
     'sessions.list': () => {
       const stored = this.store.list()
       const rows = stored.map((r) => ({ ...r, dirty: this.open.get(r.id)?.dirty ?? false }))
       for (const [id, s] of this.open) {
-        if (!stored.some((r) => r.id === id)) {
+        // A session never saved and still empty (a "New" nobody used) is not worth a line in the Open list.
+        if (!stored.some((r) => r.id === id) && !isEmptySession(s.state)) {
           rows.unshift({ id, name: s.state.name, createdAt: s.state.createdAt, updatedAt: s.state.updatedAt, models: s.state.models.length, dirty: true })
         }
       }
@@ -269,8 +277,37 @@ export class Backend {
     },
     'sessions.close': (p: ParsedParams<'sessions.close'>) => ({ closed: this.open.delete(p.id) }),
     'sessions.delete': (p: ParsedParams<'sessions.delete'>) => {
+      // Its jobs would land in a session that no longer exists: stop them.
+      for (const job of this.running.values()) if (job.sessionId === p.id) this.jobs.cancel(job.jobId)
       const wasOpen = this.open.delete(p.id)
       return { deleted: this.store.delete(p.id) || wasOpen }
+    },
+    'sessions.rename': (p: ParsedParams<'sessions.rename'>) => {
+      const open = this.open.get(p.id)
+      const saved = this.store.rename(p.id, p.name)
+      if (!open && !saved) throw notFound('session', p.id, 'params.id')
+      if (open) open.state.name = p.name
+      const row = this.store.list().find((r) => r.id === p.id)
+      const s = open?.state
+      return {
+        id: p.id,
+        name: p.name,
+        createdAt: s?.createdAt ?? row?.createdAt ?? now(),
+        updatedAt: s?.updatedAt ?? row?.updatedAt ?? now(),
+        models: s?.models.length ?? row?.models ?? 0,
+        dirty: open?.dirty ?? false
+      }
+    },
+    'experiments.rename': (p: ParsedParams<'experiments.rename'>) => {
+      const session = this.session(p.sessionId, 'params.sessionId')
+      this.experiment(session, p.experimentId).name = p.name
+      return this.touch(session)
+    },
+    'experiments.delete': (p: ParsedParams<'experiments.delete'>) => {
+      const session = this.session(p.sessionId, 'params.sessionId')
+      const record = this.experiment(session, p.experimentId)
+      session.state.experiments = session.state.experiments.filter((e) => e !== record)
+      return this.touch(session)
     },
     'models.train': (p: ParsedParams<'models.train'>) => {
       const session = this.session(p.sessionId, 'params.sessionId')
