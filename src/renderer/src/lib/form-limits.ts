@@ -2,6 +2,7 @@
 // refuses exactly what the backend would and states the same limits: no number here is typed twice.
 import { bamRecallRunSchema } from '../../../shared/families/bam'
 import { recallAsyncRunSchema, recallBatchRunSchema } from '../../../shared/families/hopfield'
+import { modernModelSpecSchema, modernRetrieveRunSchema } from '../../../shared/families/modern'
 import { rbmSampleRunSchema } from '../../../shared/families/rbm'
 import { seedSchema } from '../../../shared/family'
 import { limitsAt, numberLimits, type NumberLimits } from '../../../shared/limits'
@@ -43,4 +44,9 @@ export const BAM_LIMITS = table(bamRecallRunSchema, ['maxIterations'])
 /** A sweep's field by type and path: sweepLimits('capacity', 'units'), sweepLimits('anneal', 'schedule.geometric.start'). */
 export function sweepLimits(type: string, path: string): NumberLimits {
   return limitsAt(sweepSpecSchema, `${type}.${path}`)
+}
+
+export const MODERN_LIMITS = {
+  ...table(modernModelSpecSchema, ['beta', 'interaction.polynomial.degree']),
+  retrieve: table(modernRetrieveRunSchema, ['maxSteps', 'beta'])
 }
