@@ -623,7 +623,7 @@ export function denseCapacityChart(sweep: DenseCapacitySweepResult): ChartOption
 export function betaChart(sweep: BetaSweepResult): ChartOption {
   const pts = [...sweep.points].sort((a, b) => a.beta - b.beta)
   const share = (k: 'global' | 'metastable' | 'single') => pts.map((p): [number, number] => [p.beta, p.kinds[k] / sweep.cues])
-  const retrieved = rateSeries('retrieved', 'retrieved its pattern', pts.map((p) => [p.beta, p.retrieved]), PALETTE[0]!)
+  const retrieved = rateSeries('retrieved', 'its own pattern weighs most', pts.map((p) => [p.beta, p.retrieved]), PALETTE[0]!)
   // The classical Hebbian net on the same cues, as a level: what the modern net is compared with.
   if (sweep.classical) {
     retrieved.markLine = {
