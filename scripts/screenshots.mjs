@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const specs = ['recall-lab', 'experiments', 'rbm', 'bam'].map((s) => `tests/e2e/${s}.spec.ts`)
+const specs = ['recall-lab', 'experiments', 'rbm', 'bam', 'modern'].map((s) => `tests/e2e/${s}.spec.ts`)
 const child = spawn('npx', ['playwright', 'test', ...specs, ...process.argv.slice(2)], {
   cwd: root,
   stdio: 'inherit',

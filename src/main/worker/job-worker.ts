@@ -12,8 +12,21 @@ let cancelled = false
 
 const post = (message: FromWorker): void => port.postMessage(message)
 
+/**
+ * Plain progress (no metrics) at most every PROGRESS_INTERVAL_MS: a fast training reports hundreds of steps a second,
+ * and every report becomes a WebSocket event and a redraw in each window. Reports with metrics (an epoch's figures,
+ * drawn on the live charts) and the last one always go.
+ */
+const PROGRESS_INTERVAL_MS = 100
+let lastProgress = 0
+
 const hooks: ComputeHooks = {
-  onProgress: (fraction, done, total, message, metrics) => post({ type: 'progress', fraction, done, total, message, ...(metrics ? { metrics } : {}) }),
+  onProgress: (fraction, done, total, message, metrics) => {
+    const now = Date.now()
+    if (!metrics && done < total && now - lastProgress < PROGRESS_INTERVAL_MS) return
+    lastProgress = now
+    post({ type: 'progress', fraction, done, total, message, ...(metrics ? { metrics } : {}) })
+  },
   shouldCancel: () => cancelled
 }
 
