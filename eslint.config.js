@@ -23,9 +23,9 @@ const LAYERS = {
   'src/main': {
     // resources/corpora: the shipped text corpora, bundled as strings (`?raw`).
     layers: ['src/shared', 'src/core', 'src/engine', 'resources/corpora'],
-    packages: ['node:*', 'better-sqlite3', 'ws'],
-    onlyIn: { electron: ['src/main/index.ts', 'src/main/ipc/'] },
-    why: 'src/main imports shared, core, engine, the shipped corpora and Node; electron only in the shell (src/main/index.ts, src/main/ipc/).'
+    packages: ['node:*', 'better-sqlite3', 'ws', 'zod'],
+    onlyIn: { electron: ['src/main/index.ts', 'src/main/ipc/'], bullmq: ['src/main/queue/'], ioredis: ['src/main/queue/'] },
+    why: 'src/main imports shared, core, engine, the shipped corpora and Node; electron only in the shell (src/main/index.ts, src/main/ipc/); bullmq and ioredis only in src/main/queue/.'
   },
   'src/preload': { layers: ['src/shared'], packages: ['electron'], why: 'The sandboxed preload may only use electron and the contract types.' },
   'src/renderer': {
@@ -35,9 +35,9 @@ const LAYERS = {
     why: 'The renderer talks only to the API interface: shared (and pure core), vue, pinia, echarts; never Electron, Node, engine or main.'
   },
   'src/cli': {
-    layers: ['src/shared', 'src/main/services', 'src/main/server', 'src/main/paths.ts', 'src/main/version.ts'],
+    layers: ['src/shared', 'src/main/services', 'src/main/server', 'src/main/queue', 'src/main/paths.ts', 'src/main/version.ts'],
     packages: ['node:*'],
-    why: 'The CLI goes through the services (and the server for `engram serve`), never core, engine, the renderer or Electron.'
+    why: 'The CLI goes through the services (the server for `engram serve`, the queue for `engram worker` and --queue), never core, engine, the renderer or Electron.'
   }
 }
 

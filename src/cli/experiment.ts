@@ -13,7 +13,10 @@ export async function runExperimentCli(spec: ExperimentSpec, opts: RunOptions): 
   const data = experimentData(spec, catalog, 'spec')
   const result = await withSigint(async (cancelled) => {
     try {
-      return await runExperiment(spec, data, { onProgress: progressPrinter(spec.name, opts.quiet), shouldCancel: cancelled })
+      const hooks = { onProgress: progressPrinter(spec.name, opts.quiet), shouldCancel: cancelled }
+      if (!opts.queue) return await runExperiment(spec, data, hooks)
+      const { runOnQueue } = await import('../main/queue/coordinator') // bullmq loads only with --queue
+      return await runOnQueue(spec, hooks, opts.queue)
     } catch (error) {
       if (cancelled()) {
         process.stderr.write('engram: run cancelled\n')

@@ -16,6 +16,8 @@ import { SqliteSessionStore } from '../main/services/store'
 import { startServer } from '../main/server/server'
 import { defaultDataDir, SESSIONS_DB } from '../main/paths'
 import { ENGRAM_VERSION } from '../main/version'
+import { connectionFromUrl, QueueConnectError, QueueUrlError } from '../main/queue/connection'
+import { DEFAULT_TRIALS_PER_SHARD, notShardable } from '../main/services/experiments/shards'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -29,13 +31,14 @@ Commands:
   serve               serve the workbench to a browser (browser mode)
   export <source>     export a trained model to ONNX or safetensors
   import <images>     import an IDX image file (MNIST style, .gz or not) as a dataset
+  worker              run sweep shards from a job queue (BullMQ on Redis), for runs given --queue
 
 Options:
   -h, --help          show help (also: engram <command> --help)
   -v, --version       print the version
 
 Data directory (sessions, exports): ${defaultDataDir()} (override: --data-dir or ENGRAM_DATA_DIR)`,
-  run: `Usage: engram run <spec.json> [--out result.json] [--quiet] [--export FILE.onnx|FILE.safetensors]
+  run: `Usage: engram run <spec.json> [--out result.json] [--quiet] [--export FILE.onnx|FILE.safetensors] [--queue URL]
 
 Runs the experiment described by the spec (schema: resources/schema/experiment-spec.schema.json,
 docs: docs/spec.md) and writes the result (schema: resources/schema/experiment-result.schema.json).
@@ -49,6 +52,10 @@ Options:
   --export FILE       RBM specs: also write the trained RBM as ONNX or safetensors (by the
                       file's extension); may be given more than once
   --data-dir DIR      where imported datasets live (default ${defaultDataDir()})
+  --queue URL         split the sweep into shards and run them on the workers of this queue
+                      (redis://HOST:PORT, rediss://:PASSWORD@HOST:PORT for TLS; see engram worker --help);
+                      capacity sweeps only; the result is the same, number for number, as without --queue
+  --shard-trials K    trials per shard with --queue (default ${DEFAULT_TRIALS_PER_SHARD})
   -h, --help          this help`,
   serve: `Usage: engram serve [--host 127.0.0.1] [--port 0] [--data-dir DIR] [--provider auto] [--print-json]
 
@@ -62,6 +69,25 @@ Options:
   --provider P        engine provider: auto, cpu, cuda, dml, coreml (default auto)
   --token TOKEN       use this token instead of a random one
   --print-json        print one JSON line {"url","port","token"} when ready (for scripts)
+  --queue URL         run shardable experiment jobs (capacity sweeps) on the workers of this queue
+                      (redis://HOST:PORT or rediss://:PASSWORD@HOST:PORT); other jobs still run here
+  -h, --help          this help`,
+  worker: `Usage: engram worker --queue redis://HOST:PORT [--concurrency 1] [--lock-ms 60000] [--stalled-ms 30000]
+
+Runs sweep shards from the queue until stopped (Ctrl-C or SIGTERM: finishes the running shard first). Start
+one per machine (or per core group) on as many machines as you like; 'engram run --queue' and
+'engram serve --queue' enqueue the shards. Every job payload is validated; a bad one is refused with the
+field at fault. A worker killed mid-shard: its shard reruns on another worker after about lock-ms +
+stalled-ms, and is counted once. One JSON line per event on stdout.
+
+URL: redis://[:PASSWORD@]HOST[:PORT][/DB], or rediss://… for TLS. Redis should listen on loopback or a
+private network with a password (requirepass); never expose it unprotected.
+
+Options:
+  --queue URL         the queue (required)
+  --concurrency N     shards run at once in this process (default 1)
+  --lock-ms MS        a job's lock time without renewal (default 60000)
+  --stalled-ms MS     how often stalled jobs are looked for (default 30000)
   -h, --help          this help`,
   export: `Usage: engram export <result.json | session> --format onnx|safetensors|npz --out FILE [--model ID] [--data-dir DIR]
 
@@ -104,6 +130,8 @@ async function cmdRun(argv: string[]): Promise<void> {
       quiet: { type: 'boolean', short: 'q' },
       'data-dir': { type: 'string' },
       export: { type: 'string', multiple: true },
+      queue: { type: 'string' },
+      'shard-trials': { type: 'string' },
       help: { type: 'boolean', short: 'h' }
     }
   })
@@ -111,7 +139,12 @@ async function cmdRun(argv: string[]): Promise<void> {
   if (positionals.length !== 1) throw new UsageError('run: expected exactly one spec file (engram run <spec.json>)')
   const specPath = positionals[0]!
   const run = readRunSpecFile(specPath)
-  const opts = { specPath, out: values.out, quiet: values.quiet === true, dataDir: resolve(values['data-dir'] ?? defaultDataDir()), exports: values.export ?? [] }
+  if (values['shard-trials'] !== undefined && !values.queue) throw new UsageError('--shard-trials: only with --queue')
+  const queue = values.queue ? { url: checkQueueUrl(values.queue), trialsPerShard: positiveInt(values['shard-trials'] ?? String(DEFAULT_TRIALS_PER_SHARD), '--shard-trials') } : undefined
+  if (queue && run.kind !== 'experiment') throw new UsageError(`--queue: ${run.kind} specs do not run on the queue yet (capacity sweeps do)`)
+  const unshardable = queue && run.kind === 'experiment' ? notShardable(run.spec) : null
+  if (unshardable) throw new UsageError(`--queue: ${unshardable}`)
+  const opts = { specPath, out: values.out, quiet: values.quiet === true, dataDir: resolve(values['data-dir'] ?? defaultDataDir()), exports: values.export ?? [], ...(queue ? { queue } : {}) }
   return runSpec(run, opts)
 }
 
@@ -123,6 +156,52 @@ const SPEC_RUNNERS: SpecRunners = {
 
 function runSpec(run: RunSpec, opts: RunOptions): Promise<void> {
   return (SPEC_RUNNERS[run.kind] as SpecRunner<RunSpec['spec']>)(run.spec, opts)
+}
+
+function positiveInt(text: string, field: string): number {
+  const n = Number(text)
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${field}: '${text}' is not a positive integer`)
+  return n
+}
+
+/** A queue URL, checked before any work (a bad one names --queue). */
+function checkQueueUrl(url: string): string {
+  try {
+    connectionFromUrl(url, '--queue')
+  } catch (error) {
+    if (error instanceof QueueUrlError) throw new UsageError(error.message)
+    throw error
+  }
+  return url
+}
+
+async function cmdWorker(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      queue: { type: 'string' },
+      concurrency: { type: 'string', default: '1' },
+      'lock-ms': { type: 'string', default: '60000' },
+      'stalled-ms': { type: 'string', default: '30000' },
+      help: { type: 'boolean', short: 'h' }
+    }
+  })
+  if (values.help) return void console.log(HELP.worker)
+  if (!values.queue) throw new UsageError('--queue: the queue URL is required (engram worker --queue redis://HOST:PORT)')
+  const { startQueueWorker } = await import('../main/queue/worker') // bullmq loads only for the commands that use it
+  const worker = await startQueueWorker({
+    url: checkQueueUrl(values.queue),
+    concurrency: positiveInt(values.concurrency, '--concurrency'),
+    lockMs: positiveInt(values['lock-ms'], '--lock-ms'),
+    stalledMs: positiveInt(values['stalled-ms'], '--stalled-ms'),
+    log: (event) => console.log(JSON.stringify({ ...event, at: new Date().toISOString() }))
+  })
+  const stop = async (): Promise<void> => {
+    await worker.close()
+    process.exit(0)
+  }
+  process.on('SIGINT', () => void stop())
+  process.on('SIGTERM', () => void stop())
 }
 
 function rendererDir(): string | undefined {
@@ -144,6 +223,7 @@ async function cmdServe(argv: string[]): Promise<void> {
       provider: { type: 'string', default: 'auto' },
       token: { type: 'string' },
       'print-json': { type: 'boolean' },
+      queue: { type: 'string' },
       help: { type: 'boolean', short: 'h' }
     }
   })
@@ -153,7 +233,8 @@ async function cmdServe(argv: string[]): Promise<void> {
   const provider = values.provider
   if (!['auto', 'cpu', 'cuda', 'dml', 'coreml'].includes(provider)) throw new UsageError(`--provider: '${provider}' is not one of auto, cpu, cuda, dml, coreml`)
   const dataDir = resolve(values['data-dir'] ?? defaultDataDir())
-  const backend = new Backend({ dataDir, transport: 'websocket', worker: workerEntry(), provider: provider as 'auto' })
+  const queue = values.queue ? checkQueueUrl(values.queue) : undefined
+  const backend = new Backend({ dataDir, transport: 'websocket', worker: workerEntry(), provider: provider as 'auto', ...(queue ? { queue } : {}) })
   const staticDir = rendererDir()
   const server = await startServer({ backend, host: values.host, port, staticDir, token: values.token, log: (l) => process.stderr.write(`${l}\n`) })
   if (values['print-json']) console.log(JSON.stringify({ url: server.url, port: server.port, token: server.token, dataDir }))
@@ -250,12 +331,14 @@ export async function main(argv: string[]): Promise<void> {
         return cmdExport(rest)
       case 'import':
         return cmdImport(rest)
+      case 'worker':
+        return await cmdWorker(rest)
       default:
-        throw new UsageError(`unknown command '${command}' (commands: run, serve, export, import; see engram --help)`)
+        throw new UsageError(`unknown command '${command}' (commands: run, serve, export, import, worker; see engram --help)`)
     }
   } catch (error) {
     if (error instanceof UsageError) fail(error.message, 2)
-    if (error instanceof SpecError || error instanceof ApiError) fail(error.message, 1)
+    if (error instanceof SpecError || error instanceof ApiError || error instanceof QueueConnectError) fail(error.message, 1)
     if (error instanceof Error && 'code' in error && (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') fail(error.message, 2)
     throw error
   }

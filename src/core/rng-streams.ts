@@ -29,3 +29,6 @@ export const BOLTZMANN_COMPLETION_STREAM = 2
 
 /** Dense-capacity sweep: trial t at the pi-th pattern count of the ii-th interaction (patterns, cues, visit orders). */
 export const denseCapacityTrialStream = (ii: number, pi: number, t: number): number => (ii * 1009 + pi) * 100003 + t
+
+/** Beta sweep: the classical net's asynchronous visit orders on the sweep's cues, forked after the cues are drawn. */
+export const BETA_CLASSICAL_ORDER_STREAM = 0xb37a

@@ -65,9 +65,15 @@ export function flip(pattern: ArrayLike<number>, k: number, rng: Rng): Int8Array
 
 /** Exact recall and overlap m = (1/N) Σ y_i ξ_i of a settled state with its source. */
 export function score(y: ArrayLike<number>, source: ArrayLike<number>): { exact: boolean; overlap: number } {
+  const dot = dotOf(y, source)
+  return { exact: dot === y.length, overlap: dot / y.length }
+}
+
+/** Σ y_i ξ_i: an integer for bipolar states. */
+export function dotOf(y: ArrayLike<number>, source: ArrayLike<number>): number {
   let dot = 0
   for (let i = 0; i < y.length; i++) dot += y[i]! * source[i]!
-  return { exact: dot === y.length, overlap: dot / y.length }
+  return dot
 }
 
 class Progress {
@@ -205,50 +211,133 @@ export function cannotStore(rule: LearningRule, patterns: ArrayLike<number>[]): 
   return null
 }
 
-/** The capacity sweep's loop; `capacitySweep` runs it on the core, engine/sweeps.ts on the engine. */
-export function* capacitySweepLoop(opts: CapacitySweepOptions): SweepLoop<CapacityPoint[]> {
-  const { units: n, trials, rng } = opts
+/** One cell of a capacity sweep: trial t at the pi-th pattern count. Its draws come from capacityTrialStream(pi, t) only. */
+export interface CapacityCell {
+  pi: number
+  t: number
+}
+
+/**
+ * What one cell measured, per rule (null: the rule could not store the patterns, a skipped trial): the stored patterns
+ * that are fixed points, and the integer overlap Σ y_i ξ_i of each cue's settled state, in cue order. Integers only,
+ * so a cell computed anywhere folds into exactly the same sums.
+ */
+export interface CapacityTrial extends CapacityCell {
+  rules: ({ fixed: number; dots: number[] } | null)[]
+}
+
+function validateCapacity(opts: CapacitySweepOptions): void {
   if (!(opts.noise >= 0 && opts.noise <= 1)) throw new Error(`noise must be in [0, 1], got ${opts.noise}`)
-  if (!Number.isInteger(trials) || trials < 1) throw new Error(`trials must be a positive integer, got ${trials}`)
+  if (!Number.isInteger(opts.trials) || opts.trials < 1) throw new Error(`trials must be a positive integer, got ${opts.trials}`)
   opts.patternCounts.forEach((p) => {
     if (!Number.isInteger(p) || p < 1) throw new Error(`patternCounts: ${p} is not a positive integer`)
   })
-  const progress = new Progress(opts.patternCounts.length * trials * opts.rules.length, opts)
+}
+
+/** One cell's loop: every rule stores the cell's patterns and settles its cues (one batch per rule). */
+function* capacityTrialLoop(opts: CapacitySweepOptions, { pi, t }: CapacityCell, progress: Progress): Generator<SettleRequest, CapacityTrial, Int8Array> {
+  const { units: n, rng } = opts
+  const P = opts.patternCounts[pi]
+  if (P === undefined) throw new Error(`capacity cell: pattern count index ${pi} is out of range`)
+  if (!Number.isInteger(t) || t < 0 || t >= opts.trials) throw new Error(`capacity cell: trial ${t} is out of range 0..${opts.trials - 1}`)
   const flips = Math.round(opts.noise * n)
   const k = opts.cuesPerPattern
-  const out: CapacityPoint[] = []
-  for (const [pi, P] of opts.patternCounts.entries()) {
-    const acc = opts.rules.map(emptyTally)
-    for (let t = 0; t < trials; t++) {
-      // One fork per (P, trial): every rule stores the same patterns and sees the same cues.
-      const patterns = randomPatterns(P, n, rng.fork(capacityTrialStream(pi, t)))
-      for (const [ri, rule] of opts.rules.entries()) {
-        const a = acc[ri]!
-        progress.tick()
-        if (cannotStore(rule, patterns) !== null) {
-          a.skipped++
-          continue
-        }
-        const net = trainRule(rule, patterns)
-        const cueRng = rng.fork(capacityTrialStream(pi, t)).fork(capacityCueStream(ri))
-        const fixedHere = patterns.reduce((m, p) => m + (isFixedPoint(net, p) ? 1 : 0), 0)
-        const cues = function* (): Generator<Int8Array> {
-          for (const p of patterns) for (let c = 0; c < k; c++) yield flip(p, flips, cueRng)
-        }
-        const finals = yield { net, count: P * k, cues: cues(), rng: cueRng }
-        for (let b = 0; b < P * k; b++) {
-          const s = score(finals.subarray(b * n, (b + 1) * n), patterns[Math.floor(b / k)]!)
-          if (s.exact) a.success++
-          a.overlap += s.overlap
-          a.cues++
-        }
-        a.fixed += fixedHere / P
-        if (fixedHere === P) a.allFixed++
-        a.trials++
-      }
+  // One fork per (P, trial): every rule stores the same patterns and sees the same cues.
+  const patterns = randomPatterns(P, n, rng.fork(capacityTrialStream(pi, t)))
+  const rules: CapacityTrial['rules'] = []
+  for (const [ri, rule] of opts.rules.entries()) {
+    progress.tick()
+    if (cannotStore(rule, patterns) !== null) {
+      rules.push(null)
+      continue
     }
-    opts.rules.forEach((rule, ri) => out.push(capacityPoint(rule, P, n, acc[ri]!)))
+    const net = trainRule(rule, patterns)
+    const cueRng = rng.fork(capacityTrialStream(pi, t)).fork(capacityCueStream(ri))
+    const fixed = patterns.reduce((m, p) => m + (isFixedPoint(net, p) ? 1 : 0), 0)
+    const cues = function* (): Generator<Int8Array> {
+      for (const p of patterns) for (let c = 0; c < k; c++) yield flip(p, flips, cueRng)
+    }
+    const finals = yield { net, count: P * k, cues: cues(), rng: cueRng }
+    const dots: number[] = []
+    for (let b = 0; b < P * k; b++) dots.push(dotOf(finals.subarray(b * n, (b + 1) * n), patterns[Math.floor(b / k)]!))
+    rules.push({ fixed, dots })
   }
+  return { pi, t, rules }
+}
+
+/**
+ * The capacity sweep's sums, fed cell by cell. Within a pattern count the cells must come in trial order (0, 1, …):
+ * the overlap is a floating-point sum, so only one order gives the same last bit. A local run feeds each cell as it
+ * is computed; a merge of shards (services/experiments/shards.ts) sorts the cells first. Same sums either way.
+ */
+export class CapacityFold {
+  private readonly acc: CapacityTally[][]
+  private readonly next: number[]
+
+  constructor(private readonly opts: Pick<CapacitySweepOptions, 'units' | 'patternCounts' | 'rules' | 'trials'>) {
+    this.acc = opts.patternCounts.map(() => opts.rules.map(emptyTally))
+    this.next = opts.patternCounts.map(() => 0)
+  }
+
+  add(trial: CapacityTrial): void {
+    const { pi, t } = trial
+    const acc = this.acc[pi]
+    const P = this.opts.patternCounts[pi]
+    if (!acc || P === undefined) throw new Error(`capacity fold: pattern count index ${pi} is out of range`)
+    if (t !== this.next[pi]) throw new Error(`capacity fold: trial ${t} of pattern count ${P} came out of order (expected trial ${this.next[pi]})`)
+    if (trial.rules.length !== this.opts.rules.length) throw new Error(`capacity fold: trial ${t} of pattern count ${P} has ${trial.rules.length} rules, expected ${this.opts.rules.length}`)
+    const n = this.opts.units
+    trial.rules.forEach((r, ri) => {
+      const a = acc[ri]!
+      if (r === null) {
+        a.skipped++
+        return
+      }
+      for (const dot of r.dots) {
+        if (dot === n) a.success++
+        a.overlap += dot / n
+        a.cues++
+      }
+      a.fixed += r.fixed / P
+      if (r.fixed === P) a.allFixed++
+      a.trials++
+    })
+    this.next[pi] = t + 1
+  }
+
+  /** The points, rule by rule within each pattern count; every trial must have been added. */
+  points(): CapacityPoint[] {
+    const out: CapacityPoint[] = []
+    for (const [pi, P] of this.opts.patternCounts.entries()) {
+      if (this.next[pi] !== this.opts.trials) throw new Error(`capacity fold: pattern count ${P} has ${this.next[pi]} of ${this.opts.trials} trials`)
+      this.opts.rules.forEach((rule, ri) => out.push(capacityPoint(rule, P, this.opts.units, this.acc[pi]![ri]!)))
+    }
+    return out
+  }
+}
+
+/** Every cell of a sweep in local order: pattern count by pattern count, trial by trial. */
+export function capacityCells(patternCounts: readonly number[], trials: number): CapacityCell[] {
+  return patternCounts.flatMap((_, pi) => Array.from({ length: trials }, (_, t) => ({ pi, t })))
+}
+
+/** The capacity sweep's loop; `capacitySweep` runs it on the core, engine/sweeps.ts on the engine. */
+export function* capacitySweepLoop(opts: CapacitySweepOptions): SweepLoop<CapacityPoint[]> {
+  validateCapacity(opts)
+  const cells = capacityCells(opts.patternCounts, opts.trials)
+  const progress = new Progress(cells.length * opts.rules.length, opts)
+  const fold = new CapacityFold(opts)
+  for (const cell of cells) fold.add(yield* capacityTrialLoop(opts, cell, progress))
+  opts.onProgress?.(1)
+  return fold.points()
+}
+
+/** Some cells of a capacity sweep (a shard), each from its own stream: the same numbers as in a whole local run. */
+export function* capacityCellsLoop(opts: CapacitySweepOptions, cells: readonly CapacityCell[]): SweepLoop<CapacityTrial[]> {
+  validateCapacity(opts)
+  const progress = new Progress(cells.length * opts.rules.length, opts)
+  const out: CapacityTrial[] = []
+  for (const cell of cells) out.push(yield* capacityTrialLoop(opts, cell, progress))
   opts.onProgress?.(1)
   return out
 }

@@ -8,12 +8,15 @@ import type { HopfieldNet } from '../core/hopfield'
 import { settle } from '../core/dynamics'
 import type { LearningRule } from '../core/rules'
 import {
+  capacityCellsLoop,
   capacitySweepLoop,
   capacityTheory,
   noiseSweepLoop,
   partialCueSweepLoop,
   runSweepAsync,
+  type CapacityCell,
   type CapacityPoint,
+  type CapacityTrial,
   type CueSweepPoint,
   type SettleRequest,
   type SweepLoop
@@ -31,6 +34,8 @@ export interface EngineSweepSettings extends EngineSweepHooks {
   maxSweeps: number
   provider?: ProviderRequest
   threads?: number
+  /** Return to the event loop before each batch (a queue worker renews its job lock and reads cancel flags there). */
+  yieldBetweenBatches?: boolean
 }
 
 /** A sweep's numbers and where its recall ran: the provider, and why it is not the one asked for (if so). */
@@ -49,6 +54,7 @@ async function runOnEngine<P>(loop: SweepLoop<P[]>, s: EngineSweepSettings): Pro
   let provider = 'cpu'
   let fallbackReason: string | undefined
   const settleBatch = async ({ net, count, cues }: SettleRequest): Promise<Int8Array> => {
+    if (s.yieldBetweenBatches) await new Promise((resolve) => setImmediate(resolve))
     const n = net.units
     const batch = new Int8Array(count * n)
     let b = 0
@@ -82,6 +88,11 @@ export interface EngineCapacityOptions extends EngineSweepSettings {
 /** Same contract and numbers as core capacitySweep with recall { mode: 'sync' }. */
 export function capacitySweepEngine(opts: EngineCapacityOptions): Promise<EngineSweepResult<CapacityPoint>> {
   return runOnEngine(capacitySweepLoop(opts), opts)
+}
+
+/** Some cells of a capacity sweep (a shard): the same numbers as core capacityCellsLoop with recall { mode: 'sync' }. */
+export function capacityCellsEngine(opts: EngineCapacityOptions, cells: readonly CapacityCell[]): Promise<EngineSweepResult<CapacityTrial>> {
+  return runOnEngine(capacityCellsLoop(opts, cells), opts)
 }
 
 export interface EngineCueSweepOptions extends EngineSweepSettings {

@@ -11,7 +11,9 @@ async function createWindow(): Promise<void> {
   const backend = new Backend({
     dataDir: defaultDataDir(),
     transport: 'ipc',
-    worker: { url: new URL('./job-worker.js', import.meta.url) }
+    worker: { url: new URL('./job-worker.js', import.meta.url) },
+    // Where capacity sweeps run: this machine unless ENGRAM_QUEUE names a queue (a settings page is to come).
+    ...(process.env.ENGRAM_QUEUE ? { queue: process.env.ENGRAM_QUEUE } : {})
   })
   const window = new BrowserWindow({
     width: 1400,

@@ -130,6 +130,9 @@ export const methods = {
       .strict(),
     result: textSummarySchema
   },
+  /** Removes an imported dataset (its folder in the data directory); built-in datasets cannot be deleted. */
+  'datasets.delete': { params: z.object({ id: datasetIdSchema }).strict(), result: z.object({ deleted: z.boolean() }) },
+  /** Saved sessions and open ones with work in them (an empty session never saved is not listed). */
   'sessions.list': { params: empty, result: z.array(sessionSummarySchema) },
   'sessions.create': { params: z.object({ name: z.string().min(1).max(200) }).strict(), result: sessionStateSchema },
   'sessions.open': { params: z.object({ id: sessionId }).strict(), result: sessionStateSchema },
@@ -151,7 +154,16 @@ export const methods = {
   },
   'sessions.save': { params: z.object({ id: sessionId }).strict(), result: sessionSummarySchema },
   'sessions.close': { params: z.object({ id: sessionId }).strict(), result: z.object({ closed: z.boolean() }) },
+  /** Deletes the saved copy and forgets the open one (its running jobs are cancelled). */
   'sessions.delete': { params: z.object({ id: sessionId }).strict(), result: z.object({ deleted: z.boolean() }) },
+  /** Renames a session: its saved copy at once (nothing else in it changes) and its open copy. */
+  'sessions.rename': { params: z.object({ id: sessionId, name: z.string().trim().min(1).max(200) }).strict(), result: sessionSummarySchema },
+  /** Renames or removes an experiment of the session's history (saved copies change on the next save). */
+  'experiments.rename': {
+    params: z.object({ sessionId, experimentId: z.string(), name: z.string().trim().min(1).max(200) }).strict(),
+    result: sessionStateSchema
+  },
+  'experiments.delete': { params: z.object({ sessionId, experimentId: z.string() }).strict(), result: sessionStateSchema },
   /**
    * Trains a model of any family as a job. `dataset` is required by the families that train on a dataset (refused
    * naming params.dataset when missing) and refused by those whose data is in the spec (the recurrent family's text).

@@ -88,6 +88,11 @@ export function emptySessionState(id: string, name: string, at: string): Session
   }
 }
 
+/** Holds no work: no trained model, no kept result, no experiment (form settings alone do not count). */
+export function isEmptySession(state: Pick<SessionState, 'models' | 'results' | 'experiments'>): boolean {
+  return state.models.length === 0 && state.experiments.length === 0 && Object.keys(state.results).length === 0
+}
+
 /** The session's models of one family. */
 export function modelsOf<K extends SessionModel['kind']>(state: Pick<SessionState, 'models'>, kind: K): Extract<SessionModel, { kind: K }>[] {
   return state.models.filter((m): m is Extract<SessionModel, { kind: K }> => m.kind === kind)

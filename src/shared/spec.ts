@@ -728,6 +728,12 @@ export const sweepResultSchema = z.discriminatedUnion('type', [
     /** M = max‖x_i‖ and the smallest separation Δ_min (null for one pattern). */
     largestNorm: z.number(),
     minSeparation: z.number().nullable(),
+    /**
+     * The classical net on the same cues (Hebb, no normalisation, zero diagonal, asynchronous recall in a seeded random
+     * order, ties keep the unit): the share that settle on their own pattern, on another stored pattern, or on a state
+     * that is no stored pattern (a mixture or other spurious state).
+     */
+    classical: z.object({ retrieved: z.number(), otherPattern: z.number(), spurious: z.number() }).optional(),
     points: z.array(
       z.object({
         beta: z.number(),

@@ -2,11 +2,9 @@
 // dataset's own codes, recall from A's X (Y = (−1, 1), first net input (−14, 16)), recall from the
 // half-known code (0, 1) (a spurious stable state), export safetensors, save → reload → reopen.
 import { statSync } from 'node:fs'
-import { resolve } from 'node:path'
 import { expect, test } from '@playwright/test'
-import { saveReloadReopen, url, watchProblems } from './helpers'
+import { readmeScreenshot, saveReloadReopen, url, watchProblems } from './helpers'
 
-const SCREENSHOT = resolve(import.meta.dirname, '../../docs/screenshots/bam.png')
 
 test('bam: seed 003 letters A and C, recall both ways, spurious state, export, save and reopen', async ({ page }) => {
   const problems = watchProblems(page)
@@ -68,7 +66,7 @@ test('bam: seed 003 letters A and C, recall both ways, spurious state, export, s
   await expect(t('bam-outcome')).toHaveAttribute('data-spurious', 'true')
   const spuriousY = await t('bam-final-y').textContent()
   const spuriousX = await t('bam-state-x').getAttribute('data-values')
-  await page.screenshot({ path: SCREENSHOT })
+  await readmeScreenshot(page, 'bam')
 
   // Export: safetensors only for a BAM.
   const [download] = await Promise.all([page.waitForEvent('download'), t('bam-export-safetensors').click()])

@@ -1,11 +1,9 @@
 // The experiments page end to end: a small synchronous capacity sweep (chart with the theory
 // lines), a noise sweep on the active model, cancelling a long asynchronous sweep, the default
 // capacity sweep (the README screenshot), overlaying runs, the spec as JSON, save → reload → reopen.
-import { resolve } from 'node:path'
 import { expect, test } from '@playwright/test'
-import { saveReloadReopen, setField, url, watchProblems } from './helpers'
+import { readmeScreenshot, saveReloadReopen, setField, url, watchProblems } from './helpers'
 
-const SCREENSHOT = resolve(import.meta.dirname, '../../docs/screenshots/experiments.png')
 
 test('experiments: capacity sweep with theory lines, noise sweep on the model, cancel, overlay, save and reopen', async ({ page, context }) => {
   test.setTimeout(180_000)
@@ -110,7 +108,7 @@ test('experiments: capacity sweep with theory lines, noise sweep on the model, c
   const bigId = (await t('exp-result').getAttribute('data-record-id'))!
   expect(bigId).not.toBe(smallId)
   await page.mouse.move(0, 0)
-  await page.screenshot({ path: SCREENSHOT })
+  await readmeScreenshot(page, 'experiments')
 
   // Overlay the small run on it: two runs, lines for both N.
   await t(`exp-overlay-${smallId}`).check()
@@ -133,7 +131,7 @@ test('experiments: capacity sweep with theory lines, noise sweep on the model, c
   await expect(t('exp-spec')).toContainText('"units": 64')
   const noise = t('exp-list').locator('li[data-type="noise"]')
   await expect(noise).toHaveCount(1)
-  await noise.locator('button').click()
+  await noise.locator('button.exp-open').click()
   await expect(t('cue-sweep-chart').locator('canvas').first()).toBeVisible()
   // The form came back with the session too.
   await expect(t('exp-type')).toHaveValue('capacity')

@@ -1,10 +1,20 @@
 // Shared steps of the end-to-end tests: the backend URL, typing into a field, and save → fresh load → reopen.
+import { resolve } from 'node:path'
 import { expect, type Page } from '@playwright/test'
 
 export function url(): string {
   const u = process.env.ENGRAM_URL
   if (!u) throw new Error('ENGRAM_URL is not set: the global setup did not start the backend')
   return u
+}
+
+/**
+ * A README screenshot (docs/screenshots/<name>.png): written only when ENGRAM_SCREENSHOTS=1 (`npm run screenshots`),
+ * so a test run never rewrites tracked files.
+ */
+export async function readmeScreenshot(page: Page, name: string): Promise<void> {
+  if (process.env.ENGRAM_SCREENSHOTS !== '1') return
+  await page.screenshot({ path: resolve(import.meta.dirname, '../../docs/screenshots', `${name}.png`) })
 }
 
 export async function setField(page: Page, testId: string, value: string): Promise<void> {

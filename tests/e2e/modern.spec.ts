@@ -1,11 +1,8 @@
 // The modern Hopfield page end to end (004): store 8 letters, retrieve a 20 %-flipped A (one pattern, weights on A),
 // turn β down until the fixed point is the global average, the dense memory with F = exp, export ONNX, save and reopen.
 import { statSync } from 'node:fs'
-import { resolve } from 'node:path'
 import { expect, test } from '@playwright/test'
-import { saveReloadReopen, url, watchProblems } from './helpers'
-
-const SCREENSHOT = resolve(import.meta.dirname, '../../docs/screenshots/modern.png')
+import { readmeScreenshot, saveReloadReopen, url, watchProblems } from './helpers'
 
 test('modern hopfield: store letters, retrieve, β down to the global average, dense memory, export, save and reopen', async ({ page }) => {
   const problems = watchProblems(page)
@@ -37,7 +34,7 @@ test('modern hopfield: store letters, retrieve, β down to the global average, d
   await t('modern-cue-kind').selectOption('lower-half')
   await t('modern-retrieve').click()
   await expect(t('modern-outcome')).toHaveAttribute('data-kind', 'global')
-  await page.screenshot({ path: SCREENSHOT })
+  await readmeScreenshot(page, 'modern')
 
   const [download] = await Promise.all([page.waitForEvent('download'), t('modern-export-onnx').click()])
   expect(download.suggestedFilename()).toMatch(/\.onnx$/)

@@ -2,11 +2,9 @@
 // falling, receptive fields drawn), sample it from noise, export ONNX, save → reload → reopen;
 // cancel a long training after its first epoch (kept as partial); a longer run for the screenshot.
 import { statSync } from 'node:fs'
-import { resolve } from 'node:path'
 import { expect, test, type Page } from '@playwright/test'
-import { configureRbm, saveReloadReopen, setField, url, watchProblems } from './helpers'
+import { readmeScreenshot, configureRbm, saveReloadReopen, setField, url, watchProblems } from './helpers'
 
-const SCREENSHOT = resolve(import.meta.dirname, '../../docs/screenshots/rbm.png')
 
 /** Size and number of distinct colours of a canvas (a blank one has one or two). */
 async function canvasStats(page: Page, testId: string): Promise<{ width: number; height: number; colours: number }> {
@@ -209,5 +207,5 @@ test('rbm: a longer training learns stroke-like receptive fields (the screenshot
   const errors = await values(page)
   expect(errors[errors.length - 1]!).toBeLessThan(errors[0]!)
   await page.mouse.move(0, 0)
-  await page.screenshot({ path: SCREENSHOT })
+  await readmeScreenshot(page, 'rbm')
 })

@@ -2,11 +2,9 @@
 // point) → cue → async recall back to the source letter, replay → batch recall → save → reload and
 // reopen → export, in Chromium against `engram serve` (see global-setup.ts). Also energy training's history.
 import { statSync } from 'node:fs'
-import { resolve } from 'node:path'
 import { expect, test, type Page } from '@playwright/test'
-import { saveReloadReopen, url, watchProblems } from './helpers'
+import { readmeScreenshot, saveReloadReopen, url, watchProblems } from './helpers'
 
-const SCREENSHOT = resolve(import.meta.dirname, '../../docs/screenshots/recall-lab.png')
 
 async function replayT(page: Page): Promise<number> {
   return Number(await page.getByTestId('replay-position').getAttribute('data-t'))
@@ -64,7 +62,7 @@ test('recall lab: train, recall, replay, batch, save, reopen, export', async ({ 
   await expect(t('state-grid')).toBeVisible()
   const end = await replayT(page)
   expect(end).toBeGreaterThan(0)
-  await page.screenshot({ path: SCREENSHOT })
+  await readmeScreenshot(page, 'recall-lab')
 
   await t('replay-start').click()
   expect(await replayT(page)).toBe(0)
@@ -248,7 +246,7 @@ test("003's discrete Hopfield net: binary states, the cue as input, order 1, 4, 
   await t('step-forward').click()
   await expect(t('recall-net-inputs')).toContainText('(-1, -1, -3, 1)')
   await expect(t('replay-changed')).toContainText('1 changed')
-  await page.screenshot({ path: resolve(import.meta.dirname, '../../docs/screenshots/recall-recurrent.png') })
+  await readmeScreenshot(page, 'recall-recurrent')
 
   // A cue with missing components, as 003 feeds it: (1, 0, 0, 0) = the stored vector with units 2–4 masked to 0.
   await t('corrupt-type').selectOption('mask')

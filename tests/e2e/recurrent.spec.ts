@@ -2,7 +2,7 @@
 // with the live chart and sample, generate from a prompt (sample and argmax line), export ONNX, save and reopen.
 import { statSync } from 'node:fs'
 import { expect, test } from '@playwright/test'
-import { saveReloadReopen, setField, url, watchProblems } from './helpers'
+import { readmeScreenshot, saveReloadReopen, setField, url, watchProblems } from './helpers'
 
 test('recurrent: import a text, train a char-LSTM with live loss and samples, generate, export, save and reopen', async ({ page }) => {
   const problems = watchProblems(page)
@@ -44,7 +44,7 @@ test('recurrent: import a text, train a char-LSTM with live loss and samples, ge
   await expect(t('rnn-generate-error')).toHaveAttribute('data-field', 'prompt')
   await t('rnn-prompt').fill('Shall I ')
   // The page at 1280×800 (the top bar with the RNN tab must fit); kept with the test's output, not in docs/.
-  await page.screenshot({ path: test.info().outputPath('recurrent.png') })
+  await readmeScreenshot(page, 'recurrent')
 
   const [download] = await Promise.all([page.waitForEvent('download'), t('rnn-export-onnx').click()])
   expect(download.suggestedFilename()).toMatch(/\.onnx$/)

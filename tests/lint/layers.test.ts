@@ -42,6 +42,12 @@ describe('layer allow-lists', () => {
     expect(await refused('src/main/ipc/probe.ts', ['electron'])).toEqual([])
   }, 60_000)
 
+  it('main: the job queue (bullmq, ioredis) only in src/main/queue/', async () => {
+    expect(await refused('src/main/services/probe.ts', ['bullmq', 'ioredis'])).toEqual(['bullmq', 'ioredis'])
+    expect(await refused('src/main/queue/probe.ts', ['bullmq', 'ioredis', '../services/experiments/shards'])).toEqual([])
+    expect(await refused('src/cli/probe.ts', ['../main/queue/worker', 'bullmq'])).toEqual(['bullmq'])
+  }, 60_000)
+
   it('cli: shared and the services, never core or engine', async () => {
     expect(await refused('src/cli/probe.ts', ['../main/services/experiments', '../shared/api', 'node:path', '../core/hopfield', '../engine/recall', 'electron'])).toEqual([
       '../core/hopfield',

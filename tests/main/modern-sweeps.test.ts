@@ -67,5 +67,12 @@ describe('beta sweep', () => {
     expect(large!.wellSeparated).toBe(6)
     expect(large!.sphereRadius).toBeCloseTo(1 / 120, 12)
     expect(small!.sphereRadius).toBeGreaterThan(2 * r.sweep.largestNorm)
+    // The classical Hebb net on the same 18 cues: every cue lands somewhere, counted once.
+    const c = r.sweep.classical!
+    expect(c.retrieved + c.otherPattern + c.spurious).toBeCloseTo(1, 12)
+    for (const share of [c.retrieved, c.otherPattern, c.spurious]) expect(Math.abs(share * 18 - Math.round(share * 18))).toBeLessThan(1e-9)
+    // 6 alike letters are past a Hebb net's capacity (0.138·100 = 13.8 holds for random patterns only): it retrieves
+    // less than the modern net at β = 2.
+    expect(c.retrieved).toBeLessThan(large!.retrieved)
   })
 })

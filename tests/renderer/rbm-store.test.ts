@@ -111,6 +111,36 @@ describe('RBM store', () => {
     expect(rbm.shownFilters?.filters).toHaveLength(2)
   })
 
+  it('while an RBM trains, its card shows the training and no earlier RBM lends it filters or samples', async () => {
+    await openWith({ ...emptySession(), models: [rbmInfo('r0', 2)] })
+    await useDatasetsStore().loadList()
+    api.handle('models.train', () => ({ jobId: 'j5' }))
+    const rbm = useRbmStore()
+    rbm.restore({})
+    rbm.select('r0')
+    await settle()
+    expect(rbm.shown?.id).toBe('r0')
+    expect(rbm.shownFilters?.modelId).toBe('r0')
+    rbm.setDataset(TOY.summary.id)
+    rbm.form.hidden = 7
+    await rbm.train()
+    expect(rbm.showingLive).toBe(true)
+    expect(rbm.shown).toBeNull()
+    expect(rbm.shownFilters).toBeNull()
+    expect(rbm.shownSamples).toBeNull()
+    expect(rbm.builtSample.error).toBeDefined()
+    expect(rbm.trainingSpec?.model.hidden).toBe(7)
+    // Picking the earlier RBM in the list shows it again (the training goes on).
+    rbm.select('r0')
+    expect(rbm.shown?.id).toBe('r0')
+    rbm.follow()
+    expect(rbm.shown).toBeNull()
+    const info = { ...rbmInfo('r1', 3), hidden: 7 }
+    useJobsStore().onDone({ jobId: 'j5', sessionId: 's1', result: { kind: 'rbm.train', model: info } })
+    rbm.onTrainDone('j5', info)
+    expect(rbm.shown?.id).toBe('r1')
+  })
+
   it('a cancel before the first epoch leaves the shown RBM as it was', async () => {
     await openWith({ ...emptySession(), models: [rbmInfo('r0', 2)] })
     await useDatasetsStore().loadList()

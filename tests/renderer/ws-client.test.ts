@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { createPinia, setActivePinia } from 'pinia'
 import { ApiError } from '../../src/shared/api'
+import { useErrorsStore } from '../../src/renderer/src/stores/errors'
 import { WsClient, wsUrlFor, type SocketLike } from '../../src/renderer/src/api/ws-client'
 
 class FakeSocket implements SocketLike {
@@ -107,6 +109,25 @@ describe('WsClient', () => {
     // After a successful open the backoff starts again from the base delay.
     sockets[2]!.drop()
     expect(timers[2]!.ms).toBe(500)
+  })
+
+  it('a refused token fails the waiting calls as unauthorized (one problem), not as lost connections', async () => {
+    const { client, sockets } = setup()
+    const calls = [client.call('app.info', {}), client.call('sessions.list', {}), client.call('datasets.list', {})]
+    sockets[0]!.drop(4401, 'missing or wrong token')
+    const outcomes = await Promise.allSettled(calls)
+    for (const o of outcomes) {
+      expect(o.status).toBe('rejected')
+      expect((o as PromiseRejectedResult).reason).toMatchObject({ code: 'unauthorized' })
+      expect(String((o as PromiseRejectedResult).reason.message)).not.toMatch(/connection to the backend was lost/)
+    }
+    // The error banner takes none of them: the workbench shows the refused token once, as the connection state.
+    setActivePinia(createPinia())
+    const errors = useErrorsStore()
+    for (const o of outcomes) errors.push((o as PromiseRejectedResult).reason, 'boot')
+    expect(errors.items).toEqual([])
+    errors.push(new ApiError({ code: 'failed', message: 'x' }))
+    expect(errors.items).toHaveLength(1)
   })
 
   it('stops retrying when the server refuses the token', async () => {

@@ -4,14 +4,15 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { ApiError, describeZodError, parseParams, type EventName, type Events, type JobRequest, type MethodName, type ParsedParams, type Result, type RunningJob } from '../../shared/api'
-import { emptySessionState, type SessionModel, type SessionState } from '../../shared/session'
+import { emptySessionState, isEmptySession, type SessionModel, type SessionState } from '../../shared/session'
 import { familyOf, FAMILIES, KEPT_RUNS } from '../../shared/families'
 import type { NamedTensor } from '../../core/safetensors'
 import { RNG_ALGORITHM } from '../../core/rng'
 import { platformProviders, probeProviders } from '../../engine/providers'
 import { DatasetCatalog } from './datasets'
 import { TextCatalog } from './texts'
-import { JobManager, type WorkerEntry } from './jobs'
+import { JobManager, type JobRunner, type WorkerEntry } from './jobs'
+import { QueueRoutedJobs } from '../queue/jobs'
 import { SqliteSessionStore, type SessionStore } from './store'
 import { experimentData } from './experiments/data'
 import { exportModel, serviceOf } from './families'
@@ -29,6 +30,12 @@ export interface BackendOptions {
   /** Engine provider for batched jobs (default auto: best the platform has, CPU fallback). */
   provider?: 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml'
   store?: SessionStore
+  /**
+   * Where shardable jobs (capacity sweeps) run: absent, in worker threads here (the default, no Redis needed); a
+   * queue URL (redis://HOST:PORT, rediss://:PASSWORD@HOST:PORT), on that queue's `engram worker`s. Other jobs always
+   * run here.
+   */
+  queue?: string
 }
 
 interface OpenSession {
@@ -61,7 +68,7 @@ const labelOf = (kind: string): string => familyOf(kind)?.label ?? kind
 export class Backend {
   readonly events = new EventEmitter()
   private readonly store: SessionStore
-  private readonly jobs: JobManager
+  private readonly jobs: JobRunner
   readonly datasets: DatasetCatalog
   readonly texts: TextCatalog
   private readonly open = new Map<string, OpenSession>()
@@ -72,7 +79,8 @@ export class Backend {
   constructor(private readonly options: BackendOptions) {
     mkdirSync(options.dataDir, { recursive: true })
     this.store = options.store ?? new SqliteSessionStore(join(options.dataDir, SESSIONS_DB))
-    this.jobs = new JobManager(options.worker)
+    const local = new JobManager(options.worker)
+    this.jobs = options.queue ? new QueueRoutedJobs(local, options.queue) : local
     this.datasets = new DatasetCatalog(options.dataDir)
     this.texts = new TextCatalog(options.dataDir)
   }
@@ -116,6 +124,12 @@ export class Backend {
 
   private get context(): FamilyContext {
     return { datasets: this.datasets, texts: this.texts, provider: this.options.provider ?? 'auto' }
+  }
+
+  private experiment(session: OpenSession, experimentId: string): SessionState['experiments'][number] {
+    const record = session.state.experiments.find((e) => e.id === experimentId)
+    if (!record) throw notFound('experiment', experimentId, 'params.experimentId')
+    return record
   }
 
   private touch(session: OpenSession): SessionState {
@@ -216,11 +230,13 @@ export class Backend {
       const loaded = this.datasets.patterns(p.id, p.offset, p.limit, p.threshold)
       return { summary: loaded.summary, offset: p.offset, patterns: loaded.patterns.map((x) => Array.from(x)), labels: loaded.labels }
     },
+    'datasets.delete': (p: ParsedParams<'datasets.delete'>) => ({ deleted: this.datasets.delete(p.id, 'params.id') }),
     'sessions.list': () => {
       const stored = this.store.list()
       const rows = stored.map((r) => ({ ...r, dirty: this.open.get(r.id)?.dirty ?? false }))
       for (const [id, s] of this.open) {
-        if (!stored.some((r) => r.id === id)) {
+        // A session never saved and still empty (a "New" nobody used) is not worth a line in the Open list.
+        if (!stored.some((r) => r.id === id) && !isEmptySession(s.state)) {
           rows.unshift({ id, name: s.state.name, createdAt: s.state.createdAt, updatedAt: s.state.updatedAt, models: s.state.models.length, dirty: true })
         }
       }
@@ -270,8 +286,37 @@ export class Backend {
     },
     'sessions.close': (p: ParsedParams<'sessions.close'>) => ({ closed: this.open.delete(p.id) }),
     'sessions.delete': (p: ParsedParams<'sessions.delete'>) => {
+      // Its jobs would land in a session that no longer exists: stop them.
+      for (const job of this.running.values()) if (job.sessionId === p.id) this.jobs.cancel(job.jobId)
       const wasOpen = this.open.delete(p.id)
       return { deleted: this.store.delete(p.id) || wasOpen }
+    },
+    'sessions.rename': (p: ParsedParams<'sessions.rename'>) => {
+      const open = this.open.get(p.id)
+      const saved = this.store.rename(p.id, p.name)
+      if (!open && !saved) throw notFound('session', p.id, 'params.id')
+      if (open) open.state.name = p.name
+      const row = this.store.list().find((r) => r.id === p.id)
+      const s = open?.state
+      return {
+        id: p.id,
+        name: p.name,
+        createdAt: s?.createdAt ?? row?.createdAt ?? now(),
+        updatedAt: s?.updatedAt ?? row?.updatedAt ?? now(),
+        models: s?.models.length ?? row?.models ?? 0,
+        dirty: open?.dirty ?? false
+      }
+    },
+    'experiments.rename': (p: ParsedParams<'experiments.rename'>) => {
+      const session = this.session(p.sessionId, 'params.sessionId')
+      this.experiment(session, p.experimentId).name = p.name
+      return this.touch(session)
+    },
+    'experiments.delete': (p: ParsedParams<'experiments.delete'>) => {
+      const session = this.session(p.sessionId, 'params.sessionId')
+      const record = this.experiment(session, p.experimentId)
+      session.state.experiments = session.state.experiments.filter((e) => e !== record)
+      return this.touch(session)
     },
     'models.train': (p: ParsedParams<'models.train'>) => {
       const session = this.session(p.sessionId, 'params.sessionId')

@@ -322,6 +322,21 @@ export class DatasetCatalog {
     return { summary, patterns, labels, indices }
   }
 
+  /** Deletes an imported dataset's folder (built-ins are part of the app). Sessions keep their models' own tensors. */
+  delete(id: string, field = 'params.id'): boolean {
+    if (!id.startsWith(USER_PREFIX)) throw new ApiError({ code: 'bad-request', field, message: `${field}: '${id}' is a built-in dataset; only imported datasets can be deleted` })
+    const meta = this.meta(id, field)
+    const slug = meta.id.slice(USER_PREFIX.length)
+    if (/^\.*$/.test(slug)) throw new ApiError({ code: 'bad-request', field, message: `${field}: '${id}' is not a dataset folder` })
+    const folder = join(this.dir()!, slug)
+    // Renamed out of sight first, so a crash mid-delete never leaves a half dataset listed.
+    const doomed = join(this.dir()!, `.deleted-${slug}-${process.pid}-${Date.now()}`)
+    renameSync(folder, doomed)
+    rmSync(doomed, { recursive: true, force: true })
+    this.cache.delete(meta.id)
+    return true
+  }
+
   /**
    * Imports an IDX images file (and optionally its labels), gzipped or not, into the data directory.
    * Everything is validated before anything is written; the folder appears whole or not at all.

@@ -38,7 +38,22 @@ interface RunningJob {
 /** How long a worker gets to stop on its own after a cancel before it is terminated. */
 const CANCEL_GRACE_MS = 2000
 
-export class JobManager {
+/** A progress report with its rate (work units per second since `started`) and ETA. */
+export function jobProgress(jobId: string, started: number, fraction: number, done: number, total: number, message: string): JobProgress {
+  const elapsed = (performance.now() - started) / 1000
+  const rate = elapsed > 0 ? done / elapsed : 0
+  return { jobId, fraction, rate, etaSeconds: rate > 0 ? (total - done) / rate : null, message }
+}
+
+/** Where jobs run: worker threads here (JobManager), or shardable ones on a queue (src/main/queue/jobs.ts). */
+export interface JobRunner {
+  readonly running: number
+  start(task: WorkerTask, callbacks: JobCallbacks): string
+  cancel(jobId: string): boolean
+  close(): Promise<void>
+}
+
+export class JobManager implements JobRunner {
   private readonly jobs = new Map<string, RunningJob>()
 
   constructor(private readonly entry: WorkerEntry) {}
@@ -64,21 +79,13 @@ export class JobManager {
 
     worker.on('message', (message: FromWorker) => {
       switch (message.type) {
-        case 'progress': {
-          const elapsed = (performance.now() - job.started) / 1000
-          const rate = elapsed > 0 ? message.done / elapsed : 0
-          const remaining = message.total - message.done
+        case 'progress':
           callbacks.onProgress({
-            jobId,
-            fraction: message.fraction,
-            rate,
-            etaSeconds: rate > 0 ? remaining / rate : null,
-            message: message.message,
+            ...jobProgress(jobId, job.started, message.fraction, message.done, message.total, message.message),
             ...(message.metrics ? { metrics: message.metrics } : {}),
             ...(message.text !== undefined ? { text: message.text } : {})
           })
           break
-        }
         case 'done':
           settle(() => callbacks.onDone(message.result, message.tensors))
           break

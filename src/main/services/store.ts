@@ -14,6 +14,8 @@ export interface SessionStore {
   /** Atomic: either the whole session (state and every tensor) is written, or the previous version stays. */
   save(state: SessionState, tensors: Map<string, NamedTensor>): void
   delete(id: string): boolean
+  /** Renames the saved copy in place (its name and the name inside its state); false when it was never saved. */
+  rename(id: string, name: string): boolean
   close(): void
 }
 
@@ -177,6 +179,18 @@ export class SqliteSessionStore implements SessionStore {
 
   delete(id: string): boolean {
     return this.db.prepare('DELETE FROM sessions WHERE id = ?').run(id).changes > 0
+  }
+
+  rename(id: string, name: string): boolean {
+    const write = this.db.transaction(() => {
+      const row = this.db.prepare('SELECT state_json FROM sessions WHERE id = ?').get(id) as { state_json: string } | undefined
+      if (!row) return false
+      const state = JSON.parse(row.state_json) as Record<string, unknown>
+      state.name = name
+      this.db.prepare('UPDATE sessions SET name = ?, state_json = ? WHERE id = ?').run(name, JSON.stringify(state), id)
+      return true
+    })
+    return write()
   }
 
   close(): void {

@@ -12,9 +12,21 @@ let cancelled = false
 
 const post = (message: FromWorker): void => port.postMessage(message)
 
+/**
+ * Plain progress (no metrics) at most every PROGRESS_INTERVAL_MS: a fast training reports hundreds of steps a second,
+ * and every report becomes a WebSocket event and a redraw in each window. Reports with metrics (an epoch's figures,
+ * drawn on the live charts) and the last one always go.
+ */
+const PROGRESS_INTERVAL_MS = 100
+let lastProgress = 0
+
 const hooks: ComputeHooks = {
-  onProgress: (fraction, done, total, message, metrics, text) =>
-    post({ type: 'progress', fraction, done, total, message, ...(metrics ? { metrics } : {}), ...(text !== undefined ? { text } : {}) }),
+  onProgress: (fraction, done, total, message, metrics, text) => {
+    const now = Date.now()
+    if (!metrics && text === undefined && done < total && now - lastProgress < PROGRESS_INTERVAL_MS) return
+    lastProgress = now
+    post({ type: 'progress', fraction, done, total, message, ...(metrics ? { metrics } : {}), ...(text !== undefined ? { text } : {}) })
+  },
   shouldCancel: () => cancelled
 }
 

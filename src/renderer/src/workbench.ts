@@ -210,10 +210,8 @@ export async function resumeJobs(sessionId: string): Promise<Set<string>> {
   return new Set(list.map((j) => j.jobId))
 }
 
-export async function newSession(name = timestampName('Session')): Promise<void> {
-  const session = useSessionStore()
-  const state = await session.create(name)
-  // A new session starts from what is on screen (dataset, selection, settings) but no model.
+/** No model's cue, results or page state on screen (a new session, or the open one deleted); settings stay. */
+function resetPanels(): void {
   restoring = true
   try {
     useCueStore().restore(null, {})
@@ -224,6 +222,19 @@ export async function newSession(name = timestampName('Session')): Promise<void>
     restoring = false
   }
   lastPersisted = ''
+}
+
+/** The open session is gone (deleted): nothing of it stays on screen or in the URL. */
+export function forgetSession(): void {
+  resetPanels()
+  linkSession(null)
+}
+
+export async function newSession(name = timestampName('Session')): Promise<void> {
+  const session = useSessionStore()
+  const state = await session.create(name)
+  // A new session starts from what is on screen (dataset, selection, settings) but no model.
+  resetPanels()
   linkSession(state.id)
   await persistUi(state.id)
   void session.refreshList().catch(() => {})
@@ -381,6 +392,29 @@ function routeEvents(): void {
   })
 }
 
+/** What watchDatasets listens on: the window (focus) and the document (visibility). */
+export interface FocusSource {
+  addEventListener(type: 'focus' | 'visibilitychange', listener: () => void): void
+}
+
+/**
+ * A dataset imported elsewhere (`engram import`, another window) appears when this window comes back into view:
+ * the list is fetched again on focus, at most once every `minGapMs`.
+ */
+export function watchDatasets(win: FocusSource | null = typeof window === 'undefined' ? null : window, doc: (FocusSource & { visibilityState?: string }) | null = typeof document === 'undefined' ? null : document, minGapMs = 1500): () => Promise<void> {
+  let last = 0
+  const refresh = async (): Promise<void> => {
+    if (Date.now() - last < minGapMs) return
+    last = Date.now()
+    await useErrorsStore().guard('datasets.list', () => useDatasetsStore().loadList())
+  }
+  win?.addEventListener('focus', () => void refresh())
+  doc?.addEventListener('visibilitychange', () => {
+    if (doc.visibilityState !== 'hidden') void refresh()
+  })
+  return refresh
+}
+
 /** After a reconnect, results that finished while we were away are reloaded from the session. */
 function watchReconnect(): void {
   const app = useAppStore()
@@ -430,6 +464,7 @@ export async function boot(): Promise<void> {
   watchUi()
   watchReconnect()
   watchPage()
+  watchDatasets()
   await Promise.all([
     errors.guard('app.info', () => app.loadInfo()),
     errors.guard('sessions.list', () => session.refreshList()),

@@ -3,7 +3,8 @@
 import { capacityTrial, krotovHopfieldCapacity } from '../../../core/dense-am'
 import { corrupt } from '../../../core/corrupt'
 import { betaSweep, largestNorm, modernHopfield, separations, sphereRadius, wellSeparatedThreshold } from '../../../core/modern-hopfield'
-import { denseCapacityTrialStream } from '../../../core/rng-streams'
+import { BETA_CLASSICAL_ORDER_STREAM, denseCapacityTrialStream } from '../../../core/rng-streams'
+import { hebb, recallAsync } from '../../../core/hopfield'
 import { capacityTheory } from '../../../core/sweeps'
 import { checkCancel } from '../../../core/dynamics'
 import { CORE_PATH, requireData, type SweepRunner } from './common'
@@ -66,8 +67,30 @@ export const runBetaSweep: SweepRunner<'beta'> = (ctx) => {
       sphereRadius: sphereRadius({ ...mem, beta })
     }
   })
+  // The classical Hopfield net on the very same cues: where it lands (004's picture: mixtures where the modern net retrieves).
+  const net = hebb(data.stored, { normalisation: 'none', zeroDiagonal: true, encoding: 'bipolar' })
+  const orders = rng.fork(BETA_CLASSICAL_ORDER_STREAM)
+  let own = 0
+  let other = 0
+  cues.forEach((cue, c) => {
+    checkCancel(hooks)
+    const final = recallAsync(net, Int8Array.from(cue), { rng: orders, order: 'random', maxSweeps: sweep.maxSteps }).final
+    const hit = data.stored.findIndex((p) => p.every((v, i) => v === final[i]))
+    if (hit === targets[c]) own++
+    else if (hit >= 0) other++
+  })
+  const n = cues.length
   return {
     compute: CORE_PATH,
-    sweep: { type: 'beta', patterns: mem.count, units: mem.dim, largestNorm: m, minSeparation: finite.length ? Math.min(...finite) : null, points, cues: cues.length }
+    sweep: {
+      type: 'beta',
+      patterns: mem.count,
+      units: mem.dim,
+      largestNorm: m,
+      minSeparation: finite.length ? Math.min(...finite) : null,
+      classical: { retrieved: own / n, otherPattern: other / n, spurious: (n - own - other) / n },
+      points,
+      cues: n
+    }
   }
 }

@@ -1,14 +1,14 @@
 // The services registry: each family's implementation, one line each, and the job table every worker runs from.
 import { randomUUID } from 'node:crypto'
 import type { FamilyKind } from '../../../shared/families'
-import type { ExperimentSpec } from '../../../shared/spec'
+import type { ExperimentResult, ExperimentSpec } from '../../../shared/spec'
 import { runExperiment, type ExperimentData } from '../experiments'
 import { bamService } from './bam'
 import { hopfieldService } from './hopfield'
 import { modernService } from './modern'
 import { rbmService } from './rbm'
 import { recurrentService } from './recurrent'
-import type { FamilyContext, JobHandler, ServiceFamily, SessionData } from './types'
+import type { FamilyContext, JobHandler, JobOutput, ServiceFamily, SessionData } from './types'
 import { ApiError } from '../../../shared/api'
 import type { ExportFormat } from '../../../shared/family'
 import type { SessionModel } from '../../../shared/session'
@@ -20,14 +20,16 @@ export interface ExperimentInput {
   data: ExperimentData | null
 }
 
+/** An experiment job's output from its result, wherever it ran (a worker thread here, or the queue's workers). */
+export function experimentJobOutput(spec: ExperimentSpec, result: ExperimentResult): JobOutput {
+  // Sessions keep results, not weights: the model lives in the session's models.
+  const { model: _model, ...rest } = result
+  return { result: { kind: 'experiment', record: { id: randomUUID(), name: spec.name, createdAt: result.createdAt, result: rest } } }
+}
+
 /** Jobs that belong to no family. */
 const COMMON_JOBS: Record<string, JobHandler> = {
-  experiment: async (input: ExperimentInput, hooks) => {
-    const result = await runExperiment(input.spec, input.data, hooks)
-    // Sessions keep results, not weights: the model lives in the session's models.
-    const { model: _model, ...rest } = result
-    return { result: { kind: 'experiment', record: { id: randomUUID(), name: input.spec.name, createdAt: result.createdAt, result: rest } } }
-  }
+  experiment: async (input: ExperimentInput, hooks) => experimentJobOutput(input.spec, await runExperiment(input.spec, input.data, hooks))
 }
 
 /** Every job kind a worker runs: one table instead of if-chains. */

@@ -162,14 +162,17 @@ export class WsClient implements EngramApi {
       if (this.socket !== socket) return
       this.socket = null
       this.outbox.length = 0
+      if (FATAL_CLOSE_CODES.has(ev.code) && !this.stopped) {
+        // A refused token is one problem, not one per waiting call: they fail as unauthorized, which the workbench
+        // shows once (the connection banner), and nothing retries.
+        const detail = ev.reason || 'the server refused the token'
+        this.setInfo({ status: 'unauthorized', retryAt: null, detail })
+        this.failPending(detail, 'unauthorized')
+        return
+      }
       // Calls in flight are lost with the socket: the backend answers on the connection it got them on.
       this.failPending('connection to the backend was lost; try again')
       if (this.stopped) return
-      if (FATAL_CLOSE_CODES.has(ev.code)) {
-        const detail = ev.reason || 'the server refused the token; open the URL printed by `engram serve`'
-        this.setInfo({ status: 'unauthorized', retryAt: null, detail })
-        return
-      }
       const hint = !this.everOpened && this.neverOpenedHint ? `; ${this.neverOpenedHint}` : ''
       this.scheduleReconnect(`${ev.reason || `closed (${ev.code})`}${hint}`)
     }
@@ -185,10 +188,10 @@ export class WsClient implements EngramApi {
     }, delay)
   }
 
-  private failPending(message: string): void {
+  private failPending(message: string, code: 'failed' | 'unauthorized' = 'failed'): void {
     const pending = [...this.pending.values()]
     this.pending.clear()
-    for (const p of pending) p.reject(new ApiError({ code: 'failed', message: `${p.method}: ${message}` }))
+    for (const p of pending) p.reject(new ApiError({ code, message: `${p.method}: ${message}` }))
   }
 
   private handleMessage(data: unknown): void {

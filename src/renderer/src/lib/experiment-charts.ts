@@ -570,3 +570,80 @@ export function boltzmannChart(sweep: BoltzmannSweepResult): ChartOption {
     ]
   }
 }
+
+export type DenseCapacitySweepResult = Extract<SweepResult, { type: 'dense-capacity' }>
+export type BetaSweepResult = Extract<SweepResult, { type: 'beta' }>
+type Interaction = DenseCapacitySweepResult['points'][number]['interaction']
+
+/** F in words: x², x³, max(x,0)³, exp(x); x² is the classical Hebbian net. */
+export function interactionLabel(f: Interaction): string {
+  const sup = (n: number): string => String(n).replace(/\d/g, (d) => '⁰¹²³⁴⁵⁶⁷⁸⁹'[Number(d)]!)
+  if (f.kind === 'exp') return 'exp(x)'
+  if (f.kind === 'rectified-polynomial') return `max(x,0)${sup(f.degree)}`
+  return f.degree === 2 ? 'x² (Hebb)' : `x${sup(f.degree)}`
+}
+
+/**
+ * Dense associative memory capacity: x = stored patterns P (log scale), y = share recalled exactly from noisy cues
+ * (solid) and share that are fixed points (dashed), one colour per F; the theory as vertical lines (0.138 N for Hebb,
+ * Krotov–Hopfield's N^(n−1) / (2 (2n−3)!! ln N) per polynomial degree).
+ */
+export function denseCapacityChart(sweep: DenseCapacitySweepResult): ChartOption {
+  const keys = [...new Map(sweep.points.map((p) => [JSON.stringify(p.interaction), p.interaction])).values()]
+  const series: LineSeriesOption[] = keys.flatMap((f, k) => {
+    const pts = sweep.points.filter((p) => JSON.stringify(p.interaction) === JSON.stringify(f)).sort((a, b) => a.patterns - b.patterns)
+    const color = PALETTE[k % PALETTE.length]!
+    const name = interactionLabel(f)
+    return [rateSeries(`${name}:recall`, name, pts.map((p) => [p.patterns, p.recalled]), color), rateSeries(`${name}:stable`, name, pts.map((p) => [p.patterns, p.stable]), color, true)]
+  })
+  const lines = [
+    { xAxis: sweep.theory.hebbCritical, name: '0.138 N' },
+    ...sweep.theory.krotovHopfield.filter((t) => t.degree > 2).map((t) => ({ xAxis: t.capacity, name: `n = ${t.degree}: N^${t.degree - 1}/(2(2n−3)!! ln N)` }))
+  ]
+  const maxP = Math.max(...sweep.points.map((p) => p.patterns), ...lines.map((l) => l.xAxis))
+  const first = series[0]
+  if (first) {
+    first.markLine = {
+      silent: true,
+      symbol: 'none',
+      lineStyle: { color: MUTED, type: 'dotted' },
+      label: { formatter: '{b}', fontSize: 9, color: MUTED, position: 'insideEndTop' },
+      data: lines.map((l) => ({ xAxis: l.xAxis, name: l.name }))
+    }
+  }
+  return {
+    ...RATE_CHART,
+    xAxis: { type: 'log', name: `stored patterns P (N = ${sweep.units}, ${Math.round(sweep.noise * 100)} % noise)`, nameLocation: 'middle', nameGap: 20, min: 1, max: niceCeil(maxP * 1.1), ...AXIS_STYLE },
+    yAxis: { type: 'value', min: 0, max: 1, ...AXIS_STYLE, axisLabel: percentAxisLabel },
+    series
+  }
+}
+
+/** β sweep: share retrieved (to its own pattern), share retrieved in one update, and the fixed-point kinds, against β (log). */
+export function betaChart(sweep: BetaSweepResult): ChartOption {
+  const pts = [...sweep.points].sort((a, b) => a.beta - b.beta)
+  const share = (k: 'global' | 'metastable' | 'single') => pts.map((p): [number, number] => [p.beta, p.kinds[k] / sweep.cues])
+  const retrieved = rateSeries('retrieved', 'its own pattern weighs most', pts.map((p) => [p.beta, p.retrieved]), PALETTE[0]!)
+  // The classical Hebbian net on the same cues, as a level: what the modern net is compared with.
+  if (sweep.classical) {
+    retrieved.markLine = {
+      silent: true,
+      symbol: 'none',
+      lineStyle: { color: MUTED, type: 'dotted' },
+      label: { formatter: '{b}', fontSize: 9, color: MUTED, position: 'insideStartTop' },
+      data: [{ yAxis: sweep.classical.retrieved, name: `Hebb net, same cues: ${Math.round(sweep.classical.retrieved * 100)} % retrieved` }]
+    }
+  }
+  return {
+    ...RATE_CHART,
+    xAxis: { type: 'log', name: 'β (inverse temperature)', nameLocation: 'middle', nameGap: 20, ...AXIS_STYLE },
+    yAxis: { type: 'value', min: 0, max: 1, ...AXIS_STYLE, axisLabel: percentAxisLabel },
+    series: [
+      retrieved,
+      rateSeries('oneStep', 'in one update', pts.map((p) => [p.beta, p.oneStep]), PALETTE[0]!, true),
+      rateSeries('single', 'fixed point: single pattern', share('single'), PALETTE[4]!),
+      rateSeries('metastable', 'metastable', share('metastable'), PALETTE[1]!),
+      rateSeries('global', 'global average', share('global'), PALETTE[2]!)
+    ]
+  }
+}

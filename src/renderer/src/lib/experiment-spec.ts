@@ -11,6 +11,7 @@ import {
   type ExperimentSpecInput,
   type HopfieldModelSpec,
   type LearningRuleName,
+  type InteractionSpec,
   type SweepSpec
 } from '../../../shared/spec'
 import { buildModelSpec, defaultModelOptions } from './model-spec'
@@ -39,8 +40,28 @@ export const SWEEP_TYPES: readonly { id: SweepType; label: string; caption: stri
     id: 'boltzmann',
     label: 'Boltzmann machine',
     caption: 'Boltzmann machine with hidden units (004): exact or sampled maximum likelihood; keep it small — exact needs visible+hidden ≤ 20'
+  },
+  {
+    id: 'dense-capacity',
+    label: 'Dense memory capacity',
+    caption: 'dense associative memory (004, Krotov & Hopfield): random ±1 patterns recalled from noisy cues with F = x² (Hebb), xⁿ, max(x,0)ⁿ or exp; theory lines'
+  },
+  {
+    id: 'beta',
+    label: 'Modern Hopfield β',
+    caption: "continuous modern Hopfield net (004, Ramsauer et al.): the dataset's patterns retrieved from corrupted cues as β grows; global average, metastable states, single patterns"
   }
 ]
+
+/** The interactions the dense-capacity form offers (F = x² is the classical Hebbian net). */
+export const DENSE_INTERACTIONS = [
+  { id: 'x2', label: 'x² (Hebb)', f: { kind: 'polynomial', degree: 2 } },
+  { id: 'x3', label: 'x³', f: { kind: 'polynomial', degree: 3 } },
+  { id: 'x4', label: 'x⁴', f: { kind: 'polynomial', degree: 4 } },
+  { id: 'relu3', label: 'max(x,0)³', f: { kind: 'rectified-polynomial', degree: 3 } },
+  { id: 'exp', label: 'exp(x)', f: { kind: 'exp' } }
+] as const satisfies readonly { id: string; label: string; f: InteractionSpec }[]
+export type DenseInteractionId = (typeof DENSE_INTERACTIONS)[number]['id']
 
 export type CapacityRule = Extract<SweepSpec, { type: 'capacity' }>['rules'][number]
 export const CAPACITY_RULES: readonly CapacityRule[] = ['hebb', 'storkey', 'pseudo-inverse']
@@ -112,6 +133,8 @@ export interface ExperimentForm {
     unseen: number
     cuesPerPattern: number
   }
+  denseCapacity: { units: number; patterns: string; interactions: DenseInteractionId[]; trials: number; noise: number; maxSweeps: number }
+  beta: { betas: string; corruption: 'flip' | 'maskFraction'; fraction: number; cuesPerPattern: number; maxSteps: number }
 }
 
 export function defaultForm(): ExperimentForm {
@@ -142,7 +165,9 @@ export function defaultForm(): ExperimentForm {
     },
     hetero: { codes: 'binary-index', fractions: '0, 0.05, 0.1, 0.2, 0.3', cuesPerPattern: 20 },
     recurrent: { modified: true, activation: 'sign0', corruption: 'missing', fractions: '0, 0.25, 0.5, 0.75', cuesPerPattern: 20, maxIterations: 20 },
-    boltzmann: { hidden: 2, mode: 'exact', epochs: 200, eta: 0.1, weightDecay: 0, clampedSamples: 10, freeSamples: 100, unseen: 0.3, cuesPerPattern: 10 }
+    boltzmann: { hidden: 2, mode: 'exact', epochs: 200, eta: 0.1, weightDecay: 0, clampedSamples: 10, freeSamples: 100, unseen: 0.3, cuesPerPattern: 10 },
+    denseCapacity: { units: 100, patterns: '10, 20, 50, 100, 200, 400', interactions: ['x2', 'x3', 'exp'], trials: 1, noise: 0.1, maxSweeps: 50 },
+    beta: { betas: '0.0001, 0.001, 0.01, 0.03, 0.1, 0.3, 1', corruption: 'flip', fraction: 0.2, cuesPerPattern: 4, maxSteps: 100 }
   }
 }
 
@@ -249,6 +274,11 @@ export function autoName(form: ExperimentForm, ctx: SpecContext): string {
     const p = parseList(c.patterns, { integer: true, min: 1 })
     return `capacity · N=${c.units} · P ${p.values ? fmt(p.values) : '?'} · ${c.rules.join('/')} · ${c.mode}`
   }
+  if (form.type === 'dense-capacity') {
+    const c = form.denseCapacity
+    const p = parseList(c.patterns, { integer: true, min: 1 })
+    return `dense capacity · N=${c.units} · P ${p.values ? fmt(p.values) : '?'} · ${DENSE_INTERACTIONS.filter((i) => c.interactions.includes(i.id)).map((i) => i.label).join('/')}`
+  }
   const on =
     form.source === 'model'
       ? ctx.model
@@ -316,6 +346,26 @@ export function buildExperimentSpec(form: ExperimentForm, ctx: SpecContext): Bui
         noise: c.noise,
         cuesPerPattern: c.cuesPerPattern,
         recall: { mode: c.mode, maxSweeps: c.maxSweeps }
+      }
+    }
+  } else if (form.type === 'dense-capacity') {
+    const c = form.denseCapacity
+    const counts = parseList(c.patterns, { integer: true, min: 1, max: 100000, maxCount: 50 })
+    if (counts.values === undefined) return fail('denseCapacity.patterns', `pattern counts: ${counts.error}`)
+    if (c.interactions.length === 0) return fail('denseCapacity.interactions', 'pick at least one F')
+    spec = {
+      name,
+      seed: form.seed,
+      // Not used by this sweep (it stores random patterns in dense memories), but required.
+      model: { kind: 'hopfield' },
+      sweep: {
+        type: 'dense-capacity',
+        units: c.units,
+        patternCounts: counts.values,
+        interactions: DENSE_INTERACTIONS.filter((i) => c.interactions.includes(i.id)).map((i) => i.f),
+        trials: c.trials,
+        noise: c.noise,
+        maxSweeps: c.maxSweeps
       }
     }
   } else {
@@ -432,6 +482,21 @@ export function buildExperimentSpec(form: ExperimentForm, ctx: SpecContext): Bui
         }
         break
       }
+      case 'beta': {
+        const b = form.beta
+        const betas = parseList(b.betas, { min: 0, max: 1e4, maxCount: 100 })
+        if (betas.values === undefined) return fail('beta.betas', `β values: ${betas.error}`)
+        if (betas.values.some((v) => v <= 0)) return fail('beta.betas', 'β values: each β must be above 0')
+        sweep = {
+          type: 'beta',
+          betas: betas.values,
+          corruption: b.corruption === 'flip' ? { type: 'flip', fraction: b.fraction } : { type: 'maskFraction', fraction: b.fraction, fill: 0 },
+          cuesPerPattern: b.cuesPerPattern,
+          epsilon: 1e-4,
+          maxSteps: b.maxSteps
+        }
+        break
+      }
       default:
         return fail('type', `unknown sweep type '${String(form.type)}'`)
     }
@@ -495,5 +560,8 @@ export function readForm(raw: unknown): ExperimentForm {
   pick(form.hetero, raw.hetero, { codes: ['dataset', 'binary-index', 'one-hot'] })
   pick(form.recurrent, raw.recurrent, { activation: ['sign0', 'keep'], corruption: ['missing', 'flip'] })
   pick(form.boltzmann, raw.boltzmann, { mode: ['exact', 'sampled'] })
+  pick(form.denseCapacity, raw.denseCapacity)
+  form.denseCapacity.interactions = DENSE_INTERACTIONS.map((i) => i.id).filter((id) => (form.denseCapacity.interactions as unknown[]).includes(id))
+  pick(form.beta, raw.beta, { corruption: ['flip', 'maskFraction'] })
   return form
 }

@@ -5,6 +5,11 @@ export function pct(x: number | null | undefined, digits = 1): string {
   return `${(x * 100).toFixed(digits)} %`
 }
 
+/** Every classification accuracy in the app (epoch summaries, model card, confusion matrix): one rounding. */
+export function accuracyPct(x: number | null | undefined): string {
+  return pct(x, 1)
+}
+
 export function num(x: number | null | undefined, digits = 3): string {
   if (x == null || !Number.isFinite(x)) return '–'
   if (Number.isInteger(x)) return String(x)

@@ -5,7 +5,9 @@ import { describeZodError } from '../../../shared/api'
 import { rbmFamily, rbmSampleRunSchema } from '../../../shared/families/rbm'
 import type { z } from 'zod'
 import type { RbmEpoch } from '../../../shared/session'
+import { checkNumber, type NumberLimits } from '../../../shared/limits'
 import { datasetIdSchema, type DatasetId, type RbmModelSpec } from '../../../shared/spec'
+import { DATASET_LIMITS, RBM_LIMITS, SEED_LIMITS } from './form-limits'
 
 export type VisibleUnits = RbmModelSpec['visibleUnits']
 export type Binarise = RbmModelSpec['binarise']
@@ -235,18 +237,14 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
-/** Numbers finite and inside [lo, hi] (integers where asked), enumerations one of their values; the rest stays default. */
-function pickNumbers<T extends object>(into: T, raw: Record<string, unknown>, limits: Partial<Record<keyof T, readonly [number, number, boolean?]>>): void {
+/** Numbers the contract accepts (its limits, see form-limits), enumerations one of their values; the rest stays default. */
+function pickNumbers<T extends object>(into: T, raw: Record<string, unknown>, limits: Partial<Record<keyof T, NumberLimits>>): void {
   const target = into as Record<string, unknown>
-  for (const [key, range] of Object.entries(limits) as [string, readonly [number, number, boolean?]][]) {
+  for (const [key, l] of Object.entries(limits) as [string, NumberLimits][]) {
     const v = raw[key]
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < range[0] || v > range[1]) continue
-    if (range[2] && !Number.isInteger(v)) continue
-    target[key] = v
+    if (typeof v === 'number' && checkNumber(v, l) === null) target[key] = v
   }
 }
-
-const U32 = 2 ** 32 - 1
 
 /** A train form saved in a session's ui record, read back over the defaults (never trusted blindly). */
 export function readRbmForm(raw: unknown): RbmForm {
@@ -261,20 +259,20 @@ export function readRbmForm(raw: unknown): RbmForm {
   if (typeof raw.labels === 'boolean') form.labels = raw.labels
   if (raw.noise === 'core' || raw.noise === 'graph') form.noise = raw.noise
   pickNumbers(form, raw, {
-    count: [1, 1e9, true],
-    hidden: [1, 10000, true],
-    k: [1, 100, true],
-    learningRate: [1e-9, 10],
-    momentum: [0, 0.999],
-    weightDecay: [0, 1],
-    batchSize: [1, 10000, true],
-    epochs: [1, 10000, true],
-    sparsityTarget: [1e-9, 1 - 1e-9],
-    sparsityCost: [1e-9, 1e9],
-    heldOut: [0, 0.5],
-    aisRuns: [1, 10000, true],
-    aisSteps: [2, 100000, true],
-    seed: [0, U32, true]
+    count: DATASET_LIMITS.count,
+    hidden: RBM_LIMITS.hidden,
+    k: RBM_LIMITS.k,
+    learningRate: RBM_LIMITS.learningRate,
+    momentum: RBM_LIMITS.momentum,
+    weightDecay: RBM_LIMITS.weightDecay,
+    batchSize: RBM_LIMITS.batchSize,
+    epochs: RBM_LIMITS.epochs,
+    sparsityTarget: RBM_LIMITS['sparsity.target'],
+    sparsityCost: RBM_LIMITS['sparsity.cost'],
+    heldOut: RBM_LIMITS.heldOut,
+    aisRuns: RBM_LIMITS['ais.runs'],
+    aisSteps: RBM_LIMITS['ais.steps'],
+    seed: SEED_LIMITS
   })
   return form
 }
@@ -283,6 +281,6 @@ export function readSampleForm(raw: unknown): SampleForm {
   const form = defaultSampleForm()
   if (!isObject(raw)) return form
   if (raw.from === 'noise' || raw.from === 'data') form.from = raw.from
-  pickNumbers(form, raw, { count: [1, 400, true], steps: [1, 100000, true], seed: [0, U32, true] })
+  pickNumbers(form, raw, { count: RBM_LIMITS.sample.count, steps: RBM_LIMITS.sample.steps, seed: SEED_LIMITS })
   return form
 }

@@ -21,7 +21,8 @@ export const useBatchStore = defineStore('batch', () => {
   const jobId = ref<string | null>(null)
   const result = shallowRef<BatchRecallResult | null>(null)
 
-  const job = computed(() => jobs.get(jobId.value))
+  /** The last batch recall's job, as the active model's panel shows it (another model's finished run: none). */
+  const job = computed(() => jobs.forModel(jobId.value, model.active?.id))
   const running = computed(() => job.value?.status === 'running' || job.value?.status === 'starting')
   const totalCues = computed(() => (model.active?.patterns ?? 0) * cuesPerPattern.value)
   const stale = computed(() => !!result.value && result.value.modelId !== model.active?.id)

@@ -16,8 +16,10 @@ export const useErrorsStore = defineStore('errors', () => {
   const items = ref<Notice[]>([])
   let nextId = 1
 
-  function push(error: unknown, context?: string): Notice {
+  /** An error for the banner; a refused token is not one (the connection banner says it once, for every call). */
+  function push(error: unknown, context?: string): Notice | null {
     const e = toApiError(error)
+    if (e.code === 'unauthorized') return null
     const notice: Notice = {
       id: nextId++,
       code: e.code,

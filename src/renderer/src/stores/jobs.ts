@@ -20,6 +20,8 @@ export interface JobRecord {
   error: string | null
   startedAt: number
   endedAt: number | null
+  /** A run on a trained model (models.run): which model, so its progress is shown with that model only. */
+  modelId?: string
 }
 
 function blank(id: string, kind: string, sessionId: string): JobRecord {
@@ -114,7 +116,7 @@ export const useJobsStore = defineStore('jobs', () => {
   /** Runs a trained model as a job (models.run): recall, batch recall, sampling, BAM recall. */
   async function startRun(sessionId: string, modelId: string, run: RunRequestInput): Promise<string> {
     const { jobId } = await getApi().call('models.run', { sessionId, modelId, run })
-    if (!records.value[jobId]) upsert(jobId, run.kind, sessionId, { status: 'running' })
+    upsert(jobId, run.kind, sessionId, records.value[jobId] ? { modelId } : { status: 'running', modelId })
     return jobId
   }
 
@@ -126,7 +128,8 @@ export const useJobsStore = defineStore('jobs', () => {
       rate: j.rate,
       etaSeconds: j.etaSeconds,
       message: j.message,
-      startedAt: Date.parse(j.startedAt) || Date.now()
+      startedAt: Date.parse(j.startedAt) || Date.now(),
+      ...('modelId' in j.spec ? { modelId: j.spec.modelId } : {})
     })
   }
 
@@ -164,5 +167,16 @@ export const useJobsStore = defineStore('jobs', () => {
     })
   }
 
-  return { records, running, get, start, startTrain, startRun, wait, adopt, cancel, onProgress, onDone, onFailed }
+/**
+ * A model run's job as a panel of `modelId` shows it: while it runs (whichever model: it holds the panel's Run), and
+ * after it ends only with its own model, so a finished bar never carries over to another model.
+ */
+  function forModel(id: string | null | undefined, modelId: string | null | undefined): JobRecord | null {
+    const j = get(id)
+    if (!j) return null
+    const live = j.status === 'running' || j.status === 'starting'
+    return live || j.modelId === undefined || j.modelId === modelId ? j : null
+  }
+
+  return { records, running, get, forModel, start, startTrain, startRun, wait, adopt, cancel, onProgress, onDone, onFailed }
 })

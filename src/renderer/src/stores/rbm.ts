@@ -4,6 +4,7 @@ import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, watch } from 'vue'
 import type { Events, JobResult, Result, RunningJob } from '../../../shared/api'
 import type { RbmInfo } from '../../../shared/session'
+import type { DatasetRef, RbmModelSpec } from '../../../shared/spec'
 import { getApi } from '../api'
 import {
   buildSampleJob,
@@ -41,6 +42,16 @@ export interface RbmUi {
   filterOffset: number
 }
 
+/** The training started here (or adopted after a reload): what the live charts and the model card show. */
+export interface TrainingSpec {
+  epochs: number
+  gaussian: boolean
+  labels: boolean
+  model: RbmModelSpec
+  dataset: DatasetRef
+  seed: number
+}
+
 /** What the charts show: the running training's epochs as they come, or a trained RBM's history. */
 export interface HistoryView {
   live: boolean
@@ -67,7 +78,7 @@ export const useRbmStore = defineStore('rbm', () => {
   /** The charts follow the training started here until it ends or another RBM is picked. */
   const following = ref(false)
   /** Spec of the training started here (its planned epochs and unit type, for the live charts). */
-  const trainingSpec = shallowRef<{ epochs: number; gaussian: boolean; labels: boolean } | null>(null)
+  const trainingSpec = shallowRef<TrainingSpec | null>(null)
   /** Live epoch rows of rbm.train jobs, by job id (progress may come before jobs.start answers). */
   const live = shallowRef<Record<string, EpochPoint[]>>({})
   const filters = shallowRef<FiltersResult | null>(null)
@@ -84,14 +95,19 @@ export const useRbmStore = defineStore('rbm', () => {
   const trained = computed(() => rbms.value.find((r) => r.id === trainedId.value) ?? null)
   const trainJob = computed(() => jobs.get(trainJobId.value))
   const training = computed(() => trainJob.value?.status === 'running' || trainJob.value?.status === 'starting')
-  const sampleJob = computed(() => jobs.get(sampleJobId.value))
+  const sampleJob = computed(() => jobs.forModel(sampleJobId.value, shown.value?.id))
   const sampling = computed(() => sampleJob.value?.status === 'running' || sampleJob.value?.status === 'starting')
   const dataset = computed(() => datasets.list.find((d) => d.id === form.value.datasetId) ?? null)
   const built = computed(() => buildTrainJob(form.value, datasets.list))
   const plan = computed(() => trainPlan(form.value, dataset.value))
-  const builtSample = computed(() => buildSampleJob(sampleForm.value, selected.value?.id ?? null))
+  const builtSample = computed(() => buildSampleJob(sampleForm.value, shown.value?.id ?? null))
   const livePoints = computed<EpochPoint[]>(() => (trainJobId.value ? (live.value[trainJobId.value] ?? []) : []))
   const showingLive = computed(() => following.value && training.value)
+  /**
+   * The RBM whose card, receptive fields and samples are shown: none of the saved ones while the charts follow a
+   * training (its RBM does not exist until it ends; the card shows the training's spec instead).
+   */
+  const shown = computed(() => (showingLive.value ? null : selected.value))
 
   const view = computed<HistoryView | null>(() => {
     if (showingLive.value) {
@@ -108,8 +124,8 @@ export const useRbmStore = defineStore('rbm', () => {
     const last = m.history[m.history.length - 1]?.epoch ?? 1
     return { live: false, points: m.history, epochs: last, gaussian: m.spec.visibleUnits === 'gaussian', labels: (m.labelUnits ?? 0) > 0 }
   })
-  const shownSamples = computed(() => (selected.value ? (samples.value[selected.value.id] ?? null) : null))
-  const shownFilters = computed(() => (filters.value && filters.value.modelId === selected.value?.id ? filters.value : null))
+  const shownSamples = computed(() => (shown.value ? (samples.value[shown.value.id] ?? null) : null))
+  const shownFilters = computed(() => (filters.value && filters.value.modelId === shown.value?.id ? filters.value : null))
 
   function setDataset(id: RbmForm['datasetId']): void {
     form.value.datasetId = id
@@ -122,7 +138,8 @@ export const useRbmStore = defineStore('rbm', () => {
     if (!s) throw new Error('no session is open')
     const b = built.value
     if (b.error !== undefined) throw new Error(`${b.field}: ${b.error}`)
-    trainingSpec.value = { epochs: form.value.epochs, gaussian: form.value.visibleUnits === 'gaussian', labels: form.value.labels }
+    const model = b.spec.model as RbmModelSpec
+    trainingSpec.value = { epochs: model.epochs, gaussian: model.visibleUnits === 'gaussian', labels: model.labels === true, model, dataset: b.spec.dataset as DatasetRef, seed: b.spec.seed ?? 0 }
     following.value = true
     trainedId.value = null
     const { kind: _kind, ...request } = b.spec
@@ -137,9 +154,9 @@ export const useRbmStore = defineStore('rbm', () => {
 
   /** A training found running in the backend after a reload: its live charts from every epoch so far. */
   function adoptTraining(j: RunningJob): void {
-    if (!('model' in j.spec) || j.spec.model.kind !== 'rbm') return
+    if (!('model' in j.spec) || j.spec.kind !== 'rbm.train') return
     const m = j.spec.model
-    trainingSpec.value = { epochs: m.epochs, gaussian: m.visibleUnits === 'gaussian', labels: m.labels === true }
+    trainingSpec.value = { epochs: m.epochs, gaussian: m.visibleUnits === 'gaussian', labels: m.labels === true, model: m, dataset: j.spec.dataset, seed: j.spec.seed }
     let points: EpochPoint[] = []
     for (const metrics of j.metrics) {
       const point = epochFromMetrics(metrics)
@@ -227,7 +244,7 @@ export const useRbmStore = defineStore('rbm', () => {
     if (!s) throw new Error('no session is open')
     const b = builtSample.value
     if (b.error !== undefined) throw new Error(`${b.field}: ${b.error}`)
-    const id = await jobs.startRun(s.id, selected.value!.id, b.spec)
+    const id = await jobs.startRun(s.id, shown.value!.id, b.spec)
     sampleJobId.value = id
     return id
   }
@@ -297,6 +314,8 @@ export const useRbmStore = defineStore('rbm', () => {
     exporting,
     rbms,
     selected,
+    shown,
+    trainingSpec,
     trained,
     trainJob,
     training,

@@ -144,6 +144,33 @@ export const useSessionStore = defineStore('session', () => {
     state.value = { ...s, results: { ...s.results, [result.kind]: result as RunResult } }
   }
 
+  /** Renames a session (the saved copy at once, the open one too). */
+  async function rename(sessionId: string, newName: string): Promise<SessionSummary> {
+    const row = await getApi().call('sessions.rename', { id: sessionId, name: newName })
+    list.value = list.value.map((x) => (x.id === row.id ? { ...x, name: row.name } : x))
+    if (state.value?.id === row.id) state.value = { ...state.value, name: row.name }
+    return row
+  }
+
+  /** Deletes a session, saved copy and open copy; deleting the open one leaves no session open. */
+  async function remove(sessionId: string): Promise<boolean> {
+    const { deleted } = await getApi().call('sessions.delete', { id: sessionId })
+    list.value = list.value.filter((x) => x.id !== sessionId)
+    if (state.value?.id === sessionId) {
+      state.value = null
+      dirty.value = false
+      lastSavedAt.value = null
+    }
+    return deleted
+  }
+
+  /** The session as the backend answered an edit of it (a model or experiment renamed or deleted). */
+  function adopt(next: SessionState): void {
+    if (state.value?.id !== next.id) return
+    state.value = next
+    dirty.value = true
+  }
+
   function markDirty(): void {
     if (state.value) dirty.value = true
   }
@@ -177,6 +204,9 @@ export const useSessionStore = defineStore('session', () => {
     addExperiment,
     addModel,
     keepResult,
+    rename,
+    remove,
+    adopt,
     markDirty
   }
 })

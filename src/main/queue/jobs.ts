@@ -1,0 +1,70 @@
+// Jobs when the backend has a queue: shardable experiment jobs (capacity sweeps) run on the queue's workers,
+// everything else in worker threads here, as without a queue. The backend sees one JobRunner either way.
+import { randomUUID } from 'node:crypto'
+import { CancelledError } from '../../shared/errors'
+import { experimentJobOutput, type ExperimentInput } from '../services/families'
+import { notShardable } from '../services/experiments/shards'
+import { jobProgress, type JobCallbacks, type JobManager, type JobRunner } from '../services/jobs'
+import type { WorkerTask } from '../worker/protocol'
+import { connectionFromUrl } from './connection'
+
+export class QueueRoutedJobs implements JobRunner {
+  private readonly remote = new Map<string, { cancelled: boolean; settled?: Promise<void> }>()
+
+  constructor(
+    private readonly local: JobManager,
+    private readonly url: string
+  ) {
+    connectionFromUrl(url, 'queue') // a bad URL fails here, naming the setting, not at the first job
+  }
+
+  get running(): number {
+    return this.local.running + this.remote.size
+  }
+
+  start(task: WorkerTask, callbacks: JobCallbacks): string {
+    const spec = task.kind === 'experiment' ? (task as { input: ExperimentInput }).input.spec : null
+    if (!spec || notShardable(spec)) return this.local.start(task, callbacks)
+    const jobId = randomUUID()
+    const state: { cancelled: boolean; settled?: Promise<void> } = { cancelled: false }
+    const started = performance.now()
+    this.remote.set(jobId, state)
+    const hooks = {
+      onProgress: (fraction: number, done: number, total: number, message: string) => callbacks.onProgress(jobProgress(jobId, started, fraction, done, total, message)),
+      shouldCancel: () => state.cancelled
+    }
+    // The coordinator (and bullmq with it) is loaded with the first queued job: a backend without a queue never loads it.
+    state.settled = import('./coordinator')
+      .then(({ runOnQueue }) => runOnQueue(spec, hooks, { url: this.url }))
+      .then(
+        (result) => {
+          this.remote.delete(jobId)
+          callbacks.onDone(experimentJobOutput(spec, result).result)
+        },
+        (error: unknown) => {
+          this.remote.delete(jobId)
+          const cancelled = error instanceof CancelledError
+          callbacks.onFailed(cancelled ? 'cancelled' : error instanceof Error ? error.message : String(error), cancelled)
+        }
+      )
+    return jobId
+  }
+
+  cancel(jobId: string): boolean {
+    const state = this.remote.get(jobId)
+    if (!state) return this.local.cancel(jobId)
+    state.cancelled = true
+    return true
+  }
+
+  /** Cancels the runs on the queue (their waiting shards removed, running ones stopped) and waits up to 10 s for that. */
+  async close(): Promise<void> {
+    const runs = [...this.remote.values()]
+    for (const state of runs) state.cancelled = true
+    let timer: NodeJS.Timeout | undefined
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, 10_000)))
+    await Promise.race([Promise.all(runs.map((r) => r.settled)), deadline])
+    clearTimeout(timer)
+    await this.local.close()
+  }
+}
