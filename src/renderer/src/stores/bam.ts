@@ -2,15 +2,14 @@
 // (a bam.recall job, its last result kept in the session), replay the half-steps, export the weights.
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import type { Result } from '../../../shared/api'
 import { keptResult, modelsOf, type BamInfo, type BamRecallResult } from '../../../shared/session'
-import { getApi } from '../api'
+import { exportModelFile, type ModelExport } from '../lib/model-export'
 import { bamFrames, buildBamTrain, cueLayer, cycleUnit, defaultBamUi, flipUnits, readBamUi, type BamForm, type BamUi, type Layer } from '../lib/bam'
 import { useDatasetsStore } from './datasets'
 import { useJobsStore } from './jobs'
 import { useSessionStore } from './session'
 
-export type BamExport = Result<'models.export'> & { modelId: string }
+export type BamExport = ModelExport
 
 export const useBamStore = defineStore('bam', () => {
   const session = useSessionStore()
@@ -165,15 +164,10 @@ export const useBamStore = defineStore('bam', () => {
   }
 
   async function exportModel(format: 'safetensors' | 'npz' = 'safetensors'): Promise<BamExport> {
-    const s = session.state
-    const m = selected.value
-    if (!s || !m) throw new Error('train a BAM first')
     busy.value = 'export'
     try {
-      const out = await getApi().call('models.export', { sessionId: s.id, modelId: m.id, format })
-      const done = { ...out, modelId: m.id }
-      lastExport.value = done
-      return done
+      lastExport.value = await exportModelFile(session.state?.id, selected.value?.id, format, 'train a BAM first')
+      return lastExport.value
     } finally {
       busy.value = null
     }

@@ -2,16 +2,15 @@
 // modern.retrieve job, its last result kept in the session), replay the steps, export.
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import type { Result } from '../../../shared/api'
 import type { ModernInfo, ModernRetrieveResult } from '../../../shared/families/modern'
 import { keptResult, modelsOf } from '../../../shared/session'
-import { getApi } from '../api'
+import { exportModelFile, type ModelExport } from '../lib/model-export'
 import { buildModernRetrieve, buildModernTrain, defaultModernUi, readModernUi, type ModernUi } from '../lib/modern'
 import { useDatasetsStore } from './datasets'
 import { useJobsStore } from './jobs'
 import { useSessionStore } from './session'
 
-export type ModernExport = Result<'models.export'> & { modelId: string }
+export type ModernExport = ModelExport
 
 export const useModernStore = defineStore('modern', () => {
   const session = useSessionStore()
@@ -86,13 +85,9 @@ export const useModernStore = defineStore('modern', () => {
   }
 
   async function exportModel(format: 'onnx' | 'safetensors' | 'npz'): Promise<ModernExport> {
-    const s = session.state
-    const m = selected.value
-    if (!s || !m) throw new Error('store patterns first')
     busy.value = 'export'
     try {
-      const out = await getApi().call('models.export', { sessionId: s.id, modelId: m.id, format })
-      lastExport.value = { ...out, modelId: m.id }
+      lastExport.value = await exportModelFile(session.state?.id, selected.value?.id, format, 'store patterns first')
       return lastExport.value
     } finally {
       busy.value = null

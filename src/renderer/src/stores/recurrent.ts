@@ -3,15 +3,16 @@
 // a prompt (its last result kept in the session), export.
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
-import type { Events, Result, RunningJob, TextSummary } from '../../../shared/api'
+import type { Events, RunningJob, TextSummary } from '../../../shared/api'
 import type { RecurrentGenerateResult, RecurrentInfo, RecurrentPoint } from '../../../shared/families/recurrent'
 import { keptResult, modelsOf } from '../../../shared/session'
 import { getApi } from '../api'
+import { exportModelFile, type ModelExport } from '../lib/model-export'
 import { buildGenerate, buildRecurrentTrain, defaultRecurrentUi, pointFromMetrics, readRecurrentUi, type RecurrentUi } from '../lib/recurrent'
 import { useJobsStore } from './jobs'
 import { useSessionStore } from './session'
 
-export type RecurrentExport = Result<'models.export'> & { modelId: string }
+export type RecurrentExport = ModelExport
 
 /** A File's bytes as base64 (chunked: String.fromCharCode takes a bounded argument list). */
 async function fileBase64(file: Blob): Promise<string> {
@@ -137,13 +138,9 @@ export const useRecurrentStore = defineStore('recurrent', () => {
   }
 
   async function exportModel(format: 'onnx' | 'safetensors'): Promise<RecurrentExport> {
-    const s = session.state
-    const m = selected.value
-    if (!s || !m) throw new Error('train a model first')
     busy.value = 'export'
     try {
-      const out = await getApi().call('models.export', { sessionId: s.id, modelId: m.id, format })
-      lastExport.value = { ...out, modelId: m.id }
+      lastExport.value = await exportModelFile(session.state?.id, selected.value?.id, format, 'train a model first')
       return lastExport.value
     } finally {
       busy.value = null
