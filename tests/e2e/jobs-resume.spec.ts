@@ -9,7 +9,8 @@ test('rbm: reloading the page mid-training picks the job up again with its live 
   await page.goto(url())
   await expect(t('connection-status')).toHaveAttribute('data-status', 'open')
   await t('rbm-tab').click()
-  await configureRbm(page, { count: 2000, hidden: 100, epochs: 2000, batch: 50, lr: 0.1 })
+  // Epochs slow enough (400 hidden units) that the reload lands mid-run and the window is not flooded with epoch events.
+  await configureRbm(page, { count: 2000, hidden: 400, epochs: 2000, batch: 50, lr: 0.1 })
   await t('rbm-train').click()
   await expect(t('rbm-training')).toHaveAttribute('data-live', 'true')
   await expect.poll(points, { timeout: 30_000 }).toBeGreaterThanOrEqual(2)
