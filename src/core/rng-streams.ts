@@ -32,3 +32,8 @@ export const denseCapacityTrialStream = (ii: number, pi: number, t: number): num
 
 /** Beta sweep: the classical net's asynchronous visit orders on the sweep's cues, forked after the cues are drawn. */
 export const BETA_CLASSICAL_ORDER_STREAM = 0xb37a
+
+/** Delay sweep: the init and training rows of cell ci at delay di, trial t (forks of the sweep's stream 0). */
+export const delayTrialStream = (ci: number, di: number, t: number): number => (ci * 1009 + di) * 100003 + t + 1
+/** Delay sweep: the scoring rows at delay di (shared by every cell); far from the training streams. */
+export const delayEvalStream = (di: number): number => 0x7e57_0000 + di

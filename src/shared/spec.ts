@@ -20,6 +20,8 @@ export const MAX_UNITS = 1_000_000
 export const MAX_ROWS = 10_000_000
 /** Threads one engine session may use. */
 export const MAX_THREADS = 256
+/** The longest delay of a delay sweep (T = delay + 1 steps). */
+export const MAX_DELAY = 500
 
 export const datasetRefSchema = z
   .object({
@@ -495,9 +497,50 @@ export const sweepSpecSchema = z.discriminatedUnion('type', [
       epsilon: z.number().nonnegative().max(1e3).default(1e-4),
       maxSteps: z.int().positive().max(1000).default(100)
     })
+    .strict(),
+  z
+    .object({
+      /**
+       * Long-term dependencies (001/002): each cell learns to recall a sequence's first bit across `delay` steps of
+       * random bits (one layer, a two-class head on the last step, Adam with clipping); accuracy on fresh rows per
+       * delay, and ‖∂ℓ/∂h_t‖ per step at initialisation and after training at profileDelay (the vanishing gradient).
+       * Needs no dataset; the spec's model is not used.
+       */
+      type: z.literal('delay'),
+      /** 'adding' (Hochreiter & Schmidhuber 1997; MSE, solved when |error| < 0.04) or 'first-bit' (recall a bit; chance 50 %). */
+      task: z.enum(['adding', 'first-bit']).default('adding'),
+      cells: z
+        .array(z.enum(['rnn', 'lstm', 'gru']))
+        .min(1)
+        .max(3)
+        .refine((c) => new Set(c).size === c.length, 'each cell at most once')
+        .default(['rnn', 'lstm', 'gru']),
+      delays: z
+        .array(z.int().positive().max(MAX_DELAY))
+        .min(1)
+        .max(20)
+        .refine((d) => new Set(d).size === d.length, 'each delay at most once')
+        .default([10, 20, 40]),
+      hiddenSize: z.int().positive().max(256).default(32),
+      trainingSteps: z.int().positive().max(20000).default(2000),
+      batch: z.int().positive().max(256).default(32),
+      learningRate: z.number().positive().max(1).default(0.01),
+      /** Gradient clipping by global norm; 0 turns it off. */
+      clipNorm: z.number().min(0).max(1e3).default(5),
+      /** LSTM: added to the forget gate's initial bias (Gers et al. 2000, Jozefowicz et al. 2015); 0 keeps PyTorch's init. */
+      forgetBias: z.number().min(-10).max(10).default(1),
+      trials: z.int().positive().max(20).default(1),
+      evalRows: z.int().positive().max(10000).default(500),
+      /** The delay whose gradient profiles are shown; the largest delay when absent. Must be one of `delays`. */
+      profileDelay: z.int().positive().max(MAX_DELAY).optional()
+    })
     .strict()
+    .refine((s) => s.profileDelay === undefined || s.delays.includes(s.profileDelay), { message: 'must be one of the delays', path: ['profileDelay'] })
 ])
 export type SweepSpec = z.infer<typeof sweepSpecSchema>
+
+/** Sweeps that draw their own data (random patterns, the delay task's rows). */
+const SWEEPS_WITHOUT_DATASET: readonly string[] = ['capacity', 'dense-capacity', 'delay']
 
 export const experimentSpecSchema = z
   .object({
@@ -531,8 +574,8 @@ export const experimentSpecSchema = z
   })
   .strict()
   .superRefine((spec, ctx) => {
-    if (!spec.dataset && spec.sweep?.type !== 'capacity' && spec.sweep?.type !== 'dense-capacity') {
-      ctx.addIssue({ code: 'custom', path: ['dataset'], message: 'a dataset is required (only the capacity sweeps draw their own random patterns)' })
+    if (!spec.dataset && !SWEEPS_WITHOUT_DATASET.includes(spec.sweep?.type ?? '')) {
+      ctx.addIssue({ code: 'custom', path: ['dataset'], message: 'a dataset is required (only the capacity and delay sweeps draw their own data)' })
     }
     if (spec.cues && spec.sweep && !['hetero', 'bam', 'recurrent'].includes(spec.sweep.type)) {
       ctx.addIssue({ code: 'custom', path: ['cues'], message: `explicit cues run with the recall experiment (no sweep) or a hetero, bam or recurrent sweep, not a ${spec.sweep.type} sweep` })
@@ -753,6 +796,30 @@ export const sweepResultSchema = z.discriminatedUnion('type', [
       })
     ),
     cues: z.int()
+  }),
+  z.object({
+    type: z.literal('delay'),
+    task: z.enum(['adding', 'first-bit']),
+    /** What answering without memory scores: the share solved and the loss (always 1 for adding; chance for a bit). */
+    baseline: z.object({ accuracy: z.number(), loss: z.number() }),
+    hiddenSize: z.int(),
+    trainingSteps: z.int(),
+    evalRows: z.int(),
+    points: z.array(
+      z.object({
+        cell: z.enum(['rnn', 'lstm', 'gru']),
+        delay: z.int(),
+        trials: z.int(),
+        /** Mean share of fresh rows solved, each trial's, and the mean loss (MSE for adding, cross-entropy in nats for a bit). */
+        accuracy: z.number(),
+        accuracies: z.array(z.number()),
+        loss: z.number(),
+        /** A trial stopped by a non-finite value (its last good weights were scored). */
+        stopReason: z.string().optional()
+      })
+    ),
+    /** Mean over rows of ‖∂ℓ/∂h_t‖ for t = 0 (the initial state) … delay + 1, before and after training (trial 1). */
+    profiles: z.array(z.object({ cell: z.enum(['rnn', 'lstm', 'gru']), delay: z.int(), initial: z.array(z.number()), trained: z.array(z.number()) }))
   })
 ])
 export type SweepResult = z.infer<typeof sweepResultSchema>

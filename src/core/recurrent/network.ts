@@ -348,6 +348,8 @@ export interface BackwardSeeds {
   dHn?: Float64Array
   /** ∂loss/∂cn [L·D, B, H] (LSTM). */
   dCn?: Float64Array
+  /** Also return ∂loss/∂h_t for every step (Gradients.hidden): how strongly the loss responds to each step's state. */
+  hiddenGrads?: boolean
 }
 
 export interface Gradients {
@@ -356,6 +358,11 @@ export interface Gradients {
   input: Float64Array | null
   h0: Float64Array
   c0: Float64Array | null
+  /**
+   * With seeds.hiddenGrads: ∂loss/∂h_t [L·D, T, B, H] in time order, the total over every path from h_t (its output
+   * and the later steps); null otherwise.
+   */
+  hidden: Float64Array | null
 }
 
 /** Full BPTT: gradients of every parameter, the input and the initial states, from the seeds given. */
@@ -380,6 +387,7 @@ export function backward(net: RecurrentNet, fwd: ForwardResult, seeds: BackwardS
     headBackward(spec, p, fwd.output, seeds.dLogits, dY, grads, T, B)
   }
   let dInput: Float64Array | null = null
+  const hidden = seeds.hiddenGrads ? new Float64Array(L * D * T * B * H) : null
   for (let k = L - 1; k >= 0; k--) {
     const lc = layers[k]!
     const I = layerInputSize(spec, k)
@@ -388,7 +396,8 @@ export function backward(net: RecurrentNet, fwd: ForwardResult, seeds: BackwardS
       const row = (k * D + d) * B * H
       const dhn = seeds.dHn ? seeds.dHn.subarray(row, row + B * H) : null
       const dcn = seeds.dCn ? seeds.dCn.subarray(row, row + B * H) : null
-      const r = backDirection(spec, p, grads, k, d, lc, dY, dX, T, B, dhn, dcn)
+      const out = hidden ? hidden.subarray((k * D + d) * T * B * H, (k * D + d + 1) * T * B * H) : null
+      const r = backDirection(spec, p, grads, k, d, lc, dY, dX, T, B, dhn, dcn, out)
       dh0.set(r.dh, row)
       if (dc0 && r.dc) dc0.set(r.dc, row)
     }
@@ -406,7 +415,7 @@ export function backward(net: RecurrentNet, fwd: ForwardResult, seeds: BackwardS
     }
     dInput = null
   }
-  return { params: grads, input: dInput, h0: dh0, c0: dc0 }
+  return { params: grads, input: dInput, h0: dh0, c0: dc0, hidden }
 }
 
 function headBackward(spec: RecurrentSpec, p: Params, output: Float64Array, dLogits: Float64Array, dY: Float64Array, grads: Params, T: number, B: number): void {
@@ -445,7 +454,8 @@ function backDirection(
   T: number,
   B: number,
   dhn: Float64Array | null,
-  dcn: Float64Array | null
+  dcn: Float64Array | null,
+  hiddenOut: Float64Array | null = null
 ): { dh: Float64Array; dc: Float64Array | null } {
   const H = spec.hiddenSize
   const I = layerInputSize(spec, layer)
@@ -482,6 +492,7 @@ function backDirection(
       const hn = ((s + 1) * B + b) * H
       const sv = (s * B + b) * S
       for (let j = 0; j < H; j++) dh[j] = dhCarry[b * H + j]! + dY[(t * B + b) * D * H + d * H + j]!
+      if (hiddenOut) hiddenOut.set(dh, (t * B + b) * H)
       dhPrev.fill(0)
       if (spec.cell === 'rnn') {
         for (let j = 0; j < H; j++) {

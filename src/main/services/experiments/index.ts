@@ -10,6 +10,7 @@ import { runBoltzmannSweep } from './boltzmann'
 import { runCapacitySweep } from './capacity'
 import { runCensusSweep } from './census'
 import { runCueSweep } from './cue-sweeps'
+import { runDelaySweep } from './delay'
 import { runHeteroSweep } from './hetero'
 import { runBetaSweep, runDenseCapacitySweep } from './modern'
 import { runRecallExperiment } from './recall'
@@ -31,7 +32,8 @@ const SWEEP_RUNNERS: { [T in SweepType]: SweepRunner<T> } = {
   recurrent: runRecurrentSweep,
   boltzmann: runBoltzmannSweep,
   'dense-capacity': runDenseCapacitySweep,
-  beta: runBetaSweep
+  beta: runBetaSweep,
+  delay: runDelaySweep
 }
 
 export async function runExperiment(spec: ExperimentSpec, data: ExperimentData | null, hooks: ComputeHooks = {}): Promise<ExperimentResult> {
