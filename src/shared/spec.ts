@@ -535,12 +535,36 @@ export const sweepSpecSchema = z.discriminatedUnion('type', [
       profileDelay: z.int().positive().max(MAX_DELAY).optional()
     })
     .strict()
-    .refine((s) => s.profileDelay === undefined || s.delays.includes(s.profileDelay), { message: 'must be one of the delays', path: ['profileDelay'] })
+    .refine((s) => s.profileDelay === undefined || s.delays.includes(s.profileDelay), { message: 'must be one of the delays', path: ['profileDelay'] }),
+  z
+    .object({
+      /**
+       * Vanishing and exploding gradients (002): a one-layer RNN with the recurrent weights given, run for `steps` steps
+       * from h0 with no input; ‖∂h_T/∂h_t‖ for every step, by exact float64 BPTT. A tanh unit at rest with W_hh = 0.5
+       * passes 0.5 per step: 0.5⁵⁰ = 8.88e−16 after 50 steps; with W_hh = 2, 2⁵⁰ = 1,125,899,906,842,624.
+       * Needs no dataset; the spec's model is not used.
+       */
+      type: z.literal('gradient-flow'),
+      nonlinearity: z.enum(['tanh', 'relu']).default('tanh'),
+      /** W_hh as rows (H × H, H ≤ 64). */
+      weights: z.array(z.array(z.number()).min(1).max(64)).min(1).max(64),
+      /** The initial state (H values); zeros (the state at rest) when absent. ReLU passes nothing back through 0. */
+      h0: z.array(z.number()).min(1).max(64).optional(),
+      steps: z.int().positive().max(1000).default(50)
+    })
+    .strict()
+    .superRefine((s, ctx) => {
+      const H = s.weights.length
+      s.weights.forEach((row, i) => {
+        if (row.length !== H) ctx.addIssue({ code: 'custom', path: ['weights', i], message: `W_hh must be square (${H} × ${H}): row ${i + 1} has ${row.length} value${row.length === 1 ? '' : 's'}` })
+      })
+      if (s.h0 && s.h0.length !== H) ctx.addIssue({ code: 'custom', path: ['h0'], message: `must have one value per unit (${H}), got ${s.h0.length}` })
+    })
 ])
 export type SweepSpec = z.infer<typeof sweepSpecSchema>
 
 /** Sweeps that draw their own data (random patterns, the delay task's rows). */
-const SWEEPS_WITHOUT_DATASET: readonly string[] = ['capacity', 'dense-capacity', 'delay']
+const SWEEPS_WITHOUT_DATASET: readonly string[] = ['capacity', 'dense-capacity', 'delay', 'gradient-flow']
 
 export const experimentSpecSchema = z
   .object({
@@ -575,7 +599,7 @@ export const experimentSpecSchema = z
   .strict()
   .superRefine((spec, ctx) => {
     if (!spec.dataset && !SWEEPS_WITHOUT_DATASET.includes(spec.sweep?.type ?? '')) {
-      ctx.addIssue({ code: 'custom', path: ['dataset'], message: 'a dataset is required (only the capacity and delay sweeps draw their own data)' })
+      ctx.addIssue({ code: 'custom', path: ['dataset'], message: 'a dataset is required (only the capacity, delay and gradient-flow sweeps need none)' })
     }
     if (spec.cues && spec.sweep && !['hetero', 'bam', 'recurrent'].includes(spec.sweep.type)) {
       ctx.addIssue({ code: 'custom', path: ['cues'], message: `explicit cues run with the recall experiment (no sweep) or a hetero, bam or recurrent sweep, not a ${spec.sweep.type} sweep` })
@@ -820,6 +844,15 @@ export const sweepResultSchema = z.discriminatedUnion('type', [
     ),
     /** Mean over rows of ‖∂ℓ/∂h_t‖ for t = 0 (the initial state) … delay + 1, before and after training (trial 1). */
     profiles: z.array(z.object({ cell: z.enum(['rnn', 'lstm', 'gru']), delay: z.int(), initial: z.array(z.number()), trained: z.array(z.number()) }))
+  }),
+  z.object({
+    type: z.literal('gradient-flow'),
+    units: z.int(),
+    steps: z.int(),
+    /** ‖∂h_T/∂h_t‖ (Frobenius) for t = 0 … T. */
+    norms: z.array(z.number()),
+    /** ∂h_T/∂h_0 as rows. */
+    jacobian: z.array(z.array(z.number()))
   })
 ])
 export type SweepResult = z.infer<typeof sweepResultSchema>

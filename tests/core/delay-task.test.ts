@@ -12,6 +12,7 @@ import {
   delayNetSpec,
   evaluateDelay,
   forward,
+  gradientFlow,
   gradientProfile,
   initRecurrentNet,
   meanSquaredError,
@@ -170,3 +171,54 @@ function headGradient(net: RecurrentNet, data: DelayBatch, b: number, h: Float64
   down[j]! -= eps
   return (loss(up) - loss(down)) / (2 * eps)
 }
+
+describe('gradientFlow', () => {
+  const matmul = (a: Float64Array, b: Float64Array, n: number) => {
+    const c = new Float64Array(n * n)
+    for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) for (let j = 0; j < n; j++) c[i * n + j]! += a[i * n + k]! * b[k * n + j]!
+    return c
+  }
+  const frob = (a: Float64Array) => Math.sqrt(a.reduce((s, v) => s + v * v, 0))
+
+  it('at rest (tanh′(0) = 1) ∂h_T/∂h_t is W^(T − t): matrix powers computed apart', () => {
+    const n = 3
+    const W = Float64Array.from([0.9, -0.4, 0.2, 0.3, 0.7, -0.5, -0.6, 0.1, 0.8])
+    const T = 12
+    const g = gradientFlow(W, n, T)
+    let P = Float64Array.from({ length: n * n }, (_, i) => (i % (n + 1) === 0 ? 1 : 0))
+    const powers = [P]
+    for (let k = 1; k <= T; k++) powers.push((P = matmul(P, W, n)))
+    for (let t = 0; t <= T; t++) expect(g.norms[t]).toBeCloseTo(frob(powers[T - t]!), 12)
+    g.jacobian.forEach((v, i) => expect(v).toBeCloseTo(powers[T]![i]!, 12))
+  })
+
+  it('away from rest: the Jacobian equals central differences of h_T in h_0 (tanh and relu)', () => {
+    const n = 3
+    const W = Float64Array.from([1.2, -0.4, 0.5, 0.3, 0.9, -0.7, -0.6, 0.4, 1.1])
+    for (const nonlinearity of ['tanh', 'relu'] as const) {
+      const h0 = Float64Array.from([0.3, 0.8, 0.5])
+      const g = gradientFlow(W, n, 6, { nonlinearity, h0 })
+      const net: RecurrentNet = {
+        spec: { cell: 'rnn', nonlinearity, inputSize: 1, hiddenSize: n, numLayers: 1, bidirectional: false, dropout: 0 },
+        params: { weight_ih_l0: new Float64Array(n), weight_hh_l0: W, bias_ih_l0: new Float64Array(n), bias_hh_l0: new Float64Array(n) }
+      }
+      const hT = (h: Float64Array) => forward(net, { steps: 6, batch: 1, input: new Float64Array(6), h0: h }).hn
+      const eps = 1e-6
+      for (let j = 0; j < n; j++) {
+        const up = Float64Array.from(h0)
+        const down = Float64Array.from(h0)
+        up[j]! += eps
+        down[j]! -= eps
+        const a = hT(up)
+        const b = hT(down)
+        for (let i = 0; i < n; i++) expect(Math.abs(g.jacobian[i * n + j]! - (a[i]! - b[i]!) / (2 * eps))).toBeLessThan(1e-8)
+      }
+    }
+  })
+
+  it('refuses bad shapes by name', () => {
+    expect(() => gradientFlow(new Float64Array(3), 2, 5)).toThrow(/W must have H·H = 4/)
+    expect(() => gradientFlow(new Float64Array(4), 2, 0)).toThrow(/T must be a positive integer/)
+    expect(() => gradientFlow(new Float64Array(4), 2, 5, { h0: new Float64Array(3) })).toThrow(/h0 must have 2/)
+  })
+})

@@ -72,3 +72,27 @@ describe('delay sweep', () => {
     expect(bad({}).success).toBe(true) // no dataset needed
   })
 })
+
+describe('gradient-flow sweep', () => {
+  it("002's two examples: W_hh = 0.5 and 2 over 50 steps give 0.5⁵⁰ and 2⁵⁰ exactly", async () => {
+    const run = async (w: number) => {
+      const r = await runExperiment(experimentSpecSchema.parse({ name: 'g', seed: 1, model: { kind: 'hopfield' }, sweep: { type: 'gradient-flow', weights: [[w]] } }), null)
+      if (r.sweep?.type !== 'gradient-flow') throw new Error('expected a gradient-flow sweep')
+      expect(r.compute.path).toBe('core')
+      return r.sweep
+    }
+    const v = await run(0.5)
+    expect(v.norms).toHaveLength(51)
+    expect(v.norms[0]).toBe(8.881784197001252e-16)
+    expect(v.norms[50]).toBe(1)
+    expect((await run(2)).norms[0]).toBe(1125899906842624)
+  })
+
+  it('refuses a non-square W and a wrong h0 by field', () => {
+    const issues = (sweep: Record<string, unknown>) =>
+      experimentSpecSchema.safeParse({ name: 'x', seed: 1, model: { kind: 'hopfield' }, sweep: { type: 'gradient-flow', ...sweep } }).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)
+    expect(issues({ weights: [[1, 0], [0]] })).toEqual(['sweep.weights.1: W_hh must be square (2 × 2): row 2 has 1 value'])
+    expect(issues({ weights: [[1]], h0: [0, 1] })).toEqual(['sweep.h0: must have one value per unit (1), got 2'])
+    expect(issues({ weights: [[1]], steps: 0 })?.[0]).toMatch(/^sweep\.steps: /)
+  })
+})

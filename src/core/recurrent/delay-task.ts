@@ -118,3 +118,38 @@ export function gradientProfile(net: RecurrentNet, data: DelayBatch): Float64Arr
   for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) out[t + 1]! += rowNorm(g.hidden!, (t * B + b) * H) / B
   return out
 }
+
+export interface GradientFlow {
+  /** ‖∂h_T/∂h_t‖ (Frobenius) for t = 0 … T: how much of a change at step t is left at the end. */
+  norms: Float64Array
+  /** ∂h_T/∂h_0 [H, H], row i = ∂h_T[i]/∂h_0. */
+  jacobian: Float64Array
+}
+
+/**
+ * The Jacobians ∂h_T/∂h_t of a one-layer RNN with recurrent weights W [H, H] run for T steps from h0 with no input
+ * (002's "W_hh = 0.5 over 50 steps": a tanh unit at rest passes exactly 0.5 per step back, 0.5⁵⁰ in all). One exact
+ * float64 BPTT pass per unit of h_T (core backward, seeded with ∂/∂h_T = e_i).
+ */
+export function gradientFlow(W: Float64Array, H: number, T: number, opts: { nonlinearity?: 'tanh' | 'relu'; h0?: Float64Array } = {}): GradientFlow {
+  if (W.length !== H * H) throw new RangeError(`W must have H·H = ${H * H} values, got ${W.length}`)
+  if (!Number.isSafeInteger(T) || T < 1) throw new RangeError(`T must be a positive integer, got ${T}`)
+  if (opts.h0 && opts.h0.length !== H) throw new RangeError(`h0 must have ${H} values, got ${opts.h0.length}`)
+  const net: RecurrentNet = {
+    spec: { cell: 'rnn', nonlinearity: opts.nonlinearity ?? 'tanh', inputSize: 1, hiddenSize: H, numLayers: 1, bidirectional: false, dropout: 0 },
+    params: { weight_ih_l0: new Float64Array(H), weight_hh_l0: Float64Array.from(W), bias_ih_l0: new Float64Array(H), bias_hh_l0: new Float64Array(H) }
+  }
+  const f = forward(net, { steps: T, batch: 1, input: new Float64Array(T), ...(opts.h0 ? { h0: Float64Array.from(opts.h0) } : {}) })
+  const sq = new Float64Array(T + 1)
+  const jacobian = new Float64Array(H * H)
+  for (let i = 0; i < H; i++) {
+    const seed = new Float64Array(H)
+    seed[i] = 1
+    const g = backward(net, f, { dHn: seed, hiddenGrads: true })
+    jacobian.set(g.h0, i * H)
+    for (let j = 0; j < H; j++) sq[0]! += g.h0[j]! * g.h0[j]!
+    // hidden[t] is ∂h_T/∂h_{t+1} (the state after step t); the seed itself sits at t = T − 1.
+    for (let t = 0; t < T; t++) for (let j = 0; j < H; j++) sq[t + 1]! += g.hidden![t * H + j]! ** 2
+  }
+  return { norms: sq.map(Math.sqrt), jacobian }
+}

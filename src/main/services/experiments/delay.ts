@@ -13,6 +13,7 @@ import {
   delayNetSpec,
   evaluateDelay,
   firstNonFinite,
+  gradientFlow,
   gradientProfile,
   initRecurrentNet,
   NonFiniteError,
@@ -28,7 +29,7 @@ import { TrainStepRunner } from '../../../engine/programs/train-step'
 import type { SweepSpec } from '../../../shared/spec'
 import { stepsPerRun } from '../recurrent'
 import type { FractionHooks } from '../hooks'
-import type { EngineChoice, SweepRunner } from './common'
+import { CORE_PATH, type EngineChoice, type SweepRunner } from './common'
 import { withCoreFallback } from './fallback'
 
 type DelaySweep = Extract<SweepSpec, { type: 'delay' }>
@@ -208,4 +209,12 @@ export const runDelaySweep: SweepRunner<'delay'> = async ({ sweep, rng, hooks, e
     compute,
     sweep: { type: 'delay', task: sweep.task, baseline: DELAY_BASELINE[sweep.task], hiddenSize: sweep.hiddenSize, trainingSteps: sweep.trainingSteps, evalRows: sweep.evalRows, points, profiles }
   }
+}
+
+/** 002's vanishing and exploding gradients: ‖∂h_T/∂h_t‖ through the recurrent weights given (exact float64 core). */
+export const runGradientFlowSweep: SweepRunner<'gradient-flow'> = ({ sweep }) => {
+  const H = sweep.weights.length
+  const g = gradientFlow(Float64Array.from(sweep.weights.flat()), H, sweep.steps, { nonlinearity: sweep.nonlinearity, ...(sweep.h0 ? { h0: Float64Array.from(sweep.h0) } : {}) })
+  const jacobian = Array.from({ length: H }, (_, i) => Array.from(g.jacobian.subarray(i * H, (i + 1) * H)))
+  return { compute: CORE_PATH, sweep: { type: 'gradient-flow', units: H, steps: sweep.steps, norms: Array.from(g.norms), jacobian } }
 }

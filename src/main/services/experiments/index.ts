@@ -10,7 +10,7 @@ import { runBoltzmannSweep } from './boltzmann'
 import { runCapacitySweep } from './capacity'
 import { runCensusSweep } from './census'
 import { runCueSweep } from './cue-sweeps'
-import { runDelaySweep } from './delay'
+import { runDelaySweep, runGradientFlowSweep } from './delay'
 import { runHeteroSweep } from './hetero'
 import { runBetaSweep, runDenseCapacitySweep } from './modern'
 import { runRecallExperiment } from './recall'
@@ -33,7 +33,8 @@ const SWEEP_RUNNERS: { [T in SweepType]: SweepRunner<T> } = {
   boltzmann: runBoltzmannSweep,
   'dense-capacity': runDenseCapacitySweep,
   beta: runBetaSweep,
-  delay: runDelaySweep
+  delay: runDelaySweep,
+  'gradient-flow': runGradientFlowSweep
 }
 
 export async function runExperiment(spec: ExperimentSpec, data: ExperimentData | null, hooks: ComputeHooks = {}): Promise<ExperimentResult> {
