@@ -1,6 +1,5 @@
 // `engram export`: a trained model (Hopfield network or RBM) from a result file or a saved session, as file bytes.
 import type { HopfieldNet } from '../../core/hopfield'
-import { tensorFromJson } from '../../core/tensor-json'
 import type { ExperimentResult } from '../../shared/spec'
 import { ApiError } from '../../shared/api'
 import type { ExportFormat } from '../../shared/family'
@@ -9,7 +8,7 @@ import type { DatasetCatalog } from './datasets'
 import { exportModel } from './families'
 import { hopfieldExportBytes } from './families/hopfield'
 import { exportRbmResult } from './rbm-run'
-import { readAnyResultFile, SpecError } from './spec-file'
+import { readAnyResultFile, resultTensor, SpecError } from './spec-file'
 import type { SessionStore } from './store'
 
 export type { ExportFormat }
@@ -24,7 +23,7 @@ export interface ModelExport {
 export function exportResultFile(path: string, format: ExportFormat): ModelExport {
   const read = readAnyResultFile(path)
   if (read.kind === 'rbm') {
-    const { bytes, rbm } = exportRbmResult(read.result, format)
+    const { bytes, rbm } = exportRbmResult(read.result, format, path)
     return { bytes, description: `${format}, RBM ${rbm.visible}×${rbm.hidden}` }
   }
   const { net, metadata } = netFromResult(path, read.result)
@@ -36,14 +35,17 @@ function netFromResult(path: string, result: ExperimentResult): { net: HopfieldN
   const w = result.model.stateDict.weights
   const t = result.model.stateDict.thresholds
   if (!w || !t) throw new SpecError(`${path}: result.model.stateDict needs 'weights' and 'thresholds'`)
-  const weights = tensorFromJson(w).data
-  const thresholds = tensorFromJson(t).data
+  const wt = resultTensor(path, 'model.stateDict.weights', w)
+  const tt = resultTensor(path, 'model.stateDict.thresholds', t)
+  const weights = wt.data
+  const thresholds = tt.data
   const n = result.model.units
-  if (!(weights instanceof Float32Array) || weights.length !== n * n) throw new SpecError(`${path}: result.model.stateDict.weights must be float32 [${n}, ${n}]`)
-  if (!(thresholds instanceof Float32Array) || thresholds.length !== n) throw new SpecError(`${path}: result.model.stateDict.thresholds must be float32 [${n}]`)
+  const shape = (x: { shape: number[] }) => `[${x.shape.join(', ')}]`
+  if (!(weights instanceof Float32Array) || shape(wt) !== `[${n}, ${n}]`) throw new SpecError(`${path}: model.stateDict.weights must be float32 [${n}, ${n}], got ${wt.dtype} ${shape(wt)}`)
+  if (!(thresholds instanceof Float32Array) || shape(tt) !== `[${n}]`) throw new SpecError(`${path}: model.stateDict.thresholds must be float32 [${n}], got ${tt.dtype} ${shape(tt)}`)
   const net: HopfieldNet = { units: n, weights, thresholds, encoding: result.spec.model.encoding ?? 'bipolar' }
   // The weights' grid (core/hopfield.ts), so the export settles ties as the run did; older results have none.
-  const scale = result.model.stateDict.scale ? tensorFromJson(result.model.stateDict.scale).data[0] : undefined
+  const scale = result.model.stateDict.scale ? resultTensor(path, 'model.stateDict.scale', result.model.stateDict.scale).data[0] : undefined
   if (scale !== undefined) net.scale = Number(scale)
   return { net, metadata: { ...result.model.metadata, 'engram.source': 'result file' } }
 }

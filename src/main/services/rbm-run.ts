@@ -2,12 +2,13 @@
 // and write a self-contained result (history with accuracy for classification RBMs, AIS, the weights); export the
 // weights from such a result as ONNX or safetensors.
 import { encodeStateDict, type WeightsFormat } from '../../core/npy'
-import { tensorFromJson, tensorToJson } from '../../core/tensor-json'
+import { tensorToJson } from '../../core/tensor-json'
 import type { Rbm } from '../../core/rbm'
 import { RNG_ALGORITHM } from '../../core/rng'
 import { SPEC_VERSION } from '../../shared/spec'
 import type { RbmRunResult, RbmRunSpec } from '../../shared/rbm-run'
 import { ENGRAM_VERSION } from '../version'
+import { resultTensor } from './spec-file'
 import type { ComputeHooks } from './hooks'
 import type { DatasetCatalog } from './datasets'
 import { checkRbmLabels, exportRbmOnnx, rbmFromStateDict, rbmStateDict, scalingMetadata, trainRbmJob } from './rbm'
@@ -70,14 +71,14 @@ function rbmMetadata(spec: RbmRunSpec, width: number, height: number, labelUnits
 }
 
 /** The trained RBM of a result file. */
-export function rbmFromResult(result: RbmRunResult): Rbm {
-  const dict = Object.fromEntries(Object.entries(result.model.stateDict).map(([k, t]) => [k, tensorFromJson(t)]))
+export function rbmFromResult(result: RbmRunResult, source = 'result'): Rbm {
+  const dict = Object.fromEntries(Object.entries(result.model.stateDict).map(([k, t]) => [k, resultTensor(source, `model.stateDict.${k}`, t)]))
   return rbmFromStateDict(dict, result.spec.model.visibleUnits, result.rbm.labelUnits ?? 0)
 }
 
 /** ONNX (visible -> hidden probabilities, reconstruction, class probabilities when labelled) or safetensors bytes. */
-export function exportRbmResult(result: RbmRunResult, format: 'onnx' | WeightsFormat): { bytes: Uint8Array; rbm: Rbm } {
-  const rbm = rbmFromResult(result)
+export function exportRbmResult(result: RbmRunResult, format: 'onnx' | WeightsFormat, source = 'result'): { bytes: Uint8Array; rbm: Rbm } {
+  const rbm = rbmFromResult(result, source)
   const metadata = { ...result.model.metadata, 'engram.source': 'result file' }
   const bytes = format === 'onnx' ? exportRbmOnnx(rbm, metadata) : encodeStateDict(format, rbmStateDict(rbm), { ...metadata, ...scalingMetadata(rbm) })
   return { bytes, rbm }

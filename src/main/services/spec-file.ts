@@ -1,5 +1,7 @@
 // Reads and validates experiment specs and result files, with errors that name the file and the field.
 import { readFileSync } from 'node:fs'
+import { tensorFromJson } from '../../core/tensor-json'
+import type { NamedTensor } from '../../core/safetensors'
 import { describeZodError } from '../../shared/api'
 import { experimentResultSchema, experimentSpecSchema, type ExperimentResult, type ExperimentSpec } from '../../shared/spec'
 import { FAMILIES, type FamilyKind } from '../../shared/families'
@@ -10,6 +12,24 @@ export class SpecError extends Error {
     super(message)
     this.name = 'SpecError'
   }
+}
+
+/**
+ * A tensor of a result file, decoded: damaged data (bad base64, fewer bytes than the shape needs) and non-finite values
+ * (a model with NaN or ±Inf weights is never exported) are refused with the file and the field named.
+ */
+export function resultTensor(source: string, field: string, json: unknown): NamedTensor {
+  let t: NamedTensor
+  try {
+    t = tensorFromJson(json)
+  } catch (error) {
+    throw new SpecError(`${source}: ${field}: ${(error as Error).message.replace(/^tensor JSON: /, '')}`)
+  }
+  if (t.dtype === 'float32' || t.dtype === 'float64') {
+    const i = (t.data as Float32Array | Float64Array).findIndex((v) => !Number.isFinite(v))
+    if (i >= 0) throw new SpecError(`${source}: ${field}: value ${i} is ${t.data[i]}; a model with non-finite weights is not exported`)
+  }
+  return t
 }
 
 function readJson(path: string, what: string): unknown {

@@ -1,0 +1,165 @@
+// Bad input as a class, fuzzed for a bounded time: every example spec mutated (numbers made huge, negative, fractional
+// or strings; keys dropped or added; arrays emptied) is either accepted by the checks that run before any work or
+// refused with one line naming the field; result files whose tensors are damaged (bad base64, data shorter than the
+// shape, NaN/Inf values, wrong dtype) given to `engram export` fail with one line, never a stack, and never export
+// a NaN. Seeded: a failure names the trial that reproduces it.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { main } from '../../src/cli/index'
+import { Rng } from '../../src/core/rng'
+import { DatasetCatalog } from '../../src/main/services/datasets'
+import { experimentData } from '../../src/main/services/experiments/data'
+import { runExperiment } from '../../src/main/services/experiments'
+import { parseRunSpec, SpecError } from '../../src/main/services/spec-file'
+import { ApiError } from '../../src/shared/api'
+import { experimentSpecSchema } from '../../src/shared/spec'
+import { tempDir } from '../helpers/backend'
+
+const examples = join(import.meta.dirname, '..', '..', 'examples')
+const specFiles = readdirSync(examples).filter((f) => f.endsWith('.json') && !f.endsWith('.result.json'))
+/** Per spec file: enough mutations to reach every field of the small specs, bounded in time for CI. */
+const MUTATIONS = 300
+const TIME_BUDGET_MS = 4000
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json }
+
+const ODD_VALUES: Json[] = [-1, 0, 0.5, 1e9, 1e308, -1e308, 2 ** 53 + 2, '12', '', 'NaN', null, true, [], {}, [1e9], 'user:../../etc/passwd']
+
+/** Every path to a value in the document. */
+function paths(doc: Json, at: (string | number)[] = []): (string | number)[][] {
+  if (doc === null || typeof doc !== 'object') return [at]
+  const inner = Array.isArray(doc) ? doc.flatMap((v, i) => paths(v, [...at, i])) : Object.entries(doc).flatMap(([k, v]) => paths(v, [...at, k]))
+  return [at, ...inner]
+}
+
+function mutate(doc: Json, rng: Rng): { doc: Json; what: string } {
+  const copy = JSON.parse(JSON.stringify(doc)) as Json
+  const all = paths(copy).filter((p) => p.length > 0)
+  const p = all[rng.int(all.length)]!
+  const parent = p.slice(0, -1).reduce<Json>((o, k) => (o as Record<string, Json>)[k]!, copy) as Record<string | number, Json>
+  const key = p[p.length - 1]!
+  const old = parent[key]
+  const kind = rng.int(5)
+  if (kind === 0 && !Array.isArray(parent)) {
+    delete parent[key]
+    return { doc: copy, what: `drop ${p.join('.')}` }
+  }
+  if (kind === 1 && typeof old === 'number') {
+    parent[key] = [old * 1000, -old, old + 0.5, old * 1e6][rng.int(4)]!
+    return { doc: copy, what: `scale ${p.join('.')}` }
+  }
+  if (kind === 2 && Array.isArray(old)) {
+    parent[key] = rng.int(2) === 0 ? [] : [...old, ...old, ...old]
+    return { doc: copy, what: `resize ${p.join('.')}` }
+  }
+  if (kind === 3 && !Array.isArray(parent) && typeof parent === 'object') {
+    parent[`unknown${rng.int(10)}`] = 1
+    return { doc: copy, what: `add a key beside ${p.join('.')}` }
+  }
+  parent[key] = ODD_VALUES[rng.int(ODD_VALUES.length)]!
+  return { doc: copy, what: `set ${p.join('.')} = ${JSON.stringify(parent[key])}` }
+}
+
+/** The checks a run makes before any work: the spec schema, then (experiments) the data it names. */
+function preflight(doc: Json, catalog: DatasetCatalog): void {
+  const run = parseRunSpec(doc, 'spec.json')
+  if (run.kind === 'experiment') experimentData(run.spec, catalog)
+}
+
+describe('spec fuzz: mutated example specs are accepted or refused with a named field before any work', () => {
+  const catalog = new DatasetCatalog(null)
+  for (const file of specFiles) {
+    it(file, () => {
+      const valid = JSON.parse(readFileSync(join(examples, file), 'utf8')) as Json
+      expect(() => preflight(valid, catalog)).not.toThrow()
+      const rng = new Rng(file.length * 7919)
+      const start = Date.now()
+      let refused = 0
+      let tried = 0
+      for (; tried < MUTATIONS && Date.now() - start < TIME_BUDGET_MS; tried++) {
+        const { doc, what } = mutate(valid, rng)
+        try {
+          preflight(doc, catalog)
+        } catch (error) {
+          refused++
+          // The CLI prints SpecError messages as one line; anything else would be a stack trace.
+          expect(error instanceof SpecError || error instanceof ApiError, `${file} trial ${tried}: ${what}: ${String(error)}`).toBe(true)
+          const message = (error as Error).message
+          expect(message.includes('\n') ? message.split('\n').every((l) => l.trim() === '' || /^ {2}|^spec\.json|^\S/.test(l)) : true, `${file} trial ${tried}: ${what}`).toBe(true)
+          expect(message, `${file} trial ${tried}: ${what}`).toMatch(/[a-zA-Z]+(\.[\w\]]+|\[\d+\])*:/)
+        }
+      }
+      expect(tried).toBeGreaterThanOrEqual(50)
+      expect(refused).toBeGreaterThan(tried / 10)
+    })
+  }
+})
+
+class Exit extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`)
+  }
+}
+
+describe('damaged tensors in a result file given to `engram export`', () => {
+  let tmp: ReturnType<typeof tempDir>
+  let resultPath: string
+  let stderr: string[]
+  beforeAll(async () => {
+    tmp = tempDir('engram-fuzz-')
+    const spec = experimentSpecSchema.parse({
+      name: 'tiny',
+      seed: 1,
+      dataset: { encoding: 'bipolar', patterns: [[1, -1, 1, -1], [1, 1, -1, -1]] },
+      model: { kind: 'hopfield' }
+    })
+    const result = await runExperiment(spec, experimentData(spec, new DatasetCatalog(null)))
+    resultPath = join(tmp.dir, 'tiny.result.json')
+    writeFileSync(resultPath, JSON.stringify(result))
+    vi.spyOn(process, 'exit').mockImplementation(((code: number) => {
+      throw new Exit(code)
+    }) as never)
+    vi.spyOn(process.stderr, 'write').mockImplementation(((s: string) => {
+      stderr.push(String(s))
+      return true
+    }) as never)
+    vi.spyOn(console, 'log').mockImplementation(() => {})
+  })
+  afterAll(() => {
+    vi.restoreAllMocks()
+    tmp.cleanup()
+  })
+
+  const f32 = (values: number[]) => Buffer.from(Float32Array.from(values).buffer).toString('base64')
+  const damages: [string, (t: { dtype: string; shape: number[]; data: string }) => void][] = [
+    ['bad base64', (t) => (t.data = '%%%not base64%%%')],
+    ['data shorter than its shape', (t) => (t.data = t.data.slice(0, 8))],
+    ['NaN weights', (t) => (t.data = f32(Array.from({ length: 16 }, (_, i) => (i === 5 ? NaN : 1))))],
+    ['Inf weights', (t) => (t.data = f32(Array.from({ length: 16 }, (_, i) => (i === 3 ? -Infinity : 0))))],
+    ['a shape that does not match the units', (t) => (t.shape = [2, 8])],
+    ['a negative dimension', (t) => (t.shape = [-4, -4])],
+    ['an unknown dtype', (t) => (t.dtype = 'float128')]
+  ]
+  for (const [what, damage] of damages) {
+    for (const format of ['onnx', 'safetensors', 'npz'] as const) {
+      it(`${what} → ${format}: one line, exit 1, nothing written`, async () => {
+        const doc = JSON.parse(readFileSync(resultPath, 'utf8')) as { model: { stateDict: { weights: { dtype: string; shape: number[]; data: string } } } }
+        damage(doc.model.stateDict.weights)
+        const damaged = join(tmp.dir, `damaged-${format}.json`)
+        writeFileSync(damaged, JSON.stringify(doc))
+        const out = join(tmp.dir, `out-${what.replace(/\W+/g, '-')}.${format}`)
+        stderr = []
+        const code = await main(['export', damaged, '--format', format, '--out', out]).then(
+          () => 0,
+          (e: unknown) => (e instanceof Exit ? e.code : -1)
+        )
+        expect(code).toBe(1)
+        expect(stderr).toHaveLength(1)
+        expect(stderr[0]).toMatch(/^engram: .*weights.*\n$/)
+        expect(stderr[0]!.split('\n').filter(Boolean)).toHaveLength(1)
+        expect(readdirSync(tmp.dir)).not.toContain(out.split('/').pop())
+      })
+    }
+  }
+})
