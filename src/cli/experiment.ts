@@ -12,18 +12,10 @@ export async function runExperimentCli(spec: ExperimentSpec, opts: RunOptions): 
   // The dataset (built-in, imported or inline) and the explicit cues are checked here, before any work starts.
   const data = experimentData(spec, catalog, 'spec')
   const result = await withSigint(async (cancelled) => {
-    try {
-      const hooks = { onProgress: progressPrinter(spec.name, opts.quiet), shouldCancel: cancelled }
-      if (!opts.queue) return await runExperiment(spec, data, hooks)
-      const { runOnQueue } = await import('../main/queue/coordinator') // bullmq loads only with --queue
-      return await runOnQueue(spec, hooks, opts.queue)
-    } catch (error) {
-      if (cancelled()) {
-        process.stderr.write('engram: run cancelled\n')
-        process.exit(130)
-      }
-      throw error
-    }
+    const hooks = { onProgress: progressPrinter(spec.name, opts.quiet), shouldCancel: cancelled }
+    if (!opts.queue) return runExperiment(spec, data, hooks)
+    const { runOnQueue } = await import('../main/queue/coordinator') // bullmq loads only with --queue
+    return runOnQueue(spec, hooks, opts.queue)
   })
   const out = writeResult(opts, spec.name, result)
   const m = result.metrics

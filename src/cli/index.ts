@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs'
 import { exportResultFile, exportSessionModel } from '../main/services/model-export'
 import { readRunSpecFile, SpecError, type RunSpec } from '../main/services/spec-file'
 import { runRbmCli } from './rbm'
+import { runRecurrentCli } from './recurrent'
 import { runExperimentCli } from './experiment'
 import type { RunOptions, SpecRunner, SpecRunners } from './run'
 import { SqliteSessionStore } from '../main/services/store'
@@ -36,6 +37,7 @@ Commands:
 Options:
   -h, --help          show help (also: engram <command> --help)
   -v, --version       print the version
+  --debug             with any command: print an error's stack trace after its one-line message
 
 Data directory (sessions, exports): ${defaultDataDir()} (override: --data-dir or ENGRAM_DATA_DIR)`,
   run: `Usage: engram run <spec.json> [--out result.json] [--quiet] [--export FILE.onnx|FILE.safetensors] [--queue URL]
@@ -44,13 +46,17 @@ Runs the experiment described by the spec (schema: resources/schema/experiment-s
 docs: docs/spec.md) and writes the result (schema: resources/schema/experiment-result.schema.json).
 A spec whose model has "kind": "rbm" trains an RBM instead (schemas rbm-spec / rbm-result): progress
 and metrics per epoch (accuracy too with "labels": true), then the result with the trained weights.
-The same spec and seed give the same numbers.
+A spec whose model has "kind": "recurrent" trains the RNN page's char-level LSTM/GRU/RNN language model
+on a shipped corpus, an imported text or a UTF-8 file ("text": {"path": …}, relative to the spec) and draws
+the spec's samples (schemas recurrent-spec / recurrent-result): step, loss, perplexity, rate and ETA on
+stderr; Ctrl-C stops it and keeps the steps done as a partial model. The same spec and seed give the same
+numbers.
 
 Options:
   -o, --out FILE      result file (default: <spec name>.result.json in the current directory)
   -q, --quiet         no progress on stderr
-  --export FILE       RBM specs: also write the trained RBM as ONNX or safetensors (by the
-                      file's extension); may be given more than once
+  --export FILE       RBM and recurrent specs: also write the trained model as ONNX or safetensors
+                      (RBMs also .npz; by the file's extension); may be given more than once
   --data-dir DIR      where imported datasets live (default ${defaultDataDir()})
   --queue URL         split the sweep into shards and run them on the workers of this queue
                       (redis://HOST:PORT, rediss://:PASSWORD@HOST:PORT for TLS; see engram worker --help);
@@ -91,7 +97,7 @@ Options:
   -h, --help          this help`,
   export: `Usage: engram export <result.json | session> --format onnx|safetensors|npz --out FILE [--model ID] [--data-dir DIR]
 
-Exports a trained Hopfield network or RBM: from a result file written by 'engram run', or from a saved
+Exports a trained Hopfield network, RBM or char-LM: from a result file written by 'engram run', or from a saved
 session (given by id or name; the session's active model unless --model names another, e.g. an RBM's id).
 
 Options:
@@ -151,7 +157,8 @@ async function cmdRun(argv: string[]): Promise<void> {
 /** The runner of each kind of spec `engram run` takes (spec-file.ts says which kinds there are). */
 const SPEC_RUNNERS: SpecRunners = {
   experiment: runExperimentCli,
-  rbm: runRbmCli
+  rbm: runRbmCli,
+  recurrent: runRecurrentCli
 }
 
 function runSpec(run: RunSpec, opts: RunOptions): Promise<void> {
@@ -310,7 +317,10 @@ function cmdImport(argv: string[]): void {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const [command, ...rest] = argv
+  // --debug, anywhere on the line: an error's stack trace is printed after its one-line message.
+  const debug = argv.includes('--debug')
+  const [command, ...rest] = argv.filter((a) => a !== '--debug')
+  const stack = (error: unknown) => (debug && error instanceof Error && error.stack ? `\n${error.stack}` : '')
   try {
     switch (command) {
       case undefined:
@@ -337,10 +347,12 @@ export async function main(argv: string[]): Promise<void> {
         throw new UsageError(`unknown command '${command}' (commands: run, serve, export, import, worker; see engram --help)`)
     }
   } catch (error) {
-    if (error instanceof UsageError) fail(error.message, 2)
-    if (error instanceof SpecError || error instanceof ApiError || error instanceof QueueConnectError) fail(error.message, 1)
-    if (error instanceof Error && 'code' in error && (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') fail(error.message, 2)
-    throw error
+    if (error instanceof UsageError) fail(error.message + stack(error), 2)
+    if (error instanceof SpecError || error instanceof ApiError || error instanceof QueueConnectError) fail(error.message + stack(error), 1)
+    if (error instanceof Error && 'code' in error && (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') fail(error.message + stack(error), 2)
+    // Not a user error: a bug. One line (exit 70, EX_SOFTWARE); the stack with --debug.
+    const message = error instanceof Error ? `${error.name}: ${error.message.split('\n')[0]}` : String(error)
+    fail(`internal error: ${message}${debug ? stack(error) : ' (a bug: run again with --debug for the stack trace, and please report it)'}`, 70)
   }
 }
 

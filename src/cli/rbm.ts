@@ -1,61 +1,36 @@
 // `engram run` for RBM training specs (model.kind 'rbm'): progress and figures on stderr, the result file, exports.
-import { mkdirSync } from 'node:fs'
-import { dirname, extname, resolve } from 'node:path'
 import type { RbmRunSpec } from '../shared/rbm-run'
-import { writeFileAtomic } from '../main/services/backend'
 import { DatasetCatalog } from '../main/services/datasets'
-import type { ExportFormat } from '../main/services/model-export'
 import { exportRbmResult, runRbmSpec } from '../main/services/rbm-run'
-import { SpecError } from '../main/services/spec-file'
-import { withSigint, writeResult, type RunOptions } from './run'
-
-/** The format an --export file names by its extension. */
-export function exportFormatOf(path: string): ExportFormat {
-  const ext = extname(path).toLowerCase()
-  if (ext === '.onnx') return 'onnx'
-  if (ext === '.safetensors') return 'safetensors'
-  if (ext === '.npz') return 'npz'
-  throw new SpecError(`--export ${path}: the file must end in .onnx, .safetensors or .npz`)
-}
+import { exportTargets, progressPrinter, stderrSay, withSigint, writeExports, writeResult, type RunOptions } from './run'
 
 const pct = (x: number | null | undefined): string => (typeof x === 'number' ? `${(100 * x).toFixed(1)}%` : '–')
 
 /** Trains, prints progress and the final figures on stderr, writes the result (and exports); prints the result path. */
 export async function runRbmCli(spec: RbmRunSpec, opts: RunOptions): Promise<void> {
-  const formats = opts.exports.map((p) => ({ path: resolve(p), format: exportFormatOf(p) }))
+  const formats = exportTargets(opts)
   const catalog = new DatasetCatalog(opts.dataDir)
-  let lastPrint = 0
-  const say = (line: string): void => {
-    if (!opts.quiet) process.stderr.write(line)
-  }
+  const say = stderrSay(opts.quiet)
+  const progress = progressPrinter(spec.name, opts.quiet)
   let wasCancelled = false
-  const result = await withSigint(async (cancelled) => {
-    try {
-      return await runRbmSpec(spec, catalog, {
-      onProgress: (fraction, done, total, message, metrics) => {
-        if (metrics && typeof metrics.epoch === 'number') {
-          const acc = metrics.accuracyTrain !== undefined ? ` · accuracy ${pct(metrics.accuracyTrain)} train, ${pct(metrics.accuracyHeldOut)} held out` : ''
-          say(
-            `\r${spec.name}: epoch ${metrics.epoch}/${spec.model.epochs}: reconstruction error ${metrics.reconstructionError!.toFixed(4)} · ` +
-              `${spec.model.visibleUnits === 'bernoulli' ? 'PLL' : 'metric error'} ${metrics.pseudoLikelihood!.toFixed(2)} · F train ${metrics.freeEnergyTrain!.toFixed(2)}${acc}\n`
-          )
-          return
-        }
-        const t = Date.now()
-        if (t - lastPrint < 200 && done < total) return
-        lastPrint = t
-        say(`\r${spec.name}: ${(fraction * 100).toFixed(0).padStart(3)}% (${message})`)
-      },
-      shouldCancel: () => (wasCancelled = cancelled())
-      })
-    } catch (error) {
-      if (cancelled()) {
-        process.stderr.write('engram: run cancelled before the first epoch finished\n')
-        process.exit(130)
-      }
-      throw error
-    }
-  })
+  const result = await withSigint(
+    (cancelled) =>
+      runRbmSpec(spec, catalog, {
+        onProgress: (fraction, done, total, message, metrics) => {
+          if (metrics && typeof metrics.epoch === 'number') {
+            const acc = metrics.accuracyTrain !== undefined ? ` · accuracy ${pct(metrics.accuracyTrain)} train, ${pct(metrics.accuracyHeldOut)} held out` : ''
+            say(
+              `\r${spec.name}: epoch ${metrics.epoch}/${spec.model.epochs}: reconstruction error ${metrics.reconstructionError!.toFixed(4)} · ` +
+                `${spec.model.visibleUnits === 'bernoulli' ? 'PLL' : 'metric error'} ${metrics.pseudoLikelihood!.toFixed(2)} · F train ${metrics.freeEnergyTrain!.toFixed(2)}${acc}\n`
+            )
+            return
+          }
+          progress(fraction, done, total, message)
+        },
+        shouldCancel: () => (wasCancelled = cancelled())
+      }),
+    'run cancelled before the first epoch finished'
+  )
   if (wasCancelled && result.rbm.partial) say(`${spec.name}: cancelled; keeping the ${result.rbm.history.length} finished epochs\n`)
   const out = writeResult(opts, spec.name, result)
   const m = result.metrics
@@ -73,11 +48,6 @@ export async function runRbmCli(spec: RbmRunSpec, opts: RunOptions): Promise<voi
   if (info.likelihood) {
     say(`${spec.name}: AIS log Z ${info.likelihood.logZ.toFixed(2)} · log-likelihood ${info.likelihood.train.toFixed(2)} train${info.likelihood.heldOut !== null ? `, ${info.likelihood.heldOut.toFixed(2)} held out` : ''} (nats per row)\n`)
   }
-  for (const e of formats) {
-    const { bytes } = exportRbmResult(result, e.format)
-    mkdirSync(dirname(e.path), { recursive: true })
-    writeFileAtomic(e.path, bytes)
-    say(`${spec.name}: wrote ${e.path} (${bytes.byteLength} bytes, ${e.format})\n`)
-  }
+  writeExports(formats, (format) => exportRbmResult(result, format).bytes, spec.name, say)
   console.log(out)
 }

@@ -2,22 +2,22 @@
 import { z } from 'zod'
 import { experimentResultSchema, experimentSpecSchema } from './spec'
 import { rbmRunResultSchema, rbmRunSpecSchema } from './rbm-run'
+import { recurrentRunResultSchema, recurrentRunSpecSchema } from './recurrent-run'
+
+/** The JSON Schemas of one kind of spec file and its result: `<file>-spec.schema.json`, `<file>-result.schema.json`. */
+function specAndResult(file: string, title: string, spec: z.ZodType, result: z.ZodType): Record<string, unknown> {
+  const entry = (part: 'spec' | 'result', schema: z.ZodType) => ({
+    $id: `https://engram.invalid/schema/${file}-${part}.schema.json`,
+    title: `Engram ${title} ${part}`,
+    ...z.toJSONSchema(schema, { io: part === 'spec' ? 'input' : 'output', target: 'draft-2020-12' })
+  })
+  return { [`${file}-spec.schema.json`]: entry('spec', spec), [`${file}-result.schema.json`]: entry('result', result) }
+}
 
 export function schemaFiles(): Record<string, unknown> {
-  const spec = z.toJSONSchema(experimentSpecSchema, { io: 'input', target: 'draft-2020-12' })
-  const result = z.toJSONSchema(experimentResultSchema, { io: 'output', target: 'draft-2020-12' })
   return {
-    'experiment-spec.schema.json': { $id: 'https://engram.invalid/schema/experiment-spec.schema.json', title: 'Engram experiment spec', ...spec },
-    'experiment-result.schema.json': { $id: 'https://engram.invalid/schema/experiment-result.schema.json', title: 'Engram experiment result', ...result },
-    'rbm-spec.schema.json': {
-      $id: 'https://engram.invalid/schema/rbm-spec.schema.json',
-      title: 'Engram RBM training spec',
-      ...z.toJSONSchema(rbmRunSpecSchema, { io: 'input', target: 'draft-2020-12' })
-    },
-    'rbm-result.schema.json': {
-      $id: 'https://engram.invalid/schema/rbm-result.schema.json',
-      title: 'Engram RBM training result',
-      ...z.toJSONSchema(rbmRunResultSchema, { io: 'output', target: 'draft-2020-12' })
-    }
+    ...specAndResult('experiment', 'experiment', experimentSpecSchema, experimentResultSchema),
+    ...specAndResult('rbm', 'RBM training', rbmRunSpecSchema, rbmRunResultSchema),
+    ...specAndResult('recurrent', 'recurrent (char-LM) training', recurrentRunSpecSchema, recurrentRunResultSchema)
   }
 }

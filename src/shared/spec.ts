@@ -23,6 +23,12 @@ export const MAX_THREADS = 256
 /** The longest delay of a delay sweep (T = delay + 1 steps). */
 export const MAX_DELAY = 500
 
+/** A spec file's engine block: the provider to ask for and the intra-op threads (0: the engine's default). */
+export const engineSpecSchema = z
+  .object({ provider: z.enum(['auto', 'cpu', 'cuda', 'dml', 'coreml']).default('auto'), threads: z.int().nonnegative().max(MAX_THREADS).default(0) })
+  .strict()
+  .default({ provider: 'auto', threads: 0 })
+
 export const datasetRefSchema = z
   .object({
     /** The dataset id: a built-in one, or 'user:<name>' for an imported IDX dataset (engram import). */
@@ -566,12 +572,36 @@ export type SweepSpec = z.infer<typeof sweepSpecSchema>
 /** Sweeps that draw their own data (random patterns, the delay task's rows). */
 const SWEEPS_WITHOUT_DATASET: readonly string[] = ['capacity', 'dense-capacity', 'delay', 'gradient-flow']
 
-export const experimentSpecSchema = z
-  .object({
+/** The fields every spec file starts with: its JSON Schema, the format's version, a name (default `name`), the seed. */
+export function specFileHead<N extends string>(name: N) {
+  return {
     $schema: z.string().optional(),
     version: z.literal(SPEC_VERSION).default(SPEC_VERSION),
-    name: z.string().max(200).default('experiment'),
-    seed: z.int().nonnegative().max(2 ** 32 - 1),
+    name: z.string().max(200).default(name),
+    seed: z.int().nonnegative().max(2 ** 32 - 1)
+  }
+}
+
+/** What ran where: the engine (the provider it ran on), or the core (with the reason the engine was not used). */
+export const computeSchema = z.object({ path: z.enum(['core', 'engine']), provider: z.string(), fallbackReason: z.string().optional() })
+
+/** The fields every result file starts with: its kind, the spec that ran, when, which Engram and generator, where. */
+export function resultFileHead<K extends string, S extends z.ZodType, C extends z.ZodType = typeof computeSchema>(kind: K, spec: S, compute?: C) {
+  return {
+    $schema: z.string().optional(),
+    kind: z.literal(kind),
+    version: z.literal(SPEC_VERSION),
+    spec,
+    createdAt: z.string(),
+    engram: z.string().describe('Engram version'),
+    rng: z.string().describe('random generator algorithm'),
+    compute: (compute ?? computeSchema) as C
+  }
+}
+
+export const experimentSpecSchema = z
+  .object({
+    ...specFileHead('experiment'),
     /** The stored patterns; not used by a capacity sweep (it draws random patterns). */
     dataset: experimentDatasetSchema.optional(),
     model: hopfieldModelSpecSchema,
@@ -591,10 +621,7 @@ export const experimentSpecSchema = z
     }),
     /** Run a sweep or analysis instead of the recall experiment. */
     sweep: sweepSpecSchema.optional(),
-    engine: z
-      .object({ provider: z.enum(['auto', 'cpu', 'cuda', 'dml', 'coreml']).default('auto'), threads: z.int().nonnegative().max(MAX_THREADS).default(0) })
-      .strict()
-      .default({ provider: 'auto', threads: 0 })
+    engine: engineSpecSchema
   })
   .strict()
   .superRefine((spec, ctx) => {
@@ -631,6 +658,11 @@ export const tensorJsonSchema = z
   })
   .strict()
 export type TensorJson = z.infer<typeof tensorJsonSchema>
+
+/** A trained model in a result file: its family's kind, its tensors by name, and the metadata its exports carry. */
+export function trainedModelSchema<K extends string>(kind: K) {
+  return z.object({ kind: z.literal(kind), stateDict: z.record(z.string(), tensorJsonSchema), metadata: z.record(z.string(), z.string()) })
+}
 
 export const cueOutcomeSchema = z.object({
   pattern: z.int(),
@@ -910,14 +942,7 @@ export type Worked = z.infer<typeof workedSchema>
 
 export const experimentResultSchema = z
   .object({
-    $schema: z.string().optional(),
-    kind: z.literal('engram.experiment-result'),
-    version: z.literal(SPEC_VERSION),
-    spec: experimentSpecSchema,
-    createdAt: z.string(),
-    engram: z.string().describe('Engram version'),
-    rng: z.string().describe('random generator algorithm'),
-    compute: z.object({ path: z.enum(['core', 'engine']), provider: z.string(), fallbackReason: z.string().optional() }),
+    ...resultFileHead('engram.experiment-result', experimentSpecSchema),
     metrics: z
       .object({
         patterns: z.int(),

@@ -4,14 +4,14 @@
 // and bad input refused naming the field.
 import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
-import { InferenceSession, Tensor } from 'onnxruntime-node'
-import { forward, generate } from '../../src/core/recurrent'
+import { generate } from '../../src/core/recurrent'
 import { Rng } from '../../src/core/rng'
 import { decodeSafetensors } from '../../src/core/safetensors'
 import { recurrentCoreSpec, recurrentEvalLoss, recurrentNetFromTensors, tokenize } from '../../src/main/services/recurrent'
 import { keptResult } from '../../src/shared/session'
 import type { Events } from '../../src/shared/api'
 import { jobOutcome, runModel, trainKind, withBackend } from '../helpers/backend'
+import { onnxLogitsError } from '../helpers/recurrent-onnx'
 
 const backend = withBackend('engram-recurrent-')
 const sonnets = readFileSync(new URL('../../resources/corpora/sonnets.txt', import.meta.url), 'utf8')
@@ -64,19 +64,8 @@ describe('recurrent family through the API', () => {
 
     // ONNX export in onnxruntime-node equals the core's logits (float32).
     const onnx = await backend.call('models.export', { sessionId: s.id, modelId: model.id, format: 'onnx' })
-    const session = await InferenceSession.create(new Uint8Array(Buffer.from(onnx.base64, 'base64')))
-    const T = 24
-    const B = 2
-    const toks = Int32Array.from({ length: T * B }, (_, i) => tokens[(i * 37) % tokens.length]!)
-    const zeros = new Float32Array(B * 16)
-    const out = await session.run({ tokens: new Tensor('int64', BigInt64Array.from(toks, (v) => BigInt(v)), [T, B]), h0: new Tensor('float32', zeros, [1, B, 16]), c0: new Tensor('float32', zeros, [1, B, 16]) })
-    const core = forward(net, { steps: T, batch: B, tokens: toks }).logits!
-    const logits = out['logits']!.data as Float32Array
-    expect(logits.length).toBe(core.length)
-    let worst = 0
-    for (let i = 0; i < core.length; i++) worst = Math.max(worst, Math.abs(logits[i]! - core[i]!) / (1 + Math.abs(core[i]!)))
-    expect(worst).toBeLessThan(1e-5)
-    await session.release()
+    const toks = Int32Array.from({ length: 24 * 2 }, (_, i) => tokens[(i * 37) % tokens.length]!)
+    expect(await onnxLogitsError(new Uint8Array(Buffer.from(onnx.base64, 'base64')), net, toks, 24, 2)).toBeLessThan(1e-5)
 
     // Save and reopen: the model, its vocabulary and weights, the kept generation.
     await backend.call('sessions.save', { id: s.id })

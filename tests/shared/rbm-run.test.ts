@@ -10,12 +10,12 @@ const examples = join(import.meta.dirname, '..', '..', 'examples')
 const read = (name: string): unknown => JSON.parse(readFileSync(join(examples, name), 'utf8'))
 
 describe('RBM run spec', () => {
-  it('the example is an RBM spec with label units; every other example stays an experiment spec', () => {
+  it('the example is an RBM spec with label units; every other example is its own family or an experiment spec', () => {
     const spec = rbmRunSpecSchema.parse(read('rbm-digits.json'))
     expect(spec.model).toMatchObject({ kind: 'rbm', labels: true, hidden: 64, epochs: 3 })
     expect(spec.engine).toEqual({ provider: 'auto', threads: 0 })
     for (const name of readdirSync(examples).filter((f) => f.endsWith('.json') && !f.endsWith('.result.json'))) {
-      expect(parseRunSpec(read(name), name).kind, name).toBe(name.startsWith('rbm-') ? 'rbm' : 'experiment')
+      expect(parseRunSpec(read(name), name).kind, name).toBe(name.startsWith('rbm-') ? 'rbm' : name.startsWith('recurrent-') ? 'recurrent' : 'experiment')
     }
   })
 

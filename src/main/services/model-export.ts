@@ -1,4 +1,4 @@
-// `engram export`: a trained model (Hopfield network or RBM) from a result file or a saved session, as file bytes.
+// `engram export`: a trained model (Hopfield network, RBM, char-LM) from a result file or a saved session, as file bytes.
 import type { HopfieldNet } from '../../core/hopfield'
 import type { ExperimentResult } from '../../shared/spec'
 import { ApiError } from '../../shared/api'
@@ -8,6 +8,7 @@ import type { DatasetCatalog } from './datasets'
 import { exportModel } from './families'
 import { hopfieldExportBytes } from './families/hopfield'
 import { exportRbmResult } from './rbm-run'
+import { exportRecurrentResult } from './recurrent-run'
 import { readAnyResultFile, resultTensor, SpecError } from './spec-file'
 import type { SessionStore } from './store'
 
@@ -19,12 +20,16 @@ export interface ModelExport {
   description: string
 }
 
-/** The model of a result file written by `engram run`: an RBM result, or a recall / dataset sweep result's Hopfield net. */
+/** The model of a result file written by `engram run`: an RBM or char-LM result, or a recall / dataset sweep result's Hopfield net. */
 export function exportResultFile(path: string, format: ExportFormat): ModelExport {
   const read = readAnyResultFile(path)
   if (read.kind === 'rbm') {
     const { bytes, rbm } = exportRbmResult(read.result, format, path)
     return { bytes, description: `${format}, RBM ${rbm.visible}×${rbm.hidden}` }
+  }
+  if (read.kind === 'recurrent') {
+    const { bytes, net } = exportRecurrentResult(read.result, format, path)
+    return { bytes, description: `${format}, ${read.result.recurrent.name} (vocabulary ${net.spec.vocabSize})` }
   }
   const { net, metadata } = netFromResult(path, read.result)
   return { bytes: hopfieldExportBytes(net, metadata, format), description: `${format}, ${net.units} units` }

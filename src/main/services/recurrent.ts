@@ -25,7 +25,8 @@ import { buildRecurrentTrainStep, programParamName, type EngineCell } from '../.
 import { TrainStepRunner } from '../../engine/programs/train-step'
 import { createSession } from '../../engine/ort'
 import { buildRecurrentSampler, RECURRENT_SAMPLER_IO as SIO } from '../../engine/recurrent-export'
-import type { RecurrentGenerateResult, RecurrentInfo, RecurrentModelSpec, RecurrentPoint } from '../../shared/families/recurrent'
+import { MAX_VOCAB, type RecurrentGenerateResult, type RecurrentInfo, type RecurrentModelSpec, type RecurrentPoint } from '../../shared/families/recurrent'
+import { ApiError } from '../../shared/api'
 import { CancelledError } from '../../shared/errors'
 import type { ComputeHooks } from './hooks'
 
@@ -37,8 +38,53 @@ export function tokenize(text: string): { vocab: string[]; tokens: Int32Array } 
   return { vocab, tokens: Int32Array.from(chars, (c) => id.get(c)!) }
 }
 
+/** What training needs of a model spec: everything but the text, which the caller has read (the app's text, a spec file's). */
+export type RecurrentTrainSpec = Omit<RecurrentModelSpec, 'text'>
+
+/**
+ * A text's vocabulary and tokens, refused before any training (naming `textField`) when it has more distinct
+ * characters than MAX_VOCAB or a single one, and (naming `lengthField`) when it is too short for the BPTT window.
+ */
+export function textTokens(name: string, text: string, sequenceLength: number, textField: string, lengthField: string): { vocab: string[]; tokens: Int32Array } {
+  const { vocab, tokens } = tokenize(text)
+  if (vocab.length > MAX_VOCAB) {
+    throw new ApiError({ code: 'bad-request', field: textField, message: `${textField}: ${vocab.length} distinct characters, more than the ${MAX_VOCAB} a char-LM here takes` })
+  }
+  if (vocab.length < 2) throw new ApiError({ code: 'bad-request', field: textField, message: `${textField}: the text has a single distinct character; nothing to predict` })
+  if (tokens.length < sequenceLength + 2) {
+    throw new ApiError({
+      code: 'bad-request',
+      field: lengthField,
+      message: `${lengthField}: ${sequenceLength} needs a text of at least ${sequenceLength + 2} characters ('${name}' has ${tokens.length})`
+    })
+  }
+  return { vocab, tokens }
+}
+
+/** A generation request's prompt as token ids, refused naming `field`.prompt (a character outside the vocabulary) or `field`.topK. */
+export function promptTokens(model: Pick<RecurrentInfo, 'vocab' | 'textName'>, run: { prompt: string; topK: number }, field: string): number[] {
+  const index = new Map(model.vocab.map((c, i) => [c, i]))
+  const chars = [...run.prompt]
+  const unknown = chars.find((c) => !index.has(c))
+  if (unknown !== undefined) {
+    throw new ApiError({ code: 'bad-request', field: `${field}.prompt`, message: `${field}.prompt: '${unknown}' is not in the model's vocabulary (${model.vocab.length} characters of '${model.textName}')` })
+  }
+  if (run.topK > model.vocab.length) {
+    throw new ApiError({ code: 'bad-request', field: `${field}.topK`, message: `${field}.topK: ${run.topK} is more than the vocabulary's ${model.vocab.length} characters (0 keeps all)` })
+  }
+  return chars.map((c) => index.get(c)!)
+}
+
+const CELL_LABEL = { lstm: 'LSTM', gru: 'GRU', rnn: 'RNN' } as const
+
+/** A trained model's display name: 'char-LSTM 1×64 · <text>'. */
+export function recurrentModelName(spec: RecurrentTrainSpec, textName: string): string {
+  const cell = spec.cell === 'lstm' ? `LSTM${spec.peephole ? ' peephole' : ''}${spec.coupled ? ' coupled' : ''}` : CELL_LABEL[spec.cell]
+  return `char-${cell} ${spec.layers}×${spec.hiddenSize} · ${textName}`
+}
+
 /** The core spec of a char-LM: token input through an embedding, a softmax head over the vocabulary on every step. */
-export function recurrentCoreSpec(spec: RecurrentModelSpec, vocab: number): RecurrentSpec {
+export function recurrentCoreSpec(spec: RecurrentTrainSpec, vocab: number): RecurrentSpec {
   return {
     cell: spec.cell,
     ...(spec.cell === 'rnn' ? { nonlinearity: spec.nonlinearity } : {}),
@@ -55,14 +101,14 @@ export function recurrentCoreSpec(spec: RecurrentModelSpec, vocab: number): Recu
   }
 }
 
-function engineCell(spec: RecurrentModelSpec): EngineCell {
+function engineCell(spec: RecurrentTrainSpec): EngineCell {
   if (spec.cell === 'rnn') return spec.nonlinearity === 'relu' ? 'rnn-relu' : 'rnn-tanh'
   if (spec.cell === 'gru') return spec.gruForm === 'original' ? 'gru-original' : 'gru'
   return 'lstm'
 }
 
 /** The net a session keeps: the spec rebuilt from the model entry, the weights from its tensors (PyTorch names). */
-export function recurrentNetFromTensors(info: Pick<RecurrentInfo, 'spec' | 'vocab'>, tensor: (name: string) => NamedTensor): RecurrentNet {
+export function recurrentNetFromTensors(info: { spec: RecurrentTrainSpec; vocab: readonly string[] }, tensor: (name: string) => NamedTensor): RecurrentNet {
   const spec = recurrentCoreSpec(info.spec, info.vocab.length)
   const params: Params = {}
   for (const name of paramShapes(spec).keys()) params[name] = Float64Array.from(tensor(name).data as ArrayLike<number>)
@@ -103,16 +149,21 @@ export function stepsPerRun(steps: number): number {
   return 1
 }
 
-export interface RecurrentTrainInput {
+export interface RecurrentTrainInput<S extends RecurrentTrainSpec = RecurrentModelSpec> {
   modelId: string
   name: string
-  spec: RecurrentModelSpec
+  spec: S
   seed: number
   textName: string
   vocab: string[]
   tokens: Int32Array
   provider: 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml'
+  /** Engine intra-op threads (a spec file's engine.threads); 0 or absent: the engine's default. */
+  threads?: number
 }
+
+/** A trained model's entry; its spec is the one trained (the app's, or a spec file's with its own text field). */
+export type TrainedRecurrentInfo<S extends RecurrentTrainSpec = RecurrentModelSpec> = Omit<RecurrentInfo, 'spec'> & { spec: S }
 
 const SAMPLE_LENGTH = 160
 const SAMPLE_TEMPERATURE = 0.8
@@ -130,7 +181,10 @@ const asF32 = (p: Params): Params => Object.fromEntries(Object.entries(p).map(([
  * Cancel (between engine runs) keeps the weights of the last finished run; a NaN/Inf keeps the last good ones and names
  * the step and the tensor in stopReason.
  */
-export async function trainRecurrentJob(input: RecurrentTrainInput, hooks: ComputeHooks): Promise<{ info: RecurrentInfo; tensors: Record<string, NamedTensor> }> {
+export async function trainRecurrentJob<S extends RecurrentTrainSpec>(
+  input: RecurrentTrainInput<S>,
+  hooks: ComputeHooks
+): Promise<{ info: TrainedRecurrentInfo<S>; tensors: Record<string, NamedTensor> }> {
   const { spec, tokens, vocab } = input
   const V = vocab.length
   const T = spec.sequenceLength
@@ -171,7 +225,7 @@ export async function trainRecurrentJob(input: RecurrentTrainInput, hooks: Compu
       dtype: 'float32'
     })
     const init = Object.fromEntries(Object.entries(net.params).map(([k, v]) => [programParamName(k), v]))
-    runner = await TrainStepRunner.create(program, { params: init }, { provider: input.provider })
+    runner = await TrainStepRunner.create(program, { params: init }, { provider: input.provider, ...(input.threads ? { threads: input.threads } : {}) })
   } catch (error) {
     fallbackReason = `engine unavailable: ${error instanceof Error ? error.message : String(error)}`
   }
@@ -252,7 +306,7 @@ export async function trainRecurrentJob(input: RecurrentTrainInput, hooks: Compu
   }
   if (done === 0 && partial && !stopReason) throw new CancelledError()
   if (!sample) sample = sampleText(net, vocab, tokens[0]!, input.seed)
-  const info: RecurrentInfo = {
+  const info: TrainedRecurrentInfo<S> = {
     kind: 'recurrent',
     id: input.modelId,
     name: input.name,
@@ -275,7 +329,7 @@ export async function trainRecurrentJob(input: RecurrentTrainInput, hooks: Compu
 }
 
 export interface RecurrentGenerateInput {
-  info: RecurrentInfo
+  info: Pick<RecurrentInfo, 'id' | 'vocab'> & { spec: RecurrentTrainSpec }
   params: Params
   prompt: number[]
   run: { prompt: string; length: number; temperature: number; topK: number; seed: number }

@@ -6,6 +6,7 @@ import { describeZodError } from '../../shared/api'
 import { experimentResultSchema, experimentSpecSchema, type ExperimentResult, type ExperimentSpec } from '../../shared/spec'
 import { FAMILIES, type FamilyKind } from '../../shared/families'
 import { rbmRunResultSchema, rbmRunSpecSchema, type RbmRunResult } from '../../shared/rbm-run'
+import { recurrentRunResultSchema, recurrentRunSpecSchema, type RecurrentRunResult } from '../../shared/recurrent-run'
 
 export class SpecError extends Error {
   constructor(message: string) {
@@ -67,7 +68,8 @@ export function readResultFile(path: string): ExperimentResult {
  * Every other spec (model.kind 'hopfield', or none) is an experiment spec.
  */
 const TRAINING_SPECS = {
-  rbm: rbmRunSpecSchema
+  rbm: rbmRunSpecSchema,
+  recurrent: recurrentRunSpecSchema
 } as const satisfies Partial<Record<FamilyKind, { safeParse(raw: unknown): unknown }>>
 
 type TrainingSpecKind = keyof typeof TRAINING_SPECS
@@ -93,22 +95,28 @@ export function parseRunSpec(raw: unknown, source = 'spec'): RunSpec {
   const k = kind as TrainingSpecKind
   const parsed = TRAINING_SPECS[k].safeParse(raw)
   if (!parsed.success) throw new SpecError(`${source}: ${describeZodError(parsed.error, 'spec').message}`)
-  return { kind: k, spec: parsed.data }
+  // The spec parsed by the schema of its kind (the table pairs them; TypeScript does not correlate the two).
+  return { kind: k, spec: parsed.data } as RunSpec
 }
 
 export function readRunSpecFile(path: string): RunSpec {
   return parseRunSpec(readJson(path, 'spec'), path)
 }
 
-/** A result file of either kind (an RBM result says kind 'engram.rbm-result'). */
-export function readAnyResultFile(path: string): { kind: 'experiment'; result: ExperimentResult } | { kind: 'rbm'; result: RbmRunResult } {
+/** The result files of the training specs, by the `kind` they say (an RBM result says 'engram.rbm-result'). */
+const TRAINING_RESULTS = {
+  'engram.rbm-result': { kind: 'rbm', schema: rbmRunResultSchema },
+  'engram.recurrent-result': { kind: 'recurrent', schema: recurrentRunResultSchema }
+} as const
+
+export type AnyResult = { kind: 'experiment'; result: ExperimentResult } | { kind: 'rbm'; result: RbmRunResult } | { kind: 'recurrent'; result: RecurrentRunResult }
+
+/** A result file of any kind: a training spec's (its `kind` says which), else an experiment's. */
+export function readAnyResultFile(path: string): AnyResult {
   const raw = readJson(path, 'result')
-  if (typeof raw === 'object' && raw !== null && (raw as { kind?: unknown }).kind === 'engram.rbm-result') {
-    const parsed = rbmRunResultSchema.safeParse(raw)
-    if (!parsed.success) throw new SpecError(`${path}: ${describeZodError(parsed.error, 'result').message}`)
-    return { kind: 'rbm', result: parsed.data }
-  }
-  const parsed = experimentResultSchema.safeParse(raw)
+  const said = typeof raw === 'object' && raw !== null ? (raw as { kind?: unknown }).kind : undefined
+  const training = typeof said === 'string' && Object.hasOwn(TRAINING_RESULTS, said) ? TRAINING_RESULTS[said as keyof typeof TRAINING_RESULTS] : null
+  const parsed = (training?.schema ?? experimentResultSchema).safeParse(raw)
   if (!parsed.success) throw new SpecError(`${path}: ${describeZodError(parsed.error, 'result').message}`)
-  return { kind: 'experiment', result: parsed.data }
+  return { kind: training?.kind ?? 'experiment', result: parsed.data } as AnyResult
 }

@@ -1,8 +1,8 @@
 // Texts for the recurrent family's language models: the corpora shipped with the app and the UTF-8 files a user imports
 // (stored under <dataDir>/texts/<name>.txt). Imports are validated before anything is written: size cap, valid UTF-8,
-// not empty; errors name the field.
+// not empty; errors name the field. A spec file's text file (engram run) is checked the same way (readTextFile).
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { ApiError, type TextSummary } from '../../shared/api'
 import { MAX_TEXT_CHARS, type TextSource } from '../../shared/families/recurrent'
 import sonnets from '../../../resources/corpora/sonnets.txt?raw'
@@ -17,6 +17,41 @@ const CORPORA: Record<string, { name: string; text: string; source: string }> = 
 export const MAX_TEXT_BYTES = 4 * MAX_TEXT_CHARS
 const TEXTS_DIR = 'texts'
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
+
+/** The text of a UTF-8 file's bytes (a BOM dropped), refused naming `field` when empty, too big, not UTF-8 or blank. */
+export function decodeText(bytes: Uint8Array, field: string): string {
+  const refuse = (message: string): never => {
+    throw new ApiError({ code: 'bad-request', field, message: `${field}: ${message}` })
+  }
+  if (bytes.byteLength === 0) refuse('the file is empty')
+  if (bytes.byteLength > MAX_TEXT_BYTES) refuse(`${bytes.byteLength} bytes is over the ${MAX_TEXT_BYTES}-byte limit`)
+  let text = ''
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+  } catch {
+    refuse('not valid UTF-8 (is it a text file?)')
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
+  if (text.trim().length === 0) refuse('the text has no characters but white space')
+  const chars = [...text].length
+  if (chars > MAX_TEXT_CHARS) refuse(`${chars} characters is over the ${MAX_TEXT_CHARS} limit`)
+  return text
+}
+
+/** A UTF-8 text file given by its path (a spec's text), checked as an import is; every error names `field`. */
+export function readTextFile(path: string, field: string): { name: string; text: string } {
+  const read = <T>(what: () => T): T => {
+    try {
+      return what()
+    } catch (error) {
+      throw new ApiError({ code: 'not-found', field, message: `${field}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` })
+    }
+  }
+  const size = read(() => statSync(path).size)
+  if (size > MAX_TEXT_BYTES) throw new ApiError({ code: 'bad-request', field, message: `${field}: ${path}: ${size} bytes is over the ${MAX_TEXT_BYTES}-byte limit` })
+  const bytes = read(() => new Uint8Array(readFileSync(path)))
+  return { name: basename(path), text: decodeText(bytes, field) }
+}
 
 export class TextCatalog {
   constructor(private readonly dataDir: string | null) {}
@@ -41,20 +76,8 @@ export class TextCatalog {
   /** Validates and stores a user text; returns its summary. */
   import(name: string, bytes: Uint8Array, field: string): TextSummary {
     if (!NAME.test(name)) throw new ApiError({ code: 'bad-request', field: `${field}.name`, message: `${field}.name: use letters, digits, _ . - (at most 64), not '${name}'` })
-    if (bytes.byteLength === 0) throw new ApiError({ code: 'bad-request', field: `${field}.content`, message: `${field}.content: the file is empty` })
-    if (bytes.byteLength > MAX_TEXT_BYTES) {
-      throw new ApiError({ code: 'bad-request', field: `${field}.content`, message: `${field}.content: ${bytes.byteLength} bytes is over the ${MAX_TEXT_BYTES}-byte limit` })
-    }
-    let text: string
-    try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
-    } catch {
-      throw new ApiError({ code: 'bad-request', field: `${field}.content`, message: `${field}.content: not valid UTF-8 (is it a text file?)` })
-    }
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
+    const text = decodeText(bytes, `${field}.content`)
     const chars = [...text].length
-    if (text.trim().length === 0) throw new ApiError({ code: 'bad-request', field: `${field}.content`, message: `${field}.content: the text has no characters but white space` })
-    if (chars > MAX_TEXT_CHARS) throw new ApiError({ code: 'bad-request', field: `${field}.content`, message: `${field}.content: ${chars} characters is over the ${MAX_TEXT_CHARS} limit` })
     const dir = this.dir()
     if (!dir) throw new ApiError({ code: 'failed', message: 'texts.import: this backend has no data directory' })
     mkdirSync(dir, { recursive: true })
