@@ -16,7 +16,8 @@ export const recurrentSpecTextSchema = z.union([
   z.object({ path: z.string().min(1).max(4096).describe("a UTF-8 text file, relative to the spec file's directory") }).strict()
 ])
 
-export const recurrentRunModelSchema = recurrentModelSpecSchema.extend({ text: recurrentSpecTextSchema.default({ corpus: 'sonnets' }) })
+// A spec file trains from scratch: continuing a model (continueFrom) needs the session that holds it (the app's RNN page).
+export const recurrentRunModelSchema = recurrentModelSpecSchema.omit({ continueFrom: true }).extend({ text: recurrentSpecTextSchema.default({ corpus: 'sonnets' }) })
 export type RecurrentRunModel = z.infer<typeof recurrentRunModelSchema>
 
 /** One sample to draw from the trained model: the app's generate run (prompt, length, temperature, topK, seed). */

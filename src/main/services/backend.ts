@@ -327,7 +327,7 @@ export class Backend {
         throw new ApiError({ code: 'bad-request', field, message: `models.train: ${message} (a ${labelOf(p.model.kind)})` })
       }
       const request = parsed.data as Extract<JobRequest, { model: unknown }>
-      const task = serviceOf(p.model.kind).trainTask(this.context, request as never, 'params')
+      const task = serviceOf(p.model.kind).trainTask(this.context, request as never, 'params', session)
       return this.startJob(session, request, task)
     },
     'models.run': (p: ParsedParams<'models.run'>) => {

@@ -160,7 +160,21 @@ export interface RecurrentTrainInput<S extends RecurrentTrainSpec = RecurrentMod
   provider: 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml'
   /** Engine intra-op threads (a spec file's engine.threads); 0 or absent: the engine's default. */
   threads?: number
+  /** Continue this model (spec.continueFrom) instead of starting from a fresh init. */
+  resume?: RecurrentResume
 }
+
+/** Where a continued training starts: the model's weights, Adam moments (by `name.slot`; null: restart them), steps and curve. */
+export interface RecurrentResume {
+  id: string
+  name: string
+  params: Params
+  moments: Record<string, Float64Array> | null
+  stepsTaken: number
+  history: RecurrentPoint[]
+}
+
+const ADAM_SLOTS = ['exp_avg', 'exp_avg_sq'] as const
 
 /** A trained model's entry; its spec is the one trained (the app's, or a spec file's with its own text field). */
 export type TrainedRecurrentInfo<S extends RecurrentTrainSpec = RecurrentModelSpec> = Omit<RecurrentInfo, 'spec'> & { spec: S }
@@ -192,9 +206,13 @@ export async function trainRecurrentJob<S extends RecurrentTrainSpec>(
   const L = spec.layers
   const H = spec.hiddenSize
   const coreSpec = recurrentCoreSpec(spec, V)
-  const net = initRecurrentNet(coreSpec, new Rng(input.seed))
-  net.params = asF32(net.params)
+  const resume = input.resume
+  let net = initRecurrentNet(coreSpec, new Rng(input.seed))
+  net.params = asF32(resume ? resume.params : net.params)
   const data = new Rng(input.seed).fork(1)
+  // A continued training: the steps already taken count in Adam's bias correction (unless its moments restart).
+  const before = resume?.stepsTaken ?? 0
+  const optimiserSteps = resume?.moments ? before : 0
   const p = coreSpec.dropout
   const drawBatch = (): { x: Int32Array; y: Int32Array; masks: Float64Array[] | null } => {
     const starts = Array.from({ length: B }, () => data.int(tokens.length - T))
@@ -202,6 +220,8 @@ export async function trainRecurrentJob<S extends RecurrentTrainSpec>(
     const masks = p > 0 ? Array.from({ length: L - 1 }, () => Float64Array.from({ length: T * B * H }, () => (data.next() < p ? 0 : Math.fround(1 / (1 - p))))) : null
     return { ...w, masks }
   }
+  // The windows the model already trained on are drawn again and skipped: a continuation sees the very windows one longer run would.
+  for (let s = 0; s < before; s++) drawBatch()
 
   const K = stepsPerRun(spec.steps)
   let runner: TrainStepRunner | null = null
@@ -225,11 +245,20 @@ export async function trainRecurrentJob<S extends RecurrentTrainSpec>(
       dtype: 'float32'
     })
     const init = Object.fromEntries(Object.entries(net.params).map(([k, v]) => [programParamName(k), v]))
-    runner = await TrainStepRunner.create(program, { params: init }, { provider: input.provider, ...(input.threads ? { threads: input.threads } : {}) })
+    const state = resume?.moments ? Object.fromEntries(Object.entries(resume.moments).map(([k, v]) => [`${programParamName(k.slice(0, k.lastIndexOf('.')))}${k.slice(k.lastIndexOf('.'))}`, v])) : undefined
+    runner = await TrainStepRunner.create(program, { params: init, ...(state ? { state, stepsTaken: optimiserSteps } : {}) }, { provider: input.provider, ...(input.threads ? { threads: input.threads } : {}) })
   } catch (error) {
     fallbackReason = `engine unavailable: ${error instanceof Error ? error.message : String(error)}`
   }
-  const trainer = runner ? null : new RecurrentTrainer(net, { kind: 'adam', learningRate: spec.learningRate, clipNorm: spec.clipNorm })
+  const optimiser = { kind: 'adam' as const, learningRate: spec.learningRate, clipNorm: spec.clipNorm }
+  const split = (m: Record<string, Float64Array>, slot: string) => Object.fromEntries(Object.keys(net.params).map((k) => [k, m[`${k}.${slot}`]!]))
+  const trainer = runner
+    ? null
+    : resume?.moments
+      ? RecurrentTrainer.restore(coreSpec, { step: optimiserSteps, params: net.params, moments: { exp_avg: split(resume.moments, 'exp_avg'), exp_avg_sq: split(resume.moments, 'exp_avg_sq') } }, optimiser)
+      : new RecurrentTrainer(net, optimiser)
+  // The core trainer restored from a state holds its own copy of the net: that copy is the one it trains.
+  if (trainer) net = trainer.net
   const provider = runner ? `engine (${runner.provider})` : 'core'
 
   const history: RecurrentPoint[] = []
@@ -237,6 +266,7 @@ export async function trainRecurrentJob<S extends RecurrentTrainSpec>(
   let partial = false
   let stopReason: string | null = null
   let sample = ''
+  let optimTensors: Record<string, NamedTensor> = {}
   const sampleEvery = Math.max(1, Math.round(spec.steps / K / 6))
   const zeros = new Float32Array(K * L * B * H)
   try {
@@ -288,19 +318,21 @@ export async function trainRecurrentJob<S extends RecurrentTrainSpec>(
         } catch (error) {
           if (!(error instanceof NonFiniteError)) throw error
           stopReason = `${error.message}; weights kept from step ${trainer!.stepCount}`
-          done = trainer!.stepCount
+          done = trainer!.stepCount - optimiserSteps
           partial = true
           break
         }
       }
       done += K
       const loss = losses.reduce((a, b) => a + b, 0) / losses.length
-      const point = { step: done, loss, perplexity: Math.exp(loss) }
+      const point = { step: before + done, loss, perplexity: Math.exp(loss) }
       history.push(point)
       const withSample = chunk % sampleEvery === sampleEvery - 1 || done >= spec.steps
       if (withSample) sample = sampleText(net, vocab, tokens[0]!, input.seed)
-      hooks.onProgress?.(done / spec.steps, done, spec.steps, `step ${done}/${spec.steps} · loss ${loss.toFixed(3)} · perplexity ${point.perplexity.toFixed(2)}`, point, withSample ? sample : undefined)
+      hooks.onProgress?.(done / spec.steps, done, spec.steps, `step ${before + done}/${before + spec.steps} · loss ${loss.toFixed(3)} · perplexity ${point.perplexity.toFixed(2)}`, point, withSample ? sample : undefined)
     }
+    // Adam's moments go with the weights so the model can be continued exactly (not after a non-finite stop: they moved on).
+    if (!stopReason) optimTensors = adamTensors(runner ? runner.stateDict() : null, trainer?.getState() ?? null, paramShapes(coreSpec))
   } finally {
     await runner?.release()
   }
@@ -315,17 +347,31 @@ export async function trainRecurrentJob<S extends RecurrentTrainSpec>(
     textName: input.textName,
     textChars: tokens.length,
     vocab,
-    stepsDone: done,
-    history,
+    stepsDone: before + done,
+    history: [...(resume?.history ?? []), ...history],
     evalLoss: recurrentEvalLoss(net, tokens, T, B),
     provider,
     fallbackReason,
     partial,
     stopReason,
     sample,
+    ...(resume ? { continuedFrom: { id: resume.id, name: resume.name, steps: before, adamRestarted: !resume.moments } } : {}),
     createdAt: new Date().toISOString()
   }
-  return { info, tensors: recurrentStateDict(net, 'float32') }
+  return { info, tensors: { ...recurrentStateDict(net, 'float32'), ...optimTensors } }
+}
+
+/** Adam's moments as session tensors `optim/<name>.exp_avg` / `.exp_avg_sq` (float32), from the engine or the core. */
+function adamTensors(engine: ReturnType<TrainStepRunner['stateDict']> | null, core: ReturnType<RecurrentTrainer['getState']> | null, shapes: Map<string, number[]>): Record<string, NamedTensor> {
+  const out: Record<string, NamedTensor> = {}
+  for (const [name, shape] of shapes) {
+    for (const slot of ADAM_SLOTS) {
+      const data = engine ? engine[`${programParamName(name)}.${slot}`]?.data : core?.moments?.[slot][name]
+      if (!data) return {} // no step taken yet (or no Adam): nothing to continue from
+      out[`optim/${name}.${slot}`] = { dtype: 'float32', shape: [...shape], data: Float32Array.from(data) }
+    }
+  }
+  return out
 }
 
 export interface RecurrentGenerateInput {

@@ -10,6 +10,8 @@ import { defineFamily, seedSchema, trainJob } from '../family'
 export const MAX_TEXT_CHARS = 2_000_000
 /** The most distinct characters a vocabulary may have. */
 export const MAX_VOCAB = 512
+/** The most steps a model may take in all, its continuations included. */
+export const MAX_TOTAL_STEPS = 1_000_000
 /** The longest generated sample. */
 export const MAX_GENERATE = 2000
 
@@ -47,7 +49,13 @@ export const recurrentModelSpecSchema = z
     steps: z.int().positive().max(100_000).default(300),
     learningRate: z.number().positive().max(1).default(0.005),
     /** Gradient clipping by global norm; 0 turns it off. */
-    clipNorm: z.number().min(0).max(1e3).default(5)
+    clipNorm: z.number().min(0).max(1e3).default(5),
+    /**
+     * Continue a trained model of the session (its id) for `steps` more steps: its weights, Adam state and step count,
+     * and the same stream of training windows (the model's seed), so two runs of S steps equal one run of 2S. The
+     * architecture, text, batch, sequence length and dropout must be the model's; the learning rate and clipping may change.
+     */
+    continueFrom: z.string().min(1).max(100).optional()
   })
   .strict()
 export type RecurrentModelSpec = z.infer<typeof recurrentModelSpecSchema>
@@ -81,6 +89,8 @@ export const recurrentInfoSchema = z.object({
   stopReason: z.string().nullable(),
   /** The last sample drawn while training. */
   sample: z.string(),
+  /** Continued from this model (spec.continueFrom) after its `steps` steps; history and stepsDone count from the start. */
+  continuedFrom: z.object({ id: z.string(), name: z.string(), steps: z.int(), adamRestarted: z.boolean() }).optional(),
   createdAt: z.string()
 })
 export type RecurrentInfo = z.infer<typeof recurrentInfoSchema>

@@ -3,12 +3,12 @@
 // PyTorch's names). The session keeps the vocabulary in the model entry and the weights under their PyTorch names.
 import { randomUUID } from 'node:crypto'
 import { ApiError } from '../../../shared/api'
-import { recurrentFamily as family, type RecurrentInfo } from '../../../shared/families/recurrent'
+import { MAX_TOTAL_STEPS, recurrentFamily as family, type RecurrentInfo, type RecurrentModelSpec } from '../../../shared/families/recurrent'
 import type { ExportFormat } from '../../../shared/family'
 import { encodeRecurrentSafetensors, type RecurrentNet } from '../../../core/recurrent'
 import { exportRecurrentOnnx } from '../../../engine/recurrent-export'
 import { ENGRAM_VERSION } from '../../version'
-import { generateRecurrentJob, promptTokens, recurrentModelName, recurrentNetFromTensors, textTokens, trainRecurrentJob, type RecurrentGenerateInput, type RecurrentTrainInput } from '../recurrent'
+import { generateRecurrentJob, promptTokens, recurrentModelName, recurrentNetFromTensors, textTokens, trainRecurrentJob, type RecurrentGenerateInput, type RecurrentResume, type RecurrentTrainInput } from '../recurrent'
 import type { ServiceFamily, SessionData } from './types'
 
 function netOf(session: SessionData, model: RecurrentInfo): ReturnType<typeof recurrentNetFromTensors> {
@@ -31,22 +31,59 @@ export function recurrentExportBytes(net: RecurrentNet, metadata: Record<string,
   throw new ApiError({ code: 'bad-request', field, message: `${field}: a recurrent network exports as onnx or safetensors, not ${format}` })
 }
 
+/** What must equal the continued model's spec (the rest — steps, learning rate, clipping — may change). */
+const CONTINUE_SAME = ['cell', 'peephole', 'coupled', 'gruForm', 'nonlinearity', 'hiddenSize', 'layers', 'embeddingSize', 'text', 'sequenceLength', 'batch', 'dropout'] as const
+
+/**
+ * The state a training continues from (spec.continueFrom): the model's weights, its Adam moments (saved with it under
+ * optim/<name>.exp_avg / .exp_avg_sq; a model saved without them restarts them, and says so) and its step count.
+ */
+function resumeFrom(session: SessionData | undefined, spec: RecurrentModelSpec, seed: number, vocab: string[], field: string): RecurrentResume {
+  const at = `${field}.model.continueFrom`
+  const prior = session?.state.models.find((m) => m.id === spec.continueFrom)
+  if (!session || !prior) throw new ApiError({ code: 'bad-request', field: at, message: `${at}: no model '${spec.continueFrom}' in this session` })
+  if (prior.kind !== 'recurrent') throw new ApiError({ code: 'bad-request', field: at, message: `${at}: '${prior.name}' is a ${prior.kind} model, not a recurrent network` })
+  for (const k of CONTINUE_SAME) {
+    const was = JSON.stringify(prior.spec[k])
+    if (JSON.stringify(spec[k]) !== was) throw new ApiError({ code: 'bad-request', field: `${field}.model.${k}`, message: `${field}.model.${k}: must stay ${was} to continue '${prior.name}'` })
+  }
+  if (seed !== prior.seed) throw new ApiError({ code: 'bad-request', field: `${field}.seed`, message: `${field}.seed: must stay ${prior.seed} to continue '${prior.name}' (its training windows come from it)` })
+  if (JSON.stringify(vocab) !== JSON.stringify(prior.vocab)) {
+    throw new ApiError({ code: 'bad-request', field: `${field}.model.text`, message: `${field}.model.text: the text has changed since '${prior.name}' was trained (its vocabulary differs)` })
+  }
+  if (prior.stepsDone + spec.steps > MAX_TOTAL_STEPS) {
+    throw new ApiError({ code: 'bad-request', field: `${field}.model.steps`, message: `${field}.model.steps: ${prior.stepsDone} + ${spec.steps} steps is more than the ${MAX_TOTAL_STEPS} a model may take in all` })
+  }
+  const net = netOf(session, prior)
+  const moments: Record<string, Float64Array> = {}
+  for (const name of Object.keys(net.params)) {
+    for (const slot of ['exp_avg', 'exp_avg_sq'] as const) {
+      const t = session.tensors.get(`models/${prior.id}/optim/${name}.${slot}`)
+      if (t) moments[`${name}.${slot}`] = Float64Array.from(t.data as ArrayLike<number>)
+    }
+  }
+  const complete = Object.keys(moments).length === 2 * Object.keys(net.params).length
+  return { id: prior.id, name: prior.name, params: net.params, moments: complete ? moments : null, stepsTaken: prior.stepsDone, history: prior.history }
+}
+
 export const recurrentService: ServiceFamily<typeof family> = {
   family,
-  trainTask(ctx, request, field) {
+  trainTask(ctx, request, field, session) {
     const spec = request.model
     if (!ctx.texts) throw new ApiError({ code: 'failed', message: 'models.train: this backend has no texts' })
     const { name, text } = ctx.texts.read(spec.text, `${field}.model.text`)
     const { vocab, tokens } = textTokens(name, text, spec.sequenceLength, `${field}.model.text`, `${field}.model.sequenceLength`)
+    const resume = spec.continueFrom !== undefined ? resumeFrom(session, spec, request.seed, vocab, field) : undefined
     const input: RecurrentTrainInput = {
       modelId: randomUUID(),
-      name: recurrentModelName(spec, name),
+      name: `${recurrentModelName(spec, name)}${resume ? ` · continued to ${resume.stepsTaken + spec.steps} steps` : ''}`,
       spec,
       seed: request.seed,
       textName: name,
       vocab,
       tokens,
-      provider: ctx.provider
+      provider: ctx.provider,
+      ...(resume ? { resume } : {})
     }
     return { kind: 'recurrent.train', input }
   },

@@ -49,7 +49,7 @@ export interface ServiceFamily<F extends Family = Family> {
    * Checks a training request against the datasets and builds the worker's task; throws ApiError naming the field
    * (under `field`, e.g. 'params') before any work starts.
    */
-  trainTask(ctx: FamilyContext, request: TrainOf<F>, field: string): FamilyTask
+  trainTask(ctx: FamilyContext, request: TrainOf<F>, field: string, session?: SessionData): FamilyTask
   /** Checks a run against the model and builds the worker's task. */
   runTask(ctx: FamilyContext, session: SessionData, model: ModelOf<F['kind']>, run: RunOf<F>, field: string): FamilyTask
   /** Worker side: every job kind this family runs (its train kind and its run kinds). */
