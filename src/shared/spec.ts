@@ -540,7 +540,7 @@ export const sweepSpecSchema = z.discriminatedUnion('type', [
 export type SweepSpec = z.infer<typeof sweepSpecSchema>
 
 /** Sweeps that draw their own data (random patterns, the delay task's rows). */
-const SWEEPS_WITHOUT_DATASET: readonly string[] = ['capacity', 'dense-capacity', 'delay']
+export const SWEEPS_WITHOUT_DATASET: readonly string[] = ['capacity', 'dense-capacity', 'delay']
 
 export const experimentSpecSchema = z
   .object({

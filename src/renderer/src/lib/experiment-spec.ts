@@ -7,6 +7,8 @@ import {
   datasetIdSchema,
   experimentSpecSchema,
   LEARNING_RULES,
+  MAX_DELAY,
+  SWEEPS_WITHOUT_DATASET,
   type DatasetId,
   type ExperimentSpecInput,
   type HopfieldModelSpec,
@@ -50,8 +52,38 @@ export const SWEEP_TYPES: readonly { id: SweepType; label: string; caption: stri
     id: 'beta',
     label: 'Modern Hopfield β',
     caption: "continuous modern Hopfield net (004, Ramsauer et al.): the dataset's patterns retrieved from corrupted cues as β grows; global average, metastable states, single patterns"
+  },
+  {
+    id: 'delay',
+    label: 'Long-term dependencies',
+    caption: 'long-term dependencies (001/002): RNN, LSTM and GRU learn the adding problem or to recall a first bit across the delays you set; gradient norm per time step'
   }
 ]
+
+/** Whether a sweep runs on a dataset and model (the active model, or picked on the page); the others draw their own data. */
+export function usesSource(type: SweepType): boolean {
+  return !SWEEPS_WITHOUT_DATASET.includes(type)
+}
+
+export type DelayTask = Extract<SweepSpec, { type: 'delay' }>['task']
+export type DelayCell = Extract<SweepSpec, { type: 'delay' }>['cells'][number]
+/** The delay sweep's cells, in the order the form, the charts and the table show them. */
+export const DELAY_CELLS: readonly { id: DelayCell; label: string }[] = [
+  { id: 'rnn', label: 'RNN' },
+  { id: 'lstm', label: 'LSTM' },
+  { id: 'gru', label: 'GRU' }
+]
+export const DELAY_TASKS: readonly { id: DelayTask; label: string; caption: string }[] = [
+  { id: 'adding', label: 'adding problem', caption: 'the sum of two marked values, the first on step 0; solved when |error| < 0.04 (no memory: 7.84 %)' },
+  { id: 'first-bit', label: 'first-bit recall', caption: "the first of a sequence of random ±1 bits, read after the delay (chance: 50 %)" }
+]
+/** At most this many delays in one sweep (the contract's limit). */
+export const MAX_DELAYS = 20
+
+/** The delays typed on the form: whole numbers 1…MAX_DELAY, a list or a range. */
+export function parseDelays(text: string): ParsedList {
+  return parseList(text, { integer: true, min: 1, max: MAX_DELAY, maxCount: MAX_DELAYS })
+}
 
 /** The interactions the dense-capacity form offers (F = x² is the classical Hebbian net). */
 export const DENSE_INTERACTIONS = [
@@ -135,6 +167,23 @@ export interface ExperimentForm {
   }
   denseCapacity: { units: number; patterns: string; interactions: DenseInteractionId[]; trials: number; noise: number; maxSweeps: number }
   beta: { betas: string; corruption: 'flip' | 'maskFraction'; fraction: number; cuesPerPattern: number; maxSteps: number }
+  delay: {
+    task: DelayTask
+    cells: DelayCell[]
+    /** A list or range of delays, e.g. "10, 20, 40". */
+    delays: string
+    hiddenSize: number
+    trainingSteps: number
+    batch: number
+    learningRate: number
+    /** Clip the gradient's global norm at this (0: off). */
+    clipNorm: number
+    /** LSTM only: added to the forget gate's initial bias. */
+    forgetBias: number
+    trials: number
+    /** The delay whose gradient profiles are shown; null: the largest. */
+    profileDelay: number | null
+  }
 }
 
 export function defaultForm(): ExperimentForm {
@@ -167,7 +216,20 @@ export function defaultForm(): ExperimentForm {
     recurrent: { modified: true, activation: 'sign0', corruption: 'missing', fractions: '0, 0.25, 0.5, 0.75', cuesPerPattern: 20, maxIterations: 20 },
     boltzmann: { hidden: 2, mode: 'exact', epochs: 200, eta: 0.1, weightDecay: 0, clampedSamples: 10, freeSamples: 100, unseen: 0.3, cuesPerPattern: 10 },
     denseCapacity: { units: 100, patterns: '10, 20, 50, 100, 200, 400', interactions: ['x2', 'x3', 'exp'], trials: 1, noise: 0.1, maxSweeps: 50 },
-    beta: { betas: '0.0001, 0.001, 0.01, 0.03, 0.1, 0.3, 1', corruption: 'flip', fraction: 0.2, cuesPerPattern: 4, maxSteps: 100 }
+    beta: { betas: '0.0001, 0.001, 0.01, 0.03, 0.1, 0.3, 1', corruption: 'flip', fraction: 0.2, cuesPerPattern: 4, maxSteps: 100 },
+    delay: {
+      task: 'adding',
+      cells: DELAY_CELLS.map((c) => c.id),
+      delays: '10, 20, 40',
+      hiddenSize: 32,
+      trainingSteps: 2000,
+      batch: 32,
+      learningRate: 0.01,
+      clipNorm: 5,
+      forgetBias: 1,
+      trials: 1,
+      profileDelay: null
+    }
   }
 }
 
@@ -279,6 +341,12 @@ export function autoName(form: ExperimentForm, ctx: SpecContext): string {
     const p = parseList(c.patterns, { integer: true, min: 1 })
     return `dense capacity · N=${c.units} · P ${p.values ? fmt(p.values) : '?'} · ${DENSE_INTERACTIONS.filter((i) => c.interactions.includes(i.id)).map((i) => i.label).join('/')}`
   }
+  if (form.type === 'delay') {
+    const d = form.delay
+    const delays = parseDelays(d.delays)
+    const cells = DELAY_CELLS.filter((c) => d.cells.includes(c.id)).map((c) => c.label)
+    return `delay · ${d.task} · ${cells.join('/')} · delays ${delays.values ? fmt(delays.values) : '?'} · H=${d.hiddenSize} · ${d.trainingSteps} steps`
+  }
   const on =
     form.source === 'model'
       ? ctx.model
@@ -366,6 +434,32 @@ export function buildExperimentSpec(form: ExperimentForm, ctx: SpecContext): Bui
         trials: c.trials,
         noise: c.noise,
         maxSweeps: c.maxSweeps
+      }
+    }
+  } else if (form.type === 'delay') {
+    const d = form.delay
+    const delays = parseDelays(d.delays)
+    if (delays.values === undefined) return fail('delay.delays', `delays: ${delays.error}`)
+    if (d.cells.length === 0) return fail('delay.cells', 'pick at least one cell')
+    if (d.profileDelay !== null && !delays.values.includes(d.profileDelay)) return fail('delay.profileDelay', `gradients at delay ${d.profileDelay}: not one of the delays`)
+    spec = {
+      name,
+      seed: form.seed,
+      // Not used by this sweep (it trains recurrent nets on rows it draws), but required.
+      model: { kind: 'hopfield' },
+      sweep: {
+        type: 'delay',
+        task: d.task,
+        cells: DELAY_CELLS.map((c) => c.id).filter((c) => d.cells.includes(c)),
+        delays: delays.values,
+        hiddenSize: d.hiddenSize,
+        trainingSteps: d.trainingSteps,
+        batch: d.batch,
+        learningRate: d.learningRate,
+        clipNorm: d.clipNorm,
+        forgetBias: d.forgetBias,
+        trials: d.trials,
+        ...(d.profileDelay !== null ? { profileDelay: d.profileDelay } : {})
       }
     }
   } else {
@@ -563,5 +657,7 @@ export function readForm(raw: unknown): ExperimentForm {
   pick(form.denseCapacity, raw.denseCapacity)
   form.denseCapacity.interactions = DENSE_INTERACTIONS.map((i) => i.id).filter((id) => (form.denseCapacity.interactions as unknown[]).includes(id))
   pick(form.beta, raw.beta, { corruption: ['flip', 'maskFraction'] })
+  pick(form.delay, raw.delay, { task: DELAY_TASKS.map((t) => t.id) })
+  form.delay.cells = DELAY_CELLS.map((c) => c.id).filter((id) => (form.delay.cells as unknown[]).includes(id))
   return form
 }
