@@ -4,11 +4,11 @@
 import { describe, expect, it } from 'vitest'
 import { experimentSpecSchema, type SweepResult } from '../../src/shared/spec'
 import { autoName, buildExperimentSpec, defaultForm, readForm, usesSource } from '../../src/renderer/src/lib/experiment-spec'
-import { DELAY_CELL_COLORS, delayAccuracyChart, delayGradientChart, GRADIENT_FLOOR } from '../../src/renderer/src/lib/experiment-charts'
+import { DELAY_CELL_COLORS, delayAccuracyChart, delayGradientChart, GRADIENT_FLOOR, powerLabel } from '../../src/renderer/src/lib/experiment-charts'
 
 type DelayResult = Extract<SweepResult, { type: 'delay' }>
 type Series = { id: string; name: string; data: (number | string)[][]; lineStyle: { color: string; type: string }; markLine?: { data: { yAxis: number; name: string }[] } }
-type Option = { series: Series[]; xAxis: { type: string; name: string; max: number }; yAxis: { type: string; name: string; min?: number; max?: number } }
+type Option = { series: Series[]; xAxis: { type: string; name: string; max: number }; yAxis: { type: string; name: string; min?: number; max?: number; interval?: number; axisLabel?: { showMaxLabel?: boolean } } }
 
 const delayForm = () => ({ ...defaultForm(), type: 'delay' as const })
 
@@ -89,7 +89,15 @@ describe('long-term-dependency (delay) sweep on the experiments page', () => {
 
   it('draws ‖∂ℓ/∂h_t‖ per step on a log axis, trained solid and init dashed, zeros and denormals at the floor', () => {
     const c = delayGradientChart(result('adding', ['rnn', 'lstm', 'gru'])) as unknown as Option
-    expect(c.yAxis.type).toBe('log')
+    expect(c.yAxis).toMatchObject({ type: 'log', min: GRADIENT_FLOOR, max: 1, interval: 100 })
+    const plain = delayGradientChart({ ...result('adding', ['lstm']), profiles: [{ cell: 'lstm', delay: 1, initial: [0.02, 0.5, 3], trained: [0.01, 0.2, 1] }] }) as unknown as Option
+    expect(plain.yAxis).toMatchObject({ min: 0.01, max: 10, interval: 1 })
+    const wide = delayGradientChart({ ...result('adding', ['rnn']), profiles: [{ cell: 'rnn', delay: 1, initial: [1e-37, 0.5, 1], trained: [1e-12, 0.2, 1] }] }) as unknown as Option
+    expect(wide.yAxis).toMatchObject({ min: 1e-40, max: 1, interval: 10 })
+    // A top between ticks (10 above the tick at 1) goes unlabelled rather than print over it.
+    const over = delayGradientChart({ ...result('adding', ['rnn']), profiles: [{ cell: 'rnn', delay: 1, initial: [1e-19, 0.5, 1.2], trained: [1e-12, 0.2, 1] }] }) as unknown as Option
+    expect(over.yAxis).toMatchObject({ min: 1e-20, max: 10, interval: 5, axisLabel: { showMaxLabel: false } })
+    expect(wide.yAxis).toMatchObject({ axisLabel: { showMaxLabel: true } })
     expect(c.yAxis.name).toBe('‖∂ℓ/∂h_t‖')
     expect(c.xAxis.max).toBe(7)
     expect(c.series).toHaveLength(6)
@@ -103,5 +111,6 @@ describe('long-term-dependency (delay) sweep on the experiments page', () => {
     const gruOnly = delayGradientChart(result('adding', ['gru'])) as unknown as Option
     expect(gruOnly.series.map((s) => s.lineStyle.color)).toEqual([DELAY_CELL_COLORS.gru, DELAY_CELL_COLORS.gru])
     expect(new Set(Object.values(DELAY_CELL_COLORS)).size).toBe(3)
+    expect([1e-60, 1e-3, 0.01, 0.1, 1, 100, 1000].map(powerLabel)).toEqual(['1e-60', '1e-3', '0.01', '0.1', '1', '100', '1e3'])
   })
 })

@@ -675,7 +675,8 @@ export function delayAccuracyChart(sweep: DelaySweepResult): ChartOption {
       silent: true,
       symbol: 'none',
       lineStyle: { color: MUTED, type: 'dashed', width: 1 },
-      label: { formatter: '{b}', fontSize: 9, color: MUTED, position: 'insideEndTop' },
+      // At the left: the delays swept start above 0, so the lines leave room there.
+      label: { formatter: '{b}', fontSize: 9, color: MUTED, position: 'insideStartTop' },
       data: [{ yAxis: sweep.baseline.accuracy, name: baseline }]
     }
   }
@@ -687,6 +688,11 @@ export function delayAccuracyChart(sweep: DelaySweepResult): ChartOption {
     yAxis: { type: 'value', name: 'rows solved', nameLocation: 'middle', nameGap: 36, min: 0, max: 1, interval: 0.25, ...AXIS_STYLE, axisLabel: percentAxisLabel },
     series
   }
+}
+
+/** A log axis's tick: 0.01, 0.1, 1, 10, 100 as they are, other powers of ten as 1e-60. */
+export function powerLabel(v: number): string {
+  return v >= 0.01 && v <= 100 ? String(Number(v.toPrecision(6))) : v.toExponential(0).replace('e+', 'e')
 }
 
 /**
@@ -718,18 +724,41 @@ export function delayGradientChart(sweep: DelaySweepResult): ChartOption {
     return [line(`${cell}:trained`, `${delayCellLabel(cell)} (trained)`, profile.trained, false), line(`${cell}:initial`, `${delayCellLabel(cell)} (init)`, profile.initial, true)]
   })
   const steps = Math.max(1, ...sweep.profiles.map((p) => p.trained.length - 1))
+  // The y range in whole decades around the data, ticks every 1, 2, 5, 10… decades (at most about five), the bottom on
+  // a tick: ECharts' own log extent can add ten empty decades on top, and label an odd bottom such as 1e-38.
+  const drawn = sweep.profiles.flatMap((p) => [...p.initial, ...p.trained]).filter(Number.isFinite).map((v) => Math.max(v, GRADIENT_FLOOR))
+  const lowest = drawn.length ? Math.floor(Math.log10(Math.min(...drawn))) : -3
+  const high = drawn.length ? Math.max(lowest + 1, Math.ceil(Math.log10(Math.max(...drawn)))) : 1
+  const decades = [1, 2, 5, 10, 20, 50, 100].find((d) => (high - lowest) / d <= 5) ?? 100
+  const low = Math.floor(lowest / decades) * decades
   return {
     ...RATE_CHART,
     grid: { ...RATE_CHART.grid, left: 58 },
     tooltip: { trigger: 'axis', confine: true, valueFormatter: (v) => (typeof v === 'number' ? v.toExponential(2) : String(v)) },
-    xAxis: { type: 'value', name: `time step t (0: initial state; the loss is read at t = ${steps})`, nameLocation: 'middle', nameGap: 20, min: 0, max: steps, minInterval: 1, ...AXIS_STYLE },
+    xAxis: {
+      type: 'value',
+      name: `time step t (0: initial state; the loss is read at t = ${steps})`,
+      nameLocation: 'middle',
+      nameGap: 20,
+      min: 0,
+      max: steps,
+      minInterval: 1,
+      ...AXIS_STYLE,
+      // T = 41 would print beside the tick at 40.
+      axisLabel: { ...AXIS_STYLE.axisLabel, hideOverlap: true }
+    },
     yAxis: {
       type: 'log',
+      min: 10 ** low,
+      max: 10 ** high,
+      // In decades (ECharts takes a log axis's interval as an exponent).
+      interval: decades,
       name: '‖∂ℓ/∂h_t‖',
       nameLocation: 'middle',
       nameGap: 44,
       ...AXIS_STYLE,
-      axisLabel: { ...AXIS_STYLE.axisLabel, formatter: (v: number) => v.toExponential(0) }
+      // A top off the ticks (10 over ticks at 1, 1e-5, …) would print against the tick below it.
+      axisLabel: { ...AXIS_STYLE.axisLabel, formatter: powerLabel, showMaxLabel: high % decades === 0 }
     },
     series
   }

@@ -9,6 +9,7 @@ import {
   LEARNING_RULES,
   MAX_DELAY,
   SWEEPS_WITHOUT_DATASET,
+  sweepSpecSchema,
   type DatasetId,
   type ExperimentSpecInput,
   type HopfieldModelSpec,
@@ -217,20 +218,15 @@ export function defaultForm(): ExperimentForm {
     boltzmann: { hidden: 2, mode: 'exact', epochs: 200, eta: 0.1, weightDecay: 0, clampedSamples: 10, freeSamples: 100, unseen: 0.3, cuesPerPattern: 10 },
     denseCapacity: { units: 100, patterns: '10, 20, 50, 100, 200, 400', interactions: ['x2', 'x3', 'exp'], trials: 1, noise: 0.1, maxSweeps: 50 },
     beta: { betas: '0.0001, 0.001, 0.01, 0.03, 0.1, 0.3, 1', corruption: 'flip', fraction: 0.2, cuesPerPattern: 4, maxSteps: 100 },
-    delay: {
-      task: 'adding',
-      cells: DELAY_CELLS.map((c) => c.id),
-      delays: '10, 20, 40',
-      hiddenSize: 32,
-      trainingSteps: 2000,
-      batch: 32,
-      learningRate: 0.01,
-      clipNorm: 5,
-      forgetBias: 1,
-      trials: 1,
-      profileDelay: null
-    }
+    delay: delayFormDefaults()
   }
+}
+
+/** The delay sweep's form at the contract's defaults (the delays as text; the largest for the gradient profiles). */
+function delayFormDefaults(): ExperimentForm['delay'] {
+  const sweep = sweepSpecSchema.parse({ type: 'delay' }) as Extract<SweepSpec, { type: 'delay' }>
+  const { type: _type, evalRows: _evalRows, delays, profileDelay, cells, ...rest } = sweep
+  return { ...rest, cells: [...cells], delays: delays.join(', '), profileDelay: profileDelay ?? null }
 }
 
 /** The annealing schedule the form describes (custom: the list as typed, in its order). */
@@ -393,6 +389,8 @@ export function isGreyDataset(id: string | null | undefined): boolean {
 /** The spec the form describes, checked against the contract (an error names the form field). */
 export function buildExperimentSpec(form: ExperimentForm, ctx: SpecContext): BuiltSpec {
   const name = form.name.trim() || autoName(form, ctx)
+  /** A sweep that draws its own data: it does not use the model (its own rules or nets), but the contract requires one. */
+  const ownData = (sweep: NonNullable<ExperimentSpecInput['sweep']>, model: ExperimentSpecInput['model'] = { kind: 'hopfield' }): ExperimentSpecInput => ({ name, seed: form.seed, model, sweep })
   let spec: ExperimentSpecInput
   if (form.type === 'capacity') {
     const c = form.capacity
@@ -400,12 +398,9 @@ export function buildExperimentSpec(form: ExperimentForm, ctx: SpecContext): Bui
     if (counts.values === undefined) return fail('capacity.patterns', `pattern counts: ${counts.error}`)
     if (c.rules.length === 0) return fail('capacity.rules', 'pick at least one rule')
     const rules = CAPACITY_RULES.filter((r) => c.rules.includes(r))
-    spec = {
-      name,
-      seed: form.seed,
-      // Not used by a capacity sweep (each rule in `rules` is trained on random patterns), but required.
-      model: { kind: 'hopfield', rule: rules[0]! },
-      sweep: {
+    // Each rule in `rules` is trained on random patterns; the model names the first.
+    spec = ownData(
+      {
         type: 'capacity',
         units: c.units,
         patternCounts: counts.values,
@@ -414,54 +409,38 @@ export function buildExperimentSpec(form: ExperimentForm, ctx: SpecContext): Bui
         noise: c.noise,
         cuesPerPattern: c.cuesPerPattern,
         recall: { mode: c.mode, maxSweeps: c.maxSweeps }
-      }
-    }
+      },
+      { kind: 'hopfield', rule: rules[0]! }
+    )
   } else if (form.type === 'dense-capacity') {
     const c = form.denseCapacity
     const counts = parseList(c.patterns, { integer: true, min: 1, max: 100000, maxCount: 50 })
     if (counts.values === undefined) return fail('denseCapacity.patterns', `pattern counts: ${counts.error}`)
     if (c.interactions.length === 0) return fail('denseCapacity.interactions', 'pick at least one F')
-    spec = {
-      name,
-      seed: form.seed,
-      // Not used by this sweep (it stores random patterns in dense memories), but required.
-      model: { kind: 'hopfield' },
-      sweep: {
-        type: 'dense-capacity',
-        units: c.units,
-        patternCounts: counts.values,
-        interactions: DENSE_INTERACTIONS.filter((i) => c.interactions.includes(i.id)).map((i) => i.f),
-        trials: c.trials,
-        noise: c.noise,
-        maxSweeps: c.maxSweeps
-      }
-    }
+    // Random patterns stored in dense memories.
+    spec = ownData({
+      type: 'dense-capacity',
+      units: c.units,
+      patternCounts: counts.values,
+      interactions: DENSE_INTERACTIONS.filter((i) => c.interactions.includes(i.id)).map((i) => i.f),
+      trials: c.trials,
+      noise: c.noise,
+      maxSweeps: c.maxSweeps
+    })
   } else if (form.type === 'delay') {
-    const d = form.delay
-    const delays = parseDelays(d.delays)
+    const { delays: text, cells, profileDelay, ...rest } = form.delay
+    const delays = parseDelays(text)
     if (delays.values === undefined) return fail('delay.delays', `delays: ${delays.error}`)
-    if (d.cells.length === 0) return fail('delay.cells', 'pick at least one cell')
-    if (d.profileDelay !== null && !delays.values.includes(d.profileDelay)) return fail('delay.profileDelay', `gradients at delay ${d.profileDelay}: not one of the delays`)
-    spec = {
-      name,
-      seed: form.seed,
-      // Not used by this sweep (it trains recurrent nets on rows it draws), but required.
-      model: { kind: 'hopfield' },
-      sweep: {
-        type: 'delay',
-        task: d.task,
-        cells: DELAY_CELLS.map((c) => c.id).filter((c) => d.cells.includes(c)),
-        delays: delays.values,
-        hiddenSize: d.hiddenSize,
-        trainingSteps: d.trainingSteps,
-        batch: d.batch,
-        learningRate: d.learningRate,
-        clipNorm: d.clipNorm,
-        forgetBias: d.forgetBias,
-        trials: d.trials,
-        ...(d.profileDelay !== null ? { profileDelay: d.profileDelay } : {})
-      }
-    }
+    if (cells.length === 0) return fail('delay.cells', 'pick at least one cell')
+    if (profileDelay !== null && !delays.values.includes(profileDelay)) return fail('delay.profileDelay', `gradients at delay ${profileDelay}: not one of the delays`)
+    // Recurrent nets trained on rows the sweep draws.
+    spec = ownData({
+      type: 'delay',
+      ...rest,
+      cells: DELAY_CELLS.map((c) => c.id).filter((c) => cells.includes(c)),
+      delays: delays.values,
+      ...(profileDelay !== null ? { profileDelay } : {})
+    })
   } else {
     const source = datasetAndModel(form, ctx)
     if ('error' in source) return fail(source.field, source.error)
