@@ -570,7 +570,7 @@ export const sweepSpecSchema = z.discriminatedUnion('type', [
 export type SweepSpec = z.infer<typeof sweepSpecSchema>
 
 /** Sweeps that draw their own data (random patterns, the delay task's rows). */
-const SWEEPS_WITHOUT_DATASET: readonly string[] = ['capacity', 'dense-capacity', 'delay', 'gradient-flow']
+export const SWEEPS_WITHOUT_DATASET: readonly string[] = ['capacity', 'dense-capacity', 'delay', 'gradient-flow']
 
 /** The fields every spec file starts with: its JSON Schema, the format's version, a name (default `name`), the seed. */
 export function specFileHead<N extends string>(name: N) {

@@ -4,6 +4,7 @@
 import type { SweepResult } from '../../../shared/spec'
 import type { LineSeriesOption } from 'echarts/charts'
 import { AXIS_STYLE, MUTED, PALETTE, TEXT_STYLE, type ChartOption } from './charts'
+import { DELAY_CELLS, type DelayCell } from './experiment-spec'
 
 export type CapacitySweepResult = Extract<SweepResult, { type: 'capacity' }>
 export type CueSweepResult = Extract<SweepResult, { type: 'noise' | 'partial' }>
@@ -645,5 +646,120 @@ export function betaChart(sweep: BetaSweepResult): ChartOption {
       rateSeries('metastable', 'metastable', share('metastable'), PALETTE[1]!),
       rateSeries('global', 'global average', share('global'), PALETTE[2]!)
     ]
+  }
+}
+
+export type DelaySweepResult = Extract<SweepResult, { type: 'delay' }>
+
+/** One colour per recurrent cell, the same on both delay charts (the RNN, which fails, in red). */
+export const DELAY_CELL_COLORS: Readonly<Record<DelayCell, string>> = { rnn: PALETTE[2]!, lstm: PALETTE[0]!, gru: PALETTE[4]! }
+
+export function delayCellLabel(cell: DelayCell): string {
+  return DELAY_CELLS.find((c) => c.id === cell)?.label ?? cell
+}
+
+/** The cells of a result, in the form's order. */
+function delayCells(cells: readonly DelayCell[]): DelayCell[] {
+  return DELAY_CELLS.map((c) => c.id).filter((c) => cells.includes(c))
+}
+
+/** Long-term dependencies: the share of fresh rows solved against the delay, one line per cell; the no-memory baseline dashed. */
+export function delayAccuracyChart(sweep: DelaySweepResult): ChartOption {
+  const series = delayCells(sweep.points.map((p) => p.cell)).map((cell) =>
+    rateSeries(cell, delayCellLabel(cell), sweep.points.filter((p) => p.cell === cell).sort((a, b) => a.delay - b.delay).map((p) => [p.delay, p.accuracy]), DELAY_CELL_COLORS[cell])
+  )
+  const baseline = `no memory: ${(sweep.baseline.accuracy * 100).toFixed(2)} %`
+  const first = series[0]
+  if (first) {
+    first.markLine = {
+      silent: true,
+      symbol: 'none',
+      lineStyle: { color: MUTED, type: 'dashed', width: 1 },
+      // At the left: the delays swept start above 0, so the lines leave room there.
+      label: { formatter: '{b}', fontSize: 9, color: MUTED, position: 'insideStartTop' },
+      data: [{ yAxis: sweep.baseline.accuracy, name: baseline }]
+    }
+  }
+  const maxDelay = Math.max(1, ...sweep.points.map((p) => p.delay))
+  return {
+    ...RATE_CHART,
+    grid: { ...RATE_CHART.grid, left: 52 },
+    xAxis: { type: 'value', name: 'delay (steps between the first input and the answer)', nameLocation: 'middle', nameGap: 20, min: 0, max: niceCeil(maxDelay), ...AXIS_STYLE },
+    yAxis: { type: 'value', name: 'rows solved', nameLocation: 'middle', nameGap: 36, min: 0, max: 1, interval: 0.25, ...AXIS_STYLE, axisLabel: percentAxisLabel },
+    series
+  }
+}
+
+/** A log axis's tick: 0.01, 0.1, 1, 10, 100 as they are, other powers of ten as 1e-60. */
+export function powerLabel(v: number): string {
+  return v >= 0.01 && v <= 100 ? String(Number(v.toPrecision(6))) : v.toExponential(0).replace('e+', 'e')
+}
+
+/**
+ * The floor of the gradient chart's log axis: a log axis cannot show 0, and a vanished gradient (an RNN's after 40
+ * steps is ~1e-60, and may underflow to a denormal or to 0) is drawn at this floor instead of breaking the line.
+ */
+export const GRADIENT_FLOOR = 1e-300
+
+/**
+ * The vanishing gradient: ‖∂ℓ/∂h_t‖ for t = 0 (the initial state) … T (the last step, where the loss is read), on a log
+ * axis; per cell a solid line after training and a dashed one at initialisation. Zeros and values below GRADIENT_FLOOR
+ * (denormals) are drawn at the floor; non-finite ones are gaps.
+ */
+export function delayGradientChart(sweep: DelaySweepResult): ChartOption {
+  const series: LineSeriesOption[] = delayCells(sweep.profiles.map((p) => p.cell)).flatMap((cell) => {
+    const profile = sweep.profiles.find((p) => p.cell === cell)!
+    const color = DELAY_CELL_COLORS[cell]
+    const points = (values: readonly number[]): [number, number | typeof GAP][] => values.map((v, t) => [t, Number.isFinite(v) ? Math.max(v, GRADIENT_FLOOR) : GAP])
+    const line = (id: string, name: string, values: readonly number[], dashed: boolean): LineSeriesOption => ({
+      id,
+      name,
+      type: 'line',
+      data: points(values),
+      showSymbol: values.length <= 30,
+      symbolSize: 4,
+      lineStyle: { color, width: dashed ? 1.2 : 2, type: dashed ? 'dashed' : 'solid' },
+      itemStyle: { color }
+    })
+    return [line(`${cell}:trained`, `${delayCellLabel(cell)} (trained)`, profile.trained, false), line(`${cell}:initial`, `${delayCellLabel(cell)} (init)`, profile.initial, true)]
+  })
+  const steps = Math.max(1, ...sweep.profiles.map((p) => p.trained.length - 1))
+  // The y range in whole decades around the data, ticks every 1, 2, 5, 10… decades (at most about five), the bottom on
+  // a tick: ECharts' own log extent can add ten empty decades on top, and label an odd bottom such as 1e-38.
+  const drawn = sweep.profiles.flatMap((p) => [...p.initial, ...p.trained]).filter(Number.isFinite).map((v) => Math.max(v, GRADIENT_FLOOR))
+  const lowest = drawn.length ? Math.floor(Math.log10(Math.min(...drawn))) : -3
+  const high = drawn.length ? Math.max(lowest + 1, Math.ceil(Math.log10(Math.max(...drawn)))) : 1
+  const decades = [1, 2, 5, 10, 20, 50, 100].find((d) => (high - lowest) / d <= 5) ?? 100
+  const low = Math.floor(lowest / decades) * decades
+  return {
+    ...RATE_CHART,
+    grid: { ...RATE_CHART.grid, left: 58 },
+    tooltip: { trigger: 'axis', confine: true, valueFormatter: (v) => (typeof v === 'number' ? v.toExponential(2) : String(v)) },
+    xAxis: {
+      type: 'value',
+      name: `time step t (0: initial state; the loss is read at t = ${steps})`,
+      nameLocation: 'middle',
+      nameGap: 20,
+      min: 0,
+      max: steps,
+      minInterval: 1,
+      ...AXIS_STYLE,
+      // T = 41 would print beside the tick at 40.
+      axisLabel: { ...AXIS_STYLE.axisLabel, hideOverlap: true }
+    },
+    yAxis: {
+      type: 'log',
+      min: 10 ** low,
+      max: 10 ** high,
+      // In decades (ECharts takes a log axis's interval as an exponent).
+      interval: decades,
+      name: '‖∂ℓ/∂h_t‖',
+      nameLocation: 'middle',
+      nameGap: 44,
+      ...AXIS_STYLE,
+      // A top off the ticks (10 over ticks at 1, 1e-5, …) would print against the tick below it.
+      axisLabel: { ...AXIS_STYLE.axisLabel, formatter: powerLabel, showMaxLabel: high % decades === 0 }
+    },
+    series
   }
 }

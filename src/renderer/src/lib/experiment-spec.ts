@@ -7,6 +7,9 @@ import {
   datasetIdSchema,
   experimentSpecSchema,
   LEARNING_RULES,
+  MAX_DELAY,
+  SWEEPS_WITHOUT_DATASET,
+  sweepSpecSchema,
   type DatasetId,
   type ExperimentSpecInput,
   type HopfieldModelSpec,
@@ -50,8 +53,38 @@ export const SWEEP_TYPES: readonly { id: SweepType; label: string; caption: stri
     id: 'beta',
     label: 'Modern Hopfield β',
     caption: "continuous modern Hopfield net (004, Ramsauer et al.): the dataset's patterns retrieved from corrupted cues as β grows; global average, metastable states, single patterns"
+  },
+  {
+    id: 'delay',
+    label: 'Long-term dependencies',
+    caption: 'long-term dependencies (001/002): RNN, LSTM and GRU learn the adding problem or to recall a first bit across the delays you set; gradient norm per time step'
   }
 ]
+
+/** Whether a sweep runs on a dataset and model (the active model, or picked on the page); the others draw their own data. */
+export function usesSource(type: SweepType): boolean {
+  return !SWEEPS_WITHOUT_DATASET.includes(type)
+}
+
+export type DelayTask = Extract<SweepSpec, { type: 'delay' }>['task']
+export type DelayCell = Extract<SweepSpec, { type: 'delay' }>['cells'][number]
+/** The delay sweep's cells, in the order the form, the charts and the table show them. */
+export const DELAY_CELLS: readonly { id: DelayCell; label: string }[] = [
+  { id: 'rnn', label: 'RNN' },
+  { id: 'lstm', label: 'LSTM' },
+  { id: 'gru', label: 'GRU' }
+]
+export const DELAY_TASKS: readonly { id: DelayTask; label: string; caption: string }[] = [
+  { id: 'adding', label: 'adding problem', caption: 'the sum of two marked values, the first on step 0; solved when |error| < 0.04 (no memory: 7.84 %)' },
+  { id: 'first-bit', label: 'first-bit recall', caption: "the first of a sequence of random ±1 bits, read after the delay (chance: 50 %)" }
+]
+/** At most this many delays in one sweep (the contract's limit). */
+export const MAX_DELAYS = 20
+
+/** The delays typed on the form: whole numbers 1…MAX_DELAY, a list or a range. */
+export function parseDelays(text: string): ParsedList {
+  return parseList(text, { integer: true, min: 1, max: MAX_DELAY, maxCount: MAX_DELAYS })
+}
 
 /** The interactions the dense-capacity form offers (F = x² is the classical Hebbian net). */
 export const DENSE_INTERACTIONS = [
@@ -135,6 +168,23 @@ export interface ExperimentForm {
   }
   denseCapacity: { units: number; patterns: string; interactions: DenseInteractionId[]; trials: number; noise: number; maxSweeps: number }
   beta: { betas: string; corruption: 'flip' | 'maskFraction'; fraction: number; cuesPerPattern: number; maxSteps: number }
+  delay: {
+    task: DelayTask
+    cells: DelayCell[]
+    /** A list or range of delays, e.g. "10, 20, 40". */
+    delays: string
+    hiddenSize: number
+    trainingSteps: number
+    batch: number
+    learningRate: number
+    /** Clip the gradient's global norm at this (0: off). */
+    clipNorm: number
+    /** LSTM only: added to the forget gate's initial bias. */
+    forgetBias: number
+    trials: number
+    /** The delay whose gradient profiles are shown; null: the largest. */
+    profileDelay: number | null
+  }
 }
 
 export function defaultForm(): ExperimentForm {
@@ -167,8 +217,16 @@ export function defaultForm(): ExperimentForm {
     recurrent: { modified: true, activation: 'sign0', corruption: 'missing', fractions: '0, 0.25, 0.5, 0.75', cuesPerPattern: 20, maxIterations: 20 },
     boltzmann: { hidden: 2, mode: 'exact', epochs: 200, eta: 0.1, weightDecay: 0, clampedSamples: 10, freeSamples: 100, unseen: 0.3, cuesPerPattern: 10 },
     denseCapacity: { units: 100, patterns: '10, 20, 50, 100, 200, 400', interactions: ['x2', 'x3', 'exp'], trials: 1, noise: 0.1, maxSweeps: 50 },
-    beta: { betas: '0.0001, 0.001, 0.01, 0.03, 0.1, 0.3, 1', corruption: 'flip', fraction: 0.2, cuesPerPattern: 4, maxSteps: 100 }
+    beta: { betas: '0.0001, 0.001, 0.01, 0.03, 0.1, 0.3, 1', corruption: 'flip', fraction: 0.2, cuesPerPattern: 4, maxSteps: 100 },
+    delay: delayFormDefaults()
   }
+}
+
+/** The delay sweep's form at the contract's defaults (the delays as text; the largest for the gradient profiles). */
+function delayFormDefaults(): ExperimentForm['delay'] {
+  const sweep = sweepSpecSchema.parse({ type: 'delay' }) as Extract<SweepSpec, { type: 'delay' }>
+  const { type: _type, evalRows: _evalRows, delays, profileDelay, cells, ...rest } = sweep
+  return { ...rest, cells: [...cells], delays: delays.join(', '), profileDelay: profileDelay ?? null }
 }
 
 /** The annealing schedule the form describes (custom: the list as typed, in its order). */
@@ -279,6 +337,12 @@ export function autoName(form: ExperimentForm, ctx: SpecContext): string {
     const p = parseList(c.patterns, { integer: true, min: 1 })
     return `dense capacity · N=${c.units} · P ${p.values ? fmt(p.values) : '?'} · ${DENSE_INTERACTIONS.filter((i) => c.interactions.includes(i.id)).map((i) => i.label).join('/')}`
   }
+  if (form.type === 'delay') {
+    const d = form.delay
+    const delays = parseDelays(d.delays)
+    const cells = DELAY_CELLS.filter((c) => d.cells.includes(c.id)).map((c) => c.label)
+    return `delay · ${d.task} · ${cells.join('/')} · delays ${delays.values ? fmt(delays.values) : '?'} · H=${d.hiddenSize} · ${d.trainingSteps} steps`
+  }
   const on =
     form.source === 'model'
       ? ctx.model
@@ -325,6 +389,8 @@ export function isGreyDataset(id: string | null | undefined): boolean {
 /** The spec the form describes, checked against the contract (an error names the form field). */
 export function buildExperimentSpec(form: ExperimentForm, ctx: SpecContext): BuiltSpec {
   const name = form.name.trim() || autoName(form, ctx)
+  /** A sweep that draws its own data: it does not use the model (its own rules or nets), but the contract requires one. */
+  const ownData = (sweep: NonNullable<ExperimentSpecInput['sweep']>, model: ExperimentSpecInput['model'] = { kind: 'hopfield' }): ExperimentSpecInput => ({ name, seed: form.seed, model, sweep })
   let spec: ExperimentSpecInput
   if (form.type === 'capacity') {
     const c = form.capacity
@@ -332,12 +398,9 @@ export function buildExperimentSpec(form: ExperimentForm, ctx: SpecContext): Bui
     if (counts.values === undefined) return fail('capacity.patterns', `pattern counts: ${counts.error}`)
     if (c.rules.length === 0) return fail('capacity.rules', 'pick at least one rule')
     const rules = CAPACITY_RULES.filter((r) => c.rules.includes(r))
-    spec = {
-      name,
-      seed: form.seed,
-      // Not used by a capacity sweep (each rule in `rules` is trained on random patterns), but required.
-      model: { kind: 'hopfield', rule: rules[0]! },
-      sweep: {
+    // Each rule in `rules` is trained on random patterns; the model names the first.
+    spec = ownData(
+      {
         type: 'capacity',
         units: c.units,
         patternCounts: counts.values,
@@ -346,28 +409,38 @@ export function buildExperimentSpec(form: ExperimentForm, ctx: SpecContext): Bui
         noise: c.noise,
         cuesPerPattern: c.cuesPerPattern,
         recall: { mode: c.mode, maxSweeps: c.maxSweeps }
-      }
-    }
+      },
+      { kind: 'hopfield', rule: rules[0]! }
+    )
   } else if (form.type === 'dense-capacity') {
     const c = form.denseCapacity
     const counts = parseList(c.patterns, { integer: true, min: 1, max: 100000, maxCount: 50 })
     if (counts.values === undefined) return fail('denseCapacity.patterns', `pattern counts: ${counts.error}`)
     if (c.interactions.length === 0) return fail('denseCapacity.interactions', 'pick at least one F')
-    spec = {
-      name,
-      seed: form.seed,
-      // Not used by this sweep (it stores random patterns in dense memories), but required.
-      model: { kind: 'hopfield' },
-      sweep: {
-        type: 'dense-capacity',
-        units: c.units,
-        patternCounts: counts.values,
-        interactions: DENSE_INTERACTIONS.filter((i) => c.interactions.includes(i.id)).map((i) => i.f),
-        trials: c.trials,
-        noise: c.noise,
-        maxSweeps: c.maxSweeps
-      }
-    }
+    // Random patterns stored in dense memories.
+    spec = ownData({
+      type: 'dense-capacity',
+      units: c.units,
+      patternCounts: counts.values,
+      interactions: DENSE_INTERACTIONS.filter((i) => c.interactions.includes(i.id)).map((i) => i.f),
+      trials: c.trials,
+      noise: c.noise,
+      maxSweeps: c.maxSweeps
+    })
+  } else if (form.type === 'delay') {
+    const { delays: text, cells, profileDelay, ...rest } = form.delay
+    const delays = parseDelays(text)
+    if (delays.values === undefined) return fail('delay.delays', `delays: ${delays.error}`)
+    if (cells.length === 0) return fail('delay.cells', 'pick at least one cell')
+    if (profileDelay !== null && !delays.values.includes(profileDelay)) return fail('delay.profileDelay', `gradients at delay ${profileDelay}: not one of the delays`)
+    // Recurrent nets trained on rows the sweep draws.
+    spec = ownData({
+      type: 'delay',
+      ...rest,
+      cells: DELAY_CELLS.map((c) => c.id).filter((c) => cells.includes(c)),
+      delays: delays.values,
+      ...(profileDelay !== null ? { profileDelay } : {})
+    })
   } else {
     const source = datasetAndModel(form, ctx)
     if ('error' in source) return fail(source.field, source.error)
@@ -563,5 +636,7 @@ export function readForm(raw: unknown): ExperimentForm {
   pick(form.denseCapacity, raw.denseCapacity)
   form.denseCapacity.interactions = DENSE_INTERACTIONS.map((i) => i.id).filter((id) => (form.denseCapacity.interactions as unknown[]).includes(id))
   pick(form.beta, raw.beta, { corruption: ['flip', 'maskFraction'] })
+  pick(form.delay, raw.delay, { task: DELAY_TASKS.map((t) => t.id) })
+  form.delay.cells = DELAY_CELLS.map((c) => c.id).filter((id) => (form.delay.cells as unknown[]).includes(id))
   return form
 }
