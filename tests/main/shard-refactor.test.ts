@@ -17,8 +17,8 @@ vi.mock('../../src/engine/programs/train-step', async (importOriginal) => {
 
 const fixtures = join(__dirname, '..', 'fixtures', 'shards')
 const spec = (sweep: object) => experimentSpecSchema.parse({ name: 'refactor', seed: 23, model: { kind: 'hopfield' }, sweep })
-export const denseSweep = { type: 'dense-capacity', units: 24, patternCounts: [2, 4, 8], interactions: [{ kind: 'polynomial', degree: 2 }, { kind: 'polynomial', degree: 3 }, { kind: 'exp' }], trials: 3, noise: 0.15 }
-export const delaySweep = { type: 'delay', task: 'first-bit', cells: ['rnn', 'lstm', 'gru'], delays: [2, 3], hiddenSize: 4, trainingSteps: 60, batch: 8, trials: 2, evalRows: 40 }
+const denseSweep = { type: 'dense-capacity', units: 24, patternCounts: [2, 4, 8], interactions: [{ kind: 'polynomial', degree: 2 }, { kind: 'polynomial', degree: 3 }, { kind: 'exp' }], trials: 3, noise: 0.15 }
+const delaySweep = { type: 'delay', task: 'first-bit', cells: ['rnn', 'lstm', 'gru'], delays: [2, 3], hiddenSize: 4, trainingSteps: 60, batch: 8, trials: 2, evalRows: 40 }
 
 /** The parts of a result the runner computes (the header's version and date aside). */
 const computed = (r: ExperimentResult) => JSON.parse(JSON.stringify({ compute: r.compute, sweep: r.sweep })) as unknown
