@@ -60,8 +60,9 @@ Options:
   --data-dir DIR      where imported datasets live (default ${defaultDataDir()})
   --queue URL         split the sweep into shards and run them on the workers of this queue
                       (redis://HOST:PORT, rediss://:PASSWORD@HOST:PORT for TLS; see engram worker --help);
-                      capacity sweeps only; the result is the same, number for number, as without --queue
-  --shard-trials K    trials per shard with --queue (default ${DEFAULT_TRIALS_PER_SHARD})
+                      capacity, dense-capacity and delay sweeps; the result is the same, number for number,
+                      as without --queue
+  --shard-trials K    trials per shard with --queue (default ${Object.entries(DEFAULT_TRIALS_PER_SHARD).map(([type, k]) => `${k} for ${type}`).join(', ')})
   -h, --help          this help`,
   serve: `Usage: engram serve [--host 127.0.0.1] [--port 0] [--data-dir DIR] [--provider auto] [--print-json]
 
@@ -75,7 +76,8 @@ Options:
   --provider P        engine provider: auto, cpu, cuda, dml, coreml (default auto)
   --token TOKEN       use this token instead of a random one
   --print-json        print one JSON line {"url","port","token"} when ready (for scripts)
-  --queue URL         run shardable experiment jobs (capacity sweeps) on the workers of this queue
+  --queue URL         run shardable experiment jobs (capacity, dense-capacity and delay sweeps) on the
+                      workers of this queue
                       (redis://HOST:PORT or rediss://:PASSWORD@HOST:PORT); other jobs still run here
   -h, --help          this help`,
   worker: `Usage: engram worker --queue redis://HOST:PORT [--concurrency 1] [--lock-ms 60000] [--stalled-ms 30000]
@@ -146,8 +148,8 @@ async function cmdRun(argv: string[]): Promise<void> {
   const specPath = positionals[0]!
   const run = readRunSpecFile(specPath)
   if (values['shard-trials'] !== undefined && !values.queue) throw new UsageError('--shard-trials: only with --queue')
-  const queue = values.queue ? { url: checkQueueUrl(values.queue), trialsPerShard: positiveInt(values['shard-trials'] ?? String(DEFAULT_TRIALS_PER_SHARD), '--shard-trials') } : undefined
-  if (queue && run.kind !== 'experiment') throw new UsageError(`--queue: ${run.kind} specs do not run on the queue yet (capacity sweeps do)`)
+  const queue = values.queue ? { url: checkQueueUrl(values.queue), ...(values['shard-trials'] !== undefined ? { trialsPerShard: positiveInt(values['shard-trials'], '--shard-trials') } : {}) } : undefined
+  if (queue && run.kind !== 'experiment') throw new UsageError(`--queue: ${run.kind} specs do not run on the queue yet (capacity, dense-capacity and delay sweeps do)`)
   const unshardable = queue && run.kind === 'experiment' ? notShardable(run.spec) : null
   if (unshardable) throw new UsageError(`--queue: ${unshardable}`)
   const opts = { specPath, out: values.out, quiet: values.quiet === true, dataDir: resolve(values['data-dir'] ?? defaultDataDir()), exports: values.export ?? [], ...(queue ? { queue } : {}) }

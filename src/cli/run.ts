@@ -15,7 +15,7 @@ export interface RunOptions {
   /** --export files (runners whose results carry a model). */
   exports: readonly string[]
   /** --queue: run the spec's shards on this queue's workers (shardable experiment specs). */
-  queue?: { url: string; trialsPerShard: number }
+  queue?: { url: string; trialsPerShard?: number }
 }
 
 export type SpecRunner<S> = (spec: S, opts: RunOptions) => Promise<void>

@@ -12,7 +12,7 @@ async function createWindow(): Promise<void> {
     dataDir: defaultDataDir(),
     transport: 'ipc',
     worker: { url: new URL('./job-worker.js', import.meta.url) },
-    // Where capacity sweeps run: this machine unless ENGRAM_QUEUE names a queue (a settings page is to come).
+    // Where shardable sweeps run: this machine unless ENGRAM_QUEUE names a queue (a settings page is to come).
     ...(process.env.ENGRAM_QUEUE ? { queue: process.env.ENGRAM_QUEUE } : {})
   })
   const window = new BrowserWindow({

@@ -1,26 +1,49 @@
 // The contract of a sharded run: what a queue job carries to a worker (one shard of a spec) and what comes back.
 // Both sides validate: a worker refuses a bad payload naming the field, the coordinator a bad result.
-// Legend: pi index of the pattern count; t0..t1 trials [t0, t1) of that pattern count.
+// Every shard is trials [t0, t1) at one point of its sweep's grid: its numbers depend only on the spec, the seed and
+// those coordinates. Legend: pi index of the pattern count; ii of the interaction (dense-capacity); ci of the cell
+// and di of the delay (delay); t0..t1 trials [t0, t1) there.
 import { z } from 'zod'
 import { experimentSpecSchema } from './spec'
 
 /** Format of a shard job; a worker refuses any other. */
 export const SHARD_JOB_VERSION = 1
 
-/** A capacity shard: trials [t0, t1) at the pi-th pattern count. Its numbers depend only on the spec, the seed and (pi, t). */
-export const capacityShardSchema = z
-  .object({
-    type: z.literal('capacity'),
-    id: z.string().regex(/^capacity-p\d+-t\d+-\d+$/, "expected 'capacity-p<pi>-t<t0>-<t1>'"),
-    pi: z.int().nonnegative(),
-    t0: z.int().nonnegative(),
-    t1: z.int().positive()
-  })
-  .strict()
-  .refine((s) => s.t1 > s.t0, { message: 't1 must be greater than t0', path: ['t1'] })
+const index = z.int().nonnegative()
 
-export const shardSchema = capacityShardSchema
+/** The shard schema of sweep `type` with grid coordinates `coords`: its id is `<type>-<letter><index>…-t<t0>-<t1>`. */
+function shardOf<T extends string, C extends Readonly<Record<string, string>>>(type: T, coords: C) {
+  const keys = Object.keys(coords) as (keyof C & string)[]
+  const pattern = `${keys.map((k) => `${coords[k]}<${k}>`).join('-')}-t<t0>-<t1>`
+  const regex = new RegExp(`^${type}-${keys.map((k) => `${coords[k]}\\d+`).join('-')}-t\\d+-\\d+$`)
+  const shape = Object.fromEntries(keys.map((k) => [k, index])) as { [K in keyof C]: typeof index }
+  return z
+    .object({ type: z.literal(type), id: z.string().regex(regex, `expected '${type}-${pattern}'`), ...shape, t0: index, t1: z.int().positive() })
+    .strict()
+    .refine((s) => trialRange(s).t1 > trialRange(s).t0, { message: 't1 must be greater than t0', path: ['t1'] })
+}
+
+/** TypeScript loses t0/t1 in shardOf's generic object; they are there. */
+const trialRange = (s: unknown) => s as { t0: number; t1: number }
+
+/** Each shardable sweep's grid coordinates, with the letter that precedes each in a shard id. */
+export const SHARD_COORDS = {
+  /** Trials [t0, t1) at the pi-th pattern count. */
+  capacity: { pi: 'p' },
+  /** Trials [t0, t1) at the pi-th pattern count of the ii-th interaction. */
+  'dense-capacity': { ii: 'i', pi: 'p' },
+  /** Trials [t0, t1) of the ci-th cell at the di-th delay (each trial a whole training run). */
+  delay: { ci: 'c', di: 'd' }
+} as const
+
+export const capacityShardSchema = shardOf('capacity', SHARD_COORDS.capacity)
+export const denseCapacityShardSchema = shardOf('dense-capacity', SHARD_COORDS['dense-capacity'])
+export const delayShardSchema = shardOf('delay', SHARD_COORDS.delay)
+
+export const shardSchema = z.discriminatedUnion('type', [capacityShardSchema, denseCapacityShardSchema, delayShardSchema])
 export type Shard = z.infer<typeof shardSchema>
+/** The sweep types that split into shards. */
+export type ShardableType = Shard['type']
 
 export const shardJobSchema = z
   .object({
@@ -33,20 +56,40 @@ export const shardJobSchema = z
     shard: shardSchema
   })
   .strict()
+  .refine((job) => job.spec.sweep?.type === job.shard.type, { message: "must be the spec's sweep type", path: ['shard', 'type'] })
 export type ShardJob = z.infer<typeof shardJobSchema>
 
 const computeSchema = z.object({ path: z.enum(['core', 'engine']), provider: z.string(), fallbackReason: z.string().optional() })
 
 export const capacityTrialSchema = z.object({
-  pi: z.int().nonnegative(),
-  t: z.int().nonnegative(),
+  pi: index,
+  t: index,
   rules: z.array(z.object({ fixed: z.int().nonnegative(), dots: z.array(z.int()) }).nullable())
 })
 
-export const shardResultSchema = z.object({
-  type: z.literal('capacity'),
-  id: z.string(),
-  compute: computeSchema,
-  trials: z.array(capacityTrialSchema)
+export const denseCapacityTrialSchema = z.object({ ii: index, pi: index, t: index, recalled: z.int().nonnegative(), stable: z.int().nonnegative() })
+
+/** JSON writes a non-finite number as null: a score or profile value that overflowed comes back as null (NaN here). */
+const jsonNumber = z
+  .number()
+  .nullable()
+  .transform((x) => x ?? NaN)
+
+export const delayConfigScoreSchema = z.object({
+  ci: index,
+  di: index,
+  t: index,
+  accuracy: jsonNumber,
+  loss: jsonNumber,
+  stopReason: z.string().nullable(),
+  profile: z.object({ initial: z.array(jsonNumber), trained: z.array(jsonNumber) }).optional()
 })
+
+const resultOf = <T extends ShardableType, S extends z.ZodRawShape>(type: T, cells: S) => z.object({ type: z.literal(type), id: z.string(), compute: computeSchema, ...cells })
+
+export const shardResultSchema = z.discriminatedUnion('type', [
+  resultOf('capacity', { trials: z.array(capacityTrialSchema) }),
+  resultOf('dense-capacity', { trials: z.array(denseCapacityTrialSchema) }),
+  resultOf('delay', { trials: z.array(delayConfigScoreSchema) })
+])
 export type ShardResult = z.infer<typeof shardResultSchema>

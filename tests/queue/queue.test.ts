@@ -2,17 +2,16 @@
 // `engram worker` processes from the built CLI. A capacity sweep on the queue merges to the local result number for
 // number; a worker SIGKILLed mid-shard loses nothing (its shard reruns on another worker, counted once); a cancel
 // removes the waiting shards and stops the running ones; a bad job payload is refused naming the field.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Queue, QueueEvents } from 'bullmq'
+import { describe, expect, it } from 'vitest'
 import { runOnQueue } from '../../src/main/queue/coordinator'
-import { connectionFromUrl, SHARD_QUEUE } from '../../src/main/queue/connection'
 import { runExperiment } from '../../src/main/services/experiments'
 import { CancelledError } from '../../src/shared/errors'
 import { ENGRAM_VERSION } from '../../src/main/version'
 import { experimentSpecSchema, type ExperimentResult } from '../../src/shared/spec'
 import { Backend } from '../../src/main/services/backend'
 import { jobOutcome, sourceWorker, tempDir } from '../helpers/backend'
-import { ensureBuiltCli, eventMark, haveRedis, isReady, startRedis, startWorker as spawnWorker, until, type LocalRedis, type WorkerProc } from '../helpers/queue-pool'
+import { eventMark, haveRedis, until, type WorkerProc } from '../helpers/queue-pool'
+import { useQueueSuite } from '../helpers/queue-suite'
 
 const spec = (sweep: object) => experimentSpecSchema.parse({ name: 'queue', seed: 17, model: { kind: 'hopfield' }, engine: { provider: 'cpu', threads: 1 }, sweep })
 const untimed = (r: ExperimentResult) => JSON.stringify({ ...r, createdAt: null })
@@ -20,44 +19,15 @@ const untimed = (r: ExperimentResult) => JSON.stringify({ ...r, createdAt: null 
 const slow = { type: 'capacity', units: 256, patternCounts: [24], rules: ['hebb', 'storkey'], noise: 0.15, cuesPerPattern: 20, recall: { mode: 'async', maxSweeps: 30 } }
 
 describe.skipIf(!haveRedis)('capacity sweeps on a BullMQ queue (redis-server + 3 engram workers)', () => {
-  let redis: LocalRedis
-  let url = ''
-  const workers: WorkerProc[] = []
-  let queue: Queue
-  let events: QueueEvents
-
-  const startWorker = (): WorkerProc => {
-    const w = spawnWorker(url, ['--lock-ms', '2000', '--stalled-ms', '500'])
-    workers.push(w)
-    return w
-  }
-  const allEvents = () => workers.flatMap((w) => w.events)
-  const eventsSince = (mark: number) => allEvents().filter((e) => (e.seq as number) > mark)
-
-  beforeAll(async () => {
-    ensureBuiltCli()
-    redis = await startRedis()
-    url = redis.url
-    for (let i = 0; i < 3; i++) startWorker()
-    await until('3 workers ready', () => workers.every(isReady), 40_000)
-    queue = new Queue(SHARD_QUEUE, { connection: connectionFromUrl(url) })
-    events = new QueueEvents(SHARD_QUEUE, { connection: connectionFromUrl(url) })
-    await events.waitUntilReady()
-  })
-
-  afterAll(async () => {
-    await events?.close()
-    await queue?.close()
-    for (const w of workers) w.proc.kill('SIGKILL')
-    await Promise.all(workers.map((w) => w.exited))
-    redis?.stop()
-  })
+  const pool = useQueueSuite(3, ['--lock-ms', '2000', '--stalled-ms', '500'])
+  const { workers, allEvents, eventsSince } = pool
+  const startWorker = () => pool.addWorker()
 
   it('merges shards run by several workers, in whatever order they finish, into the local result', async () => {
     const s = spec({ type: 'capacity', units: 64, patternCounts: [3, 8, 14], rules: ['hebb', 'storkey', 'pseudo-inverse'], trials: 8, noise: 0.1, cuesPerPattern: 3, recall: { mode: 'sync', maxSweeps: 30 } })
     const ran = new Map<string, string>()
     const progress: number[] = []
-    const queued = await runOnQueue(s, { onProgress: (f) => progress.push(f) }, { url, trialsPerShard: 1, onShard: (shard, r) => ran.set(shard.id, r.worker ?? '') })
+    const queued = await runOnQueue(s, { onProgress: (f) => progress.push(f) }, { url: pool.url, trialsPerShard: 1, onShard: (shard, r) => ran.set(shard.id, r.worker ?? '') })
     expect(untimed(queued)).toBe(untimed(await runExperiment(s, null)))
     expect(ran.size).toBe(24)
     expect(new Set(ran.values()).size).toBeGreaterThanOrEqual(2)
@@ -69,7 +39,7 @@ describe.skipIf(!haveRedis)('capacity sweeps on a BullMQ queue (redis-server + 3
     const marks = workers.map((w) => w.events.length)
     const startedSince = (w: WorkerProc, i: number) => w.events.slice(marks[i]).find((e) => e.event === 'started')
     const ran = new Map<string, string>()
-    const running = runOnQueue(s, {}, { url, trialsPerShard: 2, pollMs: 250, onShard: (shard, r) => ran.set(shard.id, r.worker ?? '') })
+    const running = runOnQueue(s, {}, { url: pool.url, trialsPerShard: 2, pollMs: 250, onShard: (shard, r) => ran.set(shard.id, r.worker ?? '') })
     await until('a shard to start', () => workers.some(startedSince))
     const victim = workers.find(startedSince)!
     const started = startedSince(victim, workers.indexOf(victim))!
@@ -92,11 +62,11 @@ describe.skipIf(!haveRedis)('capacity sweeps on a BullMQ queue (redis-server + 3
     const since = () => eventsSince(mark)
     let cancel = false
     const t0 = Date.now()
-    const running = runOnQueue(s, { shouldCancel: () => cancel }, { url, trialsPerShard: 2, pollMs: 100 })
+    const running = runOnQueue(s, { shouldCancel: () => cancel }, { url: pool.url, trialsPerShard: 2, pollMs: 100 })
     await until('a shard to start', () => since().some((e) => e.event === 'started'))
     cancel = true
     await expect(running).rejects.toBeInstanceOf(CancelledError)
-    expect(await queue.getWaitingCount()).toBe(0)
+    expect(await pool.queue.getWaitingCount()).toBe(0)
     await until('a running shard to stop on the cancel key', () => since().some((e) => e.event === 'cancelled'), 10_000)
     // Every shard that started has ended (cancelled, or done just before the cancel reached it): the workers are idle.
     await until('every started shard to end', () => since().filter((e) => e.event === 'started').every((st) => since().some((e) => e.job === st.job && (e.event === 'cancelled' || e.event === 'done'))), 10_000)
@@ -106,7 +76,7 @@ describe.skipIf(!haveRedis)('capacity sweeps on a BullMQ queue (redis-server + 3
 
   it('a backend with a queue (engram serve --queue, ENGRAM_QUEUE in the app) runs a capacity job there; the session gets the local numbers', async () => {
     const tmp = tempDir('engram-queue-')
-    const backend = new Backend({ dataDir: tmp.dir, transport: 'websocket', worker: sourceWorker(), provider: 'cpu', queue: url })
+    const backend = new Backend({ dataDir: tmp.dir, transport: 'websocket', worker: sourceWorker(), provider: 'cpu', queue: pool.url })
     try {
       const sweep = { type: 'capacity', units: 48, patternCounts: [4, 9], rules: ['hebb'], trials: 6, noise: 0.1, cuesPerPattern: 2, recall: { mode: 'sync', maxSweeps: 30 } } as const
       const raw = { name: 'queue', seed: 17, model: { kind: 'hopfield' }, engine: { provider: 'cpu', threads: 1 }, sweep } as const
@@ -127,12 +97,12 @@ describe.skipIf(!haveRedis)('capacity sweeps on a BullMQ queue (redis-server + 3
 
   it('refuses a bad job payload with a message naming the field, and does not retry it', async () => {
     const good = { v: 1, runId: 'bad-payload', engram: ENGRAM_VERSION, spec: spec({ ...slow, trials: 2 }), shard: { type: 'capacity', id: 'capacity-p0-t0-1', pi: 0, t0: 0, t1: 1 } }
-    const job = await queue.add('bad', { ...good, shard: { ...good.shard, t0: 'zero' } }, { attempts: 3 })
-    await expect(job.waitUntilFinished(events, 10_000)).rejects.toThrow(/bad job payload: data\.shard\.t0: .*expected number/)
+    const job = await pool.queue.add('bad', { ...good, shard: { ...good.shard, t0: 'zero' } }, { attempts: 3 })
+    await expect(job.waitUntilFinished(pool.events, 10_000)).rejects.toThrow(/bad job payload: data\.shard\.t0: .*expected number/)
     await until('the refusal in a worker log', () => allEvents().some((e) => e.event === 'refused' && e.job === job.id))
-    expect((await queue.getJob(job.id!))?.attemptsMade).toBe(1)
+    expect((await pool.queue.getJob(job.id!))?.attemptsMade).toBe(1)
     // A run from another Engram version could compute other numbers: refused too.
-    const other = await queue.add('other-version', { ...good, engram: '0.0.9' }, { attempts: 3 })
-    await expect(other.waitUntilFinished(events, 10_000)).rejects.toThrow(`bad job payload: data.engram: the run is Engram 0.0.9, this worker is`)
+    const other = await pool.queue.add('other-version', { ...good, engram: '0.0.9' }, { attempts: 3 })
+    await expect(other.waitUntilFinished(pool.events, 10_000)).rejects.toThrow(`bad job payload: data.engram: the run is Engram 0.0.9, this worker is`)
   })
 })

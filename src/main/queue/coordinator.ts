@@ -52,7 +52,8 @@ export async function runOnQueue(spec: ExperimentSpec, hooks: ComputeHooks, opts
   const byJobId = new Map(shards.map((s) => [jobIdOf(runId, s), s]))
   const results = new Map<string, ShardResult>()
   const fractions = new Map<string, number>()
-  const totalWeight = shards.reduce((w, s) => w + shardWeight(s), 0)
+  const weights = new Map(shards.map((s) => [s.id, shardWeight(spec, s)]))
+  const totalWeight = shards.reduce((w, s) => w + weights.get(s.id)!, 0)
   let timer: NodeJS.Timeout | undefined
   try {
     await events.waitUntilReady()
@@ -71,10 +72,10 @@ export async function runOnQueue(spec: ExperimentSpec, hooks: ComputeHooks, opts
         }
       }
       const report = (): void => {
-        const done = shards.reduce((w, s) => w + shardWeight(s) * (results.has(s.id) ? 1 : (fractions.get(s.id) ?? 0)), 0)
+        const done = shards.reduce((w, s) => w + weights.get(s.id)! * (results.has(s.id) ? 1 : (fractions.get(s.id) ?? 0)), 0)
         // 100 % only once every result is in (a shard at 100 % may still be on its way back).
         const f = results.size === shards.length ? 1 : Math.min(0.999, done / totalWeight)
-        hooks.onProgress?.(f, Math.round(f * 1000), 1000, `capacity (${results.size}/${shards.length} shards)`)
+        hooks.onProgress?.(f, Math.round(f * 1000), 1000, `${spec.sweep?.type ?? 'experiment'} (${results.size}/${shards.length} shards)`)
       }
       const completed = (jobId: string, value: unknown): void => {
         const shard = byJobId.get(jobId)

@@ -1,5 +1,5 @@
-// Jobs when the backend has a queue: shardable experiment jobs (capacity sweeps) run on the queue's workers,
-// everything else in worker threads here, as without a queue. The backend sees one JobRunner either way.
+// Jobs when the backend has a queue: shardable experiment jobs (capacity, dense-capacity and delay sweeps) run on the
+// queue's workers, everything else in worker threads here, as without a queue. The backend sees one JobRunner either way.
 import { randomUUID } from 'node:crypto'
 import { CancelledError } from '../../shared/errors'
 import { experimentJobOutput, type ExperimentInput } from '../services/families'

@@ -31,9 +31,9 @@ export interface BackendOptions {
   provider?: 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml'
   store?: SessionStore
   /**
-   * Where shardable jobs (capacity sweeps) run: absent, in worker threads here (the default, no Redis needed); a
-   * queue URL (redis://HOST:PORT, rediss://:PASSWORD@HOST:PORT), on that queue's `engram worker`s. Other jobs always
-   * run here.
+   * Where shardable jobs (capacity, dense-capacity and delay sweeps) run: absent, in worker threads here (the default,
+   * no Redis needed); a queue URL (redis://HOST:PORT, rediss://:PASSWORD@HOST:PORT), on that queue's `engram worker`s.
+   * Other jobs always run here.
    */
   queue?: string
 }

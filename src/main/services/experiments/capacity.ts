@@ -4,7 +4,7 @@ import { capacityCellsLoop, capacitySweep, capacityTheory, coreSettle, runSweepA
 import { capacityCellsEngine, capacitySweepEngine } from '../../../engine/sweeps'
 import type { ExperimentSpec, SweepResult } from '../../../shared/spec'
 import type { FractionHooks } from '../hooks'
-import { nullable, type ComputePath, type EngineChoice, type SweepRunner } from './common'
+import { nextTurn, nullable, type ComputePath, type EngineChoice, type SweepRunner } from './common'
 import { pointsRun, withCoreFallback } from './fallback'
 
 type CapacitySpec = Extract<NonNullable<ExperimentSpec['sweep']>, { type: 'capacity' }>
@@ -46,7 +46,7 @@ export function capacitySweepResult(units: number, points: CapacityPoint[]): Swe
 const yielding =
   (settle: SettleBatch) =>
   async (batch: Parameters<SettleBatch>[0]): Promise<Int8Array> => {
-    await new Promise((resolve) => setImmediate(resolve))
+    await nextTurn()
     return settle(batch)
   }
 

@@ -87,6 +87,9 @@ export function modelSection(spec: HopfieldModelSpec, net: HopfieldNet, data: Ex
   }
 }
 
+/** Back to the event loop (setImmediate): a queue worker renews its job lock and reads its cancel key there. */
+export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
 /** JSON has no NaN: a point where nothing ran is null. */
 export const nullable = (x: number): number | null => (Number.isFinite(x) ? x : null)
 

@@ -3,8 +3,9 @@
 // fresh rows; and show why the RNN fails: ‖∂ℓ/∂h_t‖ per step at initialisation and after training.
 // Training runs on the engine (buildRecurrentTrainStep, head on the last step, K Adam steps per run, float32) or, when
 // it cannot, on the core's RecurrentTrainer (float64); both draw the very same rows. Scoring and the gradient profiles
-// are exact float64 core passes on the trained weights.
-// Legend: T = delay + 1 steps, B batch, H hidden, K steps per engine run.
+// are exact float64 core passes on the trained weights. Each config (ci, di, t) runs alone from its own forks
+// (runDelayConfigs), so a local run and a sharded one (shards.ts) share the code and the numbers.
+// Legend: T = delay + 1 steps, B batch, H hidden, K steps per engine run; ci cell, di delay, t trial (indices).
 import { Rng } from '../../../core/rng'
 import {
   DELAY_BASELINE,
@@ -26,14 +27,13 @@ import { delayEvalStream, delayTrialStream } from '../../../core/rng-streams'
 import { adam } from '../../../engine/optim/optimiser'
 import { buildRecurrentTrainStep, programParamName } from '../../../engine/programs/recurrent'
 import { TrainStepRunner } from '../../../engine/programs/train-step'
-import type { SweepSpec } from '../../../shared/spec'
+import type { SweepResult, SweepSpec } from '../../../shared/spec'
 import { stepsPerRun } from '../recurrent'
 import type { FractionHooks } from '../hooks'
-import { CORE_PATH, type EngineChoice, type SweepRunner } from './common'
+import { CORE_PATH, nextTurn, type ComputePath, type EngineChoice, type SweepRunner } from './common'
 import { withCoreFallback } from './fallback'
 
 type DelaySweep = Extract<SweepSpec, { type: 'delay' }>
-type Cell = DelaySweep['cells'][number]
 
 /** A trained net, or the last good one and why training stopped early. */
 interface Trained {
@@ -103,11 +103,12 @@ async function trainOnEngine(net: RecurrentNet, sweep: DelaySweep, delay: number
   return { trained: { net, stopReason }, provider: runner.provider }
 }
 
-function trainOnCore(net: RecurrentNet, sweep: DelaySweep, delay: number, rng: Rng, hooks: FractionHooks, tick: () => void): Trained {
+async function trainOnCore(net: RecurrentNet, sweep: DelaySweep, delay: number, rng: Rng, hooks: FractionHooks, tick: () => void): Promise<Trained> {
   const trainer = new RecurrentTrainer(net, { kind: 'adam', learningRate: sweep.learningRate, clipNorm: sweep.clipNorm })
   const K = stepsPerRun(sweep.trainingSteps)
   try {
     for (let done = 0; done < sweep.trainingSteps; done += K) {
+      await nextTurn() // a queue worker renews its job lock and reads its cancel key here
       checkCancel(hooks)
       // Drawn K at a time, as the engine path draws them: the same rows in the same order.
       for (const b of drawSteps(sweep, delay, rng, K)) {
@@ -122,93 +123,135 @@ function trainOnCore(net: RecurrentNet, sweep: DelaySweep, delay: number, rng: R
   return { net: trainer.net, stopReason: null }
 }
 
-interface Config {
-  cell: Cell
+/** A delay config: trial t of the ci-th cell at the di-th delay; it trains on base.fork(delayTrialStream(ci, di, t)). */
+export interface DelayConfig {
   ci: number
-  delay: number
   di: number
-  trial: number
+  t: number
 }
 
-export const runDelaySweep: SweepRunner<'delay'> = async ({ sweep, rng, hooks, engine }) => {
-  const profileDelay = sweep.profileDelay ?? Math.max(...sweep.delays)
-  const configs: Config[] = sweep.cells.flatMap((cell, ci) => sweep.delays.flatMap((delay, di) => Array.from({ length: sweep.trials }, (_, trial) => ({ cell, ci, delay, di, trial }))))
+/** A config's scores on its delay's scoring rows and, for trial 0 at profileDelay, its gradient profiles. */
+export interface DelayConfigScore extends DelayConfig {
+  accuracy: number
+  loss: number
+  /** Why training stopped early (its last good weights were scored), or null. */
+  stopReason: string | null
+  profile?: { initial: number[]; trained: number[] }
+}
+
+const profileDelayOf = (sweep: DelaySweep): number => sweep.profileDelay ?? Math.max(...sweep.delays)
+
+/** Every config of a sweep in local order (cell, then delay, then trial). */
+export function delayConfigs(sweep: DelaySweep): DelayConfig[] {
+  return sweep.cells.flatMap((_, ci) => sweep.delays.flatMap((_, di) => Array.from({ length: sweep.trials }, (_, t) => ({ ci, di, t }))))
+}
+
+/** The sweep's stream: every config's training stream and every delay's scoring rows are forks of it. */
+const sweepBase = (seed: Rng): Rng => seed.fork(0)
+
+/** Scoring rows at the di-th delay: the same fresh rows for every cell (a stream per delay, apart from the training streams). */
+function evalRowsAt(sweep: DelaySweep, base: Rng, di: number): DelayBatch {
+  return delayBatch(sweep.task, sweep.delays[di]!, sweep.evalRows, base.fork(delayEvalStream(di)))
+}
+
+/** The first (at most) 256 of the scoring rows: where the gradient profiles are measured. */
+function profileRowsOf(all: DelayBatch): DelayBatch {
+  const B = Math.min(256, all.batch)
+  const T = all.steps
+  const input = new Float64Array(T * B * DELAY_INPUTS)
+  for (let t = 0; t < T; t++) input.set(all.input.subarray(t * all.batch * DELAY_INPUTS, (t * all.batch + B) * DELAY_INPUTS), t * B * DELAY_INPUTS)
+  return { task: all.task, steps: T, batch: B, input, ...(all.classes ? { classes: all.classes.slice(0, B) } : { values: all.values!.slice(0, B) }) }
+}
+
+/**
+ * Some configs of a delay sweep (all of them for a local run, a shard's for a queue worker), each alone: initialised and
+ * trained from its own fork, scored on its delay's rows, profiled if it is trial 0 at profileDelay. Training runs on the
+ * engine, or on the core for every config if the engine fails (the same rows either way). `seed` is the spec's seed Rng.
+ */
+export async function runDelayConfigs(sweep: DelaySweep, seed: Rng, configs: readonly DelayConfig[], engine: EngineChoice, hooks: FractionHooks): Promise<{ scores: DelayConfigScore[]; compute: ComputePath }> {
+  const base = sweepBase(seed)
+  const profileDelay = profileDelayOf(sweep)
+  const evalRows = new Map<number, DelayBatch>()
+  const rowsAt = (di: number): DelayBatch => evalRows.get(di) ?? evalRows.set(di, evalRowsAt(sweep, base, di)).get(di)!
   const total = configs.length * sweep.trainingSteps
-  const base = rng.fork(0)
-  const netFor = (c: Config): { net: RecurrentNet; data: Rng } => {
-    const stream = base.fork(delayTrialStream(c.ci, c.di, c.trial))
-    const net = initRecurrentNet(delayNetSpec(sweep.task, c.cell, sweep.hiddenSize), stream)
+  const netFor = (c: DelayConfig): { net: RecurrentNet; data: Rng } => {
+    const cell = sweep.cells[c.ci]!
+    const stream = base.fork(delayTrialStream(c.ci, c.di, c.t))
+    const net = initRecurrentNet(delayNetSpec(sweep.task, cell, sweep.hiddenSize), stream)
     // LSTM forget gate: PyTorch's init draws its bias like every other; +forgetBias starts it remembering (Jozefowicz et al. 2015).
-    if (c.cell === 'lstm' && sweep.forgetBias !== 0) net.params['bias_ih_l0']!.subarray(sweep.hiddenSize, 2 * sweep.hiddenSize).forEach((v, j, f) => (f[j] = v + sweep.forgetBias))
+    if (cell === 'lstm' && sweep.forgetBias !== 0) net.params['bias_ih_l0']!.subarray(sweep.hiddenSize, 2 * sweep.hiddenSize).forEach((v, j, f) => (f[j] = v + sweep.forgetBias))
     f32(net)
     return { net, data: stream.fork(1) }
   }
-  const run = async (train: (c: Config, net: RecurrentNet, data: Rng, tick: () => void) => Promise<Trained>) => {
+  const run = async (train: (c: DelayConfig, net: RecurrentNet, data: Rng, tick: () => void) => Promise<Trained>): Promise<DelayConfigScore[]> => {
     let done = 0
     const tick = () => {
       done++
       if (done % 25 === 0 || done === total) hooks.onProgress?.(done / total)
     }
-    const out: { c: Config; initial: RecurrentNet; trained: Trained }[] = []
+    const out: DelayConfigScore[] = []
     for (const c of configs) {
       const { net, data } = netFor(c)
-      const initial = { spec: net.spec, params: Object.fromEntries(Object.entries(net.params).map(([k, v]) => [k, Float64Array.from(v)])) }
-      out.push({ c, initial, trained: await train(c, net, data, tick) })
+      const profiled = sweep.delays[c.di] === profileDelay && c.t === 0
+      const initial = profiled ? { spec: net.spec, params: Object.fromEntries(Object.entries(net.params).map(([k, v]) => [k, Float64Array.from(v)])) } : null
+      const trained = await train(c, net, data, tick)
+      const rows = rowsAt(c.di)
+      const { accuracy, loss } = evaluateDelay(trained.net, rows)
+      const profile = initial ? { initial: Array.from(gradientProfile(initial, profileRowsOf(rows))), trained: Array.from(gradientProfile(trained.net, profileRowsOf(rows))) } : null
+      out.push({ ...c, accuracy, loss, stopReason: trained.stopReason, ...(profile ? { profile } : {}) })
     }
     return out
   }
   let provider = ''
   let engineReason: string | undefined
-  const { value: trainedAll, compute } = await withCoreFallback(
+  const { value: scores, compute } = await withCoreFallback(
     true,
     async () => {
       const value = await run(async (c, net, data, tick) => {
-        const r = await trainOnEngine(net, sweep, c.delay, data, engine, hooks, tick)
+        const r = await trainOnEngine(net, sweep, sweep.delays[c.di]!, data, engine, hooks, tick)
         provider = r.provider
         if (r.fallbackReason) engineReason = r.fallbackReason
         return r.trained
       })
       return { value, provider: `engine (${provider})`, ...(engineReason ? { fallbackReason: engineReason } : {}) }
     },
-    () => run(async (c, net, data, tick) => trainOnCore(net, sweep, c.delay, data, hooks, tick))
+    () => run((c, net, data, tick) => trainOnCore(net, sweep, sweep.delays[c.di]!, data, hooks, tick))
   )
+  return { scores, compute }
+}
 
-  // Scoring: the same fresh rows for every cell at a delay (a stream per delay, apart from the training streams).
-  const evalRows = new Map(sweep.delays.map((delay, di) => [delay, delayBatch(sweep.task, delay, sweep.evalRows, base.fork(delayEvalStream(di)))]))
-  const points = sweep.cells.flatMap((cell) =>
-    sweep.delays.map((delay) => {
-      const runs = trainedAll.filter((r) => r.c.cell === cell && r.c.delay === delay)
-      const scores = runs.map((r) => evaluateDelay(r.trained.net, evalRows.get(delay)!))
-      const mean = (f: (s: (typeof scores)[number]) => number) => scores.reduce((a, s) => a + f(s), 0) / scores.length
-      const stops = runs.map((r) => r.trained.stopReason).filter((s): s is string => s !== null)
+/** The result section from every config's scores (each config once, any order). */
+export function delaySweepResult(sweep: DelaySweep, scores: readonly DelayConfigScore[]): SweepResult {
+  const profileDelay = profileDelayOf(sweep)
+  const byCell = (ci: number, di: number) => scores.filter((s) => s.ci === ci && s.di === di).sort((a, b) => a.t - b.t)
+  const points = sweep.cells.flatMap((cell, ci) =>
+    sweep.delays.map((delay, di) => {
+      const runs = byCell(ci, di)
+      const mean = (f: (s: DelayConfigScore) => number) => runs.reduce((a, s) => a + f(s), 0) / runs.length
+      const stops = runs.map((r) => r.stopReason).filter((s): s is string => s !== null)
       return {
         cell,
         delay,
         trials: runs.length,
         accuracy: mean((s) => s.accuracy),
-        accuracies: scores.map((s) => s.accuracy),
+        accuracies: runs.map((s) => s.accuracy),
         loss: mean((s) => s.loss),
         ...(stops.length ? { stopReason: stops[0]! } : {})
       }
     })
   )
   // Profiles on the first trial at profileDelay, on (at most) 256 of the scoring rows.
-  const profileRows = (() => {
-    const all = evalRows.get(profileDelay)!
-    const B = Math.min(256, all.batch)
-    const T = all.steps
-    const input = new Float64Array(T * B * DELAY_INPUTS)
-    for (let t = 0; t < T; t++) input.set(all.input.subarray(t * all.batch * DELAY_INPUTS, (t * all.batch + B) * DELAY_INPUTS), t * B * DELAY_INPUTS)
-    return { task: all.task, steps: T, batch: B, input, ...(all.classes ? { classes: all.classes.slice(0, B) } : { values: all.values!.slice(0, B) }) }
-  })()
-  const profiles = sweep.cells.map((cell) => {
-    const r = trainedAll.find((x) => x.c.cell === cell && x.c.delay === profileDelay && x.c.trial === 0)!
-    return { cell, delay: profileDelay, initial: Array.from(gradientProfile(r.initial, profileRows)), trained: Array.from(gradientProfile(r.trained.net, profileRows)) }
+  const profiles = sweep.cells.map((cell, ci) => {
+    const profile = byCell(ci, sweep.delays.indexOf(profileDelay))[0]?.profile
+    if (!profile) throw new Error(`delay sweep: no gradient profiles for ${cell} at delay ${profileDelay}`)
+    return { cell, delay: profileDelay, initial: profile.initial, trained: profile.trained }
   })
-  return {
-    compute,
-    sweep: { type: 'delay', task: sweep.task, baseline: DELAY_BASELINE[sweep.task], hiddenSize: sweep.hiddenSize, trainingSteps: sweep.trainingSteps, evalRows: sweep.evalRows, points, profiles }
-  }
+  return { type: 'delay', task: sweep.task, baseline: DELAY_BASELINE[sweep.task], hiddenSize: sweep.hiddenSize, trainingSteps: sweep.trainingSteps, evalRows: sweep.evalRows, points, profiles }
+}
+
+export const runDelaySweep: SweepRunner<'delay'> = async ({ sweep, rng, hooks, engine }) => {
+  const { scores, compute } = await runDelayConfigs(sweep, rng, delayConfigs(sweep), engine, hooks)
+  return { compute, sweep: delaySweepResult(sweep, scores) }
 }
 
 /** 002's vanishing and exploding gradients: ‖∂h_T/∂h_t‖ through the recurrent weights given (exact float64 core). */

@@ -1,5 +1,7 @@
 // The modern Hopfield sweeps (004): dense associative memory capacity (F = xⁿ, rectified, exp; F = x² is Hebb) on
 // random patterns, and the continuous net's β sweep on the dataset's patterns. Float64 core throughout.
+// Legend (dense capacity): a cell is (ii, pi, t), trial t at the pi-th pattern count of the ii-th interaction; cells
+// run alone (shards.ts splits a sweep into runs of trials at one (ii, pi)).
 import { capacityTrial, krotovHopfieldCapacity } from '../../../core/dense-am'
 import { corrupt } from '../../../core/corrupt'
 import { betaSweep, largestNorm, modernHopfield, separations, sphereRadius, wellSeparatedThreshold } from '../../../core/modern-hopfield'
@@ -7,37 +9,77 @@ import { BETA_CLASSICAL_ORDER_STREAM, denseCapacityTrialStream } from '../../../
 import { hebb, recallAsync } from '../../../core/hopfield'
 import { capacityTheory } from '../../../core/sweeps'
 import { checkCancel } from '../../../core/dynamics'
-import { CORE_PATH, requireData, type SweepRunner } from './common'
+import type { Rng } from '../../../core/rng'
+import type { SweepResult, SweepSpec } from '../../../shared/spec'
+import type { FractionHooks } from '../hooks'
+import { CORE_PATH, nextTurn, requireData, type SweepRunner } from './common'
 
-export const runDenseCapacitySweep: SweepRunner<'dense-capacity'> = ({ sweep, rng, hooks }) => {
-  const total = sweep.interactions.length * sweep.patternCounts.length * sweep.trials
-  let done = 0
+type DenseCapacitySweep = Extract<SweepSpec, { type: 'dense-capacity' }>
+
+/** A dense-capacity cell: trial t at the pi-th pattern count of the ii-th interaction. */
+export interface DenseCapacityCell {
+  ii: number
+  pi: number
+  t: number
+}
+
+/** A cell's counts: stored patterns recalled exactly from their cue, and stored patterns that are fixed points. */
+export interface DenseCapacityTrial extends DenseCapacityCell {
+  recalled: number
+  stable: number
+}
+
+/** Every cell of a sweep in local order (interaction, then pattern count, then trial). */
+export function denseCapacityCells(sweep: DenseCapacitySweep): DenseCapacityCell[] {
+  return sweep.interactions.flatMap((_, ii) => sweep.patternCounts.flatMap((_, pi) => Array.from({ length: sweep.trials }, (_, t) => ({ ii, pi, t }))))
+}
+
+/**
+ * Some cells of a sweep (all of them for a local run, a shard's for a queue worker), each alone: a cell draws only from
+ * the seed's fork for (ii, pi, t), so it gives the same counts anywhere. `seed` is the spec's seed Rng (not advanced).
+ * It returns to the event loop before each cell (a cell is one synchronous trial).
+ */
+export async function runDenseCapacityCells(sweep: DenseCapacitySweep, seed: Rng, cells: readonly DenseCapacityCell[], hooks: FractionHooks): Promise<DenseCapacityTrial[]> {
+  const out: DenseCapacityTrial[] = []
+  for (const { ii, pi, t } of cells) {
+    await nextTurn()
+    checkCancel(hooks)
+    const rng = seed.fork(denseCapacityTrialStream(ii, pi, t))
+    const r = capacityTrial({ units: sweep.units, count: sweep.patternCounts[pi]!, interaction: sweep.interactions[ii]!, noise: sweep.noise, maxSweeps: sweep.maxSweeps, rng, shouldCancel: hooks.shouldCancel })
+    out.push({ ii, pi, t, recalled: r.recalled, stable: r.stable })
+    hooks.onProgress?.(out.length / cells.length)
+  }
+  return out
+}
+
+/** The result section from every cell's counts (each cell once): shares per (interaction, pattern count). */
+export function denseCapacityResult(sweep: DenseCapacitySweep, trials: readonly DenseCapacityTrial[]): SweepResult {
+  // Integer counts: their sums do not depend on the order the cells came in.
+  const np = sweep.patternCounts.length
+  const recalled = new Array<number>(sweep.interactions.length * np).fill(0)
+  const stable = [...recalled]
+  for (const r of trials) {
+    recalled[r.ii * np + r.pi]! += r.recalled
+    stable[r.ii * np + r.pi]! += r.stable
+  }
   const points = sweep.interactions.flatMap((interaction, ii) =>
     sweep.patternCounts.map((patterns, pi) => {
-      let recalled = 0
-      let stable = 0
-      for (let t = 0; t < sweep.trials; t++) {
-        checkCancel(hooks)
-        const r = capacityTrial({ units: sweep.units, count: patterns, interaction, noise: sweep.noise, maxSweeps: sweep.maxSweeps, rng: rng.fork(denseCapacityTrialStream(ii, pi, t)), shouldCancel: hooks.shouldCancel })
-        recalled += r.recalled
-        stable += r.stable
-        hooks.onProgress?.(++done / total)
-      }
       const n = patterns * sweep.trials
-      return { interaction, patterns, trials: sweep.trials, recalled: recalled / n, stable: stable / n }
+      return { interaction, patterns, trials: sweep.trials, recalled: recalled[ii * np + pi]! / n, stable: stable[ii * np + pi]! / n }
     })
   )
   const degrees = [...new Set(sweep.interactions.flatMap((f) => (f.kind === 'polynomial' ? [f.degree] : [])))].sort((a, b) => a - b)
   return {
-    compute: CORE_PATH,
-    sweep: {
-      type: 'dense-capacity',
-      units: sweep.units,
-      noise: sweep.noise,
-      theory: { hebbCritical: capacityTheory(sweep.units).hebbCritical, krotovHopfield: degrees.map((degree) => ({ degree, capacity: krotovHopfieldCapacity(sweep.units, degree) })) },
-      points
-    }
+    type: 'dense-capacity',
+    units: sweep.units,
+    noise: sweep.noise,
+    theory: { hebbCritical: capacityTheory(sweep.units).hebbCritical, krotovHopfield: degrees.map((degree) => ({ degree, capacity: krotovHopfieldCapacity(sweep.units, degree) })) },
+    points
   }
+}
+
+export const runDenseCapacitySweep: SweepRunner<'dense-capacity'> = async ({ sweep, rng, hooks }) => {
+  return { compute: CORE_PATH, sweep: denseCapacityResult(sweep, await runDenseCapacityCells(sweep, rng, denseCapacityCells(sweep), hooks)) }
 }
 
 export const runBetaSweep: SweepRunner<'beta'> = (ctx) => {
