@@ -8,6 +8,31 @@ import { modelSpecSchema, runRequestSchema, runResultSchema, trainRequestSchema,
 
 const sessionId = z.string().min(1).max(100)
 
+/** Windows' reserved device names (CON, NUL, COM1…), with or without an extension: never a file or folder there. */
+const WINDOWS_DEVICE = /^(con|prn|aux|nul|conin\$|conout\$|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i
+
+/**
+ * Why a name cannot become a file or folder in the data directory, or null when it can: a name is never a path
+ * (no / or \\, no leading dot, so no '.' or '..'), holds no control characters and is no Windows device name.
+ */
+export function storedNameProblem(name: string): string | null {
+  if (/[\u0000-\u001f\u007f]/.test(name)) return 'control characters are not allowed in a name'
+  if (/[\\/]/.test(name)) return `'${name}' is a path; give a name (no / or \\)`
+  if (name.startsWith('.')) return `'${name}' starts with a dot; start with a letter or digit`
+  if (WINDOWS_DEVICE.test(name.trim())) return `'${name}' is a reserved device name on Windows`
+  return null
+}
+
+/** The name of something stored under the data directory (an imported dataset or text); refused naming the field. */
+const storedNameSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .superRefine((name, ctx) => {
+    const problem = storedNameProblem(name)
+    if (problem) ctx.addIssue({ code: 'custom', message: problem })
+  })
+
 export const datasetSummarySchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -110,7 +135,7 @@ export const methods = {
   'datasets.import': {
     params: z
       .object({
-        name: z.string().min(1).max(64),
+        name: storedNameSchema,
         /** An IDX images file ([N, rows, cols] uint8, MNIST style), gzipped or not, base64. */
         images: z.string().min(1).max(200_000_000),
         labels: z.string().max(20_000_000).optional()
@@ -124,7 +149,7 @@ export const methods = {
   'texts.import': {
     params: z
       .object({
-        name: z.string().min(1).max(64),
+        name: storedNameSchema,
         content: z.string().min(1).max(12_000_000)
       })
       .strict(),

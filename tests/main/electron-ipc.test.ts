@@ -11,7 +11,7 @@ const bus = vi.hoisted(() => {
   type Fn = (...args: unknown[]) => unknown
   const handlers = new Map<string, Fn>()
   const listeners = new Map<string, Set<Fn>>()
-  const state = { exposed: null as unknown, senderUrl: 'file:///opt/engram/out/renderer/index.html' }
+  const state = { exposed: null as unknown, senderUrl: 'file:///opt/engram/out/renderer/index.html', senderId: 1, senderParent: null as unknown }
   return { handlers, listeners, state }
 })
 
@@ -28,7 +28,7 @@ vi.mock('electron', () => ({
       const fn = bus.handlers.get(channel)
       if (!fn) throw new Error(`Error invoking remote method '${channel}': Error: No handler registered for '${channel}'`)
       // Electron hands the handler a structured clone of the arguments.
-      return fn({ senderFrame: { url: bus.state.senderUrl } }, ...(structuredClone(args) as unknown[]))
+      return fn({ sender: { id: bus.state.senderId }, senderFrame: { url: bus.state.senderUrl, parent: bus.state.senderParent } }, ...(structuredClone(args) as unknown[]))
     },
     on: (channel: string, fn: (...args: unknown[]) => unknown) => {
       const set = bus.listeners.get(channel) ?? new Set()
@@ -48,6 +48,7 @@ const backend = withBackend('engram-ipc-')
 const window = {
   isDestroyed: () => false,
   webContents: {
+    id: 1,
     send: (channel: string, ...args: unknown[]) => {
       for (const l of bus.listeners.get(channel) ?? []) l({}, ...(structuredClone(args) as unknown[]))
     }
@@ -94,6 +95,14 @@ describe('Electron IPC path (preload + registerIpc, electron mocked)', () => {
     bus.state.senderUrl = 'https://evil.example/'
     await expect(api.call('sessions.list', {})).rejects.toMatchObject({ code: 'unauthorized' })
     bus.state.senderUrl = 'file:///opt/engram/out/renderer/index.html'
+    // Another web contents (not this window's), or a subframe of ours, is refused too.
+    bus.state.senderId = 2
+    await expect(api.call('sessions.list', {})).rejects.toMatchObject({ code: 'unauthorized' })
+    bus.state.senderId = 1
+    bus.state.senderParent = { url: 'file:///opt/engram/out/renderer/index.html' }
+    await expect(api.call('sessions.list', {})).rejects.toMatchObject({ code: 'unauthorized' })
+    bus.state.senderParent = null
+    await expect(api.call('sessions.list', {})).resolves.toEqual(expect.any(Array))
 
     // Closing the window unregisters the channel: later calls fail instead of reaching a closed backend.
     unregister()

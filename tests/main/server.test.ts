@@ -1,4 +1,6 @@
 // Browser-mode transport: token required, Host checked, calls and events over HTTP and WebSocket.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { startServer, type RunningServer } from '../../src/main/server/server'
@@ -26,6 +28,12 @@ describe('engram serve transport', () => {
   it('binds 127.0.0.1 and prints a URL with the token', () => {
     expect(server.url).toBe(`http://127.0.0.1:${server.port}/?token=${server.token}`)
     expect(server.token.length).toBeGreaterThanOrEqual(32)
+  })
+
+  it('compares the token in constant time (timingSafeEqual, never ===)', () => {
+    const source = readFileSync(join(import.meta.dirname, '..', '..', 'src', 'main', 'server', 'server.ts'), 'utf8')
+    expect(source).toMatch(/timingSafeEqual\(a, b\)/)
+    expect(source).not.toMatch(/[!=]==?\s*(options\.)?token\b|\btoken\s*[!=]==?|\.get\('token'\)\s*[!=]==?/)
   })
 
   it('rejects API calls without the token or with a wrong one', async () => {

@@ -14,6 +14,8 @@ export interface ServerOptions {
   /** Built renderer (out/renderer); without it only the API is served. */
   staticDir?: string
   token?: string
+  /** The largest request body (HTTP) or message (WebSocket) in bytes; larger ones are refused unread (413, close 1009). */
+  maxBody?: number
   log?: (line: string) => void
 }
 
@@ -25,7 +27,7 @@ export interface RunningServer {
 }
 
 // Imports carry whole IDX files as base64 (MNIST's 47 MB images file is 63 MB of base64).
-const MAX_BODY = 320 * 1024 * 1024
+export const MAX_BODY = 320 * 1024 * 1024
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -54,7 +56,15 @@ function sameToken(given: string | null | undefined, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b)
 }
 
+/** A request body over the limit: refused with 413 before any of it is parsed or reaches a method. */
+class BodyTooLarge extends ApiError {
+  constructor(limit: number, size?: number) {
+    super({ code: 'bad-request', message: `request body ${size === undefined ? 'is over' : `of ${size} bytes is over`} the ${limit}-byte limit` })
+  }
+}
+
 function errorPayload(error: unknown): { status: number; payload: ApiErrorPayload } {
+  if (error instanceof BodyTooLarge) return { status: 413, payload: error.toPayload() }
   if (error instanceof ApiError) {
     const status = error.code === 'bad-request' ? 400 : error.code === 'not-found' ? 404 : error.code === 'unauthorized' ? 401 : 500
     return { status, payload: error.toPayload() }
@@ -63,24 +73,49 @@ function errorPayload(error: unknown): { status: number; payload: ApiErrorPayloa
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...SECURITY_HEADERS })
+  // A refused body may still be arriving: close the connection after the answer rather than read the rest.
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...SECURITY_HEADERS, ...(status === 413 ? { Connection: 'close' } : {}) })
   res.end(JSON.stringify(body))
 }
 
-async function readBody(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length
-    if (size > MAX_BODY) throw new ApiError({ code: 'bad-request', message: `request body is larger than ${MAX_BODY} bytes` })
-    chunks.push(chunk as Buffer)
-  }
-  if (size === 0) return {}
+/** A URL path decoded, or null when its escapes are malformed or it holds a NUL. */
+function decodePath(path: string): string | null {
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'))
+    const decoded = decodeURIComponent(path)
+    return decoded.includes('\0') ? null : decoded
   } catch {
-    throw new ApiError({ code: 'bad-request', message: 'request body is not valid JSON' })
+    return null
   }
+}
+
+/** The JSON body of a request; over `limit` bytes (declared or streamed) it is refused and the rest is discarded unread. */
+function readBody(req: IncomingMessage, limit: number): Promise<unknown> {
+  const declared = Number(req.headers['content-length'] ?? 0)
+  if (declared > limit) {
+    req.resume()
+    return Promise.reject(new BodyTooLarge(limit, declared))
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      if (size > limit) return
+      size += chunk.length
+      if (size <= limit) return void chunks.push(chunk)
+      chunks.length = 0
+      reject(new BodyTooLarge(limit))
+    })
+    req.on('error', reject)
+    req.on('end', () => {
+      if (size > limit) return
+      if (size === 0) return resolve({})
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')))
+      } catch {
+        reject(new ApiError({ code: 'bad-request', message: 'request body is not valid JSON' }))
+      }
+    })
+  })
 }
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
@@ -89,6 +124,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const token = options.token ?? randomBytes(24).toString('base64url')
   const staticRoot = options.staticDir ? resolve(options.staticDir) : undefined
   const log = options.log ?? (() => {})
+  const maxBody = options.maxBody ?? MAX_BODY
   let port = options.port ?? 0
   const loopback = host === '127.0.0.1' || host === 'localhost' || host === '::1'
 
@@ -104,7 +140,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       sendJson(res, 404, { error: { code: 'not-found', message: 'this server has no renderer (API only)' } })
       return
     }
-    const rel = pathname === '/' ? 'index.html' : decodeURIComponent(pathname.slice(1))
+    const rel = pathname === '/' ? 'index.html' : decodePath(pathname.slice(1))
+    if (rel === null) {
+      sendJson(res, 400, { error: { code: 'bad-request', message: 'malformed path' } })
+      return
+    }
     const file = normalize(join(staticRoot, rel))
     if (file !== staticRoot && !file.startsWith(staticRoot + sep)) {
       sendJson(res, 403, { error: { code: 'unauthorized', message: 'path outside the renderer' } })
@@ -146,7 +186,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           return
         }
         try {
-          const result = await backend.call(method, await readBody(req))
+          const result = await backend.call(method, await readBody(req, maxBody))
           sendJson(res, 200, { result })
         } catch (error) {
           const { status, payload } = errorPayload(error)
@@ -165,7 +205,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     })
   })
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY })
+  const wss = new WebSocketServer({ noServer: true, maxPayload: maxBody })
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost')
     const origin = req.headers.origin
@@ -188,6 +228,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   wss.on('connection', (ws) => {
     clients.add(ws)
     ws.on('close', () => clients.delete(ws))
+    // A frame over maxPayload (or any protocol error) closes this connection (1009, 1002); it must not end the server.
+    ws.on('error', (error) => log(`websocket closed: ${error.message}`))
     ws.on('message', (data) => {
       let message: { type?: unknown; id?: unknown; method?: unknown; params?: unknown }
       try {

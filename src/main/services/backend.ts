@@ -141,8 +141,9 @@ export class Backend {
   private writeExport(session: OpenSession, suffix: string, bytes: Uint8Array): Result<'models.export'> {
     const dir = join(this.options.dataDir, EXPORTS_DIR)
     mkdirSync(dir, { recursive: true })
-    const safeName = session.state.name.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 60) || 'session'
-    const fileName = `${safeName}-${suffix}`
+    // The file's name is made of the session's name and the model's id: letters, digits, . _ - only, so never a path.
+    const safeName = session.state.name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+/, '').slice(0, 60) || 'session'
+    const fileName = `${safeName}-${suffix}`.replace(/[^A-Za-z0-9._-]+/g, '-')
     const path = join(dir, fileName)
     writeFileAtomic(path, bytes)
     return { fileName, path, bytes: bytes.byteLength, base64: Buffer.from(bytes).toString('base64') }

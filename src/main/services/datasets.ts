@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import type { DatasetSummary } from '../../shared/api'
-import { ApiError } from '../../shared/api'
+import { ApiError, storedNameProblem } from '../../shared/api'
 import { BUILTIN_DATASETS, type DatasetId, type DatasetRef } from '../../shared/spec'
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { gunzipSync } from 'node:zlib'
@@ -344,8 +344,11 @@ export class DatasetCatalog {
   import(name: string, images: Uint8Array, labels: Uint8Array | null, source = 'imported IDX'): DatasetSummary {
     const dir = this.dir()
     if (!dir) throw new Error('datasets: no data directory to import into')
-    const slug = name.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64)
+    // The folder's name: lower case, runs of anything else as '-', no leading or trailing '-' or '.' (never '.' or '..').
+    const slug = name.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').slice(0, 64).replace(/^[-.]+|[-.]+$/g, '')
     if (!slug) throw new ApiError({ code: 'bad-request', field: 'params.name', message: 'params.name: needs at least one letter or digit' })
+    const problem = storedNameProblem(slug)
+    if (problem) throw new ApiError({ code: 'bad-request', field: 'params.name', message: `params.name: ${problem}` })
     const id = `${USER_PREFIX}${slug}`
     if (this.importedMeta().some((m) => m.id === id)) {
       throw new ApiError({ code: 'bad-request', field: 'params.name', message: `params.name: a dataset '${id}' exists already` })
