@@ -1,7 +1,7 @@
 // Benchmark: char-LM training (1-layer LSTM / GRU, embedding, softmax head, Adam, clipping) and generation on Engram's
 // engine against PyTorch CPU (nn.Embedding + nn.LSTM/nn.GRU + nn.Linear), side by side in one run (issue 9).
 //
-// npx tsx bench/recurrent.ts [--rounds 2] [--agree-steps 100] [--gen-reps 7] [--out bench/results/recurrent.json]
+// npx tsx bench/recurrent.ts [--rounds 3] [--agree-steps 100] [--gen-reps 7] [--out bench/results/recurrent.json]
 //                            [--no-torch] [--quick]
 // Data: resources/corpora/sonnets.txt, tokenised as the app does (tokenize); windows of T + 1 characters drawn as
 // trainRecurrentJob draws them (Rng(seed).fork(1)). Both sides train on the very same batches.
@@ -37,7 +37,7 @@ import { writeNpy } from './npy'
 import { argValue, blasKernels, cpuModel, median, PYTHON, ROOT, run, writeRecord, type BlasKernel } from './common'
 
 const quick = process.argv.includes('--quick')
-const ROUNDS = Number(argValue('--rounds', quick ? '1' : '2'))
+const ROUNDS = Number(argValue('--rounds', quick ? '1' : '3'))
 const AGREE_STEPS = Number(argValue('--agree-steps', quick ? '20' : '100'))
 const GEN_REPS = Number(argValue('--gen-reps', quick ? '2' : '7'))
 const GEN_CHARS = 1000
@@ -153,6 +153,13 @@ function runPeer(args: string[], env: NodeJS.ProcessEnv): TorchOut {
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as TorchOut
 }
 
+interface TorchConfig {
+  kernel: BlasKernel
+  blasThreads: number
+  torchThreads: number
+  label: string
+}
+
 interface Series {
   side: 'engram' | 'torch'
   size: string
@@ -201,30 +208,48 @@ async function main(): Promise<void> {
     b: { type: 'float32', data: Float32Array.from({ length: 1024 * 1024 }, (_, i) => ((i * 104729) % 1000) / 1000 - 0.5), dims: [1024, 1024] }
   }
 
-  // Torch processes: per BLAS kernel, OPENBLAS_NUM_THREADS=1 (torch threads 1 and 2) and =2 (torch threads 1).
-  const torchProcs: { kernel: BlasKernel; blasThreads: number; torchThreads: string }[] = TORCH
-    ? blasKernels().flatMap((kernel) => [
-        { kernel, blasThreads: 1, torchThreads: '1,2' },
-        { kernel, blasThreads: 2, torchThreads: '1' }
-      ])
-    : []
-  const torchSeries = new Map<string, Series>()
+  // PyTorch: one process per BLAS kernel and OPENBLAS_NUM_THREADS (set when it starts); torch threads are set inside.
+  // Its per-step times are averaged over K consecutive steps, like Engram's (one run() of K steps), so that medians and
+  // minima compare like with like.
   const torchMatmul: Record<string, number[]> = {}
   const torchBlas: Record<string, unknown> = {}
   let torchVersion = ''
-  const sizesJson = JSON.stringify(SIZES.map((s) => ({ id: s.id, cell: s.cell, H: s.H, E, V, steps: s.steps })))
+  const torchRun = (cfg: TorchConfig, entries: { size: Size; steps: number }[]): Map<string, number[]> => {
+    const sizes = entries.map(({ size, steps }) => ({ id: size.id, cell: size.cell, H: size.H, E, V, steps, torchThreads: cfg.torchThreads }))
+    const out = runPeer(['speed', '--data', dir, '--sizes', JSON.stringify(sizes), '--warmup', String(TORCH_WARMUP)], { ...cfg.kernel.env, OPENBLAS_NUM_THREADS: String(cfg.blasThreads) })
+    torchVersion = out.torch
+    torchBlas[cfg.label] = out.blas
+    for (const [, g] of Object.entries(out.matmulGflops!)) (torchMatmul[cfg.label] ??= []).push(g)
+    return new Map(out.results!.map((r) => [r.id, Array.from({ length: r.seconds.length / K }, (_, i) => r.seconds.slice(i * K, (i + 1) * K).reduce((a, b) => a + b, 0) / K)]))
+  }
+  const torchConfigs: TorchConfig[] = TORCH
+    ? blasKernels().flatMap((kernel) =>
+        [
+          [1, 1],
+          [1, 2],
+          [2, 1]
+        ].map(([blasThreads, torchThreads]) => ({ kernel, blasThreads: blasThreads!, torchThreads: torchThreads!, label: `${kernel.label}, OPENBLAS_NUM_THREADS=${blasThreads}, torch threads ${torchThreads}` }))
+      )
+    : []
+  // Calibration: every torch configuration, K timed steps per size; the fastest per size is timed in the rounds.
+  const calibration: { size: string; config: string; seconds: number }[] = []
+  for (const cfg of torchConfigs) {
+    const res = torchRun(cfg, SIZES.map((size) => ({ size, steps: K })))
+    for (const [size, secs] of res) calibration.push({ size, config: cfg.label, seconds: secs[0]! })
+    console.log(`torch calibration: ${cfg.label}: ${[...res].map(([id, secs]) => `${id} ${ms(secs[0]!)}`).join(', ')} ms/step (load ${loadavg()[0]!.toFixed(2)})`)
+  }
+  const torchBest = new Map(
+    SIZES.map((s) => {
+      const c = calibration.filter((x) => x.size === s.id).reduce<(typeof calibration)[number] | null>((a, b) => (!a || b.seconds < a.seconds ? b : a), null)
+      return [s.id, c ? torchConfigs.find((t) => t.label === c.config)! : null]
+    })
+  )
 
+  // Rounds: per size, Engram (1 and 2 threads) next to torch's best configuration; sizes rotate, sides alternate.
   const tasks: { label: string; run: () => Promise<void> }[] = [
     {
-      label: 'engram',
+      label: 'ORT MatMul 1024³',
       run: async () => {
-        for (const e of engram) {
-          for (let r = 0; r < e.size.steps / K; r++) {
-            const t0 = performance.now()
-            await e.feed(e.runs++)
-            e.s.seconds.push((performance.now() - t0) / 1000 / K)
-          }
-        }
         for (const m of mm) {
           await m.session.run(mmFeeds)
           const times: number[] = []
@@ -236,42 +261,44 @@ async function main(): Promise<void> {
           m.gflops.push((2 * 1024 ** 3) / median(times) / 1e9)
         }
       }
-    },
-    ...torchProcs.map((p) => ({
-      label: `torch ${p.kernel.id} blas ${p.blasThreads}`,
-      run: async () => {
-        const out = runPeer(['speed', '--data', dir, '--sizes', sizesJson, '--torch-threads', p.torchThreads, '--warmup', String(TORCH_WARMUP)], {
-          ...p.kernel.env,
-          OPENBLAS_NUM_THREADS: String(p.blasThreads)
-        })
-        torchVersion = out.torch
-        const cfg = (t: number | string) => `${p.kernel.label}, OPENBLAS_NUM_THREADS=${p.blasThreads}, torch threads ${t}`
-        torchBlas[cfg('*')] = out.blas
-        for (const r of out.results!) {
-          const key = `${r.id}|${cfg(r.torchThreads)}`
-          if (!torchSeries.has(key)) {
-            const s: Series = { side: 'torch', size: r.id, config: cfg(r.torchThreads), seconds: [] }
-            torchSeries.set(key, s)
-            series.push(s)
-          }
-          torchSeries.get(key)!.seconds.push(...r.seconds)
-        }
-        for (const [t, g] of Object.entries(out.matmulGflops!)) (torchMatmul[cfg(t)] ??= []).push(g)
-      }
-    }))
+    }
   ]
+  for (const size of SIZES) {
+    const pair = [
+      {
+        label: `${size.id} Engram`,
+        run: async () => {
+          for (const e of engram.filter((x) => x.size === size)) {
+            for (let r = 0; r < size.steps / K; r++) {
+              const t0 = performance.now()
+              await e.feed(e.runs++)
+              e.s.seconds.push((performance.now() - t0) / 1000 / K)
+            }
+          }
+        }
+      }
+    ]
+    const cfg = torchBest.get(size.id)
+    if (cfg) {
+      const entry: Series = { side: 'torch', size: size.id, config: cfg.label, seconds: [] }
+      series.push(entry)
+      pair.push({ label: `${size.id} PyTorch`, run: async () => void entry.seconds.push(...torchRun(cfg, [{ size, steps: size.steps }]).get(size.id)!) })
+    }
+    tasks.push(...pair)
+  }
   for (let r = 0; r < ROUNDS; r++) {
     // Each round starts at a different task, so that a burst of load from other processes does not always hit one side.
     const shift = Math.floor((r * tasks.length) / ROUNDS)
+    const line: string[] = []
     for (let q = 0; q < tasks.length; q++) {
       const task = tasks[(q + shift) % tasks.length]!
       const t0 = performance.now()
       await task.run()
-      console.log(`round ${r + 1}/${ROUNDS}: ${task.label} done in ${((performance.now() - t0) / 1000).toFixed(1)} s (load ${loadavg()[0]!.toFixed(2)})`)
+      line.push(`${task.label} ${((performance.now() - t0) / 1000).toFixed(1)} s`)
     }
+    console.log(`round ${r + 1}/${ROUNDS}: ${line.join(', ')} (load ${loadavg()[0]!.toFixed(2)})`)
   }
   const mmBest = mm.reduce((a, b) => (median(b.gflops) > median(a.gflops) ? b : a))
-  const mmRate = (threads: number) => median(mm.find((m) => m.threads === threads)!.gflops)
   const best = (side: Series['side'], size: string) =>
     series.filter((s) => s.side === side && s.size === size).reduce<Series | null>((a, b) => (!a || median(b.seconds) < median(a.seconds) ? b : a), null)
   const speed = SIZES.map((s) => {
@@ -279,37 +306,48 @@ async function main(): Promise<void> {
     const tor = best('torch', s.id)
     const flop = flopPerStep(s, E, V)
     const gflops = flop / median(eng.seconds) / 1e9
-    const threads = eng.threads!
+    const gflopsFastest = flop / Math.min(...eng.seconds) / 1e9
     return {
       size: s,
       flopPerStep: flop,
-      engram: { config: eng.config, msPerStep: median(eng.seconds) * 1000, gflops, shareOfBestMatMul: gflops / median(mmBest.gflops), shareOfSameThreadsMatMul: gflops / mmRate(threads) },
-      torch: tor ? { config: tor.config, msPerStep: median(tor.seconds) * 1000 } : null,
-      torchOverEngram: tor ? median(tor.seconds) / median(eng.seconds) : null
+      engram: {
+        config: eng.config,
+        msPerStep: median(eng.seconds) * 1000,
+        msPerStepFastest: Math.min(...eng.seconds) * 1000,
+        gflops,
+        shareOfMatMul: gflops / median(mmBest.gflops),
+        shareOfMatMulFastest: gflopsFastest / Math.max(...mmBest.gflops)
+      },
+      torch: tor ? { config: tor.config, msPerStep: median(tor.seconds) * 1000, msPerStepFastest: Math.min(...tor.seconds) * 1000 } : null,
+      torchOverEngram: tor ? median(tor.seconds) / median(eng.seconds) : null,
+      torchOverEngramFastest: tor ? Math.min(...tor.seconds) / Math.min(...eng.seconds) : null
     }
   })
   const label = (s: Size) => `${s.cell.toUpperCase()} H ${s.H} / T ${s.T} / B ${s.B}`
   const speedTable = [
-    '| model | Engram ms/step | Engram threads | PyTorch ms/step (best) | PyTorch config | torch / Engram | Engram GFLOP/s | % of MatMul (best / same threads) |',
+    '| model | Engram ms/step (median / fastest) | Engram threads | PyTorch ms/step (median / fastest) | PyTorch config | torch / Engram (medians / fastest) | Engram GFLOP/s | % of MatMul (medians / best) |',
     '|---|---:|---|---:|---|---:|---:|---:|',
     ...speed.map(
       (r) =>
-        `| ${label(r.size)} | ${r.engram.msPerStep.toFixed(1)} | ${r.engram.config} | ${r.torch ? r.torch.msPerStep.toFixed(1) : '—'} | ${r.torch?.config ?? '—'} | ` +
-        `${r.torchOverEngram ? r.torchOverEngram.toFixed(2) + '×' : '—'} | ${r.engram.gflops.toFixed(0)} | ${(100 * r.engram.shareOfBestMatMul).toFixed(0)} % / ${(100 * r.engram.shareOfSameThreadsMatMul).toFixed(0)} % |`
+        `| ${label(r.size)} | ${r.engram.msPerStep.toFixed(1)} / ${r.engram.msPerStepFastest.toFixed(1)} | ${r.engram.config} | ` +
+        `${r.torch ? `${r.torch.msPerStep.toFixed(1)} / ${r.torch.msPerStepFastest.toFixed(1)}` : '—'} | ${r.torch?.config ?? '—'} | ` +
+        `${r.torchOverEngram ? `${r.torchOverEngram.toFixed(2)}× / ${r.torchOverEngramFastest!.toFixed(2)}×` : '—'} | ${r.engram.gflops.toFixed(0)} | ` +
+        `${(100 * r.engram.shareOfMatMul).toFixed(0)} % / ${(100 * r.engram.shareOfMatMulFastest).toFixed(0)} % |`
     )
   ].join('\n')
   const detailTable = [
-    '| model | side | configuration | ms/step median | fastest | steps timed |',
+    `| model | side | configuration | ms/step median | fastest | samples (means of ${K} steps) |`,
     '|---|---|---|---:|---:|---:|',
-    ...SIZES.flatMap((s) =>
-      series
+    ...SIZES.flatMap((s) => [
+      ...series
         .filter((x) => x.size === s.id)
-        .map((x) => `| ${label(s)} | ${x.side === 'engram' ? 'Engram' : 'PyTorch'} | ${x.config} | ${ms(median(x.seconds))} | ${ms(Math.min(...x.seconds))} | ${x.seconds.length} |`)
-    )
+        .map((x) => `| ${label(s)} | ${x.side === 'engram' ? 'Engram' : 'PyTorch'} | ${x.config} | ${ms(median(x.seconds))} | ${ms(Math.min(...x.seconds))} | ${x.seconds.length} |`),
+      ...calibration.filter((c) => c.size === s.id).map((c) => `| ${label(s)} | PyTorch (calibration) | ${c.config} | ${ms(c.seconds)} | | 1 |`)
+    ])
   ].join('\n')
   const mmLines = [
-    ...mm.map((m) => `ORT MatMul 1024³ float32, ${m.threads} thread(s): ${median(m.gflops).toFixed(0)} GFLOP/s (median of ${m.gflops.length} rounds)`),
-    ...Object.entries(torchMatmul).map(([c, g]) => `torch.mm 1024³ float32 (${c}): ${median(g).toFixed(0)} GFLOP/s`)
+    ...mm.map((m) => `ORT MatMul 1024³ float32, ${m.threads} thread(s): ${median(m.gflops).toFixed(0)} GFLOP/s median, ${Math.max(...m.gflops).toFixed(0)} best of ${m.gflops.length} rounds`),
+    ...Object.entries(torchMatmul).map(([c, g]) => `torch.mm 1024³ float32 (${c}): ${median(g).toFixed(0)} GFLOP/s median of ${g.length}`)
   ]
   console.log(`\n${speedTable}\n\n${detailTable}\n\n${mmLines.join('\n')}\n`)
 
@@ -484,6 +522,7 @@ async function main(): Promise<void> {
     matmul: { ort: mm.map((m) => ({ threads: m.threads, gflops: m.gflops })), torch: torchMatmul },
     speed,
     series,
+    torchCalibration: calibration,
     appJob,
     agreement,
     generation,

@@ -6,9 +6,9 @@ step; F.cross_entropy (mean over T*B), torch.optim.Adam, clip_grad_norm_(5). flo
 Batches come from the bench: <data>/<id>.x.npy and <id>.y.npy, int32 [steps, T, B] (time-major windows).
 The bench sets OPENBLAS_CORETYPE (the BLAS kernel) and OPENBLAS_NUM_THREADS when it starts this process.
 Modes (one JSON object on stdout):
-  speed     --data DIR --sizes JSON --torch-threads 1,2 --warmup N: for each torch thread count and each size
-            {id, cell, H, E, V, steps}: warm-up steps, then `steps` timed steps (seconds each), from torch's own init;
-            and a 1024^3 float32 torch.mm (GFLOP/s) per thread count.
+  speed     --data DIR --sizes JSON --warmup N: for each size {id, cell, H, E, V, steps, torchThreads}: warm-up steps,
+            then `steps` timed steps (seconds each), from torch's own init; and a 1024^3 float32 torch.mm (GFLOP/s)
+            per torch thread count.
   agree     --init FILE.safetensors (Engram's init, PyTorch names) --data DIR --id ID --lr --clip --out FILE: trains
             on every batch of <id> and prints the loss of each step (before its update); writes the final weights as
             safetensors (float32, the same names).
@@ -65,18 +65,18 @@ def load_batches(data, ident):
 
 
 def read_safetensors(path):
+    """name -> float32 tensor, and the metadata (u64 LE header length, JSON header, then the tensors' bytes)."""
     with open(path, "rb") as f:
         blob = f.read()
-    (n,) = struct.unpack("<Q", blob[:8])
+    n = int.from_bytes(blob[:8], "little")
     header = json.loads(blob[8 : 8 + n])
     meta = header.pop("__metadata__", {})
-    dtypes = {"F32": torch.float32, "F64": torch.float64}
-    tensors = {}
-    for name, e in header.items():
-        b, end = e["data_offsets"]
-        t = torch.frombuffer(bytearray(blob[8 + n + b : 8 + n + end]), dtype=dtypes[e["dtype"]]).reshape(e["shape"])
-        tensors[name] = t.to(torch.float32)
-    return tensors, meta
+    kinds = {"F32": np.float32, "F64": np.float64}
+    arrays = {
+        name: np.frombuffer(blob[8 + n + e["data_offsets"][0] : 8 + n + e["data_offsets"][1]], dtype=kinds[e["dtype"]]).reshape(e["shape"])
+        for name, e in header.items()
+    }
+    return {name: torch.from_numpy(a.astype(np.float32)) for name, a in arrays.items()}, meta
 
 
 def write_safetensors(path, tensors):
@@ -119,21 +119,22 @@ def matmul_gflops(n=1024, reps=10):
 def speed(a):
     sizes = json.loads(a.sizes)
     results, matmul = [], {}
-    for threads in [int(s) for s in a.torch_threads.split(",")]:
+    for s in sizes:
+        threads = s["torchThreads"]
         torch.set_num_threads(threads)
-        matmul[threads] = matmul_gflops()
-        for s in sizes:
-            torch.manual_seed(0)
-            x, y = load_batches(a.data, s["id"])
-            model = CharLM(s["cell"], s["V"], s["E"], s["H"])
-            opt = torch.optim.Adam(model.parameters(), lr=a.lr)
-            seconds = []
-            for k in range(a.warmup + s["steps"]):
-                t = time.perf_counter()
-                train_step(model, opt, x[k % len(x)], y[k % len(y)], a.clip)
-                if k >= a.warmup:
-                    seconds.append(time.perf_counter() - t)
-            results.append({"id": s["id"], "torchThreads": threads, "seconds": seconds})
+        if threads not in matmul:
+            matmul[threads] = matmul_gflops()
+        torch.manual_seed(0)
+        x, y = load_batches(a.data, s["id"])
+        model = CharLM(s["cell"], s["V"], s["E"], s["H"])
+        opt = torch.optim.Adam(model.parameters(), lr=a.lr)
+        seconds = []
+        for k in range(a.warmup + s["steps"]):
+            t = time.perf_counter()
+            train_step(model, opt, x[k % len(x)], y[k % len(y)], a.clip)
+            if k >= a.warmup:
+                seconds.append(time.perf_counter() - t)
+        results.append({"id": s["id"], "torchThreads": threads, "seconds": seconds})
     return {"results": results, "matmulGflops": matmul}
 
 
@@ -175,7 +176,6 @@ def main():
     ap.add_argument("--data")
     ap.add_argument("--sizes")
     ap.add_argument("--id")
-    ap.add_argument("--torch-threads", default="1")
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--lr", type=float, default=0.005)
     ap.add_argument("--clip", type=float, default=5.0)
