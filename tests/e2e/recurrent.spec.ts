@@ -1,5 +1,6 @@
 // The recurrent page end to end (issue 9): import a .txt and see it listed, train a tiny char-LSTM on the shipped corpus
-// with the live chart and sample, generate from a prompt (sample and argmax line), export ONNX, save and reopen.
+// with the live chart and sample, generate from a prompt (sample and argmax line), export ONNX, save and reopen, and
+// keep training the reopened model.
 import { statSync } from 'node:fs'
 import { expect, test } from '@playwright/test'
 import { readmeScreenshot, saveReloadReopen, setField, url, watchProblems } from './helpers'
@@ -54,5 +55,21 @@ test('recurrent: import a text, train a char-LSTM with live loss and samples, ge
   await t('rnn-tab').click()
   await expect(t('rnn-info-steps')).toContainText('120 of 120')
   await expect(t('rnn-gen-sample')).toHaveText(first!)
+
+  // The reopened model keeps training: the form takes its architecture and seed, 60 more steps continue its curve.
+  const firstId = (await t('rnn-info').getAttribute('data-model-id'))!
+  await setField(page, 'rnn-hidden', '32') // changed on purpose: continuing puts the model's size back
+  await t('rnn-continue').click()
+  await expect(t('rnn-continuing')).toHaveAttribute('data-model-id', firstId)
+  await expect(t('rnn-hidden')).toHaveValue('24')
+  await setField(page, 'rnn-steps', '60')
+  await t('rnn-train').click()
+  await expect(t('rnn-info-steps')).toContainText('180 of 180', { timeout: 60_000 })
+  await expect(t('rnn-info-steps')).toContainText('continued from')
+  await expect(t('rnn-info')).not.toHaveAttribute('data-model-id', firstId)
+  // Back to a fresh model.
+  await t('rnn-start-fresh').click()
+  await expect(t('rnn-continuing')).toHaveCount(0)
+  await expect(t('error-banner')).toHaveCount(0)
   expect(problems).toEqual([])
 })

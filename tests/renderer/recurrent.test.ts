@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest'
 import { methods } from '../../src/shared/api'
 import { runRequestSchema } from '../../src/shared/families'
-import { buildGenerate, buildRecurrentTrain, defaultRecurrentUi, lossOption, pointFromMetrics, readRecurrentUi, textSource } from '../../src/renderer/src/lib/recurrent'
+import { buildGenerate, buildRecurrentTrain, continueForm, defaultRecurrentUi, lossOption, pointFromMetrics, readRecurrentUi, textSource, totalSteps } from '../../src/renderer/src/lib/recurrent'
+import { recurrentModelSpecSchema } from '../../src/shared/families/recurrent'
 
 describe('recurrent forms', () => {
   it('builds models.train params the API accepts (no dataset), and names the field of a bad value', () => {
@@ -55,5 +56,18 @@ describe('recurrent forms', () => {
     expect(ui.form).not.toHaveProperty('extra')
     expect(ui.generate).toMatchObject({ prompt: 'To be', length: d.generate.length })
     expect(ui.selectedId).toBe('m1')
+  })
+})
+
+describe('continuing a model from the form', () => {
+  it('takes the model architecture, text and seed, keeps the form steps and rate, and counts every step', () => {
+    const form = { ...defaultRecurrentUi().form, hiddenSize: 99, steps: 50, learningRate: 0.001, seed: 1 }
+    const spec = recurrentModelSpecSchema.parse({ kind: 'recurrent', cell: 'gru', hiddenSize: 24, text: { file: 'user-text:poem' }, steps: 120 })
+    const next = continueForm(form, { id: 'm1', spec, seed: 7 })
+    expect(next).toMatchObject({ cell: 'gru', hiddenSize: 24, textId: 'user-text:poem', seed: 7, steps: 50, learningRate: 0.001, continueFrom: 'm1' })
+    const built = buildRecurrentTrain(next)
+    expect(built.params?.model).toMatchObject({ continueFrom: 'm1', text: { file: 'user-text:poem' }, steps: 50 })
+    expect(totalSteps({ spec: { ...spec, steps: 50 }, continuedFrom: { id: 'm1', name: 'x', steps: 120, adamRestarted: false } })).toBe(170)
+    expect(totalSteps({ spec, continuedFrom: undefined })).toBe(120)
   })
 })

@@ -1,7 +1,7 @@
 // The recurrent page's pure parts (issue 9): the char-LM form and the generation form as API params (checked by the
 // family's own schemas, the field in error named), live points from progress metrics, the loss/perplexity chart, and
 // the page state read back from a session's ui record.
-import { recurrentGenerateRunSchema, recurrentModelSpecSchema, type RecurrentModelSpec, type RecurrentPoint } from '../../../shared/families/recurrent'
+import { recurrentGenerateRunSchema, recurrentModelSpecSchema, type RecurrentInfo, type RecurrentModelSpec, type RecurrentPoint } from '../../../shared/families/recurrent'
 import { ACCENT, AXIS_STYLE, MARKER, MUTED, TEXT_STYLE, type ChartOption } from './charts'
 
 /** The form: the spec's fields, with the text source as one id ('corpus:<id>' or 'user-text:<name>'). */
@@ -58,6 +58,21 @@ export function buildRecurrentTrain(form: RecurrentForm): Built<{ model: Recurre
     return { field, error: issue.message }
   }
   return { params: { model: parsed.data, seed } }
+}
+
+/** Every step a model has taken or plans to: a continued model's earlier steps plus its own. */
+export function totalSteps(m: Pick<RecurrentInfo, 'spec' | 'continuedFrom'>): number {
+  return (m.continuedFrom?.steps ?? 0) + m.spec.steps
+}
+
+/**
+ * The form set to continue a trained model: its architecture, text, batch, window, dropout and seed (what a
+ * continuation must keep), the form's own steps, learning rate and clipping, and continueFrom.
+ */
+export function continueForm(form: RecurrentForm, m: Pick<RecurrentInfo, 'id' | 'spec' | 'seed'>): RecurrentForm {
+  const { kind: _kind, text, continueFrom: _c, steps: _s, learningRate: _lr, clipNorm: _clip, ...kept } = m.spec
+  const textId = 'corpus' in text ? `corpus:${text.corpus}` : text.file
+  return { ...form, ...kept, textId, seed: m.seed, continueFrom: m.id }
 }
 
 /** models.run's recurrent.generate request of the generation form, or the field in error (prompt: every character in the vocabulary). */

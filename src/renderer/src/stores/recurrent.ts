@@ -8,7 +8,7 @@ import type { RecurrentGenerateResult, RecurrentInfo, RecurrentPoint } from '../
 import { keptResult, modelsOf } from '../../../shared/session'
 import { getApi } from '../api'
 import { exportModelFile, type ModelExport } from '../lib/model-export'
-import { buildGenerate, buildRecurrentTrain, defaultRecurrentUi, pointFromMetrics, readRecurrentUi, type RecurrentUi } from '../lib/recurrent'
+import { buildGenerate, buildRecurrentTrain, continueForm, defaultRecurrentUi, pointFromMetrics, readRecurrentUi, totalSteps, type RecurrentUi } from '../lib/recurrent'
 import { useJobsStore } from './jobs'
 import { useSessionStore } from './session'
 
@@ -50,7 +50,7 @@ export const useRecurrentStore = defineStore('recurrent', () => {
   const view = computed<{ live: boolean; points: readonly RecurrentPoint[]; steps: number; sample: string } | null>(() => {
     if (training.value && liveRun.value) return { live: true, points: liveRun.value.points, steps: plannedSteps.value, sample: liveRun.value.sample }
     const m = selected.value
-    return m ? { live: false, points: m.history, steps: m.spec.steps, sample: m.sample } : null
+    return m ? { live: false, points: m.history, steps: totalSteps(m), sample: m.sample } : null
   })
   /** The last generation, when it belongs to the model shown. */
   const generated = computed<RecurrentGenerateResult | null>(() => {
@@ -82,7 +82,8 @@ export const useRecurrentStore = defineStore('recurrent', () => {
     if (!s) throw new Error('no session is open')
     const b = built.value
     if (b.error !== undefined) throw new Error(`${b.field}: ${b.error}`)
-    plannedSteps.value = b.params.model.steps
+    const from = models.value.find((x) => x.id === b.params.model.continueFrom)
+    plannedSteps.value = b.params.model.steps + (from?.stepsDone ?? 0)
     const id = await jobs.startTrain(s.id, b.params)
     trainJobId.value = id
     return id
@@ -102,7 +103,8 @@ export const useRecurrentStore = defineStore('recurrent', () => {
   /** A training found running after a reload: its chart from every report so far. */
   function adoptTraining(j: RunningJob): void {
     if (!('model' in j.spec) || j.spec.model.kind !== 'recurrent') return
-    plannedSteps.value = j.spec.model.steps
+    const from = models.value.find((x) => x.id === (j.spec as { model: { continueFrom?: string } }).model.continueFrom)
+    plannedSteps.value = j.spec.model.steps + (from?.stepsDone ?? 0)
     const points = j.metrics.map(pointFromMetrics).filter((p): p is RecurrentPoint => p !== null)
     live.value = { ...live.value, [j.jobId]: { points, sample: j.text ?? '' } }
     trainJobId.value = j.jobId
@@ -112,6 +114,18 @@ export const useRecurrentStore = defineStore('recurrent', () => {
   function onTrainDone(jobId: string, info: RecurrentInfo): void {
     session.addModel(info)
     if (jobId === trainJobId.value || !selected.value) select(info.id)
+  }
+
+  /** Sets the form to continue the model shown (its architecture and seed; the form's steps and rate). */
+  function continueTraining(id: string): void {
+    const m = models.value.find((x) => x.id === id)
+    if (m) form.value = continueForm(form.value, m)
+  }
+
+  /** Back to training a new model from scratch. */
+  function startFresh(): void {
+    const { continueFrom: _c, ...rest } = form.value
+    form.value = rest
   }
 
   function select(id: string | null): void {
@@ -188,6 +202,8 @@ export const useRecurrentStore = defineStore('recurrent', () => {
     adoptTraining,
     onTrainDone,
     select,
+    continueTraining,
+    startFresh,
     generate,
     exportModel,
     snapshot,
