@@ -92,7 +92,8 @@ export async function runRecurrentSpec(spec: RecurrentRunSpec, ctx: RecurrentRun
     samples,
     model: {
       kind: 'recurrent',
-      stateDict: Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, tensorToJson(t)])),
+      // The weights only: Adam's moments (optim/…) serve a session's continuation, which a spec file cannot ask for.
+      stateDict: Object.fromEntries(Object.entries(tensors).flatMap(([k, t]) => (k.startsWith('optim/') ? [] : [[k, tensorToJson(t)]]))),
       metadata: recurrentExportMetadata({ vocab, textName, spec: spec.model, seed: spec.seed })
     }
   }
