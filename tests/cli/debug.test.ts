@@ -1,39 +1,14 @@
 // Every error from the CLI is one line; an internal error (a bug) says so and exits 70; --debug adds the stack trace.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import * as modelExport from '../../src/main/services/model-export'
-import { main } from '../../src/cli/index'
+import { inProcessCli } from '../helpers/cli'
 
 vi.mock('../../src/main/services/model-export', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../src/main/services/model-export')>()
   return { ...real, exportResultFile: vi.fn(real.exportResultFile) }
 })
 
-class Exit extends Error {
-  constructor(readonly code: number) {
-    super(`exit ${code}`)
-  }
-}
-
-let stderr: string[] = []
-beforeAll(() => {
-  vi.spyOn(process, 'exit').mockImplementation(((code: number) => {
-    throw new Exit(code)
-  }) as never)
-  vi.spyOn(process.stderr, 'write').mockImplementation(((s: string) => {
-    stderr.push(String(s))
-    return true
-  }) as never)
-})
-afterAll(() => vi.restoreAllMocks())
-
-async function run(argv: string[]): Promise<{ code: number; text: string }> {
-  stderr = []
-  const code = await main(argv).then(
-    () => 0,
-    (e: unknown) => (e instanceof Exit ? e.code : -1)
-  )
-  return { code, text: stderr.join('') }
-}
+const { run } = inProcessCli()
 
 describe('engram error lines', () => {
   it('a user error is one line naming the field; --debug adds its stack', async () => {

@@ -5,8 +5,7 @@
 // a NaN. Seeded: a failure names the trial that reproduces it.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { main } from '../../src/cli/index'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Rng } from '../../src/core/rng'
 import { DatasetCatalog } from '../../src/main/services/datasets'
 import { experimentData } from '../../src/main/services/experiments/data'
@@ -15,6 +14,7 @@ import { parseRunSpec, SpecError } from '../../src/main/services/spec-file'
 import { ApiError } from '../../src/shared/api'
 import { experimentSpecSchema } from '../../src/shared/spec'
 import { tempDir } from '../helpers/backend'
+import { inProcessCli } from '../helpers/cli'
 
 const examples = join(import.meta.dirname, '..', '..', 'examples')
 const specFiles = readdirSync(examples).filter((f) => f.endsWith('.json') && !f.endsWith('.result.json'))
@@ -96,16 +96,10 @@ describe('spec fuzz: mutated example specs are accepted or refused with a named 
   }
 })
 
-class Exit extends Error {
-  constructor(readonly code: number) {
-    super(`exit ${code}`)
-  }
-}
-
 describe('damaged tensors in a result file given to `engram export`', () => {
   let tmp: ReturnType<typeof tempDir>
   let resultPath: string
-  let stderr: string[]
+  const cli = inProcessCli()
   beforeAll(async () => {
     tmp = tempDir('engram-fuzz-')
     const spec = experimentSpecSchema.parse({
@@ -117,19 +111,8 @@ describe('damaged tensors in a result file given to `engram export`', () => {
     const result = await runExperiment(spec, experimentData(spec, new DatasetCatalog(null)))
     resultPath = join(tmp.dir, 'tiny.result.json')
     writeFileSync(resultPath, JSON.stringify(result))
-    vi.spyOn(process, 'exit').mockImplementation(((code: number) => {
-      throw new Exit(code)
-    }) as never)
-    vi.spyOn(process.stderr, 'write').mockImplementation(((s: string) => {
-      stderr.push(String(s))
-      return true
-    }) as never)
-    vi.spyOn(console, 'log').mockImplementation(() => {})
   })
-  afterAll(() => {
-    vi.restoreAllMocks()
-    tmp.cleanup()
-  })
+  afterAll(() => tmp.cleanup())
 
   const f32 = (values: number[]) => Buffer.from(Float32Array.from(values).buffer).toString('base64')
   const damages: [string, (t: { dtype: string; shape: number[]; data: string }) => void][] = [
@@ -149,11 +132,8 @@ describe('damaged tensors in a result file given to `engram export`', () => {
         const damaged = join(tmp.dir, `damaged-${format}.json`)
         writeFileSync(damaged, JSON.stringify(doc))
         const out = join(tmp.dir, `out-${what.replace(/\W+/g, '-')}.${format}`)
-        stderr = []
-        const code = await main(['export', damaged, '--format', format, '--out', out]).then(
-          () => 0,
-          (e: unknown) => (e instanceof Exit ? e.code : -1)
-        )
+        const { code } = await cli.run(['export', damaged, '--format', format, '--out', out])
+        const stderr = cli.writes()
         expect(code).toBe(1)
         expect(stderr).toHaveLength(1)
         expect(stderr[0]).toMatch(/^engram: .*weights.*\n$/)

@@ -80,6 +80,19 @@ export function jobOutcome(backend: Backend, jobId: string): Promise<Events['job
   })
 }
 
+/** Cancels a job once its first progress report has come (so some work is done), and waits for its outcome. */
+export async function cancelAfterFirstProgress(backend: Backend, jobId: string): Promise<Events['job.done']> {
+  await new Promise<void>((resolve) => {
+    const off = backend.on('job.progress', (p) => {
+      if (p.jobId !== jobId) return
+      off()
+      resolve()
+    })
+  })
+  await backend.call('jobs.cancel', { jobId })
+  return jobOutcome(backend, jobId)
+}
+
 /** models.train as a test awaits it: the job's trained model (rejects with the job's failure). */
 export async function trainModel(backend: Backend, params: Params<'models.train'>): Promise<SessionModel> {
   const { jobId } = await backend.call('models.train', params)

@@ -7,7 +7,7 @@ import { decodeSafetensors } from '../../src/core/safetensors'
 import * as trainStep from '../../src/engine/programs/train-step'
 import { tokenize, trainRecurrentJob, type RecurrentTrainInput } from '../../src/main/services/recurrent'
 import { recurrentModelSpecSchema } from '../../src/shared/families/recurrent'
-import { jobOutcome, trainKind, withBackend } from '../helpers/backend'
+import { cancelAfterFirstProgress, trainKind, withBackend } from '../helpers/backend'
 
 vi.mock('../../src/engine/programs/train-step', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../src/engine/programs/train-step')>()
@@ -68,15 +68,7 @@ describe('continuing a trained recurrent network', () => {
   it('a cancelled (partial) model continues from the steps it finished', async () => {
     const s = await backend.call('sessions.create', { name: 'partial' })
     const { jobId } = await backend.call('models.train', { sessionId: s.id, model: { ...tiny, steps: 6000 }, seed: 5 })
-    await new Promise<void>((resolve) => {
-      const off = backend.on('job.progress', (p) => {
-        if (p.jobId !== jobId) return
-        off()
-        resolve()
-      })
-    })
-    await backend.call('jobs.cancel', { jobId })
-    const done = await jobOutcome(backend, jobId)
+    const done = await cancelAfterFirstProgress(backend, jobId)
     if (done.result?.kind !== 'recurrent.train') throw new Error('expected a recurrent model')
     const partial = done.result.model
     expect(partial.partial).toBe(true)

@@ -10,7 +10,7 @@ import { decodeSafetensors } from '../../src/core/safetensors'
 import { recurrentCoreSpec, recurrentEvalLoss, recurrentNetFromTensors, tokenize } from '../../src/main/services/recurrent'
 import { keptResult } from '../../src/shared/session'
 import type { Events } from '../../src/shared/api'
-import { jobOutcome, runModel, trainKind, withBackend } from '../helpers/backend'
+import { cancelAfterFirstProgress, runModel, trainKind, withBackend } from '../helpers/backend'
 import { onnxLogitsError } from '../helpers/recurrent-onnx'
 
 const backend = withBackend('engram-recurrent-')
@@ -133,15 +133,7 @@ describe('recurrent family through the API', () => {
   it('cancel keeps the last good weights as a partial model', async () => {
     const s = await backend.call('sessions.create', { name: 'cancel' })
     const { jobId } = await backend.call('models.train', { sessionId: s.id, model: { ...tiny, steps: 4000 } })
-    await new Promise<void>((resolve) => {
-      const off = backend.on('job.progress', (p) => {
-        if (p.jobId !== jobId) return
-        off()
-        resolve()
-      })
-    })
-    await backend.call('jobs.cancel', { jobId })
-    const done = await jobOutcome(backend, jobId)
+    const done = await cancelAfterFirstProgress(backend, jobId)
     const model = (done.result as { model: { partial: boolean; stepsDone: number } }).model
     expect(model.partial).toBe(true)
     expect(model.stepsDone).toBeGreaterThan(0)
