@@ -113,6 +113,8 @@ export const useRecurrentStore = defineStore('recurrent', () => {
   /** A finished training (complete, cancelled or stopped): the backend appended it to the session; so do we, and show it. */
   function onTrainDone(jobId: string, info: RecurrentInfo): void {
     session.addModel(info)
+    // A continuation done: Train again goes on from where it ended, not from the model it started from.
+    if (info.continuedFrom && form.value.continueFrom === info.continuedFrom.id) form.value = { ...form.value, continueFrom: info.id }
     if (jobId === trainJobId.value || !selected.value) select(info.id)
   }
 
