@@ -37,3 +37,6 @@ export const BETA_CLASSICAL_ORDER_STREAM = 0xb37a
 export const delayTrialStream = (ci: number, di: number, t: number): number => (ci * 1009 + di) * 100003 + t + 1
 /** Delay sweep: the scoring rows at delay di (shared by every cell); far from the training streams. */
 export const delayEvalStream = (di: number): number => 0x7e57_0000 + di
+
+/** Hopfield layer: the task's modes, its training and test sets, the initial weights and the epochs' minibatch orders. */
+export const HOPFIELD_LAYER_STREAMS = { modes: 0x4f10, train: 0x4f11, test: 0x4f12, init: 0x4f13, batches: 0x4f14 } as const
