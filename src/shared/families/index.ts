@@ -4,11 +4,12 @@ import { z } from 'zod'
 import type { FamilyDescriptor } from '../family'
 import { bamFamily } from './bam'
 import { hopfieldFamily } from './hopfield'
+import { hopfieldLayerFamily } from './hopfield-layer'
 import { modernFamily } from './modern'
 import { rbmFamily } from './rbm'
 import { recurrentFamily } from './recurrent'
 
-export const FAMILIES = [hopfieldFamily, rbmFamily, bamFamily, modernFamily, recurrentFamily] as const
+export const FAMILIES = [hopfieldFamily, rbmFamily, bamFamily, modernFamily, recurrentFamily, hopfieldLayerFamily] as const
 
 type Families = typeof FAMILIES
 export type Family = Families[number]

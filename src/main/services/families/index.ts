@@ -5,6 +5,7 @@ import type { ExperimentResult, ExperimentSpec } from '../../../shared/spec'
 import { runExperiment, type ExperimentData } from '../experiments'
 import { bamService } from './bam'
 import { hopfieldService } from './hopfield'
+import { hopfieldLayerService } from './hopfield-layer'
 import { modernService } from './modern'
 import { rbmService } from './rbm'
 import { recurrentService } from './recurrent'
@@ -13,7 +14,7 @@ import { ApiError } from '../../../shared/api'
 import type { ExportFormat } from '../../../shared/family'
 import type { SessionModel } from '../../../shared/session'
 
-export const SERVICE_FAMILIES = [hopfieldService, rbmService, bamService, modernService, recurrentService] as const
+export const SERVICE_FAMILIES = [hopfieldService, rbmService, bamService, modernService, recurrentService, hopfieldLayerService] as const
 
 export interface ExperimentInput {
   spec: ExperimentSpec

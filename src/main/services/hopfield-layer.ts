@@ -1,0 +1,227 @@
+// Trainable Hopfield layer jobs: the task drawn from the seed, Adam on the engine (one run of K minibatch steps per
+// epoch, float32; the float64 core when the engine cannot run, with the reason kept), the linear baseline on the same
+// minibatches, live loss / held-out accuracy / stored patterns per epoch, cancel keeping the last finished epoch; the
+// attention view and the exports.
+// Legend: d input size, P stored patterns, k key size, C classes, B batch, K steps per epoch (⌊train / B⌋).
+import type { NamedTensor } from '../../core/safetensors'
+import { encodeStateDict } from '../../core/npy'
+import {
+  accuracy,
+  adamInit,
+  adamStep,
+  epochBatches,
+  gatherRows,
+  HOPFIELD_LAYER_PARAMS,
+  hopfieldLayerForward,
+  hopfieldLayerGradients,
+  hopfieldLayerParamShapes,
+  initHopfieldLayer,
+  linearLogits,
+  linearStep,
+  predictClasses,
+  prototypeTask,
+  type HopfieldLayerParams,
+  type HopfieldLayerShape,
+  type PrototypeTask
+} from '../../core/hopfield-layer'
+import { Rng } from '../../core/rng'
+import { HOPFIELD_LAYER_STREAMS as STREAMS } from '../../core/rng-streams'
+import { buildHopfieldLayerTrainStep, exportHopfieldLayerOnnx, HOPFIELD_LAYER_IO as IO } from '../../engine/programs/hopfield-layer'
+import { TrainStepRunner } from '../../engine/programs/train-step'
+import { ApiError } from '../../shared/api'
+import { CancelledError } from '../../shared/errors'
+import {
+  encodeStoredSnapshot,
+  resolvedHopfieldLayerSizes,
+  type HopfieldLayerAttendResult,
+  type HopfieldLayerInfo,
+  type HopfieldLayerModelSpec,
+  type HopfieldLayerPoint,
+  type HopfieldLayerTask
+} from '../../shared/families/hopfield-layer'
+import type { ExportFormat } from '../../shared/family'
+import { ENGRAM_VERSION } from '../version'
+import type { ComputeHooks } from './hooks'
+
+/** The task's prototypes, training and test sets, from the seed's named streams. */
+export function hopfieldLayerData(task: HopfieldLayerTask, seed: number): PrototypeTask {
+  const root = new Rng(seed)
+  return prototypeTask(task, { modes: root.fork(STREAMS.modes), train: root.fork(STREAMS.train), test: root.fork(STREAMS.test) })
+}
+
+export function hopfieldLayerShape(spec: HopfieldLayerModelSpec): HopfieldLayerShape {
+  const { inputSize, keySize } = resolvedHopfieldLayerSizes(spec)
+  return { inputSize, storedPatterns: spec.storedPatterns, keySize, classes: spec.task.classes }
+}
+
+export interface HopfieldLayerTrainInput {
+  modelId: string
+  name: string
+  spec: HopfieldLayerModelSpec
+  seed: number
+  provider: 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml'
+  /** Engine intra-op threads (a spec file's engine.threads); 0 or absent: the engine's default. */
+  threads?: number
+  /** Train on the float64 core without trying the engine (the core–engine agreement test). */
+  coreOnly?: boolean
+}
+
+const f32 = (p: HopfieldLayerParams): HopfieldLayerParams => Object.fromEntries(HOPFIELD_LAYER_PARAMS.map((k) => [k, Float64Array.from(p[k], Math.fround)])) as HopfieldLayerParams
+
+/** Each stored pattern's class vote: argmax of its value row V = Y W_K W_V. */
+export function storedClasses(shape: HopfieldLayerShape, params: HopfieldLayerParams): number[] {
+  const { v } = hopfieldLayerForward(shape, params, 1, new Float64Array(shape.inputSize), 1)
+  return Array.from(predictClasses(v, shape.storedPatterns, shape.classes))
+}
+
+export function hopfieldLayerModelName(spec: HopfieldLayerModelSpec): string {
+  return `Hopfield layer · ${spec.storedPatterns} stored patterns · ${spec.task.classes} classes`
+}
+
+/**
+ * Trains the layer and the linear baseline. Same input → same numbers: the task, the init and the minibatch order come
+ * from the seed. Cancel (checked between epochs) keeps the weights of the last finished epoch.
+ */
+export async function trainHopfieldLayerJob(input: HopfieldLayerTrainInput, hooks: ComputeHooks): Promise<{ info: HopfieldLayerInfo; params: HopfieldLayerParams; tensors: Record<string, NamedTensor> }> {
+  const { spec } = input
+  const { beta } = resolvedHopfieldLayerSizes(spec)
+  const shape = hopfieldLayerShape(spec)
+  const { inputSize: d, storedPatterns: P, classes: C } = shape
+  const data = hopfieldLayerData(spec.task, input.seed)
+  const root = new Rng(input.seed)
+  let params = f32(initHopfieldLayer(shape, root.fork(STREAMS.init)))
+  const order = root.fork(STREAMS.batches)
+  const B = spec.batch
+  const K = Math.floor(data.train.n / B)
+
+  let runner: TrainStepRunner | null = null
+  let fallbackReason: string | null = input.coreOnly ? 'core requested' : null
+  if (!input.coreOnly) {
+    try {
+      runner = await TrainStepRunner.create(buildHopfieldLayerTrainStep({ shape, beta, batch: B, steps: K }), { params }, { provider: input.provider, ...(input.threads ? { threads: input.threads } : {}) })
+    } catch (error) {
+      fallbackReason = `engine unavailable: ${error instanceof Error ? error.message : String(error)}`
+    }
+  }
+  const coreAdam = runner ? null : adamInit(params)
+  const linear = { w: new Float64Array(d * C), b: new Float64Array(C) }
+  const linearAdam = adamInit(linear as unknown as Record<string, Float64Array>)
+  const history: HopfieldLayerPoint[] = []
+  let partial = false
+  try {
+    for (let epoch = 1; epoch <= spec.epochs; epoch++) {
+      if (hooks.shouldCancel?.()) {
+        partial = true
+        break
+      }
+      const batches = epochBatches(data.train.n, B, order).map((idx) => gatherRows(data.train, d, idx))
+      let losses: number[]
+      if (runner) {
+        const x = new Float32Array(K * B * d)
+        const y = new BigInt64Array(K * B)
+        batches.forEach((b, s) => {
+          x.set(b.x, s * B * d)
+          b.y.forEach((c, r) => (y[s * B + r] = BigInt(c)))
+        })
+        losses = (await runner.run({ [IO.inputs]: x, [IO.labels]: y }, spec.learningRate)).loss
+        const next = runner.getParams()
+        params = Object.fromEntries(HOPFIELD_LAYER_PARAMS.map((k) => [k, Float64Array.from(next[k]!)])) as HopfieldLayerParams
+      } else {
+        losses = batches.map((b) => {
+          const g = hopfieldLayerGradients(shape, params, beta, b.x, b.y, B)
+          adamStep(params, g.grads, coreAdam!, spec.learningRate)
+          return g.loss
+        })
+      }
+      for (const b of batches) linearStep(linear, linearAdam, b.x, b.y, B, d, C, spec.learningRate)
+      const loss = losses.reduce((a, v) => a + v, 0) / losses.length
+      if (!Number.isFinite(loss)) throw new Error(`hopfield-layer.train: the loss became ${loss} in epoch ${epoch} (try a smaller learningRate or β)`)
+      const point: HopfieldLayerPoint = {
+        epoch,
+        loss,
+        testAccuracy: accuracy(hopfieldLayerForward(shape, params, beta, data.test.x, data.test.n).logits, data.test.y, data.test.n, C),
+        baselineTestAccuracy: accuracy(linearLogits(linear, data.test.x, data.test.n, d, C), data.test.y, data.test.n, C)
+      }
+      history.push(point)
+      hooks.onProgress?.(
+        epoch / spec.epochs,
+        epoch,
+        spec.epochs,
+        `epoch ${epoch}/${spec.epochs} · loss ${loss.toFixed(4)} · held-out accuracy ${(point.testAccuracy * 100).toFixed(1)}% (linear ${(point.baselineTestAccuracy * 100).toFixed(1)}%)`,
+        { ...point },
+        encodeStoredSnapshot(epoch, params.stored_patterns, P, d)
+      )
+    }
+  } finally {
+    await runner?.release()
+  }
+  if (history.length === 0) throw new CancelledError()
+  const last = history.at(-1)!
+  const info: HopfieldLayerInfo = {
+    kind: 'hopfield-layer',
+    id: input.modelId,
+    name: input.name,
+    spec,
+    seed: input.seed,
+    inputSize: d,
+    keySize: shape.keySize,
+    beta,
+    epochsDone: history.length,
+    history,
+    trainAccuracy: accuracy(hopfieldLayerForward(shape, params, beta, data.train.x, data.train.n).logits, data.train.y, data.train.n, C),
+    testAccuracy: last.testAccuracy,
+    baseline: { trainAccuracy: accuracy(linearLogits(linear, data.train.x, data.train.n, d, C), data.train.y, data.train.n, C), testAccuracy: last.baselineTestAccuracy },
+    storedClasses: storedClasses(shape, params),
+    provider: runner ? `engine (${runner.provider})` : 'core',
+    fallbackReason,
+    partial,
+    createdAt: new Date().toISOString()
+  }
+  return { info, params, tensors: hopfieldLayerStateDict(shape, params) }
+}
+
+/** The state dict a session keeps and safetensors exports: float32 under the layer's parameter names. */
+export function hopfieldLayerStateDict(shape: HopfieldLayerShape, params: HopfieldLayerParams): Record<string, NamedTensor> {
+  const shapes = hopfieldLayerParamShapes(shape)
+  return Object.fromEntries(HOPFIELD_LAYER_PARAMS.map((k) => [k, { dtype: 'float32' as const, shape: [...shapes[k]], data: Float32Array.from(params[k]) }]))
+}
+
+/** One held-out input's attention over the stored patterns, its logits and prediction, with the patterns to draw. */
+export function hopfieldLayerAttend(info: HopfieldLayerInfo, params: HopfieldLayerParams, index: number, field: string): HopfieldLayerAttendResult {
+  const { spec } = info
+  if (index >= spec.task.test) {
+    throw new ApiError({ code: 'bad-request', field, message: `${field}: ${index} is out of range (the task holds ${spec.task.test} held-out samples)` })
+  }
+  const shape = hopfieldLayerShape(spec)
+  const data = hopfieldLayerData(spec.task, info.seed)
+  const d = shape.inputSize
+  const x = data.test.x.slice(index * d, (index + 1) * d)
+  const f = hopfieldLayerForward(shape, params, info.beta, x, 1)
+  return {
+    modelId: info.id,
+    index,
+    input: Array.from(x),
+    label: data.test.y[index]!,
+    mode: data.test.mode[index]!,
+    predicted: predictClasses(f.logits, 1, shape.classes)[0]!,
+    attention: Array.from(f.attention),
+    logits: Array.from(f.logits),
+    storedPatterns: Array.from(params.stored_patterns),
+    modes: Array.from(data.modes),
+    modeClasses: Array.from(data.modeClass)
+  }
+}
+
+/** The trained layer's weights from a state dict (session tensors, a result file's). */
+export function hopfieldLayerParams(tensor: (name: string) => NamedTensor): HopfieldLayerParams {
+  return Object.fromEntries(HOPFIELD_LAYER_PARAMS.map((k) => [k, Float64Array.from(tensor(k).data as ArrayLike<number>)])) as HopfieldLayerParams
+}
+
+/** The layer as ONNX (MatMul–Softmax–MatMul, weights embedded, dynamic batch) or safetensors; other formats refused naming `field`. */
+export function hopfieldLayerExportBytes(info: Pick<HopfieldLayerInfo, 'spec' | 'seed' | 'beta'>, params: HopfieldLayerParams, format: ExportFormat, field: string): Uint8Array {
+  const shape = hopfieldLayerShape(info.spec)
+  const metadata = { 'engram.version': ENGRAM_VERSION, kind: 'hopfield-layer', beta: String(info.beta), training: JSON.stringify({ ...info.spec, seed: info.seed }) }
+  if (format === 'onnx') return exportHopfieldLayerOnnx(shape, info.beta, params, metadata)
+  if (format === 'safetensors') return encodeStateDict('safetensors', hopfieldLayerStateDict(shape, params), metadata)
+  throw new ApiError({ code: 'bad-request', field, message: `${field}: a Hopfield layer exports as onnx or safetensors, not ${format}` })
+}

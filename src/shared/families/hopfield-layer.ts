@@ -1,0 +1,188 @@
+// The trainable Hopfield layer (issue 10; seeds/004, Ramsauer et al. 2020's HopfieldLayer with learned stored patterns):
+// logits = softmax(β (X W_Q)(Y W_K)ᵀ) (Y W_K) W_V, with the stored patterns Y and the projections W_Q, W_K, W_V learned by
+// Adam on the engine (core fallback), on a synthetic task whose classes are sign-symmetric pairs of noisy prototypes (no
+// linear read-out separates them; a linear classifier trained on the same batches is the baseline). A view shows one
+// held-out input's attention over the stored patterns. Reference: docs/modern-hopfield.md ("Trainable Hopfield layer").
+// Legend: d = width·height input size, P stored patterns, k associative (key) size, C classes.
+import { z } from 'zod'
+import { defineFamily, seedSchema, trainJob } from '../family'
+
+export const HOPFIELD_LAYER_LIMITS = { classes: 8, pairs: 4, side: 12, storedPatterns: 64, keySize: 144, samples: 5000, epochs: 500, batch: 256 } as const
+
+export const hopfieldLayerTaskSchema = z
+  .object({
+    kind: z.literal('prototypes').default('prototypes'),
+    classes: z.int().min(2).max(HOPFIELD_LAYER_LIMITS.classes).default(3),
+    /** Pairs (p, −p) of random ±1 prototypes per class. */
+    pairs: z.int().positive().max(HOPFIELD_LAYER_LIMITS.pairs).default(1),
+    width: z.int().min(2).max(HOPFIELD_LAYER_LIMITS.side).default(6),
+    height: z.int().min(2).max(HOPFIELD_LAYER_LIMITS.side).default(6),
+    /** Each pixel of a sample is flipped with this probability. */
+    flip: z.number().min(0).max(0.45).default(0.1),
+    train: z.int().positive().max(HOPFIELD_LAYER_LIMITS.samples).default(300),
+    /** Held-out samples (their own random stream). */
+    test: z.int().positive().max(HOPFIELD_LAYER_LIMITS.samples).default(500)
+  })
+  .strict()
+export type HopfieldLayerTask = z.infer<typeof hopfieldLayerTaskSchema>
+
+export const hopfieldLayerModelSpecSchema = z
+  .object({
+    kind: z.literal('hopfield-layer'),
+    task: hopfieldLayerTaskSchema.default(hopfieldLayerTaskSchema.parse({})),
+    /** P, the learned stored patterns. */
+    storedPatterns: z.int().positive().max(HOPFIELD_LAYER_LIMITS.storedPatterns).default(16),
+    /** k, the associative space's size (default: d, the input size). */
+    keySize: z.int().positive().max(HOPFIELD_LAYER_LIMITS.keySize).optional(),
+    /** β (default 1/√k, the transformer's scaling). */
+    beta: z.number().positive().max(1e3).optional(),
+    epochs: z.int().positive().max(HOPFIELD_LAYER_LIMITS.epochs).default(40),
+    /** Minibatch size; an epoch is ⌊train / batch⌋ Adam steps. */
+    batch: z.int().positive().max(HOPFIELD_LAYER_LIMITS.batch).default(20),
+    learningRate: z.number().positive().max(1).default(0.01)
+  })
+  .strict()
+export type HopfieldLayerModelSpec = z.infer<typeof hopfieldLayerModelSpecSchema>
+
+/** The cross-field checks the schema cannot state: a message naming the field under `field` (e.g. 'params.model'), or null. */
+export function hopfieldLayerSpecProblem(spec: HopfieldLayerModelSpec, field: string): { field: string; message: string } | null {
+  if (spec.batch > spec.task.train) {
+    return { field: `${field}.batch`, message: `${field}.batch: ${spec.batch} is more than the ${spec.task.train} training samples (task.train)` }
+  }
+  return null
+}
+
+/** k and β as trained: the spec's, or their defaults (k = d, β = 1/√k). */
+export function resolvedHopfieldLayerSizes(spec: HopfieldLayerModelSpec): { inputSize: number; keySize: number; beta: number } {
+  const inputSize = spec.task.width * spec.task.height
+  const keySize = spec.keySize ?? inputSize
+  return { inputSize, keySize, beta: spec.beta ?? 1 / Math.sqrt(keySize) }
+}
+
+export const hopfieldLayerPointSchema = z.object({
+  epoch: z.int(),
+  /** Mean training cross-entropy over the epoch's minibatches (nats). */
+  loss: z.number(),
+  /** Held-out accuracy of the layer and of the linear baseline after this epoch. */
+  testAccuracy: z.number(),
+  baselineTestAccuracy: z.number()
+})
+export type HopfieldLayerPoint = z.infer<typeof hopfieldLayerPointSchema>
+
+export const hopfieldLayerInfoSchema = z.object({
+  kind: z.literal('hopfield-layer'),
+  id: z.string(),
+  name: z.string(),
+  spec: hopfieldLayerModelSpecSchema,
+  seed: z.int().nonnegative(),
+  inputSize: z.int(),
+  keySize: z.int(),
+  beta: z.number(),
+  epochsDone: z.int(),
+  history: z.array(hopfieldLayerPointSchema),
+  trainAccuracy: z.number(),
+  testAccuracy: z.number(),
+  /** The linear softmax classifier on the pixels, trained on the same minibatches with the same Adam. */
+  baseline: z.object({ trainAccuracy: z.number(), testAccuracy: z.number() }),
+  /** Each stored pattern's class vote: argmax of its value row (Y W_K W_V). */
+  storedClasses: z.array(z.int()),
+  /** 'engine (cpu)' or 'core' (with the reason the engine was not used). */
+  provider: z.string(),
+  fallbackReason: z.string().nullable(),
+  /** Cancelled after some epochs: the weights are those of the last finished epoch. */
+  partial: z.boolean(),
+  createdAt: z.string()
+})
+export type HopfieldLayerInfo = z.infer<typeof hopfieldLayerInfoSchema>
+
+export const hopfieldLayerAttendViewSchema = z
+  .object({
+    kind: z.literal('hopfield-layer.attend'),
+    /** The held-out sample (row of the test set). */
+    index: z.int().nonnegative().max(HOPFIELD_LAYER_LIMITS.samples)
+  })
+  .strict()
+
+export const hopfieldLayerAttendResultSchema = z.object({
+  modelId: z.string(),
+  index: z.int(),
+  /** The input [d] (±1), its class and the prototype (mode) it was drawn from. */
+  input: z.array(z.number()),
+  label: z.int(),
+  mode: z.int(),
+  predicted: z.int(),
+  /** softmax(β q Kᵀ) over the P stored patterns, and the logits [C]. */
+  attention: z.array(z.number()),
+  logits: z.array(z.number()),
+  /** The learned stored patterns [P, d] and the task's prototypes [M, d] (row-major). */
+  storedPatterns: z.array(z.number()),
+  modes: z.array(z.number()),
+  modeClasses: z.array(z.int())
+})
+export type HopfieldLayerAttendResult = z.infer<typeof hopfieldLayerAttendResultSchema>
+
+export const hopfieldLayerFamily = defineFamily({
+  kind: 'hopfield-layer',
+  label: 'Hopfield layer',
+  spec: hopfieldLayerModelSpecSchema,
+  model: hopfieldLayerInfoSchema,
+  tensors: ['stored_patterns', 'w_q', 'w_k', 'w_v'],
+  train: trainJob('hopfield-layer.train', hopfieldLayerModelSpecSchema, hopfieldLayerInfoSchema, { dataset: false }),
+  runs: [],
+  views: [{ request: hopfieldLayerAttendViewSchema, result: z.object({ kind: z.literal('hopfield-layer.attend'), result: hopfieldLayerAttendResultSchema }) }],
+  kept: [],
+  exports: ['onnx', 'safetensors']
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+// The live stored patterns: a training job's progress text carries them, 4 bits per value (16 levels between −s and
+// +s, s the pattern's largest |value|), so the page draws them as they change at any allowed size (P·d ≤ 64·144 values
+// is at most 6,144 base64 characters, inside the progress text's 10,000).
+
+export interface StoredSnapshot {
+  epoch: number
+  count: number
+  size: number
+  /** [count, size] row-major, approximately the stored patterns (within s/15 of each value). */
+  values: Float32Array
+}
+
+const SNAPSHOT_PREFIX = 'stored-patterns:'
+
+export function encodeStoredSnapshot(epoch: number, stored: ArrayLike<number>, count: number, size: number): string {
+  const scales = Array.from({ length: count }, (_, j) => {
+    let m = 0
+    for (let i = 0; i < size; i++) m = Math.max(m, Math.abs(stored[j * size + i]!))
+    return m
+  })
+  const bytes = new Uint8Array(Math.ceil((count * size) / 2))
+  for (let j = 0; j < count; j++) {
+    for (let i = 0; i < size; i++) {
+      const s = scales[j]!
+      const level = s > 0 ? Math.round(((stored[j * size + i]! / s + 1) / 2) * 15) : 8
+      const at = j * size + i
+      bytes[at >> 1]! |= at & 1 ? level << 4 : level
+    }
+  }
+  let bin = ''
+  for (const b of bytes) bin += String.fromCharCode(b)
+  return `${SNAPSHOT_PREFIX}${JSON.stringify({ epoch, count, size, scales: scales.map((s) => Number(s.toPrecision(5))), data: btoa(bin) })}`
+}
+
+/** The snapshot a progress text carries, or null when it carries none (or not one of these). */
+export function decodeStoredSnapshot(text: string | undefined): StoredSnapshot | null {
+  if (!text?.startsWith(SNAPSHOT_PREFIX)) return null
+  try {
+    const raw = JSON.parse(text.slice(SNAPSHOT_PREFIX.length)) as { epoch: number; count: number; size: number; scales: number[]; data: string }
+    const bin = atob(raw.data)
+    const values = new Float32Array(raw.count * raw.size)
+    for (let at = 0; at < values.length; at++) {
+      const byte = bin.charCodeAt(at >> 1)
+      const level = at & 1 ? byte >> 4 : byte & 15
+      values[at] = (raw.scales[Math.floor(at / raw.size)] ?? 0) * ((2 * level) / 15 - 1)
+    }
+    return { epoch: raw.epoch, count: raw.count, size: raw.size, values }
+  } catch {
+    return null
+  }
+}
