@@ -7,6 +7,7 @@ import type { FamilyKind } from '../../shared/families'
 import { useBamStore } from './stores/bam'
 import { useBatchStore } from './stores/batch'
 import { useExperimentsStore } from './stores/experiments'
+import { useHopfieldLayerStore } from './stores/hopfield-layer'
 import { useModernStore } from './stores/modern'
 import { useRbmStore } from './stores/rbm'
 import { useRecallStore } from './stores/recall'
@@ -181,6 +182,29 @@ export const PAGES = [
         }
       },
       'recurrent.generate': { done: (_jobId, r) => useSessionStore().keepResult(r) }
+    }
+  },
+  {
+    id: 'hopfield-layer',
+    tab: 'hlayer',
+    label: 'Hopfield layer',
+    family: 'hopfield-layer',
+    component: defineAsyncComponent(() => import('./components/HopfieldLayerPage.vue')),
+    busy: () => useHopfieldLayerStore().training,
+    count: () => useHopfieldLayerStore().models.length,
+    ui: {
+      snapshot: () => useHopfieldLayerStore().snapshot(),
+      restore: (raw) => useHopfieldLayerStore().restore(raw),
+      reset: () => useHopfieldLayerStore().restore({ ...useHopfieldLayerStore().snapshot(), selectedId: null })
+    },
+    jobs: {
+      'hopfield-layer.train': {
+        adopt: (j) => useHopfieldLayerStore().adoptTraining(j),
+        progress: (e) => useHopfieldLayerStore().onProgress(e),
+        done: (jobId, r) => {
+          if (r.kind === 'hopfield-layer.train') useHopfieldLayerStore().onTrainDone(jobId, r.model)
+        }
+      }
     }
   }
 ] as const satisfies readonly PageEntry[]

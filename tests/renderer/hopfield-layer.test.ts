@@ -1,0 +1,134 @@
+// The Hopfield layer page: the form as models.train params (the shared schema's checks and the batch-vs-train check,
+// the field in error named), live points and stored-pattern snapshots from progress events, the charts, the page state
+// read back, and the store following a training to its trained layer and that layer's attention view.
+import { createPinia, setActivePinia } from 'pinia'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { setApi } from '../../src/renderer/src/api'
+import { attentionOption, buildHopfieldLayerTrain, defaultHopfieldLayerUi, layerTrainingOption, pointFromMetrics, readHopfieldLayerUi, scaledRows } from '../../src/renderer/src/lib/hopfield-layer'
+import { useHopfieldLayerStore } from '../../src/renderer/src/stores/hopfield-layer'
+import { useJobsStore } from '../../src/renderer/src/stores/jobs'
+import { useSessionStore } from '../../src/renderer/src/stores/session'
+import { methods } from '../../src/shared/api'
+import { encodeStoredSnapshot, hopfieldLayerModelSpecSchema, type HopfieldLayerInfo } from '../../src/shared/families/hopfield-layer'
+import { emptySession, FakeApi } from './fake-api'
+
+describe('hopfield layer form', () => {
+  it('builds models.train params the API accepts, and names the field of a bad value', () => {
+    const ui = defaultHopfieldLayerUi()
+    const ok = buildHopfieldLayerTrain(ui.form)
+    expect(ok.params!.model).toEqual(hopfieldLayerModelSpecSchema.parse({ kind: 'hopfield-layer' }))
+    expect(methods['models.train'].params.safeParse({ sessionId: 's', ...ok.params }).success).toBe(true)
+    expect(buildHopfieldLayerTrain({ ...ui.form, keySize: 8, beta: 2 }).params!.model).toMatchObject({ keySize: 8, beta: 2 })
+    expect(buildHopfieldLayerTrain({ ...ui.form, width: 13 })).toMatchObject({ field: 'width' })
+    expect(buildHopfieldLayerTrain({ ...ui.form, classes: 1 })).toMatchObject({ field: 'classes' })
+    expect(buildHopfieldLayerTrain({ ...ui.form, storedPatterns: 65 })).toMatchObject({ field: 'storedPatterns' })
+    expect(buildHopfieldLayerTrain({ ...ui.form, beta: 0 })).toMatchObject({ field: 'beta' })
+    expect(buildHopfieldLayerTrain({ ...ui.form, seed: -1 })).toMatchObject({ field: 'seed' })
+    const big = buildHopfieldLayerTrain({ ...ui.form, train: 100, batch: 101 })
+    expect(big).toMatchObject({ field: 'batch' })
+    expect(big.error).toMatch(/more than the 100 training samples/)
+  })
+
+  it('reads live points from metrics, draws loss and both accuracies with a chance line, and attention bars', () => {
+    const p = { epoch: 2, loss: 0.5, testAccuracy: 0.9, baselineTestAccuracy: 0.33 }
+    expect(pointFromMetrics(p)).toEqual(p)
+    expect(pointFromMetrics({ step: 1, loss: 2 })).toBeNull()
+    const o = layerTrainingOption([p], 40, 3) as { series: { name: string; data: number[][]; markLine?: { data: { yAxis: number }[] } }[]; xAxis: { max: number } }
+    expect(o.series.map((s) => s.name)).toEqual(['loss', 'Hopfield layer', 'linear baseline'])
+    expect(o.series[1]!.data).toEqual([[2, 0.9]])
+    expect(o.series[2]!.markLine!.data[0]!.yAxis).toBeCloseTo(1 / 3, 12)
+    expect(o.xAxis.max).toBe(40)
+    const bars = attentionOption([0.1, 0.9], [2, 0]) as { series: { data: { value: number }[] }[]; xAxis: { data: string[] } }
+    expect(bars.series[0]!.data.map((d) => d.value)).toEqual([0.1, 0.9])
+    expect(bars.xAxis.data).toEqual(['0', '1'])
+    const rows = scaledRows([2, -4, 0, 0], 2, 2)
+    expect(Array.from(rows[0]!)).toEqual([0.5, -1])
+    expect(Array.from(rows[1]!)).toEqual([0, 0])
+  })
+
+  it('reads the page state back field by field, a bad field keeping its default', () => {
+    const d = defaultHopfieldLayerUi()
+    const ui = readHopfieldLayerUi({ form: { ...d.form, storedPatterns: 8, width: 99, beta: 1.5, keySize: null, seed: 'x' }, selectedId: 'm1', index: 4 })
+    expect(ui.form).toEqual({ ...d.form, storedPatterns: 8, beta: 1.5 })
+    expect(ui).toMatchObject({ selectedId: 'm1', index: 4 })
+    expect(readHopfieldLayerUi(null)).toEqual(d)
+  })
+})
+
+function info(id: string): HopfieldLayerInfo {
+  const spec = hopfieldLayerModelSpecSchema.parse({ kind: 'hopfield-layer', task: { width: 2, height: 2, test: 5 }, storedPatterns: 2, epochs: 2 })
+  return {
+    kind: 'hopfield-layer',
+    id,
+    name: 'layer',
+    spec,
+    seed: 0,
+    inputSize: 4,
+    keySize: 4,
+    beta: 0.5,
+    epochsDone: 2,
+    history: [
+      { epoch: 1, loss: 1, testAccuracy: 0.5, baselineTestAccuracy: 0.3 },
+      { epoch: 2, loss: 0.5, testAccuracy: 0.9, baselineTestAccuracy: 0.3 }
+    ],
+    trainAccuracy: 0.95,
+    testAccuracy: 0.9,
+    baseline: { trainAccuracy: 0.4, testAccuracy: 0.3 },
+    storedClasses: [0, 1],
+    provider: 'engine (cpu)',
+    fallbackReason: null,
+    partial: false,
+    createdAt: '2026-01-01T00:00:00.000Z'
+  }
+}
+
+describe('hopfield layer store', () => {
+  let api: FakeApi
+  beforeEach(() => {
+    api = new FakeApi()
+    setApi(api)
+    setActivePinia(createPinia())
+  })
+
+  it('trains, follows live points and stored patterns, then shows the layer and its attention', async () => {
+    api.handle('sessions.open', () => emptySession())
+    await useSessionStore().open('s1')
+    api.handle('models.train', () => ({ jobId: 'j1' }))
+    const store = useHopfieldLayerStore()
+    store.form = { ...store.form, width: 2, height: 2, storedPatterns: 2, epochs: 2 }
+    await store.train()
+    expect(store.training).toBe(true)
+    const stored = [0.5, -0.5, 0.25, 0, 1, 1, -1, 0]
+    const progress = (epoch: number, jobId = 'j1', sessionId = 's1') => ({
+      jobId,
+      sessionId,
+      kind: 'hopfield-layer.train',
+      fraction: epoch / 2,
+      rate: 1,
+      etaSeconds: 1,
+      message: '',
+      metrics: { epoch, loss: 1 / epoch, testAccuracy: 0.5, baselineTestAccuracy: 0.3 },
+      text: encodeStoredSnapshot(epoch, stored, 2, 4)
+    })
+    store.onProgress(progress(1))
+    store.onProgress(progress(1, 'j9', 'other'))
+    expect(store.view).toMatchObject({ live: true, epochs: 2 })
+    expect(store.view!.points).toHaveLength(1)
+    expect(store.stored).toMatchObject({ live: true, epoch: 1, count: 2, width: 2, height: 2 })
+    Array.from(store.stored!.values).forEach((v, i) => expect(Math.abs(v - stored[i]!)).toBeLessThanOrEqual(1 / 15 + 1e-6))
+
+    const model = info('m1')
+    const attend = { modelId: 'm1', index: 0, input: [1, -1, 1, 1], label: 1, mode: 2, predicted: 1, attention: [0.2, 0.8], logits: [0, 1, 0], storedPatterns: stored, modes: new Array(24).fill(1), modeClasses: [0, 0, 1, 1, 2, 2] }
+    api.handle('models.view', (p) => ({ kind: 'hopfield-layer.attend', result: { ...attend, index: p.view.kind === 'hopfield-layer.attend' ? p.view.index : 0 } }))
+    useJobsStore().onDone({ jobId: 'j1', sessionId: 's1', result: { kind: 'hopfield-layer.train', model } })
+    store.onTrainDone('j1', model)
+    await new Promise((r) => setTimeout(r, 0))
+    expect(store.selectedId).toBe('m1')
+    expect(store.view).toMatchObject({ live: false, epochs: 2 })
+    expect(store.stored).toMatchObject({ live: false, epoch: 2, values: stored })
+    expect(api.callsOf('models.view')).toEqual([{ sessionId: 's1', modelId: 'm1', view: { kind: 'hopfield-layer.attend', index: 0 } }])
+    await store.look(4)
+    expect(store.attend?.index).toBe(4)
+    expect(store.snapshot()).toMatchObject({ selectedId: 'm1', index: 4 })
+  })
+})
