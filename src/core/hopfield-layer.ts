@@ -86,6 +86,15 @@ export function hopfieldLayerForward(s: HopfieldLayerShape, p: HopfieldLayerPara
   return { q, k: kk, v, attention, logits: gemm(attention, batch, P, false, v, P, C, false) }
 }
 
+/**
+ * What each stored pattern is matched against in input space: the score of input x and stored pattern j is
+ * β x·(W_Q (W_Kᵀ y_j)), so row j of Y W_K W_Qᵀ [P, d] is the pixel pattern that pattern j responds to most.
+ */
+export function matchedPatterns(s: HopfieldLayerShape, p: HopfieldLayerParams): Float64Array {
+  const { inputSize: d, storedPatterns: P, keySize: k } = s
+  return gemm(gemm(p.stored_patterns, P, d, false, p.w_k, d, k, false), P, k, false, p.w_q, d, k, true)
+}
+
 /** Mean softmax cross-entropy of logits [B, C] against class indices, and its gradient wrt the logits. */
 export function crossEntropy(logits: Float64Array, labels: ArrayLike<number>, batch: number, classes: number): { loss: number; dLogits: Float64Array } {
   const probs = softmaxRows(logits, batch, classes)

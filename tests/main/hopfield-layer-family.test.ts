@@ -4,7 +4,7 @@
 // on the same weights and batches; cancel; bad input refused naming the field.
 import * as ort from 'onnxruntime-node'
 import { describe, expect, it } from 'vitest'
-import { hopfieldLayerForward } from '../../src/core/hopfield-layer'
+import { hopfieldLayerForward, matchedPatterns } from '../../src/core/hopfield-layer'
 import { decodeSafetensors } from '../../src/core/safetensors'
 import { hopfieldLayerParams, hopfieldLayerShape, trainHopfieldLayerJob, type HopfieldLayerTrainInput } from '../../src/main/services/hopfield-layer'
 import type { Events } from '../../src/shared/api'
@@ -44,13 +44,20 @@ describe('hopfield layer through the API', () => {
     const params = hopfieldLayerParams((n) => dict.tensors[n]!)
     // The last live snapshot is the final stored patterns to 4 bits.
     const lastSnap = snaps.at(-1)!
-    const scale = Math.max(...params.stored_patterns.map(Math.abs))
-    lastSnap.values.forEach((v, i) => expect(Math.abs(v - params.stored_patterns[i]!)).toBeLessThanOrEqual(scale / 15 + 1e-6))
+    const matched = matchedPatterns(hopfieldLayerShape(model.spec), params)
+    for (const [got, want] of [[lastSnap.stored, params.stored_patterns], [lastSnap.matched, matched]] as const) {
+      for (let j = 0; j < 12; j++) {
+        const row = want.subarray(j * 25, (j + 1) * 25)
+        const scale = Math.max(...row.map(Math.abs))
+        row.forEach((v, i) => expect(Math.abs(got[j * 25 + i]! - v)).toBeLessThanOrEqual((scale * 1.002) / 14))
+      }
+    }
 
     const view = asView(await backend.call('models.view', { sessionId: s.id, modelId: model.id, view: { kind: 'hopfield-layer.attend', index: 3 } }), 'hopfield-layer.attend').result
     const shape = hopfieldLayerShape(model.spec)
     const f = hopfieldLayerForward(shape, params, model.beta, Float64Array.from(view.input), 1)
     expect(view.attention).toEqual(Array.from(f.attention))
+    expect(view.matchedPatterns).toEqual(Array.from(matched))
     expect(view.attention.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12)
     expect(view.modes).toHaveLength(6 * 25)
     expect(view.modeClasses[view.mode]).toBe(view.label)
@@ -69,7 +76,7 @@ describe('hopfield layer through the API', () => {
     const s = await backend.call('sessions.create', { name: 'bad' })
     await expect(backend.call('models.train', { sessionId: s.id, model: { ...small, batch: 201 }, seed: 1 })).rejects.toMatchObject({ field: 'params.model.batch' })
     await expect(backend.call('models.train', { sessionId: s.id, model: { ...small, storedPatterns: 65 }, seed: 1 })).rejects.toMatchObject({ field: expect.stringMatching(/storedPatterns/) })
-    await expect(backend.call('models.train', { sessionId: s.id, model: { ...small, task: { ...small.task, width: 13 } }, seed: 1 })).rejects.toMatchObject({ field: expect.stringMatching(/task\.width/) })
+    await expect(backend.call('models.train', { sessionId: s.id, model: { ...small, task: { ...small.task, width: 11 } }, seed: 1 })).rejects.toMatchObject({ field: expect.stringMatching(/task\.width/) })
   })
 
   it('cancel after the first epoch keeps a partial model', async () => {

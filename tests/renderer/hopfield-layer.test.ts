@@ -8,8 +8,9 @@ import { attentionOption, buildHopfieldLayerTrain, defaultHopfieldLayerUi, layer
 import { useHopfieldLayerStore } from '../../src/renderer/src/stores/hopfield-layer'
 import { useJobsStore } from '../../src/renderer/src/stores/jobs'
 import { useSessionStore } from '../../src/renderer/src/stores/session'
-import { methods } from '../../src/shared/api'
-import { encodeStoredSnapshot, hopfieldLayerModelSpecSchema, type HopfieldLayerInfo } from '../../src/shared/families/hopfield-layer'
+import { eventSchemas, methods } from '../../src/shared/api'
+import { Rng } from '../../src/core/rng'
+import { decodeStoredSnapshot, encodeStoredSnapshot, HOPFIELD_LAYER_LIMITS, hopfieldLayerModelSpecSchema, type HopfieldLayerInfo } from '../../src/shared/families/hopfield-layer'
 import { emptySession, FakeApi } from './fake-api'
 
 describe('hopfield layer form', () => {
@@ -19,7 +20,7 @@ describe('hopfield layer form', () => {
     expect(ok.params!.model).toEqual(hopfieldLayerModelSpecSchema.parse({ kind: 'hopfield-layer' }))
     expect(methods['models.train'].params.safeParse({ sessionId: 's', ...ok.params }).success).toBe(true)
     expect(buildHopfieldLayerTrain({ ...ui.form, keySize: 8, beta: 2 }).params!.model).toMatchObject({ keySize: 8, beta: 2 })
-    expect(buildHopfieldLayerTrain({ ...ui.form, width: 13 })).toMatchObject({ field: 'width' })
+    expect(buildHopfieldLayerTrain({ ...ui.form, width: 11 })).toMatchObject({ field: 'width' })
     expect(buildHopfieldLayerTrain({ ...ui.form, classes: 1 })).toMatchObject({ field: 'classes' })
     expect(buildHopfieldLayerTrain({ ...ui.form, storedPatterns: 65 })).toMatchObject({ field: 'storedPatterns' })
     expect(buildHopfieldLayerTrain({ ...ui.form, beta: 0 })).toMatchObject({ field: 'beta' })
@@ -44,6 +45,26 @@ describe('hopfield layer form', () => {
     const rows = scaledRows([2, -4, 0, 0], 2, 2)
     expect(Array.from(rows[0]!)).toEqual([0.5, -1])
     expect(Array.from(rows[1]!)).toEqual([0, 0])
+  })
+
+  it('a snapshot of the largest layer fits the progress text (10,000 characters) and decodes within one level', () => {
+    const { storedPatterns: P, side } = HOPFIELD_LAYER_LIMITS
+    const d = side * side
+    const rng = new Rng(1)
+    const stored = Float64Array.from({ length: P * d }, () => rng.normal() * 1e3)
+    const matched = Float64Array.from({ length: P * d }, () => rng.normal() * 1e-3)
+    const text = encodeStoredSnapshot(500, stored, matched, P, d)
+    expect(eventSchemas['job.progress'].shape.text.safeParse(text).success).toBe(true)
+    const snap = decodeStoredSnapshot(text)!
+    expect(snap).toMatchObject({ epoch: 500, count: P, size: d })
+    for (const [got, want] of [[snap.stored, stored], [snap.matched, matched]] as const) {
+      for (let j = 0; j < P; j++) {
+        const row = want.subarray(j * d, (j + 1) * d)
+        const s = Math.max(...row.map(Math.abs))
+        row.forEach((v, i) => expect(Math.abs(got[j * d + i]! - v)).toBeLessThanOrEqual((s * 1.002) / 14))
+      }
+    }
+    expect(decodeStoredSnapshot('a sample of text')).toBeNull()
   })
 
   it('reads the page state back field by field, a bad field keeping its default', () => {
@@ -99,6 +120,7 @@ describe('hopfield layer store', () => {
     await store.train()
     expect(store.training).toBe(true)
     const stored = [0.5, -0.5, 0.25, 0, 1, 1, -1, 0]
+    const matched = [2, 0, 0, -2, 0, 0, 0, 0]
     const progress = (epoch: number, jobId = 'j1', sessionId = 's1') => ({
       jobId,
       sessionId,
@@ -108,24 +130,25 @@ describe('hopfield layer store', () => {
       etaSeconds: 1,
       message: '',
       metrics: { epoch, loss: 1 / epoch, testAccuracy: 0.5, baselineTestAccuracy: 0.3 },
-      text: encodeStoredSnapshot(epoch, stored, 2, 4)
+      text: encodeStoredSnapshot(epoch, stored, matched, 2, 4)
     })
     store.onProgress(progress(1))
     store.onProgress(progress(1, 'j9', 'other'))
     expect(store.view).toMatchObject({ live: true, epochs: 2 })
     expect(store.view!.points).toHaveLength(1)
     expect(store.stored).toMatchObject({ live: true, epoch: 1, count: 2, width: 2, height: 2 })
-    Array.from(store.stored!.values).forEach((v, i) => expect(Math.abs(v - stored[i]!)).toBeLessThanOrEqual(1 / 15 + 1e-6))
+    Array.from(store.stored!.stored).forEach((v, i) => expect(Math.abs(v - stored[i]!)).toBeLessThanOrEqual(1.002 / 14))
+    expect(Array.from(store.stored!.matched)).toEqual([2, 0, 0, -2, 0, 0, 0, 0].map((v) => Math.fround(v * 1.001)))
 
     const model = info('m1')
-    const attend = { modelId: 'm1', index: 0, input: [1, -1, 1, 1], label: 1, mode: 2, predicted: 1, attention: [0.2, 0.8], logits: [0, 1, 0], storedPatterns: stored, modes: new Array(24).fill(1), modeClasses: [0, 0, 1, 1, 2, 2] }
+    const attend = { modelId: 'm1', index: 0, input: [1, -1, 1, 1], label: 1, mode: 2, predicted: 1, attention: [0.2, 0.8], logits: [0, 1, 0], storedPatterns: stored, matchedPatterns: matched, modes: new Array(24).fill(1), modeClasses: [0, 0, 1, 1, 2, 2] }
     api.handle('models.view', (p) => ({ kind: 'hopfield-layer.attend', result: { ...attend, index: p.view.kind === 'hopfield-layer.attend' ? p.view.index : 0 } }))
     useJobsStore().onDone({ jobId: 'j1', sessionId: 's1', result: { kind: 'hopfield-layer.train', model } })
     store.onTrainDone('j1', model)
     await new Promise((r) => setTimeout(r, 0))
     expect(store.selectedId).toBe('m1')
     expect(store.view).toMatchObject({ live: false, epochs: 2 })
-    expect(store.stored).toMatchObject({ live: false, epoch: 2, values: stored })
+    expect(store.stored).toMatchObject({ live: false, epoch: 2, stored, matched })
     expect(api.callsOf('models.view')).toEqual([{ sessionId: 's1', modelId: 'm1', view: { kind: 'hopfield-layer.attend', index: 0 } }])
     await store.look(4)
     expect(store.attend?.index).toBe(4)

@@ -18,6 +18,7 @@ import {
   initHopfieldLayer,
   linearLogits,
   linearStep,
+  matchedPatterns,
   predictClasses,
   prototypeTask,
   type HopfieldLayerParams,
@@ -149,7 +150,7 @@ export async function trainHopfieldLayerJob(input: HopfieldLayerTrainInput, hook
         spec.epochs,
         `epoch ${epoch}/${spec.epochs} · loss ${loss.toFixed(4)} · held-out accuracy ${(point.testAccuracy * 100).toFixed(1)}% (linear ${(point.baselineTestAccuracy * 100).toFixed(1)}%)`,
         { ...point },
-        encodeStoredSnapshot(epoch, params.stored_patterns, P, d)
+        encodeStoredSnapshot(epoch, params.stored_patterns, matchedPatterns(shape, params), P, d)
       )
     }
   } finally {
@@ -207,6 +208,7 @@ export function hopfieldLayerAttend(info: HopfieldLayerInfo, params: HopfieldLay
     attention: Array.from(f.attention),
     logits: Array.from(f.logits),
     storedPatterns: Array.from(params.stored_patterns),
+    matchedPatterns: Array.from(matchedPatterns(shape, params)),
     modes: Array.from(data.modes),
     modeClasses: Array.from(data.modeClass)
   }

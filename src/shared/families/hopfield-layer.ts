@@ -2,12 +2,12 @@
 // logits = softmax(β (X W_Q)(Y W_K)ᵀ) (Y W_K) W_V, with the stored patterns Y and the projections W_Q, W_K, W_V learned by
 // Adam on the engine (core fallback), on a synthetic task whose classes are sign-symmetric pairs of noisy prototypes (no
 // linear read-out separates them; a linear classifier trained on the same batches is the baseline). A view shows one
-// held-out input's attention over the stored patterns. Reference: docs/modern-hopfield.md ("Trainable Hopfield layer").
+// held-out input's attention over the stored patterns. Reference: docs/hopfield-layer.md.
 // Legend: d = width·height input size, P stored patterns, k associative (key) size, C classes.
 import { z } from 'zod'
 import { defineFamily, seedSchema, trainJob } from '../family'
 
-export const HOPFIELD_LAYER_LIMITS = { classes: 8, pairs: 4, side: 12, storedPatterns: 64, keySize: 144, samples: 5000, epochs: 500, batch: 256 } as const
+export const HOPFIELD_LAYER_LIMITS = { classes: 8, pairs: 4, side: 10, storedPatterns: 64, keySize: 100, samples: 5000, epochs: 500, batch: 256 } as const
 
 export const hopfieldLayerTaskSchema = z
   .object({
@@ -114,8 +114,9 @@ export const hopfieldLayerAttendResultSchema = z.object({
   /** softmax(β q Kᵀ) over the P stored patterns, and the logits [C]. */
   attention: z.array(z.number()),
   logits: z.array(z.number()),
-  /** The learned stored patterns [P, d] and the task's prototypes [M, d] (row-major). */
+  /** The learned stored patterns Y [P, d], what each is matched against in input space (Y W_K W_Qᵀ [P, d]) and the task's prototypes [M, d] (row-major). */
   storedPatterns: z.array(z.number()),
+  matchedPatterns: z.array(z.number()),
   modes: z.array(z.number()),
   modeClasses: z.array(z.int())
 })
@@ -135,38 +136,43 @@ export const hopfieldLayerFamily = defineFamily({
 })
 
 // ---------------------------------------------------------------------------------------------------------------
-// The live stored patterns: a training job's progress text carries them, 4 bits per value (16 levels between −s and
-// +s, s the pattern's largest |value|), so the page draws them as they change at any allowed size (P·d ≤ 64·144 values
-// is at most 6,144 base64 characters, inside the progress text's 10,000).
+// The live stored patterns: a training job's progress text carries Y and Y W_K W_Qᵀ, 4 bits per value (15 levels
+// from −s to +s with 0 exact, s the row's largest |value|), so the page draws them as they change at any allowed size
+// (2·P·d ≤ 2·64·100 values: at most 8,534 base64 characters and 128 scales, inside the progress text's 10,000).
 
 export interface StoredSnapshot {
   epoch: number
   count: number
   size: number
-  /** [count, size] row-major, approximately the stored patterns (within s/15 of each value). */
-  values: Float32Array
+  /** [count, size] row-major, within s/14 of each value (s the row's largest |value|). */
+  stored: Float32Array
+  matched: Float32Array
 }
 
 const SNAPSHOT_PREFIX = 'stored-patterns:'
 
-export function encodeStoredSnapshot(epoch: number, stored: ArrayLike<number>, count: number, size: number): string {
-  const scales = Array.from({ length: count }, (_, j) => {
-    let m = 0
-    for (let i = 0; i < size; i++) m = Math.max(m, Math.abs(stored[j * size + i]!))
-    return m
+function rowScales(m: ArrayLike<number>, count: number, size: number): number[] {
+  return Array.from({ length: count }, (_, j) => {
+    let s = 0
+    for (let i = 0; i < size; i++) s = Math.max(s, Math.abs(m[j * size + i]!))
+    // Rounded up, so every value stays within its row's scale.
+    return s > 0 ? Number((s * (1 + 1e-3)).toPrecision(4)) : 0
   })
-  const bytes = new Uint8Array(Math.ceil((count * size) / 2))
-  for (let j = 0; j < count; j++) {
-    for (let i = 0; i < size; i++) {
-      const s = scales[j]!
-      const level = s > 0 ? Math.round(((stored[j * size + i]! / s + 1) / 2) * 15) : 8
-      const at = j * size + i
-      bytes[at >> 1]! |= at & 1 ? level << 4 : level
-    }
+}
+
+export function encodeStoredSnapshot(epoch: number, stored: ArrayLike<number>, matched: ArrayLike<number>, count: number, size: number): string {
+  const n = count * size
+  const scales = [...rowScales(stored, count, size), ...rowScales(matched, count, size)]
+  const bytes = new Uint8Array(n)
+  for (let at = 0; at < 2 * n; at++) {
+    const v = at < n ? stored[at]! : matched[at - n]!
+    const s = scales[Math.floor(at / size)]!
+    const level = s > 0 ? Math.round(((v / s + 1) / 2) * 14) : 7
+    bytes[at >> 1]! |= at & 1 ? level << 4 : level
   }
   let bin = ''
   for (const b of bytes) bin += String.fromCharCode(b)
-  return `${SNAPSHOT_PREFIX}${JSON.stringify({ epoch, count, size, scales: scales.map((s) => Number(s.toPrecision(5))), data: btoa(bin) })}`
+  return `${SNAPSHOT_PREFIX}${JSON.stringify({ epoch, count, size, scales, data: btoa(bin) })}`
 }
 
 /** The snapshot a progress text carries, or null when it carries none (or not one of these). */
@@ -175,13 +181,14 @@ export function decodeStoredSnapshot(text: string | undefined): StoredSnapshot |
   try {
     const raw = JSON.parse(text.slice(SNAPSHOT_PREFIX.length)) as { epoch: number; count: number; size: number; scales: number[]; data: string }
     const bin = atob(raw.data)
-    const values = new Float32Array(raw.count * raw.size)
-    for (let at = 0; at < values.length; at++) {
+    const n = raw.count * raw.size
+    const values = new Float32Array(2 * n)
+    for (let at = 0; at < 2 * n; at++) {
       const byte = bin.charCodeAt(at >> 1)
       const level = at & 1 ? byte >> 4 : byte & 15
-      values[at] = (raw.scales[Math.floor(at / raw.size)] ?? 0) * ((2 * level) / 15 - 1)
+      values[at] = (raw.scales[Math.floor(at / raw.size)] ?? 0) * (level / 7 - 1)
     }
-    return { epoch: raw.epoch, count: raw.count, size: raw.size, values }
+    return { epoch: raw.epoch, count: raw.count, size: raw.size, stored: values.subarray(0, n), matched: values.subarray(n) }
   } catch {
     return null
   }

@@ -47,14 +47,14 @@ export const useHopfieldLayerStore = defineStore('hopfield-layer', () => {
     const m = selected.value
     return m ? { live: false, points: m.history, epochs: m.spec.epochs, classes: m.spec.task.classes } : null
   })
-  /** The stored patterns to draw: live (4-bit snapshots) while training, else the selected model's (from the view). */
-  const stored = computed<{ live: boolean; epoch: number; count: number; values: ArrayLike<number>; width: number; height: number } | null>(() => {
+  /** The stored patterns and what they match in pixel space: live (4-bit snapshots) while training, else the selected model's (from the view). */
+  const stored = computed<{ live: boolean; epoch: number; count: number; stored: ArrayLike<number>; matched: ArrayLike<number>; width: number; height: number } | null>(() => {
     const snap = training.value ? liveRun.value?.stored : null
-    if (snap) return { live: true, epoch: snap.epoch, count: snap.count, values: snap.values, width: planned.value.width, height: planned.value.height }
+    if (snap) return { live: true, epoch: snap.epoch, count: snap.count, stored: snap.stored, matched: snap.matched, width: planned.value.width, height: planned.value.height }
     const m = selected.value
     const a = attend.value
     if (!m || !a || a.modelId !== m.id) return null
-    return { live: false, epoch: m.epochsDone, count: m.spec.storedPatterns, values: a.storedPatterns, width: m.spec.task.width, height: m.spec.task.height }
+    return { live: false, epoch: m.epochsDone, count: m.spec.storedPatterns, stored: a.storedPatterns, matched: a.matchedPatterns, width: m.spec.task.width, height: m.spec.task.height }
   })
 
   async function train(): Promise<string> {
