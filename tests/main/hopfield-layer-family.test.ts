@@ -61,6 +61,11 @@ describe('hopfield layer through the API', () => {
     expect(view.attention.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12)
     expect(view.modes).toHaveLength(6 * 25)
     expect(view.modeClasses[view.mode]).toBe(view.label)
+    // Learned: several stored patterns match one prototype closely (r > 0.8), and each of those votes for its class
+    // (the rest, diffuse, cover a 'default' class).
+    const sharp = view.nearest.map((n, j) => ({ ...n, j })).filter((n) => n.correlation > 0.8)
+    expect(sharp.length).toBeGreaterThanOrEqual(3)
+    for (const n of sharp) expect(model.storedClasses[n.j], `stored pattern ${n.j}`).toBe(view.modeClasses[n.mode])
     await expect(backend.call('models.view', { sessionId: s.id, modelId: model.id, view: { kind: 'hopfield-layer.attend', index: 300 } })).rejects.toMatchObject({ field: 'params.view.index' })
 
     // ONNX: a fresh session on the exported bytes gives the view's logits.

@@ -141,7 +141,7 @@ describe('hopfield layer store', () => {
     expect(Array.from(store.stored!.matched)).toEqual([2, 0, 0, -2, 0, 0, 0, 0].map((v) => Math.fround(v * 1.001)))
 
     const model = info('m1')
-    const attend = { modelId: 'm1', index: 0, input: [1, -1, 1, 1], label: 1, mode: 2, predicted: 1, attention: [0.2, 0.8], logits: [0, 1, 0], storedPatterns: stored, matchedPatterns: matched, modes: new Array(24).fill(1), modeClasses: [0, 0, 1, 1, 2, 2] }
+    const attend = { modelId: 'm1', index: 0, input: [1, -1, 1, 1], label: 1, mode: 2, predicted: 1, attention: [0.2, 0.8], logits: [0, 1, 0], storedPatterns: stored, matchedPatterns: matched, modes: new Array(24).fill(1), modeClasses: [0, 0, 1, 1, 2, 2], nearest: [{ mode: 0, correlation: 0.5 }, { mode: 3, correlation: 0.9 }] }
     api.handle('models.view', (p) => ({ kind: 'hopfield-layer.attend', result: { ...attend, index: p.view.kind === 'hopfield-layer.attend' ? p.view.index : 0 } }))
     useJobsStore().onDone({ jobId: 'j1', sessionId: 's1', result: { kind: 'hopfield-layer.train', model } })
     store.onTrainDone('j1', model)

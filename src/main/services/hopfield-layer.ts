@@ -198,6 +198,7 @@ export function hopfieldLayerAttend(info: HopfieldLayerInfo, params: HopfieldLay
   const d = shape.inputSize
   const x = data.test.x.slice(index * d, (index + 1) * d)
   const f = hopfieldLayerForward(shape, params, info.beta, x, 1)
+  const matched = matchedPatterns(shape, params)
   return {
     modelId: info.id,
     index,
@@ -208,10 +209,27 @@ export function hopfieldLayerAttend(info: HopfieldLayerInfo, params: HopfieldLay
     attention: Array.from(f.attention),
     logits: Array.from(f.logits),
     storedPatterns: Array.from(params.stored_patterns),
-    matchedPatterns: Array.from(matchedPatterns(shape, params)),
+    matchedPatterns: Array.from(matched),
     modes: Array.from(data.modes),
-    modeClasses: Array.from(data.modeClass)
+    modeClasses: Array.from(data.modeClass),
+    nearest: nearestPrototypes(matched, data.modes, shape.storedPatterns, data.modeClass.length, d)
   }
+}
+
+/** For each row of `patterns` [P, d], the row of `modes` [M, d] with the largest (signed) correlation, and that correlation. */
+export function nearestPrototypes(patterns: Float64Array, modes: Float64Array, count: number, modeCount: number, d: number): { mode: number; correlation: number }[] {
+  const norm = (a: Float64Array, r: number): number => Math.sqrt(a.subarray(r * d, (r + 1) * d).reduce((s, v) => s + v * v, 0))
+  return Array.from({ length: count }, (_, j) => {
+    let best = { mode: 0, correlation: -Infinity }
+    const nj = norm(patterns, j)
+    for (let m = 0; m < modeCount; m++) {
+      let dot = 0
+      for (let i = 0; i < d; i++) dot += patterns[j * d + i]! * modes[m * d + i]!
+      const c = nj > 0 ? dot / (nj * norm(modes, m)) : 0
+      if (c > best.correlation) best = { mode: m, correlation: c }
+    }
+    return best
+  })
 }
 
 /** The trained layer's weights from a state dict (session tensors, a result file's). */

@@ -118,7 +118,9 @@ export const hopfieldLayerAttendResultSchema = z.object({
   storedPatterns: z.array(z.number()),
   matchedPatterns: z.array(z.number()),
   modes: z.array(z.number()),
-  modeClasses: z.array(z.int())
+  modeClasses: z.array(z.int()),
+  /** Per stored pattern: the prototype its matched pattern (row of Y W_K W_Qᵀ) correlates with most, and that correlation. */
+  nearest: z.array(z.object({ mode: z.int(), correlation: z.number() }))
 })
 export type HopfieldLayerAttendResult = z.infer<typeof hopfieldLayerAttendResultSchema>
 
