@@ -11,6 +11,7 @@ import { exportResultFile, exportSessionModel } from '../main/services/model-exp
 import { readRunSpecFile, SpecError, type RunSpec } from '../main/services/spec-file'
 import { runRbmCli } from './rbm'
 import { runRecurrentCli } from './recurrent'
+import { runHopfieldLayerCli } from './hopfield-layer'
 import { runExperimentCli } from './experiment'
 import type { RunOptions, SpecRunner, SpecRunners } from './run'
 import { SqliteSessionStore } from '../main/services/store'
@@ -49,13 +50,15 @@ and metrics per epoch (accuracy too with "labels": true), then the result with t
 A spec whose model has "kind": "recurrent" trains the RNN page's char-level LSTM/GRU/RNN language model
 on a shipped corpus, an imported text or a UTF-8 file ("text": {"path": …}, relative to the spec) and draws
 the spec's samples (schemas recurrent-spec / recurrent-result): step, loss, perplexity, rate and ETA on
-stderr; Ctrl-C stops it and keeps the steps done as a partial model. The same spec and seed give the same
-numbers.
+stderr; Ctrl-C stops it and keeps the steps done as a partial model. A spec whose model has "kind":
+"hopfield-layer" trains the Hopfield layer page's layer (learned stored patterns and projections) on its
+synthetic task beside a linear baseline (schemas hopfield-layer-spec / hopfield-layer-result). The same spec
+and seed give the same numbers.
 
 Options:
   -o, --out FILE      result file (default: <spec name>.result.json in the current directory)
   -q, --quiet         no progress on stderr
-  --export FILE       RBM and recurrent specs: also write the trained model as ONNX or safetensors
+  --export FILE       RBM, recurrent and Hopfield layer specs: also write the trained model as ONNX or safetensors
                       (RBMs also .npz; by the file's extension); may be given more than once
   --data-dir DIR      where imported datasets live (default ${defaultDataDir()})
   --queue URL         split the sweep into shards and run them on the workers of this queue
@@ -160,7 +163,8 @@ async function cmdRun(argv: string[]): Promise<void> {
 const SPEC_RUNNERS: SpecRunners = {
   experiment: runExperimentCli,
   rbm: runRbmCli,
-  recurrent: runRecurrentCli
+  recurrent: runRecurrentCli,
+  'hopfield-layer': runHopfieldLayerCli
 }
 
 function runSpec(run: RunSpec, opts: RunOptions): Promise<void> {

@@ -1,4 +1,4 @@
-// `engram export`: a trained model (Hopfield network, RBM, char-LM) from a result file or a saved session, as file bytes.
+// `engram export`: a trained model (Hopfield network, RBM, char-LM, Hopfield layer) from a result file or a saved session, as file bytes.
 import type { HopfieldNet } from '../../core/hopfield'
 import type { ExperimentResult } from '../../shared/spec'
 import { ApiError } from '../../shared/api'
@@ -9,6 +9,7 @@ import { exportModel } from './families'
 import { hopfieldExportBytes } from './families/hopfield'
 import { exportRbmResult } from './rbm-run'
 import { exportRecurrentResult } from './recurrent-run'
+import { exportHopfieldLayerResult } from './hopfield-layer-run'
 import { readAnyResultFile, resultTensor, SpecError } from './spec-file'
 import type { SessionStore } from './store'
 
@@ -30,6 +31,9 @@ export function exportResultFile(path: string, format: ExportFormat): ModelExpor
   if (read.kind === 'recurrent') {
     const { bytes, net } = exportRecurrentResult(read.result, format, path)
     return { bytes, description: `${format}, ${read.result.recurrent.name} (vocabulary ${net.spec.vocabSize})` }
+  }
+  if (read.kind === 'hopfield-layer') {
+    return { bytes: exportHopfieldLayerResult(read.result, format, path), description: `${format}, ${read.result.layer.name}` }
   }
   const { net, metadata } = netFromResult(path, read.result)
   return { bytes: hopfieldExportBytes(net, metadata, format), description: `${format}, ${net.units} units` }

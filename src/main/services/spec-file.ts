@@ -7,6 +7,7 @@ import { experimentResultSchema, experimentSpecSchema, type ExperimentResult, ty
 import { FAMILIES, type FamilyKind } from '../../shared/families'
 import { rbmRunResultSchema, rbmRunSpecSchema, type RbmRunResult } from '../../shared/rbm-run'
 import { recurrentRunResultSchema, recurrentRunSpecSchema, type RecurrentRunResult } from '../../shared/recurrent-run'
+import { hopfieldLayerRunResultSchema, hopfieldLayerRunSpecSchema, type HopfieldLayerRunResult } from '../../shared/hopfield-layer-run'
 
 export class SpecError extends Error {
   constructor(message: string) {
@@ -69,7 +70,8 @@ export function readResultFile(path: string): ExperimentResult {
  */
 const TRAINING_SPECS = {
   rbm: rbmRunSpecSchema,
-  recurrent: recurrentRunSpecSchema
+  recurrent: recurrentRunSpecSchema,
+  'hopfield-layer': hopfieldLayerRunSpecSchema
 } as const satisfies Partial<Record<FamilyKind, { safeParse(raw: unknown): unknown }>>
 
 type TrainingSpecKind = keyof typeof TRAINING_SPECS
@@ -106,10 +108,12 @@ export function readRunSpecFile(path: string): RunSpec {
 /** The result files of the training specs, by the `kind` they say (an RBM result says 'engram.rbm-result'). */
 const TRAINING_RESULTS = {
   'engram.rbm-result': { kind: 'rbm', schema: rbmRunResultSchema },
-  'engram.recurrent-result': { kind: 'recurrent', schema: recurrentRunResultSchema }
+  'engram.recurrent-result': { kind: 'recurrent', schema: recurrentRunResultSchema },
+  'engram.hopfield-layer-result': { kind: 'hopfield-layer', schema: hopfieldLayerRunResultSchema }
 } as const
 
 export type AnyResult = { kind: 'experiment'; result: ExperimentResult } | { kind: 'rbm'; result: RbmRunResult } | { kind: 'recurrent'; result: RecurrentRunResult }
+  | { kind: 'hopfield-layer'; result: HopfieldLayerRunResult }
 
 /** A result file of any kind: a training spec's (its `kind` says which), else an experiment's. */
 export function readAnyResultFile(path: string): AnyResult {
