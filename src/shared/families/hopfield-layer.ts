@@ -5,7 +5,7 @@
 // held-out input's attention over the stored patterns. Reference: docs/hopfield-layer.md.
 // Legend: d = width·height input size, P stored patterns, k associative (key) size, C classes.
 import { z } from 'zod'
-import { defineFamily, seedSchema, trainJob } from '../family'
+import { defineFamily, trainJob } from '../family'
 
 export const HOPFIELD_LAYER_LIMITS = { classes: 8, pairs: 4, side: 10, storedPatterns: 64, keySize: 100, samples: 5000, epochs: 500, batch: 256 } as const
 
