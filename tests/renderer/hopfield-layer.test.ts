@@ -154,4 +154,33 @@ describe('hopfield layer store', () => {
     expect(store.attend?.index).toBe(4)
     expect(store.snapshot()).toMatchObject({ selectedId: 'm1', index: 4 })
   })
+
+  it('adopts a training found running after a reload: its curve so far and its latest stored patterns', async () => {
+    api.handle('sessions.open', () => emptySession())
+    await useSessionStore().open('s1')
+    const store = useHopfieldLayerStore()
+    const model = hopfieldLayerModelSpecSchema.parse({ kind: 'hopfield-layer', task: { width: 3, height: 2 }, storedPatterns: 2, epochs: 9 })
+    const stored = [1, 0, -1, 0.5, 0.5, 0, 0, 0, 1, -1, 1, -1]
+    store.adoptTraining({
+      jobId: 'j7',
+      sessionId: 's1',
+      kind: 'hopfield-layer.train',
+      spec: { kind: 'hopfield-layer.train', model, seed: 3 },
+      startedAt: '2026-01-01T00:00:00.000Z',
+      fraction: 2 / 9,
+      rate: 1,
+      etaSeconds: 7,
+      message: '',
+      metrics: [
+        { epoch: 1, loss: 1, testAccuracy: 0.4, baselineTestAccuracy: 0.3 },
+        { epoch: 2, loss: 0.8, testAccuracy: 0.6, baselineTestAccuracy: 0.3 }
+      ],
+      text: encodeStoredSnapshot(2, stored, stored, 2, 6)
+    })
+    useJobsStore().adopt({ jobId: 'j7', sessionId: 's1', kind: 'hopfield-layer.train', spec: { kind: 'hopfield-layer.train', model, seed: 3 }, startedAt: '2026-01-01T00:00:00.000Z', fraction: 2 / 9, rate: 1, etaSeconds: 7, message: '', metrics: [] })
+    expect(store.trainJobId).toBe('j7')
+    expect(store.view).toMatchObject({ live: true, epochs: 9, classes: 3 })
+    expect(store.view!.points.map((p) => p.epoch)).toEqual([1, 2])
+    expect(store.stored).toMatchObject({ live: true, epoch: 2, count: 2, width: 3, height: 2 })
+  })
 })
