@@ -20,6 +20,7 @@ export async function runHopfieldLayerCli(spec: HopfieldLayerRunSpec, opts: RunO
   const l = result.layer
   const m = result.metrics
   if (wasCancelled && l.partial) say(`\n${spec.name}: cancelled; keeping the ${l.epochsDone} epochs done (a partial model)\n`)
+  if (l.stopReason) say(`\n${spec.name}: stopped: ${l.stopReason}\n`)
   const out = writeResult(opts, spec.name, result)
   say(
     `${spec.name}: ${l.name}: ${m.epochs} epochs in ${m.seconds.toFixed(2)} s on ${result.compute.path}/${result.compute.provider} · loss ${m.loss.toFixed(4)} · ` +

@@ -95,13 +95,20 @@ export function matchedPatterns(s: HopfieldLayerShape, p: HopfieldLayerParams): 
   return gemm(gemm(p.stored_patterns, P, d, false, p.w_k, d, k, false), P, k, false, p.w_q, d, k, true)
 }
 
-/** Mean softmax cross-entropy of logits [B, C] against class indices, and its gradient wrt the logits. */
+/**
+ * Mean softmax cross-entropy of logits [B, C] against class indices, and its gradient wrt the logits. The loss is
+ * lse(logits) − logit_y per row, so a confident wrong answer gives a large finite loss, never log(0).
+ */
 export function crossEntropy(logits: Float64Array, labels: ArrayLike<number>, batch: number, classes: number): { loss: number; dLogits: Float64Array } {
   const probs = softmaxRows(logits, batch, classes)
   let loss = 0
   for (let b = 0; b < batch; b++) {
     const y = labels[b]!
-    loss -= Math.log(probs[b * classes + y]!)
+    let max = -Infinity
+    for (let c = 0; c < classes; c++) max = Math.max(max, logits[b * classes + c]!)
+    let sum = 0
+    for (let c = 0; c < classes; c++) sum += Math.exp(logits[b * classes + c]! - max)
+    loss += max + Math.log(sum) - logits[b * classes + y]!
     probs[b * classes + y]! -= 1
   }
   for (let i = 0; i < probs.length; i++) probs[i]! /= batch

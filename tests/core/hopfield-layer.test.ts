@@ -6,6 +6,7 @@ import {
   accuracy,
   adamInit,
   adamStep,
+  crossEntropy,
   epochBatches,
   gatherRows,
   HOPFIELD_LAYER_PARAMS,
@@ -66,6 +67,14 @@ describe('hopfield layer gradients', () => {
     f.attention.forEach((v, i) => expect(v).toBeCloseTo(head.weights.data[i]!, 12))
     f.logits.forEach((v, i) => expect(v).toBeCloseTo(head.output.data[i]!, 12))
     for (let b = 0; b < B; b++) expect(f.attention.subarray(b * 4, b * 4 + 4).reduce((s, v) => s + v, 0)).toBeCloseTo(1, 14)
+  })
+})
+
+describe('cross-entropy', () => {
+  it('is lse(logits) − logit_y: finite for a confident wrong answer, and its gradient is (softmax − onehot)/B', () => {
+    const { loss, dLogits } = crossEntropy(Float64Array.of(1000, 0, -1000, 0, 0, 0), [2, 1], 2, 3)
+    expect(loss).toBeCloseTo((2000 + Math.log(3)) / 2, 9)
+    expect(Array.from(dLogits).map((v) => Math.round(v * 1e12) / 1e12)).toEqual([0.5, 0, -0.5, 1 / 6, -1 / 3, 1 / 6].map((v) => Math.round(v * 1e12) / 1e12))
   })
 })
 

@@ -99,6 +99,7 @@ function info(id: string): HopfieldLayerInfo {
     provider: 'engine (cpu)',
     fallbackReason: null,
     partial: false,
+    stopReason: null,
     createdAt: '2026-01-01T00:00:00.000Z'
   }
 }

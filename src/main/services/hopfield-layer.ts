@@ -69,6 +69,17 @@ export interface HopfieldLayerTrainInput {
 
 const f32 = (p: HopfieldLayerParams): HopfieldLayerParams => Object.fromEntries(HOPFIELD_LAYER_PARAMS.map((k) => [k, Float64Array.from(p[k], Math.fround)])) as HopfieldLayerParams
 
+/** The first non-finite value of an epoch: 'loss (NaN) at step s' or 'w_k[i] (Infinity)', else null. */
+function nonFinite(losses: readonly number[], params: HopfieldLayerParams): string | null {
+  const s = losses.findIndex((l) => !Number.isFinite(l))
+  if (s >= 0) return `loss (${losses[s]}) at step ${s + 1}`
+  for (const k of HOPFIELD_LAYER_PARAMS) {
+    const i = params[k].findIndex((v) => !Number.isFinite(v))
+    if (i >= 0) return `${k}[${i}] (${params[k][i]})`
+  }
+  return null
+}
+
 /** Each stored pattern's class vote: argmax of its value row V = Y W_K W_V. */
 export function storedClasses(shape: HopfieldLayerShape, params: HopfieldLayerParams): number[] {
   const { v } = hopfieldLayerForward(shape, params, 1, new Float64Array(shape.inputSize), 1)
@@ -81,7 +92,8 @@ export function hopfieldLayerModelName(spec: HopfieldLayerModelSpec): string {
 
 /**
  * Trains the layer and the linear baseline. Same input → same numbers: the task, the init and the minibatch order come
- * from the seed. Cancel (checked between epochs) keeps the weights of the last finished epoch.
+ * from the seed. Cancel (checked between epochs) keeps the weights of the last finished epoch; a NaN/Inf loss or weight
+ * stops training, keeps the last good epoch's weights and says where in stopReason.
  */
 export async function trainHopfieldLayerJob(input: HopfieldLayerTrainInput, hooks: ComputeHooks): Promise<{ info: HopfieldLayerInfo; params: HopfieldLayerParams; tensors: Record<string, NamedTensor> }> {
   const { spec } = input
@@ -109,6 +121,7 @@ export async function trainHopfieldLayerJob(input: HopfieldLayerTrainInput, hook
   const linearAdam = adamInit(linear as unknown as Record<string, Float64Array>)
   const history: HopfieldLayerPoint[] = []
   let partial = false
+  let stopReason: string | null = null
   try {
     for (let epoch = 1; epoch <= spec.epochs; epoch++) {
       if (hooks.shouldCancel?.()) {
@@ -117,6 +130,7 @@ export async function trainHopfieldLayerJob(input: HopfieldLayerTrainInput, hook
       }
       const batches = epochBatches(data.train.n, B, order).map((idx) => gatherRows(data.train, d, idx))
       let losses: number[]
+      let next: HopfieldLayerParams
       if (runner) {
         const x = new Float32Array(K * B * d)
         const y = new BigInt64Array(K * B)
@@ -125,18 +139,26 @@ export async function trainHopfieldLayerJob(input: HopfieldLayerTrainInput, hook
           b.y.forEach((c, r) => (y[s * B + r] = BigInt(c)))
         })
         losses = (await runner.run({ [IO.inputs]: x, [IO.labels]: y }, spec.learningRate)).loss
-        const next = runner.getParams()
-        params = Object.fromEntries(HOPFIELD_LAYER_PARAMS.map((k) => [k, Float64Array.from(next[k]!)])) as HopfieldLayerParams
+        const got = runner.getParams()
+        next = Object.fromEntries(HOPFIELD_LAYER_PARAMS.map((k) => [k, Float64Array.from(got[k]!)])) as HopfieldLayerParams
       } else {
+        // The core steps a copy, so a non-finite epoch leaves the last good weights.
+        next = Object.fromEntries(HOPFIELD_LAYER_PARAMS.map((k) => [k, Float64Array.from(params[k])])) as HopfieldLayerParams
         losses = batches.map((b) => {
-          const g = hopfieldLayerGradients(shape, params, beta, b.x, b.y, B)
-          adamStep(params, g.grads, coreAdam!, spec.learningRate)
+          const g = hopfieldLayerGradients(shape, next, beta, b.x, b.y, B)
+          adamStep(next, g.grads, coreAdam!, spec.learningRate)
           return g.loss
         })
       }
+      const bad = nonFinite(losses, next)
+      if (bad) {
+        stopReason = `non-finite ${bad} in epoch ${epoch}; weights kept from epoch ${epoch - 1}`
+        partial = true
+        break
+      }
+      params = next
       for (const b of batches) linearStep(linear, linearAdam, b.x, b.y, B, d, C, spec.learningRate)
       const loss = losses.reduce((a, v) => a + v, 0) / losses.length
-      if (!Number.isFinite(loss)) throw new Error(`hopfield-layer.train: the loss became ${loss} in epoch ${epoch} (try a smaller learningRate or β)`)
       const point: HopfieldLayerPoint = {
         epoch,
         loss,
@@ -156,7 +178,7 @@ export async function trainHopfieldLayerJob(input: HopfieldLayerTrainInput, hook
   } finally {
     await runner?.release()
   }
-  if (history.length === 0) throw new CancelledError()
+  if (history.length === 0) throw stopReason ? new Error(`hopfield-layer.train: ${stopReason}`) : new CancelledError()
   const last = history.at(-1)!
   const info: HopfieldLayerInfo = {
     kind: 'hopfield-layer',
@@ -176,6 +198,7 @@ export async function trainHopfieldLayerJob(input: HopfieldLayerTrainInput, hook
     provider: runner ? `engine (${runner.provider})` : 'core',
     fallbackReason,
     partial,
+    stopReason,
     createdAt: new Date().toISOString()
   }
   return { info, params, tensors: hopfieldLayerStateDict(shape, params) }

@@ -89,8 +89,10 @@ export const hopfieldLayerInfoSchema = z.object({
   /** 'engine (cpu)' or 'core' (with the reason the engine was not used). */
   provider: z.string(),
   fallbackReason: z.string().nullable(),
-  /** Cancelled after some epochs: the weights are those of the last finished epoch. */
+  /** Cancelled, or stopped by a non-finite value: the weights are those of the last good epoch. */
   partial: z.boolean(),
+  /** Why training stopped early on its own (a NaN/Inf loss or weight, naming the epoch and the tensor). */
+  stopReason: z.string().nullable(),
   createdAt: z.string()
 })
 export type HopfieldLayerInfo = z.infer<typeof hopfieldLayerInfoSchema>
