@@ -95,6 +95,36 @@ export function matchedPatterns(s: HopfieldLayerShape, p: HopfieldLayerParams): 
   return gemm(gemm(p.stored_patterns, P, d, false, p.w_k, d, k, false), P, k, false, p.w_q, d, k, true)
 }
 
+/** The cosine similarity of every row of `patterns` [P, d] with every row of `modes` [M, d]: [P, M]. */
+export function cosines(patterns: Float64Array, modes: Float64Array, count: number, modeCount: number, d: number): Float64Array {
+  const norms = (a: Float64Array, n: number) => Float64Array.from({ length: n }, (_, r) => Math.sqrt(a.subarray(r * d, (r + 1) * d).reduce((s, v) => s + v * v, 0)))
+  const np = norms(patterns, count)
+  const nm = norms(modes, modeCount)
+  const dots = gemm(patterns, count, d, false, modes, modeCount, d, true)
+  for (let j = 0; j < count; j++) for (let m = 0; m < modeCount; m++) dots[j * modeCount + m] = np[j]! > 0 && nm[m]! > 0 ? dots[j * modeCount + m]! / (np[j]! * nm[m]!) : 0
+  return dots
+}
+
+/** Per pattern (row of a [P, M] cosine matrix): the mode it is most similar to, and that cosine. */
+export function nearestPrototypes(corr: Float64Array, count: number, modeCount: number): { mode: number; cosine: number }[] {
+  return Array.from({ length: count }, (_, j) => {
+    let best = 0
+    for (let m = 1; m < modeCount; m++) if (corr[j * modeCount + m]! > corr[j * modeCount + best]!) best = m
+    return { mode: best, cosine: corr[j * modeCount + best]! }
+  })
+}
+
+/** How well the patterns cover the prototypes: the mean over prototypes of the best cosine any pattern has with it. */
+export function prototypeCoverage(corr: Float64Array, count: number, modeCount: number): number {
+  let sum = 0
+  for (let m = 0; m < modeCount; m++) {
+    let best = -1
+    for (let j = 0; j < count; j++) best = Math.max(best, corr[j * modeCount + m]!)
+    sum += best
+  }
+  return sum / modeCount
+}
+
 /**
  * Mean softmax cross-entropy of logits [B, C] against class indices, and its gradient wrt the logits. The loss is
  * lse(logits) − logit_y per row, so a confident wrong answer gives a large finite loss, never log(0).

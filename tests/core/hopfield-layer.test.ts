@@ -6,6 +6,7 @@ import {
   accuracy,
   adamInit,
   adamStep,
+  cosines,
   crossEntropy,
   epochBatches,
   gatherRows,
@@ -15,6 +16,8 @@ import {
   initHopfieldLayer,
   linearLogits,
   linearStep,
+  nearestPrototypes,
+  prototypeCoverage,
   prototypeTask,
   type HopfieldLayerParams,
   type HopfieldLayerShape
@@ -75,6 +78,18 @@ describe('cross-entropy', () => {
     const { loss, dLogits } = crossEntropy(Float64Array.of(1000, 0, -1000, 0, 0, 0), [2, 1], 2, 3)
     expect(loss).toBeCloseTo((2000 + Math.log(3)) / 2, 9)
     expect(Array.from(dLogits).map((v) => Math.round(v * 1e12) / 1e12)).toEqual([0.5, 0, -0.5, 1 / 6, -1 / 3, 1 / 6].map((v) => Math.round(v * 1e12) / 1e12))
+  })
+})
+
+describe('stored patterns against the prototypes', () => {
+  it('cosines, each pattern’s nearest prototype and the coverage, on hand-checked numbers', () => {
+    // Patterns [2, 3] against modes [3, 3]: (1,0,0) is mode 0; (1,1,0)/√2 is 1/√2 of modes 0 and 1.
+    const c = cosines(Float64Array.of(1, 0, 0, 1, 1, 0), Float64Array.of(2, 0, 0, 0, 3, 0, 0, 0, -1), 2, 3, 3)
+    ;[1, 0, 0, Math.SQRT1_2, Math.SQRT1_2, 0].forEach((v, i) => expect(c[i]).toBeCloseTo(v, 15))
+    // Ties go to the first mode.
+    expect(nearestPrototypes(c, 2, 3)).toEqual([{ mode: 0, cosine: 1 }, { mode: 0, cosine: c[3]! }])
+    // Mode 0 best 1, mode 1 best 1/√2, mode 2 best 0.
+    expect(prototypeCoverage(c, 2, 3)).toBeCloseTo((1 + Math.SQRT1_2 + 0) / 3, 15)
   })
 })
 

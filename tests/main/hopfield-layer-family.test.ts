@@ -35,6 +35,8 @@ describe('hopfield layer through the API', () => {
     expect(model.testAccuracy).toBeGreaterThan(0.9)
     expect(model.baseline.testAccuracy).toBeLessThan(0.5)
     expect(model.storedClasses).toHaveLength(12)
+    // The stored patterns learn the prototypes: their best match rises from the random start.
+    expect(model.history.at(-1)!.prototypeMatch).toBeGreaterThan(model.history[0]!.prototypeMatch + 0.2)
 
     // The session's weights (safetensors) on the core give the reported held-out accuracy's attention view.
     const st = await backend.call('models.export', { sessionId: s.id, modelId: model.id, format: 'safetensors' })
@@ -61,9 +63,9 @@ describe('hopfield layer through the API', () => {
     expect(view.attention.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12)
     expect(view.modes).toHaveLength(6 * 25)
     expect(view.modeClasses[view.mode]).toBe(view.label)
-    // Learned: several stored patterns match one prototype closely (r > 0.8), and each of those votes for its class
+    // Learned: several stored patterns match one prototype closely (cosine > 0.8), and each of those votes for its class
     // (the rest, diffuse, cover a 'default' class).
-    const sharp = view.nearest.map((n, j) => ({ ...n, j })).filter((n) => n.correlation > 0.8)
+    const sharp = view.nearest.map((n, j) => ({ ...n, j })).filter((n) => n.cosine > 0.8)
     expect(sharp.length).toBeGreaterThanOrEqual(3)
     for (const n of sharp) expect(model.storedClasses[n.j], `stored pattern ${n.j}`).toBe(view.modeClasses[n.mode])
     await expect(backend.call('models.view', { sessionId: s.id, modelId: model.id, view: { kind: 'hopfield-layer.attend', index: 300 } })).rejects.toMatchObject({ field: 'params.view.index' })

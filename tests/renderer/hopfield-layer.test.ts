@@ -31,11 +31,12 @@ describe('hopfield layer form', () => {
   })
 
   it('reads live points from metrics, draws loss and both accuracies with a chance line, and attention bars', () => {
-    const p = { epoch: 2, loss: 0.5, testAccuracy: 0.9, baselineTestAccuracy: 0.33 }
+    const p = { epoch: 2, loss: 0.5, testAccuracy: 0.9, baselineTestAccuracy: 0.33, prototypeMatch: 0.7 }
     expect(pointFromMetrics(p)).toEqual(p)
     expect(pointFromMetrics({ step: 1, loss: 2 })).toBeNull()
     const o = layerTrainingOption([p], 40, 3) as { series: { name: string; data: number[][]; markLine?: { data: { yAxis: number }[] } }[]; xAxis: { max: number } }
-    expect(o.series.map((s) => s.name)).toEqual(['loss', 'Hopfield layer', 'linear baseline'])
+    expect(o.series.map((s) => s.name)).toEqual(['loss', 'Hopfield layer', 'linear baseline', 'stored ↔ prototypes'])
+    expect(o.series[3]!.data).toEqual([[2, 0.7]])
     expect(o.series[1]!.data).toEqual([[2, 0.9]])
     expect(o.series[2]!.markLine!.data[0]!.yAxis).toBeCloseTo(1 / 3, 12)
     expect(o.xAxis.max).toBe(40)
@@ -89,8 +90,8 @@ function info(id: string): HopfieldLayerInfo {
     beta: 0.5,
     epochsDone: 2,
     history: [
-      { epoch: 1, loss: 1, testAccuracy: 0.5, baselineTestAccuracy: 0.3 },
-      { epoch: 2, loss: 0.5, testAccuracy: 0.9, baselineTestAccuracy: 0.3 }
+      { epoch: 1, loss: 1, testAccuracy: 0.5, baselineTestAccuracy: 0.3, prototypeMatch: 0.5 },
+      { epoch: 2, loss: 0.5, testAccuracy: 0.9, baselineTestAccuracy: 0.3, prototypeMatch: 0.5 }
     ],
     trainAccuracy: 0.95,
     testAccuracy: 0.9,
@@ -130,7 +131,7 @@ describe('hopfield layer store', () => {
       rate: 1,
       etaSeconds: 1,
       message: '',
-      metrics: { epoch, loss: 1 / epoch, testAccuracy: 0.5, baselineTestAccuracy: 0.3 },
+      metrics: { epoch, loss: 1 / epoch, testAccuracy: 0.5, baselineTestAccuracy: 0.3, prototypeMatch: 0.5 },
       text: encodeStoredSnapshot(epoch, stored, matched, 2, 4)
     })
     store.onProgress(progress(1))
@@ -142,7 +143,7 @@ describe('hopfield layer store', () => {
     expect(Array.from(store.stored!.matched)).toEqual([2, 0, 0, -2, 0, 0, 0, 0].map((v) => Math.fround(v * 1.001)))
 
     const model = info('m1')
-    const attend = { modelId: 'm1', index: 0, input: [1, -1, 1, 1], label: 1, mode: 2, predicted: 1, attention: [0.2, 0.8], logits: [0, 1, 0], storedPatterns: stored, matchedPatterns: matched, modes: new Array(24).fill(1), modeClasses: [0, 0, 1, 1, 2, 2], nearest: [{ mode: 0, correlation: 0.5 }, { mode: 3, correlation: 0.9 }] }
+    const attend = { modelId: 'm1', index: 0, input: [1, -1, 1, 1], label: 1, mode: 2, predicted: 1, attention: [0.2, 0.8], logits: [0, 1, 0], storedPatterns: stored, matchedPatterns: matched, modes: new Array(24).fill(1), modeClasses: [0, 0, 1, 1, 2, 2], nearest: [{ mode: 0, cosine: 0.5 }, { mode: 3, cosine: 0.9 }] }
     api.handle('models.view', (p) => ({ kind: 'hopfield-layer.attend', result: { ...attend, index: p.view.kind === 'hopfield-layer.attend' ? p.view.index : 0 } }))
     useJobsStore().onDone({ jobId: 'j1', sessionId: 's1', result: { kind: 'hopfield-layer.train', model } })
     store.onTrainDone('j1', model)
@@ -173,8 +174,8 @@ describe('hopfield layer store', () => {
       etaSeconds: 7,
       message: '',
       metrics: [
-        { epoch: 1, loss: 1, testAccuracy: 0.4, baselineTestAccuracy: 0.3 },
-        { epoch: 2, loss: 0.8, testAccuracy: 0.6, baselineTestAccuracy: 0.3 }
+        { epoch: 1, loss: 1, testAccuracy: 0.4, baselineTestAccuracy: 0.3, prototypeMatch: 0.5 },
+        { epoch: 2, loss: 0.8, testAccuracy: 0.6, baselineTestAccuracy: 0.3, prototypeMatch: 0.5 }
       ],
       text: encodeStoredSnapshot(2, stored, stored, 2, 6)
     })

@@ -19,6 +19,9 @@ import {
   linearLogits,
   linearStep,
   matchedPatterns,
+  nearestPrototypes,
+  prototypeCoverage,
+  cosines,
   predictClasses,
   prototypeTask,
   type HopfieldLayerParams,
@@ -106,6 +109,7 @@ export async function trainHopfieldLayerJob(input: HopfieldLayerTrainInput, hook
   const order = root.fork(STREAMS.batches)
   const B = spec.batch
   const K = Math.floor(data.train.n / B)
+  const M = data.modeClass.length
 
   let runner: TrainStepRunner | null = null
   let fallbackReason: string | null = input.coreOnly ? 'core requested' : null
@@ -157,13 +161,15 @@ export async function trainHopfieldLayerJob(input: HopfieldLayerTrainInput, hook
         break
       }
       params = next
+      const matched = matchedPatterns(shape, params)
       for (const b of batches) linearStep(linear, linearAdam, b.x, b.y, B, d, C, spec.learningRate)
       const loss = losses.reduce((a, v) => a + v, 0) / losses.length
       const point: HopfieldLayerPoint = {
         epoch,
         loss,
         testAccuracy: accuracy(hopfieldLayerForward(shape, params, beta, data.test.x, data.test.n).logits, data.test.y, data.test.n, C),
-        baselineTestAccuracy: accuracy(linearLogits(linear, data.test.x, data.test.n, d, C), data.test.y, data.test.n, C)
+        baselineTestAccuracy: accuracy(linearLogits(linear, data.test.x, data.test.n, d, C), data.test.y, data.test.n, C),
+        prototypeMatch: prototypeCoverage(cosines(matched, data.modes, P, M, d), P, M)
       }
       history.push(point)
       hooks.onProgress?.(
@@ -172,7 +178,7 @@ export async function trainHopfieldLayerJob(input: HopfieldLayerTrainInput, hook
         spec.epochs,
         `epoch ${epoch}/${spec.epochs} · loss ${loss.toFixed(4)} · held-out accuracy ${(point.testAccuracy * 100).toFixed(1)}% (linear ${(point.baselineTestAccuracy * 100).toFixed(1)}%)`,
         { ...point },
-        encodeStoredSnapshot(epoch, params.stored_patterns, matchedPatterns(shape, params), P, d)
+        encodeStoredSnapshot(epoch, params.stored_patterns, matched, P, d)
       )
     }
   } finally {
@@ -235,24 +241,8 @@ export function hopfieldLayerAttend(info: HopfieldLayerInfo, params: HopfieldLay
     matchedPatterns: Array.from(matched),
     modes: Array.from(data.modes),
     modeClasses: Array.from(data.modeClass),
-    nearest: nearestPrototypes(matched, data.modes, shape.storedPatterns, data.modeClass.length, d)
+    nearest: nearestPrototypes(cosines(matched, data.modes, shape.storedPatterns, data.modeClass.length, d), shape.storedPatterns, data.modeClass.length)
   }
-}
-
-/** For each row of `patterns` [P, d], the row of `modes` [M, d] with the largest (signed) correlation, and that correlation. */
-export function nearestPrototypes(patterns: Float64Array, modes: Float64Array, count: number, modeCount: number, d: number): { mode: number; correlation: number }[] {
-  const norm = (a: Float64Array, r: number): number => Math.sqrt(a.subarray(r * d, (r + 1) * d).reduce((s, v) => s + v * v, 0))
-  return Array.from({ length: count }, (_, j) => {
-    let best = { mode: 0, correlation: -Infinity }
-    const nj = norm(patterns, j)
-    for (let m = 0; m < modeCount; m++) {
-      let dot = 0
-      for (let i = 0; i < d; i++) dot += patterns[j * d + i]! * modes[m * d + i]!
-      const c = nj > 0 ? dot / (nj * norm(modes, m)) : 0
-      if (c > best.correlation) best = { mode: m, correlation: c }
-    }
-    return best
-  })
 }
 
 /** The trained layer's weights from a state dict (session tensors, a result file's). */

@@ -65,7 +65,12 @@ export const hopfieldLayerPointSchema = z.object({
   loss: z.number(),
   /** Held-out accuracy of the layer and of the linear baseline after this epoch. */
   testAccuracy: z.number(),
-  baselineTestAccuracy: z.number()
+  baselineTestAccuracy: z.number(),
+  /**
+   * How well the stored patterns have learned the task's prototypes: the mean over prototypes of the best cosine
+   * similarity of any stored pattern's matched pattern (row of Y W_K W_Qᵀ) with it.
+   */
+  prototypeMatch: z.number()
 })
 export type HopfieldLayerPoint = z.infer<typeof hopfieldLayerPointSchema>
 
@@ -121,8 +126,8 @@ export const hopfieldLayerAttendResultSchema = z.object({
   matchedPatterns: z.array(z.number()),
   modes: z.array(z.number()),
   modeClasses: z.array(z.int()),
-  /** Per stored pattern: the prototype its matched pattern (row of Y W_K W_Qᵀ) correlates with most, and that correlation. */
-  nearest: z.array(z.object({ mode: z.int(), correlation: z.number() }))
+  /** Per stored pattern: the prototype its matched pattern (row of Y W_K W_Qᵀ) is most similar to, and that cosine. */
+  nearest: z.array(z.object({ mode: z.int(), cosine: z.number() }))
 })
 export type HopfieldLayerAttendResult = z.infer<typeof hopfieldLayerAttendResultSchema>
 

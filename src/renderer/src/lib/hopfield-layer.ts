@@ -60,11 +60,16 @@ export function buildHopfieldLayerTrain(form: HopfieldLayerForm): Built<{ model:
 
 /** A live point from a hopfield-layer.train progress event's metrics (null when they are not one). */
 export function pointFromMetrics(m: Record<string, number> | undefined): HopfieldLayerPoint | null {
-  if (!m || !Number.isInteger(m.epoch) || typeof m.loss !== 'number' || typeof m.testAccuracy !== 'number' || typeof m.baselineTestAccuracy !== 'number') return null
-  return { epoch: m.epoch!, loss: m.loss, testAccuracy: m.testAccuracy, baselineTestAccuracy: m.baselineTestAccuracy }
+  if (!m || !Number.isInteger(m.epoch)) return null
+  const { loss, testAccuracy, baselineTestAccuracy, prototypeMatch } = m
+  if (typeof loss !== 'number' || typeof testAccuracy !== 'number' || typeof baselineTestAccuracy !== 'number' || typeof prototypeMatch !== 'number') return null
+  return { epoch: m.epoch!, loss, testAccuracy, baselineTestAccuracy, prototypeMatch }
 }
 
-/** Loss per epoch (left axis) and held-out accuracy of the layer and of the linear baseline (right axis, 0–1). */
+/**
+ * Loss per epoch (left axis); held-out accuracy of the layer and of the linear baseline, and how well the stored
+ * patterns match the task's prototypes (right axis, 0–1).
+ */
 export function layerTrainingOption(points: readonly HopfieldLayerPoint[], epochs: number, classes: number): ChartOption {
   const line = (name: string, axis: number, data: [number, number][], color: string, dashed = false) =>
     ({ type: 'line' as const, name, yAxisIndex: axis, data, showSymbol: false, lineStyle: { color, width: 2, ...(dashed ? { type: 'dashed' as const } : {}) }, itemStyle: { color } })
@@ -77,7 +82,7 @@ export function layerTrainingOption(points: readonly HopfieldLayerPoint[], epoch
     xAxis: { type: 'value', name: 'epoch', nameLocation: 'middle', nameGap: 20, min: 0, max: Math.max(1, epochs), ...AXIS_STYLE },
     yAxis: [
       { type: 'value', name: 'loss', scale: true, ...AXIS_STYLE },
-      { type: 'value', name: 'held-out accuracy', min: 0, max: 1, ...AXIS_STYLE, splitLine: { show: false } }
+      { type: 'value', name: 'accuracy · match', min: 0, max: 1, ...AXIS_STYLE, splitLine: { show: false } }
     ],
     series: [
       line('loss', 0, points.map((p) => [p.epoch, p.loss]), MUTED),
@@ -85,7 +90,8 @@ export function layerTrainingOption(points: readonly HopfieldLayerPoint[], epoch
       {
         ...line('linear baseline', 1, points.map((p) => [p.epoch, p.baselineTestAccuracy]), MARKER, true),
         markLine: { silent: true, symbol: 'none', label: { formatter: 'chance', color: MUTED, fontSize: 10 }, lineStyle: { color: MUTED, type: 'dotted' }, data: [{ yAxis: 1 / classes }] }
-      }
+      },
+      line('stored ↔ prototypes', 1, points.map((p) => [p.epoch, p.prototypeMatch]), PALETTE[4]!, true)
     ]
   }
 }
