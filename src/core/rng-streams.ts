@@ -37,3 +37,6 @@ export const BETA_CLASSICAL_ORDER_STREAM = 0xb37a
 export const delayTrialStream = (ci: number, di: number, t: number): number => (ci * 1009 + di) * 100003 + t + 1
 /** Delay sweep: the scoring rows at delay di (shared by every cell); far from the training streams. */
 export const delayEvalStream = (di: number): number => 0x7e57_0000 + di
+
+/** Images sweep: the classical net's asynchronous visit orders, forked after the cues are drawn. */
+export const IMAGES_CLASSICAL_ORDER_STREAM = 0x1a9e

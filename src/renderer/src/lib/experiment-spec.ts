@@ -381,9 +381,9 @@ function datasetAndModel(form: ExperimentForm, ctx: SpecContext): Source | { err
   }
 }
 
-/** Grey-level datasets (digits, imported IDX images) are binarised at a threshold. */
+/** Grey-level datasets (digits, fashion, imported IDX images) are binarised at a threshold. */
 export function isGreyDataset(id: string | null | undefined): boolean {
-  return id === 'digits' || (typeof id === 'string' && id.startsWith('user:'))
+  return id === 'digits' || id === 'fashion' || (typeof id === 'string' && id.startsWith('user:'))
 }
 
 /** The spec the form describes, checked against the contract (an error names the form field). */
