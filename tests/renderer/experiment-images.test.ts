@@ -1,12 +1,9 @@
 // The experiments page's images sweep: the form → a spec the contract accepts (fields named when wrong), the form read
-// back from a session, and the picture rows and summary drawn from a real sweep result.
+// back from a session, and the picture rows (verdicts, captions) and the summary line.
 import { describe, expect, it } from 'vitest'
 import { experimentSpecSchema } from '../../src/shared/spec'
 import { buildExperimentSpec, defaultForm, readForm } from '../../src/renderer/src/lib/experiment-spec'
 import { imageRows, imagesSummary, type ImagesSweepResult } from '../../src/renderer/src/lib/images'
-import { runExperiment } from '../../src/main/services/experiments'
-import { experimentData } from '../../src/main/services/experiments/data'
-import { DatasetCatalog } from '../../src/main/services/datasets'
 
 const DATASETS = [{ id: 'fashion', count: 300, width: 28, height: 28 }]
 
@@ -28,20 +25,33 @@ describe('images sweep on the experiments page', () => {
     expect(readForm({ type: 'images', images: { cue: 'bogus' } }).images.cue).toBe('half')
   })
 
-  it('lays out cue | modern at each β | classical per example, with verdicts from the result', async () => {
-    const spec = experimentSpecSchema.parse(buildExperimentSpec({ ...form, images: { ...form.images, betas: '0.0001, 1', examples: 3 } }, { model: null, datasets: DATASETS }).spec)
-    const r = (await runExperiment(spec, experimentData(spec, new DatasetCatalog(null)))).sweep as ImagesSweepResult
-    const rows = imageRows(r)
-    expect(rows).toHaveLength(3)
-    for (const row of rows) {
-      expect(row.cells.map((c) => c.head)).toEqual(['cue', 'β = 0.0001', 'β = 1', 'classical'])
-      // β = 0.0001: all 12 images blend (exp(H) ≈ 12).
-      expect(row.cells[1]).toMatchObject({ verdict: 'blend', caption: 'blend of ≈12' })
-      expect(row.cells[2]!.verdict).toBe(r.cues[row.pattern]!.modern[1]!.nearest === row.pattern && r.cues[row.pattern]!.modern[1]!.effective <= 2 ? 'right' : r.cues[row.pattern]!.modern[1]!.effective > 2 ? 'blend' : 'wrong')
-      expect(row.cells[3]!.verdict).toBe(r.cues[row.pattern]!.classical.exact ? 'right' : r.cues[row.pattern]!.classical.stored !== null ? 'wrong' : 'mixture')
-      row.cells.forEach((c) => expect(c.values).toHaveLength(784))
+  it('lays out cue | modern at each β | classical per example, with verdicts and captions from the result', () => {
+    const px = (v: number): number[] => new Array<number>(4).fill(v)
+    const r: ImagesSweepResult = {
+      type: 'images', patterns: 3, units: 4, width: 2, height: 2, cue: 'half', hebbCritical: 0.552, mean: px(0),
+      modern: [
+        { beta: 0.0001, retrieved: 0, meanError: 1, meanToMean: 0, meanEffective: 3, meanOwnWeight: 1 / 3 },
+        { beta: 1, retrieved: 0.5, meanError: 0.1, meanToMean: 0.5, meanEffective: 1, meanOwnWeight: 0.9 }
+      ],
+      classical: { exact: 0.5, otherPattern: 0, spurious: 0.5, nearestOwn: 0.5, meanOverlap: 0.5 },
+      cues: [
+        { pattern: 0, label: 'T-shirt/top', modern: [{ nearest: 1, error: 1, effective: 2.99, ownWeight: 0.33 }, { nearest: 0, error: 0, effective: 1.01, ownWeight: 0.99 }], classical: { nearest: 0, exact: true, stored: 0, overlap: 1 } },
+        { pattern: 1, label: 'Trouser', modern: [{ nearest: 1, error: 1, effective: 3, ownWeight: 0.33 }, { nearest: 2, error: 1, effective: 1.2, ownWeight: 0.1 }], classical: { nearest: 2, exact: false, stored: null, overlap: 0.25 } },
+        { pattern: 2, label: 'Pullover', modern: [{ nearest: 2, error: 1, effective: 3, ownWeight: 0.33 }, { nearest: 2, error: 0, effective: 1, ownWeight: 1 }], classical: { nearest: 1, exact: false, stored: 1, overlap: 0 } }
+      ],
+      examples: [0, 1, 2].map((p) => ({ pattern: p, cue: px(0.5), modern: [px(0), px(1)], classical: px(-1) }))
     }
-    expect(rows[0]!.cells[0]!.caption).toBe('T-shirt/top #0')
-    expect(imagesSummary(r)).toMatch(/^12 images of 28×28 \(below 0\.138·N = 108\), cue: lower half masked · classical net: /)
+    const rows = imageRows(r)
+    expect(rows.map((row) => row.cells.map((c) => c.head))).toEqual(new Array(3).fill(['cue', 'β = 0.0001', 'β = 1', 'classical']))
+    expect(rows.map((row) => row.cells.map((c) => c.verdict))).toEqual([
+      ['cue', 'blend', 'right', 'right'],
+      ['cue', 'blend', 'wrong', 'mixture'],
+      ['cue', 'blend', 'right', 'wrong']
+    ])
+    expect(rows[0]!.cells.map((c) => c.caption)).toEqual(['T-shirt/top #0', 'blend of ≈3', '→ T-shirt/top #0', '→ T-shirt/top exactly'])
+    expect(rows[1]!.cells.map((c) => c.caption)).toEqual(['Trouser #1', 'blend of ≈3', '→ Pullover #2', 'mixture / spurious (m = 0.25)'])
+    expect(rows[2]!.cells[3]!.caption).toBe('→ #1 exactly')
+    expect(rows[0]!.cells[2]!.values).toEqual(px(1))
+    expect(imagesSummary(r)).toBe('3 images of 2×2 (above 0.138·N = 1), cue: lower half masked · classical net: 50.0 % the right image exactly, 0.0 % another, 50.0 % a mixture or other spurious state')
   })
 })
