@@ -13,6 +13,7 @@ import { experimentResultSchema, experimentSpecSchema } from '../../src/shared/s
 import { centredImage, imageCue, meanImage } from '../../src/core/image-memory'
 import { largestNorm, modernHopfield, retrievalErrorBound } from '../../src/core/modern-hopfield'
 import { Rng } from '../../src/core/rng'
+import { CancelledError } from '../../src/shared/errors'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const catalog = new DatasetCatalog(null)
@@ -99,6 +100,22 @@ describe('images sweep', () => {
     expect(r.examples[0]!.modern).toHaveLength(2)
     expect(r.examples[0]!.cue.slice(14 * 28).every((v) => v === 0)).toBe(true)
     expect(r.examples[0]!.classical.every((v) => v === 1 || v === -1)).toBe(true)
+  })
+
+  it('reports progress and stops with CancelledError when asked', async () => {
+    const spec = experimentSpecSchema.parse({ name: 'images', seed: 1, dataset: { builtin: 'fashion', count: 20 }, model: { kind: 'hopfield' }, sweep: { type: 'images', betas: [0.1, 1] } })
+    const seen: number[] = []
+    let cancel = false
+    const run = runExperiment(spec, experimentData(spec, catalog), {
+      onProgress: (f) => {
+        seen.push(f)
+        cancel = true
+      },
+      shouldCancel: () => cancel
+    })
+    await expect(run).rejects.toBeInstanceOf(CancelledError)
+    expect(seen.length).toBeGreaterThanOrEqual(1)
+    expect(seen[0]).toBeCloseTo(1 / 60, 12)
   })
 
   it('is reproducible from spec and seed, and refuses a spec without a dataset naming the field', async () => {

@@ -36,64 +36,45 @@ export const runImagesSweep: SweepRunner<'images'> = (ctx) => {
   const perCue: ImagesResult['cues'] = x.map((_, i) => ({ pattern: i, label: data.labels[i] ?? String(i), modern: [], classical: { nearest: 0, exact: false, stored: null, overlap: 0 } }))
   const examples: ImagesResult['examples'] = cues.slice(0, sweep.examples).map((c, i) => ({ pattern: i, cue: Array.from(c, round4), modern: [], classical: [] }))
   const mean = meanImage(x)
+  const average = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0) / values.length
   const modern = sweep.betas.map((beta) => {
     const mem = modernHopfield(x, beta)
-    let hit = 0
-    let err = 0
-    let toMean = 0
-    let eff = 0
-    let own = 0
-    cues.forEach((cue, i) => {
+    const toMean = cues.map((cue, i) => {
       checkCancel(hooks)
       const r = retrieve(mem, cue, { epsilon: sweep.epsilon, maxSteps: sweep.maxSteps, trace: false })
-      const near = nearestImage(x, r.state)
-      const e = rms(r.state, x[i]!)
-      const k = effectiveCount(r.weights)
-      if (near.index === i) hit++
-      err += e
-      toMean += rms(r.state, mean)
-      eff += k
-      own += r.weights[i]!
-      perCue[i]!.modern.push({ nearest: near.index, error: e, effective: k, ownWeight: r.weights[i]! })
+      perCue[i]!.modern.push({ nearest: nearestImage(x, r.state).index, error: rms(r.state, x[i]!), effective: effectiveCount(r.weights), ownWeight: r.weights[i]! })
       if (i < examples.length) examples[i]!.modern.push(Array.from(r.state, round4))
       tick()
+      return rms(r.state, mean)
     })
-    return { beta, retrieved: hit / P, meanError: err / P, meanToMean: toMean / P, meanEffective: eff / P, meanOwnWeight: own / P }
+    const at = perCue.map((c) => c.modern[c.modern.length - 1]!)
+    return {
+      beta,
+      retrieved: average(at.map((m, i) => (m.nearest === i ? 1 : 0))),
+      meanError: average(at.map((m) => m.error)),
+      meanToMean: average(toMean),
+      meanEffective: average(at.map((m) => m.effective)),
+      meanOwnWeight: average(at.map((m) => m.ownWeight))
+    }
   })
   // The classical net on the binarised images and the binarised cues (a masked pixel, 0, becomes paper, −1).
   const stored = data.stored
   const net = hebb(stored, { normalisation: 'none', zeroDiagonal: true, encoding: 'bipolar' })
   const orders = rng.fork(IMAGES_CLASSICAL_ORDER_STREAM)
-  let exact = 0
-  let other = 0
-  let nearestOwn = 0
-  let overlapSum = 0
   cues.forEach((cue, i) => {
     checkCancel(hooks)
     const final = recallAsync(net, Int8Array.from(cue, (v) => (v > 0 ? 1 : -1)), { rng: orders, order: 'random', maxSweeps: sweep.classicalSweeps }).final
     const hitAt = stored.findIndex((p) => p.every((v, k) => v === final[k]))
-    // The overlap m_μ = x_μ·s / d with each binarised stored image; the nearest is the largest.
-    let best = 0
-    let bestM = -Infinity
-    let ownM = 0
-    stored.forEach((p, mu) => {
-      let m = 0
-      for (let k = 0; k < d; k++) m += p[k]! * final[k]!
-      m /= d
-      if (m > bestM) {
-        bestM = m
-        best = mu
-      }
-      if (mu === i) ownM = m
-    })
-    if (hitAt === i) exact++
-    else if (hitAt >= 0) other++
-    if (best === i) nearestOwn++
-    overlapSum += ownM
-    perCue[i]!.classical = { nearest: best, exact: hitAt === i, stored: hitAt >= 0 ? hitAt : null, overlap: ownM }
+    // The overlap m_μ = x_μ·s / d with each binarised stored image; the nearest is the largest (the first of equals).
+    const m = stored.map((p) => p.reduce((s, v, k) => s + v * final[k]!, 0) / d)
+    const nearest = m.reduce((best, v, mu) => (v > m[best]! ? mu : best), 0)
+    perCue[i]!.classical = { nearest, exact: hitAt === i, stored: hitAt >= 0 ? hitAt : null, overlap: m[i]! }
     if (i < examples.length) examples[i]!.classical = Array.from(final)
     tick()
   })
+  const cl = perCue.map((c) => c.classical)
+  const exact = average(cl.map((c) => (c.exact ? 1 : 0)))
+  const other = average(cl.map((c) => (c.stored !== null && !c.exact ? 1 : 0)))
   const sweepResult: ImagesResult = {
     type: 'images',
     patterns: P,
@@ -104,7 +85,7 @@ export const runImagesSweep: SweepRunner<'images'> = (ctx) => {
     hebbCritical: capacityTheory(d).hebbCritical,
     mean: Array.from(mean, round4),
     modern,
-    classical: { exact: exact / P, otherPattern: other / P, spurious: (P - exact - other) / P, nearestOwn: nearestOwn / P, meanOverlap: overlapSum / P },
+    classical: { exact, otherPattern: other, spurious: 1 - exact - other, nearestOwn: average(cl.map((c, i) => (c.nearest === i ? 1 : 0))), meanOverlap: average(cl.map((c) => c.overlap)) },
     cues: perCue,
     examples
   }
