@@ -21,11 +21,11 @@ const LAYERS = {
     why: 'src/engine imports src/shared, src/core, onnx-proto, node:os and node:crypto; onnxruntime-node only in src/engine/ort.ts.'
   },
   'src/main': {
-    // resources/corpora: the shipped text corpora, bundled as strings (`?raw`).
-    layers: ['src/shared', 'src/core', 'src/engine', 'resources/corpora'],
+    // resources/corpora and resources/datasets: the shipped text corpora and image subset, bundled as strings (`?raw`).
+    layers: ['src/shared', 'src/core', 'src/engine', 'resources/corpora', 'resources/datasets'],
     packages: ['node:*', 'better-sqlite3', 'ws', 'zod'],
     onlyIn: { electron: ['src/main/index.ts', 'src/main/ipc/'], bullmq: ['src/main/queue/'], ioredis: ['src/main/queue/'] },
-    why: 'src/main imports shared, core, engine, the shipped corpora and Node; electron only in the shell (src/main/index.ts, src/main/ipc/); bullmq and ioredis only in src/main/queue/.'
+    why: 'src/main imports shared, core, engine, the shipped corpora and image data and Node; electron only in the shell (src/main/index.ts, src/main/ipc/); bullmq and ioredis only in src/main/queue/.'
   },
   'src/preload': { layers: ['src/shared'], packages: ['electron'], why: 'The sandboxed preload may only use electron and the contract types.' },
   'src/renderer': {

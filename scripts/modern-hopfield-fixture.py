@@ -73,6 +73,40 @@ def attention_case(rng, s_len, t_len, e, kv_dim):
     }
 
 
+def attention_view_case(rng, t_len, dim, s_len, dk, dv):
+    """The attention view (models.view 'modern.attention'): ±1 stored patterns Y, given queries R; one head with given
+    W_Q, W_K [d, d_k], W_V [d, d_v], and with the identity projections (d_k = d_v = d). A and Z with torch ops; the
+    modern Hopfield update on the same numbers (stored [k_j ; v_j], state [q_s ; 0], β = 1/√d_k) in NumPy."""
+    Y = np.where(rng.random((t_len, dim)) < 0.5, -1.0, 1.0)
+    Y[1] = Y[0]  # a repeated pattern: two keys tie in every row
+    R = Y[[0, 2, 3]] * np.where(rng.random((s_len, dim)) < 0.2, -1.0, 1.0) + 0.0
+    R[2, : dim // 2] = 0.0  # a half-masked cue
+    wq, wk, wv = rng.normal(size=(dim, dk)) / math.sqrt(dk), rng.normal(size=(dim, dk)) / math.sqrt(dk), rng.normal(size=(dim, dv))
+
+    def head(wq_, wk_, wv_):
+        q, k, v = torch.tensor(R) @ wq_, torch.tensor(Y) @ wk_, torch.tensor(Y) @ wv_
+        a = torch.softmax(q @ k.T / math.sqrt(k.shape[1]), dim=1)
+        z = a @ v
+        X = np.concatenate([k.numpy(), v.numpy()], axis=1)
+        beta = 1 / math.sqrt(k.shape[1])
+        hop = []
+        for s in range(R.shape[0]):
+            xi = np.concatenate([q[s].numpy(), np.zeros(v.shape[1])])
+            sc = beta * (X @ xi)
+            p = np.exp(sc - sc.max())
+            p /= p.sum()
+            hop.append((X.T @ p)[k.shape[1]:])
+        return {"q": lst(q), "k": lst(k), "v": lst(v), "weights": lst(a), "output": lst(z), "hopfield": lst(np.array(hop))}
+
+    eye = torch.eye(dim)
+    return {
+        "T": t_len, "d": dim, "S": s_len, "dk": dk, "dv": dv, "stored": lst(Y), "queries": lst(R),
+        "wQ": lst(wq), "wK": lst(wk), "wV": lst(wv),
+        "given": head(torch.tensor(wq), torch.tensor(wk), torch.tensor(wv)),
+        "identity": head(eye, eye, eye),
+    }
+
+
 def dense_case(rng, units, count, n_states):
     P = np.where(rng.random((count, units)) < 0.5, -1, 1)
     S = np.where(rng.random((n_states, units)) < 0.5, -1, 1)
@@ -107,6 +141,8 @@ def main():
         "modern": modern_case(rng, count=13, dim=7, betas=[0.05, 0.9, 6.5], n_states=5, eps=1e-9, max_steps=60),
         "attention": attention_case(rng, s_len=5, t_len=11, e=6, kv_dim=9),
         "dense": dense_case(rng, units=11, count=6, n_states=4),
+        # its own stream, so the cases above keep their numbers
+        "attentionView": attention_view_case(np.random.default_rng(20240602), t_len=9, dim=15, s_len=3, dk=5, dv=6),
     }
     path = os.path.join(out_dir, "reference.json")
     with open(path, "w") as f:

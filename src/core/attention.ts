@@ -81,7 +81,17 @@ export function attentionHead(input: AttentionHeadInput): AttentionHeadOutput {
   const k = matmul(input.stored, input.wK, false, 'K = Y·W_K')
   const v = matmul(input.stored, input.wV, false, 'V = Y·W_V')
   if (q.cols !== k.cols) throw new RangeError(`wQ and wK must project to the same d_k, got ${q.cols} and ${k.cols}`)
-  const scale = input.scale ?? 1 / Math.sqrt(q.cols)
+  if (q.cols !== k.cols) throw new RangeError(`wQ and wK must project to the same d_k, got ${q.cols} and ${k.cols}`)
+  return attend(q, k, v, input.scale)
+}
+
+/**
+ * The head from its projections: A = softmax(scale · Q Kᵀ), Z = A V (scale default 1/√d_k). attentionHead calls it
+ * after projecting; a caller whose projections are the identity passes R, Y, Y and skips the products.
+ */
+export function attend(q: Matrix, k: Matrix, v: Matrix, scale = 1 / Math.sqrt(q.cols)): AttentionHeadOutput {
+  if (q.cols !== k.cols) throw new RangeError(`Q and K must have the same d_k, got ${q.cols} and ${k.cols}`)
+  if (k.rows !== v.rows) throw new RangeError(`K and V must have one row per stored pattern, got ${k.rows} and ${v.rows}`)
   if (!Number.isFinite(scale) || !(scale > 0)) throw new RangeError(`scale must be a finite number > 0, got ${scale}`)
   const weights = rowSoftmax(matmul(q, k, true, 'Q·Kᵀ'), scale)
   return { q, k, v, weights, output: matmul(weights, v, false, 'A·V'), scale }

@@ -213,12 +213,19 @@ export interface CapacityTrialOptions extends Hooks {
   maxSweeps?: number
   /** Recall from noisy cues (default true); false counts only the patterns that are fixed points. */
   recall?: boolean
+  /**
+   * Only the first `checked` patterns are tested (stable and recall); default all. An unbiased subsample: every
+   * pattern is drawn alike, and a large memory's stable fraction needs only a few hundred of them.
+   */
+  checked?: number
 }
 
 export interface CapacityTrial {
   /** Patterns recalled exactly from their noisy cue (0 when recall is false). */
   recalled: number
   count: number
+  /** Patterns tested: count, or `checked` when fewer. */
+  checked: number
   /** Patterns that are fixed points themselves. */
   stable: number
   patterns: Int8Array[]
@@ -234,9 +241,11 @@ export function capacityTrial(opts: CapacityTrialOptions): CapacityTrial {
   const patterns = Array.from({ length: opts.count }, () => Int8Array.from({ length: n }, () => (opts.rng.int(2) === 1 ? 1 : -1)))
   const mem = denseAM(patterns, opts.interaction)
   const flipCount = Math.round(noise * n)
+  const checked = opts.checked ?? opts.count
+  if (!Number.isInteger(checked) || checked < 1) throw new RangeError(`checked must be a positive integer, got ${checked}`)
   let recalled = 0
   let stable = 0
-  patterns.forEach((p, mu) => {
+  patterns.slice(0, checked).forEach((p, mu) => {
     checkCancel(opts)
     const m = overlaps(mem, p)
     let fixed = true
@@ -250,7 +259,7 @@ export function capacityTrial(opts: CapacityTrialOptions): CapacityTrial {
     for (const i of opts.rng.permutation(n).subarray(0, flipCount)) cue[i] = -cue[i]!
     const r = recallAsync(mem, cue, { rng: opts.rng, maxSweeps: opts.maxSweeps ?? 50 })
     if (r.state.every((v, i) => v === p[i])) recalled++
-    opts.onProgress?.((mu + 1) / opts.count)
+    opts.onProgress?.((mu + 1) / Math.min(checked, opts.count))
   })
-  return { recalled, count: opts.count, stable, patterns }
+  return { recalled, count: opts.count, checked: Math.min(checked, opts.count), stable, patterns }
 }

@@ -40,3 +40,6 @@ export const delayEvalStream = (di: number): number => 0x7e57_0000 + di
 
 /** Hopfield layer: the task's modes, its training and test sets, the initial weights and the epochs' minibatch orders. */
 export const HOPFIELD_LAYER_STREAMS = { modes: 0x4f10, train: 0x4f11, test: 0x4f12, init: 0x4f13, batches: 0x4f14 } as const
+
+/** Images sweep: the classical net's asynchronous visit orders, forked after the cues are drawn. */
+export const IMAGES_CLASSICAL_ORDER_STREAM = 0x1a9e

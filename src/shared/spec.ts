@@ -5,7 +5,7 @@ import { STATE_DICT_DTYPES } from './dtypes'
 
 export const SPEC_VERSION = 1
 
-export const BUILTIN_DATASETS = ['seeds-003-auto', 'seeds-000-nine', 'seeds-003-bam', 'letters', 'digits'] as const
+export const BUILTIN_DATASETS = ['seeds-003-auto', 'seeds-000-nine', 'seeds-003-bam', 'letters', 'digits', 'fashion'] as const
 /** A built-in dataset, or one the user imported ('user:<name>', kept in the data directory). */
 export const datasetIdSchema = z.union([z.enum(BUILTIN_DATASETS), z.string().regex(/^user:[a-z0-9._-]{1,64}$/, "expected a built-in dataset id or 'user:<name>'")])
 export type DatasetId = z.infer<typeof datasetIdSchema>
@@ -507,6 +507,29 @@ export const sweepSpecSchema = z.discriminatedUnion('type', [
   z
     .object({
       /**
+       * Images in a modern and a classical Hopfield net (004; Ramsauer et al. 2020 and its blog post): the dataset's
+       * first P images stored as continuous patterns 2g − 1 ∈ [−1, 1], each cued with its lower half masked (0) or
+       * with Gaussian noise; retrieved by the modern net at each β (one update by default, as in the paper) and by
+       * the classical Hebbian net on the binarised images (asynchronous, random order). Per cue: the nearest stored
+       * image of each result, the error, and how blended the modern result is (exp of the weights' entropy).
+       */
+      type: z.literal('images'),
+      betas: z.array(z.number().positive().max(1e4)).min(1).max(10).default([0.0001, 0.01, 1]),
+      cue: z.enum(['half', 'noise']).default('half'),
+      /** σ of the Gaussian noise added to every pixel (cue 'noise'), on the [−1, 1] scale. */
+      noise: z.number().nonnegative().max(10).default(0.5),
+      epsilon: z.number().nonnegative().max(1e3).default(1e-4),
+      /** Updates of the modern net (1: the paper's one-step retrieval). */
+      maxSteps: z.int().positive().max(100).default(1),
+      /** Sweeps of the classical net. */
+      classicalSweeps: z.int().positive().max(1000).default(50),
+      /** Cues whose images the result keeps (cue, modern result at each β, classical result): the first ones. */
+      examples: z.int().nonnegative().max(16).default(4)
+    })
+    .strict(),
+  z
+    .object({
+      /**
        * Long-term dependencies (001/002): each cell learns to recall a sequence's first bit across `delay` steps of
        * random bits (one layer, a two-class head on the last step, Adam with clipping); accuracy on fresh rows per
        * delay, and ‖∂ℓ/∂h_t‖ per step at initialisation and after training at profileDelay (the vanishing gradient).
@@ -852,6 +875,45 @@ export const sweepResultSchema = z.discriminatedUnion('type', [
       })
     ),
     cues: z.int()
+  }),
+  z.object({
+    type: z.literal('images'),
+    patterns: z.int(),
+    units: z.int(),
+    width: z.int(),
+    height: z.int(),
+    cue: z.enum(['half', 'noise']),
+    /** 0.138·N, the classical net's capacity for random patterns (P above it: mixtures and spurious states). */
+    hebbCritical: z.number(),
+    /** The mean of the stored images: the modern net's global fixed point as β → 0. */
+    mean: z.array(z.number()),
+    modern: z.array(
+      z.object({
+        beta: z.number(),
+        /** Shares of cues whose result's nearest stored image (Euclidean) is the cued one. */
+        retrieved: z.number(),
+        /** Mean RMS per pixel between the result and the cued image, and between the result and the mean image. */
+        meanError: z.number(),
+        meanToMean: z.number(),
+        /** Mean exp(H(p)) of the last update's weights: 1 for one image, P for the global average (a blend of many). */
+        meanEffective: z.number(),
+        /** Mean weight on the cued image. */
+        meanOwnWeight: z.number()
+      })
+    ),
+    /** The classical net: settled exactly on the cued (binarised) image, on another stored image, or on neither (a mixture or spurious state). */
+    classical: z.object({ exact: z.number(), otherPattern: z.number(), spurious: z.number(), nearestOwn: z.number(), meanOverlap: z.number() }),
+    /** Per cue: the nearest stored image of each modern result and of the classical result, and the blend measures. */
+    cues: z.array(
+      z.object({
+        pattern: z.int(),
+        label: z.string(),
+        modern: z.array(z.object({ nearest: z.int(), error: z.number(), effective: z.number(), ownWeight: z.number() })),
+        classical: z.object({ nearest: z.int(), exact: z.boolean(), stored: z.int().nullable(), overlap: z.number() })
+      })
+    ),
+    /** The first cues' pictures (values in [−1, 1], 4 decimals): cue, the modern result at each β, the classical result. */
+    examples: z.array(z.object({ pattern: z.int(), cue: z.array(z.number()), modern: z.array(z.array(z.number())), classical: z.array(z.number()) }))
   }),
   z.object({
     type: z.literal('delay'),

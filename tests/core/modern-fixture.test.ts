@@ -116,8 +116,8 @@ describe('the fixture generator', () => {
       expect(r.status, r.stderr).toBe(0)
       const fresh = JSON.parse(readFileSync(join(dir, 'reference.json'), 'utf8')) as Reference & Record<string, unknown>
       const flat = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flat) : typeof v === 'number' ? [v] : v && typeof v === 'object' ? Object.values(v).flatMap(flat) : [])
-      const a = flat({ modern: fresh.modern, attention: fresh.attention, dense: fresh.dense })
-      const b = flat({ modern: ref.modern, attention: ref.attention, dense: ref.dense })
+      const a = flat({ modern: fresh.modern, attention: fresh.attention, dense: fresh.dense, attentionView: fresh.attentionView })
+      const b = flat({ modern: ref.modern, attention: ref.attention, dense: ref.dense, attentionView: (ref as unknown as Record<string, unknown>).attentionView })
       expectClose(a, b, 1e-12)
     } finally {
       rmSync(dir, { recursive: true, force: true })

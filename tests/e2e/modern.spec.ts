@@ -1,5 +1,5 @@
 // The modern Hopfield page end to end (004): store 8 letters, retrieve a 20 %-flipped A (one pattern, weights on A),
-// turn β down until the fixed point is the global average, the dense memory with F = exp, export ONNX, save and reopen.
+// turn β down until the fixed point is the global average, the attention view (identity and random Q/K/V), the dense memory with F = exp, export ONNX, save and reopen.
 import { statSync } from 'node:fs'
 import { expect, test } from '@playwright/test'
 import { readmeScreenshot, saveReloadReopen, url, watchProblems } from './helpers'
@@ -35,6 +35,21 @@ test('modern hopfield: store letters, retrieve, β down to the global average, d
   await t('modern-retrieve').click()
   await expect(t('modern-outcome')).toHaveAttribute('data-kind', 'global')
   await readmeScreenshot(page, 'modern')
+
+  // The attention view on cues of A–D (the lower half masked), identity projections: one head is one modern Hopfield
+  // update with β = 1/√d_k = 1/√100, to rounding; then seeded random projections to d_k = 12 (W_V = I).
+  await t('attention-show').click()
+  await expect(t('attention-equivalence')).toContainText('attention = Hopfield update (β = 1/√100 = 0.1000), max |Δ| =')
+  expect(Number(await t('attention-equivalence').getAttribute('data-max-diff'))).toBeLessThan(1e-12)
+  await expect(t('attention-heatmap')).toHaveAttribute('data-rows', '4')
+  await expect(t('attention-heatmap')).toHaveAttribute('data-cols', '8')
+  await expect(t('attention-heatmap').locator('canvas').first()).toBeVisible()
+  await expect(t('attention-outputs').locator('figure')).toHaveCount(4)
+  await t('attention-projection').selectOption('random')
+  await t('attention-dk').fill('12')
+  await t('attention-show').click()
+  await expect(t('attention-shapes')).toHaveText('Q 4×12 · K 8×12 · V 8×100 · A 4×8 · Z 4×100')
+  expect(Number(await t('attention-equivalence').getAttribute('data-max-diff'))).toBeLessThan(1e-12)
 
   const [download] = await Promise.all([page.waitForEvent('download'), t('modern-export-onnx').click()])
   expect(download.suggestedFilename()).toMatch(/\.onnx$/)

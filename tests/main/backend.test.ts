@@ -52,6 +52,8 @@ describe('backend', () => {
     const page = await backend.call('datasets.get', { id: 'digits', offset: 10, limit: 10 })
     expect(page.labels).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'])
     expect(page.patterns[0]!.every((v) => v === 1 || v === -1)).toBe(true)
+    expect(byId.fashion).toMatchObject({ count: 300, width: 28, height: 28 })
+    expect((await backend.call('datasets.get', { id: 'fashion', offset: 8, limit: 3 })).labels).toEqual(['Bag', 'Ankle boot', 'T-shirt/top'])
   })
 
   it('rejects bad params with an error naming the field, and keeps the session intact', async () => {
@@ -133,7 +135,7 @@ describe('backend', () => {
     expect(message).toMatch(/worker crashed: worker crashed on purpose/)
     expect(wasCancel).toBe(false)
     // The backend still answers.
-    expect((await backend.call('datasets.list', {})).length).toBe(5)
+    expect((await backend.call('datasets.list', {})).length).toBe(6)
   })
 
   it('saves a session atomically and reopens it from a fresh backend with weights, cue and results', async () => {

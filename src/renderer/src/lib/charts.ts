@@ -1,25 +1,30 @@
-// ECharts, tree-shaken: only what the workbench draws (lines, bars, marker lines, legend, zoom).
+// ECharts, tree-shaken: only what the workbench draws (lines, bars, heatmaps with their colour scale, marker lines,
+// legend, zoom).
 import { use, type ComposeOption } from 'echarts/core'
 import { CanvasRenderer } from 'echarts/renderers'
-import { BarChart, LineChart, type BarSeriesOption, type LineSeriesOption } from 'echarts/charts'
+import { BarChart, HeatmapChart, LineChart, type BarSeriesOption, type HeatmapSeriesOption, type LineSeriesOption } from 'echarts/charts'
 import {
   DataZoomInsideComponent,
   GridComponent,
   LegendScrollComponent,
   MarkLineComponent,
   TooltipComponent,
+  VisualMapContinuousComponent,
   type DataZoomComponentOption,
   type GridComponentOption,
   type LegendComponentOption,
   type MarkLineComponentOption,
-  type TooltipComponentOption
+  type TooltipComponentOption,
+  type VisualMapComponentOption
 } from 'echarts/components'
 
-use([CanvasRenderer, LineChart, BarChart, GridComponent, TooltipComponent, LegendScrollComponent, MarkLineComponent, DataZoomInsideComponent])
+use([CanvasRenderer, LineChart, BarChart, HeatmapChart, VisualMapContinuousComponent, GridComponent, TooltipComponent, LegendScrollComponent, MarkLineComponent, DataZoomInsideComponent])
 
 export type ChartOption = ComposeOption<
   | LineSeriesOption
   | BarSeriesOption
+  | HeatmapSeriesOption
+  | VisualMapComponentOption
   | GridComponentOption
   | TooltipComponentOption
   | LegendComponentOption

@@ -55,6 +55,12 @@ export const SWEEP_TYPES: readonly { id: SweepType; label: string; caption: stri
     caption: "continuous modern Hopfield net (004, Ramsauer et al.): the dataset's patterns retrieved from corrupted cues as β grows; global average, metastable states, single patterns"
   },
   {
+    id: 'images',
+    label: 'Images: modern vs classical',
+    caption:
+      "images in a modern and a classical Hopfield net (004, Ramsauer et al.'s blog picture): the dataset's P images (digits, Fashion-MNIST) cued with half masked or noise; the modern net at small and large β (a blend, one image) against the Hebbian net's mixtures"
+  },
+  {
     id: 'delay',
     label: 'Long-term dependencies',
     caption: 'long-term dependencies (001/002): RNN, LSTM and GRU learn the adding problem or to recall a first bit across the delays you set; gradient norm per time step'
@@ -168,6 +174,7 @@ export interface ExperimentForm {
   }
   denseCapacity: { units: number; patterns: string; interactions: DenseInteractionId[]; trials: number; noise: number; maxSweeps: number }
   beta: { betas: string; corruption: 'flip' | 'maskFraction'; fraction: number; cuesPerPattern: number; maxSteps: number }
+  images: { betas: string; cue: 'half' | 'noise'; noise: number; maxSteps: number; classicalSweeps: number; examples: number }
   delay: {
     task: DelayTask
     cells: DelayCell[]
@@ -218,6 +225,7 @@ export function defaultForm(): ExperimentForm {
     boltzmann: { hidden: 2, mode: 'exact', epochs: 200, eta: 0.1, weightDecay: 0, clampedSamples: 10, freeSamples: 100, unseen: 0.3, cuesPerPattern: 10 },
     denseCapacity: { units: 100, patterns: '10, 20, 50, 100, 200, 400', interactions: ['x2', 'x3', 'exp'], trials: 1, noise: 0.1, maxSweeps: 50 },
     beta: { betas: '0.0001, 0.001, 0.01, 0.03, 0.1, 0.3, 1', corruption: 'flip', fraction: 0.2, cuesPerPattern: 4, maxSteps: 100 },
+    images: { betas: '0.0001, 0.01, 1', cue: 'half', noise: 0.5, maxSteps: 1, classicalSweeps: 30, examples: 4 },
     delay: delayFormDefaults()
   }
 }
@@ -381,9 +389,9 @@ function datasetAndModel(form: ExperimentForm, ctx: SpecContext): Source | { err
   }
 }
 
-/** Grey-level datasets (digits, imported IDX images) are binarised at a threshold. */
+/** Grey-level datasets (digits, fashion, imported IDX images) are binarised at a threshold. */
 export function isGreyDataset(id: string | null | undefined): boolean {
-  return id === 'digits' || (typeof id === 'string' && id.startsWith('user:'))
+  return id === 'digits' || id === 'fashion' || (typeof id === 'string' && id.startsWith('user:'))
 }
 
 /** The spec the form describes, checked against the contract (an error names the form field). */
@@ -570,6 +578,14 @@ export function buildExperimentSpec(form: ExperimentForm, ctx: SpecContext): Bui
         }
         break
       }
+      case 'images': {
+        const b = form.images
+        const betas = parseList(b.betas, { min: 0, max: 1e4, maxCount: 10 })
+        if (betas.values === undefined) return fail('images.betas', `β values: ${betas.error}`)
+        if (betas.values.some((v) => v <= 0)) return fail('images.betas', 'β values: each β must be above 0')
+        sweep = { type: 'images', betas: betas.values, cue: b.cue, noise: b.noise, epsilon: 1e-4, maxSteps: b.maxSteps, classicalSweeps: b.classicalSweeps, examples: b.examples }
+        break
+      }
       default:
         return fail('type', `unknown sweep type '${String(form.type)}'`)
     }
@@ -636,6 +652,7 @@ export function readForm(raw: unknown): ExperimentForm {
   pick(form.denseCapacity, raw.denseCapacity)
   form.denseCapacity.interactions = DENSE_INTERACTIONS.map((i) => i.id).filter((id) => (form.denseCapacity.interactions as unknown[]).includes(id))
   pick(form.beta, raw.beta, { corruption: ['flip', 'maskFraction'] })
+  pick(form.images, raw.images, { cue: ['half', 'noise'] })
   pick(form.delay, raw.delay, { task: DELAY_TASKS.map((t) => t.id) })
   form.delay.cells = DELAY_CELLS.map((c) => c.id).filter((id) => (form.delay.cells as unknown[]).includes(id))
   return form
