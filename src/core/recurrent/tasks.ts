@@ -127,7 +127,7 @@ export function syntheticClassBatch(task: SyntheticClassify, T: number, B: numbe
   const classes = new Int32Array(B)
   for (let b = 0; b < B; b++) {
     if (task === 'parity') {
-      const bits = Array.from({ length: T }, () => (rng.next() < 0.5 ? 0 : 1))
+      const bits: number[] = Array.from({ length: T }, () => (rng.next() < 0.5 ? 0 : 1))
       rows.push(bits)
       strings.push(bits.join(''))
       classes[b] = bits.reduce((a, v) => a ^ v, 0)
