@@ -573,42 +573,48 @@ export async function trainRecurrentTaskJob<S extends RecurrentTaskSpec>(input: 
   return { info, tensors: recurrentStateDict(net, 'float32') }
 }
 
-/**
- * A trained task model on one input (float64 core on the stored float32 weights): a sequence's class probabilities, the
- * adding problem's sum, or the forecast h steps after a window (given in the series' units). Refused naming `field`.input.
- */
-export function predictRecurrentTask(info: Pick<RecurrentInfo, 'id' | 'vocab' | 'taskResult'> & { spec: RecurrentTaskSpec }, net: RecurrentNet, input: string | number[], field: string): RecurrentPredictResult {
+type PredictInfo = Pick<RecurrentInfo, 'id' | 'vocab' | 'taskResult'> & { spec: RecurrentTaskSpec }
+
+/** A predict run's input as the net reads it, refused naming `field`.input (checked before the job starts, and in it). */
+export function predictInput(info: PredictInfo, input: string | number[], field: string): { steps: number; tokens?: Int32Array; input?: Float64Array } {
   const at = `${field}.input`
   const t = info.spec.task
   const T = info.spec.sequenceLength
-  const computedBy = 'core (float64 on the stored float32 weights)'
   if (t.kind === 'forecast') {
-    if (typeof input === 'string' || input.length !== T) refuse(at, `a forecast reads a window of exactly ${T} numbers (the model's sequenceLength)`)
-    const r = info.taskResult
-    if (r?.kind !== 'forecast') refuse(at, 'the model has no forecast result (its normalisation is missing)')
-    const norm = (r as Extract<TaskResult, { kind: 'forecast' }>).normalisation
-    const x = Float64Array.from(input as number[], (v) => (v - norm.offset) / norm.scale)
-    const out = forward(net, { steps: T, batch: 1, input: x }).logits!
-    return { modelId: info.id, task: 'forecast', value: out[0]! * norm.scale + norm.offset, computedBy }
+    if (typeof input === 'string' || input.length !== T) return refuse(at, `a forecast reads a window of exactly ${T} numbers (the model's sequenceLength)`)
+    if (info.taskResult?.kind !== 'forecast') return refuse(at, 'the model has no forecast result (its normalisation is missing)')
+    const norm = info.taskResult.normalisation
+    return { steps: T, input: Float64Array.from(input, (v) => (v - norm.offset) / norm.scale) }
   }
   if (t.source.type === 'adding') {
-    if (typeof input === 'string' || input.length % DELAY_INPUTS !== 0) refuse(at, 'the adding problem reads (value, marker) pairs: an even count of numbers')
-    const nums = input as number[]
-    const out = forward(net, { steps: nums.length / DELAY_INPUTS, batch: 1, input: Float64Array.from(nums) }).logits!
-    return { modelId: info.id, task: 'regress', value: out[0]!, computedBy }
+    if (typeof input === 'string' || input.length % DELAY_INPUTS !== 0) return refuse(at, 'the adding problem reads (value, marker) pairs: an even count of numbers')
+    return { steps: input.length / DELAY_INPUTS, input: Float64Array.from(input) }
   }
-  if (typeof input !== 'string') refuse(at, 'a classifier reads a sequence of characters (a string)')
-  const chars = [...(input as string)]
+  if (typeof input !== 'string') return refuse(at, 'a classifier reads a sequence of characters (a string)')
+  const chars = [...input]
   const padded = info.vocab[0] === PAD
   const index = new Map(info.vocab.map((c, i) => [c, i]))
   const bad = chars.find((c) => !index.has(c) || (padded && c === PAD))
   if (bad !== undefined) refuse(at, `'${bad}' is not in the model's vocabulary (${info.vocab.filter((c) => c !== PAD).join('')})`)
   const ids = chars.map((c) => index.get(c)!)
   const tokens = Int32Array.from(padded ? leftPad(ids, T) : ids)
-  const logits = forward(net, { steps: tokens.length, batch: 1, tokens }).logits!
-  const classes = info.taskResult?.kind === 'classify' ? info.taskResult.classes : []
-  const m = Math.max(...logits)
-  const e = Array.from(logits, (v) => Math.exp(v - m))
+  return { steps: tokens.length, tokens }
+}
+
+/**
+ * A trained task model on one input (float64 core on the stored float32 weights): a sequence's class probabilities, the
+ * adding problem's sum, or the forecast h steps after a window (given in the series' units).
+ */
+export function predictRecurrentTask(info: PredictInfo, net: RecurrentNet, input: string | number[], field: string): RecurrentPredictResult {
+  const x = predictInput(info, input, field)
+  const out = forward(net, { steps: x.steps, batch: 1, ...(x.tokens ? { tokens: x.tokens } : { input: x.input! }) }).logits!
+  const computedBy = 'core (float64 on the stored float32 weights)'
+  const r = info.taskResult
+  if (r?.kind === 'forecast') return { modelId: info.id, task: 'forecast', value: out[0]! * r.normalisation.scale + r.normalisation.offset, computedBy }
+  if (r?.kind === 'regress') return { modelId: info.id, task: 'regress', value: out[0]!, computedBy }
+  const classes = r?.kind === 'classify' ? r.classes : []
+  const m = Math.max(...out)
+  const e = Array.from(out, (v) => Math.exp(v - m))
   const z = e.reduce((a, b) => a + b, 0)
   const probabilities = e.map((v, i) => ({ label: classes[i] ?? String(i), p: v / z }))
   const best = probabilities.reduce((a, b) => (b.p > a.p ? b : a))

@@ -9,7 +9,7 @@ import { encodeRecurrentSafetensors, type RecurrentNet } from '../../../core/rec
 import { exportRecurrentOnnx } from '../../../engine/recurrent-export'
 import { ENGRAM_VERSION } from '../../version'
 import { generateRecurrentJob, promptTokens, recurrentModelName, textTokens, trainRecurrentJob, type RecurrentGenerateInput, type RecurrentResume, type RecurrentTrainInput } from '../recurrent'
-import { predictRecurrentTask, recurrentModelNet, prepareRecurrentTask, taskCoreSpec, taskModelName, taskShapeOf, trainRecurrentTaskJob, type CsvReader, type RecurrentTaskSpec, type RecurrentTaskTrainInput } from '../recurrent-task'
+import { predictInput, predictRecurrentTask, recurrentModelNet, prepareRecurrentTask, taskCoreSpec, taskModelName, taskShapeOf, trainRecurrentTaskJob, type CsvReader, type RecurrentTaskSpec, type RecurrentTaskTrainInput } from '../recurrent-task'
 import type { Params } from '../../../core/recurrent'
 import type { FamilyContext, ServiceFamily, SessionData } from './types'
 
@@ -36,7 +36,7 @@ function appCsv(ctx: FamilyContext): CsvReader {
   return (source, field) => {
     if (source.path !== undefined) refusePath(field)
     if (!ctx.texts) throw new ApiError({ code: 'failed', message: 'models.train: this backend has no texts' })
-    return ctx.texts.read({ file: source.file! }, `${field}.file`)
+    return ctx.texts.read({ file: source.file! }, field)
   }
 }
 
@@ -125,7 +125,9 @@ export const recurrentService: ServiceFamily<typeof family> = {
     const task = model.spec.task
     if (run.kind === 'recurrent.predict') {
       if (!task) throw new ApiError({ code: 'bad-request', field: `${field}.kind`, message: `${field}.kind: '${model.name}' is a char-LM: use recurrent.generate` })
-      const input: RecurrentPredictInput = { info: { ...model, spec: { ...model.spec, task } }, params: netOf(session, model).params, input: run.input, field }
+      const info = { ...model, spec: { ...model.spec, task } }
+      predictInput(info, run.input, field)
+      const input: RecurrentPredictInput = { info, params: netOf(session, model).params, input: run.input, field }
       return { kind: 'recurrent.predict', input }
     }
     if (task) throw new ApiError({ code: 'bad-request', field: `${field}.kind`, message: `${field}.kind: '${model.name}' is a ${task.kind} model: use recurrent.predict` })
