@@ -575,9 +575,8 @@ export async function trainRecurrentTaskJob<S extends RecurrentTaskSpec>(input: 
 
 type PredictInfo = Pick<RecurrentInfo, 'id' | 'vocab' | 'taskResult'> & { spec: RecurrentTaskSpec }
 
-/** A predict run's input as the net reads it, refused naming `field`.input (checked before the job starts, and in it). */
-export function predictInput(info: PredictInfo, input: string | number[], field: string): { steps: number; tokens?: Int32Array; input?: Float64Array } {
-  const at = `${field}.input`
+/** A predict run's input as the net reads it, refused naming the field `at` (checked before the job starts, and in it). */
+export function predictInput(info: PredictInfo, input: string | number[], at: string): { steps: number; tokens?: Int32Array; input?: Float64Array } {
   const t = info.spec.task
   const T = info.spec.sequenceLength
   if (t.kind === 'forecast') {
@@ -605,8 +604,8 @@ export function predictInput(info: PredictInfo, input: string | number[], field:
  * A trained task model on one input (float64 core on the stored float32 weights): a sequence's class probabilities, the
  * adding problem's sum, or the forecast h steps after a window (given in the series' units).
  */
-export function predictRecurrentTask(info: PredictInfo, net: RecurrentNet, input: string | number[], field: string): RecurrentPredictResult {
-  const x = predictInput(info, input, field)
+export function predictRecurrentTask(info: PredictInfo, net: RecurrentNet, input: string | number[], at: string): RecurrentPredictResult {
+  const x = predictInput(info, input, at)
   const out = forward(net, { steps: x.steps, batch: 1, ...(x.tokens ? { tokens: x.tokens } : { input: x.input! }) }).logits!
   const computedBy = 'core (float64 on the stored float32 weights)'
   const r = info.taskResult

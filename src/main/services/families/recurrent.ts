@@ -126,8 +126,8 @@ export const recurrentService: ServiceFamily<typeof family> = {
     if (run.kind === 'recurrent.predict') {
       if (!task) throw new ApiError({ code: 'bad-request', field: `${field}.kind`, message: `${field}.kind: '${model.name}' is a char-LM: use recurrent.generate` })
       const info = { ...model, spec: { ...model.spec, task } }
-      predictInput(info, run.input, field)
-      const input: RecurrentPredictInput = { info, params: netOf(session, model).params, input: run.input, field }
+      predictInput(info, run.input, `${field}.input`)
+      const input: RecurrentPredictInput = { info, params: netOf(session, model).params, input: run.input, field: `${field}.input` }
       return { kind: 'recurrent.predict', input }
     }
     if (task) throw new ApiError({ code: 'bad-request', field: `${field}.kind`, message: `${field}.kind: '${model.name}' is a ${task.kind} model: use recurrent.predict` })
