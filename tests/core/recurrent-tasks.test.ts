@@ -21,6 +21,7 @@ import {
   MG_SUBSTEPS,
   parseCsv,
   reberString,
+  runningParity,
   sineSeries,
   syntheticClassBatch,
   syntheticVocab,
@@ -48,6 +49,20 @@ describe('parity', () => {
     // Binomial(4000, ½): σ ≈ 31.6; 5σ.
     expect(Math.abs(odd - B / 2)).toBeLessThan(160)
     expect(syntheticVocab('parity')).toEqual(['0', '1'])
+  })
+
+  it('tagging targets: the parity of the bits so far at every step, the last one the row\'s class', () => {
+    const T = 9
+    const B = 50
+    const d = syntheticClassBatch('parity', T, B, new Rng(4))
+    const tags = runningParity(d.tokens, T, B)
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < T; t++) {
+        const prefix = d.strings[b]!.slice(0, t + 1)
+        expect(tags[t * B + b]).toBe([...prefix].filter((c) => c === '1').length % 2)
+      }
+      expect(tags[(T - 1) * B + b]).toBe(d.classes[b])
+    }
   })
 
   it('is reproducible from the seed and refuses T below 2', () => {

@@ -165,8 +165,12 @@ describe('recurrent tasks through the API', () => {
     await refuse(backend.call('models.run', { sessionId: s.id, modelId: model.id, run: { kind: 'recurrent.generate', prompt: 'a' } }), 'params.run.kind')
   }, 120_000)
 
-  it('the engine and the core fallback train on the same rows to the same losses; the same seed gives the same numbers', async () => {
-    const spec = recurrentModelSpecSchema.parse({ ...reber, steps: 20, hiddenSize: 8, sequenceLength: 16 }) as RecurrentTaskSpec
+  it.each([
+    ['a Reber classifier (head on the last step)', { ...reber, steps: 20, hiddenSize: 8, sequenceLength: 16 }],
+    ['a parity tagger (head on every step)', { ...reber, cell: 'gru', steps: 20, hiddenSize: 8, sequenceLength: 6, task: { kind: 'tag', source: { type: 'parity' } } }],
+    ['an RNN forecaster (MSE head)', { ...sine, cell: 'rnn', steps: 20, hiddenSize: 8 }]
+  ])('the engine and the core fallback train %s on the same rows to the same losses; the same seed gives the same numbers', async (_label, raw) => {
+    const spec = recurrentModelSpecSchema.parse(raw) as RecurrentTaskSpec
     const input = { modelId: 'm', name: 'n', spec, seed: 9 }
     const engine = await trainRecurrentTaskJob({ ...input, provider: 'cpu' }, {})
     vi.mocked(trainStep.TrainStepRunner.create).mockRejectedValueOnce(new Error('no engine today'))
@@ -179,6 +183,26 @@ describe('recurrent tasks through the API', () => {
     const again = await trainRecurrentTaskJob({ ...input, provider: 'cpu' }, {})
     expect(again.info.history).toEqual(engine.info.history)
     expect(again.info.taskResult).toEqual(engine.info.taskResult)
+  }, 120_000)
+})
+
+describe('many-to-many tagging', () => {
+  it('tags the parity so far at every step of 8 bits (an LSTM), and its last step answers the many-to-one parity', async () => {
+    const s = await backend.call('sessions.create', { name: 'tag' })
+    const spec = { ...reber, sequenceLength: 8, steps: 600, task: { kind: 'tag' as const, source: { type: 'parity' as const }, evalRows: 500 } }
+    const model = await trainKind(backend, { sessionId: s.id, model: spec, seed: 1 })
+    const r = model.taskResult!
+    if (r.kind !== 'tag') throw new Error('not a tagger')
+    expect(r.accuracy).toBeGreaterThan(0.98)
+    expect(r.lastStepAccuracy).toBeGreaterThan(0.95)
+    expect(r.baseline.accuracy).toBeLessThan(0.55)
+    expect(r.confusion.flat().reduce((a, b) => a + b, 0)).toBe(500 * 8)
+    const run = (await runModel(backend, { sessionId: s.id, modelId: model.id, run: { kind: 'recurrent.predict', input: '1101' } })).result
+    expect(run).toMatchObject({ task: 'tag', tags: ['odd', 'even', 'even', 'odd'], label: 'odd' })
+    // ONNX: logits on every step, at T 8 and 12.
+    const net = await storedNet(s.id, model)
+    const onnx = new Uint8Array(Buffer.from((await backend.call('models.export', { sessionId: s.id, modelId: model.id, format: 'onnx' })).base64, 'base64'))
+    for (const T of [8, 12]) expect(await onnxLogitsError(onnx, net, syntheticClassBatch('parity', T, 3, new Rng(T)).tokens, T, 3)).toBeLessThan(1e-5)
   }, 120_000)
 })
 

@@ -143,6 +143,19 @@ export function syntheticClassBatch(task: SyntheticClassify, T: number, B: numbe
   return { steps: T, batch: B, tokens: timeMajor(rows, T), classes, strings }
 }
 
+/** Per-step targets of parity tagging: at step t, the parity of the bits 0 … t of the row (time-major [T, B]). */
+export function runningParity(tokens: Int32Array, T: number, B: number): Int32Array {
+  const out = new Int32Array(T * B)
+  for (let b = 0; b < B; b++) {
+    let p = 0
+    for (let t = 0; t < T; t++) {
+      p ^= tokens[t * B + b]!
+      out[t * B + b] = p
+    }
+  }
+  return out
+}
+
 /** RFC 4180 CSV: fields split on commas, quoted fields may hold commas, newlines and "" (a quote); CRLF or LF rows. */
 export function parseCsv(text: string): string[][] {
   const rows: string[][] = []

@@ -29,6 +29,7 @@ import {
   PAD,
   parseCsv,
   RecurrentTrainer,
+  runningParity,
   recurrentStateDict,
   sineSeries,
   softmaxCrossEntropy,
@@ -153,6 +154,15 @@ function syntheticTask(type: SyntheticClassify, T: number, evalRows: number, see
   }
 }
 
+/** Parity tagging: the parity task's rows, each step's target the parity so far (many-to-many). */
+function parityTagTask(T: number, evalRows: number, seed: number, field: string): PreparedTask {
+  const base = syntheticTask('parity', T, evalRows, seed, field)
+  const tagged = (d: TaskBatch): TaskBatch => ({ batch: d.batch, tokens: d.tokens!, classes: runningParity(d.tokens!, T, d.batch) })
+  const heldOut = tagged(base.heldOut)
+  const ones = heldOut.classes!.reduce((a, c) => a + c, 0)
+  return { ...base, kind: 'tag', name: `parity so far · T ${T}`, draw: (rng, B) => tagged(base.draw(rng, B)), heldOut, majority: 2 * ones > heldOut.classes!.length ? 1 : 0 }
+}
+
 function addingTask(T: number, evalRows: number, seed: number): PreparedTask {
   const asBatch = (d: ReturnType<typeof delayBatch>): TaskBatch => ({ batch: d.batch, input: d.input, values: d.values! })
   return {
@@ -260,6 +270,7 @@ export function prepareRecurrentTask(spec: RecurrentTaskSpec, seed: number, csv:
   const T = spec.sequenceLength
   const task = spec.task
   if (task.kind === 'forecast') return forecastTask(task, T, seed, csv, at)
+  if (task.kind === 'tag') return parityTagTask(T, task.evalRows, seed, `${field}.model`)
   const s = task.source
   if (s.type === 'adding') {
     if (T < 2) refuse(`${field}.model.sequenceLength`, `the adding problem needs at least 2 steps, got ${T}`)
@@ -287,7 +298,7 @@ export function taskCoreSpec(spec: RecurrentTrainSpec & { task: RecurrentTask },
     bidirectional: false,
     dropout: spec.layers > 1 ? spec.dropout : 0,
     ...(shape.features > 0 ? {} : { vocabSize: shape.vocab }),
-    head: { outputSize: shape.outputSize, loss: mse ? 'mse' : 'softmax-ce', on: 'last' }
+    head: { outputSize: shape.outputSize, loss: mse ? 'mse' : 'softmax-ce', on: spec.task.kind === 'tag' ? 'all' : 'last' }
   }
 }
 
@@ -295,7 +306,7 @@ export function taskCoreSpec(spec: RecurrentTrainSpec & { task: RecurrentTask },
 export function taskShapeOf(info: { spec: RecurrentTaskSpec; vocab: readonly string[]; taskResult?: RecurrentInfo['taskResult'] }): { vocab: number; features: number; outputSize: number } {
   const t = info.spec.task
   const features = t.kind === 'forecast' ? 1 : t.source.type === 'adding' ? DELAY_INPUTS : 0
-  const outputSize = info.taskResult?.kind === 'classify' ? info.taskResult.classes.length : 1
+  const outputSize = info.taskResult?.kind === 'classify' || info.taskResult?.kind === 'tag' ? info.taskResult.classes.length : t.kind === 'tag' ? 2 : 1
   return { vocab: info.vocab.length, features, outputSize }
 }
 
@@ -310,7 +321,7 @@ export function recurrentModelNet(info: { spec: RecurrentTrainSpec; vocab: reado
 const CELL = { lstm: 'LSTM', gru: 'GRU', rnn: 'RNN' } as const
 
 export function taskModelName(spec: RecurrentTaskSpec, data: Pick<PreparedTask, 'name'>): string {
-  const what = spec.task.kind === 'forecast' ? 'forecast' : spec.task.source.type === 'csv' ? 'classify' : spec.task.source.type
+  const what = spec.task.kind === 'forecast' ? 'forecast' : spec.task.kind === 'tag' ? 'tag' : spec.task.source.type === 'csv' ? 'classify' : spec.task.source.type
   return `${what}-${CELL[spec.cell]} ${spec.layers}×${spec.hiddenSize} · ${data.name}`
 }
 
@@ -318,8 +329,8 @@ export function taskModelName(spec: RecurrentTaskSpec, data: Pick<PreparedTask, 
 function subBatch(d: TaskBatch, from: number, to: number, T: number): TaskBatch {
   const B = d.batch
   const n = to - from
-  const width = d.tokens ? 1 : d.input!.length / (T * B)
   const pick = <A extends Int32Array | Float64Array>(a: A): A => {
+    const width = a.length / (T * B)
     const out = new (a.constructor as new (n: number) => A)(T * n * width)
     for (let t = 0; t < T; t++) out.set(a.subarray((t * B + from) * width, (t * B + to) * width), t * n * width)
     return out
@@ -327,19 +338,21 @@ function subBatch(d: TaskBatch, from: number, to: number, T: number): TaskBatch 
   return {
     batch: n,
     ...(d.tokens ? { tokens: pick(d.tokens) } : { input: pick(d.input!) }),
-    ...(d.classes ? { classes: d.classes.slice(from, to) } : { values: d.values!.slice(from, to) })
+    ...(d.classes ? { classes: d.classes.length === B ? d.classes.slice(from, to) : pick(d.classes) } : { values: d.values!.slice(from, to) })
   }
 }
 
-/** The head's outputs on a batch, on the float64 core, in chunks of 1024 rows. */
+/** The head's outputs on a batch ([B, O]; a head on every step [T, B, O]), on the float64 core, in chunks of 1024 rows. */
 function headOutputs(net: RecurrentNet, d: TaskBatch, T: number): Float64Array {
   const O = net.spec.head!.outputSize
-  const out = new Float64Array(d.batch * O)
-  for (let from = 0; from < d.batch; from += 1024) {
-    const to = Math.min(d.batch, from + 1024)
-    const part = from === 0 && to === d.batch ? d : subBatch(d, from, to, T)
-    const f = forward(net, { steps: T, batch: part.batch, ...(part.tokens ? { tokens: part.tokens } : { input: part.input! }) })
-    out.set(f.logits!, from * O)
+  const steps = net.spec.head!.on === 'all' ? T : 1
+  const B = d.batch
+  const out = new Float64Array(steps * B * O)
+  for (let from = 0; from < B; from += 1024) {
+    const to = Math.min(B, from + 1024)
+    const part = from === 0 && to === B ? d : subBatch(d, from, to, T)
+    const logits = forward(net, { steps: T, batch: part.batch, ...(part.tokens ? { tokens: part.tokens } : { input: part.input! }) }).logits!
+    for (let t = 0; t < steps; t++) out.set(logits.subarray(t * part.batch * O, (t + 1) * part.batch * O), (t * B + from) * O)
   }
   return out
 }
@@ -347,10 +360,10 @@ function headOutputs(net: RecurrentNet, d: TaskBatch, T: number): Float64Array {
 /** The loss and the score (classify: accuracy; regress: share within the tolerance; forecast: RMSE in the series' units). */
 function score(data: PreparedTask, net: RecurrentNet, d: TaskBatch, T: number): { loss: number; score: number; outputs: Float64Array } {
   const outputs = headOutputs(net, d, T)
-  if (data.kind === 'classify') {
+  if (data.kind === 'classify' || data.kind === 'tag') {
     const predicted = argmaxRows(outputs, data.outputSize)
     const right = predicted.reduce((a, p, i) => a + (p === d.classes![i] ? 1 : 0), 0)
-    return { loss: softmaxCrossEntropy(outputs, d.classes!, data.outputSize).loss, score: right / d.batch, outputs }
+    return { loss: softmaxCrossEntropy(outputs, d.classes!, data.outputSize).loss, score: right / predicted.length, outputs }
   }
   const loss = meanSquaredError(outputs, d.values!).loss
   if (data.kind === 'regress') return { loss, score: outputs.reduce((a, v, i) => a + (Math.abs(v - d.values![i]!) < ADDING_TOLERANCE ? 1 : 0), 0) / d.batch, outputs }
@@ -375,6 +388,33 @@ function taskResultOf(data: PreparedTask, net: RecurrentNet, T: number, h: numbe
         baseline: { label: data.classes[data.majority]!, accuracy: baseline },
         confusion: confusionMatrix(d.classes!, predicted, data.outputSize),
         truncated: data.truncated
+      }
+    }
+  }
+  if (data.kind === 'tag') {
+    const predicted = argmaxRows(s.outputs, data.outputSize)
+    const B = d.batch
+    let rowsRight = 0
+    let lastRight = 0
+    for (let b = 0; b < B; b++) {
+      let all = true
+      for (let t = 0; t < T; t++) all &&= predicted[t * B + b] === d.classes![t * B + b]
+      rowsRight += all ? 1 : 0
+      lastRight += predicted[(T - 1) * B + b] === d.classes![(T - 1) * B + b] ? 1 : 0
+    }
+    const baseline = d.classes!.reduce((a, c) => a + (c === data.majority ? 1 : 0), 0) / d.classes!.length
+    return {
+      loss: s.loss,
+      result: {
+        kind: 'tag',
+        classes: data.classes,
+        evalRows: B,
+        accuracy: s.score,
+        sequenceAccuracy: rowsRight / B,
+        lastStepAccuracy: lastRight / B,
+        loss: s.loss,
+        baseline: { label: data.classes[data.majority]!, accuracy: baseline },
+        confusion: confusionMatrix(d.classes!, predicted, data.outputSize)
       }
     }
   }
@@ -472,7 +512,7 @@ export async function trainRecurrentTaskJob<S extends RecurrentTaskSpec>(input: 
       numLayers: L,
       bidirectional: false,
       outputSize: data.outputSize,
-      headOn: 'last',
+      headOn: coreSpec.head!.on,
       headLoss: mse ? 'mse' : 'softmax-ce',
       ...(coreSpec.vocabSize !== undefined ? { vocabSize: coreSpec.vocabSize } : {}),
       ...(p > 0 ? { dropoutMask: true } : {}),
@@ -611,7 +651,11 @@ export function predictRecurrentTask(info: PredictInfo, net: RecurrentNet, input
   const r = info.taskResult
   if (r?.kind === 'forecast') return { modelId: info.id, task: 'forecast', value: out[0]! * r.normalisation.scale + r.normalisation.offset, computedBy }
   if (r?.kind === 'regress') return { modelId: info.id, task: 'regress', value: out[0]!, computedBy }
-  const classes = r?.kind === 'classify' ? r.classes : []
+  const classes = r?.kind === 'classify' || r?.kind === 'tag' ? r.classes : []
+  if (r?.kind === 'tag') {
+    const tags = Array.from(argmaxRows(out, classes.length), (c) => classes[c]!)
+    return { modelId: info.id, task: 'tag', tags, label: tags.at(-1)!, computedBy }
+  }
   const m = Math.max(...out)
   const e = Array.from(out, (v) => Math.exp(v - m))
   const z = e.reduce((a, b) => a + b, 0)

@@ -92,6 +92,14 @@ export const recurrentTaskSchema = z.discriminatedUnion('kind', [
     .strict(),
   z
     .object({
+      kind: z.literal('tag'),
+      /** Many-to-many: one class per step. 'parity': the parity of the bits so far (its last step is the many-to-one parity). */
+      source: z.discriminatedUnion('type', [z.object({ type: z.literal('parity') }).strict()]),
+      evalRows: z.int().min(10).max(MAX_EVAL_ROWS).default(1000)
+    })
+    .strict(),
+  z
+    .object({
       kind: z.literal('forecast'),
       series: seriesSourceSchema,
       /** h: predict x[s + W − 1 + h] from the window x[s … s + W) (W = sequenceLength). */
@@ -198,6 +206,20 @@ export const recurrentInfoSchema = z.object({
         truncated: z.int()
       }),
       z.object({
+        kind: z.literal('tag'),
+        classes: z.array(z.string()),
+        evalRows: z.int(),
+        /** Steps tagged right, over every step of the held-out rows. */
+        accuracy: z.number(),
+        /** Rows with every step right. */
+        sequenceAccuracy: z.number(),
+        /** The last step alone (for parity: the many-to-one answer). */
+        lastStepAccuracy: z.number(),
+        loss: z.number(),
+        baseline: z.object({ label: z.string(), accuracy: z.number() }),
+        confusion: z.array(z.array(z.int()))
+      }),
+      z.object({
         kind: z.literal('regress'),
         evalRows: z.int(),
         /** Rows within ±tolerance of their target. */
@@ -275,7 +297,9 @@ export const recurrentPredictRunSchema = z
 
 export const recurrentPredictResultSchema = z.object({
   modelId: z.string(),
-  task: z.enum(['classify', 'regress', 'forecast']),
+  task: z.enum(['classify', 'tag', 'regress', 'forecast']),
+  /** Tag: the class at each step. */
+  tags: z.array(z.string()).optional(),
   /** Classify: each class's softmax probability. */
   probabilities: z.array(z.object({ label: z.string(), p: z.number() })).optional(),
   /** Classify: the most likely class. */

@@ -40,6 +40,7 @@ export const CELLS: readonly { id: RecurrentModelSpec['cell']; label: string }[]
 export const TEMPLATES = [
   { id: 'char-lm', label: 'Char language model' },
   { id: 'parity', label: 'Parity (many-to-one)' },
+  { id: 'parity-tag', label: 'Parity so far (many-to-many)' },
   { id: 'reber', label: 'Reber grammar (many-to-one)' },
   { id: 'adding', label: 'Adding problem (many-to-one)' },
   { id: 'classify-csv', label: 'Classify a CSV of text,label' },
@@ -53,6 +54,7 @@ export function templateOf(form: Pick<RecurrentForm, 'task'>): TemplateId {
   const t = form.task
   if (!t) return 'char-lm'
   if (t.kind === 'forecast') return t.series.type === 'csv' ? 'forecast-csv' : 'forecast-sine'
+  if (t.kind === 'tag') return 'parity-tag'
   return t.source.type === 'csv' ? 'classify-csv' : t.source.type
 }
 
@@ -65,6 +67,7 @@ export function applyTemplate(form: RecurrentForm, id: TemplateId, csv = ''): Re
   const file = csv as `user-text:${string}`
   const tasks: Record<Exclude<TemplateId, 'char-lm'>, { task: unknown; sizes: Partial<RecurrentForm> }> = {
     parity: { task: { kind: 'classify', source: { type: 'parity' } }, sizes: { hiddenSize: 16, embeddingSize: 4, sequenceLength: 4, batch: 32, steps: 600, learningRate: 0.02 } },
+    'parity-tag': { task: { kind: 'tag', source: { type: 'parity' } }, sizes: { hiddenSize: 16, embeddingSize: 4, sequenceLength: 8, batch: 32, steps: 600, learningRate: 0.02 } },
     reber: { task: { kind: 'classify', source: { type: 'reber' } }, sizes: { hiddenSize: 16, embeddingSize: 4, sequenceLength: 24, batch: 32, steps: 300, learningRate: 0.02 } },
     adding: { task: { kind: 'classify', source: { type: 'adding' } }, sizes: { hiddenSize: 32, sequenceLength: 20, batch: 32, steps: 2000, learningRate: 0.005 } },
     'classify-csv': { task: { kind: 'classify', source: { type: 'csv', file } }, sizes: { hiddenSize: 32, embeddingSize: 8, sequenceLength: 32, batch: 32, steps: 300, learningRate: 0.01 } },
