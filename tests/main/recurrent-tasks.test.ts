@@ -12,7 +12,7 @@ import { prepareRecurrentTask, recurrentModelNet, trainRecurrentTaskJob, type Re
 import { recurrentModelSpecSchema } from '../../src/shared/families/recurrent'
 import { keptResult } from '../../src/shared/session'
 import type { Events } from '../../src/shared/api'
-import { runModel, trainKind, withBackend } from '../helpers/backend'
+import { cancelAfterFirstProgress, runModel, trainKind, withBackend } from '../helpers/backend'
 import { onnxLogitsError } from '../helpers/recurrent-onnx'
 
 // In this process (not the backend's workers): the engine can be made to fail, so the core trains instead.
@@ -184,6 +184,20 @@ describe('recurrent tasks through the API', () => {
     expect(again.info.history).toEqual(engine.info.history)
     expect(again.info.taskResult).toEqual(engine.info.taskResult)
   }, 120_000)
+})
+
+describe('cancel', () => {
+  it('keeps the steps done as a partial model, scored on its held-out rows', async () => {
+    const s = await backend.call('sessions.create', { name: 'cancel' })
+    const { jobId } = await backend.call('models.train', { sessionId: s.id, model: { ...sine, steps: 50_000 } })
+    const done = await cancelAfterFirstProgress(backend, jobId)
+    const model = (done.result as { model: { partial: boolean; stepsDone: number; taskResult?: { kind: string; rmse: number } } }).model
+    expect(model.partial).toBe(true)
+    expect(model.stepsDone).toBeGreaterThan(0)
+    expect(model.stepsDone).toBeLessThan(50_000)
+    expect(model.taskResult?.kind).toBe('forecast')
+    expect(Number.isFinite(model.taskResult!.rmse)).toBe(true)
+  }, 60_000)
 })
 
 describe('many-to-many tagging', () => {
