@@ -18,6 +18,6 @@ export function schemaFiles(): Record<string, unknown> {
   return {
     ...specAndResult('experiment', 'experiment', experimentSpecSchema, experimentResultSchema),
     ...specAndResult('rbm', 'RBM training', rbmRunSpecSchema, rbmRunResultSchema),
-    ...specAndResult('recurrent', 'recurrent (char-LM) training', recurrentRunSpecSchema, recurrentRunResultSchema)
+    ...specAndResult('recurrent', 'recurrent (char-LM or sequence task) training', recurrentRunSpecSchema, recurrentRunResultSchema)
   }
 }
