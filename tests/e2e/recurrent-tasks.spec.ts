@@ -33,6 +33,7 @@ test('recurrent tasks: a Reber classifier and a sine forecaster from their templ
   await t('rnn-predict-input').fill('BTXSE')
   await t('rnn-predict-run').click()
   await expect(t('rnn-predict-result')).toHaveAttribute('data-label', 'grammatical')
+  await page.screenshot({ path: test.info().outputPath('recurrent-classify.png') })
   await t('rnn-predict-input').fill('BTXQ')
   await t('rnn-predict-run').click()
   await expect(t('error-banner')).toContainText("'Q' is not in the model's vocabulary")
