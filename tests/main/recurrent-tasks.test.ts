@@ -220,6 +220,40 @@ describe('many-to-many tagging', () => {
   }, 120_000)
 })
 
+describe('tagging a CSV of tokens,tags', () => {
+  it('learns tags that depend on the previous token; pad steps are left out of the scores; runs tag the tokens given', async () => {
+    // A token's tag: 'N' after 'the', 'V' after a noun-like 'dog'/'cat', else 'X' — the tagger needs the step before.
+    const rng = new Rng(6)
+    const words = ['the', 'dog', 'cat', 'runs', 'and']
+    const rows = Array.from({ length: 300 }, () => {
+      const n = 3 + rng.int(6)
+      const toks = Array.from({ length: n }, () => words[rng.int(words.length)]!)
+      const tags = toks.map((_, i) => (i > 0 && toks[i - 1] === 'the' ? 'N' : i > 0 && (toks[i - 1] === 'dog' || toks[i - 1] === 'cat') ? 'V' : 'X'))
+      return `${toks.join(' ')},${tags.join(' ')}`
+    })
+    await backend.call('texts.import', { name: 'tagged.csv', content: b64(`tokens,tags\n${rows.join('\n')}\n`) })
+    const s = await backend.call('sessions.create', { name: 'csv-tag' })
+    const spec = { ...reber, sequenceLength: 8, steps: 400, task: { kind: 'tag' as const, source: { type: 'csv' as const, file: 'user-text:tagged.csv' }, validationFraction: 0.2 } }
+    const model = await trainKind(backend, { sessionId: s.id, model: spec, seed: 3 })
+    const r = model.taskResult!
+    if (r.kind !== 'tag') throw new Error('not a tagger')
+    expect(r.classes).toEqual(['\u00b7', 'N', 'V', 'X'])
+    expect(model.vocab).toEqual(['\u00b7', 'and', 'cat', 'dog', 'runs', 'the'])
+    expect(r.evalRows).toBe(60)
+    expect(r.accuracy).toBeGreaterThan(0.97)
+    expect(r.accuracy).toBeGreaterThan(r.baseline.accuracy + 0.3)
+    // The confusion counts only the tokens' steps (no row is longer than T here): its pad row is empty.
+    expect(r.confusion[0]!.reduce((a, b) => a + b, 0)).toBe(0)
+    const run = (await runModel(backend, { sessionId: s.id, modelId: model.id, run: { kind: 'recurrent.predict', input: 'the dog runs' } })).result
+    expect(run).toMatchObject({ task: 'tag', tags: ['X', 'N', 'V'] })
+    await expect(backend.call('models.run', { sessionId: s.id, modelId: model.id, run: { kind: 'recurrent.predict', input: 'the bird' } })).rejects.toMatchObject({ field: 'params.run.input' })
+    await backend.call('texts.import', { name: 'uneven.csv', content: b64('tokens,tags\na b,X\n') })
+    await expect(
+      backend.call('models.train', { sessionId: s.id, model: { ...spec, task: { kind: 'tag', source: { type: 'csv', file: 'user-text:uneven.csv' } } } })
+    ).rejects.toThrow(/params\.model\.task\.source\.tagsColumn: uneven\.csv row 2 has 2 tokens and 1 tags/)
+  }, 120_000)
+})
+
 async function storedNet(sessionId: string, model: Parameters<typeof recurrentModelNet>[0] & { id: string }): Promise<ReturnType<typeof recurrentModelNet>> {
   const st = await backend.call('models.export', { sessionId, modelId: model.id, format: 'safetensors' })
   const dict = decodeSafetensors(new Uint8Array(Buffer.from(st.base64, 'base64')))

@@ -96,7 +96,7 @@ describe('recurrent task templates', () => {
       const b = buildRecurrentTrain(f)
       expect(b.error, t.id).toBeUndefined()
       expect(methods['models.train'].params.safeParse({ sessionId: 's', ...b.params }).success).toBe(true)
-      expect(b.params!.model.task?.kind).toBe(t.id === 'char-lm' ? undefined : t.id.startsWith('forecast') ? 'forecast' : t.id === 'parity-tag' ? 'tag' : 'classify')
+      expect(b.params!.model.task?.kind).toBe(t.id === 'char-lm' ? undefined : t.id.startsWith('forecast') ? 'forecast' : t.id === 'parity-tag' || t.id === 'tag-csv' ? 'tag' : 'classify')
     }
     // Back to the char-LM: no task, the default sizes.
     const back = applyTemplate(applyTemplate(form, 'parity'), 'char-lm')

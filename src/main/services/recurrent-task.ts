@@ -97,6 +97,8 @@ export interface PreparedTask {
   trainRows: number
   /** CSV rows longer than T. */
   truncated: number
+  /** A CSV tagger: class 0 is the pad steps' tag, left out of the scores. */
+  padTag?: boolean
   /** Classify: the training split's most frequent class (synthetic: the held-out rows', the best constant answer). */
   majority: number
   /** Forecast: the series, its normalisation, the split and the windows. */
@@ -154,6 +156,54 @@ function syntheticTask(type: SyntheticClassify, T: number, evalRows: number, see
   }
 }
 
+/** Rows split by a seeded shuffle: the held-out share first; refused naming `field` when a side would be empty. */
+function splitRows(n: number, validationFraction: number, seed: number, name: string, field: string): { train: number[]; val: number[] } {
+  const order = new Rng(seed).fork(3).permutation(n)
+  const nVal = Math.round(n * validationFraction)
+  if (nVal < 1 || n - nVal < 1) refuse(field, `${name} has ${n} rows: too few to hold out ${validationFraction} of them and train on the rest`)
+  return { val: Array.from(order.subarray(0, nVal)), train: Array.from(order.subarray(nVal)) }
+}
+
+/** A CSV of space-separated tokens and tags: a word vocabulary (PAD first), the tags (the pad tag first), left-padded rows. */
+function csvTagTask(source: { tokensColumn: string; tagsColumn: string }, name: string, text: string, T: number, validationFraction: number, seed: number, field: string): PreparedTask {
+  const { rows, at } = csvTable(name, text, field, { tokensColumn: source.tokensColumn, tagsColumn: source.tagsColumn })
+  const split = (v: string) => v.trim().split(/\s+/).filter((x) => x !== '')
+  const tokens = rows.map((r) => split(r[at.tokensColumn!]!))
+  const tags = rows.map((r) => split(r[at.tagsColumn!]!))
+  tokens.forEach((tk, k) => {
+    if (tk.length === 0) refuse(`${field}.tokensColumn`, `${name} row ${k + 2} has no tokens`)
+    if (tk.length !== tags[k]!.length) refuse(`${field}.tagsColumn`, `${name} row ${k + 2} has ${tk.length} tokens and ${tags[k]!.length} tags`)
+  })
+  const words = [...new Set(tokens.flat())].sort()
+  const tagNames = [...new Set(tags.flat())].sort()
+  if (words.length + 1 > MAX_VOCAB) refuse(`${field}.tokensColumn`, `'${source.tokensColumn}' has ${words.length} distinct tokens, more than the ${MAX_VOCAB - 1} a model here takes`)
+  if (tagNames.length + 1 > MAX_CLASSES) refuse(`${field}.tagsColumn`, `'${source.tagsColumn}' has ${tagNames.length} distinct tags, more than the ${MAX_CLASSES - 1} a tagger here takes`)
+  if (tagNames.length < 2) refuse(`${field}.tagsColumn`, `'${source.tagsColumn}' has a single tag; nothing to tag`)
+  const wordId = new Map(words.map((w, i) => [w, i + 1]))
+  const tagId = new Map(tagNames.map((w, i) => [w, i + 1]))
+  const x = tokens.map((tk) => leftPad(tk.map((w) => wordId.get(w)!), T))
+  const y = tags.map((tg) => leftPad(tg.map((w) => tagId.get(w)!), T))
+  const { train, val } = splitRows(rows.length, validationFraction, seed, name, field)
+  const rowsOf = (idx: readonly number[]): TaskBatch => ({ batch: idx.length, tokens: timeMajor(idx.map((i) => x[i]!), T), classes: timeMajor(idx.map((i) => y[i]!), T) })
+  const counts = new Array<number>(tagNames.length + 1).fill(0)
+  for (const i of train) for (const c of y[i]!) if (c > 0) counts[c]!++
+  return {
+    kind: 'tag',
+    name: `${name} (${source.tokensColumn} → ${source.tagsColumn})`,
+    size: rows.length,
+    vocab: [PAD, ...words],
+    features: 0,
+    outputSize: tagNames.length + 1,
+    classes: [PAD, ...tagNames],
+    draw: (rng, B) => rowsOf(Array.from({ length: B }, () => train[rng.int(train.length)]!)),
+    heldOut: rowsOf(val),
+    trainRows: train.length,
+    truncated: tokens.filter((tk) => tk.length > T).length,
+    padTag: true,
+    majority: counts.indexOf(Math.max(...counts))
+  }
+}
+
 /** Parity tagging: the parity task's rows, each step's target the parity so far (many-to-many). */
 function parityTagTask(T: number, evalRows: number, seed: number, field: string): PreparedTask {
   const base = syntheticTask('parity', T, evalRows, seed, field)
@@ -195,11 +245,7 @@ function csvClassifyTask(source: { textColumn: string; labelColumn: string }, na
   const encoded = texts.map((t) => leftPad([...t].map((c) => id.get(c)!), T))
   const truncated = texts.filter((t) => [...t].length > T).length
   const y = labels.map((l) => classes.indexOf(l))
-  const order = new Rng(seed).fork(3).permutation(rows.length)
-  const nVal = Math.round(rows.length * validationFraction)
-  if (nVal < 1 || rows.length - nVal < 1) refuse(field, `${name} has ${rows.length} rows: too few to hold out ${validationFraction} of them and train on the rest`)
-  const val = Array.from(order.subarray(0, nVal))
-  const train = Array.from(order.subarray(nVal))
+  const { train, val } = splitRows(rows.length, validationFraction, seed, name, field)
   const rowsOf = (idx: readonly number[]): TaskBatch => ({ batch: idx.length, tokens: timeMajor(idx.map((i) => encoded[i]!), T), classes: Int32Array.from(idx, (i) => y[i]!) })
   const counts = new Array<number>(classes.length).fill(0)
   for (const i of train) counts[y[i]!]!++
@@ -270,7 +316,12 @@ export function prepareRecurrentTask(spec: RecurrentTaskSpec, seed: number, csv:
   const T = spec.sequenceLength
   const task = spec.task
   if (task.kind === 'forecast') return forecastTask(task, T, seed, csv, at)
-  if (task.kind === 'tag') return parityTagTask(T, task.evalRows, seed, `${field}.model`)
+  if (task.kind === 'tag') {
+    const s = task.source
+    if (s.type === 'parity') return parityTagTask(T, task.evalRows, seed, `${field}.model`)
+    const { name, text } = csv(s, `${at}.source`)
+    return csvTagTask(s, name, text, T, task.validationFraction, seed, `${at}.source`)
+  }
   const s = task.source
   if (s.type === 'adding') {
     if (T < 2) refuse(`${field}.model.sequenceLength`, `the adding problem needs at least 2 steps, got ${T}`)
@@ -362,8 +413,14 @@ function score(data: PreparedTask, net: RecurrentNet, d: TaskBatch, T: number): 
   const outputs = headOutputs(net, d, T)
   if (data.kind === 'classify' || data.kind === 'tag') {
     const predicted = argmaxRows(outputs, data.outputSize)
-    const right = predicted.reduce((a, p, i) => a + (p === d.classes![i] ? 1 : 0), 0)
-    return { loss: softmaxCrossEntropy(outputs, d.classes!, data.outputSize).loss, score: right / predicted.length, outputs }
+    let right = 0
+    let counted = 0
+    predicted.forEach((p, i) => {
+      if (data.padTag && d.classes![i] === 0) return
+      counted++
+      right += p === d.classes![i] ? 1 : 0
+    })
+    return { loss: softmaxCrossEntropy(outputs, d.classes!, data.outputSize).loss, score: right / counted, outputs }
   }
   const loss = meanSquaredError(outputs, d.values!).loss
   if (data.kind === 'regress') return { loss, score: outputs.reduce((a, v, i) => a + (Math.abs(v - d.values![i]!) < ADDING_TOLERANCE ? 1 : 0), 0) / d.batch, outputs }
@@ -398,11 +455,13 @@ function taskResultOf(data: PreparedTask, net: RecurrentNet, T: number, h: numbe
     let lastRight = 0
     for (let b = 0; b < B; b++) {
       let all = true
-      for (let t = 0; t < T; t++) all &&= predicted[t * B + b] === d.classes![t * B + b]
+      for (let t = 0; t < T; t++) all &&= (data.padTag && d.classes![t * B + b] === 0) || predicted[t * B + b] === d.classes![t * B + b]
       rowsRight += all ? 1 : 0
       lastRight += predicted[(T - 1) * B + b] === d.classes![(T - 1) * B + b] ? 1 : 0
     }
-    const baseline = d.classes!.reduce((a, c) => a + (c === data.majority ? 1 : 0), 0) / d.classes!.length
+    const real = data.padTag ? d.classes!.filter((c) => c !== 0) : d.classes!
+    const baseline = real.reduce((a, c) => a + (c === data.majority ? 1 : 0), 0) / real.length
+    const scored = data.padTag ? predicted.map((p, i) => (d.classes![i] === 0 ? -1 : p)) : predicted
     return {
       loss: s.loss,
       result: {
@@ -414,7 +473,11 @@ function taskResultOf(data: PreparedTask, net: RecurrentNet, T: number, h: numbe
         lastStepAccuracy: lastRight / B,
         loss: s.loss,
         baseline: { label: data.classes[data.majority]!, accuracy: baseline },
-        confusion: confusionMatrix(d.classes!, predicted, data.outputSize)
+        confusion: confusionMatrix(
+          d.classes!.filter((_, i) => scored[i]! >= 0),
+          scored.filter((p) => p >= 0),
+          data.outputSize
+        )
       }
     }
   }
@@ -616,7 +679,7 @@ export async function trainRecurrentTaskJob<S extends RecurrentTaskSpec>(input: 
 type PredictInfo = Pick<RecurrentInfo, 'id' | 'vocab' | 'taskResult'> & { spec: RecurrentTaskSpec }
 
 /** A predict run's input as the net reads it, refused naming the field `at` (checked before the job starts, and in it). */
-export function predictInput(info: PredictInfo, input: string | number[], at: string): { steps: number; tokens?: Int32Array; input?: Float64Array } {
+export function predictInput(info: PredictInfo, input: string | number[], at: string): { steps: number; tokens?: Int32Array; input?: Float64Array; given?: number } {
   const t = info.spec.task
   const T = info.spec.sequenceLength
   if (t.kind === 'forecast') {
@@ -630,14 +693,15 @@ export function predictInput(info: PredictInfo, input: string | number[], at: st
     return { steps: input.length / DELAY_INPUTS, input: Float64Array.from(input) }
   }
   if (typeof input !== 'string') return refuse(at, 'a classifier reads a sequence of characters (a string)')
-  const chars = [...input]
+  const words = t.kind === 'tag' && t.source.type === 'csv'
+  const chars = words ? input.trim().split(/\s+/) : [...input]
   const padded = info.vocab[0] === PAD
   const index = new Map(info.vocab.map((c, i) => [c, i]))
   const bad = chars.find((c) => !index.has(c) || (padded && c === PAD))
-  if (bad !== undefined) refuse(at, `'${bad}' is not in the model's vocabulary (${info.vocab.filter((c) => c !== PAD).join('')})`)
+  if (bad !== undefined) refuse(at, `'${bad}' is not in the model's vocabulary (${info.vocab.filter((c) => c !== PAD).join(words ? ' ' : '')})`)
   const ids = chars.map((c) => index.get(c)!)
   const tokens = Int32Array.from(padded ? leftPad(ids, T) : ids)
-  return { steps: tokens.length, tokens }
+  return { steps: tokens.length, tokens, given: Math.min(ids.length, tokens.length) }
 }
 
 /**
@@ -653,7 +717,8 @@ export function predictRecurrentTask(info: PredictInfo, net: RecurrentNet, input
   if (r?.kind === 'regress') return { modelId: info.id, task: 'regress', value: out[0]!, computedBy }
   const classes = r?.kind === 'classify' || r?.kind === 'tag' ? r.classes : []
   if (r?.kind === 'tag') {
-    const tags = Array.from(argmaxRows(out, classes.length), (c) => classes[c]!)
+    // A padded tagger's pad steps come first: the tags of the steps given.
+    const tags = Array.from(argmaxRows(out, classes.length), (c) => classes[c]!).slice(x.steps - (x.given ?? x.steps))
     return { modelId: info.id, task: 'tag', tags, label: tags.at(-1)!, computedBy }
   }
   const m = Math.max(...out)

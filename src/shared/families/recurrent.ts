@@ -93,9 +93,21 @@ export const recurrentTaskSchema = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('tag'),
-      /** Many-to-many: one class per step. 'parity': the parity of the bits so far (its last step is the many-to-one parity). */
-      source: z.discriminatedUnion('type', [z.object({ type: z.literal('parity') }).strict()]),
-      evalRows: z.int().min(10).max(MAX_EVAL_ROWS).default(1000)
+      /**
+       * Many-to-many: one class per step. 'parity': the parity of the bits so far (its last step is the many-to-one
+       * parity); 'csv': rows of space-separated tokens and as many space-separated tags (tokens through the embedding,
+       * left-padded or cut to the last T; the pad steps train on a pad tag and are left out of the scores).
+       */
+      source: z.discriminatedUnion('type', [
+        z.object({ type: z.literal('parity') }).strict(),
+        z
+          .object({ type: z.literal('csv'), ...csvFileShape, tokensColumn: csvColumnSchema.default('tokens'), tagsColumn: csvColumnSchema.default('tags') })
+          .strict()
+          .refine(oneFile, oneFileIssue)
+      ]),
+      evalRows: z.int().min(10).max(MAX_EVAL_ROWS).default(1000),
+      /** CSV: the share of rows held out (a seeded shuffle). */
+      validationFraction: validationFractionSchema
     })
     .strict(),
   z
@@ -209,7 +221,7 @@ export const recurrentInfoSchema = z.object({
         kind: z.literal('tag'),
         classes: z.array(z.string()),
         evalRows: z.int(),
-        /** Steps tagged right, over every step of the held-out rows. */
+        /** Steps tagged right, over every step of the held-out rows (a CSV's: its tokens', not the pad steps). */
         accuracy: z.number(),
         /** Rows with every step right. */
         sequenceAccuracy: z.number(),

@@ -41,6 +41,7 @@ export const TEMPLATES = [
   { id: 'char-lm', label: 'Char language model' },
   { id: 'parity', label: 'Parity (many-to-one)' },
   { id: 'parity-tag', label: 'Parity so far (many-to-many)' },
+  { id: 'tag-csv', label: 'Tag a CSV of tokens,tags (many-to-many)' },
   { id: 'reber', label: 'Reber grammar (many-to-one)' },
   { id: 'adding', label: 'Adding problem (many-to-one)' },
   { id: 'classify-csv', label: 'Classify a CSV of text,label' },
@@ -49,12 +50,27 @@ export const TEMPLATES = [
 ] as const
 export type TemplateId = (typeof TEMPLATES)[number]['id']
 
+/** The imported CSV a task reads ('' for none). */
+export function taskCsv(t: RecurrentTask | undefined): string {
+  if (!t) return ''
+  const source = t.kind === 'forecast' ? t.series : t.source
+  return source.type === 'csv' ? (source.file ?? '') : ''
+}
+
+/** The task with its CSV set to an imported text (a task without a CSV as it is). */
+export function withTaskCsv(t: RecurrentTask, file: string): RecurrentTask {
+  const id = file as `user-text:${string}`
+  if (t.kind === 'forecast') return t.series.type === 'csv' ? { ...t, series: { ...t.series, file: id } } : t
+  if (t.kind === 'tag') return t.source.type === 'csv' ? { ...t, source: { ...t.source, file: id } } : t
+  return t.source.type === 'csv' ? { ...t, source: { ...t.source, file: id } } : t
+}
+
 /** The template a form is on (from its task). */
 export function templateOf(form: Pick<RecurrentForm, 'task'>): TemplateId {
   const t = form.task
   if (!t) return 'char-lm'
   if (t.kind === 'forecast') return t.series.type === 'csv' ? 'forecast-csv' : 'forecast-sine'
-  if (t.kind === 'tag') return 'parity-tag'
+  if (t.kind === 'tag') return t.source.type === 'csv' ? 'tag-csv' : 'parity-tag'
   return t.source.type === 'csv' ? 'classify-csv' : t.source.type
 }
 
@@ -68,6 +84,7 @@ export function applyTemplate(form: RecurrentForm, id: TemplateId, csv = ''): Re
   const tasks: Record<Exclude<TemplateId, 'char-lm'>, { task: unknown; sizes: Partial<RecurrentForm> }> = {
     parity: { task: { kind: 'classify', source: { type: 'parity' } }, sizes: { hiddenSize: 16, embeddingSize: 4, sequenceLength: 4, batch: 32, steps: 600, learningRate: 0.02 } },
     'parity-tag': { task: { kind: 'tag', source: { type: 'parity' } }, sizes: { hiddenSize: 16, embeddingSize: 4, sequenceLength: 8, batch: 32, steps: 600, learningRate: 0.02 } },
+    'tag-csv': { task: { kind: 'tag', source: { type: 'csv', file } }, sizes: { hiddenSize: 32, embeddingSize: 8, sequenceLength: 16, batch: 32, steps: 400, learningRate: 0.01 } },
     reber: { task: { kind: 'classify', source: { type: 'reber' } }, sizes: { hiddenSize: 16, embeddingSize: 4, sequenceLength: 24, batch: 32, steps: 300, learningRate: 0.02 } },
     adding: { task: { kind: 'classify', source: { type: 'adding' } }, sizes: { hiddenSize: 32, sequenceLength: 20, batch: 32, steps: 2000, learningRate: 0.005 } },
     'classify-csv': { task: { kind: 'classify', source: { type: 'csv', file } }, sizes: { hiddenSize: 32, embeddingSize: 8, sequenceLength: 32, batch: 32, steps: 300, learningRate: 0.01 } },

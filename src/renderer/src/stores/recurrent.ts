@@ -8,7 +8,7 @@ import type { RecurrentGenerateResult, RecurrentInfo, RecurrentPoint, RecurrentP
 import { keptResult, modelsOf } from '../../../shared/session'
 import { getApi } from '../api'
 import { exportModelFile, type ModelExport } from '../lib/model-export'
-import { applyTemplate, buildGenerate, buildPredict, buildRecurrentTrain, continueForm, type TemplateId, defaultRecurrentUi, pointFromMetrics, readRecurrentUi, totalSteps, type RecurrentUi } from '../lib/recurrent'
+import { applyTemplate, taskCsv, withTaskCsv, buildGenerate, buildPredict, buildRecurrentTrain, continueForm, type TemplateId, defaultRecurrentUi, pointFromMetrics, readRecurrentUi, totalSteps, type RecurrentUi } from '../lib/recurrent'
 import { useJobsStore } from './jobs'
 import { useSessionStore } from './session'
 
@@ -73,9 +73,8 @@ export const useRecurrentStore = defineStore('recurrent', () => {
 
   /** Switches the form to a template (a CSV one takes the CSV task's file, or the first imported text). */
   function setTemplate(id: TemplateId): void {
-    const t = form.value.task
-    const current = t?.kind === 'forecast' ? (t.series.type === 'csv' ? t.series.file : undefined) : t?.source.type === 'csv' ? t.source.file : undefined
-    form.value = applyTemplate(form.value, id, current ?? texts.value.find((x) => x.id.startsWith('user-text:'))?.id ?? '')
+    const current = taskCsv(form.value.task)
+    form.value = applyTemplate(form.value, id, current || (texts.value.find((x) => x.id.startsWith('user-text:'))?.id ?? ''))
   }
 
   /** Imports a .txt or .csv file: the char-LM's text, or a CSV task's file. */
@@ -86,9 +85,7 @@ export const useRecurrentStore = defineStore('recurrent', () => {
       const summary = await getApi().call('texts.import', { name, content: await fileBase64(file) })
       await loadTexts()
       const t = form.value.task
-      if (t?.kind === 'forecast' && t.series.type === 'csv') form.value = { ...form.value, task: { ...t, series: { ...t.series, file: summary.id as `user-text:${string}` } } }
-      else if (t?.kind === 'classify' && t.source.type === 'csv') form.value = { ...form.value, task: { ...t, source: { ...t.source, file: summary.id as `user-text:${string}` } } }
-      else form.value = { ...form.value, textId: summary.id }
+      form.value = t ? { ...form.value, task: withTaskCsv(t, summary.id) } : { ...form.value, textId: summary.id }
       return summary
     } finally {
       busy.value = null
