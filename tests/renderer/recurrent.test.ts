@@ -15,7 +15,9 @@ import {
   pointFromMetrics,
   readRecurrentUi,
   TEMPLATES,
+  taskCsv,
   templateOf,
+  withTaskCsv,
   textSource,
   totalSteps
 } from '../../src/renderer/src/lib/recurrent'
@@ -139,6 +141,18 @@ describe('recurrent task templates', () => {
     expect(buildPredict('1, 2, 3', { spec: sine })).toMatchObject({ field: 'input', error: 'a window of exactly 20 numbers (got 3)' })
     expect(buildPredict('1, x', { spec: sine })).toMatchObject({ field: 'input', error: "'x' is not a number" })
     expect(buildPredict('abc', { spec: recurrentModelSpecSchema.parse({ kind: 'recurrent' }) }).field).toBe('input')
+  })
+
+  it('an imported CSV becomes the task\'s file, whichever task reads one', () => {
+    const form = defaultRecurrentUi().form
+    for (const id of ['classify-csv', 'tag-csv', 'forecast-csv'] as const) {
+      const t = applyTemplate(form, id, 'user-text:a.csv').task!
+      expect(taskCsv(t)).toBe('user-text:a.csv')
+      expect(taskCsv(withTaskCsv(t, 'user-text:b.csv'))).toBe('user-text:b.csv')
+    }
+    const parity = applyTemplate(form, 'parity').task!
+    expect(withTaskCsv(parity, 'user-text:b.csv')).toEqual(parity)
+    expect(taskCsv(parity)).toBe('')
   })
 
   it('restores a saved task form; a bad task keeps the char-LM', () => {
