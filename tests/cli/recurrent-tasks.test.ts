@@ -83,7 +83,9 @@ describe('engram run: recurrent tasks', () => {
     const z = forward(net, { steps: 20, batch: 1, input: Float64Array.from(window) }).logits![0]!
     expect(result.predictions[0]!.value).toBeCloseTo(z * t.normalisation.scale + t.normalisation.offset, 12)
     const onnx = join(tmp.dir, 'forecast.onnx')
-    expect(engram(['export', out, '--format', 'onnx', '--out', onnx]).status).toBe(0)
+    const ex = engram(['export', out, '--format', 'onnx', '--out', onnx])
+    expect(ex.status, ex.stderr).toBe(0)
+    expect(ex.stdout).toMatch(/onnx, forecast-GRU 1×16 · Mackey-Glass τ 17 \(1 input features\)/)
     for (const T of [20, 33]) expect(await onnxLogitsError(new Uint8Array(readFileSync(onnx)), net, Float64Array.from({ length: T * 3 }, (_, i) => Math.cos(i / 4)), T, 3)).toBeLessThan(1e-5)
   }, 120_000)
 

@@ -29,7 +29,7 @@ export function exportResultFile(path: string, format: ExportFormat): ModelExpor
   }
   if (read.kind === 'recurrent') {
     const { bytes, net } = exportRecurrentResult(read.result, format, path)
-    return { bytes, description: `${format}, ${read.result.recurrent.name} (vocabulary ${net.spec.vocabSize})` }
+    return { bytes, description: `${format}, ${read.result.recurrent.name} (${net.spec.vocabSize !== undefined ? `vocabulary ${net.spec.vocabSize}` : `${net.spec.inputSize} input features`})` }
   }
   const { net, metadata } = netFromResult(path, read.result)
   return { bytes: hopfieldExportBytes(net, metadata, format), description: `${format}, ${net.units} units` }
