@@ -213,8 +213,17 @@ function parityTagTask(T: number, evalRows: number, seed: number, field: string)
   return { ...base, kind: 'tag', name: `parity so far · T ${T}`, draw: (rng, B) => tagged(base.draw(rng, B)), heldOut, majority: 2 * ones > heldOut.classes!.length ? 1 : 0 }
 }
 
+/** f's value, computed on the first call only. */
+function once<V>(f: () => V): () => V {
+  let v: { value: V } | null = null
+  return () => (v ??= { value: f() }).value
+}
+
+// The held-out rows of the adding problem and of a forecast are built when training needs them (a getter), not when
+// the spec is only checked: at the bounds they reach 20,000 × 512 × 2 and 40,000 × 512 values.
 function addingTask(T: number, evalRows: number, seed: number): PreparedTask {
   const asBatch = (d: ReturnType<typeof delayBatch>): TaskBatch => ({ batch: d.batch, input: d.input, values: d.values! })
+  const held = once(() => asBatch(delayBatch('adding', T - 1, evalRows, new Rng(seed).fork(2))))
   return {
     kind: 'regress',
     name: `adding problem · T ${T}`,
@@ -224,7 +233,9 @@ function addingTask(T: number, evalRows: number, seed: number): PreparedTask {
     outputSize: 1,
     classes: [],
     draw: (rng, B) => asBatch(delayBatch('adding', T - 1, B, rng)),
-    heldOut: asBatch(delayBatch('adding', T - 1, evalRows, new Rng(seed).fork(2))),
+    get heldOut() {
+      return held()
+    },
     trainRows: 0,
     truncated: 0,
     majority: 0
@@ -293,6 +304,7 @@ function forecastTask(task: Extract<RecurrentTask, { kind: 'forecast' }>, T: num
     const b = forecastBatch(series, norm, T, h, starts)
     return { batch: starts.length, input: b.input, values: b.values }
   }
+  const held = once(() => rowsAt(split.validationStarts))
   return {
     kind: 'forecast',
     name,
@@ -302,7 +314,9 @@ function forecastTask(task: Extract<RecurrentTask, { kind: 'forecast' }>, T: num
     outputSize: 1,
     classes: [],
     draw: (rng, B) => rowsAt(Array.from({ length: B }, () => split.trainStarts[rng.int(split.trainStarts.length)]!)),
-    heldOut: rowsAt(split.validationStarts),
+    get heldOut() {
+      return held()
+    },
     trainRows: split.trainStarts.length,
     truncated: 0,
     majority: 0,

@@ -147,6 +147,7 @@ export const recurrentService: ServiceFamily<typeof family> = {
   },
   onTrained(state) {
     delete state.results['recurrent.generate']
+    delete state.results['recurrent.predict']
   },
   export(_ctx, session, model, format) {
     const suffix = `recurrent-${model.id.slice(0, 8)}.${format}`
