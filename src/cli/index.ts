@@ -50,10 +50,11 @@ and metrics per epoch (accuracy too with "labels": true), then the result with t
 A spec whose model has "kind": "recurrent" trains the RNN page's char-level LSTM/GRU/RNN language model
 on a shipped corpus, an imported text or a UTF-8 file ("text": {"path": …}, relative to the spec) and draws
 the spec's samples (schemas recurrent-spec / recurrent-result): step, loss, perplexity, rate and ETA on
-stderr; Ctrl-C stops it and keeps the steps done as a partial model. A spec whose model has "kind":
-"hopfield-layer" trains the Hopfield layer page's layer (learned stored patterns and projections) on its
-synthetic task beside a linear baseline (schemas hopfield-layer-spec / hopfield-layer-result). The same spec
-and seed give the same numbers.
+stderr; with "task" in the model it trains a sequence classifier, tagger or forecaster instead, prints its
+held-out score against the baseline and runs its "predict" inputs. Ctrl-C stops it and keeps the steps done
+as a partial model. A spec whose model has "kind": "hopfield-layer" trains the Hopfield layer page's layer
+(learned stored patterns and projections) on its synthetic task beside a linear baseline (schemas
+hopfield-layer-spec / hopfield-layer-result). The same spec and seed give the same numbers.
 
 Options:
   -o, --out FILE      result file (default: <spec name>.result.json in the current directory)

@@ -2,7 +2,7 @@
 // (step, loss, perplexity, rate, ETA), Ctrl-C keeps the steps done as a partial model, the samples, the result file,
 // exports.
 import { dirname, resolve } from 'node:path'
-import type { RecurrentRunSpec } from '../shared/recurrent-run'
+import type { RecurrentRunResult, RecurrentRunSpec } from '../shared/recurrent-run'
 import { exportRecurrentResult, runRecurrentSpec } from '../main/services/recurrent-run'
 import { TextCatalog } from '../main/services/texts'
 import { exportTargets, progressPrinter, stderrSay, withSigint, writeExports, writeResult, type RunOptions } from './run'
@@ -24,16 +24,30 @@ export async function runRecurrentCli(spec: RecurrentRunSpec, opts: RunOptions):
   if (wasCancelled && info.partial) say(`\n${spec.name}: cancelled; keeping the ${info.stepsDone} steps done (a partial model)\n`)
   if (info.stopReason) say(`\n${spec.name}: stopped: ${info.stopReason}\n`)
   const out = writeResult(opts, spec.name, result)
-  const trained = m.loss !== null ? ` · loss ${m.loss.toFixed(3)} · perplexity ${m.perplexity!.toFixed(2)}` : ''
-  say(
-    `${spec.name}: ${info.name} (vocabulary ${info.vocab.length}, ${info.textChars} characters): ${m.steps} steps in ${m.seconds.toFixed(2)} s on ` +
-      `${result.compute.path}/${result.compute.provider}${trained} · eval loss ${m.evalLoss.toFixed(3)} (perplexity ${m.evalPerplexity.toFixed(2)})\n`
-  )
+  const trained = m.loss !== null ? ` · loss ${m.loss.toFixed(3)}${m.perplexity !== null ? ` · perplexity ${m.perplexity.toFixed(2)}` : ''}` : ''
+  const on = `${m.steps} steps in ${m.seconds.toFixed(2)} s on ${result.compute.path}/${result.compute.provider}${trained}`
+  const task = info.taskResult
+  if (task) say(`${spec.name}: ${info.name}: ${on}\n${spec.name}: ${taskSummary(task)}\n`)
+  else say(`${spec.name}: ${info.name} (vocabulary ${info.vocab.length}, ${info.textChars} characters): ${on} · eval loss ${m.evalLoss.toFixed(3)} (perplexity ${m.evalPerplexity!.toFixed(2)})\n`)
   if (result.compute.fallbackReason) say(`${spec.name}: trained on the core: ${result.compute.fallbackReason}\n`)
   result.samples.forEach((s, i) => {
     say(`${spec.name}: sample ${i + 1} (prompt ${JSON.stringify(s.prompt)}, temperature ${s.temperature}, top-k ${s.topK}, seed ${s.seed}): ${JSON.stringify(s.sample)}\n`)
     say(`${spec.name}:   argmax: ${JSON.stringify(s.argmax)}\n`)
   })
+  result.predictions.forEach((p, i) => {
+    const what = p.task === 'classify' ? `${p.label} (${p.probabilities!.map((c) => `${c.label} ${c.p.toFixed(3)}`).join(', ')})` : String(p.value)
+    say(`${spec.name}: predict ${i + 1} (${JSON.stringify(spec.predict[i]).slice(0, 60)}): ${what}\n`)
+  })
   writeExports(formats, (format) => exportRecurrentResult(result, format).bytes, spec.name, say)
   console.log(out)
+}
+
+const pct = (v: number): string => `${(100 * v).toFixed(1)} %`
+
+/** A task's held-out scores against its baseline, in one line. */
+function taskSummary(t: NonNullable<RecurrentRunResult['recurrent']['taskResult']>): string {
+  if (t.kind === 'classify') return `held-out accuracy ${pct(t.accuracy)} on ${t.evalRows} rows (majority class '${t.baseline.label}': ${pct(t.baseline.accuracy)}); confusion ${JSON.stringify(t.confusion)}`
+  if (t.kind === 'tag') return `held-out: ${pct(t.accuracy)} of the steps of ${t.evalRows} rows tagged right, ${pct(t.sequenceAccuracy)} of rows all right, last step ${pct(t.lastStepAccuracy)} (always '${t.baseline.label}': ${pct(t.baseline.accuracy)})`
+  if (t.kind === 'regress') return `held-out: ${pct(t.accuracy)} of ${t.evalRows} rows within ±${t.tolerance}, MSE ${t.mse.toPrecision(4)} (always 1: ${pct(t.baseline.accuracy)}, MSE ${t.baseline.mse.toPrecision(4)})`
+  return `validation (${t.validationWindows} windows, horizon ${t.horizon}): RMSE ${t.rmse.toPrecision(4)}, MAE ${t.mae.toPrecision(4)} (persistence: RMSE ${t.persistence.rmse.toPrecision(4)}, MAE ${t.persistence.mae.toPrecision(4)})`
 }

@@ -19,7 +19,7 @@ export function schemaFiles(): Record<string, unknown> {
   return {
     ...specAndResult('experiment', 'experiment', experimentSpecSchema, experimentResultSchema),
     ...specAndResult('rbm', 'RBM training', rbmRunSpecSchema, rbmRunResultSchema),
-    ...specAndResult('recurrent', 'recurrent (char-LM) training', recurrentRunSpecSchema, recurrentRunResultSchema),
+    ...specAndResult('recurrent', 'recurrent (char-LM or sequence task) training', recurrentRunSpecSchema, recurrentRunResultSchema),
     ...specAndResult('hopfield-layer', 'Hopfield layer training', hopfieldLayerRunSpecSchema, hopfieldLayerRunResultSchema)
   }
 }

@@ -4,6 +4,7 @@
 // initial states. Also: clipping by global norm, NaN/Inf detection naming the step and tensor, spec validation.
 import { describe, expect, it } from 'vitest'
 import { Rng } from '../../src/core/rng'
+import { fdError } from './recurrent-helpers'
 import {
   backward,
   clipGradNorm,
@@ -67,21 +68,6 @@ function linearLoss(p: Probe): number {
 }
 
 /** max |analytic − central difference| / max(1, |analytic|) over every entry of `x`. */
-function fdError(x: Float64Array, analytic: Float64Array, loss: () => number, eps = 1e-5): number {
-  let worst = 0
-  for (let i = 0; i < x.length; i++) {
-    const keep = x[i]!
-    x[i] = keep + eps
-    const up = loss()
-    x[i] = keep - eps
-    const down = loss()
-    x[i] = keep
-    const fd = (up - down) / (2 * eps)
-    worst = Math.max(worst, Math.abs(fd - analytic[i]!) / Math.max(1, Math.abs(analytic[i]!)))
-  }
-  return worst
-}
-
 function checkAll(p: Probe): { worst: number; names: string[] } {
   const f = forward(p.net, p.batch, p.masks ? { train: true, dropoutMasks: p.masks } : {})
   const g = backward(p.net, f, { dOutput: p.R, dHn: p.Rh, ...(p.Rc ? { dCn: p.Rc } : {}) })

@@ -8,3 +8,19 @@ export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) w = Math.max(w, Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(b[i]!)))
   return w
 }
+
+/** Worst central finite-difference error of `analytic` = ∂loss/∂x over every entry of x (relative above 1, absolute below). */
+export function fdError(x: Float64Array, analytic: Float64Array, loss: () => number, eps = 1e-5): number {
+  let worst = 0
+  for (let i = 0; i < x.length; i++) {
+    const keep = x[i]!
+    x[i] = keep + eps
+    const up = loss()
+    x[i] = keep - eps
+    const down = loss()
+    x[i] = keep
+    const fd = (up - down) / (2 * eps)
+    worst = Math.max(worst, Math.abs(fd - analytic[i]!) / Math.max(1, Math.abs(analytic[i]!)))
+  }
+  return worst
+}

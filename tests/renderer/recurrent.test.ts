@@ -3,7 +3,24 @@
 import { describe, expect, it } from 'vitest'
 import { methods } from '../../src/shared/api'
 import { runRequestSchema } from '../../src/shared/families'
-import { buildGenerate, buildRecurrentTrain, continueForm, defaultRecurrentUi, lossOption, pointFromMetrics, readRecurrentUi, textSource, totalSteps } from '../../src/renderer/src/lib/recurrent'
+import {
+  applyTemplate,
+  buildGenerate,
+  buildPredict,
+  buildRecurrentTrain,
+  continueForm,
+  defaultRecurrentUi,
+  forecastOption,
+  lossOption,
+  pointFromMetrics,
+  readRecurrentUi,
+  TEMPLATES,
+  taskCsv,
+  templateOf,
+  withTaskCsv,
+  textSource,
+  totalSteps
+} from '../../src/renderer/src/lib/recurrent'
 import { recurrentModelSpecSchema } from '../../src/shared/families/recurrent'
 
 describe('recurrent forms', () => {
@@ -69,5 +86,78 @@ describe('continuing a model from the form', () => {
     expect(built.params?.model).toMatchObject({ continueFrom: 'm1', text: { file: 'user-text:poem' }, steps: 50 })
     expect(totalSteps({ spec: { ...spec, steps: 50 }, continuedFrom: { id: 'm1', name: 'x', steps: 120, adamRestarted: false } })).toBe(170)
     expect(totalSteps({ spec, continuedFrom: undefined })).toBe(120)
+  })
+})
+
+describe('recurrent task templates', () => {
+  it('every template builds models.train params the API accepts, with its task', () => {
+    const form = defaultRecurrentUi().form
+    for (const t of TEMPLATES) {
+      const f = applyTemplate(form, t.id, 'user-text:data.csv')
+      expect(templateOf(f)).toBe(t.id)
+      const b = buildRecurrentTrain(f)
+      expect(b.error, t.id).toBeUndefined()
+      expect(methods['models.train'].params.safeParse({ sessionId: 's', ...b.params }).success).toBe(true)
+      expect(b.params!.model.task?.kind).toBe(t.id === 'char-lm' ? undefined : t.id.startsWith('forecast') ? 'forecast' : t.id === 'parity-tag' || t.id === 'tag-csv' ? 'tag' : 'classify')
+    }
+    // Back to the char-LM: no task, the default sizes.
+    const back = applyTemplate(applyTemplate(form, 'parity'), 'char-lm')
+    expect(back.task).toBeUndefined()
+    expect(back.sequenceLength).toBe(form.sequenceLength)
+  })
+
+  it('names the task field in error, with its limit', () => {
+    const sine = applyTemplate(defaultRecurrentUi().form, 'forecast-sine')
+    const big = { ...sine, task: { ...sine.task!, series: { type: 'sine' as const, points: 1e9, period: 40, noise: 0.1 } } }
+    const b = buildRecurrentTrain(big as typeof sine)
+    expect(b.field).toBe('task.series.points')
+    expect(b.error).toMatch(/200000/)
+    // A CSV template before any CSV is imported: the file is named.
+    expect(buildRecurrentTrain(applyTemplate(sine, 'classify-csv', '')).field).toMatch(/^task\.source/)
+  })
+
+  it('reads accuracy and RMSE points, draws them on the second axis, and the forecast over the truth', () => {
+    expect(pointFromMetrics({ step: 5, loss: 0.6, accuracy: 0.75 })).toEqual({ step: 5, loss: 0.6, accuracy: 0.75 })
+    expect(pointFromMetrics({ step: 5, loss: 0.6 })).toBeNull()
+    const acc = lossOption([{ step: 5, loss: 0.6, accuracy: 0.75 }], 10) as { series: { name: string; data: number[][] }[]; yAxis: { max?: number }[] }
+    expect(acc.series[1]).toMatchObject({ name: 'held-out accuracy', data: [[5, 0.75]] })
+    expect(acc.yAxis[1]!.max).toBe(1)
+    const rmse = lossOption([{ step: 5, loss: 0.02, rmse: 0.1 }], 10) as { series: { name: string }[] }
+    expect(rmse.series[1]!.name).toBe('held-out RMSE')
+    const f = forecastOption({
+      kind: 'forecast', window: 3, horizon: 2, normalisation: { method: 'zscore', offset: 0, scale: 1 }, points: 10, trainEnd: 8, trainWindows: 4, validationWindows: 2,
+      rmse: 0.1, mae: 0.1, persistence: { rmse: 0.5, mae: 0.5 }, times: [8, 9], truth: [1, 2], forecast: [1.1, 1.9], lastWindow: [0, 1, 2]
+    }) as { series: { name: string; data: number[][] }[] }
+    expect(f.series.map((s) => [s.name, s.data])).toEqual([['truth', [[8, 1], [9, 2]]], ['forecast (h 2)', [[8, 1.1], [9, 1.9]]]])
+  })
+
+  it('builds predict runs: characters for a classifier, a window of T numbers for a forecaster', () => {
+    const parity = buildRecurrentTrain(applyTemplate(defaultRecurrentUi().form, 'parity')).params!.model
+    expect(buildPredict('0110', { spec: parity }).params).toEqual({ kind: 'recurrent.predict', input: '0110' })
+    expect(runRequestSchema.safeParse(buildPredict('0110', { spec: parity }).params).success).toBe(true)
+    const sine = buildRecurrentTrain(applyTemplate(defaultRecurrentUi().form, 'forecast-sine')).params!.model
+    const window = Array.from({ length: 20 }, (_, i) => i / 10)
+    expect(buildPredict(window.join(', '), { spec: sine }).params).toEqual({ kind: 'recurrent.predict', input: window })
+    expect(buildPredict('1, 2, 3', { spec: sine })).toMatchObject({ field: 'input', error: 'a window of exactly 20 numbers (got 3)' })
+    expect(buildPredict('1, x', { spec: sine })).toMatchObject({ field: 'input', error: "'x' is not a number" })
+    expect(buildPredict('abc', { spec: recurrentModelSpecSchema.parse({ kind: 'recurrent' }) }).field).toBe('input')
+  })
+
+  it('an imported CSV becomes the task\'s file, whichever task reads one', () => {
+    const form = defaultRecurrentUi().form
+    for (const id of ['classify-csv', 'tag-csv', 'forecast-csv'] as const) {
+      const t = applyTemplate(form, id, 'user-text:a.csv').task!
+      expect(taskCsv(t)).toBe('user-text:a.csv')
+      expect(taskCsv(withTaskCsv(t, 'user-text:b.csv'))).toBe('user-text:b.csv')
+    }
+    const parity = applyTemplate(form, 'parity').task!
+    expect(withTaskCsv(parity, 'user-text:b.csv')).toEqual(parity)
+    expect(taskCsv(parity)).toBe('')
+  })
+
+  it('restores a saved task form; a bad task keeps the char-LM', () => {
+    const f = applyTemplate(defaultRecurrentUi().form, 'reber')
+    expect(readRecurrentUi({ form: f }).form.task).toEqual(f.task)
+    expect(readRecurrentUi({ form: { ...f, task: { kind: 'classify', source: { type: 'sudoku' } } } }).form.task).toBeUndefined()
   })
 })

@@ -30,7 +30,7 @@ export function exportResultFile(path: string, format: ExportFormat): ModelExpor
   }
   if (read.kind === 'recurrent') {
     const { bytes, net } = exportRecurrentResult(read.result, format, path)
-    return { bytes, description: `${format}, ${read.result.recurrent.name} (vocabulary ${net.spec.vocabSize})` }
+    return { bytes, description: `${format}, ${read.result.recurrent.name} (${net.spec.vocabSize !== undefined ? `vocabulary ${net.spec.vocabSize}` : `${net.spec.inputSize} input features`})` }
   }
   if (read.kind === 'hopfield-layer') {
     return { bytes: exportHopfieldLayerResult(read.result, format, path), description: `${format}, ${read.result.layer.name}` }

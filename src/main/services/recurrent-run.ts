@@ -13,7 +13,10 @@ import { ENGRAM_VERSION } from '../version'
 import { resultTensor, SpecError } from './spec-file'
 import { recurrentExportBytes, recurrentExportMetadata } from './families/recurrent'
 import type { ComputeHooks } from './hooks'
-import { generateRecurrentJob, promptTokens, recurrentModelName, recurrentNetFromTensors, textTokens, trainRecurrentJob } from './recurrent'
+import { generateRecurrentJob, promptTokens, recurrentModelName, textTokens, trainRecurrentJob } from './recurrent'
+import { predictInput, predictRecurrentTask, prepareRecurrentTask, recurrentModelNet, taskModelName, trainRecurrentTaskJob, type CsvReader } from './recurrent-task'
+import type { NamedTensor } from '../../core/safetensors'
+import type { RecurrentInfo, RecurrentTask } from '../../shared/families/recurrent'
 import { readTextFile, type TextCatalog } from './texts'
 
 export interface RecurrentRunContext {
@@ -44,8 +47,70 @@ function prepareRecurrentSpec(spec: RecurrentRunSpec, ctx: RecurrentRunContext):
   return { textName: name, vocab, tokens, prompts }
 }
 
-/** Trains the spec's char-LM and draws its samples; cancel (hooks.shouldCancel) keeps the steps done as a partial model. */
+/** A task's CSV for a spec: a file beside it (`path`) or an imported text (`file`); errors name the spec field. */
+function specCsv(ctx: RecurrentRunContext): CsvReader {
+  return (source, field) => (source.path !== undefined ? readTextFile(resolve(ctx.specDir, source.path), `${field}.path`) : ctx.texts.read({ file: source.file! }, field))
+}
+
+/** The result file's head: spec, versions, compute path. */
+function resultHead(spec: RecurrentRunSpec, info: { createdAt: string; provider: string; fallbackReason: string | null }) {
+  const engine = /^engine \((.+)\)$/.exec(info.provider)
+  return {
+    kind: 'engram.recurrent-result' as const,
+    version: SPEC_VERSION as typeof SPEC_VERSION,
+    spec,
+    createdAt: info.createdAt,
+    engram: ENGRAM_VERSION,
+    rng: RNG_ALGORITHM,
+    compute: engine ? { path: 'engine' as const, provider: engine[1]! } : { path: 'core' as const, provider: 'core', ...(info.fallbackReason ? { fallbackReason: info.fallbackReason } : {}) }
+  }
+}
+
+/** The weights only: Adam's moments (optim/…) serve a session's continuation, which a spec file cannot ask for. */
+const weightsOnly = (tensors: Record<string, NamedTensor>) => Object.fromEntries(Object.entries(tensors).flatMap(([k, t]) => (k.startsWith('optim/') ? [] : [[k, tensorToJson(t)]])))
+
+/** A task spec (model.task): checks its data and its predict inputs (naming the field), trains, runs the inputs. */
+async function runRecurrentTaskSpec(spec: RecurrentRunSpec & { model: { task: RecurrentTask } }, ctx: RecurrentRunContext, hooks: ComputeHooks): Promise<RecurrentRunResult> {
+  const taskSpec = spec.model
+  let csv: { name: string; text: string } | undefined
+  const read = specCsv(ctx)
+  const data = prepareRecurrentTask(taskSpec, spec.seed, (source, field) => (csv = read(source, field)), 'spec')
+  const probe = { id: spec.name, vocab: data.vocab, spec: taskSpec, taskResult: probeResult(data) }
+  spec.predict.forEach((input, i) => predictInput(probe, input, `spec.predict.${i}`))
+  const started = performance.now()
+  const { info, tensors } = await trainRecurrentTaskJob(
+    { modelId: spec.name, name: taskModelName(taskSpec, data), spec: taskSpec, seed: spec.seed, ...(csv ? { csv } : {}), provider: spec.engine.provider, threads: spec.engine.threads },
+    hooks
+  )
+  const seconds = (performance.now() - started) / 1000
+  const net = recurrentModelNet(info, (name) => tensors[name]!)
+  const predictions = spec.predict.map((input, i) => {
+    const { modelId: _, ...p } = predictRecurrentTask(info, net, input, `spec.predict.${i}`)
+    return p
+  })
+  const last = info.history.at(-1)
+  const { kind: _kind, spec: _spec, ...kept } = info
+  const ce = info.taskResult?.kind === 'classify'
+  return {
+    ...resultHead(spec, info),
+    metrics: { steps: info.stepsDone, seconds, loss: last?.loss ?? null, perplexity: last?.perplexity ?? null, evalLoss: info.evalLoss, evalPerplexity: ce ? Math.exp(info.evalLoss) : null },
+    recurrent: kept,
+    samples: [],
+    predictions,
+    model: { kind: 'recurrent', stateDict: weightsOnly(tensors), metadata: recurrentExportMetadata({ ...info, spec: taskSpec }) }
+  }
+}
+
+/** What predictInput needs of a result before training: a forecast's normalisation (the one training will use). */
+function probeResult(data: ReturnType<typeof prepareRecurrentTask>): RecurrentInfo['taskResult'] {
+  if (!data.forecast) return undefined
+  return { kind: 'forecast', window: 0, horizon: 0, normalisation: data.forecast.norm, points: 0, trainEnd: 0, trainWindows: 0, validationWindows: 0, rmse: 0, mae: 0, persistence: { rmse: 0, mae: 0 }, times: [], truth: [], forecast: [], lastWindow: [] }
+}
+
+/** Trains the spec's char-LM and draws its samples (or a task model and its predictions); cancel (hooks.shouldCancel) keeps the steps done as a partial model. */
 export async function runRecurrentSpec(spec: RecurrentRunSpec, ctx: RecurrentRunContext, hooks: ComputeHooks = {}): Promise<RecurrentRunResult> {
+  const task = spec.model.task
+  if (task) return runRecurrentTaskSpec({ ...spec, model: { ...spec.model, task } }, ctx, hooks)
   const { textName, vocab, tokens, prompts } = prepareRecurrentSpec(spec, ctx)
   const started = performance.now()
   const { info, tensors } = await trainRecurrentJob(
@@ -63,23 +128,16 @@ export async function runRecurrentSpec(spec: RecurrentRunSpec, ctx: RecurrentRun
     hooks
   )
   const seconds = (performance.now() - started) / 1000
-  const net = recurrentNetFromTensors(info, (name) => tensors[name]!)
+  const net = recurrentModelNet(info, (name) => tensors[name]!)
   const samples = []
   for (const [i, run] of spec.generate.entries()) {
     const { modelId: _, ...sample } = await generateRecurrentJob({ info, params: net.params, prompt: prompts[i]!, run })
     samples.push(sample)
   }
   const last = info.history.at(-1)
-  const engine = /^engine \((.+)\)$/.exec(info.provider)
   const { kind: _kind, spec: _spec, ...kept } = info
   return {
-    kind: 'engram.recurrent-result',
-    version: SPEC_VERSION,
-    spec,
-    createdAt: info.createdAt,
-    engram: ENGRAM_VERSION,
-    rng: RNG_ALGORITHM,
-    compute: engine ? { path: 'engine', provider: engine[1]! } : { path: 'core', provider: 'core', ...(info.fallbackReason ? { fallbackReason: info.fallbackReason } : {}) },
+    ...resultHead(spec, info),
     metrics: {
       steps: info.stepsDone,
       seconds,
@@ -90,19 +148,19 @@ export async function runRecurrentSpec(spec: RecurrentRunSpec, ctx: RecurrentRun
     },
     recurrent: kept,
     samples,
+    predictions: [],
     model: {
       kind: 'recurrent',
-      // The weights only: Adam's moments (optim/…) serve a session's continuation, which a spec file cannot ask for.
-      stateDict: Object.fromEntries(Object.entries(tensors).flatMap(([k, t]) => (k.startsWith('optim/') ? [] : [[k, tensorToJson(t)]]))),
+      stateDict: weightsOnly(tensors),
       metadata: recurrentExportMetadata({ vocab, textName, spec: spec.model, seed: spec.seed })
     }
   }
 }
 
-/** The trained char-LM of a result file (float32 weights as stored, on the float64 core). */
+/** The trained char-LM or task model of a result file (float32 weights as stored, on the float64 core). */
 export function recurrentNetFromResult(result: RecurrentRunResult, source = 'result'): RecurrentNet {
   const dict = result.model.stateDict
-  return recurrentNetFromTensors({ spec: result.spec.model, vocab: result.recurrent.vocab }, (name) => {
+  return recurrentModelNet({ spec: result.spec.model, vocab: result.recurrent.vocab, taskResult: result.recurrent.taskResult }, (name) => {
     const t = dict[name]
     if (!t) throw new SpecError(`${source}: model.stateDict: tensor '${name}' is missing`)
     return resultTensor(source, `model.stateDict.${name}`, t)

@@ -101,7 +101,22 @@ export function recurrentCoreSpec(spec: RecurrentTrainSpec, vocab: number): Recu
   }
 }
 
-function engineCell(spec: RecurrentTrainSpec): EngineCell {
+/**
+ * After an engine run of K steps that began at step `done`: why training must stop (a non-finite loss, or a non-finite
+ * weight, naming the step and the tensor), or null. `next` holds the run's weights under their program names.
+ */
+export function engineNonFinite(losses: readonly number[], next: Record<string, ArrayLike<number>>, names: readonly string[], done: number, K: number): string | null {
+  const bad = losses.findIndex((l) => !Number.isFinite(l))
+  if (bad >= 0) return `non-finite loss (${losses[bad]}) at step ${done + bad + 1}; weights kept from step ${done}`
+  for (const name of names) {
+    const a = next[programParamName(name)]!
+    const i = firstNonFinite(a)
+    if (i >= 0) return `non-finite ${name} (${a[i]}) after step ${done + K}; weights kept from step ${done}`
+  }
+  return null
+}
+
+export function engineCell(spec: Pick<RecurrentTrainSpec, 'cell' | 'nonlinearity' | 'gruForm'>): EngineCell {
   if (spec.cell === 'rnn') return spec.nonlinearity === 'relu' ? 'rnn-relu' : 'rnn-tanh'
   if (spec.cell === 'gru') return spec.gruForm === 'original' ? 'gru-original' : 'gru'
   return 'lstm'
@@ -289,24 +304,9 @@ export async function trainRecurrentJob<S extends RecurrentTrainSpec>(
           spec.learningRate
         )
         losses = r.loss
-        const bad = losses.findIndex((l) => !Number.isFinite(l))
         const next = runner.getParams()
-        let badTensor: string | null = null
-        let badValue = NaN
-        for (const name of Object.keys(net.params)) {
-          const a = next[programParamName(name)]!
-          const i = firstNonFinite(a)
-          if (i >= 0) {
-            badTensor = name
-            badValue = a[i]!
-            break
-          }
-        }
-        if (bad >= 0 || badTensor) {
-          stopReason =
-            bad >= 0
-              ? `non-finite loss (${losses[bad]}) at step ${done + bad + 1}; weights kept from step ${done}`
-              : `non-finite ${badTensor} (${badValue}) after step ${done + K}; weights kept from step ${done}`
+        stopReason = engineNonFinite(losses, next, Object.keys(net.params), done, K)
+        if (stopReason) {
           partial = true
           break
         }

@@ -166,7 +166,7 @@ export const PAGES = [
     label: 'RNN',
     family: 'recurrent',
     component: defineAsyncComponent(() => import('./components/RecurrentPage.vue')),
-    busy: () => useRecurrentStore().training || useRecurrentStore().busy === 'generate',
+    busy: () => useRecurrentStore().training || useRecurrentStore().busy === 'generate' || useRecurrentStore().busy === 'predict',
     count: () => useRecurrentStore().models.length,
     ui: {
       snapshot: () => useRecurrentStore().snapshot(),
@@ -181,7 +181,8 @@ export const PAGES = [
           if (r.kind === 'recurrent.train') useRecurrentStore().onTrainDone(jobId, r.model)
         }
       },
-      'recurrent.generate': { done: (_jobId, r) => useSessionStore().keepResult(r) }
+      'recurrent.generate': { done: (_jobId, r) => useSessionStore().keepResult(r) },
+      'recurrent.predict': { done: (_jobId, r) => useSessionStore().keepResult(r) }
     }
   },
   {

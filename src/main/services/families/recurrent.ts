@@ -8,15 +8,40 @@ import type { ExportFormat } from '../../../shared/family'
 import { encodeRecurrentSafetensors, type RecurrentNet } from '../../../core/recurrent'
 import { exportRecurrentOnnx } from '../../../engine/recurrent-export'
 import { ENGRAM_VERSION } from '../../version'
-import { generateRecurrentJob, promptTokens, recurrentModelName, recurrentNetFromTensors, textTokens, trainRecurrentJob, type RecurrentGenerateInput, type RecurrentResume, type RecurrentTrainInput } from '../recurrent'
-import type { ServiceFamily, SessionData } from './types'
+import { generateRecurrentJob, promptTokens, recurrentModelName, textTokens, trainRecurrentJob, type RecurrentGenerateInput, type RecurrentResume, type RecurrentTrainInput } from '../recurrent'
+import { predictInput, predictRecurrentTask, recurrentModelNet, prepareRecurrentTask, taskCoreSpec, taskModelName, taskShapeOf, trainRecurrentTaskJob, type CsvReader, type RecurrentTaskSpec, type RecurrentTaskTrainInput } from '../recurrent-task'
+import type { Params } from '../../../core/recurrent'
+import type { FamilyContext, ServiceFamily, SessionData } from './types'
 
-function netOf(session: SessionData, model: RecurrentInfo): ReturnType<typeof recurrentNetFromTensors> {
-  return recurrentNetFromTensors(model, (name) => {
+type AppTaskSpec = RecurrentModelSpec & { task: NonNullable<RecurrentModelSpec['task']> }
+
+/** A run on a trained task model (crosses to a worker: plain data). */
+interface RecurrentPredictInput {
+  info: Pick<RecurrentInfo, 'id' | 'vocab' | 'taskResult'> & { spec: RecurrentTaskSpec }
+  params: Params
+  input: string | number[]
+  field: string
+}
+
+function netOf(session: SessionData, model: RecurrentInfo): RecurrentNet {
+  return recurrentModelNet(model, (name) => {
     const t = session.tensors.get(`models/${model.id}/${name}`)
     if (!t) throw new Error(`model ${model.id}: tensor '${name}' is missing from the session`)
     return t
   })
+}
+
+/** A task's CSV from the imported texts (a `path` is for spec files). */
+function appCsv(ctx: FamilyContext): CsvReader {
+  return (source, field) => {
+    if (source.path !== undefined) refusePath(field)
+    if (!ctx.texts) throw new ApiError({ code: 'failed', message: 'models.train: this backend has no texts' })
+    return ctx.texts.read({ file: source.file! }, field)
+  }
+}
+
+function refusePath(field: string): never {
+  throw new ApiError({ code: 'bad-request', field: `${field}.path`, message: `${field}.path: a file path is for spec files (engram run); import the CSV as a text and name it in 'file'` })
 }
 
 /** The export metadata of a trained char-LM: the vocabulary, the text's name, the spec and seed it was trained with. */
@@ -70,6 +95,15 @@ export const recurrentService: ServiceFamily<typeof family> = {
   family,
   trainTask(ctx, request, field, session) {
     const spec = request.model
+    if (spec.task) {
+      if (spec.continueFrom !== undefined) throw new ApiError({ code: 'bad-request', field: `${field}.model.continueFrom`, message: `${field}.model.continueFrom: continuing is for the char-LM; a task model trains from the start` })
+      const taskSpec = { ...spec, task: spec.task }
+      let csv: { name: string; text: string } | undefined
+      const read = appCsv(ctx)
+      const data = prepareRecurrentTask(taskSpec, request.seed, (source, f) => (csv = read(source, f)), field)
+      const input: RecurrentTaskTrainInput<AppTaskSpec> = { modelId: randomUUID(), name: taskModelName(taskSpec, data), spec: taskSpec, seed: request.seed, ...(csv ? { csv } : {}), provider: ctx.provider }
+      return { kind: 'recurrent.train', input }
+    }
     if (!ctx.texts) throw new ApiError({ code: 'failed', message: 'models.train: this backend has no texts' })
     const { name, text } = ctx.texts.read(spec.text, `${field}.model.text`)
     const { vocab, tokens } = textTokens(name, text, spec.sequenceLength, `${field}.model.text`, `${field}.model.sequenceLength`)
@@ -88,18 +122,32 @@ export const recurrentService: ServiceFamily<typeof family> = {
     return { kind: 'recurrent.train', input }
   },
   runTask(_ctx, session, model, run, field) {
+    const task = model.spec.task
+    if (run.kind === 'recurrent.predict') {
+      if (!task) throw new ApiError({ code: 'bad-request', field: `${field}.kind`, message: `${field}.kind: '${model.name}' is a char-LM: use recurrent.generate` })
+      const info = { ...model, spec: { ...model.spec, task } }
+      predictInput(info, run.input, `${field}.input`)
+      const input: RecurrentPredictInput = { info, params: netOf(session, model).params, input: run.input, field: `${field}.input` }
+      return { kind: 'recurrent.predict', input }
+    }
+    if (task) throw new ApiError({ code: 'bad-request', field: `${field}.kind`, message: `${field}.kind: '${model.name}' is a ${task.kind} model: use recurrent.predict` })
     const input: RecurrentGenerateInput = { info: model, params: netOf(session, model).params, prompt: promptTokens(model, run, field), run }
     return { kind: 'recurrent.generate', input }
   },
   jobs: {
-    'recurrent.train': async (input: RecurrentTrainInput, hooks) => {
-      const out = await trainRecurrentJob(input, hooks)
+    'recurrent.train': async (input: RecurrentTrainInput | RecurrentTaskTrainInput<AppTaskSpec>, hooks) => {
+      const out = 'tokens' in input ? await trainRecurrentJob(input, hooks) : await trainRecurrentTaskJob(input, hooks)
       return { result: { kind: 'recurrent.train', model: out.info }, tensors: out.tensors }
     },
-    'recurrent.generate': async (input: RecurrentGenerateInput) => ({ result: { kind: 'recurrent.generate', result: await generateRecurrentJob(input) } })
+    'recurrent.generate': async (input: RecurrentGenerateInput) => ({ result: { kind: 'recurrent.generate', result: await generateRecurrentJob(input) } }),
+    'recurrent.predict': (input: RecurrentPredictInput) => {
+      const net = { spec: taskCoreSpec(input.info.spec, taskShapeOf(input.info)), params: input.params }
+      return Promise.resolve({ result: { kind: 'recurrent.predict', result: predictRecurrentTask(input.info, net, input.input, input.field) } })
+    }
   },
   onTrained(state) {
     delete state.results['recurrent.generate']
+    delete state.results['recurrent.predict']
   },
   export(_ctx, session, model, format) {
     const suffix = `recurrent-${model.id.slice(0, 8)}.${format}`

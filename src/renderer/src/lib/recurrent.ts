@@ -1,7 +1,16 @@
 // The recurrent page's pure parts (issue 9): the char-LM form and the generation form as API params (checked by the
 // family's own schemas, the field in error named), live points from progress metrics, the loss/perplexity chart, and
 // the page state read back from a session's ui record.
-import { recurrentGenerateRunSchema, recurrentModelSpecSchema, type RecurrentInfo, type RecurrentModelSpec, type RecurrentPoint } from '../../../shared/families/recurrent'
+import {
+  recurrentGenerateRunSchema,
+  recurrentModelSpecSchema,
+  recurrentPredictRunSchema,
+  recurrentTaskSchema,
+  type RecurrentInfo,
+  type RecurrentModelSpec,
+  type RecurrentPoint,
+  type RecurrentTask
+} from '../../../shared/families/recurrent'
 import { ACCENT, AXIS_STYLE, MARKER, MUTED, TEXT_STYLE, type ChartOption } from './charts'
 
 /** The form: the spec's fields, with the text source as one id ('corpus:<id>' or 'user-text:<name>'). */
@@ -26,6 +35,71 @@ export const CELLS: readonly { id: RecurrentModelSpec['cell']; label: string }[]
   { id: 'gru', label: 'GRU' },
   { id: 'rnn', label: 'vanilla RNN' }
 ]
+
+/** The page's templates: the char-LM and the sequence tasks, each with a form that trains well on it. */
+export const TEMPLATES = [
+  { id: 'char-lm', label: 'Char language model' },
+  { id: 'parity', label: 'Parity (many-to-one)' },
+  { id: 'parity-tag', label: 'Parity so far (many-to-many)' },
+  { id: 'tag-csv', label: 'Tag a CSV of tokens,tags (many-to-many)' },
+  { id: 'reber', label: 'Reber grammar (many-to-one)' },
+  { id: 'adding', label: 'Adding problem (many-to-one)' },
+  { id: 'classify-csv', label: 'Classify a CSV of text,label' },
+  { id: 'forecast-sine', label: 'Forecast a noisy sine' },
+  { id: 'forecast-csv', label: 'Forecast a CSV column' }
+] as const
+export type TemplateId = (typeof TEMPLATES)[number]['id']
+
+/** The imported CSV a task reads ('' for none). */
+export function taskCsv(t: RecurrentTask | undefined): string {
+  if (!t) return ''
+  const source = t.kind === 'forecast' ? t.series : t.source
+  return source.type === 'csv' ? (source.file ?? '') : ''
+}
+
+/** The task with its CSV set to an imported text (a task without a CSV as it is). */
+export function withTaskCsv(t: RecurrentTask, file: string): RecurrentTask {
+  const id = file as `user-text:${string}`
+  if (t.kind === 'forecast') return t.series.type === 'csv' ? { ...t, series: { ...t.series, file: id } } : t
+  if (t.kind === 'tag') return t.source.type === 'csv' ? { ...t, source: { ...t.source, file: id } } : t
+  return t.source.type === 'csv' ? { ...t, source: { ...t.source, file: id } } : t
+}
+
+/** The template a form is on (from its task). */
+export function templateOf(form: Pick<RecurrentForm, 'task'>): TemplateId {
+  const t = form.task
+  if (!t) return 'char-lm'
+  if (t.kind === 'forecast') return t.series.type === 'csv' ? 'forecast-csv' : 'forecast-sine'
+  if (t.kind === 'tag') return t.source.type === 'csv' ? 'tag-csv' : 'parity-tag'
+  return t.source.type === 'csv' ? 'classify-csv' : t.source.type
+}
+
+/**
+ * The form switched to a template: its task (a CSV task takes the first imported text, `csv`) and the sizes, window,
+ * steps and learning rate that train it well (docs/recurrent.md has the figures); the cell and the seed stay.
+ */
+export function applyTemplate(form: RecurrentForm, id: TemplateId, csv = ''): RecurrentForm {
+  const { task: _task, ...rest } = form
+  const file = csv as `user-text:${string}`
+  const tasks: Record<Exclude<TemplateId, 'char-lm'>, { task: unknown; sizes: Partial<RecurrentForm> }> = {
+    parity: { task: { kind: 'classify', source: { type: 'parity' } }, sizes: { hiddenSize: 16, embeddingSize: 4, sequenceLength: 4, batch: 32, steps: 600, learningRate: 0.02 } },
+    'parity-tag': { task: { kind: 'tag', source: { type: 'parity' } }, sizes: { hiddenSize: 16, embeddingSize: 4, sequenceLength: 8, batch: 32, steps: 600, learningRate: 0.02 } },
+    'tag-csv': { task: { kind: 'tag', source: { type: 'csv', file } }, sizes: { hiddenSize: 32, embeddingSize: 8, sequenceLength: 16, batch: 32, steps: 400, learningRate: 0.01 } },
+    reber: { task: { kind: 'classify', source: { type: 'reber' } }, sizes: { hiddenSize: 16, embeddingSize: 4, sequenceLength: 24, batch: 32, steps: 300, learningRate: 0.02 } },
+    adding: { task: { kind: 'classify', source: { type: 'adding' } }, sizes: { hiddenSize: 32, sequenceLength: 20, batch: 32, steps: 2000, learningRate: 0.005 } },
+    'classify-csv': { task: { kind: 'classify', source: { type: 'csv', file } }, sizes: { hiddenSize: 32, embeddingSize: 8, sequenceLength: 32, batch: 32, steps: 300, learningRate: 0.01 } },
+    'forecast-sine': { task: { kind: 'forecast', series: { type: 'sine' }, horizon: 5 }, sizes: { hiddenSize: 16, sequenceLength: 20, batch: 32, steps: 300, learningRate: 0.01 } },
+    'forecast-csv': { task: { kind: 'forecast', series: { type: 'csv', file, column: 'value' }, horizon: 1 }, sizes: { hiddenSize: 16, sequenceLength: 20, batch: 32, steps: 300, learningRate: 0.01 } }
+  }
+  if (id === 'char-lm') {
+    const d = defaultRecurrentUi().form
+    return { ...rest, hiddenSize: d.hiddenSize, embeddingSize: d.embeddingSize, sequenceLength: d.sequenceLength, batch: d.batch, steps: d.steps, learningRate: d.learningRate }
+  }
+  const t = tasks[id]
+  // The task through the schema for its defaults; a CSV task with no text yet keeps its raw form (Train names the field).
+  const parsed = recurrentTaskSchema.safeParse(t.task)
+  return { ...rest, ...t.sizes, task: parsed.success ? parsed.data : (t.task as RecurrentTask) }
+}
 
 export function defaultRecurrentUi(): RecurrentUi {
   const { kind: _kind, text: _text, ...spec } = recurrentModelSpecSchema.parse({ kind: 'recurrent' })
@@ -54,7 +128,7 @@ export function buildRecurrentTrain(form: RecurrentForm): Built<{ model: Recurre
   const parsed = recurrentModelSpecSchema.safeParse({ kind: 'recurrent', text, ...rest })
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
-    const field = issue.path[0] === 'text' ? 'textId' : String(issue.path[0] ?? 'form')
+    const field = issue.path[0] === 'text' ? 'textId' : issue.path.length ? issue.path.join('.') : 'form'
     return { field, error: issue.message }
   }
   return { params: { model: parsed.data, seed } }
@@ -91,12 +165,23 @@ export function buildGenerate(form: GenerateForm, vocab: readonly string[]): Bui
 
 /** A live point from a recurrent.train progress event's metrics (null when they are not one). */
 export function pointFromMetrics(m: Record<string, number> | undefined): RecurrentPoint | null {
-  if (!m || !Number.isInteger(m.step) || typeof m.loss !== 'number' || typeof m.perplexity !== 'number') return null
-  return { step: m.step!, loss: m.loss, perplexity: m.perplexity }
+  if (!m || !Number.isInteger(m.step) || typeof m.loss !== 'number') return null
+  const extra = (['perplexity', 'accuracy', 'rmse'] as const).filter((k) => typeof m[k] === 'number')
+  if (!extra.length) return null
+  return { step: m.step!, loss: m.loss, ...Object.fromEntries(extra.map((k) => [k, m[k]!])) }
 }
 
-/** Loss (nats per character) and perplexity per step, on two axes; the x axis runs to the planned steps. */
+/** What a run's second axis shows: the char-LM's perplexity, a classifier's held-out accuracy, a forecaster's RMSE. */
+function secondMetric(points: readonly RecurrentPoint[]): { key: 'perplexity' | 'accuracy' | 'rmse'; name: string } {
+  const p = points[0]
+  if (p?.accuracy !== undefined) return { key: 'accuracy', name: 'held-out accuracy' }
+  if (p?.rmse !== undefined) return { key: 'rmse', name: 'held-out RMSE' }
+  return { key: 'perplexity', name: 'perplexity' }
+}
+
+/** Loss and perplexity (a task: held-out accuracy or RMSE) per step, on two axes; the x axis runs to the planned steps. */
 export function lossOption(points: readonly RecurrentPoint[], steps: number): ChartOption {
+  const second = secondMetric(points)
   return {
     animation: false,
     textStyle: TEXT_STYLE,
@@ -106,14 +191,57 @@ export function lossOption(points: readonly RecurrentPoint[], steps: number): Ch
     xAxis: { type: 'value', name: 'step', nameLocation: 'middle', nameGap: 20, min: 0, max: Math.max(1, steps), ...AXIS_STYLE },
     yAxis: [
       { type: 'value', name: 'loss', scale: true, ...AXIS_STYLE },
-      { type: 'value', name: 'perplexity', scale: true, ...AXIS_STYLE, splitLine: { show: false } }
+      { type: 'value', name: second.name, scale: second.key !== 'accuracy', ...(second.key === 'accuracy' ? { min: 0, max: 1 } : {}), ...AXIS_STYLE, splitLine: { show: false } }
     ],
     series: [
       { type: 'line', name: 'loss', data: points.map((p) => [p.step, p.loss]), showSymbol: false, lineStyle: { color: ACCENT, width: 2 }, itemStyle: { color: ACCENT } },
-      { type: 'line', name: 'perplexity', yAxisIndex: 1, data: points.map((p) => [p.step, p.perplexity]), showSymbol: false, lineStyle: { color: MARKER, width: 1.5 }, itemStyle: { color: MARKER } }
+      { type: 'line', name: second.name, yAxisIndex: 1, data: points.map((p) => [p.step, p[second.key]]), showSymbol: false, lineStyle: { color: MARKER, width: 1.5 }, itemStyle: { color: MARKER } }
     ],
     color: [ACCENT, MARKER, MUTED]
   }
+}
+
+type ForecastResult = Extract<NonNullable<RecurrentInfo['taskResult']>, { kind: 'forecast' }>
+
+/** The forecast over the truth on the validation split (time index on x), with the persistence RMSE in the title. */
+export function forecastOption(r: ForecastResult): ChartOption {
+  const line = (name: string, values: readonly number[], color: string, width: number) => ({
+    type: 'line' as const,
+    name,
+    data: values.map((v, i) => [r.times[i]!, v]),
+    showSymbol: false,
+    lineStyle: { color, width },
+    itemStyle: { color }
+  })
+  return {
+    animation: false,
+    textStyle: TEXT_STYLE,
+    grid: { left: 48, right: 16, top: 34, bottom: 30 },
+    tooltip: { trigger: 'axis' },
+    legend: { top: 0, left: 'center', textStyle: TEXT_STYLE },
+    xAxis: { type: 'value', name: 't', nameLocation: 'middle', nameGap: 20, min: r.times[0] ?? 0, max: r.times[r.times.length - 1] ?? 1, ...AXIS_STYLE },
+    yAxis: { type: 'value', scale: true, ...AXIS_STYLE },
+    series: [line('truth', r.truth, MUTED, 1.5), line(`forecast (h ${r.horizon})`, r.forecast, ACCENT, 2)],
+    color: [MUTED, ACCENT]
+  }
+}
+
+/** A predict run's input from the page's text box: characters to classify, or comma/space-separated numbers (forecast, adding). */
+export function buildPredict(text: string, m: Pick<RecurrentInfo, 'spec'>): Built<{ kind: 'recurrent.predict'; input: string | number[] }> {
+  const t = m.spec.task
+  if (!t) return { field: 'input', error: 'the char-LM generates text: use Generate' }
+  const numeric = t.kind === 'forecast' || t.source.type === 'adding'
+  let input: string | number[] = text
+  if (numeric) {
+    const parts = text.split(/[\s,;]+/).filter((x) => x !== '')
+    input = parts.map(Number)
+    const bad = parts.find((x) => !Number.isFinite(Number(x)))
+    if (bad !== undefined) return { field: 'input', error: `'${bad}' is not a number` }
+    if (t.kind === 'forecast' && input.length !== m.spec.sequenceLength) return { field: 'input', error: `a window of exactly ${m.spec.sequenceLength} numbers (got ${input.length})` }
+  }
+  const parsed = recurrentPredictRunSchema.safeParse({ kind: 'recurrent.predict', input })
+  if (!parsed.success) return { field: 'input', error: parsed.error.issues[0]!.message }
+  return { params: parsed.data }
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -129,6 +257,10 @@ export function readRecurrentUi(raw: unknown): RecurrentUi {
     if (typeof f.textId === 'string' && textSource(f.textId)) ui.form.textId = f.textId
     if (Number.isInteger(f.seed) && (f.seed as number) >= 0 && (f.seed as number) <= 2 ** 32 - 1) ui.form.seed = f.seed as number
     const shape = recurrentModelSpecSchema.shape
+    if ('task' in f) {
+      const task = shape.task.safeParse(f.task)
+      if (task.success && task.data) ui.form.task = task.data
+    }
     for (const key of Object.keys(ui.form) as (keyof RecurrentForm)[]) {
       if (key === 'textId' || key === 'seed' || !(key in f)) continue
       const field = shape[key as keyof typeof shape].safeParse(f[key])

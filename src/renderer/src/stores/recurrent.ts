@@ -4,11 +4,11 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import type { Events, RunningJob, TextSummary } from '../../../shared/api'
-import type { RecurrentGenerateResult, RecurrentInfo, RecurrentPoint } from '../../../shared/families/recurrent'
+import type { RecurrentGenerateResult, RecurrentInfo, RecurrentPoint, RecurrentPredictResult } from '../../../shared/families/recurrent'
 import { keptResult, modelsOf } from '../../../shared/session'
 import { getApi } from '../api'
 import { exportModelFile, type ModelExport } from '../lib/model-export'
-import { buildGenerate, buildRecurrentTrain, continueForm, defaultRecurrentUi, pointFromMetrics, readRecurrentUi, totalSteps, type RecurrentUi } from '../lib/recurrent'
+import { applyTemplate, taskCsv, withTaskCsv, buildGenerate, buildPredict, buildRecurrentTrain, continueForm, type TemplateId, defaultRecurrentUi, pointFromMetrics, readRecurrentUi, totalSteps, type RecurrentUi } from '../lib/recurrent'
 import { useJobsStore } from './jobs'
 import { useSessionStore } from './session'
 
@@ -36,13 +36,21 @@ export const useRecurrentStore = defineStore('recurrent', () => {
   const plannedSteps = ref(d.form.steps)
   /** Live points and the latest sample of recurrent.train jobs, by job id (progress may come before models.train answers). */
   const live = shallowRef<Record<string, { points: RecurrentPoint[]; sample: string }>>({})
-  const busy = ref<null | 'import' | 'generate' | 'export'>(null)
+  const busy = ref<null | 'import' | 'generate' | 'predict' | 'export'>(null)
+  /** The predict box: characters to classify, or numbers (a forecast window, adding pairs). */
+  const predictText = ref('')
   const lastExport = ref<RecurrentExport | null>(null)
 
   const models = computed<RecurrentInfo[]>(() => (session.state ? modelsOf(session.state, 'recurrent') : []))
   const selected = computed(() => models.value.find((m) => m.id === selectedId.value) ?? null)
   const built = computed(() => buildRecurrentTrain(form.value))
   const builtGenerate = computed(() => (selected.value ? buildGenerate(generateForm.value, selected.value.vocab) : null))
+  const builtPredict = computed(() => (selected.value?.spec.task ? buildPredict(predictText.value, selected.value) : null))
+  /** The last predict run, when it belongs to the model shown. */
+  const predicted = computed<RecurrentPredictResult | null>(() => {
+    const r = session.state ? keptResult(session.state, 'recurrent.predict')?.result : null
+    return r && r.modelId === selectedId.value ? r : null
+  })
   const trainJob = computed(() => jobs.get(trainJobId.value))
   const training = computed(() => trainJob.value?.status === 'running' || trainJob.value?.status === 'starting')
   const liveRun = computed(() => (trainJobId.value ? (live.value[trainJobId.value] ?? { points: [], sample: '' }) : null))
@@ -63,14 +71,21 @@ export const useRecurrentStore = defineStore('recurrent', () => {
     return texts.value
   }
 
-  /** Imports a .txt file and picks it as the text to train on. */
+  /** Switches the form to a template (a CSV one takes the CSV task's file, or the first imported text). */
+  function setTemplate(id: TemplateId): void {
+    const current = taskCsv(form.value.task)
+    form.value = applyTemplate(form.value, id, current || (texts.value.find((x) => x.id.startsWith('user-text:'))?.id ?? ''))
+  }
+
+  /** Imports a .txt or .csv file: the char-LM's text, or a CSV task's file. */
   async function importText(file: File): Promise<TextSummary> {
     busy.value = 'import'
     try {
       const name = file.name.replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^[^A-Za-z0-9]+/, '').slice(0, 64) || 'text'
       const summary = await getApi().call('texts.import', { name, content: await fileBase64(file) })
       await loadTexts()
-      form.value = { ...form.value, textId: summary.id }
+      const t = form.value.task
+      form.value = t ? { ...form.value, task: withTaskCsv(t, summary.id) } : { ...form.value, textId: summary.id }
       return summary
     } finally {
       busy.value = null
@@ -134,24 +149,27 @@ export const useRecurrentStore = defineStore('recurrent', () => {
     selectedId.value = id
   }
 
-  async function generate(): Promise<RecurrentGenerateResult> {
+  /** Runs a request on the model shown and keeps its result in the session (generate, predict). */
+  async function runKept<K extends 'recurrent.generate' | 'recurrent.predict'>(kind: K, b: { params?: Parameters<typeof jobs.startRun>[2]; error?: string; field?: string } | null) {
     const s = session.state
     const m = selected.value
     if (!s || !m) throw new Error('train a model first')
-    const b = builtGenerate.value
-    if (!b || b.error !== undefined) throw new Error(`${b?.field ?? 'prompt'}: ${b?.error ?? 'no model'}`)
-    busy.value = 'generate'
+    if (!b || b.error !== undefined || !b.params) throw new Error(`${b?.field ?? 'input'}: ${b?.error ?? 'no model'}`)
+    busy.value = kind === 'recurrent.generate' ? 'generate' : 'predict'
     try {
       const jobId = await jobs.startRun(s.id, m.id, b.params)
       const done = await jobs.wait(jobId)
-      if (done.kind !== 'recurrent.generate') throw new Error(`recurrent.generate: a ${done.kind} result came back`)
+      if (done.kind !== kind) throw new Error(`${kind}: a ${done.kind} result came back`)
       if (session.state?.id === s.id) session.keepResult(done)
       session.markDirty()
-      return done.result
+      return (done as Extract<typeof done, { kind: K }>).result
     } finally {
       busy.value = null
     }
   }
+
+  const generate = async (): Promise<RecurrentGenerateResult> => (await runKept('recurrent.generate', builtGenerate.value)) as RecurrentGenerateResult
+  const predict = async (): Promise<RecurrentPredictResult> => (await runKept('recurrent.predict', builtPredict.value)) as RecurrentPredictResult
 
   async function exportModel(format: 'onnx' | 'safetensors'): Promise<RecurrentExport> {
     busy.value = 'export'
@@ -193,6 +211,9 @@ export const useRecurrentStore = defineStore('recurrent', () => {
     selected,
     built,
     builtGenerate,
+    builtPredict,
+    predictText,
+    predicted,
     training,
     view,
     generated,
@@ -207,6 +228,8 @@ export const useRecurrentStore = defineStore('recurrent', () => {
     continueTraining,
     startFresh,
     generate,
+    predict,
+    setTemplate,
     exportModel,
     snapshot,
     restore
