@@ -16,6 +16,7 @@ import { QueueRoutedJobs } from '../queue/jobs'
 import { SqliteSessionStore, type SessionStore } from './store'
 import { experimentData } from './experiments/data'
 import { exportModel, serviceOf } from './families'
+import { batchTask, runTensors } from './batch'
 import type { ExperimentInput } from './families'
 import type { FamilyContext, FamilyTask } from './families/types'
 import { EXPORTS_DIR, SESSIONS_DB } from '../paths'
@@ -187,13 +188,15 @@ export class Backend {
 
   /** Puts a finished job's result into its session: one rule per kind of result, not per family. */
   private land(open: OpenSession, result: Events['job.done']['result'], tensors: Record<string, NamedTensor> | undefined): void {
-    if (result.kind === 'experiment') open.state.experiments.push(result.record)
-    else if ('model' in result && TRAIN_KINDS.has(result.kind)) {
-      const model = result.model
-      for (const [name, t] of Object.entries(tensors ?? {})) open.tensors.set(`models/${model.id}/${name}`, t)
+    const landModel = (model: SessionModel, own: Record<string, NamedTensor>): void => {
+      for (const [name, t] of Object.entries(own)) open.tensors.set(`models/${model.id}/${name}`, t)
       open.state.models.push(model)
       serviceOf(model.kind).onTrained?.(open.state, model as never)
-    } else if (KEPT_RUNS.includes(result.kind)) open.state.results[result.kind] = result as never
+    }
+    if (result.kind === 'experiment') open.state.experiments.push(result.record)
+    else if (result.kind === 'batch.train') for (const run of result.runs) landModel(run.model, runTensors(tensors ?? {}, run.index))
+    else if ('model' in result && TRAIN_KINDS.has(result.kind)) landModel(result.model, tensors ?? {})
+    else if (KEPT_RUNS.includes(result.kind)) open.state.results[result.kind] = result as never
     else return
     this.touch(open)
   }
@@ -330,6 +333,10 @@ export class Backend {
       const request = parsed.data as Extract<JobRequest, { model: unknown }>
       const task = serviceOf(p.model.kind).trainTask(this.context, request as never, 'params', session)
       return this.startJob(session, request, task)
+    },
+    'models.trainBatch': (p: ParsedParams<'models.trainBatch'>) => {
+      const session = this.session(p.sessionId, 'params.sessionId')
+      return this.startJob(session, { kind: 'batch.train', batch: p.batch }, batchTask(this.context, p.batch, 'params.batch'))
     },
     'models.run': (p: ParsedParams<'models.run'>) => {
       const session = this.session(p.sessionId, 'params.sessionId')
