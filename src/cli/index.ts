@@ -80,7 +80,9 @@ Options:
   --print-json        print one JSON line {"url","port","token"} when ready (for scripts)
   --queue URL         run shardable experiment jobs (capacity, dense-capacity and delay sweeps) and
                       batches of training runs (models.trainBatch) on the workers of this queue
-                      (redis://HOST:PORT or rediss://:PASSWORD@HOST:PORT); other jobs still run here
+                      (redis://HOST:PORT or rediss://:PASSWORD@HOST:PORT); other jobs still run here.
+                      Without it, the data directory's setting (the app's "jobs" control) decides;
+                      by default this machine
   -h, --help          this help`,
   worker: `Usage: engram worker --queue redis://HOST:PORT [--concurrency 1] [--lock-ms 60000] [--stalled-ms 30000]
 

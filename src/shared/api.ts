@@ -4,6 +4,7 @@ import { z } from 'zod'
 import { datasetIdSchema, datasetRefSchema, experimentSpecSchema, MAX_ROWS } from './spec'
 import { experimentRecordSchema, sessionStateSchema, sessionSummarySchema, cueSchema } from './session'
 import { EXPORT_FORMATS } from './family'
+import { queueUrlSchema } from './queue-url'
 import { batchJobSchema, batchResultSchema, batchSpecSchema } from './batch'
 import { modelSpecSchema, runRequestSchema, runResultSchema, trainRequestSchema, trainResultSchema, viewRequestSchema, viewResultSchema } from './families'
 
@@ -105,6 +106,10 @@ export type JobResult = z.infer<typeof jobResultSchema>
 
 const empty = z.object({}).strict()
 
+/** Where jobs run: `queue` null for this machine, else the queue's URL with its password masked. */
+export const settingsSchema = z.object({ queue: z.string().nullable() })
+export type Settings = z.infer<typeof settingsSchema>
+
 /** Every method: params schema (validated by the backend) and result schema (the type the client gets). */
 export const methods = {
   'app.info': {
@@ -117,6 +122,13 @@ export const methods = {
       engine: providerInfoSchema
     })
   },
+  /** The backend's settings: where shardable sweeps and batches of training runs go (this machine or a queue). */
+  'settings.get': { params: empty, result: settingsSchema },
+  /**
+   * Sets where jobs run: `queue` null for this machine (no Redis needed), or a redis:// / rediss:// URL (a password
+   * allowed), checked by connecting first. Jobs already running stay where they are. Kept in the data directory.
+   */
+  'settings.update': { params: z.object({ queue: queueUrlSchema.nullable() }).strict(), result: settingsSchema },
   'datasets.list': { params: empty, result: z.array(datasetSummarySchema) },
   'datasets.get': {
     params: z

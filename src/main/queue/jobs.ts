@@ -16,11 +16,24 @@ import { connectionFromUrl } from './connection'
 export class QueueRoutedJobs implements JobRunner {
   private readonly remote = new Map<string, { cancelled: boolean; settled?: Promise<void> }>()
 
+  private url: string | null = null
+
+  /** Jobs run on `local` until a queue URL is set (now or later: the app's setting). */
   constructor(
     private readonly local: JobManager,
-    private readonly url: string
+    url: string | null
   ) {
-    connectionFromUrl(url, 'queue') // a bad URL fails here, naming the setting, not at the first job
+    this.setUrl(url)
+  }
+
+  /** Where the next jobs run (null: this machine); running ones stay where they are. A bad URL fails here, naming the setting. */
+  setUrl(url: string | null): void {
+    if (url !== null) connectionFromUrl(url, 'queue')
+    this.url = url
+  }
+
+  get queueUrl(): string | null {
+    return this.url
   }
 
   get running(): number {
@@ -28,17 +41,19 @@ export class QueueRoutedJobs implements JobRunner {
   }
 
   start(task: WorkerTask, callbacks: JobCallbacks): string {
-    if (task.kind === 'batch.train') return this.startBatch((task as { input: BatchInput }).input, callbacks)
+    const url = this.url
+    if (url === null) return this.local.start(task, callbacks)
+    if (task.kind === 'batch.train') return this.startBatch(url, (task as { input: BatchInput }).input, callbacks)
     const spec = task.kind === 'experiment' ? (task as { input: ExperimentInput }).input.spec : null
     if (!spec || notShardable(spec)) return this.local.start(task, callbacks)
     return this.startRemote(callbacks, async (hooks) => {
       const { runOnQueue } = await import('./coordinator')
-      return experimentJobOutput(spec, await runOnQueue(spec, hooks, { url: this.url }))
+      return experimentJobOutput(spec, await runOnQueue(spec, hooks, { url }))
     })
   }
 
   /** A batch of training runs: one shard per run; its data must be on every worker (refused naming the field, before any work). */
-  private startBatch(input: BatchInput, callbacks: JobCallbacks): string {
+  private startBatch(url: string, input: BatchInput, callbacks: JobCallbacks): string {
     for (const { request } of input.runs) {
       const problem = notOnWorkers(request)
       if (problem) {
@@ -49,7 +64,7 @@ export class QueueRoutedJobs implements JobRunner {
     const requests = input.runs.map((r) => r.request)
     return this.startRemote(callbacks, async (hooks) => {
       const { runBatchOnQueue } = await import('./coordinator')
-      return runBatchOnQueue({ spec: input.spec, provider: input.provider, requests }, hooks, { url: this.url })
+      return runBatchOnQueue({ spec: input.spec, provider: input.provider, requests }, hooks, { url })
     })
   }
 
