@@ -165,9 +165,12 @@ async function batchWorkload(url: string, workers: WorkerProc[], pool: Pool): Pr
   await runBatchHere(warmInput, {})
   await runBatchOnQueue({ spec: warm, provider: 'cpu', requests: warmInput.runs.map((r) => r.request) }, {}, { url })
   const load = () => machine().loadavg.map((l) => Number(l.toFixed(1)))
+  const cpu0 = process.cpuUsage()
   const local = await timed(() => runBatchHere(batchInput, {}))
+  const cpu = process.cpuUsage(cpu0)
+  const localCpu = (cpu.user + cpu.system) / 1e6
   const loadLocal = load()
-  console.log(`batch of ${runs} RBM trainings (digits, CD-1), local (this process): ${local.seconds.toFixed(2)} s; load average ${loadLocal.join(' ')}`)
+  console.log(`batch of ${runs} RBM trainings (digits, CD-1), local (this process): ${local.seconds.toFixed(2)} s, CPU ${localCpu.toFixed(1)} s; load average ${loadLocal.join(' ')}`)
   const one = await queued(workers, () => batchOnQueue(url))
   if (models(one.value) !== models(local.value)) throw new Error('batch, 1 worker: the models differ from the local ones')
   const loadOne = load()
@@ -181,6 +184,7 @@ async function batchWorkload(url: string, workers: WorkerProc[], pool: Pool): Pr
   return {
     runs,
     localSeconds: local.seconds,
+    localCpu,
     oneWorkerSeconds: one.seconds,
     twoWorkersSeconds: two.seconds,
     oneWorkerCpu: one.workerCpu,
