@@ -11,6 +11,8 @@ import { TextCatalog } from '../../src/main/services/texts'
 import { CancelledError } from '../../src/shared/errors'
 import type { FamilyContext } from '../../src/main/services/families/types'
 import type { NamedTensor } from '../../src/core/safetensors'
+import { methods } from '../../src/shared/api'
+import { jobOutcome, withBackend } from '../helpers/backend'
 
 const ctx: FamilyContext = { datasets: new DatasetCatalog(null), texts: new TextCatalog(null), provider: 'cpu' }
 const parse = (raw: BatchSpecInput) => batchSpecSchema.parse(raw)
@@ -91,5 +93,27 @@ describe('a batch run here', () => {
     let reports = 0
     const run = runBatchHere(task.input as BatchInput, { onProgress: () => void reports++, shouldCancel: () => reports > 2 })
     await expect(run).rejects.toBeInstanceOf(CancelledError)
+  })
+})
+
+describe('models.trainBatch', () => {
+  const backend = withBackend('engram-batch-')
+
+  it('refuses a bad batch naming the field, and lands every model of a good one in the session', async () => {
+    const s = await backend.call('sessions.create', { name: 'b' })
+    await expect(backend.call('models.trainBatch', { sessionId: s.id, batch: { name: 'b', model: rnn, batch: { grid: { hidden: [1] } } } })).rejects.toMatchObject({ field: 'params.batch.batch.grid.hidden' })
+    await expect(backend.call('models.trainBatch', { sessionId: s.id, batch: { name: 'b', dataset: { builtin: 'user:none' }, model: { kind: 'hopfield' }, batch: {} } })).rejects.toMatchObject({ field: 'params.batch.dataset.builtin' })
+    const batch = { name: 'rules', dataset: { builtin: 'letters', count: 5 }, model: { kind: 'hopfield' }, batch: { grid: { rule: ['hebb', 'storkey', 'pseudo-inverse'] } } } as const
+    const { jobId } = await backend.call('models.trainBatch', { sessionId: s.id, batch })
+    // A running batch is listed with its spec (a reloaded page can follow it).
+    const listed = methods['jobs.list'].result.parse(await backend.call('jobs.list', { sessionId: s.id }))
+    expect(listed.find((j) => j.jobId === jobId)?.spec).toMatchObject({ kind: 'batch.train', batch: { name: 'rules' } })
+    const done = await jobOutcome(backend, jobId)
+    if (done.result.kind !== 'batch.train') throw new Error('expected a batch result')
+    const state = await backend.call('sessions.open', { id: s.id })
+    expect(state.models.map((m) => [m.kind, m.name])).toEqual(done.result.runs.map((r) => ['hopfield', r.model.name]))
+    expect(state.models.map((m) => (m.kind === 'hopfield' ? m.spec.rule : null))).toEqual(['hebb', 'storkey', 'pseudo-inverse'])
+    // The last Hopfield net landed is the recall lab's, as after models.train.
+    expect(state.activeModelId).toBe(state.models[2]!.id)
   })
 })
