@@ -3,7 +3,7 @@
 // here or shard by shard on a queue's workers gives the same models. Legend: G the grid's points (the Cartesian
 // product of its value lists, the last field varying fastest), S the seeds; runs are G × S, point-major.
 import { z } from 'zod'
-import { datasetRefSchema } from './spec'
+import { datasetRefSchema, tensorJsonSchema } from './spec'
 import { familyOf, modelSpecSchema, sessionModelSchema, type ModelSpec } from './families'
 import { seedSchema } from './family'
 
@@ -20,6 +20,8 @@ export type GridValue = z.infer<typeof gridValueSchema>
 
 export const batchSpecSchema = z
   .object({
+    /** The JSON Schema editors validate against (resources/schema/batch-spec.schema.json); ignored. */
+    $schema: z.string().max(500).optional(),
     name: z.string().min(1).max(200),
     /** The dataset every run trains on (families that train on a dataset); absent for those whose data is in the spec. */
     dataset: datasetRefSchema.optional(),
@@ -119,3 +121,15 @@ export type BatchResult = z.infer<typeof batchResultSchema>
 
 /** A batch as jobs.list reports the running job. */
 export const batchJobSchema = z.object({ kind: z.literal('batch.train'), batch: batchSpecSchema }).strict()
+
+/** What `engram run` writes for a batch spec: the spec, and every run's seed, grid values, model info and state dict. */
+export const batchResultFileSchema = z
+  .object({
+    kind: z.literal('engram.batch-result'),
+    version: z.string(),
+    spec: batchSpecSchema,
+    createdAt: z.string(),
+    runs: z.array(batchResultSchema.shape.runs.element.extend({ stateDict: z.record(z.string(), tensorJsonSchema) }))
+  })
+  .strict()
+export type BatchResultFile = z.infer<typeof batchResultFileSchema>

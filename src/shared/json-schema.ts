@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { experimentResultSchema, experimentSpecSchema } from './spec'
 import { rbmRunResultSchema, rbmRunSpecSchema } from './rbm-run'
 import { recurrentRunResultSchema, recurrentRunSpecSchema } from './recurrent-run'
+import { batchResultFileSchema, batchSpecSchema } from './batch'
 
 /** The JSON Schemas of one kind of spec file and its result: `<file>-spec.schema.json`, `<file>-result.schema.json`. */
 function specAndResult(file: string, title: string, spec: z.ZodType, result: z.ZodType): Record<string, unknown> {
@@ -18,6 +19,7 @@ export function schemaFiles(): Record<string, unknown> {
   return {
     ...specAndResult('experiment', 'experiment', experimentSpecSchema, experimentResultSchema),
     ...specAndResult('rbm', 'RBM training', rbmRunSpecSchema, rbmRunResultSchema),
-    ...specAndResult('recurrent', 'recurrent (char-LM) training', recurrentRunSpecSchema, recurrentRunResultSchema)
+    ...specAndResult('recurrent', 'recurrent (char-LM) training', recurrentRunSpecSchema, recurrentRunResultSchema),
+    ...specAndResult('batch', 'batch of training runs', batchSpecSchema, batchResultFileSchema)
   }
 }

@@ -4,7 +4,7 @@
 // those coordinates. Legend: pi index of the pattern count; ii of the interaction (dense-capacity); ci of the cell
 // and di of the delay (delay); t0..t1 trials [t0, t1) there.
 import { z } from 'zod'
-import { BUILTIN_DATASETS, experimentSpecSchema } from './spec'
+import { BUILTIN_DATASETS, experimentSpecSchema, tensorJsonSchema } from './spec'
 import { sessionModelSchema, trainRequestSchema } from './families'
 
 /** Format of a shard job; a worker refuses any other. */
@@ -133,6 +133,6 @@ export const trainShardResultSchema = z.object({
   type: z.literal('train'),
   id: z.string(),
   model: sessionModelSchema,
-  tensors: z.record(z.string().max(200), z.unknown())
+  tensors: z.record(z.string().max(200), tensorJsonSchema)
 })
 export type TrainShardResult = z.infer<typeof trainShardResultSchema>

@@ -15,7 +15,7 @@ import { batchTask, runBatchHere, runTensors, type BatchInput } from '../../src/
 import { DatasetCatalog } from '../../src/main/services/datasets'
 import { TextCatalog } from '../../src/main/services/texts'
 import type { FamilyContext, JobOutput } from '../../src/main/services/families/types'
-import { batchSpecSchema, type BatchSpecInput } from '../../src/shared/batch'
+import { batchResultFileSchema, batchSpecSchema, type BatchSpecInput } from '../../src/shared/batch'
 import { CancelledError } from '../../src/shared/errors'
 import { ENGRAM_VERSION } from '../../src/main/version'
 import type { NamedTensor } from '../../src/core/safetensors'
@@ -147,8 +147,9 @@ describe.skipIf(!haveRedis)('batches of training runs on a BullMQ queue (redis-s
       writeFileSync(spec, JSON.stringify({ name: 'cli-batch', model: { ...rnn, steps: 15 }, batch: { seeds: [2, 8], grid: { cell: ['gru', 'rnn'] } } }))
       const run = async (out: string, ...extra: string[]) => {
         await promisify(execFile)(process.execPath, [ensureBuiltCli(), 'run', spec, '--quiet', '--out', join(tmp.dir, out), ...extra])
-        const file = JSON.parse(readFileSync(join(tmp.dir, out), 'utf8')) as { kind: string; runs: { model: { id: string; createdAt: string } }[] }
-        expect(file.kind).toBe('engram.batch-result')
+        // The file is what its schema (resources/schema/batch-result.schema.json) says.
+        const file = batchResultFileSchema.parse(JSON.parse(readFileSync(join(tmp.dir, out), 'utf8')))
+        expect(file.runs).toHaveLength(4)
         return JSON.stringify(file.runs.map((r) => ({ ...r, model: { ...r.model, id: null, createdAt: null } })))
       }
       const mark = eventMark()

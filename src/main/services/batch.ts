@@ -2,7 +2,7 @@
 // the family's trainTask, run by the job table), here one after another or as one queue shard each on `engram worker`s;
 // both paths end in batchOutput, so the same batch gives the same models (state dicts byte for byte) either way. (The
 // worker's side of a shard is in src/main/queue/worker.ts: this module runs in job threads, which load no catalogs.)
-import { batchModelName, batchRuns, runTrainRequest, type BatchResult, type BatchRun, type BatchSpec } from '../../shared/batch'
+import { batchModelName, batchRuns, runTrainRequest, type BatchResult, type BatchResultFile, type BatchRun, type BatchSpec } from '../../shared/batch'
 import { CancelledError } from '../../shared/errors'
 import type { TrainRequest } from '../../shared/families'
 import type { TrainShardResult } from '../../shared/shards'
@@ -69,7 +69,7 @@ export function runTensors(tensors: Readonly<Record<string, NamedTensor>>, index
 }
 
 /** A batch's result file (`engram run`): the spec, and every run's seed, grid values, model info and state dict (tensor JSON). */
-export function batchResultFile(spec: BatchSpec, output: JobOutput, version: string): object {
+export function batchResultFile(spec: BatchSpec, output: JobOutput, version: string): BatchResultFile {
   if (output.result.kind !== 'batch.train') throw new Error(`batch: a ${output.result.kind} result came back`)
   const runs = output.result.runs.map((r) => ({ ...r, stateDict: Object.fromEntries(Object.entries(runTensors(output.tensors ?? {}, r.index)).map(([name, t]) => [name, tensorToJson(t)])) }))
   return { kind: 'engram.batch-result', version, spec, createdAt: new Date().toISOString(), runs }
