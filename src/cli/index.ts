@@ -13,6 +13,7 @@ import { runRbmCli } from './rbm'
 import { runRecurrentCli } from './recurrent'
 import { runHopfieldLayerCli } from './hopfield-layer'
 import { runExperimentCli } from './experiment'
+import { runBatchCli } from './batch'
 import type { RunOptions, SpecRunner, SpecRunners } from './run'
 import { SqliteSessionStore } from '../main/services/store'
 import { startServer } from '../main/server/server'
@@ -33,7 +34,7 @@ Commands:
   serve               serve the workbench to a browser (browser mode)
   export <source>     export a trained model to ONNX or safetensors
   import <images>     import an IDX image file (MNIST style, .gz or not) as a dataset
-  worker              run sweep shards from a job queue (BullMQ on Redis), for runs given --queue
+  worker              run sweep shards and training runs from a job queue (BullMQ on Redis), for runs given --queue
 
 Options:
   -h, --help          show help (also: engram <command> --help)
@@ -55,6 +56,8 @@ held-out score against the baseline and runs its "predict" inputs. Ctrl-C stops 
 as a partial model. A spec whose model has "kind": "hopfield-layer" trains the Hopfield layer page's layer
 (learned stored patterns and projections) on its synthetic task beside a linear baseline (schemas
 hopfield-layer-spec / hopfield-layer-result). The same spec and seed give the same numbers.
+A spec with a "batch" section ({"seeds": [...], "grid": {"field": [values]}}) trains its model (any family)
+once per grid point and seed and writes every run's model and state dict (docs/queue.md).
 
 Options:
   -o, --out FILE      result file (default: <spec name>.result.json in the current directory)
@@ -64,8 +67,8 @@ Options:
   --data-dir DIR      where imported datasets live (default ${defaultDataDir()})
   --queue URL         split the sweep into shards and run them on the workers of this queue
                       (redis://HOST:PORT, rediss://:PASSWORD@HOST:PORT for TLS; see engram worker --help);
-                      capacity, dense-capacity and delay sweeps; the result is the same, number for number,
-                      as without --queue
+                      capacity, dense-capacity and delay sweeps, and batches (one training run per shard);
+                      the result is the same, number for number, as without --queue
   --shard-trials K    trials per shard with --queue (default ${Object.entries(DEFAULT_TRIALS_PER_SHARD).map(([type, k]) => `${k} for ${type}`).join(', ')})
   -h, --help          this help`,
   serve: `Usage: engram serve [--host 127.0.0.1] [--port 0] [--data-dir DIR] [--provider auto] [--print-json]
@@ -80,13 +83,16 @@ Options:
   --provider P        engine provider: auto, cpu, cuda, dml, coreml (default auto)
   --token TOKEN       use this token instead of a random one
   --print-json        print one JSON line {"url","port","token"} when ready (for scripts)
-  --queue URL         run shardable experiment jobs (capacity, dense-capacity and delay sweeps) on the
-                      workers of this queue
-                      (redis://HOST:PORT or rediss://:PASSWORD@HOST:PORT); other jobs still run here
+  --queue URL         run shardable experiment jobs (capacity, dense-capacity and delay sweeps) and
+                      batches of training runs (models.trainBatch) on the workers of this queue
+                      (redis://HOST:PORT or rediss://:PASSWORD@HOST:PORT); other jobs still run here.
+                      Without it, the data directory's setting (the app's "jobs" control) decides;
+                      by default this machine
   -h, --help          this help`,
   worker: `Usage: engram worker --queue redis://HOST:PORT [--concurrency 1] [--lock-ms 60000] [--stalled-ms 30000]
 
-Runs sweep shards from the queue until stopped (Ctrl-C or SIGTERM: finishes the running shard first). Start
+Runs sweep shards and training runs (one run of a batch each, on built-in datasets and shipped corpora)
+from the queue until stopped (Ctrl-C or SIGTERM: finishes the running shard first). Start
 one per machine (or per core group) on as many machines as you like; 'engram run --queue' and
 'engram serve --queue' enqueue the shards. Every job payload is validated; a bad one is refused with the
 field at fault. A worker killed mid-shard: its shard reruns on another worker after about lock-ms +
@@ -153,7 +159,7 @@ async function cmdRun(argv: string[]): Promise<void> {
   const run = readRunSpecFile(specPath)
   if (values['shard-trials'] !== undefined && !values.queue) throw new UsageError('--shard-trials: only with --queue')
   const queue = values.queue ? { url: checkQueueUrl(values.queue), ...(values['shard-trials'] !== undefined ? { trialsPerShard: positiveInt(values['shard-trials'], '--shard-trials') } : {}) } : undefined
-  if (queue && run.kind !== 'experiment') throw new UsageError(`--queue: ${run.kind} specs do not run on the queue yet (capacity, dense-capacity and delay sweeps do)`)
+  if (queue && run.kind !== 'experiment' && run.kind !== 'batch') throw new UsageError(`--queue: ${run.kind} specs do not run on the queue (capacity, dense-capacity and delay sweeps and batches do: add a "batch" section)`)
   const unshardable = queue && run.kind === 'experiment' ? notShardable(run.spec) : null
   if (unshardable) throw new UsageError(`--queue: ${unshardable}`)
   const opts = { specPath, out: values.out, quiet: values.quiet === true, dataDir: resolve(values['data-dir'] ?? defaultDataDir()), exports: values.export ?? [], ...(queue ? { queue } : {}) }
@@ -163,6 +169,7 @@ async function cmdRun(argv: string[]): Promise<void> {
 /** The runner of each kind of spec `engram run` takes (spec-file.ts says which kinds there are). */
 const SPEC_RUNNERS: SpecRunners = {
   experiment: runExperimentCli,
+  batch: runBatchCli,
   rbm: runRbmCli,
   recurrent: runRecurrentCli,
   'hopfield-layer': runHopfieldLayerCli

@@ -60,7 +60,7 @@ async function createWindow(): Promise<void> {
     dataDir: defaultDataDir(),
     transport: 'ipc',
     worker: { url: new URL('./job-worker.js', import.meta.url) },
-    // Where shardable sweeps run: this machine unless ENGRAM_QUEUE names a queue (a settings page is to come).
+    // Where shardable sweeps and batches run: ENGRAM_QUEUE when set, else the app's setting (this machine by default).
     ...(process.env.ENGRAM_QUEUE ? { queue: process.env.ENGRAM_QUEUE } : {})
   })
   const window = new BrowserWindow({

@@ -13,3 +13,5 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: N
 
 export const SESSIONS_DB = 'sessions.sqlite'
 export const EXPORTS_DIR = 'exports'
+/** The backend's settings (where jobs run), written by settings.update. */
+export const SETTINGS_FILE = 'settings.json'

@@ -4,6 +4,8 @@ import { z } from 'zod'
 import { datasetIdSchema, datasetRefSchema, experimentSpecSchema, MAX_ROWS } from './spec'
 import { experimentRecordSchema, sessionStateSchema, sessionSummarySchema, cueSchema } from './session'
 import { EXPORT_FORMATS } from './family'
+import { queueUrlSchema } from './queue-url'
+import { batchJobSchema, batchResultSchema, batchSpecSchema } from './batch'
 import { modelSpecSchema, runRequestSchema, runResultSchema, trainRequestSchema, trainResultSchema, viewRequestSchema, viewResultSchema } from './families'
 
 const sessionId = z.string().min(1).max(100)
@@ -72,7 +74,7 @@ const modelRunJobSchema = z.object({ modelId: z.string(), run: runRequestSchema 
  * Every job a backend runs, as jobs.list reports it: an experiment, a family's training (`<family>.train`,
  * models.train) or a run on a trained model (models.run).
  */
-export const jobRequestSchema = z.union([jobSpecSchema, trainRequestSchema, modelRunJobSchema])
+export const jobRequestSchema = z.union([jobSpecSchema, trainRequestSchema, modelRunJobSchema, batchJobSchema])
 export type JobRequest = z.infer<typeof jobRequestSchema>
 
 /** A job still running in the backend: what a client that (re)opened the session needs to follow it. */
@@ -97,11 +99,16 @@ export type RunningJob = z.infer<typeof runningJobSchema>
 export const jobResultSchema = z.union([
   z.object({ kind: z.literal('experiment'), record: experimentRecordSchema }),
   trainResultSchema,
-  runResultSchema
+  runResultSchema,
+  batchResultSchema
 ])
 export type JobResult = z.infer<typeof jobResultSchema>
 
 const empty = z.object({}).strict()
+
+/** Where jobs run: `queue` null for this machine, else the queue's URL with its password masked. */
+export const settingsSchema = z.object({ queue: z.string().nullable() })
+export type Settings = z.infer<typeof settingsSchema>
 
 /** Every method: params schema (validated by the backend) and result schema (the type the client gets). */
 export const methods = {
@@ -115,6 +122,13 @@ export const methods = {
       engine: providerInfoSchema
     })
   },
+  /** The backend's settings: where shardable sweeps and batches of training runs go (this machine or a queue). */
+  'settings.get': { params: empty, result: settingsSchema },
+  /**
+   * Sets where jobs run: `queue` null for this machine (no Redis needed), or a redis:// / rediss:// URL (a password
+   * allowed), checked by connecting first. Jobs already running stay where they are. Kept in the data directory.
+   */
+  'settings.update': { params: z.object({ queue: queueUrlSchema.nullable() }).strict(), result: settingsSchema },
   'datasets.list': { params: empty, result: z.array(datasetSummarySchema) },
   'datasets.get': {
     params: z
@@ -198,6 +212,11 @@ export const methods = {
     params: z.object({ sessionId, dataset: datasetRefSchema.optional(), model: modelSpecSchema, seed: z.int().nonnegative().max(2 ** 32 - 1).default(0) }).strict(),
     result: z.object({ jobId: z.string() })
   },
+  /**
+   * Trains a batch of models as one job: the spec's model once per (grid point, seed) (src/shared/batch.ts), here or,
+   * with a queue, one run per shard on its workers; every model lands in the session's models[] when all are done.
+   */
+  'models.trainBatch': { params: z.object({ sessionId, batch: batchSpecSchema }).strict(), result: z.object({ jobId: z.string() }) },
   /** Runs a trained model as a job: recall, batch recall, sampling, BAM recall… (the run kinds its family declares). */
   'models.run': { params: z.object({ sessionId, modelId: z.string(), run: runRequestSchema }).strict(), result: z.object({ jobId: z.string() }) },
   /** A quick read of a trained model, answered directly (an RBM's receptive fields or hidden layer on data rows). */

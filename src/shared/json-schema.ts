@@ -4,6 +4,7 @@ import { experimentResultSchema, experimentSpecSchema } from './spec'
 import { rbmRunResultSchema, rbmRunSpecSchema } from './rbm-run'
 import { recurrentRunResultSchema, recurrentRunSpecSchema } from './recurrent-run'
 import { hopfieldLayerRunResultSchema, hopfieldLayerRunSpecSchema } from './hopfield-layer-run'
+import { batchResultFileSchema, batchSpecSchema } from './batch'
 
 /** The JSON Schemas of one kind of spec file and its result: `<file>-spec.schema.json`, `<file>-result.schema.json`. */
 function specAndResult(file: string, title: string, spec: z.ZodType, result: z.ZodType): Record<string, unknown> {
@@ -20,6 +21,7 @@ export function schemaFiles(): Record<string, unknown> {
     ...specAndResult('experiment', 'experiment', experimentSpecSchema, experimentResultSchema),
     ...specAndResult('rbm', 'RBM training', rbmRunSpecSchema, rbmRunResultSchema),
     ...specAndResult('recurrent', 'recurrent (char-LM or sequence task) training', recurrentRunSpecSchema, recurrentRunResultSchema),
-    ...specAndResult('hopfield-layer', 'Hopfield layer training', hopfieldLayerRunSpecSchema, hopfieldLayerRunResultSchema)
+    ...specAndResult('hopfield-layer', 'Hopfield layer training', hopfieldLayerRunSpecSchema, hopfieldLayerRunResultSchema),
+    ...specAndResult('batch', 'batch of training runs', batchSpecSchema, batchResultFileSchema)
   }
 }

@@ -4,7 +4,8 @@
 // those coordinates. Legend: pi index of the pattern count; ii of the interaction (dense-capacity); ci of the cell
 // and di of the delay (delay); t0..t1 trials [t0, t1) there.
 import { z } from 'zod'
-import { experimentSpecSchema } from './spec'
+import { BUILTIN_DATASETS, experimentSpecSchema, tensorJsonSchema } from './spec'
+import { sessionModelSchema, trainRequestSchema } from './families'
 
 /** Format of a shard job; a worker refuses any other. */
 export const SHARD_JOB_VERSION = 1
@@ -45,16 +46,17 @@ export type Shard = z.infer<typeof shardSchema>
 /** The sweep types that split into shards. */
 export type ShardableType = Shard['type']
 
+/** What every queue job carries besides its work. */
+const jobHeader = {
+  v: z.literal(SHARD_JOB_VERSION),
+  /** The run this shard belongs to: the cancel key and the merge use it. */
+  runId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected 1-64 letters, digits, _ or -'),
+  /** The coordinator's Engram version: a worker of another version refuses the shard (its numbers could differ). */
+  engram: z.string().min(1)
+}
+
 export const shardJobSchema = z
-  .object({
-    v: z.literal(SHARD_JOB_VERSION),
-    /** The run this shard belongs to: the cancel key and the merge use it. */
-    runId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected 1-64 letters, digits, _ or -'),
-    /** The coordinator's Engram version: a worker of another version refuses the shard (its numbers could differ). */
-    engram: z.string().min(1),
-    spec: experimentSpecSchema,
-    shard: shardSchema
-  })
+  .object({ ...jobHeader, spec: experimentSpecSchema, shard: shardSchema })
   .strict()
   .refine((job) => job.spec.sweep?.type === job.shard.type, { message: "must be the spec's sweep type", path: ['shard', 'type'] })
 export type ShardJob = z.infer<typeof shardJobSchema>
@@ -93,3 +95,44 @@ export const shardResultSchema = z.discriminatedUnion('type', [
   resultOf('delay', { trials: z.array(delayConfigScoreSchema) })
 ])
 export type ShardResult = z.infer<typeof shardResultSchema>
+
+/** One training run of a batch (src/shared/batch.ts): the run's index in the batch; its id is `train-r<run>`. */
+export const trainShardSchema = z
+  .object({ type: z.literal('train'), id: z.string().regex(/^train-r\d+$/, "expected 'train-r<run>'"), run: index })
+  .strict()
+  .refine((s) => s.id === `train-r${s.run}`, { message: "must be 'train-r<run>'", path: ['id'] })
+export type TrainShard = z.infer<typeof trainShardSchema>
+
+/**
+ * A training run as a queue job: the run's training request (as models.train builds it) and the coordinator's engine
+ * provider; the worker builds the task through its own family registry. Its data must be on every machine: a built-in
+ * dataset or a shipped corpus (an imported one lives in the coordinator's data directory only).
+ */
+export const trainShardJobSchema = z
+  .object({ ...jobHeader, provider: z.enum(['auto', 'cpu', 'cuda', 'dml', 'coreml']), request: trainRequestSchema, shard: trainShardSchema })
+  .strict()
+  .superRefine((job, ctx) => {
+    const problem = notOnWorkers(job.request)
+    if (problem) ctx.addIssue({ code: 'custom', path: ['request', ...problem.path], message: problem.message })
+  })
+export type TrainShardJob = z.infer<typeof trainShardJobSchema>
+
+/** Why a training request's data is not on every worker (an imported dataset or text), with its path, or null. */
+export function notOnWorkers(request: { dataset?: { builtin: string }; model: object }): { path: string[]; message: string } | null {
+  const dataset = request.dataset?.builtin
+  if (dataset !== undefined && !(BUILTIN_DATASETS as readonly string[]).includes(dataset)) {
+    return { path: ['dataset', 'builtin'], message: `'${dataset}' is an imported dataset, on this machine only; runs on a queue train on built-in datasets` }
+  }
+  const text = (request.model as { text?: { file?: string } }).text
+  if (text?.file !== undefined) return { path: ['model', 'text', 'file'], message: `'${text.file}' is an imported text, on this machine only; runs on a queue train on shipped corpora` }
+  return null
+}
+
+/** A trained run coming back: its model's info and its state dict (tensor JSON: dtype, shape, base64 data). */
+export const trainShardResultSchema = z.object({
+  type: z.literal('train'),
+  id: z.string(),
+  model: sessionModelSchema,
+  tensors: z.record(z.string().max(200), tensorJsonSchema)
+})
+export type TrainShardResult = z.infer<typeof trainShardResultSchema>

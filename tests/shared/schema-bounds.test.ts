@@ -27,8 +27,8 @@ function walk(s: unknown, path: string, out: Unbounded[], seen: Set<unknown>): v
   switch (def.type) {
     case 'number': {
       const n = s as { maxValue: number | null; isInt: boolean }
-      // Seeds name a random stream (any 32-bit value), they count nothing.
-      if (n.isInt && !path.endsWith('.seed') && !(n.maxValue !== null && n.maxValue <= CAP)) out.push({ path, what: 'integer' })
+      // Seeds name a random stream (any 32-bit value), they count nothing (a batch's list of seeds too).
+      if (n.isInt && !path.endsWith('.seed') && !path.endsWith('.seeds.*') && !(n.maxValue !== null && n.maxValue <= CAP)) out.push({ path, what: 'integer' })
       break
     }
     case 'array': {

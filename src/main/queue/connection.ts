@@ -2,6 +2,7 @@
 // BullMQ, and the names every coordinator and worker agree on.
 import type { ConnectionOptions } from 'bullmq'
 import type { RedisOptions } from 'ioredis'
+import { maskQueueUrl, queueUrlProblem } from '../../shared/queue-url'
 
 /** The one BullMQ queue of shard jobs (one Redis can serve several Engram pools through several databases: /1, /2…). */
 export const SHARD_QUEUE = 'engram-shards'
@@ -25,17 +26,11 @@ export const CONNECT_TIMEOUT_MS = 10_000
  * the option the URL came from (--queue) in errors. BullMQ needs maxRetriesPerRequest: null on worker connections.
  */
 export function connectionFromUrl(url: string, field = '--queue'): ConnectionOptions {
-  let u: URL
-  try {
-    u = new URL(url)
-  } catch {
-    throw new QueueUrlError(`${field}: '${url}' is not a URL (expected redis://HOST:PORT or rediss://:PASSWORD@HOST:PORT)`)
-  }
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new QueueUrlError(`${field}: expected a redis:// or rediss:// URL, got '${u.protocol}'`)
-  if (!u.hostname) throw new QueueUrlError(`${field}: the URL has no host`)
+  const problem = queueUrlProblem(url)
+  if (problem) throw new QueueUrlError(`${field}: ${problem}`)
+  const u = new URL(url)
   const port = u.port ? Number(u.port) : 6379
   const db = u.pathname && u.pathname !== '/' ? Number(u.pathname.slice(1)) : 0
-  if (!Number.isInteger(db) || db < 0) throw new QueueUrlError(`${field}: '${u.pathname.slice(1)}' is not a database number`)
   return {
     host: u.hostname.replace(/^\[|\]$/g, ''),
     port,
@@ -70,12 +65,4 @@ export async function checkQueue(url: string, ms = CONNECT_TIMEOUT_MS): Promise<
 }
 
 /** The URL for logs: the password replaced by ***. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url)
-    if (u.password) u.password = '***'
-    return u.toString()
-  } catch {
-    return '(invalid URL)'
-  }
-}
+export const redactUrl = maskQueueUrl

@@ -4,9 +4,12 @@
 import { randomUUID } from 'node:crypto'
 import { Job, Queue, QueueEvents } from 'bullmq'
 import { CancelledError } from '../../shared/errors'
-import { SHARD_JOB_VERSION, shardResultSchema, type Shard, type ShardJob, type ShardResult } from '../../shared/shards'
+import { notOnWorkers, SHARD_JOB_VERSION, shardResultSchema, trainShardResultSchema, type Shard, type ShardJob, type ShardResult, type TrainShard, type TrainShardJob } from '../../shared/shards'
 import type { ExperimentResult, ExperimentSpec } from '../../shared/spec'
+import type { TrainRequest } from '../../shared/families'
 import { mergeShards, notShardable, planShards, shardWeight } from '../services/experiments/shards'
+import { batchOutput, trainOutputOf, type BatchInput } from '../services/batch'
+import type { JobOutput } from '../services/families/types'
 import type { ComputeHooks } from '../services/hooks'
 import { ENGRAM_VERSION } from '../version'
 import { cancelKey, CANCEL_KEY_TTL_S, checkQueue, connectionFromUrl, SHARD_QUEUE } from './connection'
@@ -24,66 +27,128 @@ export interface QueueRunOptions {
 const CANCEL_CHECK_MS = 200
 
 /** BullMQ job ids may not contain ':'. */
-const jobIdOf = (runId: string, shard: Shard): string => `${runId}_${shard.id}`
+const jobIdOf = (runId: string, shardId: string): string => `${runId}_${shardId}`
 
-/** Parses and checks a shard's return value; a bad one fails the run with the reason. */
-function checkResult(shard: Shard, value: unknown): ShardResult & { worker?: string } {
-  const raw = typeof value === 'string' ? (JSON.parse(value) as unknown) : value
-  const parsed = shardResultSchema.safeParse(raw)
+/** A run's shards as queue jobs: each shard's id, its weight in the progress, and its job payload (given the run id). */
+interface QueuePlan<R> {
+  shards: { id: string; weight: number; data: (runId: string) => object }[]
+  /** Parses and checks a shard's return value (already JSON-decoded); throws naming the shard. */
+  check(id: string, value: unknown): R
+  /** What the progress message says is running ("capacity", "batch"). */
+  label: string
+}
+
+/** The worker that ran a shard, when its result says (tests, logs). */
+const workerOf = (raw: unknown): string | undefined => (raw && typeof raw === 'object' && 'worker' in raw && typeof raw.worker === 'string' ? raw.worker : undefined)
+
+/** A schema-checked shard result, or an error naming the shard and the first bad field. */
+function parsedResult<T>(id: string, schema: { safeParse(x: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, raw: unknown): T {
+  const parsed = schema.safeParse(raw)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
-    throw new Error(`shard ${shard.id}: bad result from the worker (${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'})`)
+    throw new Error(`shard ${id}: bad result from the worker (${issue ? `${issue.path.map(String).join('.')}: ${issue.message}` : 'invalid'})`)
   }
-  if (parsed.data.id !== shard.id) throw new Error(`shard ${shard.id}: the worker returned shard ${parsed.data.id}`)
-  const worker = raw && typeof raw === 'object' && 'worker' in raw && typeof raw.worker === 'string' ? raw.worker : undefined
-  return { ...parsed.data, ...(worker ? { worker } : {}) }
+  if ((parsed.data as { id?: string }).id !== id) throw new Error(`shard ${id}: the worker returned shard ${(parsed.data as { id?: string }).id}`)
+  return parsed.data
 }
 
 /** Runs a shardable spec on the queue's workers; the same result, number for number, as running it here. */
 export async function runOnQueue(spec: ExperimentSpec, hooks: ComputeHooks, opts: QueueRunOptions): Promise<ExperimentResult> {
   const why = notShardable(spec)
   if (why) throw new Error(`--queue: ${why}`)
-  const shards = planShards(spec, opts.trialsPerShard)
+  const shards = new Map(planShards(spec, opts.trialsPerShard).map((s) => [s.id, s]))
+  const results = await runShardJobs<ShardResult>(
+    {
+      label: spec.sweep?.type ?? 'experiment',
+      shards: [...shards.values()].map((shard) => ({ id: shard.id, weight: shardWeight(spec, shard), data: (runId) => ({ v: SHARD_JOB_VERSION, runId, engram: ENGRAM_VERSION, spec, shard }) satisfies ShardJob })),
+      check: (id, raw) => {
+        const result = parsedResult(id, shardResultSchema, raw)
+        const worker = workerOf(raw)
+        opts.onShard?.(shards.get(id)!, { ...result, ...(worker ? { worker } : {}) })
+        return result
+      }
+    },
+    hooks,
+    opts
+  )
+  return mergeShards(spec, results.values())
+}
+
+export interface BatchQueueOptions {
+  url: string
+  pollMs?: number
+  /** Told each run's shard and the worker that trained it as it arrives (tests, logs). */
+  onShard?: (shard: TrainShard, worker: string | undefined) => void
+}
+
+/**
+ * Trains a batch on the queue's workers, one run per shard (each worker builds the run's task through its own family
+ * registry, from built-in data); the same models, state dicts byte for byte, as running the batch here.
+ */
+export async function runBatchOnQueue(input: Pick<BatchInput, 'spec' | 'provider'> & { requests: readonly TrainRequest[] }, hooks: ComputeHooks, opts: BatchQueueOptions): Promise<JobOutput> {
+  input.requests.forEach((request, run) => {
+    const problem = notOnWorkers(request)
+    if (problem) throw new Error(`--queue: run ${run}: ${[...problem.path].join('.')}: ${problem.message}`)
+  })
+  const shards = input.requests.map((request, run) => ({ request, shard: { type: 'train', id: `train-r${run}`, run } satisfies TrainShard }))
+  const results = await runShardJobs<JobOutput>(
+    {
+      label: 'batch',
+      shards: shards.map(({ request, shard }) => ({
+        id: shard.id,
+        weight: 1,
+        data: (runId) => ({ v: SHARD_JOB_VERSION, runId, engram: ENGRAM_VERSION, provider: input.provider, request, shard }) satisfies TrainShardJob
+      })),
+      check: (id, raw) => {
+        const { request, shard } = shards.find((s) => s.shard.id === id)!
+        const output = trainOutputOf(request, parsedResult(id, trainShardResultSchema, raw))
+        opts.onShard?.(shard, workerOf(raw))
+        return output
+      }
+    },
+    hooks,
+    opts
+  )
+  return batchOutput(
+    input.spec,
+    shards.map(({ shard }) => results.get(shard.id)!)
+  )
+}
+
+/** Enqueues a run's shards, follows them to the end (progress weighted by shard, cancel), and returns every checked result by shard id. */
+async function runShardJobs<R>(plan: QueuePlan<R>, hooks: ComputeHooks, opts: { url: string; pollMs?: number }): Promise<Map<string, R>> {
+  const { shards } = plan
   const connection = connectionFromUrl(opts.url)
   await checkQueue(opts.url)
-  const queue = new Queue<ShardJob>(SHARD_QUEUE, { connection })
+  const queue = new Queue(SHARD_QUEUE, { connection })
   const events = new QueueEvents(SHARD_QUEUE, { connection })
   const runId = randomUUID()
-  const byJobId = new Map(shards.map((s) => [jobIdOf(runId, s), s]))
-  const results = new Map<string, ShardResult>()
+  const byJobId = new Map(shards.map((s) => [jobIdOf(runId, s.id), s]))
+  const results = new Map<string, R>()
   const fractions = new Map<string, number>()
-  const weights = new Map(shards.map((s) => [s.id, shardWeight(spec, s)]))
-  const totalWeight = shards.reduce((w, s) => w + weights.get(s.id)!, 0)
+  const totalWeight = shards.reduce((w, s) => w + s.weight, 0)
   let timer: NodeJS.Timeout | undefined
   try {
     await events.waitUntilReady()
-    return await new Promise<ExperimentResult>((resolve, reject) => {
+    return await new Promise<Map<string, R>>((resolve, reject) => {
       let settled = false
       const finish = (error: Error | null): void => {
         if (settled) return
         settled = true
         if (error) reject(error)
-        else {
-          try {
-            resolve(mergeShards(spec, results.values()))
-          } catch (e) {
-            reject(e as Error)
-          }
-        }
+        else resolve(results)
       }
       const report = (): void => {
-        const done = shards.reduce((w, s) => w + weights.get(s.id)! * (results.has(s.id) ? 1 : (fractions.get(s.id) ?? 0)), 0)
+        const done = shards.reduce((w, s) => w + s.weight * (results.has(s.id) ? 1 : (fractions.get(s.id) ?? 0)), 0)
         // 100 % only once every result is in (a shard at 100 % may still be on its way back).
         const f = results.size === shards.length ? 1 : Math.min(0.999, done / totalWeight)
-        hooks.onProgress?.(f, Math.round(f * 1000), 1000, `${spec.sweep?.type ?? 'experiment'} (${results.size}/${shards.length} shards)`)
+        hooks.onProgress?.(f, Math.round(f * 1000), 1000, `${plan.label} (${results.size}/${shards.length} shards)`)
       }
       const completed = (jobId: string, value: unknown): void => {
         const shard = byJobId.get(jobId)
         if (!shard || results.has(shard.id)) return
         try {
-          const result = checkResult(shard, value)
-          results.set(shard.id, result)
-          opts.onShard?.(shard, result)
+          results.set(shard.id, plan.check(shard.id, typeof value === 'string' ? (JSON.parse(value) as unknown) : value))
         } catch (e) {
           return finish(e as Error)
         }
@@ -137,8 +202,8 @@ export async function runOnQueue(spec: ExperimentSpec, hooks: ComputeHooks, opts
       }, CANCEL_CHECK_MS)
       const jobs = shards.map((shard) => ({
         name: shard.id,
-        data: { v: SHARD_JOB_VERSION, runId, engram: ENGRAM_VERSION, spec, shard } satisfies ShardJob,
-        opts: { jobId: jobIdOf(runId, shard), attempts: 1, removeOnComplete: false, removeOnFail: false }
+        data: shard.data(runId),
+        opts: { jobId: jobIdOf(runId, shard.id), attempts: 1, removeOnComplete: false, removeOnFail: false }
       }))
       queue.addBulk(jobs).then(report, (e: unknown) => finish(e as Error))
     })

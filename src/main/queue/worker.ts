@@ -5,8 +5,14 @@
 import { hostname } from 'node:os'
 import { UnrecoverableError, Worker, type Job } from 'bullmq'
 import { CancelledError } from '../../shared/errors'
-import { shardJobSchema, type ShardResult } from '../../shared/shards'
+import { shardJobSchema, trainShardJobSchema, type ShardResult, type TrainShardJob, type TrainShardResult } from '../../shared/shards'
 import { runShard } from '../services/experiments/shards'
+import { JOB_TABLE, serviceOf } from '../services/families'
+import type { FamilyContext } from '../services/families/types'
+import { DatasetCatalog } from '../services/datasets'
+import { TextCatalog } from '../services/texts'
+import { tensorToJson } from '../../core/tensor-json'
+import type { ComputeHooks, FractionHooks } from '../services/hooks'
 import { ENGRAM_VERSION } from '../version'
 import { cancelKey, checkQueue, connectionFromUrl, redactUrl, SHARD_QUEUE } from './connection'
 
@@ -34,9 +40,12 @@ export interface QueueWorker {
 /** A source checkout ('-dev') of a release computes what the release does. */
 const releaseOf = (version: string): string => version.replace(/-dev$/, '')
 
+/** A payload's schema: a training run's (its shard says type 'train') or a sweep shard's. */
+const isTrainJob = (data: unknown): boolean => (data as { shard?: { type?: unknown } } | null)?.shard?.type === 'train'
+
 /** What a refused payload is told: the first bad field, as `data.<path>: <message>`, or the version mismatch. */
 export function payloadError(data: unknown): string | null {
-  const parsed = shardJobSchema.safeParse(data)
+  const parsed = (isTrainJob(data) ? trainShardJobSchema : shardJobSchema).safeParse(data)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
     return `bad job payload: ${issue ? `${['data', ...issue.path].join('.')}: ${issue.message}` : 'invalid'}`
@@ -47,18 +56,40 @@ export function payloadError(data: unknown): string | null {
   return null
 }
 
+/** A queue worker's side of one run: the family's task built here (built-in data only), trained, its state dict as JSON. */
+export async function runTrainShard(job: TrainShardJob, hooks: ComputeHooks): Promise<TrainShardResult> {
+  const ctx: FamilyContext = { datasets: new DatasetCatalog(null), texts: new TextCatalog(null), provider: job.provider }
+  const task = serviceOf(job.request.model.kind).trainTask(ctx, job.request as never, 'data.request')
+  const out = await JOB_TABLE[task.kind]!(task.input as never, hooks)
+  if (hooks.shouldCancel?.()) throw new CancelledError()
+  if (!('model' in out.result)) throw new Error(`${task.kind} returned a ${out.result.kind} result`)
+  const tensors = Object.fromEntries(Object.entries(out.tensors ?? {}).map(([name, t]) => [name, tensorToJson(t)]))
+  return { type: 'train', id: job.shard.id, model: out.result.model, tensors }
+}
+
+/** The shard's work: a training run (batch) or trials of a sweep. */
+function shardWork(data: unknown): { runId: string; shardId: string; run: (hooks: FractionHooks & ComputeHooks) => Promise<ShardResult | TrainShardResult> } {
+  if (isTrainJob(data)) {
+    const job = trainShardJobSchema.parse(data)
+    return { runId: job.runId, shardId: job.shard.id, run: (hooks) => runTrainShard(job, hooks) }
+  }
+  const { runId, spec, shard } = shardJobSchema.parse(data)
+  return { runId, shardId: shard.id, run: (hooks) => runShard(spec, shard, hooks) }
+}
+
 export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueWorker> {
   const id = `${hostname()}:${process.pid}`
   const log = opts.log ?? (() => {})
   const connection = connectionFromUrl(opts.url)
   await checkQueue(opts.url)
-  const processor = async (job: Job): Promise<ShardResult & { worker: string }> => {
+  const processor = async (job: Job): Promise<(ShardResult | TrainShardResult) & { worker: string }> => {
     const refused = payloadError(job.data)
     if (refused) {
       log({ event: 'refused', job: job.id, worker: id, error: refused })
       throw new UnrecoverableError(refused)
     }
-    const { runId, spec, shard } = shardJobSchema.parse(job.data)
+    const { runId, shardId, run } = shardWork(job.data)
+    const shard = { id: shardId }
     const client = await worker.client
     const key = cancelKey(runId)
     let cancelled = (await client.get(key)) !== null
@@ -72,7 +103,7 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     log({ event: 'started', job: job.id, shard: shard.id, worker: id })
     try {
       if (cancelled) throw new CancelledError()
-      const result = await runShard(spec, shard, {
+      const result = await run({
         shouldCancel: () => cancelled,
         onProgress: (f) => {
           const t = Date.now()

@@ -1,6 +1,6 @@
 // The backend: implements every method of the API contract on top of datasets, sessions, jobs and export.
 import { EventEmitter } from 'node:events'
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { ApiError, describeZodError, parseParams, type EventName, type Events, type JobRequest, type MethodName, type ParsedParams, type Result, type RunningJob } from '../../shared/api'
@@ -11,14 +11,17 @@ import { RNG_ALGORITHM } from '../../core/rng'
 import { platformProviders, probeProviders } from '../../engine/providers'
 import { DatasetCatalog } from './datasets'
 import { TextCatalog } from './texts'
-import { JobManager, type JobRunner, type WorkerEntry } from './jobs'
+import { JobManager, type WorkerEntry } from './jobs'
 import { QueueRoutedJobs } from '../queue/jobs'
 import { SqliteSessionStore, type SessionStore } from './store'
 import { experimentData } from './experiments/data'
 import { exportModel, serviceOf } from './families'
+import { batchTask, runTensors } from './batch'
 import type { ExperimentInput } from './families'
 import type { FamilyContext, FamilyTask } from './families/types'
-import { EXPORTS_DIR, SESSIONS_DB } from '../paths'
+import { EXPORTS_DIR, SESSIONS_DB, SETTINGS_FILE } from '../paths'
+import { checkQueue, QueueConnectError } from '../queue/connection'
+import { maskQueueUrl, queueUrlSchema } from '../../shared/queue-url'
 import { ENGRAM_VERSION } from '../version'
 
 export { hopfieldExportBytes, netFromTensors } from './families/hopfield'
@@ -31,9 +34,9 @@ export interface BackendOptions {
   provider?: 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml'
   store?: SessionStore
   /**
-   * Where shardable jobs (capacity, dense-capacity and delay sweeps) run: absent, in worker threads here (the default,
-   * no Redis needed); a queue URL (redis://HOST:PORT, rediss://:PASSWORD@HOST:PORT), on that queue's `engram worker`s.
-   * Other jobs always run here.
+   * Where shardable jobs (capacity, dense-capacity and delay sweeps, batches of training runs) run: absent, where the
+   * data directory's settings say (settings.update; none: in worker threads here, no Redis needed); a queue URL
+   * (redis://HOST:PORT, rediss://:PASSWORD@HOST:PORT), on that queue's `engram worker`s. Other jobs always run here.
    */
   queue?: string
 }
@@ -51,9 +54,9 @@ function notFound(what: string, id: string, field: string): ApiError {
 }
 
 /** Writes a file so that a crash leaves either the old file or the new one, never half of it. */
-export function writeFileAtomic(path: string, bytes: Uint8Array): void {
+export function writeFileAtomic(path: string, bytes: Uint8Array, mode?: number): void {
   const tmp = `${path}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`
-  writeFileSync(tmp, bytes, { flush: true })
+  writeFileSync(tmp, bytes, { flush: true, ...(mode !== undefined ? { mode } : {}) })
   renameSync(tmp, path)
 }
 
@@ -68,7 +71,7 @@ const labelOf = (kind: string): string => familyOf(kind)?.label ?? kind
 export class Backend {
   readonly events = new EventEmitter()
   private readonly store: SessionStore
-  private readonly jobs: JobRunner
+  private readonly jobs: QueueRoutedJobs
   readonly datasets: DatasetCatalog
   readonly texts: TextCatalog
   private readonly open = new Map<string, OpenSession>()
@@ -79,10 +82,20 @@ export class Backend {
   constructor(private readonly options: BackendOptions) {
     mkdirSync(options.dataDir, { recursive: true })
     this.store = options.store ?? new SqliteSessionStore(join(options.dataDir, SESSIONS_DB))
-    const local = new JobManager(options.worker)
-    this.jobs = options.queue ? new QueueRoutedJobs(local, options.queue) : local
+    this.jobs = new QueueRoutedJobs(new JobManager(options.worker), options.queue ?? this.storedQueue())
     this.datasets = new DatasetCatalog(options.dataDir)
     this.texts = new TextCatalog(options.dataDir)
+  }
+
+  /** The queue the data directory's settings name, or null (none, or a file that is not a valid settings file: this machine). */
+  private storedQueue(): string | null {
+    try {
+      const raw = JSON.parse(readFileSync(join(this.options.dataDir, SETTINGS_FILE), 'utf8')) as { queue?: unknown }
+      const parsed = queueUrlSchema.nullable().safeParse(raw.queue ?? null)
+      return parsed.success ? parsed.data : null
+    } catch {
+      return null
+    }
   }
 
   /** Entry point for every transport: validates params, dispatches, and returns the typed result. */
@@ -187,13 +200,15 @@ export class Backend {
 
   /** Puts a finished job's result into its session: one rule per kind of result, not per family. */
   private land(open: OpenSession, result: Events['job.done']['result'], tensors: Record<string, NamedTensor> | undefined): void {
-    if (result.kind === 'experiment') open.state.experiments.push(result.record)
-    else if ('model' in result && TRAIN_KINDS.has(result.kind)) {
-      const model = result.model
-      for (const [name, t] of Object.entries(tensors ?? {})) open.tensors.set(`models/${model.id}/${name}`, t)
+    const landModel = (model: SessionModel, own: Record<string, NamedTensor>): void => {
+      for (const [name, t] of Object.entries(own)) open.tensors.set(`models/${model.id}/${name}`, t)
       open.state.models.push(model)
       serviceOf(model.kind).onTrained?.(open.state, model as never)
-    } else if (KEPT_RUNS.includes(result.kind)) open.state.results[result.kind] = result as never
+    }
+    if (result.kind === 'experiment') open.state.experiments.push(result.record)
+    else if (result.kind === 'batch.train') for (const run of result.runs) landModel(run.model, runTensors(tensors ?? {}, run.index))
+    else if ('model' in result && TRAIN_KINDS.has(result.kind)) landModel(result.model, tensors ?? {})
+    else if (KEPT_RUNS.includes(result.kind)) open.state.results[result.kind] = result as never
     else return
     this.touch(open)
   }
@@ -213,6 +228,22 @@ export class Backend {
         rng: RNG_ALGORITHM,
         engine: { available: probe.usable, chosen, ...(skipped.length ? { fallbackReason: skipped.join('; ') } : {}) }
       }
+    },
+    'settings.get': () => ({ queue: this.jobs.queueUrl === null ? null : maskQueueUrl(this.jobs.queueUrl) }),
+    'settings.update': async (p: ParsedParams<'settings.update'>) => {
+      if (p.queue !== null) {
+        try {
+          await checkQueue(p.queue)
+        } catch (error) {
+          if (!(error instanceof QueueConnectError)) throw error
+          throw new ApiError({ code: 'bad-request', field: 'params.queue', message: `params.queue: ${error.message}` })
+        }
+      }
+      this.jobs.setUrl(p.queue)
+      // The queue's password is in the URL: the file is for this user only.
+      const path = join(this.options.dataDir, SETTINGS_FILE)
+      writeFileAtomic(path, new TextEncoder().encode(JSON.stringify({ queue: p.queue }, null, 1)), 0o600)
+      return { queue: p.queue === null ? null : maskQueueUrl(p.queue) }
     },
     'datasets.list': () => this.datasets.list(),
     'datasets.import': (p: ParsedParams<'datasets.import'>) => {
@@ -330,6 +361,10 @@ export class Backend {
       const request = parsed.data as Extract<JobRequest, { model: unknown }>
       const task = serviceOf(p.model.kind).trainTask(this.context, request as never, 'params', session)
       return this.startJob(session, request, task)
+    },
+    'models.trainBatch': (p: ParsedParams<'models.trainBatch'>) => {
+      const session = this.session(p.sessionId, 'params.sessionId')
+      return this.startJob(session, { kind: 'batch.train', batch: p.batch }, batchTask(this.context, p.batch, 'params.batch'))
     },
     'models.run': (p: ParsedParams<'models.run'>) => {
       const session = this.session(p.sessionId, 'params.sessionId')

@@ -5,6 +5,7 @@ import type { NamedTensor } from '../../core/safetensors'
 import { describeZodError } from '../../shared/api'
 import { experimentResultSchema, experimentSpecSchema, type ExperimentResult, type ExperimentSpec } from '../../shared/spec'
 import { FAMILIES, type FamilyKind } from '../../shared/families'
+import { batchSpecSchema, type BatchSpec } from '../../shared/batch'
 import { rbmRunResultSchema, rbmRunSpecSchema, type RbmRunResult } from '../../shared/rbm-run'
 import { recurrentRunResultSchema, recurrentRunSpecSchema, type RecurrentRunResult } from '../../shared/recurrent-run'
 import { hopfieldLayerRunResultSchema, hopfieldLayerRunSpecSchema, type HopfieldLayerRunResult } from '../../shared/hopfield-layer-run'
@@ -77,7 +78,7 @@ const TRAINING_SPECS = {
 type TrainingSpecKind = keyof typeof TRAINING_SPECS
 
 /** An experiment spec, or a family's training spec (its model's kind names the family). */
-export type RunSpec = { kind: 'experiment'; spec: ExperimentSpec } | { [K in TrainingSpecKind]: { kind: K; spec: ReturnType<(typeof TRAINING_SPECS)[K]['parse']> } }[TrainingSpecKind]
+export type RunSpec = { kind: 'experiment'; spec: ExperimentSpec } | { kind: 'batch'; spec: BatchSpec } | { [K in TrainingSpecKind]: { kind: K; spec: ReturnType<(typeof TRAINING_SPECS)[K]['parse']> } }[TrainingSpecKind]
 
 function modelKindOf(raw: unknown): unknown {
   if (typeof raw !== 'object' || raw === null) return undefined
@@ -86,6 +87,12 @@ function modelKindOf(raw: unknown): unknown {
 }
 
 export function parseRunSpec(raw: unknown, source = 'spec'): RunSpec {
+  // A batch (any family's model trained per grid point and seed) says so with its `batch` section.
+  if (typeof raw === 'object' && raw !== null && 'batch' in raw) {
+    const parsed = batchSpecSchema.safeParse(raw)
+    if (!parsed.success) throw new SpecError(`${source}: ${describeZodError(parsed.error, 'spec').message}`)
+    return { kind: 'batch', spec: parsed.data }
+  }
   const kind = modelKindOf(raw)
   if (typeof kind !== 'string' || !Object.hasOwn(TRAINING_SPECS, kind)) {
     const families = FAMILIES.map((f) => f.kind)

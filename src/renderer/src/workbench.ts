@@ -381,6 +381,8 @@ function routeEvents(): void {
     const r = p.result
     // Samples are not kept in the session (the backend leaves it untouched too).
     if (r.kind !== 'rbm.sample') session.markDirty()
+    // A batch of trainings (models.trainBatch, from the API or another window): its models are in the session now.
+    if (r.kind === 'batch.train') void session.reload()
     jobRoute(r.kind)?.done?.(p.jobId, r)
   })
   api.on('job.failed', (p) => {

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto'
 import type { FamilyKind } from '../../../shared/families'
 import type { ExperimentResult, ExperimentSpec } from '../../../shared/spec'
 import { runExperiment, type ExperimentData } from '../experiments'
+import { runBatchHere, type BatchInput } from '../batch'
 import { bamService } from './bam'
 import { hopfieldService } from './hopfield'
 import { hopfieldLayerService } from './hopfield-layer'
@@ -30,7 +31,9 @@ export function experimentJobOutput(spec: ExperimentSpec, result: ExperimentResu
 
 /** Jobs that belong to no family. */
 const COMMON_JOBS: Record<string, JobHandler> = {
-  experiment: async (input: ExperimentInput, hooks) => experimentJobOutput(input.spec, await runExperiment(input.spec, input.data, hooks))
+  experiment: async (input: ExperimentInput, hooks) => experimentJobOutput(input.spec, await runExperiment(input.spec, input.data, hooks)),
+  // A batch runs its runs through this very table (batch.ts imports it back: called only once both are loaded).
+  'batch.train': (input: BatchInput, hooks) => runBatchHere(input, hooks)
 }
 
 /** Every job kind a worker runs: one table instead of if-chains. */
