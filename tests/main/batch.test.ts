@@ -44,7 +44,7 @@ describe('batch specs', () => {
   })
 
   it('refuses bad batches naming the field, before any work', () => {
-    expect(problem({ name: 'b', model: rnn, batch: { grid: { hidden: [4] } } })).toMatch(/^spec\.batch\.grid\.hidden: not a field of a recurrent model spec \(its fields: text, cell/)
+    expect(problem({ name: 'b', model: rnn, batch: { grid: { hidden: [4] } } })).toMatch(/^spec\.batch\.grid\.hidden: not a field of a recurrent model spec \(its fields: text, task, cell/)
     expect(problem({ name: 'b', model: rnn, batch: { grid: { hiddenSize: [8, 4096] } } })).toMatch(/^spec\.batch\.grid\.hiddenSize\.1: .*1024.* \(grid point 1\)/)
     expect(problem({ name: 'b', model: rnn, batch: { grid: { kind: ['rbm'] } } })).toBe("spec.batch.grid.kind: 'kind' cannot vary in a batch")
     expect(problem({ name: 'b', model: rnn, batch: { seeds: [1, 1] } })).toBe('spec.batch.seeds: each seed at most once (the runs would be the same)')

@@ -15,7 +15,7 @@ describe('RBM run spec', () => {
     expect(spec.model).toMatchObject({ kind: 'rbm', labels: true, hidden: 64, epochs: 3 })
     expect(spec.engine).toEqual({ provider: 'auto', threads: 0 })
     for (const name of readdirSync(examples).filter((f) => f.endsWith('.json') && !f.endsWith('.result.json'))) {
-      expect(parseRunSpec(read(name), name).kind, name).toBe(name.startsWith('rbm-') ? 'rbm' : name.startsWith('recurrent-') ? 'recurrent' : name.startsWith('hopfield-layer-') ? 'hopfield-layer' : 'experiment')
+      expect(parseRunSpec(read(name), name).kind, name).toBe(name.startsWith('rbm-') ? 'rbm' : name.startsWith('recurrent-') ? 'recurrent' : name.startsWith('hopfield-layer-') ? 'hopfield-layer' : name.startsWith('batch-') ? 'batch' : 'experiment')
     }
   })
 
