@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { Worker } from 'node:worker_threads'
 import type { JobResult } from '../../shared/api'
 import type { NamedTensor } from '../../core/safetensors'
+import type { SessionModel } from '../../shared/session'
 import type { FromWorker, ToWorker, WorkerTask } from '../worker/protocol'
 
 export interface WorkerEntry {
@@ -23,6 +24,8 @@ export interface JobProgress {
 
 export interface JobCallbacks {
   onProgress(progress: JobProgress): void
+  /** A training's checkpoint (hooks.onCheckpoint): the model as a cancel now would keep it, with its tensors. */
+  onCheckpoint?(model: SessionModel, tensors: Record<string, NamedTensor>): void
   onDone(result: JobResult, tensors?: Record<string, NamedTensor>): void
   onFailed(error: string, cancelled: boolean): void
 }
@@ -85,6 +88,9 @@ export class JobManager implements JobRunner {
             ...(message.metrics ? { metrics: message.metrics } : {}),
             ...(message.text !== undefined ? { text: message.text } : {})
           })
+          break
+        case 'checkpoint':
+          if (!job.settled) callbacks.onCheckpoint?.(message.model, message.tensors)
           break
         case 'done':
           settle(() => callbacks.onDone(message.result, message.tensors))

@@ -6,7 +6,7 @@ import { basename, join } from 'node:path'
 import { ApiError, type TextSummary } from '../../shared/api'
 import { MAX_TEXT_CHARS, type TextSource } from '../../shared/families/recurrent'
 import sonnets from '../../../resources/corpora/sonnets.txt?raw'
-import { writeFileAtomic } from './backend'
+import { writeFileAtomic } from './atomic'
 
 /** The shipped corpora (resources/corpora/README.md gives their provenance and licence status). */
 const CORPORA: Record<string, { name: string; text: string; source: string }> = {

@@ -27,7 +27,8 @@ const hooks: ComputeHooks = {
     lastProgress = now
     post({ type: 'progress', fraction, done, total, message, ...(metrics ? { metrics } : {}), ...(text !== undefined ? { text } : {}) })
   },
-  shouldCancel: () => cancelled
+  shouldCancel: () => cancelled,
+  onCheckpoint: (model, tensors) => post({ type: 'checkpoint', model, tensors })
 }
 
 /** A job's result, and for training jobs the tensors the backend stores in the session (never sent to clients). */

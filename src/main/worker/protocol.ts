@@ -1,6 +1,7 @@
 // Messages between the job manager and a job worker thread (`type`-tagged, structured-clone safe).
 import type { NamedTensor } from '../../core/safetensors'
 import type { JobResult } from '../../shared/api'
+import type { SessionModel } from '../../shared/session'
 import type { FamilyTask } from '../services/families/types'
 
 /** A job for the worker: a kind of the job table (services/families) and its input; plus two test hooks. */
@@ -14,5 +15,6 @@ export type ToWorker = { type: 'start'; jobId: string; task: WorkerTask } | { ty
 
 export type FromWorker =
   | { type: 'progress'; fraction: number; done: number; total: number; message: string; metrics?: Record<string, number>; text?: string }
+  | { type: 'checkpoint'; model: SessionModel; tensors: Record<string, NamedTensor> }
   | { type: 'done'; result: JobResult; tensors?: Record<string, NamedTensor> }
   | { type: 'failed'; error: string; cancelled: boolean }
