@@ -10,6 +10,8 @@ export interface WorkerEntry {
   url: URL
   /** Passed as workerData (the source-mode bootstrap uses it to find the TypeScript entry). */
   workerData?: unknown
+  /** Each job worker's heap limits: a job that goes over them fails with a message; the app and other jobs go on. */
+  resourceLimits?: import('node:worker_threads').ResourceLimits
 }
 
 export interface JobProgress {
@@ -67,7 +69,7 @@ export class JobManager implements JobRunner {
 
   start(task: WorkerTask, callbacks: JobCallbacks): string {
     const jobId = randomUUID()
-    const worker = new Worker(this.entry.url, { workerData: this.entry.workerData })
+    const worker = new Worker(this.entry.url, { workerData: this.entry.workerData, ...(this.entry.resourceLimits ? { resourceLimits: this.entry.resourceLimits } : {}) })
     const job: RunningJob = { worker, started: performance.now(), cancelRequested: false, settled: false }
     this.jobs.set(jobId, job)
 

@@ -46,6 +46,16 @@ async function run(task: WorkerTask): Promise<JobOutput> {
       if (cancelled) throw new CancelledError()
     }
   }
+  if (task.kind === 'test.throw') throw new Error('a bug in the job (test.throw)')
+  if (task.kind === 'test.oom') {
+    // Holds ever more small objects, yielding now and then so a cancel could come in: only the heap limit stops it.
+    const hoard: number[][] = []
+    for (;;) {
+      for (let i = 0; i < 1000; i++) hoard.push(Array.from({ length: 100 }, (_, k) => k + hoard.length))
+      await new Promise((resolve) => setImmediate(resolve))
+      if (cancelled) throw new CancelledError()
+    }
+  }
   const handler = JOB_TABLE[task.kind]
   if (!handler) throw new Error(`no job kind '${task.kind}' in the job table`)
   return await handler((task as FamilyTask).input as never, hooks)

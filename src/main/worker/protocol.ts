@@ -7,9 +7,11 @@ import type { FamilyTask } from '../services/families/types'
 /** A job for the worker: a kind of the job table (services/families) and its input; plus two test hooks. */
 export type WorkerTask =
   | FamilyTask
-  /** Test hooks: a job that crashes its worker, and one that runs until cancelled. */
+  /** Test hooks: a job that crashes its worker, one that runs until cancelled, one that throws, one that eats its heap. */
   | { kind: 'test.crash' }
   | { kind: 'test.spin' }
+  | { kind: 'test.throw' }
+  | { kind: 'test.oom' }
 
 export type ToWorker = { type: 'start'; jobId: string; task: WorkerTask } | { type: 'cancel' }
 
