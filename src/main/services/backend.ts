@@ -71,6 +71,7 @@ export class Backend {
   /** Jobs started through jobs.start and not yet settled, with their progress so far (jobs.list). */
   private readonly running = new Map<string, RunningJob>()
   private probe: ReturnType<typeof probeProviders> | undefined
+  private closing = false
 
   constructor(private readonly options: BackendOptions) {
     mkdirSync(options.dataDir, { recursive: true })
@@ -142,6 +143,8 @@ export class Backend {
   }
 
   async close(): Promise<void> {
+    // The jobs are cancelled first: a training's partial model is then stored as its checkpoint and comes back with its session.
+    this.closing = true
     await this.jobs.close()
     this.store.close()
   }
@@ -218,8 +221,9 @@ export class Backend {
       },
       onDone: (result, tensors) => {
         this.running.delete(jobId)
-        // A checkpointed training's model stays stored as its last checkpoint until the session is saved: a crash before that keeps it.
-        if (checkpointed && 'model' in result && TRAIN_KINDS.has(result.kind) && tensors) this.checkpoint(jobId, sessionId, result.model, tensors)
+        // A checkpointed training's model (and any training's, when the app closes) stays stored as its last checkpoint
+        // until the session is saved: a crash or a quit before that keeps it.
+        if ((checkpointed || this.closing) && 'model' in result && TRAIN_KINDS.has(result.kind) && tensors) this.checkpoint(jobId, sessionId, result.model, tensors)
         const open = this.open.get(sessionId)
         if (open) this.land(open, result, tensors)
         this.emit('job.done', { jobId, sessionId, result })

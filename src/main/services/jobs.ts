@@ -42,6 +42,8 @@ interface RunningJob {
 
 /** How long a worker gets to stop on its own after a cancel before it is terminated. */
 const CANCEL_GRACE_MS = 2000
+/** How long close() waits for the jobs to stop on their own. */
+const CLOSE_GRACE_MS = 3000
 
 /** A progress report with its rate (work units per second since `started`) and ETA. */
 export function jobProgress(jobId: string, started: number, fraction: number, done: number, total: number, message: string): JobProgress {
@@ -128,10 +130,21 @@ export class JobManager implements JobRunner {
     return true
   }
 
+  /**
+   * Stops every job: first as a cancel (a training keeps its partial model, which the backend stores as its last
+   * checkpoint), waiting up to CLOSE_GRACE_MS, then by terminating the workers still running. Terminating a worker
+   * inside an onnxruntime run can abort the whole process (docs/reliability.md), so it is the last resort.
+   */
   async close(): Promise<void> {
+    for (const id of [...this.jobs.keys()]) this.cancel(id)
+    const deadline = performance.now() + CLOSE_GRACE_MS
+    while (this.jobs.size > 0 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
     const all = [...this.jobs.values()]
     this.jobs.clear()
-    for (const job of all) job.settled = true
+    for (const job of all) {
+      job.settled = true
+      if (job.killTimer) clearTimeout(job.killTimer)
+    }
     await Promise.all(all.map((j) => j.worker.terminate()))
   }
 }

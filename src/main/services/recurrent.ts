@@ -296,6 +296,8 @@ export async function trainRecurrentJob<S extends RecurrentTrainSpec>(
   const zeros = new Float32Array(K * L * B * H)
   try {
     for (let chunk = 0; done < spec.steps; chunk++) {
+      // A turn of the event loop between engine runs, so a worker reads a cancel before the next run, not several later.
+      if (hooks.shouldCancel && chunk > 0) await new Promise((resolve) => setImmediate(resolve))
       if (hooks.shouldCancel?.()) {
         partial = true
         break
