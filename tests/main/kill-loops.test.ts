@@ -126,9 +126,10 @@ describe('kill loops: saves and imports', () => {
       new DatasetCatalog(tmp.dir).import('before', before.images, before.labels)
       const patterns = (catalog: DatasetCatalog) => JSON.stringify(catalog.patterns('user:before', 0, 40))
       const expected = patterns(new DatasetCatalog(tmp.dir))
+      // Every stage once per four trials, from a seeded first one.
+      const first = rng.int(4)
       for (let trial = 0; trial < TRIALS; trial++) {
-        // Every stage once per four trials, in a seeded order.
-        const stage = stages[(trial + rng.int(4)) % 4]!
+        const stage = stages[(trial + first) % 4]!
         const c = child('kill-child.ts', ['dataset', tmp.dir, stage])
         const [, , path, half] = await c.line(/^inside (\S+) (.+?)(?: (\d+))?$/)
         // The partial state is on disk: the temporary folder, with the images half written or whole.
@@ -165,8 +166,9 @@ describe('kill loops: saves and imports', () => {
     try {
       const texts = new TextCatalog(tmp.dir)
       texts.import('notes', new TextEncoder().encode(killText('version 1')), 'params')
+      const first = rng.int(2)
       for (let trial = 0; trial < SHORT_TRIALS; trial++) {
-        const stage = (trial + rng.int(2)) % 2 === 0 ? 'tmp-part' : 'rename'
+        const stage = (trial + first) % 2 === 0 ? 'tmp-part' : 'rename'
         const c = child('kill-child.ts', ['text', tmp.dir, stage])
         const [, , path, half] = await c.line(/^inside (\S+) (.+?)(?: (\d+))?$/)
         if (half) expect(statSync(path!).size).toBe(Number(half))
