@@ -209,6 +209,8 @@ test('experiments: a small annealing sweep (annealed vs deterministic, the sched
   await expect(t('anneal-chart')).toHaveAttribute('data-points', '2')
   await expect(t('anneal-schedule-chart')).toHaveAttribute('data-steps', '8')
   await expect(t('anneal-table').locator('tbody tr')).toHaveCount(2)
+  // The anneal sweep trained the form's Hopfield net: its rule is shown beside the result.
+  await expect(t('exp-result-spec')).toContainText('wii')
 
   // A BAM sweep on the same letters, binary-index codes, noisy X.
   await t('exp-type').selectOption('bam')
@@ -222,6 +224,9 @@ test('experiments: a small annealing sweep (annealed vs deterministic, the sched
   await expect(t('exp-result')).toHaveAttribute('data-type', 'bam')
   await expect(t('bam-sweep-chart')).toHaveAttribute('data-points', '2')
   await expect(t('bam-sweep-table').locator('tbody tr')).toHaveCount(2)
+  // A BAM ran, not the form's Hopfield net: no Hopfield rule beside its result (issue 11).
+  await expect(t('exp-result-spec')).toContainText('patterns')
+  await expect(t('exp-result-spec')).not.toContainText('wii')
   await expect(t('error-banner')).toHaveCount(0)
 })
 

@@ -50,6 +50,11 @@ test('recall lab: train, recall, replay, batch, save, reopen, export', async ({ 
   await t('apply-corruption').click()
   await expect(t('cue-summary')).toContainText('flip 20 %')
   await expect(t('cue-summary')).toContainText('20.0 % differs')
+  // Set in the editor but not applied: the header still says what made the cue (issue 11).
+  await t('corrupt-flip-fraction').fill('0.4')
+  await expect(t('corrupt-percent')).toHaveValue('40')
+  await expect(t('cue-summary')).toContainText('flip 20 %')
+  await t('corrupt-flip-fraction').fill('0.2')
 
   // Asynchronous recall and its replay: back to the source letter.
   await t('run-recall').click()

@@ -2,20 +2,14 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll } from 'vitest'
 import { Backend } from '../../src/main/services/backend'
 import type { EventName, Events, Params } from '../../src/shared/api'
 import type { RunResult, SessionModel } from '../../src/shared/session'
 
-const root = join(import.meta.dirname, '..', '..')
+import { sourceWorker } from './worker-entry'
 
-export function sourceWorker(): { url: URL; workerData: { entry: string } } {
-  return {
-    url: pathToFileURL(join(root, 'tests', 'helpers', 'worker-bootstrap.mjs')),
-    workerData: { entry: pathToFileURL(join(root, 'src', 'main', 'worker', 'job-worker.ts')).href }
-  }
-}
+export { sourceWorker }
 
 export function tempDir(prefix = 'engram-test-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix))

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { ModelInfo } from '../../src/shared/session'
 import { experimentSpecSchema } from '../../src/shared/spec'
-import { autoName, buildExperimentSpec, defaultForm, parseList, readForm, specJson, type ExperimentForm } from '../../src/renderer/src/lib/experiment-spec'
+import { autoName, buildExperimentSpec, defaultForm, parseList, readForm, resultModelLine, specJson, SWEEP_TYPES, type ExperimentForm } from '../../src/renderer/src/lib/experiment-spec'
 
 const model: ModelInfo = {
   kind: 'hopfield',
@@ -206,5 +206,25 @@ describe('checks before running', () => {
     const small = { ...model, units: 9 }
     expect(buildExperimentSpec(form((f) => ((f.type = 'census'), (f.census.method = 'exhaustive'))), { model: small }).error).toBeUndefined()
     expect(buildExperimentSpec(form((f) => ((f.type = 'census'), (f.census.method = 'exhaustive'))), { model })).toMatchObject({ field: 'census.method' })
+  })
+})
+
+describe('the model shown beside a result', () => {
+  it('names the Hopfield rule only where the experiment trained it, never beside a sweep that ran a net of its own', () => {
+    const trains = new Set(['noise', 'partial', 'basins', 'census', 'anneal'])
+    const checked: string[] = []
+    for (const { id } of SWEEP_TYPES) {
+      // The rule set on the form is pseudo-inverse: a BAM or Boltzmann result must not claim it.
+      const built = buildExperimentSpec(form((f) => ((f.type = id), (f.source = 'custom'), (f.custom.rule = 'pseudo-inverse'))), { model })
+      if (!built.spec) continue
+      const spec = experimentSpecSchema.parse(built.spec)
+      const line = resultModelLine(spec)
+      if (trains.has(id)) expect(line, id).toMatch(/^pseudo-inverse/)
+      else expect(line, id).toBeNull()
+      checked.push(id)
+    }
+    // A recall experiment (no sweep) trains its model too.
+    expect(resultModelLine({ model: { kind: 'hopfield', rule: 'storkey' } as never, sweep: undefined })).toMatch(/^storkey/)
+    expect(checked).toEqual(expect.arrayContaining(['noise', 'bam', 'hetero', 'recurrent', 'boltzmann', 'beta', 'dense-capacity', 'delay', 'capacity']))
   })
 })

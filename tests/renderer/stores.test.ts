@@ -7,6 +7,7 @@ import { Rng } from '../../src/core/rng'
 import { setApi } from '../../src/renderer/src/api'
 import { useBatchStore } from '../../src/renderer/src/stores/batch'
 import { useCueStore } from '../../src/renderer/src/stores/cue'
+import { describeCorruption } from '../../src/renderer/src/lib/cue'
 import { PAGE_SIZE, useDatasetsStore } from '../../src/renderer/src/stores/datasets'
 import { useErrorsStore } from '../../src/renderer/src/stores/errors'
 import { useJobsStore } from '../../src/renderer/src/stores/jobs'
@@ -227,6 +228,30 @@ describe('cue store', () => {
     const want = corrupt(TOY.patterns[1]!, { type: 'flip', fraction: 0.5 }, 2, 2, new Rng(1234))
     expect(Array.from(got)).toEqual(Array.from(want))
     expect(cue.toCue()).toEqual({ source: 0, corruption: { type: 'flip', fraction: 0.5 }, seed: 1234, state: Array.from(want) })
+  })
+
+  it('says which corruption made the cue, not what the editor would apply next (header and saved cue)', async () => {
+    api.handle('sessions.open', () => ({ ...emptySession(), models: [model], activeModelId: 'm1', dataset: model.dataset }))
+    await useSessionStore().open('s1')
+    await useModelStore().loadStored(useSessionStore().activeModel)
+    const cue = useCueStore()
+    cue.setSource(0)
+    // Set in the editor, not applied: the cue is the clean pattern and says so.
+    cue.corruption = { type: 'flip', fraction: 0.5 }
+    cue.seed = 77
+    expect(describeCorruption(cue.applied.corruption)).toBe('none')
+    expect(cue.toCue()).toMatchObject({ corruption: { type: 'none' }, state: TOY.patterns[1] })
+    cue.apply()
+    const made = Array.from(cue.state!)
+    // Editing the corruption after Apply changes neither the claim nor the cue.
+    cue.corruption = { type: 'maskFraction', fraction: 0.25, fill: -1 }
+    cue.seed = 5
+    expect(describeCorruption(cue.applied.corruption)).toBe('flip 50 %')
+    expect(cue.toCue()).toEqual({ source: 0, corruption: { type: 'flip', fraction: 0.5 }, seed: 77, state: made })
+    // Reset goes back to the clean source, and the claim with it.
+    cue.setSource(0)
+    expect(describeCorruption(cue.applied.corruption)).toBe('none')
+    expect(cue.toCue()?.corruption).toEqual({ type: 'none' })
   })
 
   it('paints units; on a drawing the clean base follows', async () => {

@@ -1,6 +1,6 @@
 // The backend: implements every method of the API contract on top of datasets, sessions, jobs and export.
 import { EventEmitter } from 'node:events'
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { ApiError, describeZodError, parseParams, type EventName, type Events, type JobRequest, type MethodName, type ParsedParams, type Result, type RunningJob } from '../../shared/api'
@@ -11,6 +11,7 @@ import { RNG_ALGORITHM } from '../../core/rng'
 import { platformProviders, probeProviders } from '../../engine/providers'
 import { DatasetCatalog } from './datasets'
 import { TextCatalog } from './texts'
+import { writeFileAtomic } from './atomic'
 import { JobManager, type WorkerEntry } from './jobs'
 import { QueueRoutedJobs } from '../queue/jobs'
 import { SqliteSessionStore, type SessionStore } from './store'
@@ -53,12 +54,7 @@ function notFound(what: string, id: string, field: string): ApiError {
   return new ApiError({ code: 'not-found', field, message: `${field}: no ${what} '${id}'` })
 }
 
-/** Writes a file so that a crash leaves either the old file or the new one, never half of it. */
-export function writeFileAtomic(path: string, bytes: Uint8Array, mode?: number): void {
-  const tmp = `${path}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`
-  writeFileSync(tmp, bytes, { flush: true, ...(mode !== undefined ? { mode } : {}) })
-  renameSync(tmp, path)
-}
+export { writeFileAtomic }
 
 /** Progress metrics kept per running job for jobs.list (RBM: one per epoch). */
 const MAX_KEPT_METRICS = 100_000
@@ -78,6 +74,7 @@ export class Backend {
   /** Jobs started through jobs.start and not yet settled, with their progress so far (jobs.list). */
   private readonly running = new Map<string, RunningJob>()
   private probe: ReturnType<typeof probeProviders> | undefined
+  private closing = false
 
   constructor(private readonly options: BackendOptions) {
     mkdirSync(options.dataDir, { recursive: true })
@@ -85,6 +82,50 @@ export class Backend {
     this.jobs = new QueueRoutedJobs(new JobManager(options.worker), options.queue ?? this.storedQueue())
     this.datasets = new DatasetCatalog(options.dataDir)
     this.texts = new TextCatalog(options.dataDir)
+    // Trainings cut off by a crash in a session never saved: the session is saved empty, so it is listed and opening
+    // it recovers them (a saved session recovers its own when it is opened).
+    const saved = new Set(this.store.list().map((r) => r.id))
+    for (const c of this.store.checkpoints?.() ?? []) {
+      if (saved.has(c.sessionId)) continue
+      saved.add(c.sessionId)
+      this.store.save({ ...emptySessionState(c.sessionId, `${c.sessionName} (recovered)`, c.createdAt), updatedAt: c.createdAt }, new Map())
+    }
+  }
+
+  /** Stores a training's checkpoint; a failure to write it (disk full) costs the checkpoint, never the training. */
+  private checkpoint(jobId: string, sessionId: string, model: SessionModel, tensors: Record<string, NamedTensor>): void {
+    // A session closed or deleted meanwhile discarded the training.
+    const open = this.open.get(sessionId)
+    if (!open) return
+    try {
+      this.store.saveCheckpoint?.({ jobId, sessionId, sessionName: open.state.name, createdAt: now(), model, tensors: new Map(Object.entries(tensors)) })
+    } catch (error) {
+      console.warn(`checkpoint of job ${jobId} not written: ${error instanceof Error ? error.message : String(error)}`)
+    }
+  }
+
+  /**
+   * Lands the checkpoints of trainings that no longer run (cut off by a crash or a kill of the app, or a worker that
+   * died) in the session, as models named "… · recovered"; they stay stored until the session is saved or discarded.
+   * Returns the models landed.
+   */
+  private recover(session: OpenSession, onlyJob?: string): SessionModel[] {
+    const landed: SessionModel[] = []
+    for (const c of this.store.checkpoints?.(session.state.id) ?? []) {
+      if (this.running.has(c.jobId) || (onlyJob !== undefined && c.jobId !== onlyJob)) continue
+      if (session.state.models.some((m) => m.id === c.model.id)) continue
+      const family = familyOf(c.model.kind)
+      if (!family) continue
+      const model = { ...c.model, name: `${c.model.name} · recovered` } as SessionModel
+      this.land(session, { kind: family.train.request.shape.kind.value, model } as never, Object.fromEntries(c.tensors))
+      landed.push(model)
+    }
+    return landed
+  }
+
+  /** Forgets the checkpoints of a session's trainings that no longer run (after a save, or when its changes are discarded). */
+  private dropCheckpoints(sessionId: string): void {
+    for (const c of this.store.checkpoints?.(sessionId) ?? []) if (!this.running.has(c.jobId)) this.store.deleteCheckpoint?.(c.jobId)
   }
 
   /** The queue the data directory's settings name, or null (none, or a file that is not a valid settings file: this machine). */
@@ -115,6 +156,8 @@ export class Backend {
   }
 
   async close(): Promise<void> {
+    // The jobs are cancelled first: a training's partial model is then stored as its checkpoint and comes back with its session.
+    this.closing = true
     await this.jobs.close()
     this.store.close()
   }
@@ -126,6 +169,7 @@ export class Backend {
     if (!loaded) throw notFound('session', id, field)
     const session: OpenSession = { state: loaded.state, tensors: loaded.tensors, dirty: false }
     this.open.set(id, session)
+    this.recover(session)
     return session
   }
 
@@ -173,6 +217,7 @@ export class Backend {
   private startJob(session: OpenSession, request: JobRequest, task: FamilyTask): { jobId: string } {
     const sessionId = session.state.id
     const kind = task.kind
+    let checkpointed = false
     const jobId = this.jobs.start(task, {
       onProgress: (progress) => {
         const entry = this.running.get(progress.jobId)
@@ -183,15 +228,27 @@ export class Backend {
         }
         this.emit('job.progress', { ...progress, sessionId, kind })
       },
+      onCheckpoint: (model, tensors) => {
+        checkpointed = true
+        this.checkpoint(jobId, sessionId, model, tensors)
+      },
       onDone: (result, tensors) => {
         this.running.delete(jobId)
+        // A checkpointed training's model (and any training's, when the app closes) stays stored as its last checkpoint
+        // until the session is saved: a crash or a quit before that keeps it.
+        if ((checkpointed || this.closing) && 'model' in result && TRAIN_KINDS.has(result.kind) && tensors) this.checkpoint(jobId, sessionId, result.model, tensors)
         const open = this.open.get(sessionId)
         if (open) this.land(open, result, tensors)
         this.emit('job.done', { jobId, sessionId, result })
       },
       onFailed: (error, cancelled) => {
         this.running.delete(jobId)
-        this.emit('job.failed', { jobId, sessionId, error, cancelled })
+        const open = this.open.get(sessionId)
+        // A worker that died (thrown, out of memory, killed) keeps its training's last checkpoint as a partial model.
+        const kept = !cancelled && open ? this.recover(open, jobId) : []
+        if (!kept.length) this.store.deleteCheckpoint?.(jobId)
+        const note = kept.length ? `; its last checkpoint is kept as '${kept[0]!.name}'` : ''
+        this.emit('job.failed', { jobId, sessionId, error: `${error}${note}`, cancelled })
       }
     })
     this.running.set(jobId, { jobId, sessionId, kind, spec: request, startedAt: now(), fraction: 0, rate: 0, etaSeconds: null, message: 'starting', metrics: [] })
@@ -312,15 +369,21 @@ export class Backend {
     'sessions.save': (p: ParsedParams<'sessions.save'>) => {
       const session = this.session(p.id)
       this.store.save(session.state, session.tensors)
+      this.dropCheckpoints(p.id)
       session.dirty = false
       const s = session.state
       return { id: s.id, name: s.name, createdAt: s.createdAt, updatedAt: s.updatedAt, models: s.models.length, dirty: false }
     },
-    'sessions.close': (p: ParsedParams<'sessions.close'>) => ({ closed: this.open.delete(p.id) }),
+    'sessions.close': (p: ParsedParams<'sessions.close'>) => {
+      // Closing discards unsaved changes, recovered trainings included.
+      this.dropCheckpoints(p.id)
+      return { closed: this.open.delete(p.id) }
+    },
     'sessions.delete': (p: ParsedParams<'sessions.delete'>) => {
       // Its jobs would land in a session that no longer exists: stop them.
       for (const job of this.running.values()) if (job.sessionId === p.id) this.jobs.cancel(job.jobId)
       const wasOpen = this.open.delete(p.id)
+      for (const c of this.store.checkpoints?.(p.id) ?? []) this.store.deleteCheckpoint?.(c.jobId)
       return { deleted: this.store.delete(p.id) || wasOpen }
     },
     'sessions.rename': (p: ParsedParams<'sessions.rename'>) => {

@@ -13,6 +13,7 @@ import { lettersDataset } from '../../core/datasets/letters'
 import { seeds000Nine, seeds003Auto, seeds003Bam } from '../../core/datasets/seeds'
 import { binarise } from '../../core/datasets/binarise'
 import fashionBase64 from '../../../resources/datasets/fashion-mnist-300.b64.txt?raw'
+import { removeLeftovers } from './atomic'
 
 export interface LoadedDataset {
   summary: DatasetSummary
@@ -433,6 +434,11 @@ export class DatasetCatalog {
     }
     const meta: ImportedMeta = { id, name, width: img.cols, height: img.rows, count: img.count, source, importedAt: new Date().toISOString(), labels: rawLabels !== null }
     mkdirSync(dir, { recursive: true })
+    // Folders of imports and deletes that a kill cut short (their process gone) go first.
+    removeLeftovers(dir, (f) => {
+      const m = /^\.(?:import|deleted)-.+-(\d+)-\d+$/.exec(f)
+      return m ? Number(m[1]) : null
+    })
     const tmp = join(dir, `.import-${slug}-${process.pid}-${Date.now()}`)
     mkdirSync(tmp)
     try {

@@ -3,12 +3,15 @@ import { randomUUID } from 'node:crypto'
 import { Worker } from 'node:worker_threads'
 import type { JobResult } from '../../shared/api'
 import type { NamedTensor } from '../../core/safetensors'
+import type { SessionModel } from '../../shared/session'
 import type { FromWorker, ToWorker, WorkerTask } from '../worker/protocol'
 
 export interface WorkerEntry {
   url: URL
   /** Passed as workerData (the source-mode bootstrap uses it to find the TypeScript entry). */
   workerData?: unknown
+  /** Each job worker's heap limits: a job that goes over them fails with a message; the app and other jobs go on. */
+  resourceLimits?: import('node:worker_threads').ResourceLimits
 }
 
 export interface JobProgress {
@@ -23,6 +26,8 @@ export interface JobProgress {
 
 export interface JobCallbacks {
   onProgress(progress: JobProgress): void
+  /** A training's checkpoint (hooks.onCheckpoint): the model as a cancel now would keep it, with its tensors. */
+  onCheckpoint?(model: SessionModel, tensors: Record<string, NamedTensor>): void
   onDone(result: JobResult, tensors?: Record<string, NamedTensor>): void
   onFailed(error: string, cancelled: boolean): void
 }
@@ -37,6 +42,8 @@ interface RunningJob {
 
 /** How long a worker gets to stop on its own after a cancel before it is terminated. */
 const CANCEL_GRACE_MS = 2000
+/** How long close() waits for the jobs to stop on their own. */
+const CLOSE_GRACE_MS = 3000
 
 /** A progress report with its rate (work units per second since `started`) and ETA. */
 export function jobProgress(jobId: string, started: number, fraction: number, done: number, total: number, message: string): JobProgress {
@@ -64,7 +71,7 @@ export class JobManager implements JobRunner {
 
   start(task: WorkerTask, callbacks: JobCallbacks): string {
     const jobId = randomUUID()
-    const worker = new Worker(this.entry.url, { workerData: this.entry.workerData })
+    const worker = new Worker(this.entry.url, { workerData: this.entry.workerData, ...(this.entry.resourceLimits ? { resourceLimits: this.entry.resourceLimits } : {}) })
     const job: RunningJob = { worker, started: performance.now(), cancelRequested: false, settled: false }
     this.jobs.set(jobId, job)
 
@@ -85,6 +92,9 @@ export class JobManager implements JobRunner {
             ...(message.metrics ? { metrics: message.metrics } : {}),
             ...(message.text !== undefined ? { text: message.text } : {})
           })
+          break
+        case 'checkpoint':
+          if (!job.settled) callbacks.onCheckpoint?.(message.model, message.tensors)
           break
         case 'done':
           settle(() => callbacks.onDone(message.result, message.tensors))
@@ -120,10 +130,21 @@ export class JobManager implements JobRunner {
     return true
   }
 
+  /**
+   * Stops every job: first as a cancel (a training keeps its partial model, which the backend stores as its last
+   * checkpoint), waiting up to CLOSE_GRACE_MS, then by terminating the workers still running. Terminating a worker
+   * inside an onnxruntime run can abort the whole process (docs/reliability.md), so it is the last resort.
+   */
   async close(): Promise<void> {
+    for (const id of [...this.jobs.keys()]) this.cancel(id)
+    const deadline = performance.now() + CLOSE_GRACE_MS
+    while (this.jobs.size > 0 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
     const all = [...this.jobs.values()]
     this.jobs.clear()
-    for (const job of all) job.settled = true
+    for (const job of all) {
+      job.settled = true
+      if (job.killTimer) clearTimeout(job.killTimer)
+    }
     await Promise.all(all.map((j) => j.worker.terminate()))
   }
 }

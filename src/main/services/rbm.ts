@@ -25,7 +25,7 @@ import type { ProviderRequest } from '../../engine/provider-table'
 import { ApiError } from '../../shared/api'
 import type { ViewResult } from '../../shared/families'
 import { ENGRAM_VERSION } from '../version'
-import type { ComputeHooks } from './hooks'
+import { CHECKPOINT_MS, type ComputeHooks } from './hooks'
 import { CancelledError } from '../../shared/errors'
 
 /** Rows for an RBM: grey levels in [0,1] (or ±1 patterns mapped to 0/1), row-major [rows, V]. */
@@ -420,6 +420,29 @@ export async function trainRbmJob(input: RbmTrainInput, hooks: ComputeHooks = {}
   let partial = false
   const epochRng = rng.fork(5)
   const metricRng = rng.fork(6)
+  /** The model's entry as it stands (the classification and likelihood come at the end). */
+  const infoOf = (isPartial: boolean): RbmInfo => ({
+    kind: 'rbm',
+    id: input.modelId,
+    name: input.name,
+    spec,
+    dataset: input.dataset,
+    seed: input.seed,
+    visible: V,
+    hidden: spec.hidden,
+    ...(C ? { labelUnits: C } : {}),
+    width: data.width,
+    height: data.height,
+    trainRows,
+    heldOutRows,
+    history: [...history],
+    provider: trainer.provider,
+    partial: isPartial,
+    createdAt: new Date().toISOString()
+  })
+  // A checkpoint every tenth of the epochs and at least every CHECKPOINT_MS: what a cancel after that epoch would keep.
+  const checkpointEvery = Math.max(1, Math.round(spec.epochs / 10))
+  let lastCheckpoint = performance.now()
   for (let epoch = 1; epoch <= spec.epochs; epoch++) {
     let errors: Float64Array
     try {
@@ -465,6 +488,10 @@ export async function trainRbmJob(input: RbmTrainInput, hooks: ComputeHooks = {}
       ...(typeof row.accuracyHeldOut === 'number' ? { accuracyHeldOut: row.accuracyHeldOut } : {})
     }
     hooks.onProgress?.(epoch / spec.epochs, epoch * stepsPerEpoch, totalSteps, `epoch ${epoch}/${spec.epochs} done`, metrics)
+    if (hooks.onCheckpoint && epoch < spec.epochs && (epoch % checkpointEvery === 0 || performance.now() - lastCheckpoint >= CHECKPOINT_MS)) {
+      lastCheckpoint = performance.now()
+      hooks.onCheckpoint(infoOf(true), rbmStateDict({ ...params, ...(featureScaling ? { featureScaling } : {}) }))
+    }
   }
   const final = trainer.parameters()
   await ownSessions?.clear()
@@ -508,25 +535,9 @@ export async function trainRbmJob(input: RbmTrainInput, hooks: ComputeHooks = {}
     classification = { classes, split, rows, accuracy: hits / rows, confusion }
   }
   const info: RbmInfo = {
-    kind: 'rbm',
-    id: input.modelId,
-    name: input.name,
-    spec,
-    dataset: input.dataset,
-    seed: input.seed,
-    visible: V,
-    hidden: spec.hidden,
-    ...(C ? { labelUnits: C } : {}),
+    ...infoOf(partial),
     ...(classification ? { classification } : {}),
-    width: data.width,
-    height: data.height,
-    trainRows,
-    heldOutRows,
-    history,
-    provider: trainer.provider,
-    partial,
-    ...(likelihood ? { likelihood } : {}),
-    createdAt: new Date().toISOString()
+    ...(likelihood ? { likelihood } : {})
   }
   return { info, tensors: rbmStateDict({ ...final, ...(featureScaling ? { featureScaling } : {}) }) }
 }

@@ -28,7 +28,7 @@ import { buildRecurrentSampler, RECURRENT_SAMPLER_IO as SIO } from '../../engine
 import { MAX_VOCAB, type RecurrentGenerateResult, type RecurrentInfo, type RecurrentModelSpec, type RecurrentPoint } from '../../shared/families/recurrent'
 import { ApiError } from '../../shared/api'
 import { CancelledError } from '../../shared/errors'
-import type { ComputeHooks } from './hooks'
+import { CHECKPOINT_MS, type ComputeHooks } from './hooks'
 
 /** A text as a vocabulary (characters sorted by code point) and token ids. */
 export function tokenize(text: string): { vocab: string[]; tokens: Int32Array } {
@@ -283,9 +283,36 @@ export async function trainRecurrentJob<S extends RecurrentTrainSpec>(
   let sample = ''
   let optimTensors: Record<string, NamedTensor> = {}
   const sampleEvery = Math.max(1, Math.round(spec.steps / K / 6))
+  /** The model as it stands: what the job returns, and each checkpoint (partial) on the way. */
+  const snapshot = (isPartial: boolean, optim: Record<string, NamedTensor>): { info: TrainedRecurrentInfo<S>; tensors: Record<string, NamedTensor> } => {
+    const info: TrainedRecurrentInfo<S> = {
+      kind: 'recurrent',
+      id: input.modelId,
+      name: input.name,
+      spec,
+      seed: input.seed,
+      textName: input.textName,
+      textChars: tokens.length,
+      vocab,
+      stepsDone: before + done,
+      history: [...(resume?.history ?? []), ...history],
+      evalLoss: recurrentEvalLoss(net, tokens, T, B),
+      provider,
+      fallbackReason,
+      partial: isPartial,
+      stopReason,
+      sample,
+      ...(resume ? { continuedFrom: { id: resume.id, name: resume.name, steps: before, adamRestarted: !resume.moments } } : {}),
+      createdAt: new Date().toISOString()
+    }
+    return { info, tensors: { ...recurrentStateDict(net, 'float32'), ...optim } }
+  }
+  let lastCheckpoint = performance.now()
   const zeros = new Float32Array(K * L * B * H)
   try {
     for (let chunk = 0; done < spec.steps; chunk++) {
+      // A turn of the event loop between engine runs, so a worker reads a cancel before the next run, not several later.
+      if (hooks.shouldCancel && chunk > 0) await new Promise((resolve) => setImmediate(resolve))
       if (hooks.shouldCancel?.()) {
         partial = true
         break
@@ -330,6 +357,12 @@ export async function trainRecurrentJob<S extends RecurrentTrainSpec>(
       const withSample = chunk % sampleEvery === sampleEvery - 1 || done >= spec.steps
       if (withSample) sample = sampleText(net, vocab, tokens[0]!, input.seed)
       hooks.onProgress?.(done / spec.steps, done, spec.steps, `step ${before + done}/${before + spec.steps} · loss ${loss.toFixed(3)} · perplexity ${point.perplexity.toFixed(2)}`, point, withSample ? sample : undefined)
+      // A checkpoint with each sample (about 6 a run) and at least every CHECKPOINT_MS: what a cancel now would keep, Adam's moments included.
+      if (hooks.onCheckpoint && done < spec.steps && (withSample || performance.now() - lastCheckpoint >= CHECKPOINT_MS)) {
+        lastCheckpoint = performance.now()
+        const cp = snapshot(true, adamTensors(runner ? runner.stateDict() : null, trainer?.getState() ?? null, paramShapes(coreSpec)))
+        hooks.onCheckpoint(cp.info as unknown as RecurrentInfo, cp.tensors)
+      }
     }
     // Adam's moments go with the weights so the model can be continued exactly (not after a non-finite stop: they moved on).
     if (!stopReason) optimTensors = adamTensors(runner ? runner.stateDict() : null, trainer?.getState() ?? null, paramShapes(coreSpec))
@@ -338,27 +371,7 @@ export async function trainRecurrentJob<S extends RecurrentTrainSpec>(
   }
   if (done === 0 && partial && !stopReason) throw new CancelledError()
   if (!sample) sample = sampleText(net, vocab, tokens[0]!, input.seed)
-  const info: TrainedRecurrentInfo<S> = {
-    kind: 'recurrent',
-    id: input.modelId,
-    name: input.name,
-    spec,
-    seed: input.seed,
-    textName: input.textName,
-    textChars: tokens.length,
-    vocab,
-    stepsDone: before + done,
-    history: [...(resume?.history ?? []), ...history],
-    evalLoss: recurrentEvalLoss(net, tokens, T, B),
-    provider,
-    fallbackReason,
-    partial,
-    stopReason,
-    sample,
-    ...(resume ? { continuedFrom: { id: resume.id, name: resume.name, steps: before, adamRestarted: !resume.moments } } : {}),
-    createdAt: new Date().toISOString()
-  }
-  return { info, tensors: { ...recurrentStateDict(net, 'float32'), ...optimTensors } }
+  return snapshot(partial, optimTensors)
 }
 
 /** Adam's moments as session tensors `optim/<name>.exp_avg` / `.exp_avg_sq` (float32), from the engine or the core. */

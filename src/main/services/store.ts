@@ -4,7 +4,7 @@ import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { tensorFromBytes, type NamedTensor, type DType } from '../../core/safetensors'
 import { DTYPES, STATE_DICT_DTYPES } from '../../shared/dtypes'
-import { SESSION_SCHEMA_VERSION, sessionStateSchema, type SessionState } from '../../shared/session'
+import { SESSION_SCHEMA_VERSION, sessionStateSchema, type SessionModel, type SessionState } from '../../shared/session'
 import { describeZodError } from '../../shared/api'
 
 /** The storage seam: SQLite today; node:sqlite could replace it with the same SQL. */
@@ -16,7 +16,24 @@ export interface SessionStore {
   delete(id: string): boolean
   /** Renames the saved copy in place (its name and the name inside its state); false when it was never saved. */
   rename(id: string, name: string): boolean
+  /**
+   * Training checkpoints (one per job, replaced atomically by the next): what a crash of the app leaves of a training.
+   * Optional: a store without them loses a running training with the process.
+   */
+  saveCheckpoint?(checkpoint: StoredCheckpoint): void
+  checkpoints?(sessionId?: string): StoredCheckpoint[]
+  deleteCheckpoint?(jobId: string): void
   close(): void
+}
+
+/** A training's last checkpoint: its job, its session (id and name, for a session never saved) and the model so far. */
+export interface StoredCheckpoint {
+  jobId: string
+  sessionId: string
+  sessionName: string
+  createdAt: string
+  model: SessionModel
+  tensors: Map<string, NamedTensor>
 }
 
 export interface StoredSessionRow {
@@ -121,6 +138,22 @@ export class SqliteSessionStore implements SessionStore {
         data BLOB NOT NULL,
         PRIMARY KEY (session_id, name)
       );
+      CREATE TABLE IF NOT EXISTS checkpoints (
+        job_id TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL,
+        session_name TEXT NOT NULL,
+        schema_version INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        model_json TEXT NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS checkpoint_tensors (
+        job_id TEXT NOT NULL REFERENCES checkpoints(job_id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        dtype TEXT NOT NULL,
+        shape_json TEXT NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (job_id, name)
+      );
     `)
     const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('store_format') as { value: string } | undefined
     if (!row) this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('store_format', String(STORE_FORMAT))
@@ -191,6 +224,42 @@ export class SqliteSessionStore implements SessionStore {
       return true
     })
     return write()
+  }
+
+  /** Replaces the job's checkpoint in one transaction: a kill mid-write leaves the previous checkpoint whole. */
+  saveCheckpoint(c: StoredCheckpoint): void {
+    const write = this.db.transaction(() => {
+      this.db.prepare('DELETE FROM checkpoints WHERE job_id = ?').run(c.jobId)
+      this.db
+        .prepare('INSERT INTO checkpoints (job_id, session_id, session_name, schema_version, created_at, model_json) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(c.jobId, c.sessionId, c.sessionName, SESSION_SCHEMA_VERSION, c.createdAt, JSON.stringify(c.model))
+      const insert = this.db.prepare('INSERT INTO checkpoint_tensors (job_id, name, dtype, shape_json, data) VALUES (?, ?, ?, ?, ?)')
+      for (const [name, t] of c.tensors) insert.run(c.jobId, name, t.dtype, JSON.stringify(t.shape), tensorBytes(t))
+    })
+    write()
+  }
+
+  /** The stored checkpoints (of one session, or all), oldest first; one from another session schema is skipped, not misread. */
+  checkpoints(sessionId?: string): StoredCheckpoint[] {
+    const rows = (
+      sessionId === undefined
+        ? this.db.prepare('SELECT * FROM checkpoints ORDER BY created_at').all()
+        : this.db.prepare('SELECT * FROM checkpoints WHERE session_id = ? ORDER BY created_at').all(sessionId)
+    ) as { job_id: string; session_id: string; session_name: string; schema_version: number; created_at: string; model_json: string }[]
+    const tensorRows = this.db.prepare('SELECT name, dtype, shape_json, data FROM checkpoint_tensors WHERE job_id = ?')
+    return rows
+      .filter((r) => r.schema_version === SESSION_SCHEMA_VERSION)
+      .map((r) => {
+        const tensors = new Map<string, NamedTensor>()
+        for (const t of tensorRows.all(r.job_id) as { name: string; dtype: DType; shape_json: string; data: Buffer }[]) {
+          tensors.set(t.name, tensorFromBlob(t.dtype, JSON.parse(t.shape_json) as number[], t.data, t.name))
+        }
+        return { jobId: r.job_id, sessionId: r.session_id, sessionName: r.session_name, createdAt: r.created_at, model: JSON.parse(r.model_json) as SessionModel, tensors }
+      })
+  }
+
+  deleteCheckpoint(jobId: string): void {
+    this.db.prepare('DELETE FROM checkpoints WHERE job_id = ?').run(jobId)
   }
 
   close(): void {

@@ -6,7 +6,7 @@ import { basename, join } from 'node:path'
 import { ApiError, type TextSummary } from '../../shared/api'
 import { MAX_TEXT_CHARS, type TextSource } from '../../shared/families/recurrent'
 import sonnets from '../../../resources/corpora/sonnets.txt?raw'
-import { writeFileAtomic } from './backend'
+import { atomicTempPid, removeLeftovers, writeFileAtomic } from './atomic'
 
 /** The shipped corpora (resources/corpora/README.md gives their provenance and licence status). */
 const CORPORA: Record<string, { name: string; text: string; source: string }> = {
@@ -81,6 +81,8 @@ export class TextCatalog {
     const dir = this.dir()
     if (!dir) throw new ApiError({ code: 'failed', message: 'texts.import: this backend has no data directory' })
     mkdirSync(dir, { recursive: true })
+    // Temporary files of imports that a kill cut short (their process gone) go first.
+    removeLeftovers(dir, atomicTempPid)
     writeFileAtomic(join(dir, `${name}.txt`), new TextEncoder().encode(text))
     return { id: `user-text:${name}`, name, chars, source: `imported (${bytes.byteLength} bytes)` }
   }

@@ -27,7 +27,8 @@ const hooks: ComputeHooks = {
     lastProgress = now
     post({ type: 'progress', fraction, done, total, message, ...(metrics ? { metrics } : {}), ...(text !== undefined ? { text } : {}) })
   },
-  shouldCancel: () => cancelled
+  shouldCancel: () => cancelled,
+  onCheckpoint: (model, tensors) => post({ type: 'checkpoint', model, tensors })
 }
 
 /** A job's result, and for training jobs the tensors the backend stores in the session (never sent to clients). */
@@ -42,6 +43,16 @@ async function run(task: WorkerTask): Promise<JobOutput> {
   if (task.kind === 'test.spin') {
     for (;;) {
       await new Promise((resolve) => setTimeout(resolve, 10))
+      if (cancelled) throw new CancelledError()
+    }
+  }
+  if (task.kind === 'test.throw') throw new Error('a bug in the job (test.throw)')
+  if (task.kind === 'test.oom') {
+    // Holds ever more small objects, yielding now and then so a cancel could come in: only the heap limit stops it.
+    const hoard: number[][] = []
+    for (;;) {
+      for (let i = 0; i < 1000; i++) hoard.push(Array.from({ length: 100 }, (_, k) => k + hoard.length))
+      await new Promise((resolve) => setImmediate(resolve))
       if (cancelled) throw new CancelledError()
     }
   }

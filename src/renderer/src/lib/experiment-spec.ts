@@ -11,13 +11,14 @@ import {
   SWEEPS_WITHOUT_DATASET,
   sweepSpecSchema,
   type DatasetId,
+  type ExperimentSpec,
   type ExperimentSpecInput,
   type HopfieldModelSpec,
   type LearningRuleName,
   type InteractionSpec,
   type SweepSpec
 } from '../../../shared/spec'
-import { buildModelSpec, defaultModelOptions } from './model-spec'
+import { buildModelSpec, defaultModelOptions, describeModelSpec } from './model-spec'
 
 /** Sweeps this page builds: every sweep type of the contract. */
 export type SweepType = SweepSpec['type']
@@ -387,6 +388,18 @@ function datasetAndModel(form: ExperimentForm, ctx: SpecContext): Source | { err
     seed: form.seed,
     units: summary ? summary.width * summary.height : null
   }
+}
+
+/**
+ * The experiments that train the spec's Hopfield model (a recall, noise, partial, basins, census, anneal); the other
+ * sweeps run nets of their own (BAM, hetero-associator, recurrent auto-associator, Boltzmann machine, modern and dense
+ * nets, recurrent cells) or, capacity, a list of rules, and carry a Hopfield model only because the contract wants one.
+ */
+const TRAINS_SPEC_MODEL = new Set<string>(['recall', 'noise', 'partial', 'basins', 'census', 'anneal'])
+
+/** The model shown beside a result: the Hopfield rule it ran with, or null where the sweep did not use spec.model. */
+export function resultModelLine(spec: Pick<ExperimentSpec, 'model' | 'sweep'>): string | null {
+  return TRAINS_SPEC_MODEL.has(spec.sweep?.type ?? 'recall') ? describeModelSpec(spec.model) : null
 }
 
 /** Grey-level datasets (digits, fashion, imported IDX images) are binarised at a threshold. */

@@ -24,6 +24,11 @@ export const useCueStore = defineStore('cue', () => {
   const state = shallowRef<Int8Array | null>(null)
   /** Whether `state` was edited by hand after the corruption was applied. */
   const edited = ref(false)
+  /**
+   * The corruption and seed that made `state` (none for a clean source or a drawing). The editor's `corruption` and
+   * `seed` are what the next Apply would use: the cue's header and the saved cue say what was applied, not those.
+   */
+  const applied = ref<{ corruption: Corruption; seed: number }>({ corruption: { type: 'none' }, seed: 1 })
   const saving = ref(false)
 
   const width = computed(() => model.active?.width ?? 0)
@@ -40,6 +45,7 @@ export const useCueStore = defineStore('cue', () => {
   function setSource(k: number): void {
     source.value = k
     edited.value = false
+    applied.value = { corruption: { type: 'none' }, seed: seed.value }
     if (k === DRAWN) {
       base.value = new Int8Array(units.value).fill(-1)
     } else {
@@ -52,6 +58,7 @@ export const useCueStore = defineStore('cue', () => {
     if (!base.value) throw new Error('pick a cue source first')
     state.value = makeCue(base.value, corruption.value, width.value, height.value, seed.value)
     edited.value = false
+    applied.value = { corruption: { ...corruption.value }, seed: seed.value }
     return state.value
   }
 
@@ -80,6 +87,7 @@ export const useCueStore = defineStore('cue', () => {
     if (source.value !== DRAWN) setSource(DRAWN)
     base.value = new Int8Array(units.value).fill(value)
     state.value = Int8Array.from(base.value)
+    applied.value = { corruption: { type: 'none' }, seed: seed.value }
   }
 
   function invert(): void {
@@ -91,7 +99,7 @@ export const useCueStore = defineStore('cue', () => {
 
   function toCue(): Cue | null {
     if (!state.value) return null
-    return { source: source.value, corruption: corruption.value, seed: seed.value, state: Array.from(state.value) }
+    return { source: source.value, corruption: applied.value.corruption, seed: applied.value.seed, state: Array.from(state.value) }
   }
 
   /** Sends the cue to the session (and the drawing's base to ui, since Cue has no field for it). */
@@ -120,6 +128,7 @@ export const useCueStore = defineStore('cue', () => {
       source.value = cue.source
       corruption.value = cue.corruption
       seed.value = cue.seed
+      applied.value = { corruption: cue.corruption, seed: cue.seed }
       state.value = Int8Array.from(cue.state)
       edited.value = ui.cueEdited === true
       if (cue.source === DRAWN) {
@@ -144,6 +153,7 @@ export const useCueStore = defineStore('cue', () => {
     base,
     state,
     edited,
+    applied,
     saving,
     width,
     height,
