@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const specs = ['recall-lab', 'experiments', 'rbm', 'bam', 'modern', 'recurrent'].map((s) => `tests/e2e/${s}.spec.ts`)
+const specs = ['recall-lab', 'experiments', 'rbm', 'bam', 'modern', 'modern-images', 'hopfield-layer', 'recurrent', 'recurrent-tasks'].map((s) => `tests/e2e/${s}.spec.ts`)
 const child = spawn('npx', ['playwright', 'test', ...specs, ...process.argv.slice(2)], {
   cwd: root,
   stdio: 'inherit',

@@ -365,6 +365,7 @@ test('experiments: long-term dependencies (delay sweep) — RNN vs GRU at two de
   await expect(t('exp-spec')).toContainText('"type": "delay"')
   await expect(t('exp-spec')).not.toContainText('"dataset"')
   await page.mouse.move(0, 0)
+  await readmeScreenshot(page, 'delay')
   await expect(t('error-banner')).toHaveCount(0)
   expect(problems).toEqual([])
 })

@@ -2,7 +2,7 @@
 // half masked; the page shows cue | modern at β = 0.0001 (a blend of all of them) | modern at β = 1 | classical net,
 // side by side, and the table per β.
 import { expect, test } from '@playwright/test'
-import { setField, url, watchProblems } from './helpers'
+import { readmeScreenshot, setField, url, watchProblems } from './helpers'
 
 test('images sweep: Fashion-MNIST, half masked, modern at small and large β against the classical net', async ({ page }) => {
   test.setTimeout(120_000)
@@ -29,6 +29,7 @@ test('images sweep: Fashion-MNIST, half masked, modern at small and large β aga
   await expect(t('images-cell-0-1')).toContainText('blend of ≈120')
   await expect(t('images-cell-0-3')).toHaveAttribute('data-verdict', 'mixture')
   await expect(t('images-table').locator('tbody tr')).toHaveCount(3)
-  await page.screenshot({ path: 'test-results/modern-images.png' })
+  await page.mouse.move(0, 0)
+  await readmeScreenshot(page, 'modern-images')
   expect(problems).toEqual([])
 })
