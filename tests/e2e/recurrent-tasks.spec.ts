@@ -13,8 +13,11 @@ test('recurrent tasks: a Reber classifier and a sine forecaster from their templ
   await t('rnn-tab').click()
   await expect(t('rnn-page')).toBeVisible()
 
+  // The bidirectional box belongs to the sequence tasks: the char-LM reads left to right.
+  await expect(t('rnn-bidirectional')).toHaveCount(0)
   await t('rnn-template').selectOption('reber')
   await expect(t('rnn-task-fields')).toHaveAttribute('data-kind', 'classify')
+  await expect(t('rnn-bidirectional')).not.toBeChecked()
   await setField(page, 'rnn-task-eval-rows', '100000')
   await expect(t('rnn-form-error')).toHaveAttribute('data-field', 'task.evalRows')
   await expect(t('rnn-form-error')).toContainText('20000')

@@ -168,7 +168,9 @@ describe('recurrent tasks through the API', () => {
   it.each([
     ['a Reber classifier (head on the last step)', { ...reber, steps: 20, hiddenSize: 8, sequenceLength: 16 }],
     ['a parity tagger (head on every step)', { ...reber, cell: 'gru', steps: 20, hiddenSize: 8, sequenceLength: 6, task: { kind: 'tag', source: { type: 'parity' } } }],
-    ['an RNN forecaster (MSE head)', { ...sine, cell: 'rnn', steps: 20, hiddenSize: 8 }]
+    ['an RNN forecaster (MSE head)', { ...sine, cell: 'rnn', steps: 20, hiddenSize: 8 }],
+    ['a bidirectional 2-layer LSTM classifier with dropout', { ...reber, steps: 20, hiddenSize: 8, sequenceLength: 16, layers: 2, dropout: 0.3, bidirectional: true }],
+    ['a bidirectional GRU parity tagger', { ...reber, cell: 'gru', steps: 20, hiddenSize: 8, sequenceLength: 6, bidirectional: true, task: { kind: 'tag', source: { type: 'parity' } } }]
   ])('the engine and the core fallback train %s on the same rows to the same losses; the same seed gives the same numbers', async (_label, raw) => {
     const spec = recurrentModelSpecSchema.parse(raw) as RecurrentTaskSpec
     const input = { modelId: 'm', name: 'n', spec, seed: 9 }
@@ -183,7 +185,14 @@ describe('recurrent tasks through the API', () => {
     const again = await trainRecurrentTaskJob({ ...input, provider: 'cpu' }, {})
     expect(again.info.history).toEqual(engine.info.history)
     expect(again.info.taskResult).toEqual(engine.info.taskResult)
+    // A bidirectional net has its reverse direction's weights, in PyTorch's names.
+    expect('weight_ih_l0_reverse' in engine.tensors).toBe(spec.bidirectional === true)
   }, 120_000)
+
+  it('bidirectional layers are for sequence tasks: the char-LM refuses them, naming the field', async () => {
+    const s = await backend.call('sessions.create', { name: 'bidirectional lm' })
+    await expect(backend.call('models.train', { sessionId: s.id, model: { kind: 'recurrent', bidirectional: true, steps: 2 } })).rejects.toMatchObject({ field: 'params.model.bidirectional' })
+  })
 })
 
 describe('cancel', () => {

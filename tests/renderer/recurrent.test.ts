@@ -106,6 +106,15 @@ describe('recurrent task templates', () => {
     expect(back.sequenceLength).toBe(form.sequenceLength)
   })
 
+  it('bidirectional layers: a task builds them; the char-LM refuses them, and its template drops the box', () => {
+    const reber = { ...applyTemplate(defaultRecurrentUi().form, 'reber'), bidirectional: true }
+    expect(buildRecurrentTrain(reber).params!.model.bidirectional).toBe(true)
+    const lm = applyTemplate(reber, 'char-lm')
+    expect(lm.bidirectional).toBeUndefined()
+    expect(buildRecurrentTrain(lm).params!.model.bidirectional).toBeUndefined()
+    expect(buildRecurrentTrain({ ...lm, bidirectional: true })).toMatchObject({ field: 'bidirectional', error: expect.stringMatching(/left to right/) })
+  })
+
   it('names the task field in error, with its limit', () => {
     const sine = applyTemplate(defaultRecurrentUi().form, 'forecast-sine')
     const big = { ...sine, task: { ...sine.task!, series: { type: 'sine' as const, points: 1e9, period: 40, noise: 0.1 } } }

@@ -13,7 +13,7 @@ import { ENGRAM_VERSION } from '../version'
 import { resultTensor, SpecError } from './spec-file'
 import { recurrentExportBytes, recurrentExportMetadata } from './families/recurrent'
 import type { ComputeHooks } from './hooks'
-import { generateRecurrentJob, promptTokens, recurrentModelName, textTokens, trainRecurrentJob } from './recurrent'
+import { generateRecurrentJob, promptTokens, recurrentModelName, refuseBidirectionalLm, textTokens, trainRecurrentJob } from './recurrent'
 import { predictInput, predictRecurrentTask, prepareRecurrentTask, recurrentModelNet, taskModelName, trainRecurrentTaskJob, type CsvReader } from './recurrent-task'
 import type { NamedTensor } from '../../core/safetensors'
 import type { RecurrentInfo, RecurrentTask } from '../../shared/families/recurrent'
@@ -39,6 +39,7 @@ interface PreparedRecurrentSpec {
  * window, prompt characters, top-k): every error names the spec field (spec.model.text.path, spec.generate.0.prompt…).
  */
 function prepareRecurrentSpec(spec: RecurrentRunSpec, ctx: RecurrentRunContext): PreparedRecurrentSpec {
+  refuseBidirectionalLm(spec.model, 'spec.model.bidirectional')
   const source = spec.model.text
   const field = 'path' in source ? 'spec.model.text.path' : 'spec.model.text'
   const { name, text } = 'path' in source ? readTextFile(resolve(ctx.specDir, source.path), field) : ctx.texts.read(source, field)

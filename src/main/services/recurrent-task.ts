@@ -360,7 +360,7 @@ export function taskCoreSpec(spec: RecurrentTrainSpec & { task: RecurrentTask },
     inputSize: shape.features > 0 ? shape.features : spec.embeddingSize,
     hiddenSize: spec.hiddenSize,
     numLayers: spec.layers,
-    bidirectional: false,
+    bidirectional: spec.bidirectional === true,
     dropout: spec.layers > 1 ? spec.dropout : 0,
     ...(shape.features > 0 ? {} : { vocabSize: shape.vocab }),
     head: { outputSize: shape.outputSize, loss: mse ? 'mse' : 'softmax-ce', on: spec.task.kind === 'tag' ? 'all' : 'last' }
@@ -562,6 +562,7 @@ export async function trainRecurrentTaskJob<S extends RecurrentTaskSpec>(input: 
   const B = spec.batch
   const L = spec.layers
   const H = spec.hiddenSize
+  const D = spec.bidirectional ? 2 : 1
   const coreSpec = taskCoreSpec(spec, { vocab: data.vocab.length, features: data.features, outputSize: data.outputSize })
   let net = initRecurrentNet(coreSpec, new Rng(input.seed))
   asF32(net)
@@ -569,7 +570,7 @@ export async function trainRecurrentTaskJob<S extends RecurrentTaskSpec>(input: 
   const p = coreSpec.dropout
   const draw = (): { b: TaskBatch; masks: Float64Array[] | null } => {
     const b = data.draw(rows, B)
-    const masks = p > 0 ? Array.from({ length: L - 1 }, () => Float64Array.from({ length: T * B * H }, () => (rows.next() < p ? 0 : Math.fround(1 / (1 - p))))) : null
+    const masks = p > 0 ? Array.from({ length: L - 1 }, () => Float64Array.from({ length: T * B * D * H }, () => (rows.next() < p ? 0 : Math.fround(1 / (1 - p))))) : null
     return { b, masks }
   }
   const monitor = subBatch(data.heldOut, 0, Math.min(MONITOR_ROWS, data.heldOut.batch), T)
@@ -587,7 +588,7 @@ export async function trainRecurrentTaskJob<S extends RecurrentTaskSpec>(input: 
       inputSize: coreSpec.inputSize,
       hiddenSize: H,
       numLayers: L,
-      bidirectional: false,
+      bidirectional: coreSpec.bidirectional,
       outputSize: data.outputSize,
       headOn: coreSpec.head!.on,
       headLoss: mse ? 'mse' : 'softmax-ce',
@@ -609,7 +610,7 @@ export async function trainRecurrentTaskJob<S extends RecurrentTaskSpec>(input: 
   let done = 0
   let partial = false
   let stopReason: string | null = null
-  const zeros = new Float32Array(K * L * B * H)
+  const zeros = new Float32Array(K * L * D * B * H)
   try {
     while (done < spec.steps) {
       if (hooks.shouldCancel?.()) {

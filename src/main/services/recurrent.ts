@@ -41,6 +41,11 @@ export function tokenize(text: string): { vocab: string[]; tokens: Int32Array } 
 /** What training needs of a model spec: everything but the text, which the caller has read (the app's text, a spec file's). */
 export type RecurrentTrainSpec = Omit<RecurrentModelSpec, 'text'>
 
+/** The char-LM reads left to right: a bidirectional spec is refused, naming the field (it is for sequence tasks). */
+export function refuseBidirectionalLm(spec: { bidirectional?: boolean | undefined }, field: string): void {
+  if (spec.bidirectional) throw new ApiError({ code: 'bad-request', field, message: `${field}: a language model reads left to right; bidirectional layers are for sequence tasks (model.task)` })
+}
+
 /**
  * A text's vocabulary and tokens, refused before any training (naming `textField`) when it has more distinct
  * characters than MAX_VOCAB or a single one, and (naming `lengthField`) when it is too short for the BPTT window.

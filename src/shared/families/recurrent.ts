@@ -142,6 +142,11 @@ export const recurrentModelSpecSchema = z
     nonlinearity: z.enum(['tanh', 'relu']).default('tanh'),
     hiddenSize: z.int().positive().max(1024).default(64),
     layers: z.int().positive().max(4).default(1),
+    /**
+     * Sequence tasks only: each layer also reads the sequence backwards and passes [forward | reverse] on (PyTorch's
+     * bidirectional=True). A language model reads left to right, so the char-LM refuses it. Absent: false.
+     */
+    bidirectional: z.boolean().optional(),
     /** Dropout between layers (training only; no effect with one layer). */
     dropout: z.number().min(0).max(0.9).default(0),
     embeddingSize: z.int().positive().max(512).default(16),

@@ -8,7 +8,7 @@ import type { ExportFormat } from '../../../shared/family'
 import { encodeRecurrentSafetensors, type RecurrentNet } from '../../../core/recurrent'
 import { exportRecurrentOnnx } from '../../../engine/recurrent-export'
 import { ENGRAM_VERSION } from '../../version'
-import { generateRecurrentJob, promptTokens, recurrentModelName, textTokens, trainRecurrentJob, type RecurrentGenerateInput, type RecurrentResume, type RecurrentTrainInput } from '../recurrent'
+import { generateRecurrentJob, promptTokens, recurrentModelName, refuseBidirectionalLm, textTokens, trainRecurrentJob, type RecurrentGenerateInput, type RecurrentResume, type RecurrentTrainInput } from '../recurrent'
 import { predictInput, predictRecurrentTask, recurrentModelNet, prepareRecurrentTask, taskCoreSpec, taskModelName, taskShapeOf, trainRecurrentTaskJob, type CsvReader, type RecurrentTaskSpec, type RecurrentTaskTrainInput } from '../recurrent-task'
 import type { Params } from '../../../core/recurrent'
 import type { FamilyContext, ServiceFamily, SessionData } from './types'
@@ -104,6 +104,7 @@ export const recurrentService: ServiceFamily<typeof family> = {
       const input: RecurrentTaskTrainInput<AppTaskSpec> = { modelId: randomUUID(), name: taskModelName(taskSpec, data), spec: taskSpec, seed: request.seed, ...(csv ? { csv } : {}), provider: ctx.provider }
       return { kind: 'recurrent.train', input }
     }
+    refuseBidirectionalLm(spec, `${field}.model.bidirectional`)
     if (!ctx.texts) throw new ApiError({ code: 'failed', message: 'models.train: this backend has no texts' })
     const { name, text } = ctx.texts.read(spec.text, `${field}.model.text`)
     const { vocab, tokens } = textTokens(name, text, spec.sequenceLength, `${field}.model.text`, `${field}.model.sequenceLength`)

@@ -93,7 +93,9 @@ export function applyTemplate(form: RecurrentForm, id: TemplateId, csv = ''): Re
   }
   if (id === 'char-lm') {
     const d = defaultRecurrentUi().form
-    return { ...rest, hiddenSize: d.hiddenSize, embeddingSize: d.embeddingSize, sequenceLength: d.sequenceLength, batch: d.batch, steps: d.steps, learningRate: d.learningRate }
+    // A language model reads left to right: the bidirectional box belongs to the tasks.
+    const { bidirectional: _bidirectional, ...lm } = rest
+    return { ...lm, hiddenSize: d.hiddenSize, embeddingSize: d.embeddingSize, sequenceLength: d.sequenceLength, batch: d.batch, steps: d.steps, learningRate: d.learningRate }
   }
   const t = tasks[id]
   // The task through the schema for its defaults; a CSV task with no text yet keeps its raw form (Train names the field).
@@ -125,6 +127,7 @@ export function buildRecurrentTrain(form: RecurrentForm): Built<{ model: Recurre
   if (!text) return { field: 'textId', error: 'pick a text' }
   const { textId: _textId, seed, ...rest } = form
   if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 32 - 1) return { field: 'seed', error: 'the seed is an integer from 0 to 2³²−1' }
+  if (form.bidirectional && !form.task) return { field: 'bidirectional', error: 'a language model reads left to right: bidirectional layers are for the sequence tasks' }
   const parsed = recurrentModelSpecSchema.safeParse({ kind: 'recurrent', text, ...rest })
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
