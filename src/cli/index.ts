@@ -230,8 +230,9 @@ function rendererDir(): string | undefined {
   return existsSync(join(candidate, 'index.html')) ? candidate : undefined
 }
 
-export function workerEntry(): { url: URL } {
-  return { url: new URL('./job-worker.js', import.meta.url) }
+/** Each job in a child process running the built entry (out/main/job-worker.js). */
+export function workerEntry(): { url: URL; isolation: 'process' } {
+  return { url: new URL('./job-worker.js', import.meta.url), isolation: 'process' }
 }
 
 async function cmdServe(argv: string[]): Promise<void> {

@@ -59,7 +59,9 @@ async function createWindow(): Promise<void> {
   const backend = new Backend({
     dataDir: defaultDataDir(),
     transport: 'ipc',
-    worker: { url: new URL('./job-worker.js', import.meta.url) },
+    // Worker threads, not child processes: forking needs Electron run as Node (ELECTRON_RUN_AS_NODE), which the
+    // RunAsNode fuse turns off (package.json build.electronFuses); `engram serve` runs jobs in child processes.
+    worker: { url: new URL('./job-worker.js', import.meta.url), isolation: 'thread' },
     // Where shardable sweeps and batches run: ENGRAM_QUEUE when set, else the app's setting (this machine by default).
     ...(process.env.ENGRAM_QUEUE ? { queue: process.env.ENGRAM_QUEUE } : {})
   })

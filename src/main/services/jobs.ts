@@ -1,5 +1,8 @@
-// Runs jobs in worker threads: progress events with rate and ETA, cancel, and crash isolation.
+// Runs each job in its own child process (or, where asked, a worker thread): progress events with rate and ETA,
+// cancel, and crash isolation.
+import { fork, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import type { JobResult } from '../../shared/api'
 import type { NamedTensor } from '../../core/safetensors'
@@ -7,11 +10,88 @@ import type { SessionModel } from '../../shared/session'
 import type { FromWorker, ToWorker, WorkerTask } from '../worker/protocol'
 
 export interface WorkerEntry {
+  /** The job-worker module a worker thread runs. */
   url: URL
   /** Passed as workerData (the source-mode bootstrap uses it to find the TypeScript entry). */
   workerData?: unknown
-  /** Each job worker's heap limits: a job that goes over them fails with a message; the app and other jobs go on. */
+  /**
+   * Each job's heap limits: a job that goes over them fails with a message; the app and other jobs go on. In a child
+   * process only maxOldGenerationSizeMb applies (as --max-old-space-size).
+   */
   resourceLimits?: import('node:worker_threads').ResourceLimits
+  /**
+   * Where each job runs: 'process' (the default), a forked Node child process — killing it, or it running out of
+   * memory, cannot take the app down; or 'thread', a worker thread — cheaper to start, but a terminate() inside an
+   * onnxruntime run, or V8's out-of-memory handler, can abort the whole process (docs/reliability.md). Electron's
+   * main process uses threads: its RunAsNode fuse is off, so it cannot fork itself as Node.
+   */
+  isolation?: 'process' | 'thread'
+  /** The module a child process runs (default: url) and its Node flags (source mode: a TypeScript loader). */
+  processUrl?: URL
+  execArgv?: string[]
+}
+
+/** A running job's worker, thread or child process, as the job manager drives it. */
+interface JobHandle {
+  send(message: ToWorker): void
+  /** Ends it at once (a child: SIGKILL; a thread: terminate()); resolves when it is gone. */
+  kill(): Promise<void>
+}
+
+interface JobEvents {
+  message(message: FromWorker): void
+  /** It is gone before it settled its job: why, as the job's failure message. */
+  died(reason: string): void
+}
+
+function startThread(entry: WorkerEntry, on: JobEvents): JobHandle {
+  const worker = new Worker(entry.url, { workerData: entry.workerData, ...(entry.resourceLimits ? { resourceLimits: entry.resourceLimits } : {}) })
+  worker.on('message', on.message)
+  worker.on('error', (error) => on.died(`worker crashed: ${error.message}`))
+  worker.on('exit', (code) => on.died(`worker exited unexpectedly (code ${code})`))
+  return { send: (m) => worker.postMessage(m), kill: async () => void (await worker.terminate()) }
+}
+
+/** The last bytes of a child's stderr, kept to tell an out-of-memory death from another one. */
+const STDERR_TAIL = 4096
+
+function startProcess(entry: WorkerEntry, on: JobEvents): JobHandle {
+  const heapMb = entry.resourceLimits?.maxOldGenerationSizeMb
+  const child: ChildProcess = fork(fileURLToPath(entry.processUrl ?? entry.url), [], {
+    execArgv: [...(entry.execArgv ?? []), ...(heapMb ? [`--max-old-space-size=${heapMb}`] : [])],
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'pipe', 'ipc']
+  })
+  let stderr = ''
+  child.stderr?.on('data', (chunk: Buffer) => {
+    process.stderr.write(chunk)
+    stderr = (stderr + chunk.toString()).slice(-STDERR_TAIL)
+  })
+  let crash: string | undefined
+  child.on('message', (message: FromWorker) => {
+    if (message.type === 'crashed') crash = message.error
+    else on.message(message)
+  })
+  child.on('error', (error) => on.died(`worker crashed: ${error.message}`))
+  const exited = new Promise<void>((resolve) => {
+    // 'close', not 'exit': the last messages (a crash report) and stderr (an out-of-memory report) are in by then.
+    child.on('close', (code, signal) => {
+      resolve()
+      if (crash !== undefined) on.died(`worker crashed: ${crash}`)
+      else if (/heap out of memory|Reached heap limit/i.test(stderr))
+        on.died(`worker crashed: out of memory (JavaScript heap${heapMb ? ` over its ${heapMb} MiB limit` : ''})`)
+      else on.died(`worker exited unexpectedly (${signal ? `signal ${signal}` : `code ${code}`})`)
+    })
+  })
+  return {
+    send: (m) => {
+      if (child.connected) child.send(m)
+    },
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+      await exited
+    }
+  }
 }
 
 export interface JobProgress {
@@ -33,14 +113,14 @@ export interface JobCallbacks {
 }
 
 interface RunningJob {
-  worker: Worker
+  worker: JobHandle
   started: number
   cancelRequested: boolean
   settled: boolean
   killTimer?: NodeJS.Timeout
 }
 
-/** How long a worker gets to stop on its own after a cancel before it is terminated. */
+/** How long a worker gets to stop on its own after a cancel before it is killed. */
 const CANCEL_GRACE_MS = 2000
 /** How long close() waits for the jobs to stop on their own. */
 const CLOSE_GRACE_MS = 3000
@@ -52,7 +132,7 @@ export function jobProgress(jobId: string, started: number, fraction: number, do
   return { jobId, fraction, rate, etaSeconds: rate > 0 ? (total - done) / rate : null, message }
 }
 
-/** Where jobs run: worker threads here (JobManager), or shardable ones on a queue (src/main/queue/jobs.ts). */
+/** Where jobs run: child processes or worker threads here (JobManager), or shardable ones on a queue (src/main/queue/jobs.ts). */
 export interface JobRunner {
   readonly running: number
   start(task: WorkerTask, callbacks: JobCallbacks): string
@@ -71,9 +151,8 @@ export class JobManager implements JobRunner {
 
   start(task: WorkerTask, callbacks: JobCallbacks): string {
     const jobId = randomUUID()
-    const worker = new Worker(this.entry.url, { workerData: this.entry.workerData, ...(this.entry.resourceLimits ? { resourceLimits: this.entry.resourceLimits } : {}) })
-    const job: RunningJob = { worker, started: performance.now(), cancelRequested: false, settled: false }
-    this.jobs.set(jobId, job)
+    // The handle is set just below; the events only come after this function returns.
+    const job = { started: performance.now(), cancelRequested: false, settled: false } as RunningJob
 
     const settle = (fn: () => void): void => {
       if (job.settled) return
@@ -81,41 +160,35 @@ export class JobManager implements JobRunner {
       if (job.killTimer) clearTimeout(job.killTimer)
       this.jobs.delete(jobId)
       fn()
-      void worker.terminate()
+      void job.worker.kill()
     }
 
-    worker.on('message', (message: FromWorker) => {
-      switch (message.type) {
-        case 'progress':
-          callbacks.onProgress({
-            ...jobProgress(jobId, job.started, message.fraction, message.done, message.total, message.message),
-            ...(message.metrics ? { metrics: message.metrics } : {}),
-            ...(message.text !== undefined ? { text: message.text } : {})
-          })
-          break
-        case 'checkpoint':
-          if (!job.settled) callbacks.onCheckpoint?.(message.model, message.tensors)
-          break
-        case 'done':
-          settle(() => callbacks.onDone(message.result, message.tensors))
-          break
-        case 'failed':
-          settle(() => callbacks.onFailed(message.cancelled ? 'cancelled' : message.error, message.cancelled || job.cancelRequested))
-          break
-      }
-    })
-    worker.on('error', (error) => {
-      settle(() => callbacks.onFailed(`worker crashed: ${error.message}`, false))
-    })
-    worker.on('exit', (code) => {
-      settle(() =>
-        job.cancelRequested
-          ? callbacks.onFailed('cancelled', true)
-          : callbacks.onFailed(`worker exited unexpectedly (code ${code})`, false)
-      )
-    })
-    const start: ToWorker = { type: 'start', jobId, task }
-    worker.postMessage(start)
+    const events: JobEvents = {
+      message: (message) => {
+        switch (message.type) {
+          case 'progress':
+            callbacks.onProgress({
+              ...jobProgress(jobId, job.started, message.fraction, message.done, message.total, message.message),
+              ...(message.metrics ? { metrics: message.metrics } : {}),
+              ...(message.text !== undefined ? { text: message.text } : {})
+            })
+            break
+          case 'checkpoint':
+            if (!job.settled) callbacks.onCheckpoint?.(message.model, message.tensors)
+            break
+          case 'done':
+            settle(() => callbacks.onDone(message.result, message.tensors))
+            break
+          case 'failed':
+            settle(() => callbacks.onFailed(message.cancelled ? 'cancelled' : message.error, message.cancelled || job.cancelRequested))
+            break
+        }
+      },
+      died: (reason) => settle(() => (job.cancelRequested ? callbacks.onFailed('cancelled', true) : callbacks.onFailed(reason, false)))
+    }
+    job.worker = (this.entry.isolation ?? 'process') === 'process' ? startProcess(this.entry, events) : startThread(this.entry, events)
+    this.jobs.set(jobId, job)
+    job.worker.send({ type: 'start', jobId, task })
     return jobId
   }
 
@@ -123,17 +196,16 @@ export class JobManager implements JobRunner {
     const job = this.jobs.get(jobId)
     if (!job) return false
     job.cancelRequested = true
-    const message: ToWorker = { type: 'cancel' }
-    job.worker.postMessage(message)
-    // A worker stuck inside a native call cannot read the message: terminate it after a grace period.
-    job.killTimer = setTimeout(() => void job.worker.terminate(), CANCEL_GRACE_MS)
+    job.worker.send({ type: 'cancel' })
+    // A worker stuck inside a native call cannot read the message: kill it after a grace period.
+    job.killTimer = setTimeout(() => void job.worker.kill(), CANCEL_GRACE_MS)
     return true
   }
 
   /**
    * Stops every job: first as a cancel (a training keeps its partial model, which the backend stores as its last
-   * checkpoint), waiting up to CLOSE_GRACE_MS, then by terminating the workers still running. Terminating a worker
-   * inside an onnxruntime run can abort the whole process (docs/reliability.md), so it is the last resort.
+   * checkpoint), waiting up to CLOSE_GRACE_MS, then by killing the workers still running (a child process: SIGKILL;
+   * a worker thread: terminate(), which inside an onnxruntime run can abort the whole process, docs/reliability.md).
    */
   async close(): Promise<void> {
     for (const id of [...this.jobs.keys()]) this.cancel(id)
@@ -145,6 +217,6 @@ export class JobManager implements JobRunner {
       job.settled = true
       if (job.killTimer) clearTimeout(job.killTimer)
     }
-    await Promise.all(all.map((j) => j.worker.terminate()))
+    await Promise.all(all.map((j) => j.worker.kill()))
   }
 }

@@ -1,4 +1,5 @@
-// Job worker thread: only a message loop; the work itself is in the job table (services/families).
+// Job worker: only a message loop; the work itself is in the job table (services/families). It runs as a forked
+// child process (the default: process.send / process.on('message')) or as a worker thread (parentPort).
 import { parentPort } from 'node:worker_threads'
 import { CancelledError } from '../../shared/errors'
 import type { ComputeHooks } from '../services/hooks'
@@ -6,11 +7,31 @@ import { JOB_TABLE } from '../services/families'
 import type { FamilyTask, JobOutput } from '../services/families/types'
 import type { FromWorker, ToWorker, WorkerTask } from './protocol'
 
-if (!parentPort) throw new Error('job-worker must run in a worker thread')
-const port = parentPort
+/** The one channel to the job manager, whichever way this worker was started. */
+interface Port {
+  post(message: FromWorker): void
+  onMessage(listener: (message: ToWorker) => void): void
+}
+
+function openPort(): Port {
+  const thread = parentPort
+  if (thread) return { post: (m) => thread.postMessage(m), onMessage: (l) => thread.on('message', l) }
+  const send = process.send?.bind(process)
+  if (!send) throw new Error('job-worker must run in a worker thread or a forked child process')
+  // No orphans: when the app goes away (closed, killed, crashed) its end of the channel closes and this process ends.
+  process.on('disconnect', () => process.exit(1))
+  // An error that escapes every handler: tell the app what it was, then end (the app fails the job with it).
+  process.on('uncaughtException', (error) => {
+    send({ type: 'crashed', error: error.message } satisfies FromWorker, () => process.exit(1))
+    setTimeout(() => process.exit(1), 1000).unref()
+  })
+  return { post: (m) => void send(m), onMessage: (l) => process.on('message', l) }
+}
+
+const port = openPort()
 let cancelled = false
 
-const post = (message: FromWorker): void => port.postMessage(message)
+const post = (message: FromWorker): void => port.post(message)
 
 /**
  * Plain progress (no metrics) at most every PROGRESS_INTERVAL_MS: a fast training reports hundreds of steps a second,
@@ -61,7 +82,7 @@ async function run(task: WorkerTask): Promise<JobOutput> {
   return await handler((task as FamilyTask).input as never, hooks)
 }
 
-port.on('message', (message: ToWorker) => {
+port.onMessage((message) => {
   if (message.type === 'cancel') {
     cancelled = true
     return

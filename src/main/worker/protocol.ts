@@ -1,4 +1,4 @@
-// Messages between the job manager and a job worker thread (`type`-tagged, structured-clone safe).
+// Messages between the job manager and a job worker (a child process or a worker thread; `type`-tagged, structured-clone safe).
 import type { NamedTensor } from '../../core/safetensors'
 import type { JobResult } from '../../shared/api'
 import type { SessionModel } from '../../shared/session'
@@ -20,3 +20,5 @@ export type FromWorker =
   | { type: 'checkpoint'; model: SessionModel; tensors: Record<string, NamedTensor> }
   | { type: 'done'; result: JobResult; tensors?: Record<string, NamedTensor> }
   | { type: 'failed'; error: string; cancelled: boolean }
+  /** A child process's uncaught error, sent just before it exits (a worker thread reports it as its 'error' event). */
+  | { type: 'crashed'; error: string }
