@@ -5,7 +5,6 @@
 // within one progress report. A training finished in a session never saved comes back after the app dies (kills
 // mid-training: kill-loops.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Worker } from 'node:worker_threads'
 import { Backend } from '../../src/main/services/backend'
 import type { SqliteSessionStore } from '../../src/main/services/store'
 import type { Events } from '../../src/shared/api'
@@ -14,7 +13,7 @@ import { jobOutcome, makeBackend, tempDir, trainKind } from '../helpers/backend'
 import { sourceWorker } from '../helpers/worker-entry'
 import { KILL_RBM, KILL_RNN } from '../helpers/kill-fixtures'
 
-type Runner = { start: (task: unknown, cb: unknown) => string; jobs: Map<string, { worker: Worker }> }
+type Runner = { start: (task: unknown, cb: unknown) => string; jobs: Map<string, { worker: { kill(): Promise<void> } }> }
 // The backend's jobs go through QueueRoutedJobs; with no queue set it hands every job to its local JobManager.
 const runnerOf = (b: Backend): Runner => {
   const routed = (b as unknown as { jobs: { local?: Runner } }).jobs
@@ -33,9 +32,6 @@ afterAll(async () => {
   await backend.close()
   tmp.cleanup()
 })
-
-const OOM_TEST = process.env.ENGRAM_OOM_TEST === '1'
-if (!OOM_TEST) console.log('jobs-faults: the out-of-memory job is skipped (ENGRAM_OOM_TEST=1 runs it; it can abort the test process)')
 
 const quantile = (xs: number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!
 
@@ -73,13 +69,11 @@ describe('faulty workers and eight jobs at once', () => {
         onStart?.(id)
       })
     const thrown = fault('test.throw')
-    // A job over its heap limit: Node ends the worker with ERR_WORKER_OUT_OF_MEMORY, but in 1 of 2 runs here V8's
-    // out-of-memory handler aborted the whole process instead (docs/reliability.md, "Not yet proven"), so this part runs
-    // only when asked (ENGRAM_OOM_TEST=1), not in CI.
-    const oom = OOM_TEST ? fault('test.oom') : Promise.resolve('skipped')
-    // The eighth job's worker is killed from outside while it runs (JavaScript only: see docs/reliability.md on
-    // killing a worker inside an onnxruntime run).
-    const killed = fault('test.spin', (id) => setTimeout(() => void runnerOf(backend).jobs.get(id)?.worker.terminate(), 500))
+    // A job over its heap limit (--max-old-space-size=192 in its child process): V8 ends that process, never the app.
+    const oom = fault('test.oom')
+    // The eighth job's child process is killed from outside (SIGKILL) while it runs (a kill inside an onnxruntime run:
+    // jobs-kill.test.ts).
+    const killed = fault('test.spin', (id) => setTimeout(() => void runnerOf(backend).jobs.get(id)?.worker.kill(), 500))
     const outcomes = await settled
     const failures = { thrown: await thrown, oom: await oom, killed: await killed }
     const seconds = (performance.now() - started) / 1000
@@ -88,8 +82,8 @@ describe('faulty workers and eight jobs at once', () => {
     expect(outcomes.map((o) => o.result.kind)).toEqual(['recurrent.train', 'modern.train', 'recall.batch', 'experiment', 'rbm.train'])
     expect(failures).toEqual({
       thrown: 'a bug in the job (test.throw)',
-      oom: OOM_TEST ? expect.stringMatching(/^worker crashed: .*(memory|heap)/i) : 'skipped',
-      killed: expect.stringMatching(/^worker exited unexpectedly \(code \d+\)$/)
+      oom: 'worker crashed: out of memory (JavaScript heap over its 192 MiB limit)',
+      killed: 'worker exited unexpectedly (signal SIGKILL)'
     })
     const state = await backend.call('sessions.open', { id: s.id })
     expect(state.models.map((m) => m.kind).sort()).toEqual(['hopfield', 'modern', 'rbm', 'recurrent'])
