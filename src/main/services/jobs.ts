@@ -33,6 +33,8 @@ export interface WorkerEntry {
 
 /** A running job's worker, thread or child process, as the job manager drives it. */
 interface JobHandle {
+  /** A child process's id (a worker thread has none). */
+  readonly pid?: number
   send(message: ToWorker): void
   /** Ends it at once (a child: SIGKILL; a thread: terminate()); resolves when it is gone. */
   kill(): Promise<void>
@@ -84,6 +86,7 @@ function startProcess(entry: WorkerEntry, on: JobEvents): JobHandle {
     })
   })
   return {
+    ...(child.pid !== undefined ? { pid: child.pid } : {}),
     send: (m) => {
       if (child.connected) child.send(m)
     },
