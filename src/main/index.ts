@@ -1,7 +1,7 @@
 // Electron shell: one hardened window on the renderer bundle; all work goes to the Backend services.
 // The Electron security checklist lives here as functions (webPreferences, hardenWebContents, hardenSession) so a test
 // can check it with `electron` mocked where the binary is absent (tests/main/electron-checklist.test.ts).
-import { app, BrowserWindow, session, shell, type Session, type WebContents, type WebPreferences } from 'electron'
+import { app, BrowserWindow, session, shell, utilityProcess, type Session, type WebContents, type WebPreferences } from 'electron'
 import { join } from 'node:path'
 import { Backend } from './services/backend'
 import { registerIpc } from './ipc/register'
@@ -59,9 +59,9 @@ async function createWindow(): Promise<void> {
   const backend = new Backend({
     dataDir: defaultDataDir(),
     transport: 'ipc',
-    // Worker threads, not child processes: forking needs Electron run as Node (ELECTRON_RUN_AS_NODE), which the
-    // RunAsNode fuse turns off (package.json build.electronFuses); `engram serve` runs jobs in child processes.
-    worker: { url: new URL('./job-worker.js', import.meta.url), isolation: 'thread' },
+    // Each job in an Electron utility process: a child process that a kill or an out-of-memory death cannot take the
+    // app down with, and that needs no ELECTRON_RUN_AS_NODE (the RunAsNode fuse is off, package.json build.electronFuses).
+    worker: { url: new URL('./job-worker.js', import.meta.url), isolation: 'utility', utility: utilityProcess },
     // Where shardable sweeps and batches run: ENGRAM_QUEUE when set, else the app's setting (this machine by default).
     ...(process.env.ENGRAM_QUEUE ? { queue: process.env.ENGRAM_QUEUE } : {})
   })

@@ -40,7 +40,9 @@ const fake = vi.hoisted(() => {
     windows: [] as { options: Record<string, unknown>; contents: FakeContents; loadedFile?: string; loadedUrl?: string }[],
     requestHandler: null as Fn | null,
     checkHandler: null as Fn | null,
-    opened: [] as string[]
+    opened: [] as string[],
+    utilityProcess: { fork: (): never => { throw new Error('no job is started here') } },
+    backendOptions: null as Record<string, unknown> | null
   }
   const emitApp = (event: string, ...args: unknown[]): void => {
     for (const fn of state.appListeners.get(event) ?? []) fn({}, ...args)
@@ -89,10 +91,18 @@ vi.mock('electron', () => ({
       setPermissionCheckHandler: (fn: (...args: unknown[]) => unknown) => void (fake.state.checkHandler = fn)
     }
   },
-  shell: { openExternal: async (url: string) => void fake.state.opened.push(url) }
+  shell: { openExternal: async (url: string) => void fake.state.opened.push(url) },
+  utilityProcess: fake.state.utilityProcess
 }))
-// The shell's own wiring is what is under test: the backend and the IPC channel are stand-ins.
-vi.mock('../../src/main/services/backend', () => ({ Backend: class { close = async (): Promise<void> => {} } }))
+// The shell's own wiring is what is under test: the backend (its options kept) and the IPC channel are stand-ins.
+vi.mock('../../src/main/services/backend', () => ({
+  Backend: class {
+    constructor(options: Record<string, unknown>) {
+      fake.state.backendOptions = options
+    }
+    close = async (): Promise<void> => {}
+  }
+}))
 vi.mock('../../src/main/ipc/register', () => ({ registerIpc: () => () => {} }))
 
 const root = join(import.meta.dirname, '..', '..')
@@ -121,6 +131,14 @@ describe('Electron checklist: the window', () => {
     expect(String(prefs.preload)).toMatch(/preload[\\/]index\.cjs$/)
     // app.enableSandbox(): every renderer sandboxed, whatever a window's options say.
     expect(fake.state.enableSandbox).toBe(1)
+  })
+
+  it("runs each job in an Electron utility process (Electron's own utilityProcess), never a worker thread", () => {
+    // The job manager's utility path itself: tests/main/jobs-utility.test.ts.
+    const worker = fake.state.backendOptions?.worker as { isolation?: string; utility?: unknown; url?: URL }
+    expect(worker.isolation).toBe('utility')
+    expect(worker.utility).toBe(fake.state.utilityProcess)
+    expect(String(worker.url)).toMatch(/job-worker\.js$/)
   })
 
   it('loads the local renderer bundle, not a remote page', () => {

@@ -1,5 +1,5 @@
-// Runs each job in its own child process (or, where asked, a worker thread): progress events with rate and ETA,
-// cancel, and crash isolation.
+// Runs each job in its own process (a Node child process, or an Electron utility process in the app; a worker thread
+// only where asked): progress events with rate and ETA, cancel, and crash isolation.
 import { fork, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
@@ -16,27 +16,50 @@ export interface WorkerEntry {
   workerData?: unknown
   /**
    * Each job's heap limits: a job that goes over them fails with a message; the app and other jobs go on. In a child
-   * process only maxOldGenerationSizeMb applies (as --max-old-space-size).
+   * or utility process only maxOldGenerationSizeMb applies (as --max-old-space-size).
    */
   resourceLimits?: import('node:worker_threads').ResourceLimits
   /**
-   * Where each job runs: 'process' (the default), a forked Node child process — killing it, or it running out of
-   * memory, cannot take the app down; or 'thread', a worker thread — cheaper to start, but a terminate() inside an
-   * onnxruntime run, or V8's out-of-memory handler, can abort the whole process (docs/reliability.md). Electron's
-   * main process uses threads: its RunAsNode fuse is off, so it cannot fork itself as Node.
+   * Where each job runs:
+   * - 'process' (the default): a forked Node child process. Killing it, or it running out of memory, cannot take the
+   *   app down (tests/main/jobs-kill.test.ts).
+   * - 'utility': an Electron utility process (`utility` below): Electron's own child process, which needs no
+   *   ELECTRON_RUN_AS_NODE (the RunAsNode fuse is off in the packaged app); the same isolation.
+   * - 'thread': a worker thread. Cheaper to start, but a terminate() inside an onnxruntime run, or V8's out-of-memory
+   *   handler, aborts the whole process (docs/reliability.md): for tests and measurements only.
    */
-  isolation?: 'process' | 'thread'
-  /** The module a child process runs (default: url) and its Node flags (source mode: a TypeScript loader). */
+  isolation?: 'process' | 'utility' | 'thread'
+  /** The module a child or utility process runs (default: url) and its Node flags (source mode: a TypeScript loader). */
   processUrl?: URL
   execArgv?: string[]
+  /** Electron's utilityProcess (src/main/index.ts passes it; this module does not import electron). */
+  utility?: UtilityProcessApi
+}
+
+/** The part of Electron's `utilityProcess` the job manager uses. */
+export interface UtilityProcessApi {
+  fork(modulePath: string, args?: string[], options?: { execArgv?: string[]; stdio?: Array<'pipe' | 'ignore' | 'inherit'>; serviceName?: string }): UtilityChild
+}
+
+/** The part of Electron's `UtilityProcess` (one job's process) the job manager uses. */
+export interface UtilityChild {
+  readonly pid: number | undefined
+  readonly stderr: NodeJS.ReadableStream | null
+  postMessage(message: unknown): void
+  kill(): boolean
+  on(event: 'message', listener: (message: unknown) => void): this
+  /** Emitted after the process ends; `code` from waitpid (a process ended by a signal: Chromium reports the signal's number). */
+  on(event: 'exit', listener: (code: number) => void): this
+  /** A fatal V8 error (out of memory among them); 'exit' follows. */
+  on(event: 'error', listener: (type: 'FatalError', location: string, report: string) => void): this
 }
 
 /** A running job's worker, thread or child process, as the job manager drives it. */
 interface JobHandle {
-  /** A child process's id (a worker thread has none). */
-  readonly pid?: number
+  /** A process's id (a worker thread has none). */
+  readonly pid?: number | undefined
   send(message: ToWorker): void
-  /** Ends it at once (a child: SIGKILL; a thread: terminate()); resolves when it is gone. */
+  /** Ends it at once (a process: SIGKILL; a thread: terminate()); resolves when it is gone. */
   kill(): Promise<void>
 }
 
@@ -54,35 +77,51 @@ function startThread(entry: WorkerEntry, on: JobEvents): JobHandle {
   return { send: (m) => worker.postMessage(m), kill: async () => void (await worker.terminate()) }
 }
 
-/** The last bytes of a child's stderr, kept to tell an out-of-memory death from another one. */
+/** The last bytes of a process's stderr, kept to tell an out-of-memory death from another one. */
 const STDERR_TAIL = 4096
+const OUT_OF_MEMORY = /heap out of memory|Reached heap limit/i
+
+/**
+ * What a job's process (child or utility) needs besides its messages: its flags, its stderr passed on (and its tail
+ * kept), its own crash report taken apart from the other messages, and why it died, as the job's failure message.
+ */
+function processDeath(entry: WorkerEntry, on: JobEvents) {
+  const heapMb = entry.resourceLimits?.maxOldGenerationSizeMb
+  let stderr = ''
+  let crash: string | undefined
+  return {
+    modulePath: fileURLToPath(entry.processUrl ?? entry.url),
+    execArgv: [...(entry.execArgv ?? []), ...(heapMb ? [`--max-old-space-size=${heapMb}`] : [])],
+    stderr(stream: NodeJS.ReadableStream | null | undefined): void {
+      stream?.on('data', (chunk: Buffer) => {
+        process.stderr.write(chunk)
+        stderr = (stderr + chunk.toString()).slice(-STDERR_TAIL)
+      })
+    },
+    message(message: FromWorker): void {
+      if (message.type === 'crashed') crash = message.error
+      else on.message(message)
+    },
+    /** `how`: 'signal SIGKILL', 'code 1'; `fatal`: what Electron reported of a fatal V8 error. */
+    died(how: string, fatal = ''): void {
+      if (crash !== undefined) on.died(`worker crashed: ${crash}`)
+      else if (OUT_OF_MEMORY.test(stderr) || OUT_OF_MEMORY.test(fatal)) on.died(`worker crashed: out of memory (JavaScript heap${heapMb ? ` over its ${heapMb} MiB limit` : ''})`)
+      else on.died(`worker exited unexpectedly (${how})`)
+    }
+  }
+}
 
 function startProcess(entry: WorkerEntry, on: JobEvents): JobHandle {
-  const heapMb = entry.resourceLimits?.maxOldGenerationSizeMb
-  const child: ChildProcess = fork(fileURLToPath(entry.processUrl ?? entry.url), [], {
-    execArgv: [...(entry.execArgv ?? []), ...(heapMb ? [`--max-old-space-size=${heapMb}`] : [])],
-    serialization: 'advanced',
-    stdio: ['ignore', 'inherit', 'pipe', 'ipc']
-  })
-  let stderr = ''
-  child.stderr?.on('data', (chunk: Buffer) => {
-    process.stderr.write(chunk)
-    stderr = (stderr + chunk.toString()).slice(-STDERR_TAIL)
-  })
-  let crash: string | undefined
-  child.on('message', (message: FromWorker) => {
-    if (message.type === 'crashed') crash = message.error
-    else on.message(message)
-  })
+  const death = processDeath(entry, on)
+  const child: ChildProcess = fork(death.modulePath, [], { execArgv: death.execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'pipe', 'ipc'] })
+  death.stderr(child.stderr)
+  child.on('message', death.message)
   child.on('error', (error) => on.died(`worker crashed: ${error.message}`))
   const exited = new Promise<void>((resolve) => {
     // 'close', not 'exit': the last messages (a crash report) and stderr (an out-of-memory report) are in by then.
     child.on('close', (code, signal) => {
       resolve()
-      if (crash !== undefined) on.died(`worker crashed: ${crash}`)
-      else if (/heap out of memory|Reached heap limit/i.test(stderr))
-        on.died(`worker crashed: out of memory (JavaScript heap${heapMb ? ` over its ${heapMb} MiB limit` : ''})`)
-      else on.died(`worker exited unexpectedly (${signal ? `signal ${signal}` : `code ${code}`})`)
+      death.died(signal ? `signal ${signal}` : `code ${code}`)
     })
   })
   return {
@@ -96,6 +135,55 @@ function startProcess(entry: WorkerEntry, on: JobEvents): JobHandle {
     }
   }
 }
+
+/**
+ * How long after a utility process's 'exit' its death is judged: its last messages and stderr come through other
+ * channels than the exit notice and may arrive just after it.
+ */
+const UTILITY_SETTLE_MS = 100
+
+function startUtility(entry: WorkerEntry, on: JobEvents): JobHandle {
+  if (!entry.utility) throw new Error("isolation 'utility' needs Electron's utilityProcess (WorkerEntry.utility)")
+  const death = processDeath(entry, on)
+  const child = entry.utility.fork(death.modulePath, [], { execArgv: death.execArgv, stdio: ['ignore', 'inherit', 'pipe'], serviceName: 'Engram job' })
+  death.stderr(child.stderr)
+  let fatal = ''
+  let gone = false
+  child.on('message', (message) => death.message(message as FromWorker))
+  child.on('error', (_type, location, report) => void (fatal = `${location}\n${report}`))
+  const exited = new Promise<void>((resolve) => {
+    child.on('exit', (code) => {
+      gone = true
+      setTimeout(() => {
+        resolve()
+        death.died(`code ${code}`, fatal)
+      }, UTILITY_SETTLE_MS)
+    })
+  })
+  return {
+    // Known once the process has spawned.
+    get pid() {
+      return child.pid
+    },
+    send: (m) => {
+      if (!gone) child.postMessage(m)
+    },
+    kill: async () => {
+      // utilityProcess.kill() is a SIGTERM; a job stuck in a native run gets the SIGKILL a child process gets.
+      if (!gone) {
+        try {
+          if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL')
+          else child.kill()
+        } catch {
+          // Gone meanwhile: its 'exit' is on its way.
+        }
+      }
+      await exited
+    }
+  }
+}
+
+const START = { process: startProcess, utility: startUtility, thread: startThread } as const
 
 export interface JobProgress {
   jobId: string
@@ -135,7 +223,7 @@ export function jobProgress(jobId: string, started: number, fraction: number, do
   return { jobId, fraction, rate, etaSeconds: rate > 0 ? (total - done) / rate : null, message }
 }
 
-/** Where jobs run: child processes or worker threads here (JobManager), or shardable ones on a queue (src/main/queue/jobs.ts). */
+/** Where jobs run: processes (or threads) here (JobManager), or shardable ones on a queue (src/main/queue/jobs.ts). */
 export interface JobRunner {
   readonly running: number
   start(task: WorkerTask, callbacks: JobCallbacks): string
@@ -189,7 +277,7 @@ export class JobManager implements JobRunner {
       },
       died: (reason) => settle(() => (job.cancelRequested ? callbacks.onFailed('cancelled', true) : callbacks.onFailed(reason, false)))
     }
-    job.worker = (this.entry.isolation ?? 'process') === 'process' ? startProcess(this.entry, events) : startThread(this.entry, events)
+    job.worker = START[this.entry.isolation ?? 'process'](this.entry, events)
     this.jobs.set(jobId, job)
     job.worker.send({ type: 'start', jobId, task })
     return jobId

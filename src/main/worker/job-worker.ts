@@ -1,5 +1,6 @@
 // Job worker: only a message loop; the work itself is in the job table (services/families). It runs as a forked
-// child process (the default: process.send / process.on('message')) or as a worker thread (parentPort).
+// child process (the default: process.send / process.on('message')), an Electron utility process (the app:
+// process.parentPort) or a worker thread (worker_threads' parentPort).
 import { parentPort } from 'node:worker_threads'
 import { CancelledError } from '../../shared/errors'
 import type { ComputeHooks } from '../services/hooks'
@@ -13,18 +14,38 @@ interface Port {
   onMessage(listener: (message: ToWorker) => void): void
 }
 
+/** `process.parentPort` in an Electron utility process (electron.d.ts's ParentPort, without importing electron). */
+interface ElectronParentPort {
+  postMessage(message: unknown): void
+  on(event: 'message', listener: (event: { data: ToWorker }) => void): void
+}
+
+/** An error that escapes every handler: tell the app what it was (`report`), then end (the app fails the job with it). */
+function reportCrashes(report: (message: FromWorker, then: () => void) => void): void {
+  process.on('uncaughtException', (error) => {
+    report({ type: 'crashed', error: error.message }, () => process.exit(1))
+    setTimeout(() => process.exit(1), 1000).unref()
+  })
+}
+
 function openPort(): Port {
   const thread = parentPort
   if (thread) return { post: (m) => thread.postMessage(m), onMessage: (l) => thread.on('message', l) }
+  const utility = (process as { parentPort?: ElectronParentPort }).parentPort
+  if (utility) {
+    // An Electron utility process ends with the app (Chromium ends its child processes). Its messages go through
+    // another channel than its exit notice: the report is given a moment to leave before the exit.
+    reportCrashes((m, then) => {
+      utility.postMessage(m)
+      setTimeout(then, 20)
+    })
+    return { post: (m) => utility.postMessage(m), onMessage: (l) => utility.on('message', (event) => l(event.data)) }
+  }
   const send = process.send?.bind(process)
-  if (!send) throw new Error('job-worker must run in a worker thread or a forked child process')
+  if (!send) throw new Error('job-worker must run in a worker thread, a forked child process or an Electron utility process')
   // No orphans: when the app goes away (closed, killed, crashed) its end of the channel closes and this process ends.
   process.on('disconnect', () => process.exit(1))
-  // An error that escapes every handler: tell the app what it was, then end (the app fails the job with it).
-  process.on('uncaughtException', (error) => {
-    send({ type: 'crashed', error: error.message } satisfies FromWorker, () => process.exit(1))
-    setTimeout(() => process.exit(1), 1000).unref()
-  })
+  reportCrashes((m, then) => send(m, then))
   return { post: (m) => void send(m), onMessage: (l) => process.on('message', l) }
 }
 
