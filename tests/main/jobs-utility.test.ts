@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Backend } from '../../src/main/services/backend'
 import type { UtilityChild, UtilityProcessApi } from '../../src/main/services/jobs'
-import { jobOutcome, tempDir, trainKind } from '../helpers/backend'
+import { tempDir, trainKind } from '../helpers/backend'
 import { sourceWorker } from '../helpers/worker-entry'
 import { KILL_RBM } from '../helpers/kill-fixtures'
 
