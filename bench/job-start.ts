@@ -7,7 +7,7 @@
 //    5 epochs) through a Backend: the above plus loading onnxruntime and building its sessions.
 // Interleaved rounds (thread, process, thread, …); medians and ranges printed, never asserted.
 //
-// npx tsx bench/job-start.ts [--rounds 10]
+// node --import tsx --import ./tests/helpers/raw-hooks.mjs bench/job-start.ts [--rounds 10]   (the datasets are ?raw imports)
 // Writes bench/results/job-start.json.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'

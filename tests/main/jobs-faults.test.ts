@@ -1,6 +1,6 @@
 // Faulty workers and many jobs (issue 11): eight jobs queued at once on this (2-core) machine through the backend —
 // trainings and runs of four families and a sweep, one job that throws, one that runs out of its heap, and one whose
-// worker is killed — all settle: the good ones with their results, the bad ones with a message, and the backend
+// process is SIGKILLed — all settle: the good ones with their results, the bad ones with a message, and the backend
 // answers calls all along (its round-trip latency is measured and printed, not asserted). Cancel stops a training
 // within one progress report. A training finished in a session never saved comes back after the app dies (kills
 // mid-training: kill-loops.test.ts).
@@ -171,7 +171,7 @@ describe('faulty workers and eight jobs at once', () => {
           resolve()
         })
       })
-      // Closing cancels the jobs first (terminating a worker inside an onnxruntime run could abort the process).
+      // Closing cancels the jobs first, so the training's partial model is stored as its checkpoint.
       await first.close()
       const second = makeBackend(dir.dir)
       try {
