@@ -25,8 +25,9 @@ export interface WorkerEntry {
    *   app down (tests/main/jobs-kill.test.ts).
    * - 'utility': an Electron utility process (`utility` below): Electron's own child process, which needs no
    *   ELECTRON_RUN_AS_NODE (the RunAsNode fuse is off in the packaged app); the same isolation.
-   * - 'thread': a worker thread. Cheaper to start, but a terminate() inside an onnxruntime run, or V8's out-of-memory
-   *   handler, aborts the whole process (docs/reliability.md): for tests and measurements only.
+   * - 'thread': a worker thread, no process of its own (and not faster to start here: bench/job-start.ts). A
+   *   terminate() inside an onnxruntime run, or V8's out-of-memory handler, aborts the whole process
+   *   (docs/reliability.md): for tests and measurements only.
    */
   isolation?: 'process' | 'utility' | 'thread'
   /** The module a child or utility process runs (default: url) and its Node flags (source mode: a TypeScript loader). */
