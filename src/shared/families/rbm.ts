@@ -66,6 +66,21 @@ export const rbmInfoSchema = z.object({
       steps: z.int()
     })
     .optional(),
+  /** Continued from this model (spec.continueFrom) after its `epochs` epochs; history counts from the start. */
+  continuedFrom: z.object({ id: z.string(), name: z.string(), epochs: z.int() }).optional(),
+  /**
+   * What continuing needs besides the tensors (optim/velocity_*, optim/chains, optim/hidden_activity): the updates
+   * taken and the states (four uint32 words) of the epoch generator (minibatch orders, Gibbs noise) and of the metric
+   * generator (pseudo-likelihood). Absent on models saved before Engram kept it, and on graph-noise models (the
+   * runtime's generators cannot be saved): those cannot be continued.
+   */
+  trainState: z
+    .object({
+      updates: z.int().nonnegative(),
+      epochRng: z.array(z.int().min(0).max(0xffffffff)).length(4),
+      metricRng: z.array(z.int().min(0).max(0xffffffff)).length(4)
+    })
+    .optional(),
   createdAt: z.string()
 })
 export type RbmInfo = z.infer<typeof rbmInfoSchema>
