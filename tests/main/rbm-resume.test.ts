@@ -3,16 +3,22 @@
 // chains, the sparsity estimate and the per-epoch metrics (the metric generator continues too). On the float32 engine
 // and the float64 core, for CD-k and PCD with momentum, at sizes that are no power of two (42 pixels, 13 hidden units,
 // 270 training rows in minibatches of 14: 19 whole ones, 10 of them in one engine run, and a last one of 4). Then the
-// app's path (models.train with continueFrom, through the session and the worker), and every refusal naming its field.
+// app's path (models.train with continueFrom, through the session and the worker), a spec file continuing an earlier
+// result file (engram run), and every refusal naming its field.
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { Rng } from '../../src/core/rng'
 import type { NamedTensor } from '../../src/core/safetensors'
+import { DatasetCatalog } from '../../src/main/services/datasets'
 import { rbmResume, trainRbmJob, type RbmData, type RbmTrainInput } from '../../src/main/services/rbm'
+import { runRbmSpec } from '../../src/main/services/rbm-run'
+import { rbmRunSpecSchema } from '../../src/shared/rbm-run'
 import type { ComputeHooks } from '../../src/main/services/hooks'
 import { ApiError } from '../../src/shared/api'
 import type { RbmInfo } from '../../src/shared/session'
 import { rbmModelSpecSchema, type RbmModelSpec } from '../../src/shared/spec'
-import { trainKind, withBackend } from '../helpers/backend'
+import { tempDir, trainKind, withBackend } from '../helpers/backend'
 
 const N = 7
 const K = 3
@@ -173,4 +179,26 @@ describe('RBM resume in the app (models.train with continueFrom)', () => {
       /params\.model\.epochs: must exceed the 4 epochs/
     )
   }, 180_000)
+})
+
+describe('RBM resume from a spec file (engram run, model.continueFrom: a result file)', () => {
+  it('continues a result file to more epochs and ends where one longer run ends; a missing file or another seed is refused', async () => {
+    const tmp = tempDir('engram-rbm-resume-cli-')
+    try {
+      const catalog = new DatasetCatalog(tmp.dir)
+      const head = { version: 1, dataset: { builtin: 'digits', count: 90 } }
+      const model = { kind: 'rbm', hidden: 11, epochs: 3, batchSize: 12, momentum: 0.5, k: 2 }
+      const spec = (name: string, m: object, seed = 2) => rbmRunSpecSchema.parse({ ...head, name, seed, model: { ...model, ...m } })
+      writeFileSync(join(tmp.dir, 'three.json'), JSON.stringify(await runRbmSpec(spec('three', {}), catalog)))
+      const five = await runRbmSpec(spec('five', { epochs: 5, continueFrom: 'three.json' }), catalog, {}, tmp.dir)
+      const whole = await runRbmSpec(spec('whole', { epochs: 5 }), catalog)
+      expect(five.rbm.continuedFrom).toMatchObject({ id: 'three', epochs: 3 })
+      expect(five.metrics.epochs).toBe(5)
+      expect(five.model.stateDict).toEqual(whole.model.stateDict)
+      await expect(runRbmSpec(spec('x', { epochs: 5, continueFrom: 'nothing.json' }), catalog, {}, tmp.dir)).rejects.toThrow(/^spec\.model\.continueFrom: result .*nothing\.json: cannot read/)
+      await expect(runRbmSpec(spec('x', { epochs: 5, continueFrom: 'three.json' }, 3), catalog, {}, tmp.dir)).rejects.toThrow(/^spec\.seed: must stay 2/)
+    } finally {
+      tmp.cleanup()
+    }
+  }, 120_000)
 })

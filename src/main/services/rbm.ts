@@ -692,7 +692,8 @@ export async function trainRbmJob(input: RbmTrainInput, hooks: ComputeHooks = {}
       epoch,
       steps: epoch * stepsPerEpoch,
       seconds: (performance.now() - started) / 1000,
-      reconstructionError: errors.reduce((a, b) => a + b, 0) / errors.length,
+      // PCD updates reconstruct no minibatch (NaN, which no result file can hold): the mean-field reconstruction of the sample rows.
+      reconstructionError: spec.persistent ? reconstructionError(params, trainSample, metricRows) : errors.reduce((a, b) => a + b, 0) / errors.length,
       pseudoLikelihood: spec.visibleUnits === 'bernoulli' ? meanPseudoLikelihood(params, trainSample, metricRows, metricRng) : reconstructionError(params, trainSample, metricRows),
       freeEnergyTrain: meanFreeEnergy(params, trainSample, metricRows),
       freeEnergyHeldOut: heldRows ? meanFreeEnergy(params, held.subarray(0, heldRows * V), heldRows) : null
