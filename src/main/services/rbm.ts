@@ -691,7 +691,8 @@ export async function trainRbmJob(input: RbmTrainInput, hooks: ComputeHooks = {}
     const row: RbmEpoch = {
       epoch,
       steps: epoch * stepsPerEpoch,
-      seconds: (performance.now() - started) / 1000,
+      // A continuation's clock goes on from the model's (the history reads as one run's).
+      seconds: (resume?.history.at(-1)?.seconds ?? 0) + (performance.now() - started) / 1000,
       // PCD updates reconstruct no minibatch (NaN, which no result file can hold): the mean-field reconstruction of the sample rows.
       reconstructionError: spec.persistent ? reconstructionError(params, trainSample, metricRows) : errors.reduce((a, b) => a + b, 0) / errors.length,
       pseudoLikelihood: spec.visibleUnits === 'bernoulli' ? meanPseudoLikelihood(params, trainSample, metricRows, metricRng) : reconstructionError(params, trainSample, metricRows),
