@@ -11,6 +11,8 @@ import { describe, expect, it } from 'vitest'
 import { Rng } from '../../src/core/rng'
 import type { NamedTensor } from '../../src/core/safetensors'
 import { DatasetCatalog } from '../../src/main/services/datasets'
+import { SqliteSessionStore } from '../../src/main/services/store'
+import { SESSIONS_DB } from '../../src/main/paths'
 import { rbmResume, trainRbmJob, type RbmData, type RbmTrainInput } from '../../src/main/services/rbm'
 import { runRbmSpec } from '../../src/main/services/rbm-run'
 import { rbmRunSpecSchema } from '../../src/shared/rbm-run'
@@ -18,7 +20,7 @@ import type { ComputeHooks } from '../../src/main/services/hooks'
 import { ApiError } from '../../src/shared/api'
 import type { RbmInfo } from '../../src/shared/session'
 import { rbmModelSpecSchema, type RbmModelSpec } from '../../src/shared/spec'
-import { tempDir, trainKind, withBackend } from '../helpers/backend'
+import { makeBackend, tempDir, trainKind, withBackend } from '../helpers/backend'
 
 const N = 7
 const K = 3
@@ -201,4 +203,42 @@ describe('RBM resume from a spec file (engram run, model.continueFrom: a result 
       tmp.cleanup()
     }
   }, 120_000)
+})
+
+describe('RBM resume: a session saved before Engram kept the training state', () => {
+  it('opens, its RBM is usable, and continuing it is refused saying why', async () => {
+    const tmp = tempDir('engram-rbm-resume-old-')
+    try {
+      const digits = { builtin: 'digits', count: 60 } as const
+      const model = { kind: 'rbm', hidden: 9, epochs: 2, batchSize: 20 } as const
+      const a = makeBackend(tmp.dir)
+      const s = await a.call('sessions.create', { name: 'old' })
+      const trained = await trainKind(a, { sessionId: s.id, dataset: digits, model, seed: 1 })
+      await a.call('sessions.save', { id: s.id })
+      await a.close()
+      // What an older Engram wrote: the model without trainState, the weights without the optim/ tensors.
+      const store = new SqliteSessionStore(join(tmp.dir, SESSIONS_DB))
+      const saved = store.load(s.id)!
+      const { trainState: _t, ...old } = saved.state.models[0] as RbmInfo
+      saved.state.models[0] = old
+      for (const name of [...saved.tensors.keys()]) if (name.includes('/optim/')) saved.tensors.delete(name)
+      store.save(saved.state, saved.tensors)
+      store.close()
+      const b = makeBackend(tmp.dir)
+      try {
+        const state = await b.call('sessions.open', { id: s.id })
+        expect(state.models[0]).toMatchObject({ id: trained.id, kind: 'rbm' })
+        expect('trainState' in state.models[0]!).toBe(false)
+        const filters = await b.call('models.view', { sessionId: s.id, modelId: trained.id, view: { kind: 'rbm.filters', offset: 0, limit: 9 } })
+        expect(filters).toMatchObject({ kind: 'rbm.filters', hidden: 9 })
+        await expect(b.call('models.train', { sessionId: s.id, dataset: digits, model: { ...model, epochs: 3, continueFrom: trained.id }, seed: 1 })).rejects.toThrow(
+          /params\.model\.continueFrom: .* was saved without its training state .* so it cannot be continued/
+        )
+      } finally {
+        await b.close()
+      }
+    } finally {
+      tmp.cleanup()
+    }
+  }, 60_000)
 })
