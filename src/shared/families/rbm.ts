@@ -36,7 +36,7 @@ export const rbmInfoSchema = z.object({
   heldOutRows: z.int(),
   history: z.array(rbmEpochSchema),
   provider: z.string(),
-  /** True when training was cancelled: the weights are those of the last finished update. */
+  /** True when training was cancelled (or cut off): the weights and training state are those at the end of the last finished epoch. */
   partial: z.boolean(),
   /** Classification RBMs: the last `labelUnits` visible units are the one-hot label group (absent: 0). */
   labelUnits: z.int().nonnegative().optional(),
