@@ -7,7 +7,8 @@
 // result file (engram run), and every refusal naming its field.
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
+import { RbmEngineTrainer } from '../../src/engine/rbm'
 import { Rng } from '../../src/core/rng'
 import type { NamedTensor } from '../../src/core/safetensors'
 import { DatasetCatalog } from '../../src/main/services/datasets'
@@ -111,6 +112,25 @@ describe.each(['engine', 'core'] as const)('RBM resume on the %s', (path) => {
     const next = { ...longer, continueFrom: 'm' }
     expectSame(nine, await train(next, path, {}, rbmResume(whole.info, (name) => whole.tensors[name], { spec: next, seed: SEED, dataset, data }, 'params')), dtype)
   }, 120_000)
+})
+
+describe('RBM training when the engine cannot start', () => {
+  it('falls back to the float64 core, says why, and its model continues on the core exactly', async () => {
+    const spec = rbmModelSpecSchema.parse(VARIANTS['CD-2'])
+    const spy = vi.spyOn(RbmEngineTrainer, 'create').mockRejectedValue(new Error('no runtime here'))
+    try {
+      let cancel = false
+      const stopped = await train(spec, 'engine', { onProgress: (_f, _d, _t, message) => void (cancel ||= message.startsWith(`epoch ${K + 1}/`)), shouldCancel: () => cancel })
+      expect(stopped.info).toMatchObject({ provider: 'core (engine unavailable: no runtime here)', partial: true })
+      expect(stopped.info.history).toHaveLength(K)
+      expect(stopped.tensors.weights!.dtype).toBe('float64')
+      const resumed = await continueFrom(spec, 'engine', stopped)
+      expect(resumed.info.provider).toBe('core')
+      expectSame(await train(spec, 'core'), resumed, 'float64')
+    } finally {
+      spy.mockRestore()
+    }
+  }, 60_000)
 })
 
 describe('RBM resume: refusals name the field', () => {
