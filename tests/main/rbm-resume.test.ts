@@ -4,7 +4,7 @@
 // and the float64 core, for CD-k and PCD with momentum, at sizes that are no power of two (42 pixels, 13 hidden units,
 // 270 training rows in minibatches of 14: 19 whole ones, 10 of them in one engine run, and a last one of 4). Then the
 // app's path (models.train with continueFrom, through the session and the worker), a spec file continuing an earlier
-// result file (engram run), and every refusal naming its field.
+// result file (engram run), the core fallback when the engine cannot start, and every refusal naming its field.
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
