@@ -1,4 +1,5 @@
 // `engram run` for RBM training specs (model.kind 'rbm'): progress and figures on stderr, the result file, exports.
+import { dirname, resolve } from 'node:path'
 import type { RbmRunSpec } from '../shared/rbm-run'
 import { DatasetCatalog } from '../main/services/datasets'
 import { exportRbmResult, runRbmSpec } from '../main/services/rbm-run'
@@ -28,10 +29,10 @@ export async function runRbmCli(spec: RbmRunSpec, opts: RunOptions): Promise<voi
           progress(fraction, done, total, message)
         },
         shouldCancel: () => (wasCancelled = cancelled())
-      }),
+      }, dirname(resolve(opts.specPath))),
     'run cancelled before the first epoch finished'
   )
-  if (wasCancelled && result.rbm.partial) say(`${spec.name}: cancelled; keeping the ${result.rbm.history.length} finished epochs\n`)
+  if (wasCancelled && result.rbm.partial) say(`${spec.name}: cancelled; keeping the ${result.rbm.history.length} finished epochs (model.continueFrom with this result continues it)\n`)
   const out = writeResult(opts, spec.name, result)
   const m = result.metrics
   const info = result.rbm

@@ -376,6 +376,21 @@ export class RbmEngineTrainer {
     }
   }
 
+  /**
+   * A float32 copy of the optimiser state as the program holds it: velocities (zero when training without momentum),
+   * the sparsity estimate, the persistent chains and the updates taken. With the parameters, what continuing needs.
+   */
+  trainState(): RbmTrainState {
+    const t = this.tensors
+    const copy = (name: string): Float32Array | null => t.get(name)?.slice() ?? null
+    return {
+      velocity: { weights: copy(IO.velocityWeights)!, visibleBias: copy(IO.velocityVisibleBias)!, hiddenBias: copy(IO.velocityHiddenBias)!, logVariance: copy(IO.velocityLogVariance) },
+      hiddenActivity: copy(IO.hiddenActivity)!,
+      chains: copy(IO.chains),
+      step: this.steps
+    }
+  }
+
   /** A float32 copy of the current parameters. */
   parameters(): Rbm {
     const t = this.tensors

@@ -48,7 +48,7 @@ export const batchSpecSchema = z
       if ((FIXED_FIELDS as readonly string[]).includes(field)) ctx.addIssue({ code: 'custom', path: ['batch', 'grid', field], message: `'${field}' cannot vary in a batch` })
       else if (!known.includes(field)) ctx.addIssue({ code: 'custom', path: ['batch', 'grid', field], message: `not a field of a ${spec.model.kind} model spec (its fields: ${known.filter((k) => !(FIXED_FIELDS as readonly string[]).includes(k)).join(', ')})` })
     }
-    if (spec.model.kind === 'recurrent' && spec.model.continueFrom !== undefined) {
+    if ('continueFrom' in spec.model && spec.model.continueFrom !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['model', 'continueFrom'], message: 'a batch trains fresh models; continue a model with models.train' })
     }
     const runs = fields.reduce((n, f) => n * grid[f]!.length, 1) * seeds.length

@@ -5,12 +5,24 @@ import { z } from 'zod'
 import { rbmInfoSchema } from './session'
 import { datasetRefSchema, engineSpecSchema, rbmModelSpecSchema, resultFileHead, specFileHead, trainedModelSchema } from './spec'
 
+// A spec file continues an earlier run from its result file (a session's model id is for the app's RBM page).
+export const rbmRunModelSchema = rbmModelSpecSchema.omit({ continueFrom: true }).extend({
+  continueFrom: z
+    .string()
+    .min(1)
+    .max(4096)
+    .optional()
+    .describe(
+      "an earlier RBM result file (engram run's output, finished or cancelled), relative to the spec file's directory: training continues from it up to model.epochs in all, exactly as one longer run; the dataset, seed and every field but learningRate, momentum, weightDecay, ais and epochs must be its"
+    )
+})
+
 export const rbmRunSpecSchema = z
   .object({
     ...specFileHead('rbm'),
     /** The training rows (grey levels; binarised as model.binarise says); model.labels needs class labels. */
     dataset: datasetRefSchema,
-    model: rbmModelSpecSchema,
+    model: rbmRunModelSchema,
     engine: engineSpecSchema
   })
   .strict()
@@ -40,7 +52,9 @@ export const rbmRunResultSchema = z
     /**
      * stateDict: weights [V,H], visible_bias [V], hidden_bias [H] (+ for Gaussian units log_variance [V], and
      * feature_mean [F], feature_std [F]: the training split's standardisation of the pixels; older result files lack
-     * these two).
+     * these two), and the training state a continuation needs (rbm.trainState says the rest): optim/velocity_weights,
+     * optim/velocity_visible_bias, optim/velocity_hidden_bias (with momentum), optim/hidden_activity (with sparsity),
+     * optim/chains (PCD).
      */
     model: trainedModelSchema('rbm')
   })

@@ -252,7 +252,14 @@ export const rbmModelSpecSchema = z
      * passes between JavaScript and the runtime, which measured steadier when other processes load the cores
      * (docs/benchmarks.md) and the same speed on a quiet machine.
      */
-    noise: z.enum(['core', 'graph']).optional()
+    noise: z.enum(['core', 'graph']).optional(),
+    /**
+     * Continue a trained, cancelled or recovered RBM of the session (its id) up to `epochs` epochs in all: its weights,
+     * momentum velocities, persistent chains, epoch count and generators' states, so k epochs and a continuation to N
+     * equal one run of N epochs bit for bit. The dataset, seed and every other field must be the model's; the learning
+     * rate, momentum, weight decay and ais may change; epochs must exceed the epochs it has done.
+     */
+    continueFrom: z.string().min(1).max(100).optional()
   })
   .strict()
 export type RbmModelSpec = z.infer<typeof rbmModelSpecSchema>

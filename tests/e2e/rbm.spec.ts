@@ -1,6 +1,6 @@
 // The RBM page end to end: train a small RBM on digits (curves per epoch, reconstruction error
 // falling, receptive fields drawn), sample it from noise, export ONNX, save → reload → reopen;
-// cancel a long training after its first epoch (kept as partial); a longer run for the screenshot.
+// cancel a long training after its first epoch (kept as partial) and continue it; a longer run for the screenshot.
 import { statSync } from 'node:fs'
 import { expect, test, type Page } from '@playwright/test'
 import { readmeScreenshot, configureRbm, saveReloadReopen, setField, url, watchProblems } from './helpers'
@@ -165,6 +165,18 @@ test('rbm: cancelling a long training after its first epoch keeps it, marked par
   await expect(t('rbm-training')).toHaveAttribute('data-live', 'false')
   await expect(t('rbm-filters')).toHaveAttribute('data-model-id', id)
   await expect(t('rbm-train')).toBeEnabled()
+
+  // Continue training the partial RBM for 2 more epochs: a new model, from where the cancel left it.
+  await expect(t('rbm-continue-epochs')).toHaveValue('5')
+  await setField(page, 'rbm-continue-epochs', '2')
+  await expect(t('rbm-continue-row')).toContainText(`epochs → ${done + 2}`)
+  await t('rbm-continue').click()
+  await expect(t('rbm-info')).not.toHaveAttribute('data-model-id', id)
+  await expect(t('rbm-info')).toHaveAttribute('data-partial', 'false')
+  await expect(t('rbm-info-epochs')).toContainText(`${done + 2} / ${done + 2} epochs`)
+  await expect(t('rbm-continued-from')).toContainText(`after epoch ${done}`)
+  await expect(t('rbm-chart-recon')).toHaveAttribute('data-points', String(done + 2))
+  await expect(t(`rbm-item-${id}`)).toHaveAttribute('data-partial', 'true')
   await expect(t('error-banner')).toHaveCount(0)
 })
 

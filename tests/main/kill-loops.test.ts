@@ -4,8 +4,8 @@
 // save's or a checkpoint's transaction, inside an import's writes), or the parent kills it at a seeded step of a
 // running training it follows line by line (and checks afterwards that the training had not finished).
 // After each kill: the store opens, the previous version is intact, nothing half-written is visible, and a training
-// is back from its last checkpoint, exactly (its tensors equal those of an uninterrupted run at that step); a
-// recurrent network resumes from it and ends where the uninterrupted run ends.
+// is back from its last checkpoint, exactly (its tensors equal those of an uninterrupted run at that step); it
+// resumes from it (an RBM's and a recurrent network's alike) and ends where the uninterrupted run ends.
 // ENGRAM_KILL_TRIALS sets the trials per kind (default: 4 saves, 4 dataset imports (one per stage), 2 text imports
 // (one per stage), 2 trainings of each family (one killed mid-training, one inside a checkpoint)); the figures are
 // printed at the end. A trial costs a child process (about 2 s to start on a loaded 2-core machine).
@@ -294,20 +294,21 @@ describe.each([
         const recovered = state.models[0]!
         expect(recovered).toMatchObject({ id: cp.model.id, partial: true, name: expect.stringMatching(/· recovered$/) })
         expect(stepsOf(recovered)).toBe(step)
-        let resumed = true
-        if (family === 'recurrent') {
-          const next = await trainKind(backend, { sessionId: state.id, model: { ...KILL_RNN.model, steps: total - step, continueFrom: recovered.id }, seed: KILL_RNN.seed })
-          const exported = await backend.call('models.export', { sessionId: state.id, modelId: next.id, format: 'safetensors' })
-          const refExport = await reference.backend.call('models.export', { sessionId: reference.sessionId, modelId: reference.model.id, format: 'safetensors' })
-          resumed =
-            next.stepsDone === total &&
-            sameTensors(decodeSafetensors(new Uint8Array(Buffer.from(exported.base64, 'base64'))).tensors, decodeSafetensors(new Uint8Array(Buffer.from(refExport.base64, 'base64'))).tensors)
-        }
+        // Both families resume from the recovered model and end where the uninterrupted run ends, bit for bit.
+        const next =
+          family === 'recurrent'
+            ? await trainKind(backend, { sessionId: state.id, model: { ...KILL_RNN.model, steps: total - step, continueFrom: recovered.id }, seed: KILL_RNN.seed })
+            : await trainKind(backend, { sessionId: state.id, dataset: KILL_RBM.dataset, model: { ...KILL_RBM.model, continueFrom: recovered.id }, seed: KILL_RBM.seed })
+        const exported = await backend.call('models.export', { sessionId: state.id, modelId: next.id, format: 'safetensors' })
+        const refExport = await reference.backend.call('models.export', { sessionId: reference.sessionId, modelId: reference.model.id, format: 'safetensors' })
+        const resumed =
+          stepsOf(next) === total &&
+          sameTensors(decodeSafetensors(new Uint8Array(Buffer.from(exported.base64, 'base64'))).tensors, decodeSafetensors(new Uint8Array(Buffer.from(refExport.base64, 'base64'))).tensors)
         // Discarding the session's changes drops the recovered checkpoint: the next trial starts from version 1 again.
         await backend.call('sessions.close', { id: state.id })
         if (intactSave && exact && resumed) t.survived++
         else t.lost++
-        t.points.push(`${killedAt} → back at ${family === 'rbm' ? 'epoch' : 'step'} ${step}${family === 'recurrent' ? `, resumed to ${total}` : ''}`)
+        t.points.push(`${killedAt} → back at ${family === 'rbm' ? 'epoch' : 'step'} ${step}, resumed to ${total}`)
         expect({ intactSave, exact, resumed }).toEqual({ intactSave: true, exact: true, resumed: true })
       } finally {
         await backend.close()

@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest'
 import { rbmFamily, rbmSampleRunSchema } from '../../src/shared/families/rbm'
 import { rbmModelSpecSchema } from '../../src/shared/spec'
 import {
+  buildContinueJob,
   buildRbmModelSpec,
   buildSampleJob,
   buildTrainJob,
+  continueBlocker,
   defaultRbmForm,
   defaultSampleForm,
   describeRbmSpec,
@@ -157,5 +159,30 @@ describe('saved forms and descriptions', () => {
     const spec = buildRbmModelSpec({ ...defaultRbmForm(), algorithm: 'pcd', k: 5, hidden: 64, sparsity: true })
     expect(describeRbmSpec(spec)).toBe('PCD-5 · 64 hidden · lr 0.05 · m 0.5 · wd 0.0001 · batch 100 · 5 ep · sparsity 0.05×0.1')
     expect(describeRbmSpec(buildRbmModelSpec({ ...defaultRbmForm(), visibleUnits: 'gaussian' }))).toContain('Gaussian visible')
+  })
+})
+
+describe('continuing an RBM (buildContinueJob)', () => {
+  const spec = rbmModelSpecSchema.parse({ kind: 'rbm', hidden: 30, epochs: 10, persistent: true })
+  const history = Array.from({ length: 4 }, (_, k) => ({ epoch: k + 1, steps: 10 * (k + 1), seconds: k, reconstructionError: 0.1, pseudoLikelihood: -80, freeEnergyTrain: -50, freeEnergyHeldOut: null }))
+  const m = { id: 'm1', spec, dataset: { builtin: 'digits' as const, count: 500, threshold: 0.5 }, seed: 3, history, trainState: { updates: 40, epochRng: [1, 2, 3, 4], metricRng: [5, 6, 7, 8] } }
+
+  it('asks for the model itself with epochs counted from its first: its dataset, seed and settings, continueFrom', () => {
+    const b = buildContinueJob(m, 3)
+    expect(b.error).toBeUndefined()
+    expect(b.spec).toEqual({ kind: 'rbm.train', dataset: m.dataset, model: { ...spec, epochs: 7, continueFrom: 'm1' }, seed: 3 })
+    expect(rbmFamily.train.request.safeParse(b.spec).success).toBe(true)
+  })
+
+  it('refuses a bad number of epochs to add, naming the field and the limit', () => {
+    for (const bad of [0, -1, 2.5, Number.NaN, 9997]) expect(buildContinueJob(m, bad)).toMatchObject({ field: 'addEpochs', error: expect.stringMatching(/from 1 to 9996 \(4 done, at most 10000 in all\)/) })
+  })
+
+  it('says why a model cannot be continued: no training state, in-graph noise', () => {
+    const { trainState: _t, ...old } = m
+    expect(continueBlocker(old)).toMatch(/saved without its training state/)
+    expect(buildContinueJob(old, 2)).toMatchObject({ field: 'continueFrom', error: expect.stringMatching(/cannot be continued/) })
+    expect(continueBlocker({ ...m, spec: { ...spec, noise: 'graph' } })).toMatch(/in-graph noise/)
+    expect(continueBlocker(m)).toBeNull()
   })
 })

@@ -8,25 +8,57 @@ import { RNG_ALGORITHM } from '../../core/rng'
 import { SPEC_VERSION } from '../../shared/spec'
 import type { RbmRunResult, RbmRunSpec } from '../../shared/rbm-run'
 import { ENGRAM_VERSION } from '../version'
-import { resultTensor } from './spec-file'
+import { resolve } from 'node:path'
+import type { NamedTensor } from '../../core/safetensors'
+import { ApiError } from '../../shared/api'
+import { readAnyResultFile, resultTensor } from './spec-file'
 import type { ComputeHooks } from './hooks'
 import type { DatasetCatalog } from './datasets'
-import { checkRbmLabels, exportRbmOnnx, rbmFromStateDict, rbmStateDict, scalingMetadata, trainRbmJob } from './rbm'
+import { checkRbmLabels, exportRbmOnnx, rbmFromStateDict, rbmResume, rbmStateDict, scalingMetadata, trainRbmJob, type RbmData, type RbmResume } from './rbm'
 
-/** Trains the spec's RBM; dataset and label errors name the spec field (spec.dataset…, spec.model.labels). */
-export async function runRbmSpec(spec: RbmRunSpec, catalog: DatasetCatalog, hooks: ComputeHooks = {}): Promise<RbmRunResult> {
+/**
+ * The state a spec's run continues from (spec.model.continueFrom: an earlier result file, relative to `specDir`),
+ * checked as the app checks a session's model (rbmResume); errors name the spec field.
+ */
+function resumeFromResult(spec: RbmRunSpec, data: RbmData, specDir: string): RbmResume {
+  const field = 'spec.model.continueFrom'
+  const path = resolve(specDir, spec.model.continueFrom!)
+  let read: ReturnType<typeof readAnyResultFile>
+  try {
+    read = readAnyResultFile(path)
+  } catch (error) {
+    throw new ApiError({ code: 'bad-request', field, message: `${field}: ${error instanceof Error ? error.message : String(error)}` })
+  }
+  if (read.kind !== 'rbm') throw new ApiError({ code: 'bad-request', field, message: `${field}: ${path} is a ${read.kind} result, not an RBM's` })
+  const { result } = read
+  const tensors = new Map<string, NamedTensor>()
+  const tensor = (name: string): NamedTensor | undefined => {
+    const json = result.model.stateDict[name]
+    if (json && !tensors.has(name)) tensors.set(name, resultTensor(path, `model.stateDict.${name}`, json))
+    return tensors.get(name)
+  }
+  return rbmResume({ ...result.rbm, kind: 'rbm' }, tensor, { spec: spec.model, seed: spec.seed, dataset: spec.dataset, data }, 'spec')
+}
+
+/**
+ * Trains the spec's RBM (continuing an earlier result when model.continueFrom names one, relative to `specDir`);
+ * dataset and label errors name the spec field (spec.dataset…, spec.model.labels).
+ */
+export async function runRbmSpec(spec: RbmRunSpec, catalog: DatasetCatalog, hooks: ComputeHooks = {}, specDir = '.'): Promise<RbmRunResult> {
   const data = catalog.greyRows(spec.dataset, 'spec.dataset')
   checkRbmLabels(spec.model, data, spec.dataset.builtin, 'spec.model.labels')
   const summary = catalog.summary(spec.dataset.builtin, 'spec.dataset.builtin')
+  const resume = spec.model.continueFrom !== undefined ? resumeFromResult(spec, data, specDir) : undefined
   const { info, tensors } = await trainRbmJob(
     {
       modelId: spec.name,
-      name: `RBM ${data.visible}→${spec.model.hidden} · ${summary.name} · ${data.rows} rows`,
+      name: `RBM ${data.visible}→${spec.model.hidden} · ${summary.name} · ${data.rows} rows${resume ? ` · continued to ${spec.model.epochs} epochs` : ''}`,
       dataset: spec.dataset,
       spec: spec.model,
       seed: spec.seed,
       data,
-      engine: { provider: spec.engine.provider, threads: spec.engine.threads }
+      engine: { provider: spec.engine.provider, threads: spec.engine.threads },
+      ...(resume ? { resume } : {})
     },
     hooks
   )

@@ -4,7 +4,12 @@ import type { NamedTensor } from '../../core/safetensors'
 import { encodeStateDict, type WeightsFormat } from '../../core/npy'
 import {
   classify,
+  cloneRbm,
   createTrainState,
+  trainEpoch as coreTrainEpoch,
+  type CdOptions,
+  type FloatArray,
+  type RbmTrainState,
   destandardise,
   hiddenProbabilities,
   initRbm,
@@ -16,7 +21,7 @@ import {
 } from '../../core/rbm'
 import { aisLogZ, aisSchedule, logLikelihood, meanFreeEnergy, meanPseudoLikelihood, reconstructionError } from '../../core/rbm-metrics'
 import { Rng } from '../../core/rng'
-import { RbmEngineTrainer, randomVisibleStates, sampleRbm } from '../../engine/rbm'
+import { RbmEngineTrainer, randomVisibleStates, sampleRbm, type EngineEpochOptions } from '../../engine/rbm'
 import { SessionCache } from '../../engine/session-cache'
 import { GraphBuilder, buildModel, tensor } from '../../engine/onnx/builder'
 import type { RbmEpoch, RbmInfo } from '../../shared/session'
@@ -49,6 +54,27 @@ export interface RbmTrainInput {
   data: RbmData
   /** Engine provider and threads (the CLI spec's engine block); default: the engine's choice. */
   engine?: { provider?: ProviderRequest; threads?: number }
+  /** 'core': train on the float64 core instead of the engine (also the fallback when the engine cannot start). */
+  path?: 'engine' | 'core'
+  /** Continue this model (spec.continueFrom; rbmResume) instead of starting from a fresh init. */
+  resume?: RbmResume
+}
+
+/** Where a continued training starts (spec.continueFrom): the model's parameters and training state, epochs and history. */
+export interface RbmResume {
+  id: string
+  name: string
+  /** Epochs done (its history's length). */
+  epochs: number
+  history: RbmEpoch[]
+  /** Weights and biases as saved: float32 from the engine, float64 from the core. */
+  params: Pick<Rbm, 'weights' | 'visibleBias' | 'hiddenBias'>
+  /** Velocities (zero when the model trained without momentum), sparsity estimate, persistent chains, updates taken. */
+  state: RbmTrainState
+  epochRng: number[]
+  metricRng: number[]
+  /** The path that trained it (float32 engine, float64 core): the continuation runs on the same one. */
+  path: 'engine' | 'core'
 }
 
 export interface RbmTrainOutput {
@@ -298,15 +324,24 @@ export function hiddenActivations(
   }
 }
 
-/** The flat state dict of sessions, result files and exports (feature_mean/feature_std [F]: Gaussian units). */
-export function rbmStateDict(rbm: Rbm): Record<string, NamedTensor> {
+/** A float tensor of `dtype` (float64 keeps a core-trained model's numbers whole, so it can be continued exactly). */
+function floatTensor(a: ArrayLike<number>, shape: number[], dtype: 'float32' | 'float64'): NamedTensor {
+  if (dtype === 'float64') return { dtype, shape, data: a instanceof Float64Array ? a : Float64Array.from(a) }
+  return { dtype, shape, data: a instanceof Float32Array ? a : Float32Array.from(a) }
+}
+
+/**
+ * The flat state dict of sessions, result files and exports (feature_mean/feature_std [F]: Gaussian units); float64
+ * only for the session of a core-trained model (exports are float32).
+ */
+export function rbmStateDict(rbm: Rbm, dtype: 'float32' | 'float64' = 'float32'): Record<string, NamedTensor> {
   const f32 = (a: ArrayLike<number>): Float32Array => (a instanceof Float32Array ? a : Float32Array.from(a))
   const dict: Record<string, NamedTensor> = {
-    weights: { dtype: 'float32', shape: [rbm.visible, rbm.hidden], data: f32(rbm.weights) },
-    visible_bias: { dtype: 'float32', shape: [rbm.visible], data: f32(rbm.visibleBias) },
-    hidden_bias: { dtype: 'float32', shape: [rbm.hidden], data: f32(rbm.hiddenBias) }
+    weights: floatTensor(rbm.weights, [rbm.visible, rbm.hidden], dtype),
+    visible_bias: floatTensor(rbm.visibleBias, [rbm.visible], dtype),
+    hidden_bias: floatTensor(rbm.hiddenBias, [rbm.hidden], dtype)
   }
-  if (rbm.logVariance) dict.log_variance = { dtype: 'float32', shape: [rbm.visible], data: f32(rbm.logVariance) }
+  if (rbm.logVariance) dict.log_variance = floatTensor(rbm.logVariance, [rbm.visible], dtype)
   if (rbm.featureScaling) {
     const F = rbm.visible - rbm.labelUnits
     dict.feature_mean = { dtype: 'float32', shape: [F], data: f32(rbm.featureScaling.mean) }
@@ -341,7 +376,153 @@ export function graphNoiseSeed(seed: number): number {
   return (Math.imul(seed >>> 0, 2654435761) >>> 0) % 16_000_000
 }
 
-/** Trains on the engine, epoch by epoch, with metrics after each epoch; cancel keeps the last finished update. */
+/** The training state's session tensors (beside the weights): what continuing needs besides RbmInfo.trainState. */
+export const RBM_OPTIM_TENSORS = {
+  velocityWeights: 'optim/velocity_weights',
+  velocityVisibleBias: 'optim/velocity_visible_bias',
+  velocityHiddenBias: 'optim/velocity_hidden_bias',
+  hiddenActivity: 'optim/hidden_activity',
+  chains: 'optim/chains'
+} as const
+
+/** The state a model keeps to be continued: velocities (with momentum), the sparsity estimate, the PCD chains. */
+function rbmOptimTensors(state: RbmTrainState, spec: RbmModelSpec, V: number, H: number, dtype: 'float32' | 'float64'): Record<string, NamedTensor> {
+  const out: Record<string, NamedTensor> = {}
+  if (spec.momentum > 0) {
+    out[RBM_OPTIM_TENSORS.velocityWeights] = floatTensor(state.velocity.weights, [V, H], dtype)
+    out[RBM_OPTIM_TENSORS.velocityVisibleBias] = floatTensor(state.velocity.visibleBias, [V], dtype)
+    out[RBM_OPTIM_TENSORS.velocityHiddenBias] = floatTensor(state.velocity.hiddenBias, [H], dtype)
+  }
+  if (spec.sparsity) out[RBM_OPTIM_TENSORS.hiddenActivity] = floatTensor(state.hiddenActivity, [H], dtype)
+  if (state.chains) out[RBM_OPTIM_TENSORS.chains] = floatTensor(state.chains, [state.chains.length / V, V], dtype)
+  return out
+}
+
+/** What must equal the continued model's spec (the learning rate, momentum, weight decay, AIS and epochs may change). */
+const CONTINUE_SAME = ['visibleUnits', 'hidden', 'k', 'persistent', 'batchSize', 'sparsity', 'binarise', 'heldOut', 'labels', 'noise'] as const
+
+/**
+ * The state a training continues from (spec.continueFrom), checked against the new run before any work: the same
+ * dataset, seed and fields (CONTINUE_SAME), more epochs than done, and a model saved with its training state. Every
+ * refusal names its field under `field` (e.g. params.model.epochs). `tensor` reads the model's tensors by name.
+ */
+export function rbmResume(
+  prior: RbmInfo,
+  tensor: (name: string) => NamedTensor | undefined,
+  run: { spec: RbmModelSpec; seed: number; dataset: DatasetRef; data: Pick<RbmData, 'rows' | 'visible'> },
+  field: string
+): RbmResume {
+  const refuse = (at: string, message: string): never => {
+    throw new ApiError({ code: 'bad-request', field: `${field}.${at}`, message: `${field}.${at}: ${message}` })
+  }
+  const { spec } = run
+  for (const k of CONTINUE_SAME) {
+    const was = JSON.stringify(prior.spec[k] ?? null)
+    if (JSON.stringify(spec[k] ?? null) !== was) refuse(`model.${k}`, `must stay ${was} to continue '${prior.name}'`)
+  }
+  if (prior.spec.noise === 'graph') {
+    refuse('model.continueFrom', `'${prior.name}' drew its noise in the graph (noise: graph), whose generators' states cannot be saved: it cannot be continued exactly; train with noise 'core' to continue later`)
+  }
+  if (!prior.trainState) {
+    refuse(
+      'model.continueFrom',
+      `'${prior.name}' was saved without its training state (momentum velocities, persistent chains, generators' states: models trained before Engram kept them), so it cannot be continued; train a new model`
+    )
+  }
+  if (run.seed !== prior.seed) refuse('seed', `must stay ${prior.seed} to continue '${prior.name}' (its split, init and minibatch orders come from it)`)
+  if (JSON.stringify(run.dataset) !== JSON.stringify(prior.dataset)) refuse('dataset', `must stay ${JSON.stringify(prior.dataset)} to continue '${prior.name}'`)
+  const C = prior.labelUnits ?? 0
+  if (run.data.rows !== prior.trainRows + prior.heldOutRows || run.data.visible + C !== prior.visible) {
+    refuse('dataset', `the dataset has changed since '${prior.name}' was trained (${run.data.rows} rows of ${run.data.visible} pixels, it trained on ${prior.trainRows + prior.heldOutRows} of ${prior.visible - C})`)
+  }
+  const done = prior.history.length
+  if (spec.epochs <= done) refuse('model.epochs', `must exceed the ${done} epochs '${prior.name}' has done (epochs counts them all)`)
+  const V = prior.visible
+  const H = prior.hidden
+  const need = (name: string, shape: number[]): NamedTensor => {
+    const t = tensor(name)
+    if (!t) return refuse('model.continueFrom', `'${prior.name}' has no tensor '${name}' (saved without its training state): it cannot be continued`)
+    if (t.shape.join() !== shape.join() || (t.dtype !== 'float32' && t.dtype !== 'float64')) {
+      refuse('model.continueFrom', `'${prior.name}': tensor '${name}' is ${t.dtype} [${t.shape.join(', ')}], expected [${shape.join(', ')}]`)
+    }
+    return t
+  }
+  const weights = need('weights', [V, H])
+  const path = weights.dtype === 'float64' ? 'core' : 'engine'
+  const data = (t: NamedTensor): FloatArray => (path === 'core' ? Float64Array.from(t.data as FloatArray) : Float32Array.from(t.data as FloatArray))
+  const zeros = (n: number): FloatArray => (path === 'core' ? new Float64Array(n) : new Float32Array(n))
+  const moved = prior.spec.momentum > 0
+  const chains = prior.spec.persistent ? need(RBM_OPTIM_TENSORS.chains, [Math.min(prior.spec.batchSize, prior.trainRows), V]) : null
+  return {
+    id: prior.id,
+    name: prior.name,
+    epochs: done,
+    history: prior.history,
+    params: { weights: data(weights), visibleBias: data(need('visible_bias', [V])), hiddenBias: data(need('hidden_bias', [H])) },
+    state: {
+      velocity: {
+        weights: moved ? data(need(RBM_OPTIM_TENSORS.velocityWeights, [V, H])) : zeros(V * H),
+        visibleBias: moved ? data(need(RBM_OPTIM_TENSORS.velocityVisibleBias, [V])) : zeros(V),
+        hiddenBias: moved ? data(need(RBM_OPTIM_TENSORS.velocityHiddenBias, [H])) : zeros(H),
+        logVariance: prior.spec.visibleUnits === 'gaussian' ? zeros(V) : null
+      },
+      hiddenActivity: prior.spec.sparsity ? data(need(RBM_OPTIM_TENSORS.hiddenActivity, [H])) : zeros(H).fill(0),
+      chains: chains ? data(chains) : null,
+      step: prior.trainState!.updates
+    },
+    epochRng: prior.trainState!.epochRng,
+    metricRng: prior.trainState!.metricRng,
+    path
+  }
+}
+
+/** An epoch trainer: the engine's (RbmEngineTrainer, float32) or the core's (float64). */
+interface EpochTrainer {
+  readonly provider: string
+  trainEpoch(data: Float32Array, rows: number, rng: Rng, epoch: EngineEpochOptions): Promise<Float64Array>
+  parameters(): Rbm
+  trainState(): RbmTrainState
+}
+
+/** The float64 core's trainEpoch behind the engine trainer's interface (progress after each update, cancel between them). */
+class CoreEpochTrainer implements EpochTrainer {
+  readonly provider = 'core'
+  constructor(
+    private readonly rbm: Rbm,
+    private readonly state: RbmTrainState,
+    private readonly opts: CdOptions
+  ) {}
+
+  trainEpoch(data: Float32Array, rows: number, rng: Rng, epoch: EngineEpochOptions): Promise<Float64Array> {
+    if (epoch.shouldCancel?.()) throw new CancelledError()
+    const total = Math.ceil(rows / epoch.batchSize)
+    const onStep = (_view: unknown, s: number): void => {
+      epoch.onProgress?.(s + 1, total)
+      if (s + 1 < total && epoch.shouldCancel?.()) throw new CancelledError()
+    }
+    return Promise.resolve(coreTrainEpoch(this.rbm, this.state, data, rows, { ...this.opts, batchSize: epoch.batchSize, onStep }, rng))
+  }
+
+  parameters(): Rbm {
+    return cloneRbm(this.rbm)
+  }
+
+  trainState(): RbmTrainState {
+    const { velocity: v, hiddenActivity, chains, step } = this.state
+    return {
+      velocity: { weights: v.weights.slice(), visibleBias: v.visibleBias.slice(), hiddenBias: v.hiddenBias.slice(), logVariance: v.logVariance?.slice() ?? null },
+      hiddenActivity: hiddenActivity.slice(),
+      chains: chains?.slice() ?? null,
+      step
+    }
+  }
+}
+
+/**
+ * Trains on the engine (or the float64 core: input.path, or when the engine cannot start), epoch by epoch, with
+ * metrics after each epoch. Cancel keeps the state at the end of the last finished epoch, so the partial model can
+ * be continued exactly (input.resume, from it or from any checkpoint).
+ */
 export async function trainRbmJob(input: RbmTrainInput, hooks: ComputeHooks = {}): Promise<RbmTrainOutput> {
   const { spec, data } = input
   // F pixels (features), C label units (0 unless spec.labels), V = F + C visible units.
@@ -390,27 +571,57 @@ export async function trainRbmJob(input: RbmTrainInput, hooks: ComputeHooks = {}
   )
   const chains = spec.persistent ? Math.min(spec.batchSize, trainRows) : 0
   const state = createTrainState(rbm, { persistentChains: chains, ...(spec.sparsity ? { sparsityTarget: spec.sparsity.target } : {}) }, rng.fork(4))
+  const resume = input.resume
+  if (resume) {
+    // The init and chains drawn above are replaced (their draws come from forks of their own, so nothing else moves).
+    rbm.weights.set(resume.params.weights)
+    rbm.visibleBias.set(resume.params.visibleBias)
+    rbm.hiddenBias.set(resume.params.hiddenBias)
+    state.velocity.weights.set(resume.state.velocity.weights)
+    state.velocity.visibleBias.set(resume.state.velocity.visibleBias)
+    state.velocity.hiddenBias.set(resume.state.velocity.hiddenBias)
+    state.hiddenActivity.set(resume.state.hiddenActivity)
+    if (state.chains && resume.state.chains) state.chains.set(resume.state.chains)
+    state.step = resume.state.step
+  }
+  const before = resume?.epochs ?? 0
+  const cd: CdOptions = {
+    k: spec.k,
+    persistent: spec.persistent,
+    learningRate: spec.learningRate,
+    momentum: spec.momentum,
+    weightDecay: spec.weightDecay,
+    ...(spec.sparsity ? { sparsity: spec.sparsity } : {})
+  }
   // In-graph generators advance with every run of their session: a run of its own starts them from the seed.
   const ownSessions = spec.noise === 'graph' ? new SessionCache() : undefined
-  const trainer = await RbmEngineTrainer.create(
-    rbm,
-    {
-      k: spec.k,
-      persistent: spec.persistent,
-      learningRate: spec.learningRate,
-      momentum: spec.momentum,
-      weightDecay: spec.weightDecay,
-      ...(spec.sparsity ? { sparsity: spec.sparsity } : {}),
-      // Measured fastest here (docs/benchmarks.md): 10 updates per run() in a Loop, one GEMM for both outer products.
-      stepsPerRun: 10,
-      outerProduct: 'concat',
-      // In-graph noise: its seed attribute comes from the run's seed, so the same spec and seed give the same run.
-      ...(ownSessions ? { noise: { seed: graphNoiseSeed(input.seed) }, sessionCache: ownSessions } : {}),
-      ...(input.engine?.provider !== undefined ? { provider: input.engine.provider } : {}),
-      ...(input.engine?.threads ? { threads: input.engine.threads } : {})
-    },
-    state
-  )
+  let trainer: EpochTrainer
+  let fallbackReason: string | undefined
+  if ((resume?.path ?? input.path) === 'core') trainer = new CoreEpochTrainer(rbm, state, cd)
+  else {
+    try {
+      trainer = await RbmEngineTrainer.create(
+        rbm,
+        {
+          ...cd,
+          // Measured fastest here (docs/benchmarks.md): 10 updates per run() in a Loop, one GEMM for both outer products.
+          stepsPerRun: 10,
+          outerProduct: 'concat',
+          // In-graph noise: its seed attribute comes from the run's seed, so the same spec and seed give the same run.
+          ...(ownSessions ? { noise: { seed: graphNoiseSeed(input.seed) }, sessionCache: ownSessions } : {}),
+          ...(input.engine?.provider !== undefined ? { provider: input.engine.provider } : {}),
+          ...(input.engine?.threads ? { threads: input.engine.threads } : {})
+        },
+        state
+      )
+    } catch (error) {
+      await ownSessions?.clear()
+      fallbackReason = `engine unavailable: ${error instanceof Error ? error.message : String(error)}`
+      trainer = new CoreEpochTrainer(rbm, state, cd)
+    }
+  }
+  const provider = fallbackReason ? `core (${fallbackReason})` : trainer.provider
+  const dtype = trainer instanceof CoreEpochTrainer ? 'float64' : 'float32'
   const stepsPerEpoch = Math.ceil(trainRows / spec.batchSize)
   const totalSteps = stepsPerEpoch * spec.epochs
   const metricRows = Math.min(METRIC_ROWS, trainRows)
@@ -418,8 +629,11 @@ export async function trainRbmJob(input: RbmTrainInput, hooks: ComputeHooks = {}
   const history: RbmEpoch[] = []
   const started = performance.now()
   let partial = false
-  const epochRng = rng.fork(5)
-  const metricRng = rng.fork(6)
+  // The generators that move from epoch to epoch: a continuation takes them up where the model left them.
+  const epochRng = resume ? Rng.fromState(resume.epochRng) : rng.fork(5)
+  const metricRng = resume ? Rng.fromState(resume.metricRng) : rng.fork(6)
+  /** Everything at the end of the last finished epoch: what the job returns (also after a cancel mid-epoch) and checkpoints. */
+  let kept = { params: trainer.parameters(), state: trainer.trainState(), epochRng: epochRng.getState(), metricRng: metricRng.getState() }
   /** The model's entry as it stands (the classification and likelihood come at the end). */
   const infoOf = (isPartial: boolean): RbmInfo => ({
     kind: 'rbm',
@@ -435,15 +649,23 @@ export async function trainRbmJob(input: RbmTrainInput, hooks: ComputeHooks = {}
     height: data.height,
     trainRows,
     heldOutRows,
-    history: [...history],
-    provider: trainer.provider,
+    history: [...(resume?.history ?? []), ...history],
+    provider,
     partial: isPartial,
+    ...(resume ? { continuedFrom: { id: resume.id, name: resume.name, epochs: resume.epochs } } : {}),
+    // Graph noise: the runtime's generators cannot be saved, so there is nothing to continue from.
+    ...(spec.noise === 'graph' ? {} : { trainState: { updates: kept.state.step, epochRng: [...kept.epochRng], metricRng: [...kept.metricRng] } }),
     createdAt: new Date().toISOString()
+  })
+  /** The tensors as they stand at `kept`: the weights (with the feature statistics) and the training state. */
+  const tensorsOf = (): Record<string, NamedTensor> => ({
+    ...rbmStateDict({ ...kept.params, ...(featureScaling ? { featureScaling } : {}) }, dtype),
+    ...(spec.noise === 'graph' ? {} : rbmOptimTensors(kept.state, spec, V, spec.hidden, dtype))
   })
   // A checkpoint every tenth of the epochs and at least every CHECKPOINT_MS: what a cancel after that epoch would keep.
   const checkpointEvery = Math.max(1, Math.round(spec.epochs / 10))
   let lastCheckpoint = performance.now()
-  for (let epoch = 1; epoch <= spec.epochs; epoch++) {
+  for (let epoch = before + 1; epoch <= spec.epochs; epoch++) {
     let errors: Float64Array
     try {
       errors = await trainer.trainEpoch(train, trainRows, epochRng, {
@@ -455,6 +677,7 @@ export async function trainRbmJob(input: RbmTrainInput, hooks: ComputeHooks = {}
         ...(hooks.shouldCancel ? { shouldCancel: hooks.shouldCancel } : {})
       })
     } catch (error) {
+      // Cancelled after an epoch of this run: the model as it was at the end of that epoch.
       if (error instanceof CancelledError && history.length > 0) {
         partial = true
         break
@@ -463,12 +686,15 @@ export async function trainRbmJob(input: RbmTrainInput, hooks: ComputeHooks = {}
       throw error
     }
     const params = trainer.parameters()
+    const epochState = trainer.trainState()
     const trainSample = train.subarray(0, metricRows * V)
     const row: RbmEpoch = {
       epoch,
       steps: epoch * stepsPerEpoch,
-      seconds: (performance.now() - started) / 1000,
-      reconstructionError: errors.reduce((a, b) => a + b, 0) / errors.length,
+      // A continuation's clock goes on from the model's (the history reads as one run's).
+      seconds: (resume?.history.at(-1)?.seconds ?? 0) + (performance.now() - started) / 1000,
+      // PCD updates reconstruct no minibatch (NaN, which no result file can hold): the mean-field reconstruction of the sample rows.
+      reconstructionError: spec.persistent ? reconstructionError(params, trainSample, metricRows) : errors.reduce((a, b) => a + b, 0) / errors.length,
       pseudoLikelihood: spec.visibleUnits === 'bernoulli' ? meanPseudoLikelihood(params, trainSample, metricRows, metricRng) : reconstructionError(params, trainSample, metricRows),
       freeEnergyTrain: meanFreeEnergy(params, trainSample, metricRows),
       freeEnergyHeldOut: heldRows ? meanFreeEnergy(params, held.subarray(0, heldRows * V), heldRows) : null
@@ -478,6 +704,7 @@ export async function trainRbmJob(input: RbmTrainInput, hooks: ComputeHooks = {}
       row.accuracyHeldOut = heldRows ? accuracy(params, heldFeatures, heldLabels, heldRows) : null
     }
     history.push(row)
+    kept = { params, state: epochState, epochRng: epochRng.getState(), metricRng: metricRng.getState() }
     const metrics: Record<string, number> = {
       epoch,
       reconstructionError: row.reconstructionError,
@@ -490,10 +717,10 @@ export async function trainRbmJob(input: RbmTrainInput, hooks: ComputeHooks = {}
     hooks.onProgress?.(epoch / spec.epochs, epoch * stepsPerEpoch, totalSteps, `epoch ${epoch}/${spec.epochs} done`, metrics)
     if (hooks.onCheckpoint && epoch < spec.epochs && (epoch % checkpointEvery === 0 || performance.now() - lastCheckpoint >= CHECKPOINT_MS)) {
       lastCheckpoint = performance.now()
-      hooks.onCheckpoint(infoOf(true), rbmStateDict({ ...params, ...(featureScaling ? { featureScaling } : {}) }))
+      hooks.onCheckpoint(infoOf(true), tensorsOf())
     }
   }
-  const final = trainer.parameters()
+  const final = kept.params
   await ownSessions?.clear()
   let likelihood: RbmInfo['likelihood']
   if (spec.ais && spec.visibleUnits === 'bernoulli' && !hooks.shouldCancel?.()) {
@@ -539,7 +766,7 @@ export async function trainRbmJob(input: RbmTrainInput, hooks: ComputeHooks = {}
     ...(classification ? { classification } : {}),
     ...(likelihood ? { likelihood } : {})
   }
-  return { info, tensors: rbmStateDict({ ...final, ...(featureScaling ? { featureScaling } : {}) }) }
+  return { info, tensors: tensorsOf() }
 }
 
 export interface RbmSampleInput {

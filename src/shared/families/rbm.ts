@@ -36,7 +36,7 @@ export const rbmInfoSchema = z.object({
   heldOutRows: z.int(),
   history: z.array(rbmEpochSchema),
   provider: z.string(),
-  /** True when training was cancelled: the weights are those of the last finished update. */
+  /** True when training was cancelled (or cut off): the weights and training state are those at the end of the last finished epoch. */
   partial: z.boolean(),
   /** Classification RBMs: the last `labelUnits` visible units are the one-hot label group (absent: 0). */
   labelUnits: z.int().nonnegative().optional(),
@@ -64,6 +64,21 @@ export const rbmInfoSchema = z.object({
       heldOut: z.number().nullable(),
       runs: z.int(),
       steps: z.int()
+    })
+    .optional(),
+  /** Continued from this model (spec.continueFrom) after its `epochs` epochs; history counts from the start. */
+  continuedFrom: z.object({ id: z.string(), name: z.string(), epochs: z.int() }).optional(),
+  /**
+   * What continuing needs besides the tensors (optim/velocity_*, optim/chains, optim/hidden_activity): the updates
+   * taken and the states (four uint32 words) of the epoch generator (minibatch orders, Gibbs noise) and of the metric
+   * generator (pseudo-likelihood). Absent on models saved before Engram kept it, and on graph-noise models (the
+   * runtime's generators cannot be saved): those cannot be continued.
+   */
+  trainState: z
+    .object({
+      updates: z.int().nonnegative(),
+      epochRng: z.array(z.int().min(0).max(0xffffffff)).length(4),
+      metricRng: z.array(z.int().min(0).max(0xffffffff)).length(4)
     })
     .optional(),
   createdAt: z.string()

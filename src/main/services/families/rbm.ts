@@ -3,7 +3,8 @@
 import { randomUUID } from 'node:crypto'
 import { rbmFamily as family } from '../../../shared/families/rbm'
 import type { RbmInfo } from '../../../shared/session'
-import { checkRbmLabels, hiddenActivations, rbmExportBytes, rbmVisibleRows, sampleRbmJob, sessionRbm, trainRbmJob, type RbmSampleInput, type RbmTrainInput } from '../rbm'
+import { ApiError } from '../../../shared/api'
+import { checkRbmLabels, hiddenActivations, rbmExportBytes, rbmResume, rbmVisibleRows, sampleRbmJob, sessionRbm, trainRbmJob, type RbmSampleInput, type RbmTrainInput } from '../rbm'
 import type { FamilyContext, ServiceFamily, SessionData } from './types'
 
 interface SampleTaskInput {
@@ -19,17 +20,28 @@ const rbmOf = (ctx: FamilyContext, session: SessionData, info: RbmInfo): ReturnT
 
 export const rbmService: ServiceFamily<typeof family> = {
   family,
-  trainTask(ctx, request, field) {
+  trainTask(ctx, request, field, session) {
     const data = ctx.datasets.greyRows(request.dataset, `${field}.dataset`)
     checkRbmLabels(request.model, data, request.dataset.builtin, `${field}.model.labels`)
     const summary = ctx.datasets.summary(request.dataset.builtin)
+    const spec = request.model
+    let resume: RbmTrainInput['resume']
+    if (spec.continueFrom !== undefined) {
+      // The model to continue: in this session, an RBM, saved with its training state and compatible with this run.
+      const at = `${field}.model.continueFrom`
+      const prior = session?.state.models.find((m) => m.id === spec.continueFrom)
+      if (!session || !prior) throw new ApiError({ code: 'bad-request', field: at, message: `${at}: no model '${spec.continueFrom}' in this session` })
+      if (prior.kind !== 'rbm') throw new ApiError({ code: 'bad-request', field: at, message: `${at}: '${prior.name}' is a ${prior.kind} model, not an RBM` })
+      resume = rbmResume(prior, (name) => session.tensors.get(`models/${prior.id}/${name}`), { spec, seed: request.seed, dataset: request.dataset, data }, field)
+    }
     const input: RbmTrainInput = {
       modelId: randomUUID(),
-      name: `RBM ${data.visible}→${request.model.hidden} · ${summary.name} · ${data.rows} rows`,
+      name: `RBM ${data.visible}→${spec.hidden} · ${summary.name} · ${data.rows} rows${resume ? ` · continued to ${spec.epochs} epochs` : ''}`,
       dataset: request.dataset,
-      spec: request.model,
+      spec,
       seed: request.seed,
-      data
+      data,
+      ...(resume ? { resume } : {})
     }
     return { kind: 'rbm.train', input }
   },

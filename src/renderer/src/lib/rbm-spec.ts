@@ -4,7 +4,7 @@
 import { describeZodError } from '../../../shared/api'
 import { rbmFamily, rbmSampleRunSchema } from '../../../shared/families/rbm'
 import type { z } from 'zod'
-import type { RbmEpoch } from '../../../shared/session'
+import type { RbmEpoch, RbmInfo } from '../../../shared/session'
 import { checkNumber, type NumberLimits } from '../../../shared/limits'
 import { datasetIdSchema, type DatasetId, type RbmModelSpec } from '../../../shared/spec'
 import { DATASET_LIMITS, RBM_LIMITS, SEED_LIMITS } from './form-limits'
@@ -182,6 +182,33 @@ function formField(path: string | undefined): string {
   if (p.startsWith('sparsity.')) return `sparsity${p.charAt(9).toUpperCase()}${p.slice(10)}`
   if (p.startsWith('ais.')) return `ais${p.charAt(4).toUpperCase()}${p.slice(5)}`
   return p
+}
+
+/**
+ * Why an RBM cannot be continued, or null when it can: one saved before Engram kept the training state, or one whose
+ * noise came from the graph's generators (their state cannot be saved); and the epoch limit.
+ */
+export function continueBlocker(m: Pick<RbmInfo, 'trainState' | 'spec' | 'history'>): string | null {
+  if (m.spec.noise === 'graph') return 'trained with in-graph noise, whose generators cannot be saved: it cannot be continued exactly'
+  if (!m.trainState) return 'saved without its training state (velocities, chains, generators), before Engram kept it: it cannot be continued'
+  if (m.history.length >= RBM_LIMITS.epochs.max) return `it has done the most epochs a model may (${RBM_LIMITS.epochs.max})`
+  return null
+}
+
+/** The rbm.train job that continues `m` by `addEpochs` epochs: its own dataset, seed and settings (continueFrom; epochs counts from its first). */
+export function buildContinueJob(m: Pick<RbmInfo, 'id' | 'spec' | 'dataset' | 'seed' | 'history' | 'trainState'>, addEpochs: number): Built<TrainJob> {
+  const blocker = continueBlocker(m)
+  if (blocker) return fail('continueFrom', blocker)
+  const done = m.history.length
+  const max = RBM_LIMITS.epochs.max - done
+  if (!Number.isInteger(addEpochs) || addEpochs < 1 || addEpochs > max) return fail('addEpochs', `epochs to add: a whole number from 1 to ${max} (${done} done, at most ${RBM_LIMITS.epochs.max} in all)`)
+  const spec: TrainJob = { kind: 'rbm.train', dataset: m.dataset, model: { ...m.spec, epochs: done + addEpochs, continueFrom: m.id }, seed: m.seed }
+  const parsed = rbmFamily.train.request.safeParse(spec)
+  if (!parsed.success) {
+    const { message, field } = describeZodError(parsed.error)
+    return fail(formField(field), message)
+  }
+  return { spec }
 }
 
 export function buildSampleJob(form: SampleForm, modelId: string | null): Built<SampleJob> {

@@ -7,6 +7,7 @@ import type { RbmInfo } from '../../../shared/session'
 import type { DatasetRef, RbmModelSpec } from '../../../shared/spec'
 import { getApi } from '../api'
 import {
+  buildContinueJob,
   buildSampleJob,
   buildTrainJob,
   defaultRbmForm,
@@ -18,7 +19,8 @@ import {
   trainPlan,
   type EpochPoint,
   type RbmForm,
-  type SampleForm
+  type SampleForm,
+  type TrainJob
 } from '../lib/rbm-spec'
 import { useDatasetsStore } from './datasets'
 import { useErrorsStore } from './errors'
@@ -134,17 +136,36 @@ export const useRbmStore = defineStore('rbm', () => {
   }
 
   async function train(): Promise<string> {
-    const s = session.state
-    if (!s) throw new Error('no session is open')
     const b = built.value
     if (b.error !== undefined) throw new Error(`${b.field}: ${b.error}`)
-    const model = b.spec.model as RbmModelSpec
-    trainingSpec.value = { epochs: model.epochs, gaussian: model.visibleUnits === 'gaussian', labels: model.labels === true, model, dataset: b.spec.dataset as DatasetRef, seed: b.spec.seed ?? 0 }
+    return start(b.spec, [])
+  }
+
+  /** Continues an RBM of the session by `addEpochs` epochs (its dataset, seed and settings: spec.continueFrom). */
+  async function continueTraining(id: string, addEpochs: number): Promise<string> {
+    const m = rbms.value.find((r) => r.id === id)
+    if (!m) throw new Error(`no RBM '${id}' in this session`)
+    const b = buildContinueJob(m, addEpochs)
+    if (b.error !== undefined) throw new Error(`${b.field}: ${b.error}`)
+    return start(b.spec, m.history)
+  }
+
+  /** Starts an rbm.train job; the live charts follow it from `before` (a continued model's epochs so far). */
+  async function start(spec: TrainJob, before: readonly EpochPoint[]): Promise<string> {
+    const s = session.state
+    if (!s) throw new Error('no session is open')
+    const model = spec.model as RbmModelSpec
+    trainingSpec.value = { epochs: model.epochs, gaussian: model.visibleUnits === 'gaussian', labels: model.labels === true, model, dataset: spec.dataset as DatasetRef, seed: spec.seed ?? 0 }
     following.value = true
     trainedId.value = null
-    const { kind: _kind, ...request } = b.spec
+    const { kind: _kind, ...request } = spec
     const id = await jobs.startTrain(s.id, request)
     trainJobId.value = id
+    if (before.length) {
+      let points = [...before]
+      for (const p of live.value[id] ?? []) points = mergeEpoch(points, p)
+      live.value = { ...live.value, [id]: points }
+    }
     if (lastDone?.jobId === id) {
       trainedId.value = lastDone.modelId
       select(lastDone.modelId)
@@ -332,6 +353,7 @@ export const useRbmStore = defineStore('rbm', () => {
     shownFilters,
     setDataset,
     train,
+    continueTraining,
     cancelTraining,
     adoptTraining,
     onProgress,
