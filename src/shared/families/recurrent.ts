@@ -96,7 +96,7 @@ export const recurrentTaskSchema = z.discriminatedUnion('kind', [
       /**
        * Many-to-many: one class per step. 'parity': the parity of the bits so far (its last step is the many-to-one
        * parity); 'csv': rows of space-separated tokens and as many space-separated tags (tokens through the embedding,
-       * left-padded or cut to the last T; the pad steps train on a pad tag and are left out of the scores).
+       * left-padded or cut to the last T; the pad steps are ignored by the loss and left out of the scores).
        */
       source: z.discriminatedUnion('type', [
         z.object({ type: z.literal('parity') }).strict(),
