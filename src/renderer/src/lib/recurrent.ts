@@ -268,7 +268,8 @@ export function readRecurrentUi(raw: unknown): RecurrentUi {
       const task = shape.task.safeParse(f.task)
       if (task.success && task.data) ui.form.task = task.data
     }
-    for (const key of Object.keys(ui.form) as (keyof RecurrentForm)[]) {
+    // The optional boxes too (absent from the defaults).
+    for (const key of [...Object.keys(ui.form), 'bidirectional', 'stateful'] as (keyof RecurrentForm)[]) {
       if (key === 'textId' || key === 'seed' || !(key in f)) continue
       const field = shape[key as keyof typeof shape].safeParse(f[key])
       if (field.success) (ui.form as Record<string, unknown>)[key] = field.data
