@@ -169,7 +169,7 @@ function splitRows(n: number, validationFraction: number, seed: number, name: st
   return { val: Array.from(order.subarray(0, nVal)), train: Array.from(order.subarray(nVal)) }
 }
 
-/** A CSV of space-separated tokens and tags: a word vocabulary (PAD first), the tags (the pad tag first), left-padded rows. */
+/** A CSV of space-separated tokens and tags: a word vocabulary (PAD first), the tags, left-padded rows whose pad steps have target −1 (ignored). */
 function csvTagTask(source: { tokensColumn: string; tagsColumn: string }, name: string, text: string, T: number, validationFraction: number, seed: number, field: string): PreparedTask {
   const { rows, at } = csvTable(name, text, field, { tokensColumn: source.tokensColumn, tagsColumn: source.tagsColumn })
   const split = (v: string) => v.trim().split(/\s+/).filter((x) => x !== '')
