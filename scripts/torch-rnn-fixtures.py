@@ -10,7 +10,9 @@ Usage (Debian python3-torch, /usr/bin/python3):
                                                and prints {"output", "hn", "cn", "logits"} as JSON
 
 The fixed loss is sum(R*output) + sum(Rh*hn) + sum(Rc*cn) with random R, Rh, Rc stored in the fixture, or for the
-cases with a head the head's mean loss (CrossEntropyLoss / MSELoss). Weights are PyTorch's init scaled by 1.6 so the
+cases with a head the head's mean loss (CrossEntropyLoss / MSELoss; the tagger's padded steps have target -100, torch's
+ignore_index, so the mean is over the other steps). The tbptt cases also train over windows of 3 steps, the state
+detached between windows (stateful truncated BPTT). Weights are PyTorch's init scaled by 1.6 so the
 gates leave their linear range. Every tensor is stored flat (row-major) with PyTorch's names.
 """
 import json
@@ -35,8 +37,12 @@ CASES = [
     dict(name='gru_stacked_bidirectional', cell='gru', L=2, bidir=True),
     dict(name='lstm_char_lm', cell='lstm', L=2, bidir=False, vocab=7, tbptt=True, head=dict(outputSize=7, loss='softmax-ce', on='all')),
     dict(name='gru_many_to_one_mse', cell='gru', L=1, bidir=True, head=dict(outputSize=2, loss='mse', on='last')),
+    # A tagger whose padded steps carry target -100 (CrossEntropyLoss's ignore_index), trained stateful over two windows.
+    dict(name='gru_tagger_ignore', cell='gru', L=2, bidir=False, vocab=6, tbptt=True, ignore=True, head=dict(outputSize=4, loss='softmax-ce', on='all')),
 ]
 I, H, T, B = 3, 5, 6, 3
+# Padded steps of the 'ignore' case (time-major row t*B + b): row 0's last two steps, row 2's last step.
+IGNORED = [(T - 2) * B + 0, (T - 1) * B + 0, (T - 1) * B + 2]
 
 
 def flat(t):
@@ -120,6 +126,8 @@ def make_case(c, seed):
     if 'head' in c:
         if c['head']['loss'] == 'softmax-ce':
             targets = torch.randint(0, c['head']['outputSize'], (T * B,))
+            if c.get('ignore'):
+                targets[IGNORED] = -100
             loss = nn.functional.cross_entropy(logits.reshape(-1, c['head']['outputSize']), targets)
             rec['targets'] = [int(v) for v in targets.tolist()]
         else:
@@ -157,7 +165,7 @@ def make_case(c, seed):
     rec['loss'] = float(loss)
     rec['grads'] = {k: flat(v.grad) for k, v in named.items()}
     if c.get('tbptt'):
-        rec['tbptt'] = tbptt(net, named, x, h0.detach(), c0.detach(), targets, c)
+        rec['tbptt'] = tbptt(net, named, x, h0.detach(), c0.detach() if c0 is not None else None, targets, c)
     return rec
 
 

@@ -1,5 +1,5 @@
-// The recurrent page end to end (issue 9): import a .txt and see it listed, train a tiny char-LSTM on the shipped corpus
-// with the live chart and sample, generate from a prompt (sample and argmax line), export ONNX, save and reopen, and
+// The recurrent page end to end (issue 9): import a .txt and see it listed, train a tiny stateful char-LSTM on the shipped
+// corpus with the live chart and sample, generate from a prompt (sample and argmax line), export ONNX, save and reopen, and
 // keep training the reopened model.
 import { statSync } from 'node:fs'
 import { expect, test } from '@playwright/test'
@@ -26,6 +26,8 @@ test('recurrent: import a text, train a char-LSTM with live loss and samples, ge
   await setField(page, 'rnn-batch', '8')
   await setField(page, 'rnn-steps', '120')
   await setField(page, 'rnn-lr', '0.02')
+  // Stateful truncated BPTT: 8 streams through the sonnets, the state carried from window to window.
+  await t('rnn-stateful').check()
   await t('rnn-train').click()
   await expect(t('rnn-info')).toBeVisible({ timeout: 60_000 })
   await expect(t('rnn-info-steps')).toContainText('120 of 120')
@@ -62,6 +64,7 @@ test('recurrent: import a text, train a char-LSTM with live loss and samples, ge
   await t('rnn-continue').click()
   await expect(t('rnn-continuing')).toHaveAttribute('data-model-id', firstId)
   await expect(t('rnn-hidden')).toHaveValue('24')
+  await expect(t('rnn-stateful')).toBeChecked()
   await setField(page, 'rnn-steps', '60')
   await t('rnn-train').click()
   await expect(t('rnn-info-steps')).toContainText('180 of 180', { timeout: 60_000 })

@@ -115,6 +115,17 @@ describe('recurrent task templates', () => {
     expect(buildRecurrentTrain({ ...lm, bidirectional: true })).toMatchObject({ field: 'bidirectional', error: expect.stringMatching(/left to right/) })
   })
 
+  it('stateful training: the char-LM and a forecast build it; tasks of separate rows and bidirectional layers are refused naming the box; such a template drops it', () => {
+    const lm = { ...defaultRecurrentUi().form, stateful: true }
+    expect(buildRecurrentTrain(lm).params!.model.stateful).toBe(true)
+    const sine = applyTemplate(lm, 'forecast-sine')
+    expect(buildRecurrentTrain(sine).params!.model.stateful).toBe(true)
+    expect(buildRecurrentTrain({ ...sine, bidirectional: true })).toMatchObject({ field: 'stateful', error: expect.stringMatching(/bidirectional/) })
+    const parity = applyTemplate(lm, 'parity')
+    expect(parity.stateful).toBeUndefined()
+    expect(buildRecurrentTrain({ ...parity, stateful: true })).toMatchObject({ field: 'stateful', error: expect.stringMatching(/one long sequence/) })
+  })
+
   it('names the task field in error, with its limit', () => {
     const sine = applyTemplate(defaultRecurrentUi().form, 'forecast-sine')
     const big = { ...sine, task: { ...sine.task!, series: { type: 'sine' as const, points: 1e9, period: 40, noise: 0.1 } } }

@@ -77,9 +77,12 @@ export interface TokenClassBatch {
   classes: Int32Array
 }
 
-/** Token ids left-padded with PAD (id 0) to T, or the last T of them when there are more. */
-export function leftPad(ids: readonly number[], T: number): number[] {
-  return ids.length >= T ? ids.slice(ids.length - T) : [...new Array<number>(T - ids.length).fill(0), ...ids]
+/** The target of a padded step: the losses leave a negative class id out (torch's ignore_index). */
+export const IGNORED = -1
+
+/** Token ids left-padded with PAD (id 0; or `pad`) to T, or the last T of them when there are more. */
+export function leftPad(ids: readonly number[], T: number, pad = 0): number[] {
+  return ids.length >= T ? ids.slice(ids.length - T) : [...new Array<number>(T - ids.length).fill(pad), ...ids]
 }
 
 /** Lays B rows of T token ids out time-major. */

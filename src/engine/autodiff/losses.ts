@@ -1,12 +1,20 @@
 // Common losses built from tape ops (so they differentiate like any other forward code), with torch's 'mean' reduction.
 import type { Tape } from './tape'
 
+export interface CrossEntropyOptions {
+  /**
+   * Class indices only: rows whose target is negative (e.g. −100, torch's default ignore_index) contribute nothing to
+   * the loss or its gradient, and the mean is over the other rows (0 when there are none; torch gives NaN there).
+   */
+  ignoreNegative?: boolean
+}
+
 /**
  * Softmax cross-entropy, mean over the batch (torch.nn.CrossEntropyLoss). `logits` [B, C];
  * `targets` either class probabilities / one-hot rows [B, C] of the logits' type, or int64/int32
  * class indices [B].
  */
-export function softmaxCrossEntropy(t: Tape, logits: string, targets: string): string {
+export function softmaxCrossEntropy(t: Tape, logits: string, targets: string, opts: CrossEntropyOptions = {}): string {
   const shape = t.shape(logits)
   if (shape.length !== 2) throw new RangeError(`softmaxCrossEntropy: logits must be [B, C], got rank ${shape.length}`)
   const type = t.type(logits)
@@ -23,6 +31,14 @@ export function softmaxCrossEntropy(t: Tape, logits: string, targets: string): s
     probs = t.nondiff('Cast', [eq], { to: type === 'float64' ? 11 : 1 }, [{ type, shape: [shape[0]!, classes] }])[0]!
   }
   const picked = t.reduceSum(t.mul(probs, t.logSoftmax(logits, 1)), [1])
+  if (opts.ignoreNegative && (tt === 'int64' || tt === 'int32')) {
+    // A negative target's one-hot row is all zero, so its row adds nothing to the sum; only the count changes.
+    const zero = t.constant({ type: tt, dims: [], data: tt === 'int64' ? BigInt64Array.of(0n) : Int32Array.of(0) }, 'zero')
+    const ge = t.nondiff('GreaterOrEqual', [targets, zero], {}, [{ type: 'bool', shape: t.shape(targets) }])[0]!
+    const kept = t.nondiff('Cast', [ge], { to: type === 'float64' ? 11 : 1 }, [{ type, shape: t.shape(targets) }])[0]!
+    const count = t.nondiff('Max', [t.reduceSum(kept), t.constant(1)], {}, [{ type, shape: [] }])[0]!
+    return t.neg(t.div(t.reduceSum(picked), count))
+  }
   return t.neg(t.reduceMean(picked))
 }
 

@@ -345,6 +345,13 @@ export interface RecurrentTrainSpec {
   dropoutMask?: boolean
   /** Token input through an embedding [V, I] (batch input `tokens` int64 [T, B] instead of `x`). */
   vocabSize?: number
+  /**
+   * Stateful truncated BPTT (unidirectional only): h0 (c0) are carried values (train-step `carry`), fed once per run
+   * and replaced after every step by that step's final states hn (cn), output as `h0_out` (`c0_out`) after the run; the
+   * gradient stops at the window boundary. A batch input `state_keep` [B, 1] (0 or 1) multiplies the carried state
+   * at the start of each step: 0 starts that row's stream afresh (a new pass over the data).
+   */
+  stateful?: boolean
   optimiser: OptimiserConfig
   /** K minibatch steps per run in one Loop (optional). */
   stepsPerRun?: number
@@ -372,6 +379,7 @@ export function buildRecurrentTrainStep(spec: RecurrentTrainSpec): TrainStepProg
     throw new RangeError(`recurrent train step: cell must be lstm, gru, gru-original, rnn-tanh or rnn-relu, got ${String(cell)}`)
   }
   if ((spec.peephole || spec.coupled) && cell !== 'lstm') throw new RangeError(`recurrent train step: peephole and coupled apply to cell lstm only, not ${cell}`)
+  if (spec.stateful && spec.bidirectional) throw new RangeError('recurrent train step: stateful training carries the state forward in time; a bidirectional net has no single final state to carry')
   const D = spec.bidirectional ? 2 : 1
   const G = cellGates(cell, !!spec.coupled)
   const P = spec.peephole ? (spec.coupled ? 2 : 3) : 0
@@ -395,13 +403,15 @@ export function buildRecurrentTrainStep(spec: RecurrentTrainSpec): TrainStepProg
   const last = spec.headOn === 'last'
   const rows = last ? B : T * B
   const useMask = !!spec.dropoutMask && L > 1
+  const stateful = !!spec.stateful
+  const states = [{ name: 'h0', shape: [L * D, B, H] }, ...(lstm ? [{ name: 'c0', shape: [L * D, B, H] }] : [])]
   return buildTrainStep({
     name: 'recurrent_train_step',
     params,
+    ...(stateful ? { carry: states } : {}),
     batch: [
       spec.vocabSize !== undefined ? { name: 'tokens', shape: [T, B], type: 'int64' } : { name: 'x', shape: [T, B, I] },
-      { name: 'h0', shape: [L * D, B, H] },
-      ...(lstm ? [{ name: 'c0', shape: [L * D, B, H] }] : []),
+      ...(stateful ? [{ name: 'state_keep', shape: [B, 1] }] : states),
       ...(useMask ? [{ name: 'dropout_mask', shape: [L - 1, T, B, D * H] }] : []),
       mse ? { name: 'targets', shape: [rows, O] } : { name: 'targets', shape: [rows], type: 'int64' as const }
     ],
@@ -411,6 +421,10 @@ export function buildRecurrentTrainStep(spec: RecurrentTrainSpec): TrainStepProg
     metadata: { kind: 'recurrent', cell, layers: String(L), directions: String(D) },
     forward: (t, p, b) => {
       let x = spec.vocabSize !== undefined ? t.gather(p.embedding_weight!, b.tokens!, 0) : b.x!
+      const h0 = stateful ? t.mul(b.h0!, b.state_keep!) : b.h0!
+      const c0 = lstm ? (stateful ? t.mul(b.c0!, b.state_keep!) : b.c0!) : ''
+      const hn: string[] = []
+      const cn: string[] = []
       for (let k = 0; k < L; k++) {
         const ys: string[] = []
         for (let d = 0; d < D; d++) {
@@ -422,20 +436,25 @@ export function buildRecurrentTrainStep(spec: RecurrentTrainSpec): TrainStepProg
             cell,
             x,
             { weightIh: p[`weight_ih${sfx}`]!, weightHh: p[`weight_hh${sfx}`]!, biasIh: p[`bias_ih${sfx}`]!, biasHh: p[`bias_hh${sfx}`]! },
-            row(b.h0!),
-            lstm ? row(b.c0!) : null,
+            row(h0),
+            lstm ? row(c0) : null,
             { T, B, I: k === 0 ? I : D * H, H },
             d === 1,
             lstm ? { ...(P ? { peephole: p[`weight_peephole${sfx}`]! } : {}), coupled: !!spec.coupled } : {}
           )
           ys.push(r.y)
+          if (stateful) hn.push(t.unsqueeze(r.hn, [0]))
+          if (stateful && r.cn) cn.push(t.unsqueeze(r.cn, [0]))
         }
         x = D === 1 ? ys[0]! : t.concat(ys, 2)
         if (useMask && k < L - 1) x = t.mul(x, t.squeeze(t.slice(b.dropout_mask!, { starts: [k], ends: [k + 1], axes: [0] }), [0]))
       }
       const features = last ? t.squeeze(t.slice(x, { starts: [T - 1], ends: [T], axes: [0] }), [0]) : t.reshape(x, [T * B, D * H])
       const logits = t.gemm(features, p.head_weight!, p.head_bias!, { transB: true })
-      return mse ? meanSquaredError(t, logits, b.targets!) : softmaxCrossEntropy(t, logits, b.targets!)
+      // Class targets < 0 (padded steps) are ignored: the mean is over the other rows, as torch's ignore_index.
+      const loss = mse ? meanSquaredError(t, logits, b.targets!) : softmaxCrossEntropy(t, logits, b.targets!, { ignoreNegative: true })
+      const stack = (vs: string[]) => (vs.length === 1 ? vs[0]! : t.concat(vs, 0))
+      return stateful ? { loss, carry: { h0: stack(hn), ...(lstm ? { c0: stack(cn) } : {}) } } : loss
     }
   })
 }

@@ -35,6 +35,8 @@ export interface ForwardResult {
   loss: string
   /** Named values an exported model can expose (predictions, probabilities). */
   outputs?: Readonly<Record<string, string>>
+  /** The next value of each carried input (TrainStepOptions.carry), by name; required when the program carries any. */
+  carry?: Readonly<Record<string, string>>
 }
 
 /**
@@ -51,6 +53,13 @@ export interface TrainStepOptions {
   forward: ForwardFn
   params: readonly ParamSpec[]
   batch: readonly BatchSpec[]
+  /**
+   * Values carried from step to step and from run to run (a recurrent net's state for truncated BPTT): fed once per
+   * run as `name`, read by the forward with the batch inputs under their names, replaced after each step by the
+   * forward's `carry[name]`, and output after the run's last step as `name_out`. Each step's tape starts from the
+   * carried value as a constant, so no gradient crosses a step boundary.
+   */
+  carry?: readonly BatchSpec[]
   optimiser: OptimiserConfig
   /** K: run K minibatch steps inside one Loop per session.run; omit for a single-step model. */
   steps?: number
@@ -65,6 +74,8 @@ export interface TrainStepIO {
   state: { param: string; slot: StateSlot; input: string; output: string; shape: readonly number[] }[]
   /** Batch inputs with the shape they are fed in ([K, …] in a Loop model). */
   batch: { name: string; input: string; shape: readonly number[]; type: ElemType }[]
+  /** Carried values: fed as `input`, their value after the run's last step output as `output`. */
+  carry: { name: string; input: string; output: string; shape: readonly number[]; type: ElemType }[]
   lr: string
   step: string
   loss: string
@@ -104,8 +115,9 @@ export function buildTrainStep(opts: TrainStepOptions): TrainStepProgram {
   const dtype = opts.dtype ?? 'float32'
   const K = opts.steps ?? null
   if (K !== null && (!Number.isInteger(K) || K < 1)) throw new RangeError(`train step: steps must be a positive integer, got ${K}`)
-  checkNames(opts.params, opts.batch)
-  for (const b of opts.batch) {
+  const carrySpecs = opts.carry ?? []
+  checkNames(opts.params, [...opts.batch, ...carrySpecs])
+  for (const b of [...opts.batch, ...carrySpecs]) {
     if (!isStatic(b.shape)) throw new RangeError(`train step: batch '${b.name}' needs a static shape for training, got [${b.shape.join(',')}]`)
   }
   const slots = optimiserSlots(opts.optimiser)
@@ -123,6 +135,7 @@ export function buildTrainStep(opts: TrainStepOptions): TrainStepProgram {
       shape: K === null ? (b.shape as number[]) : [K, ...(b.shape as number[])],
       type: b.type ?? dtype
     })),
+    carry: carrySpecs.map((c) => ({ name: c.name, input: c.name, output: `${c.name}_out`, shape: c.shape as number[], type: c.type ?? dtype })),
     lr: 'lr',
     step: 'step',
     loss: 'loss',
@@ -133,17 +146,26 @@ export function buildTrainStep(opts: TrainStepOptions): TrainStepProgram {
   const paramIn = io.params.map((p) => g.input(p.input, dtype, p.shape))
   const stateIn = io.state.map((s) => g.input(s.input, dtype, s.shape))
   const batchIn = io.batch.map((b) => g.input(b.input, b.type, b.shape))
+  const carryIn = io.carry.map((c) => g.input(c.input, c.type, c.shape, 'carried from the previous step (no gradient through it)'))
   const lr = g.input(io.lr, dtype, K === null ? [] : [K], K === null ? 'learning rate' : 'learning rate per step')
   const step = g.input(io.step, 'int64', [], '1-based number of the (first) step in this run')
 
   // One step in `sg` given that graph's values; shared by the plain and the Loop form.
-  const emitStep = (sg: GraphBuilder, params: string[], state: string[], batch: string[], lrV: string, stepV: string) => {
+  const emitStep = (sg: GraphBuilder, params: string[], state: string[], batch: string[], carried: string[], lrV: string, stepV: string) => {
     const t = new Tape(sg, { dtype })
     params.forEach((p, i) => t.declare(p, opts.params[i]!.shape, dtype))
     batch.forEach((b, i) => t.declare(b, opts.batch[i]!.shape, io.batch[i]!.type))
+    carried.forEach((c, i) => t.declare(c, io.carry[i]!.shape, io.carry[i]!.type))
     const paramMap = Object.fromEntries(opts.params.map((p, i) => [p.name, params[i]!]))
-    const batchMap = Object.fromEntries(opts.batch.map((b, i) => [b.name, batch[i]!]))
-    const { loss } = normaliseForward(opts.forward(t, paramMap, batchMap))
+    const batchMap = Object.fromEntries([...opts.batch.map((b, i) => [b.name, batch[i]!]), ...io.carry.map((c, i) => [c.name, carried[i]!])])
+    const { loss, carry } = normaliseForward(opts.forward(t, paramMap, batchMap))
+    const carryOut = io.carry.map((c) => {
+      const v = carry?.[c.name]
+      if (!v) throw new RangeError(`train step: the forward returns no next value for the carried input '${c.name}'`)
+      const sv = t.shape(v)
+      if (sv.length !== c.shape.length || sv.some((d, i) => d !== c.shape[i])) throw new RangeError(`train step: carried '${c.name}' is [${c.shape.join(',')}], the forward's next value [${sv.join(',')}]`)
+      return v
+    })
     const ls = t.shape(loss)
     if (!isStatic(ls) || numel(ls) !== 1) throw new RangeError(`train step: the loss must be a scalar, got shape [${ls.join(',')}]`)
     if (t.type(loss) !== dtype) throw new TypeError(`train step: the loss is ${t.type(loss)}, expected ${dtype}`)
@@ -156,13 +178,14 @@ export function buildTrainStep(opts: TrainStepOptions): TrainStepProgram {
     }))
     const upd = emitOptimiserStep(sg, opts.optimiser, dtype, items, lrV, stepV)
     const scalarLoss = ls.length === 0 ? loss : sg.node('Reshape', [loss, t.ints([])])
-    return { loss: scalarLoss, params: upd.params, state: upd.state.flatMap((st) => slots.map((s) => st[s]!)), gradNorm: upd.gradNorm }
+    return { loss: scalarLoss, params: upd.params, state: upd.state.flatMap((st) => slots.map((s) => st[s]!)), gradNorm: upd.gradNorm, carry: carryOut }
   }
 
   if (K === null) {
-    const r = emitStep(g, paramIn, stateIn, batchIn, lr, step)
+    const r = emitStep(g, paramIn, stateIn, batchIn, carryIn, lr, step)
     r.params.forEach((p, i) => g.output(io.params[i]!.output, dtype, io.params[i]!.shape, { from: p }))
     r.state.forEach((s, i) => g.output(io.state[i]!.output, dtype, io.state[i]!.shape, { from: s }))
+    r.carry.forEach((c, i) => g.output(io.carry[i]!.output, io.carry[i]!.type, io.carry[i]!.shape, { from: c }))
     g.output(io.loss, dtype, [], { from: r.loss })
     if (r.gradNorm) io.gradNorm = g.output('grad_norm', dtype, [], { from: r.gradNorm })
   } else {
@@ -171,21 +194,25 @@ export function buildTrainStep(opts: TrainStepOptions): TrainStepProgram {
     const cond = body.input('loop/cond', 'bool', [])
     const bParams = io.params.map((p) => body.input(`loop/${p.input}`, dtype, p.shape))
     const bState = io.state.map((s) => body.input(`loop/${s.input}`, dtype, s.shape))
+    const bCarry = io.carry.map((c) => body.input(`loop/${c.input}`, c.type, c.shape))
     // Outer-scope batch, lr and step are read per iteration: Gather(·, iter) drops the K axis.
     const bBatch = batchIn.map((b) => body.node('Gather', [b, iter], { axis: 0 }))
     const bLr = body.node('Gather', [lr, iter], { axis: 0 })
     const bStep = body.node('Add', [step, iter])
-    const r = emitStep(body, bParams, bState, bBatch, bLr, bStep)
+    const r = emitStep(body, bParams, bState, bBatch, bCarry, bLr, bStep)
     body.output('loop/cond_out', 'bool', [], { from: cond })
     r.params.forEach((p, i) => body.output(`loop/${io.params[i]!.output}`, dtype, io.params[i]!.shape, { from: p }))
     r.state.forEach((s, i) => body.output(`loop/${io.state[i]!.output}`, dtype, io.state[i]!.shape, { from: s }))
+    r.carry.forEach((c, i) => body.output(`loop/${io.carry[i]!.output}`, io.carry[i]!.type, io.carry[i]!.shape, { from: c }))
     body.output('loop/loss', dtype, [], { from: r.loss })
     if (r.gradNorm) body.output('loop/grad_norm', dtype, [], { from: r.gradNorm })
-    const nOut = paramIn.length + stateIn.length + 1 + (r.gradNorm ? 1 : 0)
-    const outs = g.node('Loop', [g.constant(tensor.int64([K], []), 'trip_count'), g.constBool(true, 'keep_going'), ...paramIn, ...stateIn], { body }, nOut)
+    const nCarried = paramIn.length + stateIn.length + carryIn.length
+    const nOut = nCarried + 1 + (r.gradNorm ? 1 : 0)
+    const outs = g.node('Loop', [g.constant(tensor.int64([K], []), 'trip_count'), g.constBool(true, 'keep_going'), ...paramIn, ...stateIn, ...carryIn], { body }, nOut)
     io.params.forEach((p, i) => g.output(p.output, dtype, p.shape, { from: outs[i]! }))
     io.state.forEach((s, i) => g.output(s.output, dtype, s.shape, { from: outs[paramIn.length + i]! }))
-    g.output(io.loss, dtype, [K], { from: outs[paramIn.length + stateIn.length]! })
+    io.carry.forEach((c, i) => g.output(c.output, c.type, c.shape, { from: outs[paramIn.length + stateIn.length + i]! }))
+    g.output(io.loss, dtype, [K], { from: outs[nCarried]! })
     if (r.gradNorm) io.gradNorm = g.output('grad_norm', dtype, [K], { from: outs[nOut - 1]! })
   }
 
@@ -212,6 +239,8 @@ export interface TrainStepInit {
   state?: Readonly<Record<string, FloatArray | readonly number[]>>
   /** Steps already taken (for resuming: Adam's bias correction depends on it). Default 0. */
   stepsTaken?: number
+  /** Initial carried values by name (copied); missing ones start at zero. */
+  carry?: Readonly<Record<string, FloatArray | readonly number[]>>
 }
 
 export interface TrainStepRunResult {
@@ -247,6 +276,7 @@ const BATCH_ARRAYS: Partial<Record<ElemType, new (n: number) => BatchArray>> = {
 export class TrainStepRunner {
   private params: Map<string, FloatArray>
   private state: Map<string, FloatArray>
+  private carry: Map<string, FloatArray>
   private taken: number
 
   private constructor(
@@ -273,6 +303,9 @@ export class TrainStepRunner {
         return [s.input, v ? toFloat(dtype, v) : toFloat(dtype, new Float64Array(numel(s.shape)))]
       })
     )
+    for (const c of io.carry) if (c.type !== dtype) throw new RangeError(`runner: carried '${c.name}' must be ${dtype}`)
+    this.carry = new Map()
+    this.setCarry(init.carry ?? {})
     const taken = init.stepsTaken ?? 0
     if (!Number.isInteger(taken) || taken < 0) throw new RangeError(`runner: stepsTaken must be a non-negative integer, got ${taken}`)
     this.taken = taken
@@ -310,6 +343,7 @@ export class TrainStepRunner {
     }
     for (const p of io.params) feeds[p.input] = floatTensor(dtype, this.params.get(p.name)!, p.shape)
     for (const s of io.state) feeds[s.input] = floatTensor(dtype, this.state.get(s.input)!, s.shape)
+    for (const c of io.carry) feeds[c.input] = floatTensor(dtype, this.carry.get(c.name)!, c.shape)
     for (const b of io.batch) {
       const v = batch[b.name]
       const ctor = BATCH_ARRAYS[b.type]
@@ -323,10 +357,27 @@ export class TrainStepRunner {
     const out = await this.session.run(feeds)
     for (const p of io.params) this.params.set(p.name, out[p.output]!.data as FloatArray)
     for (const s of io.state) this.state.set(s.input, out[s.output]!.data as FloatArray)
+    for (const c of io.carry) this.carry.set(c.name, out[c.output]!.data as FloatArray)
     this.taken += K
     return {
       loss: Array.from(out[io.loss]!.data as FloatArray),
       gradNorm: io.gradNorm ? Array.from(out[io.gradNorm]!.data as FloatArray) : null
+    }
+  }
+
+  /** The carried values after the last run (copies). */
+  getCarry(): Record<string, FloatArray> {
+    return Object.fromEntries([...this.carry].map(([k, v]) => [k, v.slice()]))
+  }
+
+  /** Sets carried values by name (copied); the ones not named are zeroed (a reset). */
+  setCarry(values: Readonly<Record<string, FloatArray | readonly number[]>>): void {
+    const { io, dtype } = this.program
+    for (const name of Object.keys(values)) if (!io.carry.some((c) => c.name === name)) throw new RangeError(`runner: no carried input '${name}'`)
+    for (const c of io.carry) {
+      const v = values[c.name]
+      if (v && v.length !== numel(c.shape)) throw new RangeError(`runner: carried '${c.name}' has ${v.length} values, shape [${c.shape.join(',')}] needs ${numel(c.shape)}`)
+      this.carry.set(c.name, toFloat(dtype, v ?? new Float64Array(numel(c.shape))))
     }
   }
 

@@ -43,7 +43,7 @@ function prepareRecurrentSpec(spec: RecurrentRunSpec, ctx: RecurrentRunContext):
   const source = spec.model.text
   const field = 'path' in source ? 'spec.model.text.path' : 'spec.model.text'
   const { name, text } = 'path' in source ? readTextFile(resolve(ctx.specDir, source.path), field) : ctx.texts.read(source, field)
-  const { vocab, tokens } = textTokens(name, text, spec.model.sequenceLength, field, 'spec.model.sequenceLength')
+  const { vocab, tokens } = textTokens(name, text, spec.model.sequenceLength, field, 'spec.model.sequenceLength', spec.model.stateful ? { batch: spec.model.batch, field: 'spec.model.stateful' } : undefined)
   const prompts = spec.generate.map((g, i) => promptTokens({ vocab, textName: name }, g, `spec.generate.${i}`))
   return { textName: name, vocab, tokens, prompts }
 }

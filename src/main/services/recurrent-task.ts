@@ -21,14 +21,13 @@ import {
   forecastBatch,
   forecastSplit,
   forward,
+  IGNORED,
   initRecurrentNet,
   leftPad,
   mackeyGlass,
   meanSquaredError,
-  NonFiniteError,
   PAD,
   parseCsv,
-  RecurrentTrainer,
   runningParity,
   recurrentStateDict,
   sineSeries,
@@ -44,9 +43,6 @@ import {
   type RecurrentSpec,
   type SyntheticClassify
 } from '../../core/recurrent'
-import { adam } from '../../engine/optim/optimiser'
-import { buildRecurrentTrainStep, programParamName } from '../../engine/programs/recurrent'
-import { TrainStepRunner } from '../../engine/programs/train-step'
 import { ApiError } from '../../shared/api'
 import { CancelledError } from '../../shared/errors'
 import {
@@ -61,7 +57,8 @@ import {
   type RecurrentTask
 } from '../../shared/families/recurrent'
 import type { ComputeHooks } from './hooks'
-import { engineCell, engineNonFinite, recurrentNetFromTensors, stepsPerRun, type RecurrentTrainSpec, type TrainedRecurrentInfo } from './recurrent'
+import { recurrentNetFromTensors, refuseStatefulBidirectional, STATE_WARMUP_WINDOWS, statefulWindows, stepsPerRun, type RecurrentTrainSpec, type TrainedRecurrentInfo } from './recurrent'
+import { RecurrentStepper, type StepBatch } from './recurrent-steps'
 
 /** A training spec with its task. */
 export type RecurrentTaskSpec = RecurrentTrainSpec & { task: RecurrentTask }
@@ -97,12 +94,20 @@ export interface PreparedTask {
   trainRows: number
   /** CSV rows longer than T. */
   truncated: number
-  /** A CSV tagger: class 0 is the pad steps' tag, left out of the scores. */
+  /** A CSV tagger: the pad steps' target is −1 (IGNORED), left out of the loss and the scores. */
   padTag?: boolean
   /** Classify: the training split's most frequent class (synthetic: the held-out rows', the best constant answer). */
   majority: number
   /** Forecast: the series, its normalisation, the split and the windows. */
-  forecast?: { series: Float64Array; norm: Normalisation; trainEnd: number; trainStarts: number[]; validationStarts: number[] }
+  forecast?: {
+    series: Float64Array
+    norm: Normalisation
+    trainEnd: number
+    trainStarts: number[]
+    validationStarts: number[]
+    /** Windows of W steps at `starts` (target h steps after each window's last value). */
+    windows(W: number, starts: readonly number[]): TaskBatch
+  }
 }
 
 /** Reads a task's CSV (an imported text or a file beside a spec); errors name `field`. */
@@ -164,7 +169,7 @@ function splitRows(n: number, validationFraction: number, seed: number, name: st
   return { val: Array.from(order.subarray(0, nVal)), train: Array.from(order.subarray(nVal)) }
 }
 
-/** A CSV of space-separated tokens and tags: a word vocabulary (PAD first), the tags (the pad tag first), left-padded rows. */
+/** A CSV of space-separated tokens and tags: a word vocabulary (PAD first), the tags, left-padded rows whose pad steps have target −1 (ignored). */
 function csvTagTask(source: { tokensColumn: string; tagsColumn: string }, name: string, text: string, T: number, validationFraction: number, seed: number, field: string): PreparedTask {
   const { rows, at } = csvTable(name, text, field, { tokensColumn: source.tokensColumn, tagsColumn: source.tagsColumn })
   const split = (v: string) => v.trim().split(/\s+/).filter((x) => x !== '')
@@ -177,24 +182,25 @@ function csvTagTask(source: { tokensColumn: string; tagsColumn: string }, name: 
   const words = [...new Set(tokens.flat())].sort()
   const tagNames = [...new Set(tags.flat())].sort()
   if (words.length + 1 > MAX_VOCAB) refuse(`${field}.tokensColumn`, `'${source.tokensColumn}' has ${words.length} distinct tokens, more than the ${MAX_VOCAB - 1} a model here takes`)
-  if (tagNames.length + 1 > MAX_CLASSES) refuse(`${field}.tagsColumn`, `'${source.tagsColumn}' has ${tagNames.length} distinct tags, more than the ${MAX_CLASSES - 1} a tagger here takes`)
+  if (tagNames.length > MAX_CLASSES) refuse(`${field}.tagsColumn`, `'${source.tagsColumn}' has ${tagNames.length} distinct tags, more than the ${MAX_CLASSES} a tagger here takes`)
   if (tagNames.length < 2) refuse(`${field}.tagsColumn`, `'${source.tagsColumn}' has a single tag; nothing to tag`)
   const wordId = new Map(words.map((w, i) => [w, i + 1]))
-  const tagId = new Map(tagNames.map((w, i) => [w, i + 1]))
+  const tagId = new Map(tagNames.map((w, i) => [w, i]))
   const x = tokens.map((tk) => leftPad(tk.map((w) => wordId.get(w)!), T))
-  const y = tags.map((tg) => leftPad(tg.map((w) => tagId.get(w)!), T))
+  // The pad steps' target is −1: the loss (and its gradient) leaves them out, as torch's ignore_index.
+  const y = tags.map((tg) => leftPad(tg.map((w) => tagId.get(w)!), T, IGNORED))
   const { train, val } = splitRows(rows.length, validationFraction, seed, name, field)
   const rowsOf = (idx: readonly number[]): TaskBatch => ({ batch: idx.length, tokens: timeMajor(idx.map((i) => x[i]!), T), classes: timeMajor(idx.map((i) => y[i]!), T) })
-  const counts = new Array<number>(tagNames.length + 1).fill(0)
-  for (const i of train) for (const c of y[i]!) if (c > 0) counts[c]!++
+  const counts = new Array<number>(tagNames.length).fill(0)
+  for (const i of train) for (const c of y[i]!) if (c >= 0) counts[c]!++
   return {
     kind: 'tag',
     name: `${name} (${source.tokensColumn} → ${source.tagsColumn})`,
     size: rows.length,
     vocab: [PAD, ...words],
     features: 0,
-    outputSize: tagNames.length + 1,
-    classes: [PAD, ...tagNames],
+    outputSize: tagNames.length,
+    classes: tagNames,
     draw: (rng, B) => rowsOf(Array.from({ length: B }, () => train[rng.int(train.length)]!)),
     heldOut: rowsOf(val),
     trainRows: train.length,
@@ -300,10 +306,11 @@ function forecastTask(task: Extract<RecurrentTask, { kind: 'forecast' }>, T: num
     refuse(`${field.replace(/\.task$/, '')}.sequenceLength`, `a window of ${T} and a horizon of ${h} leave ${split.trainStarts.length} training and ${split.validationStarts.length} validation windows in ${series.length} points; both need at least one`)
   }
   const norm = fitNormalisation(series.subarray(0, split.trainEnd), task.normalise)
-  const rowsAt = (starts: readonly number[]): TaskBatch => {
-    const b = forecastBatch(series, norm, T, h, starts)
+  const windows = (W: number, starts: readonly number[]): TaskBatch => {
+    const b = forecastBatch(series, norm, W, h, starts)
     return { batch: starts.length, input: b.input, values: b.values }
   }
+  const rowsAt = (starts: readonly number[]): TaskBatch => windows(T, starts)
   const held = once(() => rowsAt(split.validationStarts))
   return {
     kind: 'forecast',
@@ -320,7 +327,7 @@ function forecastTask(task: Extract<RecurrentTask, { kind: 'forecast' }>, T: num
     trainRows: split.trainStarts.length,
     truncated: 0,
     majority: 0,
-    forecast: { series, norm, ...split }
+    forecast: { series, norm, ...split, windows }
   }
 }
 
@@ -329,7 +336,15 @@ export function prepareRecurrentTask(spec: RecurrentTaskSpec, seed: number, csv:
   const at = `${field}.model.task`
   const T = spec.sequenceLength
   const task = spec.task
-  if (task.kind === 'forecast') return forecastTask(task, T, seed, csv, at)
+  if (spec.stateful) {
+    refuseStatefulBidirectional(spec, `${field}.model.stateful`)
+    if (task.kind !== 'forecast') refuse(`${field}.model.stateful`, `stateful training carries the state along one long sequence (the char-LM, a forecast); a ${task.kind} task's rows are separate sequences`)
+  }
+  if (task.kind === 'forecast') {
+    const data = forecastTask(task, T, seed, csv, at)
+    if (spec.stateful) statefulWindows(data.trainRows, T, spec.batch, `${data.trainRows} training windows of ${data.name}`, `${field}.model.stateful`)
+    return data
+  }
   if (task.kind === 'tag') {
     const s = task.source
     if (s.type === 'parity') return parityTagTask(T, task.evalRows, seed, `${field}.model`)
@@ -430,7 +445,7 @@ function score(data: PreparedTask, net: RecurrentNet, d: TaskBatch, T: number): 
     let right = 0
     let counted = 0
     predicted.forEach((p, i) => {
-      if (data.padTag && d.classes![i] === 0) return
+      if (d.classes![i]! < 0) return
       counted++
       right += p === d.classes![i] ? 1 : 0
     })
@@ -441,9 +456,9 @@ function score(data: PreparedTask, net: RecurrentNet, d: TaskBatch, T: number): 
   return { loss, score: Math.sqrt(loss) * data.forecast!.norm.scale, outputs }
 }
 
-function taskResultOf(data: PreparedTask, net: RecurrentNet, T: number, h: number): { result: TaskResult; loss: number } {
+function taskResultOf(data: PreparedTask, net: RecurrentNet, T: number, h: number, warm = 0): { result: TaskResult; loss: number } {
   const d = data.heldOut
-  const s = score(data, net, d, T)
+  const s = warm > 0 ? score(data, net, warmWindows(data, T, warm), T + warm) : score(data, net, d, T)
   if (data.kind === 'classify') {
     const predicted = argmaxRows(s.outputs, data.outputSize)
     const baseline = d.classes!.reduce((a, c) => a + (c === data.majority ? 1 : 0), 0) / d.batch
@@ -469,13 +484,13 @@ function taskResultOf(data: PreparedTask, net: RecurrentNet, T: number, h: numbe
     let lastRight = 0
     for (let b = 0; b < B; b++) {
       let all = true
-      for (let t = 0; t < T; t++) all &&= (data.padTag && d.classes![t * B + b] === 0) || predicted[t * B + b] === d.classes![t * B + b]
+      for (let t = 0; t < T; t++) all &&= d.classes![t * B + b]! < 0 || predicted[t * B + b] === d.classes![t * B + b]
       rowsRight += all ? 1 : 0
       lastRight += predicted[(T - 1) * B + b] === d.classes![(T - 1) * B + b] ? 1 : 0
     }
-    const real = data.padTag ? d.classes!.filter((c) => c !== 0) : d.classes!
+    const real = d.classes!.filter((c) => c >= 0)
     const baseline = real.reduce((a, c) => a + (c === data.majority ? 1 : 0), 0) / real.length
-    const scored = data.padTag ? predicted.map((p, i) => (d.classes![i] === 0 ? -1 : p)) : predicted
+    const scored = predicted.map((p, i) => (d.classes![i]! < 0 ? -1 : p))
     return {
       loss: s.loss,
       result: {
@@ -552,8 +567,10 @@ const asF32 = (net: RecurrentNet): void => {
 
 /**
  * Trains a task model. Same input → same numbers: the init (Rng(seed)), the training rows (its fork 1) and the held-out
- * rows (fork 2) all come from the seed, and both paths draw the same rows in the same order. Cancel keeps the last
- * finished run; a NaN/Inf keeps the last good weights and names the step and the tensor.
+ * rows (fork 2) all come from the seed, and both paths draw the same rows in the same order. A stateful forecaster
+ * (spec.stateful) trains on B streams through the training windows, each step the next window of every stream from the
+ * state the last one ended in, and is scored on windows read after the STATE_WARMUP_WINDOWS·T values before them.
+ * Cancel keeps the last finished run; a NaN/Inf keeps the last good weights and names the step and the tensor.
  */
 export async function trainRecurrentTaskJob<S extends RecurrentTaskSpec>(input: RecurrentTaskTrainInput<S>, hooks: ComputeHooks): Promise<{ info: TrainedRecurrentInfo<S>; tensors: Record<string, NamedTensor> }> {
   const { spec } = input
@@ -564,110 +581,55 @@ export async function trainRecurrentTaskJob<S extends RecurrentTaskSpec>(input: 
   const H = spec.hiddenSize
   const D = spec.bidirectional ? 2 : 1
   const coreSpec = taskCoreSpec(spec, { vocab: data.vocab.length, features: data.features, outputSize: data.outputSize })
-  let net = initRecurrentNet(coreSpec, new Rng(input.seed))
+  const net = initRecurrentNet(coreSpec, new Rng(input.seed))
   asF32(net)
   const rows = new Rng(input.seed).fork(1)
   const p = coreSpec.dropout
-  const draw = (): { b: TaskBatch; masks: Float64Array[] | null } => {
-    const b = data.draw(rows, B)
+  const f = data.forecast
+  const streams = spec.stateful && f ? statefulWindows(f.trainStarts.length, T, B, 'the training windows', 'spec.model.stateful') : null
+  let drawn = 0
+  const draw = (): StepBatch => {
+    const j = streams ? drawn++ % streams.windows : 0
+    // Stateful: window j of every stream (stream b starts at training window b·⌊n/B⌋); else B rows drawn at random.
+    const b = streams ? f!.windows(T, Array.from({ length: B }, (_, r) => f!.trainStarts[r * streams.stream + j * T]!)) : data.draw(rows, B)
     const masks = p > 0 ? Array.from({ length: L - 1 }, () => Float64Array.from({ length: T * B * D * H }, () => (rows.next() < p ? 0 : Math.fround(1 / (1 - p))))) : null
-    return { b, masks }
+    return { ...b, masks, ...(streams ? { carry: j > 0 } : {}) }
   }
-  const monitor = subBatch(data.heldOut, 0, Math.min(MONITOR_ROWS, data.heldOut.batch), T)
+  const warm = streams ? Math.min(STATE_WARMUP_WINDOWS * T, f!.validationStarts[0]!) : 0
+  const monitorRows = Math.min(MONITOR_ROWS, data.heldOut.batch)
+  const monitor = warm > 0 ? f!.windows(T + warm, f!.validationStarts.slice(0, monitorRows).map((s) => s - warm)) : subBatch(data.heldOut, 0, monitorRows, T)
   const K = stepsPerRun(spec.steps)
   const mse = coreSpec.head!.loss === 'mse'
-  let runner: TrainStepRunner | null = null
-  let fallbackReason: string | null = null
-  try {
-    const program = buildRecurrentTrainStep({
-      cell: engineCell(spec),
-      ...(coreSpec.peephole ? { peephole: true } : {}),
-      ...(coreSpec.coupled ? { coupled: true } : {}),
-      steps: T,
-      batch: B,
-      inputSize: coreSpec.inputSize,
-      hiddenSize: H,
-      numLayers: L,
-      bidirectional: coreSpec.bidirectional,
-      outputSize: data.outputSize,
-      headOn: coreSpec.head!.on,
-      headLoss: mse ? 'mse' : 'softmax-ce',
-      ...(coreSpec.vocabSize !== undefined ? { vocabSize: coreSpec.vocabSize } : {}),
-      ...(p > 0 ? { dropoutMask: true } : {}),
-      optimiser: adam(spec.clipNorm > 0 ? { maxGradNorm: spec.clipNorm } : {}),
-      ...(K > 1 ? { stepsPerRun: K } : {}),
-      dtype: 'float32'
-    })
-    const init = Object.fromEntries(Object.entries(net.params).map(([k, v]) => [programParamName(k), v]))
-    runner = await TrainStepRunner.create(program, { params: init }, { provider: input.provider, ...(input.threads ? { threads: input.threads } : {}) })
-  } catch (error) {
-    fallbackReason = `engine unavailable: ${error instanceof Error ? error.message : String(error)}`
-  }
-  const trainer = runner ? null : new RecurrentTrainer(net, { kind: 'adam', learningRate: spec.learningRate, clipNorm: spec.clipNorm })
-  if (trainer) net = trainer.net
-  const provider = runner ? `engine (${runner.provider})` : 'core'
+  const stepper = await RecurrentStepper.create({ spec: coreSpec, net, steps: T, batch: B, K, learningRate: spec.learningRate, clipNorm: spec.clipNorm, stateful: !!streams, provider: input.provider, threads: input.threads })
   const history: RecurrentPoint[] = []
   let done = 0
   let partial = false
   let stopReason: string | null = null
-  const zeros = new Float32Array(K * L * D * B * H)
   try {
     while (done < spec.steps) {
       if (hooks.shouldCancel?.()) {
         partial = true
         break
       }
-      const batches = Array.from({ length: K }, draw)
-      let losses: number[]
-      if (runner) {
-        const r = await runner.run(
-          {
-            ...(coreSpec.vocabSize !== undefined
-              ? { tokens: BigInt64Array.from(batches.flatMap(({ b }) => Array.from(b.tokens!, (v) => BigInt(v)))) }
-              : { x: Float32Array.from(batches.flatMap(({ b }) => Array.from(b.input!))) }),
-            h0: zeros,
-            ...(spec.cell === 'lstm' ? { c0: zeros } : {}),
-            ...(p > 0 ? { dropout_mask: Float32Array.from(batches.flatMap(({ masks }) => masks!.flatMap((m) => Array.from(m)))) } : {}),
-            targets: mse ? Float32Array.from(batches.flatMap(({ b }) => Array.from(b.values!))) : BigInt64Array.from(batches.flatMap(({ b }) => Array.from(b.classes!, (v) => BigInt(v))))
-          },
-          spec.learningRate
-        )
-        losses = r.loss
-        const next = runner.getParams()
-        stopReason = engineNonFinite(losses, next, Object.keys(net.params), done, K)
-        if (stopReason) {
-          partial = true
-          break
-        }
-        for (const name of Object.keys(net.params)) net.params[name] = Float64Array.from(next[programParamName(name)]!)
-      } else {
-        losses = []
-        try {
-          for (const { b, masks } of batches) {
-            const batch = { steps: T, batch: B, ...(b.tokens ? { tokens: b.tokens } : { input: b.input! }) }
-            losses.push(trainer!.step(batch, mse ? { values: b.values! } : { classes: b.classes! }, masks ? { train: true, dropoutMasks: masks } : {}).loss)
-          }
-        } catch (error) {
-          if (!(error instanceof NonFiniteError)) throw error
-          stopReason = `${error.message}; weights kept from step ${trainer!.stepCount}`
-          done = trainer!.stepCount
-          partial = true
-          break
-        }
+      const r = await stepper.run(Array.from({ length: K }, draw), done)
+      done += r.completed
+      if (r.stopReason) {
+        stopReason = r.stopReason
+        partial = true
+        break
       }
-      done += K
-      const loss = losses.reduce((a, b) => a + b, 0) / losses.length
-      const m = score(data, net, monitor, T)
+      const loss = r.losses.reduce((a, b) => a + b, 0) / r.losses.length
+      const m = score(data, stepper.net, monitor, T + warm)
       const point: RecurrentPoint = { step: done, loss, ...(mse ? {} : { perplexity: Math.exp(loss) }), ...(data.kind === 'forecast' ? { rmse: m.score } : { accuracy: m.score }) }
       history.push(point)
       const what = data.kind === 'forecast' ? `held-out RMSE ${m.score.toPrecision(4)}` : `held-out accuracy ${(100 * m.score).toFixed(1)} %`
       hooks.onProgress?.(done / spec.steps, done, spec.steps, `step ${done}/${spec.steps} · loss ${loss.toFixed(4)} · ${what}`, point)
     }
   } finally {
-    await runner?.release()
+    await stepper.release()
   }
   if (done === 0 && partial && !stopReason) throw new CancelledError()
-  const { result, loss } = taskResultOf(data, net, T, spec.task.kind === 'forecast' ? spec.task.horizon : 0)
+  const { result, loss } = taskResultOf(data, stepper.net, T, spec.task.kind === 'forecast' ? spec.task.horizon : 0, warm)
   const info: TrainedRecurrentInfo<S> = {
     kind: 'recurrent',
     id: input.modelId,
@@ -680,15 +642,21 @@ export async function trainRecurrentTaskJob<S extends RecurrentTaskSpec>(input: 
     stepsDone: done,
     history,
     evalLoss: loss,
-    provider,
-    fallbackReason,
+    provider: stepper.provider,
+    fallbackReason: stepper.fallbackReason,
     partial,
     stopReason,
     sample: '',
     taskResult: result,
     createdAt: new Date().toISOString()
   }
-  return { info, tensors: recurrentStateDict(net, 'float32') }
+  return { info, tensors: recurrentStateDict(stepper.net, 'float32') }
+}
+
+/** A stateful forecaster's held-out windows, each read after the `warm` values before it (same targets). */
+function warmWindows(data: PreparedTask, T: number, warm: number): TaskBatch {
+  const f = data.forecast!
+  return f.windows(T + warm, f.validationStarts.map((s) => s - warm))
 }
 
 type PredictInfo = Pick<RecurrentInfo, 'id' | 'vocab' | 'taskResult'> & { spec: RecurrentTaskSpec }
@@ -698,10 +666,12 @@ export function predictInput(info: PredictInfo, input: string | number[], at: st
   const t = info.spec.task
   const T = info.spec.sequenceLength
   if (t.kind === 'forecast') {
-    if (typeof input === 'string' || input.length !== T) return refuse(at, `a forecast reads a window of exactly ${T} numbers (the model's sequenceLength)`)
+    // A stateful forecaster also reads a longer history: the values before the window set its state.
+    const fits = typeof input !== 'string' && (input.length === T || (info.spec.stateful === true && input.length > T))
+    if (!fits) return refuse(at, info.spec.stateful ? `a stateful forecast reads at least ${T} numbers (the model's sequenceLength; earlier values set its state)` : `a forecast reads a window of exactly ${T} numbers (the model's sequenceLength)`)
     if (info.taskResult?.kind !== 'forecast') return refuse(at, 'the model has no forecast result (its normalisation is missing)')
     const norm = info.taskResult.normalisation
-    return { steps: T, input: Float64Array.from(input, (v) => (v - norm.offset) / norm.scale) }
+    return { steps: input.length, input: Float64Array.from(input, (v) => (v - norm.offset) / norm.scale) }
   }
   if (t.source.type === 'adding') {
     if (typeof input === 'string' || input.length % DELAY_INPUTS !== 0) return refuse(at, 'the adding problem reads (value, marker) pairs: an even count of numbers')

@@ -6,29 +6,14 @@
 // K steps per engine run.
 import type { NamedTensor } from '../../core/safetensors'
 import { Rng } from '../../core/rng'
-import {
-  firstNonFinite,
-  forward,
-  generate,
-  initRecurrentNet,
-  NonFiniteError,
-  paramShapes,
-  RecurrentTrainer,
-  recurrentStateDict,
-  softmaxCrossEntropy,
-  type Params,
-  type RecurrentNet,
-  type RecurrentSpec
-} from '../../core/recurrent'
-import { adam } from '../../engine/optim/optimiser'
-import { buildRecurrentTrainStep, programParamName, type EngineCell } from '../../engine/programs/recurrent'
-import { TrainStepRunner } from '../../engine/programs/train-step'
+import { forward, generate, initRecurrentNet, paramShapes, recurrentStateDict, softmaxCrossEntropy, type Params, type RecurrentNet, type RecurrentSpec } from '../../core/recurrent'
 import { createSession } from '../../engine/ort'
 import { buildRecurrentSampler, RECURRENT_SAMPLER_IO as SIO } from '../../engine/recurrent-export'
 import { MAX_VOCAB, type RecurrentGenerateResult, type RecurrentInfo, type RecurrentModelSpec, type RecurrentPoint } from '../../shared/families/recurrent'
 import { ApiError } from '../../shared/api'
 import { CancelledError } from '../../shared/errors'
 import { CHECKPOINT_MS, type ComputeHooks } from './hooks'
+import { carryTensors, RecurrentStepper, type StepBatch } from './recurrent-steps'
 
 /** A text as a vocabulary (characters sorted by code point) and token ids. */
 export function tokenize(text: string): { vocab: string[]; tokens: Int32Array } {
@@ -50,7 +35,14 @@ export function refuseBidirectionalLm(spec: { bidirectional?: boolean | undefine
  * A text's vocabulary and tokens, refused before any training (naming `textField`) when it has more distinct
  * characters than MAX_VOCAB or a single one, and (naming `lengthField`) when it is too short for the BPTT window.
  */
-export function textTokens(name: string, text: string, sequenceLength: number, textField: string, lengthField: string): { vocab: string[]; tokens: Int32Array } {
+export function textTokens(
+  name: string,
+  text: string,
+  sequenceLength: number,
+  textField: string,
+  lengthField: string,
+  stateful?: { batch: number; field: string }
+): { vocab: string[]; tokens: Int32Array } {
   const { vocab, tokens } = tokenize(text)
   if (vocab.length > MAX_VOCAB) {
     throw new ApiError({ code: 'bad-request', field: textField, message: `${textField}: ${vocab.length} distinct characters, more than the ${MAX_VOCAB} a char-LM here takes` })
@@ -63,7 +55,33 @@ export function textTokens(name: string, text: string, sequenceLength: number, t
       message: `${lengthField}: ${sequenceLength} needs a text of at least ${sequenceLength + 2} characters ('${name}' has ${tokens.length})`
     })
   }
+  if (stateful) statefulWindows(tokens.length - 1, sequenceLength, stateful.batch, `'${name}' (${tokens.length} characters)`, stateful.field)
   return { vocab, tokens }
+}
+
+/**
+ * Stateful truncated BPTT over `n` consecutive steps (a text's n = N − 1 character pairs, a series' training windows):
+ * B parallel streams of ⌊n/B⌋ steps, each cut into windows of T; a pass over the data is W = ⌊⌊n/B⌋/T⌋ windows per
+ * stream. Refused naming `field` when a stream holds fewer than two windows (no state to carry).
+ */
+export function statefulWindows(n: number, T: number, B: number, what: string, field: string): { stream: number; windows: number } {
+  const stream = Math.floor(n / B)
+  const windows = Math.floor(stream / T)
+  if (windows < 2) {
+    throw new ApiError({
+      code: 'bad-request',
+      field,
+      message: `${field}: ${what} in ${B} streams (the batch) leaves ${stream} steps per stream, ${windows} window${windows === 1 ? '' : 's'} of ${T}; stateful training carries the state between consecutive windows and needs at least 2 (a smaller batch or sequenceLength)`
+    })
+  }
+  return { stream, windows }
+}
+
+/** Stateful training reads one long sequence forward: bidirectional layers are refused, naming the field. */
+export function refuseStatefulBidirectional(spec: { bidirectional?: boolean | undefined; stateful?: boolean | undefined }, field: string): void {
+  if (spec.stateful && spec.bidirectional) {
+    throw new ApiError({ code: 'bad-request', field, message: `${field}: stateful training carries the state forward from window to window; bidirectional layers also read each window backwards, so the two do not combine` })
+  }
 }
 
 /** A generation request's prompt as token ids, refused naming `field`.prompt (a character outside the vocabulary) or `field`.topK. */
@@ -106,27 +124,6 @@ export function recurrentCoreSpec(spec: RecurrentTrainSpec, vocab: number): Recu
   }
 }
 
-/**
- * After an engine run of K steps that began at step `done`: why training must stop (a non-finite loss, or a non-finite
- * weight, naming the step and the tensor), or null. `next` holds the run's weights under their program names.
- */
-export function engineNonFinite(losses: readonly number[], next: Record<string, ArrayLike<number>>, names: readonly string[], done: number, K: number): string | null {
-  const bad = losses.findIndex((l) => !Number.isFinite(l))
-  if (bad >= 0) return `non-finite loss (${losses[bad]}) at step ${done + bad + 1}; weights kept from step ${done}`
-  for (const name of names) {
-    const a = next[programParamName(name)]!
-    const i = firstNonFinite(a)
-    if (i >= 0) return `non-finite ${name} (${a[i]}) after step ${done + K}; weights kept from step ${done}`
-  }
-  return null
-}
-
-export function engineCell(spec: Pick<RecurrentTrainSpec, 'cell' | 'nonlinearity' | 'gruForm'>): EngineCell {
-  if (spec.cell === 'rnn') return spec.nonlinearity === 'relu' ? 'rnn-relu' : 'rnn-tanh'
-  if (spec.cell === 'gru') return spec.gruForm === 'original' ? 'gru-original' : 'gru'
-  return 'lstm'
-}
-
 /** The net a session keeps: the spec rebuilt from the model entry, the weights from its tensors (PyTorch names). */
 export function recurrentNetFromTensors(info: { spec: RecurrentTrainSpec; vocab: readonly string[] }, tensor: (name: string) => NamedTensor): RecurrentNet {
   const spec = recurrentCoreSpec(info.spec, info.vocab.length)
@@ -155,10 +152,23 @@ export function recurrentEvalWindows(tokens: Int32Array, T: number, B: number): 
   return windows(tokens, T, Array.from({ length: B }, (_, b) => (B === 1 ? 0 : Math.round((b * last) / (B - 1)))))
 }
 
-/** Mean cross-entropy per character (nats) of the net on the evaluation windows, on the float64 core. */
-export function recurrentEvalLoss(net: RecurrentNet, tokens: Int32Array, T: number, B: number): number {
-  const { x, y } = recurrentEvalWindows(tokens, T, B)
-  const fwd = forward(net, { steps: T, batch: B, tokens: x })
+/** A stateful model reads each evaluation window after the text before it: up to this many windows of it. */
+export const STATE_WARMUP_WINDOWS = 4
+
+/** The warm-up of a stateful model's evaluation windows: STATE_WARMUP_WINDOWS·T characters, or what the text has. */
+export function evalWarmup(n: number, T: number): number {
+  return Math.max(0, Math.min(STATE_WARMUP_WINDOWS * T, n - T - 2))
+}
+
+/**
+ * Mean cross-entropy per character (nats) of the net on the evaluation windows, on the float64 core. With `warm` > 0
+ * (a stateful model) each window is read after the `warm` characters before it, their steps ignored by the loss
+ * (the windows of warm + T steps are spread evenly; the scored T are the last of each).
+ */
+export function recurrentEvalLoss(net: RecurrentNet, tokens: Int32Array, T: number, B: number, warm = 0): number {
+  const { x, y } = recurrentEvalWindows(tokens, warm + T, B)
+  y.fill(-1, 0, warm * B)
+  const fwd = forward(net, { steps: warm + T, batch: B, tokens: x })
   return softmaxCrossEntropy(fwd.logits!, y, net.spec.vocabSize!).loss
 }
 
@@ -192,9 +202,9 @@ export interface RecurrentResume {
   moments: Record<string, Float64Array> | null
   stepsTaken: number
   history: RecurrentPoint[]
+  /** A stateful model's carried state when it stopped ([L, B, H]); null: start from zero. */
+  carry?: { h0: Float64Array; c0?: Float64Array } | null
 }
-
-const ADAM_SLOTS = ['exp_avg', 'exp_avg_sq'] as const
 
 /** A trained model's entry; its spec is the one trained (the app's, or a spec file's with its own text field). */
 export type TrainedRecurrentInfo<S extends RecurrentTrainSpec = RecurrentModelSpec> = Omit<RecurrentInfo, 'spec'> & { spec: S }
@@ -212,8 +222,10 @@ const asF32 = (p: Params): Params => Object.fromEntries(Object.entries(p).map(([
 
 /**
  * Trains a char-LM. Same input → same numbers: the init, the windows and the dropout masks all come from the seed.
- * Cancel (between engine runs) keeps the weights of the last finished run; a NaN/Inf keeps the last good ones and names
- * the step and the tensor in stopReason.
+ * Stateless: each step draws B windows at random. Stateful (spec.stateful): B streams through the text, each step the
+ * next window of every stream, the final state of one window the initial state of the next (the gradient stops at the
+ * boundary), reset to zero at the start of each pass. Cancel (between engine runs) keeps the weights of the last
+ * finished run; a NaN/Inf keeps the last good ones and names the step and the tensor in stopReason.
  */
 export async function trainRecurrentJob<S extends RecurrentTrainSpec>(
   input: RecurrentTrainInput<S>,
@@ -225,61 +237,49 @@ export async function trainRecurrentJob<S extends RecurrentTrainSpec>(
   const B = spec.batch
   const L = spec.layers
   const H = spec.hiddenSize
+  const stateful = spec.stateful === true
   const coreSpec = recurrentCoreSpec(spec, V)
   const resume = input.resume
-  let net = initRecurrentNet(coreSpec, new Rng(input.seed))
+  const net = initRecurrentNet(coreSpec, new Rng(input.seed))
   net.params = asF32(resume ? resume.params : net.params)
   const data = new Rng(input.seed).fork(1)
   // A continued training: the steps already taken count in Adam's bias correction (unless its moments restart).
   const before = resume?.stepsTaken ?? 0
   const optimiserSteps = resume?.moments ? before : 0
   const p = coreSpec.dropout
-  const drawBatch = (): { x: Int32Array; y: Int32Array; masks: Float64Array[] | null } => {
-    const starts = Array.from({ length: B }, () => data.int(tokens.length - T))
+  const streams = stateful ? statefulWindows(tokens.length - 1, T, B, 'the text', 'model.stateful') : null
+  let drawn = 0
+  const drawBatch = (): StepBatch => {
+    const k = drawn++
+    // Stateful: window k mod W of every stream (stream b starts at b·⌊(N − 1)/B⌋); stateless: B random windows.
+    const j = streams ? k % streams.windows : 0
+    const starts = streams ? Array.from({ length: B }, (_, b) => b * streams.stream + j * T) : Array.from({ length: B }, () => data.int(tokens.length - T))
     const w = windows(tokens, T, starts)
     const masks = p > 0 ? Array.from({ length: L - 1 }, () => Float64Array.from({ length: T * B * H }, () => (data.next() < p ? 0 : Math.fround(1 / (1 - p))))) : null
-    return { ...w, masks }
+    return { tokens: w.x, classes: w.y, masks, ...(streams ? { carry: j > 0 } : {}) }
   }
   // The windows the model already trained on are drawn again and skipped: a continuation sees the very windows one longer run would.
   for (let s = 0; s < before; s++) drawBatch()
 
   const K = stepsPerRun(spec.steps)
-  let runner: TrainStepRunner | null = null
-  let fallbackReason: string | null = null
-  try {
-    const program = buildRecurrentTrainStep({
-      cell: engineCell(spec),
-      ...(coreSpec.peephole ? { peephole: true } : {}),
-      ...(coreSpec.coupled ? { coupled: true } : {}),
-      steps: T,
-      batch: B,
-      inputSize: spec.embeddingSize,
-      hiddenSize: H,
-      numLayers: L,
-      bidirectional: false,
-      outputSize: V,
-      vocabSize: V,
-      ...(p > 0 ? { dropoutMask: true } : {}),
-      optimiser: adam(spec.clipNorm > 0 ? { maxGradNorm: spec.clipNorm } : {}),
-      ...(K > 1 ? { stepsPerRun: K } : {}),
-      dtype: 'float32'
-    })
-    const init = Object.fromEntries(Object.entries(net.params).map(([k, v]) => [programParamName(k), v]))
-    const state = resume?.moments ? Object.fromEntries(Object.entries(resume.moments).map(([k, v]) => [`${programParamName(k.slice(0, k.lastIndexOf('.')))}${k.slice(k.lastIndexOf('.'))}`, v])) : undefined
-    runner = await TrainStepRunner.create(program, { params: init, ...(state ? { state, stepsTaken: optimiserSteps } : {}) }, { provider: input.provider, ...(input.threads ? { threads: input.threads } : {}) })
-  } catch (error) {
-    fallbackReason = `engine unavailable: ${error instanceof Error ? error.message : String(error)}`
-  }
-  const optimiser = { kind: 'adam' as const, learningRate: spec.learningRate, clipNorm: spec.clipNorm }
-  const split = (m: Record<string, Float64Array>, slot: string) => Object.fromEntries(Object.keys(net.params).map((k) => [k, m[`${k}.${slot}`]!]))
-  const trainer = runner
-    ? null
-    : resume?.moments
-      ? RecurrentTrainer.restore(coreSpec, { step: optimiserSteps, params: net.params, moments: { exp_avg: split(resume.moments, 'exp_avg'), exp_avg_sq: split(resume.moments, 'exp_avg_sq') } }, optimiser)
-      : new RecurrentTrainer(net, optimiser)
-  // The core trainer restored from a state holds its own copy of the net: that copy is the one it trains.
-  if (trainer) net = trainer.net
-  const provider = runner ? `engine (${runner.provider})` : 'core'
+  const stepper = await RecurrentStepper.create({
+    spec: coreSpec,
+    net,
+    steps: T,
+    batch: B,
+    K,
+    learningRate: spec.learningRate,
+    clipNorm: spec.clipNorm,
+    stateful,
+    provider: input.provider,
+    threads: input.threads,
+    moments: resume?.moments ?? null,
+    optimiserSteps,
+    carry: resume?.carry ?? null
+  })
+  const fallbackReason = stepper.fallbackReason
+  const provider = stepper.provider
+  const stateShape = [L, B, H]
 
   const history: RecurrentPoint[] = []
   let done = 0
@@ -288,6 +288,7 @@ export async function trainRecurrentJob<S extends RecurrentTrainSpec>(
   let sample = ''
   let optimTensors: Record<string, NamedTensor> = {}
   const sampleEvery = Math.max(1, Math.round(spec.steps / K / 6))
+  const warm = stateful ? evalWarmup(tokens.length, T) : 0
   /** The model as it stands: what the job returns, and each checkpoint (partial) on the way. */
   const snapshot = (isPartial: boolean, optim: Record<string, NamedTensor>): { info: TrainedRecurrentInfo<S>; tensors: Record<string, NamedTensor> } => {
     const info: TrainedRecurrentInfo<S> = {
@@ -301,7 +302,7 @@ export async function trainRecurrentJob<S extends RecurrentTrainSpec>(
       vocab,
       stepsDone: before + done,
       history: [...(resume?.history ?? []), ...history],
-      evalLoss: recurrentEvalLoss(net, tokens, T, B),
+      evalLoss: recurrentEvalLoss(stepper.net, tokens, T, B, warm),
       provider,
       fallbackReason,
       partial: isPartial,
@@ -310,10 +311,10 @@ export async function trainRecurrentJob<S extends RecurrentTrainSpec>(
       ...(resume ? { continuedFrom: { id: resume.id, name: resume.name, steps: before, adamRestarted: !resume.moments } } : {}),
       createdAt: new Date().toISOString()
     }
-    return { info, tensors: { ...recurrentStateDict(net, 'float32'), ...optim } }
+    return { info, tensors: { ...recurrentStateDict(stepper.net, 'float32'), ...optim } }
   }
+  const optimNow = () => ({ ...stepper.adamTensors(paramShapes(coreSpec)), ...carryTensors(stepper.carried(), stateShape) })
   let lastCheckpoint = performance.now()
-  const zeros = new Float32Array(K * L * B * H)
   try {
     for (let chunk = 0; done < spec.steps; chunk++) {
       // A turn of the event loop between engine runs, so a worker reads a cancel before the next run, not several later.
@@ -322,74 +323,35 @@ export async function trainRecurrentJob<S extends RecurrentTrainSpec>(
         partial = true
         break
       }
-      const batches = Array.from({ length: K }, drawBatch)
-      let losses: number[]
-      if (runner) {
-        const r = await runner.run(
-          {
-            tokens: BigInt64Array.from(batches.flatMap((b) => Array.from(b.x, (v) => BigInt(v)))),
-            h0: zeros,
-            ...(spec.cell === 'lstm' ? { c0: zeros } : {}),
-            ...(p > 0 ? { dropout_mask: Float32Array.from(batches.flatMap((b) => b.masks!.flatMap((m) => Array.from(m)))) } : {}),
-            targets: BigInt64Array.from(batches.flatMap((b) => Array.from(b.y, (v) => BigInt(v))))
-          },
-          spec.learningRate
-        )
-        losses = r.loss
-        const next = runner.getParams()
-        stopReason = engineNonFinite(losses, next, Object.keys(net.params), done, K)
-        if (stopReason) {
-          partial = true
-          break
-        }
-        for (const name of Object.keys(net.params)) net.params[name] = Float64Array.from(next[programParamName(name)]!)
-      } else {
-        losses = []
-        try {
-          for (const b of batches) losses.push(trainer!.step({ steps: T, batch: B, tokens: b.x }, { classes: b.y }, b.masks ? { train: true, dropoutMasks: b.masks } : {}).loss)
-        } catch (error) {
-          if (!(error instanceof NonFiniteError)) throw error
-          stopReason = `${error.message}; weights kept from step ${trainer!.stepCount}`
-          done = trainer!.stepCount - optimiserSteps
-          partial = true
-          break
-        }
+      const r = await stepper.run(Array.from({ length: K }, drawBatch), done)
+      done += r.completed
+      if (r.stopReason) {
+        stopReason = r.stopReason
+        partial = true
+        break
       }
-      done += K
-      const loss = losses.reduce((a, b) => a + b, 0) / losses.length
+      const loss = r.losses.reduce((a, b) => a + b, 0) / r.losses.length
       const point = { step: before + done, loss, perplexity: Math.exp(loss) }
       history.push(point)
       const withSample = chunk % sampleEvery === sampleEvery - 1 || done >= spec.steps
-      if (withSample) sample = sampleText(net, vocab, tokens[0]!, input.seed)
+      if (withSample) sample = sampleText(stepper.net, vocab, tokens[0]!, input.seed)
       hooks.onProgress?.(done / spec.steps, done, spec.steps, `step ${before + done}/${before + spec.steps} · loss ${loss.toFixed(3)} · perplexity ${point.perplexity.toFixed(2)}`, point, withSample ? sample : undefined)
       // A checkpoint with each sample (about 6 a run) and at least every CHECKPOINT_MS: what a cancel now would keep, Adam's moments included.
       if (hooks.onCheckpoint && done < spec.steps && (withSample || performance.now() - lastCheckpoint >= CHECKPOINT_MS)) {
         lastCheckpoint = performance.now()
-        const cp = snapshot(true, adamTensors(runner ? runner.stateDict() : null, trainer?.getState() ?? null, paramShapes(coreSpec)))
+        const cp = snapshot(true, optimNow())
         hooks.onCheckpoint(cp.info as unknown as RecurrentInfo, cp.tensors)
       }
     }
-    // Adam's moments go with the weights so the model can be continued exactly (not after a non-finite stop: they moved on).
-    if (!stopReason) optimTensors = adamTensors(runner ? runner.stateDict() : null, trainer?.getState() ?? null, paramShapes(coreSpec))
+    // Adam's moments (and a stateful run's carried state) go with the weights so the model can be continued exactly
+    // (not after a non-finite stop: they moved on).
+    if (!stopReason) optimTensors = optimNow()
   } finally {
-    await runner?.release()
+    await stepper.release()
   }
   if (done === 0 && partial && !stopReason) throw new CancelledError()
-  if (!sample) sample = sampleText(net, vocab, tokens[0]!, input.seed)
+  if (!sample) sample = sampleText(stepper.net, vocab, tokens[0]!, input.seed)
   return snapshot(partial, optimTensors)
-}
-
-/** Adam's moments as session tensors `optim/<name>.exp_avg` / `.exp_avg_sq` (float32), from the engine or the core. */
-function adamTensors(engine: ReturnType<TrainStepRunner['stateDict']> | null, core: ReturnType<RecurrentTrainer['getState']> | null, shapes: Map<string, number[]>): Record<string, NamedTensor> {
-  const out: Record<string, NamedTensor> = {}
-  for (const [name, shape] of shapes) {
-    for (const slot of ADAM_SLOTS) {
-      const data = engine ? engine[`${programParamName(name)}.${slot}`]?.data : core?.moments?.[slot][name]
-      if (!data) return {} // no step taken yet (or no Adam): nothing to continue from
-      out[`optim/${name}.${slot}`] = { dtype: 'float32', shape: [...shape], data: Float32Array.from(data) }
-    }
-  }
-  return out
 }
 
 export interface RecurrentGenerateInput {

@@ -96,7 +96,7 @@ export const recurrentTaskSchema = z.discriminatedUnion('kind', [
       /**
        * Many-to-many: one class per step. 'parity': the parity of the bits so far (its last step is the many-to-one
        * parity); 'csv': rows of space-separated tokens and as many space-separated tags (tokens through the embedding,
-       * left-padded or cut to the last T; the pad steps train on a pad tag and are left out of the scores).
+       * left-padded or cut to the last T; the pad steps are ignored by the loss and left out of the scores).
        */
       source: z.discriminatedUnion('type', [
         z.object({ type: z.literal('parity') }).strict(),
@@ -147,6 +147,13 @@ export const recurrentModelSpecSchema = z
      * bidirectional=True). A language model reads left to right, so the char-LM refuses it. Absent: false.
      */
     bidirectional: z.boolean().optional(),
+    /**
+     * Stateful truncated BPTT (the char-LM and forecasting: one long sequence). The batch is B streams through the
+     * text (series); each step trains on the next window of T of every stream, starting from the state the previous
+     * window ended in (the gradient stops at the window boundary), and each pass over the data starts from zero.
+     * Absent: false (independent windows, each from a zero state). Not with bidirectional layers.
+     */
+    stateful: z.boolean().optional(),
     /** Dropout between layers (training only; no effect with one layer). */
     dropout: z.number().min(0).max(0.9).default(0),
     embeddingSize: z.int().positive().max(512).default(16),

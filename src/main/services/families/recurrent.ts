@@ -57,7 +57,7 @@ export function recurrentExportBytes(net: RecurrentNet, metadata: Record<string,
 }
 
 /** What must equal the continued model's spec (the rest — steps, learning rate, clipping — may change). */
-const CONTINUE_SAME = ['cell', 'peephole', 'coupled', 'gruForm', 'nonlinearity', 'hiddenSize', 'layers', 'embeddingSize', 'text', 'sequenceLength', 'batch', 'dropout'] as const
+const CONTINUE_SAME = ['cell', 'peephole', 'coupled', 'gruForm', 'nonlinearity', 'hiddenSize', 'layers', 'embeddingSize', 'text', 'sequenceLength', 'batch', 'dropout', 'stateful'] as const
 
 /**
  * The state a training continues from (spec.continueFrom): the model's weights, its Adam moments (saved with it under
@@ -88,7 +88,12 @@ function resumeFrom(session: SessionData | undefined, spec: RecurrentModelSpec, 
     }
   }
   const complete = Object.keys(moments).length === 2 * Object.keys(net.params).length
-  return { id: prior.id, name: prior.name, params: net.params, moments: complete ? moments : null, stepsTaken: prior.stepsDone, history: prior.history }
+  // A stateful model's carried state (saved beside the moments): the continuation starts where it stopped.
+  const state = (k: string) => session.tensors.get(`models/${prior.id}/optim/state.${k}`)
+  const h0 = state('h0')
+  const c0 = state('c0')
+  const carry = spec.stateful && h0 ? { h0: Float64Array.from(h0.data as ArrayLike<number>), ...(c0 ? { c0: Float64Array.from(c0.data as ArrayLike<number>) } : {}) } : null
+  return { id: prior.id, name: prior.name, params: net.params, moments: complete ? moments : null, stepsTaken: prior.stepsDone, history: prior.history, carry }
 }
 
 export const recurrentService: ServiceFamily<typeof family> = {
@@ -107,7 +112,7 @@ export const recurrentService: ServiceFamily<typeof family> = {
     refuseBidirectionalLm(spec, `${field}.model.bidirectional`)
     if (!ctx.texts) throw new ApiError({ code: 'failed', message: 'models.train: this backend has no texts' })
     const { name, text } = ctx.texts.read(spec.text, `${field}.model.text`)
-    const { vocab, tokens } = textTokens(name, text, spec.sequenceLength, `${field}.model.text`, `${field}.model.sequenceLength`)
+    const { vocab, tokens } = textTokens(name, text, spec.sequenceLength, `${field}.model.text`, `${field}.model.sequenceLength`, spec.stateful ? { batch: spec.batch, field: `${field}.model.stateful` } : undefined)
     const resume = spec.continueFrom !== undefined ? resumeFrom(session, spec, request.seed, vocab, field) : undefined
     const input: RecurrentTrainInput = {
       modelId: randomUUID(),

@@ -98,6 +98,8 @@ export function applyTemplate(form: RecurrentForm, id: TemplateId, csv = ''): Re
     return { ...lm, hiddenSize: d.hiddenSize, embeddingSize: d.embeddingSize, sequenceLength: d.sequenceLength, batch: d.batch, steps: d.steps, learningRate: d.learningRate }
   }
   const t = tasks[id]
+  // Stateful training is for one long sequence: a template of separate rows drops the box.
+  if (!id.startsWith('forecast')) delete rest.stateful
   // The task through the schema for its defaults; a CSV task with no text yet keeps its raw form (Train names the field).
   const parsed = recurrentTaskSchema.safeParse(t.task)
   return { ...rest, ...t.sizes, task: parsed.success ? parsed.data : (t.task as RecurrentTask) }
@@ -128,6 +130,8 @@ export function buildRecurrentTrain(form: RecurrentForm): Built<{ model: Recurre
   const { textId: _textId, seed, ...rest } = form
   if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 32 - 1) return { field: 'seed', error: 'the seed is an integer from 0 to 2³²−1' }
   if (form.bidirectional && !form.task) return { field: 'bidirectional', error: 'a language model reads left to right: bidirectional layers are for the sequence tasks' }
+  if (form.stateful && form.bidirectional) return { field: 'stateful', error: 'stateful training carries the state forward from window to window: not with bidirectional layers' }
+  if (form.stateful && form.task && form.task.kind !== 'forecast') return { field: 'stateful', error: "stateful training needs one long sequence (the char-LM, a forecast); this task's rows are separate sequences" }
   const parsed = recurrentModelSpecSchema.safeParse({ kind: 'recurrent', text, ...rest })
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
@@ -264,7 +268,8 @@ export function readRecurrentUi(raw: unknown): RecurrentUi {
       const task = shape.task.safeParse(f.task)
       if (task.success && task.data) ui.form.task = task.data
     }
-    for (const key of Object.keys(ui.form) as (keyof RecurrentForm)[]) {
+    // The optional boxes too (absent from the defaults).
+    for (const key of [...Object.keys(ui.form), 'bidirectional', 'stateful'] as (keyof RecurrentForm)[]) {
       if (key === 'textId' || key === 'seed' || !(key in f)) continue
       const field = shape[key as keyof typeof shape].safeParse(f[key])
       if (field.success) (ui.form as Record<string, unknown>)[key] = field.data
