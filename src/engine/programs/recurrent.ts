@@ -61,9 +61,10 @@ export function cellGates(cell: EngineCell, coupled = false): number {
 }
 
 /**
- * Time steps per Loop iteration. Each Loop iteration has a fixed cost in ORT (the body's frame, its feeds and fetches,
- * one Gather, the scan outputs' Identity nodes): processing U steps per iteration pays it once per U steps, with the
- * same per-step arithmetic (bit-identical results). docs/benchmarks.md "Recurrent char-LM" has the measurements.
+ * Time steps per Loop iteration. A Loop iteration's own cost in ORT (its frame, feeds and fetches) is about 1–2 µs, so U
+ * steps per iteration save little, while the Split of U steps' inputs and the Concat of their scan outputs add copies:
+ * measured (docs/benchmarks.md, recurrent section) U = 2 and 4 were slower than 1 at H 128 and U = 1 stays the default.
+ * Results do not depend on U (the same per-step ops, bit for bit).
  */
 export const DEFAULT_UNROLL = 1
 /** Upper bound on `unroll` (each step adds about 20–30 nodes to the loop bodies). */
@@ -124,7 +125,7 @@ class StepGraph {
 }
 
 /** Per-step values the reverse loop reads from the forward pass (and dY), each [T, B, ·] in processing order. */
-type Source = 'dY' | 'saved' | 'aux' | 'hPrev' | 'h'
+type Source = 'dY' | 'saved' | 'cPrev' | 'cs' | 'hPrev' | 'h'
 
 /**
  * One recurrent layer (one direction) as a tape op with a hand-written VJP (forward Loop + reverse Loop). `name` must be
@@ -183,7 +184,7 @@ export function recurrentLayer(
     const add = (p: string, q2: string) => body.node('Add', [p, q2])
     const mul = (p: string, q2: string) => body.node('Mul', [p, q2])
     if (lstm) {
-      const z = e.split(body.node('Gemm', [h, w.weightHh, a], { transB: 1 }), new Array<number>(G).fill(H), 1)
+      const z = e.split(add(a, body.node('Gemm', [h, w.weightHh], { transB: 1 })), new Array<number>(G).fill(H), 1)
       const pv = peep ? e.once('peep', () => e.split(peep, new Array<number>(P).fill(H), 0)) : null
       const withPeep = (zv: string, k: number, cv: string) => (pv ? add(zv, mul(pv[k]!, cv)) : zv)
       const i = sig(withPeep(z[bi]!, pi, c!))
@@ -227,12 +228,29 @@ export function recurrentLayer(
     const mul = (...vs: string[]) => vs.reduce((acc, v) => body.node('Mul', [acc, v]))
     const dh = add(dhIn, at('dY'))
     if (lstm) {
-      // Everything that does not depend on (dh, dc) comes precomputed for all steps at once (lstmFactors): per step
-      // only the recurrence dc = dc_in + dh⊙k_c, dA = [dc, (dc,) dc, dh]⊙k, dc_prev = dc⊙f', dh_prev = dA·W_hh.
-      const [k, kc, fp] = e.split(at('aux'), [G * H, H, H], 1)
-      const dc = add(dcIn!, mul(dh, kc!))
-      const dA = mul(body.node('Concat', [...new Array<string>(G - 1).fill(dc), dh], { axis: 1 }), k!)
-      return { dh: body.node('MatMul', [dA, w.weightHh]), dc: mul(dc, fp!), dA, dU: dA }
+      const [i, f, gg, o] = e.split(at('saved'), [H, H, H, H], 1)
+      const pv = peep ? e.once('peep', () => e.split(peep, new Array<number>(P).fill(H), 0)) : null
+      const cPrev = at('cPrev')
+      const tc = body.node('Tanh', [at('cs')])
+      const dso = mul(dh, tc, dsig(o!))
+      let dc = add(dcIn!, mul(dh, o!, dtanh(tc)))
+      if (pv) dc = add(dc, mul(dso, pv[po]!))
+      const df = mul(dc, cPrev)
+      let di = mul(dc, gg!)
+      if (coupled) di = body.node('Sub', [di, df])
+      const dsi = mul(di, dsig(i!))
+      const dsg = mul(dc, i!, dtanh(gg!))
+      let dcPrev = mul(dc, f!)
+      if (pv) dcPrev = add(dcPrev, mul(dsi, pv[pi]!))
+      const blocks = [dsi]
+      if (!coupled) {
+        const dsf = mul(df, dsig(f!))
+        blocks.push(dsf)
+        if (pv) dcPrev = add(dcPrev, mul(dsf, pv[pf]!))
+      }
+      blocks.push(dsg, dso)
+      const dA = body.node('Concat', blocks, { axis: 1 })
+      return { dh: body.node('MatMul', [dA, w.weightHh]), dc: dcPrev, dA, dU: dA }
     }
     if (gru) {
       const [rg, z, n, un] = e.split(at('saved'), [H, H, H, H], 1)
@@ -255,34 +273,6 @@ export function recurrentLayer(
     const h = at('h')
     const dA = body.node('Mul', [dh, cell === 'rnn-relu' ? body.node('Cast', [body.node('Greater', [h, e.scalar(0)])], { to: dtype === 'float64' ? 11 : 1 }) : dtanh(h)])
     return { dh: body.node('MatMul', [dA, w.weightHh]), dc: null, dA, dU: dA }
-  }
-
-  /**
-   * LSTM backward factors for all steps at once, [T, B, (G + 2)·H] = [k, k_c, f'] from the saved gates and cells:
-   * k = [g⊙σ'(i) (coupled: (g − c_prev)⊙σ'(i)), c_prev⊙σ'(f), i⊙(1 − g²), tanh(c)⊙σ'(o)] so that dA = [dc, dc, dc, dh]⊙k;
-   * k_c = o⊙(1 − tanh²(c)) (+ k_o⊙p_o) so that dc = dc_in + dh⊙k_c; f' = f (+ k_i⊙p_i + k_f⊙p_f) so that
-   * dc_prev = dc⊙f'. seeds/003's δ equations, regrouped.
-   */
-  const lstmFactors = (e: StepGraph, cPrevAll: string): string => {
-    const n = (op: string, ...vs: string[]) => e.b.node(op, vs)
-    const one = e.scalar(1)
-    const dsig = (v: string) => n('Mul', v, n('Sub', one, v))
-    const dtanh = (v: string) => n('Sub', one, n('Mul', v, v))
-    const [i, f, gg, o] = e.split(saved, [H, H, H, H], 2)
-    const tc = n('Tanh', csProc)
-    const ko = n('Mul', tc, dsig(o!))
-    const ki = n('Mul', coupled ? n('Sub', gg!, cPrevAll) : gg!, dsig(i!))
-    const kf = coupled ? '' : n('Mul', cPrevAll, dsig(f!))
-    const kg = n('Mul', i!, dtanh(gg!))
-    let kc = n('Mul', o!, dtanh(tc))
-    let fp = f!
-    if (peep) {
-      const pv = e.split(peep, new Array<number>(P).fill(H), 0)
-      kc = n('Add', kc, n('Mul', ko, pv[po]!))
-      fp = n('Add', fp, n('Mul', ki, pv[pi]!))
-      if (!coupled) fp = n('Add', fp, n('Mul', kf, pv[pf]!))
-    }
-    return e.b.node('Concat', [ki, ...(coupled ? [] : [kf]), kg, ko, kc, fp], { axis: 2 })
   }
 
   const inputs = [x, w.weightIh, w.weightHh, w.biasIh, w.biasHh, h0, ...(c0 ? [c0] : []), ...(peep ? [peep] : [])]
@@ -363,7 +353,8 @@ export function recurrentLayer(
       const sources: Record<Source, [string, number]> = {
         dY: [reverse ? reverseTime(g, t, dY!, T) : dY!, H],
         saved: [saved, 4 * H],
-        aux: [lstm ? lstmFactors(new StepGraph(g, dtype, `${name}_k`), cPrevAll) : '', (G + 2) * H],
+        cPrev: [cPrevAll, H],
+        cs: [csProc, H],
         hPrev: [hPrevAll, H],
         h: [hsProc, H]
       }
