@@ -16,22 +16,26 @@
 //    the same losses as the bench's runner, and its time per step between progress reports is reported.
 // 2. Agreement: the same init (Engram's, through its PyTorch-named safetensors, load_state_dict(strict=True)), the same
 //    batches and Adam settings; losses per step and the final weights compared.
-// 3. Generation: 1,000 characters at H 256 through generateRecurrentJob (the app's in-graph sampler: graph build,
-//    session, one run()); the run() alone; and torch sampling one character at a time.
+// 3. Generation: 1,000 characters at H 256 through generateRecurrentJob (the app's in-graph sampler, its session kept
+//    per model and weights: the first call builds it, the next ones are one run() for the prompt and the sample); a
+//    first call's parts; and torch sampling one character at a time.
+// 4. The training job's evaluation and text samples at H 256 and H 512: the float64 core against the engine
+//    (RecurrentMonitor, float32, one session each for the job, weights fed).
 // Writes bench/results/recurrent.json and prints markdown tables.
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { decodeRecurrentSafetensors, encodeRecurrentSafetensors, initRecurrentNet, type Params, type RecurrentNet } from '../src/core/recurrent'
+import { decodeRecurrentSafetensors, encodeRecurrentSafetensors, generate, initRecurrentNet, type Params, type RecurrentNet } from '../src/core/recurrent'
 import { Rng } from '../src/core/rng'
 import { buildModel, GraphBuilder } from '../src/engine/onnx/builder'
 import { adam } from '../src/engine/optim/optimiser'
 import { createSession, type EngineSession, type EngineTensor } from '../src/engine/ort'
 import { buildRecurrentTrainStep, programParamName } from '../src/engine/programs/recurrent'
 import { TrainStepRunner } from '../src/engine/programs/train-step'
-import { buildRecurrentSampler, RECURRENT_SAMPLER_IO as SIO } from '../src/engine/recurrent-export'
-import { generateRecurrentJob, recurrentCoreSpec, stepsPerRun, tokenize, trainRecurrentJob } from '../src/main/services/recurrent'
+import { buildRecurrentSampler } from '../src/engine/recurrent-export'
+import { RecurrentMonitor, recurrentSamplers, runSampler } from '../src/engine/recurrent-samplers'
+import { generateRecurrentJob, recurrentCoreSpec, recurrentEvalLoss, recurrentEvalWindows, stepsPerRun, tokenize, trainRecurrentJob } from '../src/main/services/recurrent'
 import { recurrentModelSpecSchema, type RecurrentInfo, type RecurrentModelSpec } from '../src/shared/families/recurrent'
 import { writeNpy } from './npy'
 import { argValue, blasKernels, cpuModel, median, PYTHON, ROOT, run, writeRecord, type BlasKernel } from './common'
@@ -456,35 +460,33 @@ async function main(): Promise<void> {
   const genRun = { prompt: PROMPT, length: GEN_CHARS, temperature: 0.8, topK: 0, seed: 1 }
   const jobTimes: number[] = []
   let computedBy = ''
+  await recurrentSamplers.release()
   for (let r = 0; r < GEN_REPS + 1; r++) {
+    // As the app calls it: the params copied out of the session each time, another seed each call. The first call
+    // builds the sampler and creates its session; the next ones find it (recurrentSamplers).
+    const params = Object.fromEntries(Object.entries(genNet.params).map(([k, v]) => [k, Float64Array.from(v)]))
     const g0 = performance.now()
-    const res = await generateRecurrentJob({ info, params: genNet.params, prompt, run: genRun })
+    const res = await generateRecurrentJob({ info, params, prompt, run: { ...genRun, seed: r } })
     jobTimes.push((performance.now() - g0) / 1000)
     computedBy = res.computedBy
     if (res.sample.length !== GEN_CHARS) throw new Error(`generate: ${res.sample.length} characters, expected ${GEN_CHARS}`)
   }
+  // The breakdown of a first call: the sampler (prompt in the graph) built, its session created, its first and warm run()s.
   const b0 = performance.now()
-  const samplerModel = buildRecurrentSampler(genNet)
+  const samplerModel = buildRecurrentSampler(genNet, { prompt: true })
   const buildSeconds = (performance.now() - b0) / 1000
   const c0 = performance.now()
   const { session } = await createSession(samplerModel, { provider: 'cpu' })
   const createSeconds = (performance.now() - c0) / 1000
   const H = genSize.H
-  const feeds: Record<string, EngineTensor> = {
-    [SIO.token]: { type: 'int64', data: BigInt64Array.of(BigInt(prompt.at(-1)!)), dims: [1] },
-    [SIO.h0]: { type: 'float32', data: new Float32Array(H), dims: [1, 1, H] },
-    [SIO.c0]: { type: 'float32', data: new Float32Array(H), dims: [1, 1, H] },
-    [SIO.uniforms]: { type: 'float32', data: Float32Array.from({ length: GEN_CHARS }, (_, i) => ((i * 7919) % 1000) / 1000), dims: [GEN_CHARS, 1] },
-    [SIO.temperature]: { type: 'float32', data: Float32Array.of(0.8), dims: [] },
-    [SIO.topK]: { type: 'int64', data: BigInt64Array.of(BigInt(V)), dims: [1] }
-  }
   const runTimes: number[] = []
   for (let r = 0; r < GEN_REPS + 1; r++) {
     const g0 = performance.now()
-    await session.run(feeds)
+    await runSampler(session, genNet, prompt, { ...genRun, seed: r })
     runTimes.push((performance.now() - g0) / 1000)
   }
   await session.release()
+  await recurrentSamplers.release()
   let torchGen: TorchOut | null = null
   if (TORCH) {
     const initFile = join(dir, 'gen.safetensors')
@@ -509,12 +511,47 @@ async function main(): Promise<void> {
   const genTable = [
     `| ${GEN_CHARS} characters, LSTM H ${H}, τ 0.8 | seconds (median of ${GEN_REPS}) |`,
     '|---|---:|',
-    `| Engram, recurrent.generate path (generateRecurrentJob: prompt on the core, sampler graph build, session, one run()) | ${generation.appCallSeconds.toFixed(3)} (first call ${generation.appCallFirstSeconds.toFixed(3)}) |`,
-    `| … of which (measured once): sampler graph build / session create / first run() on the new session | ${buildSeconds.toFixed(3)} / ${createSeconds.toFixed(3)} / ${runTimes[0]!.toFixed(3)} |`,
-    `| Engram, the sampler's run() on a warm session | ${generation.runSeconds.toFixed(3)} |`,
+    `| Engram, recurrent.generate's path (generateRecurrentJob: the kept sampler session, prompt and sample in one run()) | ${generation.appCallSeconds.toFixed(3)} (first call ${generation.appCallFirstSeconds.toFixed(3)}) |`,
+    `| … a first call (measured once): sampler graph build / session create / first run() on the new session | ${buildSeconds.toFixed(3)} / ${createSeconds.toFixed(3)} / ${runTimes[0]!.toFixed(3)} |`,
+    `| Engram, the sampler's run() on a warm session (prompt and sample) | ${generation.runSeconds.toFixed(3)} |`,
     ...(generation.torchSeconds !== null ? [`| PyTorch, one character at a time (inference_mode, 1 thread) | ${generation.torchSeconds.toFixed(3)} |`] : [])
   ].join('\n')
   console.log(`${genTable}\n`)
+
+  // ---- 4. The training job's evaluation and samples: the float64 core against the engine (RecurrentMonitor) -------
+  const monitor: { size: string; coreEvalSeconds: number; engineEvalFirstSeconds: number; engineEvalSeconds: number; coreSampleSeconds: number; engineSampleFirstSeconds: number; engineSampleSeconds: number; evalLossDiff: number }[] = []
+  for (const s of SIZES.filter((x) => x.cell === 'lstm' && x.H >= 256)) {
+    const spec = appSpec(s)
+    const net = appInit(spec, V, SEED)
+    const { x, y } = recurrentEvalWindows(tokens, s.T, s.B)
+    const since = (t: number) => (performance.now() - t) / 1000
+    let t = performance.now()
+    const coreLoss = recurrentEvalLoss(net, tokens, s.T, s.B)
+    const coreEvalSeconds = since(t)
+    t = performance.now()
+    generate(net, [tokens[0]!], 160, { temperature: 0.8 }, new Rng(SEED))
+    const coreSampleSeconds = since(t)
+    const m = new RecurrentMonitor(net, { provider: 'cpu' })
+    const evals: number[] = []
+    const samples: number[] = []
+    let engineLoss = 0
+    for (let r = 0; r < 4; r++) {
+      t = performance.now()
+      engineLoss = await m.loss(net, x, y, s.T, s.B)
+      evals.push(since(t))
+      t = performance.now()
+      await m.sample(net, [tokens[0]!], { length: 160, temperature: 0.8, topK: 0, seed: r })
+      samples.push(since(t))
+    }
+    await m.release()
+    monitor.push({ size: s.id, coreEvalSeconds, engineEvalFirstSeconds: evals[0]!, engineEvalSeconds: median(evals.slice(1)), coreSampleSeconds, engineSampleFirstSeconds: samples[0]!, engineSampleSeconds: median(samples.slice(1)), evalLossDiff: Math.abs(engineLoss - coreLoss) })
+  }
+  const monitorTable = [
+    '| training job (at init) | core evaluation s | engine evaluation s (first) | core 160-char sample s | engine sample s (first) | \\|Δ eval loss\\| |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...monitor.map((r) => `| ${label(SIZES.find((z) => z.id === r.size)!)} | ${r.coreEvalSeconds.toFixed(2)} | ${r.engineEvalSeconds.toFixed(3)} (${r.engineEvalFirstSeconds.toFixed(3)}) | ${r.coreSampleSeconds.toFixed(3)} | ${r.engineSampleSeconds.toFixed(3)} (${r.engineSampleFirstSeconds.toFixed(3)}) | ${r.evalLossDiff.toExponential(1)} |`)
+  ].join('\n')
+  console.log(`${monitorTable}\n`)
 
   const load1 = loadavg()
   console.log(`CPU: ${cpuModel()}; torch ${torchVersion || '—'}; load average ${load0.map((x) => x.toFixed(2)).join(' ')} at start, ${load1.map((x) => x.toFixed(2)).join(' ')} at end`)
@@ -533,6 +570,7 @@ async function main(): Promise<void> {
     appJob,
     agreement,
     generation,
+    monitor,
     torch: { version: torchVersion, blas: torchBlas, generation: torchGen }
   })
   rmSync(dir, { recursive: true, force: true })

@@ -54,18 +54,26 @@ export interface EmbeddedRecurrentWeights {
   head: { weightT: string; bias: string } | null
 }
 
-/** Embeds every weight as a float32 initializer in ONNX's gate order (layer k: W_l{k}, R_l{k}, B_l{k}, P_l{k}). */
-export function embedRecurrentWeights(g: GraphBuilder, net: RecurrentNet): EmbeddedRecurrentWeights {
+/** A float32 weight in ONNX layout. */
+export interface OnnxWeight {
+  data: Float32Array
+  dims: number[]
+}
+
+/**
+ * Every weight in ONNX's gate order, float32, by its graph name (layer k: W_l{k}, R_l{k}, B_l{k}, P_l{k};
+ * `embedding.weight`, `head.weight_t`, `head.bias`): the initializers embedRecurrentWeights makes, or the feeds of a graph
+ * built with `mode` 'inputs'.
+ */
+export function recurrentOnnxWeights(net: RecurrentNet): Map<string, OnnxWeight> {
   const { spec, params } = net
   checkParams(spec, params)
   const H = spec.hiddenSize
   const D = directions(spec)
   const G = spec.cell === 'lstm' ? 4 : gateCount(spec)
   const blocks = onnxGateBlocks(spec)
-  const out: EmbeddedRecurrentWeights = { embedding: null, layers: [], head: null }
-  if (spec.vocabSize !== undefined) {
-    out.embedding = g.initializer('embedding.weight', tensor.float32(Float32Array.from(params['embedding.weight']!), [spec.vocabSize, spec.inputSize]))
-  }
+  const out = new Map<string, OnnxWeight>()
+  if (spec.vocabSize !== undefined) out.set('embedding.weight', { data: Float32Array.from(params['embedding.weight']!), dims: [spec.vocabSize, spec.inputSize] })
   for (let k = 0; k < spec.numLayers; k++) {
     const I = layerInputSize(spec, k)
     const W = new Float32Array(D * G * H * I)
@@ -80,12 +88,10 @@ export function embedRecurrentWeights(g: GraphBuilder, net: RecurrentNet): Embed
       Bias.set(reorderBlocks(params[n.biasHh]!, H, 1, blocks), d * 2 * G * H + G * H)
       if (P) P.set(reorderBlocks(params[n.peephole!]!, H, 1, onnxPeepholeBlocks(spec)), d * 3 * H)
     }
-    out.layers.push({
-      W: g.initializer(`W_l${k}`, tensor.float32(W, [D, G * H, I])),
-      R: g.initializer(`R_l${k}`, tensor.float32(R, [D, G * H, H])),
-      B: g.initializer(`B_l${k}`, tensor.float32(Bias, [D, 2 * G * H])),
-      P: P ? g.initializer(`P_l${k}`, tensor.float32(P, [D, 3 * H])) : ''
-    })
+    out.set(`W_l${k}`, { data: W, dims: [D, G * H, I] })
+    out.set(`R_l${k}`, { data: R, dims: [D, G * H, H] })
+    out.set(`B_l${k}`, { data: Bias, dims: [D, 2 * G * H] })
+    if (P) out.set(`P_l${k}`, { data: P, dims: [D, 3 * H] })
   }
   if (spec.head) {
     const O = spec.head.outputSize
@@ -93,12 +99,26 @@ export function embedRecurrentWeights(g: GraphBuilder, net: RecurrentNet): Embed
     const Wt = new Float32Array(DH * O)
     const hw = params['head.weight']!
     for (let o = 0; o < O; o++) for (let c = 0; c < DH; c++) Wt[c * O + o] = hw[o * DH + c]!
-    out.head = {
-      weightT: g.initializer('head.weight_t', tensor.float32(Wt, [DH, O])),
-      bias: g.initializer('head.bias', tensor.float32(Float32Array.from(params['head.bias']!), [O]))
-    }
+    out.set('head.weight_t', { data: Wt, dims: [DH, O] })
+    out.set('head.bias', { data: Float32Array.from(params['head.bias']!), dims: [O] })
   }
   return out
+}
+
+/**
+ * Every weight in ONNX's gate order (recurrentOnnxWeights): as float32 initializers, or with `mode` 'inputs' as graph
+ * inputs of the same names (one session then serves every version of the weights: feed recurrentOnnxWeights(net)).
+ */
+export function embedRecurrentWeights(g: GraphBuilder, net: RecurrentNet, mode: 'initializers' | 'inputs' = 'initializers'): EmbeddedRecurrentWeights {
+  const { spec } = net
+  const put = (name: string, w: OnnxWeight) => (mode === 'inputs' ? g.input(name, 'float32', w.dims) : g.initializer(name, tensor.float32(w.data, w.dims)))
+  const all = recurrentOnnxWeights(net)
+  const at = (name: string) => put(name, all.get(name)!)
+  return {
+    embedding: spec.vocabSize !== undefined ? at('embedding.weight') : null,
+    layers: Array.from({ length: spec.numLayers }, (_, k) => ({ W: at(`W_l${k}`), R: at(`R_l${k}`), B: at(`B_l${k}`), P: spec.peephole ? at(`P_l${k}`) : '' })),
+    head: spec.head ? { weightT: at('head.weight_t'), bias: at('head.bias') } : null
+  }
 }
 
 /**
@@ -151,7 +171,11 @@ export function emitRecurrentLayers(
 export interface RecurrentExportOptions {
   /** Added to metadata_props (the spec and the layout notes are always set). */
   metadata?: Record<string, string>
+  /** 'inputs': the weights are graph inputs (feed recurrentOnnxWeights(net)) instead of initializers (default 'embedded'). */
+  weights?: 'embedded' | 'inputs'
 }
+
+const weightMode = (opts: RecurrentExportOptions) => (opts.weights === 'inputs' ? 'inputs' : 'initializers')
 
 function recurrentMetadata(spec: RecurrentSpec, extra: Record<string, string> = {}): Record<string, string> {
   return {
@@ -171,7 +195,7 @@ export function exportRecurrentOnnx(net: RecurrentNet, opts: RecurrentExportOpti
   const D = directions(spec)
   const S = spec.numLayers * D
   const IO = RECURRENT_ONNX_IO
-  const w = embedRecurrentWeights(g, net)
+  const w = embedRecurrentWeights(g, net, weightMode(opts))
   const x =
     spec.vocabSize !== undefined
       ? g.node('Gather', [w.embedding!, g.input(IO.tokens, 'int64', ['seq', 'batch'], 'token ids')], { axis: 0 })
@@ -206,8 +230,17 @@ export const RECURRENT_SAMPLER_IO = {
   tokens: 'tokens',
   argmax: 'argmax',
   hn: 'hn',
-  cn: 'cn'
+  cn: 'cn',
+  prompt: 'prompt'
 } as const
+
+export interface RecurrentSamplerOptions extends RecurrentExportOptions {
+  /**
+   * An input `prompt` int64 [P, batch] (P ≥ 0): tokens run from h0 (c0) before `token`, so the whole prompt and the
+   * sample take one run() (feed the prompt but its last token, and that token as `token`).
+   */
+  prompt?: boolean
+}
 
 /**
  * In-graph generation for a token net (core/recurrent/sampling.ts semantics), one run() for a whole sample: a Loop that
@@ -216,7 +249,7 @@ export const RECURRENT_SAMPLER_IO = {
  * [N, batch], one per draw; temperature 0 gives the argmax), then feeds the drawn token back. Outputs `tokens` and
  * `argmax` [N, batch], `hn` (`cn`). Feed the state after the prompt but its last token, and that token.
  */
-export function buildRecurrentSampler(net: RecurrentNet, opts: RecurrentExportOptions = {}): Uint8Array {
+export function buildRecurrentSampler(net: RecurrentNet, opts: RecurrentSamplerOptions = {}): Uint8Array {
   const { spec } = net
   if (spec.vocabSize === undefined || spec.head?.loss !== 'softmax-ce' || spec.head.on !== 'all' || spec.head.outputSize !== spec.vocabSize || spec.bidirectional) {
     throw new RangeError('sampler: needs a unidirectional token net with a softmax-ce head on every step over its vocabulary')
@@ -227,10 +260,29 @@ export function buildRecurrentSampler(net: RecurrentNet, opts: RecurrentExportOp
   const lstm = spec.cell === 'lstm'
   const IO = RECURRENT_SAMPLER_IO
   const g = new GraphBuilder('engram_recurrent_sampler')
-  const w = embedRecurrentWeights(g, net)
+  const w = embedRecurrentWeights(g, net, weightMode(opts))
   const token = g.input(IO.token, 'int64', ['batch'], 'the token fed first (the prompt’s last)')
-  const h0 = g.input(IO.h0, 'float32', [L, 'batch', H])
-  const c0 = lstm ? g.input(IO.c0, 'float32', [L, 'batch', H]) : null
+  let h0 = g.input(IO.h0, 'float32', [L, 'batch', H])
+  let c0 = lstm ? g.input(IO.c0, 'float32', [L, 'batch', H]) : null
+  if (opts.prompt) {
+    // The prompt as a Loop of single steps (a Loop of zero trips passes the state through; an LSTM op over an empty
+    // sequence does not run).
+    const prompt = g.input(IO.prompt, 'int64', ['prompt', 'batch'], 'tokens run before `token` (P may be 0)')
+    const pb = g.subgraph('prompt_body')
+    const pIter = pb.input('prompt_iter', 'int64', [])
+    const pCond = pb.input('prompt_cond', 'bool', [])
+    const ph = pb.input('prompt_h', 'float32', [L, 'batch', H])
+    const pc = lstm ? pb.input('prompt_c', 'float32', [L, 'batch', H]) : null
+    const px = pb.node('Unsqueeze', [pb.node('Gather', [w.embedding!, pb.node('Gather', [prompt, pIter], { axis: 0 })], { axis: 0 }), pb.constInt64([0], 'prompt_seq_axis')])
+    const pr = emitRecurrentLayers(pb, spec, w, px, ph, pc)
+    pb.output('prompt_cond_out', 'bool', [], { from: pCond })
+    pb.output('prompt_h_out', 'float32', [L, 'batch', H], { from: pr.hn })
+    if (lstm) pb.output('prompt_c_out', 'float32', [L, 'batch', H], { from: pr.cn! })
+    const pTrip = g.node('Gather', [g.node('Shape', [prompt]), g.constInt64(0, 'prompt_dim0')], { axis: 0 })
+    const po = g.node('Loop', [pTrip, g.constBool(true), h0, ...(lstm ? [c0!] : [])], { body: pb }, lstm ? 2 : 1)
+    h0 = po[0]!
+    c0 = lstm ? po[1]! : null
+  }
   const uniforms = g.input(IO.uniforms, 'float32', ['length', 'batch'], 'uniform [0, 1) per draw')
   const temperature = g.input(IO.temperature, 'float32', [], '0: argmax')
   const topK = g.input(IO.topK, 'int64', [1], 'keep the k most likely tokens (the vocabulary size for all)')

@@ -191,10 +191,38 @@ describe('recurrent BPTT on the engine (forward Loop + reverse Loop) against the
     })
   }
 
+  // T = 7 is a multiple of none of these: the T mod U last steps run outside the loops (all 7 when U = 8).
+  for (const n of [0, 1, 3, 9, 12]) {
+    const c = CASES[n]!
+    it(`${c.label}: U steps per Loop iteration (U = 2, 3, 4, 8 at T = 7) give the U = 1 program's float64 loss and gradients, and the core's to 1e-12`, async () => {
+      const net = netF32(c, 80 + n)
+      const d = data(c, new Rng(90 + n))
+      const core = lossAndGradients(net, d.batch, d.targets, opts(d))
+      const gradsAt = async (unroll: number) => {
+        const runner = await TrainStepRunner.create(buildRecurrentTrainStep(programSpec(c, { optimiser: sgd(), dtype: 'float64', unroll })), { params: programParams(net) })
+        try {
+          const r = await runner.run(feeds([d], 'float64'), 1)
+          return { loss: r.loss[0]!, after: runner.getParams() }
+        } finally {
+          await runner.release()
+        }
+      }
+      const one = await gradsAt(1)
+      expect(relErr([one.loss], [core.loss])).toBeLessThan(1e-13)
+      for (const [k, g] of Object.entries(core.grads.params)) expect(relErr(net.params[k]!.map((v, i) => v - one.after[programParamName(k)]![i]!), g), k).toBeLessThan(1e-12)
+      for (const unroll of [2, 3, 4, 8]) {
+        const u = await gradsAt(unroll)
+        expect(u.loss, `unroll ${unroll}`).toBe(one.loss)
+        for (const k of Object.keys(core.grads.params)) expect(u.after[programParamName(k)], `unroll ${unroll}: ${k}`).toEqual(one.after[programParamName(k)])
+      }
+    })
+  }
+
   it('the graph does not grow with T (no unrolling), and bad sizes name the field', () => {
     const count = (steps: number) => nodeCount(decodeModel(buildRecurrentTrainStep({ ...programSpec(CASES[1]!, { optimiser: adam() }), steps }).model).graph as OnnxProto.IGraphProto)
     expect(count(8)).toBe(count(200))
     expect(() => buildRecurrentTrainStep({ ...programSpec(CASES[0]!, { optimiser: adam() }), hiddenSize: 0 })).toThrow(/hiddenSize/)
+    expect(() => buildRecurrentTrainStep({ ...programSpec(CASES[0]!, { optimiser: adam() }), unroll: 0 })).toThrow(/unroll/)
   })
 
   it.skipIf(!HAS_ONNX)('the training programs (single step and K-step Loop) pass the onnx 1.12 checker (full_check)', () => {

@@ -3,7 +3,9 @@
 // stacked, bidirectional, embedding + softmax head, many-to-one head) give the core's float64 outputs, final states
 // and logits to 1e-5 at batch 1, 3 and 8 and at sequence lengths up to 8× the training length; the onnx checker.
 // In-graph sampling (one run() for a whole sample): the same tokens and argmax line as core generate() with the same
-// uniforms, at several temperatures and top-k, batch 1 and 3.
+// uniforms, at several temperatures and top-k, batch 1 and 3; with the prompt run in the graph too, from kept sessions
+// (recurrentSamplers: hits, new weights, eviction, release) and with the weights fed (RecurrentMonitor, whose evaluation
+// loss is the core's in float32).
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -11,9 +13,10 @@ import * as ort from 'onnxruntime-node'
 import { describe, expect, it } from 'vitest'
 import { relErr } from '../core/recurrent-helpers'
 import { Rng } from '../../src/core/rng'
-import { forward, generate, initRecurrentNet, RecurrentTrainer, type RecurrentNet, type RecurrentSpec, type SequenceBatch, type Targets } from '../../src/core/recurrent'
+import { forward, generate, initRecurrentNet, RecurrentTrainer, softmaxCrossEntropy, type RecurrentNet, type RecurrentSpec, type SequenceBatch, type Targets } from '../../src/core/recurrent'
 import { decodeModel, readModelMetadata } from '../../src/engine/onnx/builder'
 import { buildRecurrentSampler, exportRecurrentOnnx } from '../../src/engine/recurrent-export'
+import { RecurrentMonitor, RecurrentSamplerCache, recurrentWeightsDigest, runSampler } from '../../src/engine/recurrent-samplers'
 import { HAS_ONNX, onnxCheck } from './helpers'
 
 const I = 3
@@ -180,5 +183,84 @@ describe('in-graph sampling (buildRecurrentSampler)', () => {
         await session.release()
       }
     })
+  })
+})
+
+describe('the sampler with its prompt input, kept sessions (recurrentSamplers) and the job monitor (weights as inputs)', () => {
+  const netOf = (k: number) => trainedNet(SAMPLERS[k]![1], 700 + k)
+  const runs = [
+    { length: 50, temperature: 0.9, topK: 0, seed: 5 },
+    { length: 40, temperature: 0.7, topK: 4, seed: 6 },
+    { length: 30, temperature: 0, topK: 0, seed: 7 }
+  ]
+  const core = (net: RecurrentNet, prompt: number[], r: (typeof runs)[number]) => generate(net, prompt, r.length, { temperature: r.temperature, ...(r.topK ? { topK: r.topK } : {}) }, new Rng(r.seed))
+
+  SAMPLERS.forEach(([label], k) => {
+    it(`${label}: the prompt run in the graph (embedded weights, and weights fed) gives core generate()'s tokens and argmax line`, async () => {
+      const net = netOf(k)
+      const cache = new RecurrentSamplerCache()
+      const monitor = new RecurrentMonitor(net, { provider: 'cpu' })
+      try {
+        for (const prompt of [[3, 1, 4, 1, 5, 9, 2], [7]]) {
+          for (const r of runs) {
+            const want = core(net, prompt, r)
+            const { session } = await cache.get('m', net, { provider: 'cpu' })
+            expect(await runSampler(session, net, prompt, r), `embedded, prompt ${prompt.length}, ${JSON.stringify(r)}`).toEqual(want)
+            expect(await monitor.sample(net, prompt, r), `fed, prompt ${prompt.length}, ${JSON.stringify(r)}`).toEqual(want)
+          }
+        }
+        expect(cache.size).toBe(1)
+      } finally {
+        await cache.release()
+        await monitor.release()
+      }
+    })
+  })
+
+  it('a kept session per owner and weights: the same weights hit, changed weights get a new session, bounded, released by owner', async () => {
+    const net = netOf(1)
+    const changed: RecurrentNet = { spec: net.spec, params: { ...net.params, 'head.bias': net.params['head.bias']!.map((v, i) => (i === 0 ? v + 0.5 : v)) } }
+    const cache = new RecurrentSamplerCache(2)
+    try {
+      const first = cache.get('a', net, { provider: 'cpu' })
+      expect(cache.get('a', { spec: net.spec, params: Object.fromEntries(Object.entries(net.params).map(([n, v]) => [n, Float64Array.from(v)])) }, { provider: 'cpu' })).toBe(first)
+      const other = cache.get('a', changed, { provider: 'cpu' })
+      expect(other).not.toBe(first)
+      expect(recurrentWeightsDigest(changed)).not.toBe(recurrentWeightsDigest(net))
+      // The changed weights' session samples from the changed weights.
+      const r = runs[0]!
+      expect(await runSampler((await other).session, changed, [4, 2], r)).toEqual(core(changed, [4, 2], r))
+      expect(cache.size).toBe(2)
+      cache.get('b', net, { provider: 'cpu' })
+      expect(cache.size).toBe(2) // the least recently used ('a', net) went
+      expect(cache.get('a', changed, { provider: 'cpu' })).toBe(other)
+      await cache.release('a')
+      expect(cache.size).toBe(1)
+      await cache.release()
+      expect(cache.size).toBe(0)
+      expect(() => new RecurrentSamplerCache(0)).toThrow(/maxEntries/)
+    } finally {
+      await cache.release()
+    }
+  })
+
+  it("the monitor's evaluation loss is the core's mean cross-entropy in float32 (1e-5), for each version of the weights fed", async () => {
+    const net = netOf(0)
+    const monitor = new RecurrentMonitor(net, { provider: 'cpu' })
+    const rng = new Rng(31)
+    const [T, B] = [9, 4]
+    const x = Int32Array.from({ length: T * B }, () => rng.int(11))
+    const y = Int32Array.from({ length: T * B }, () => rng.int(11))
+    try {
+      for (const scale of [1, 1.5]) {
+        const w: RecurrentNet = { spec: net.spec, params: Object.fromEntries(Object.entries(net.params).map(([n, v]) => [n, v.map((a) => Math.fround(a * scale))])) }
+        const want = softmaxCrossEntropy(forward(w, { steps: T, batch: B, tokens: x }).logits!, y, 11).loss
+        const got = await monitor.loss(w, x, y, T, B)
+        expect(relErr([got], [want]), `scale ${scale}`).toBeLessThan(1e-5)
+        expect(got).not.toBe(want) // float32 on the engine, not the core
+      }
+    } finally {
+      await monitor.release()
+    }
   })
 })

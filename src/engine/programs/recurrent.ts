@@ -36,6 +36,8 @@ export interface RecurrentLayerDims {
   B: number
   I: number
   H: number
+  /** Time steps per Loop iteration (default DEFAULT_UNROLL); T need not be a multiple of it. */
+  unroll?: number
 }
 
 export interface RecurrentLayerWeights {
@@ -58,9 +60,15 @@ export function cellGates(cell: EngineCell, coupled = false): number {
   return cell === 'lstm' ? (coupled ? 3 : 4) : cell === 'rnn-tanh' || cell === 'rnn-relu' ? 1 : 3
 }
 
-function floatConst(g: GraphBuilder, dtype: FloatType, v: number, hint: string): string {
-  return g.constant(dtype === 'float64' ? tensor.float64([v], []) : tensor.float32([v], []), hint)
-}
+/**
+ * Time steps per Loop iteration. A Loop iteration's own cost in ORT (its frame, feeds and fetches) is about 1–2 µs, so U
+ * steps per iteration save little, while the Split of U steps' inputs and the Concat of their scan outputs add copies:
+ * measured (docs/benchmarks.md, recurrent section) U = 2 and 4 were slower than 1 at H 128 and U = 1 stays the default.
+ * Results do not depend on U (the same per-step ops, bit for bit).
+ */
+export const DEFAULT_UNROLL = 1
+/** Upper bound on `unroll` (each step adds about 20–30 nodes to the loop bodies). */
+export const MAX_UNROLL = 16
 
 /** Time reversal of a [T, …] value (a raw node outside any loop). */
 function reverseTime(g: GraphBuilder, t: Tape, v: string, T: number): string {
@@ -73,9 +81,58 @@ function rowsOf(g: GraphBuilder, t: Tape, v: string, from: number, to: number, a
 }
 
 /**
+ * The graph one group of time steps is emitted into: a loop body, or the layer's own graph for the T mod U remainder
+ * steps. Holds that graph's constants (each made once) and the values a group of steps shares (e.g. the peephole split).
+ */
+class StepGraph {
+  private readonly memo = new Map<string, string | string[]>()
+
+  constructor(
+    readonly b: GraphBuilder,
+    private readonly dtype: FloatType,
+    private readonly hint: string
+  ) {}
+
+  once<V extends string | string[]>(key: string, make: () => V): V {
+    let v = this.memo.get(key) as V | undefined
+    if (v === undefined) {
+      v = make()
+      this.memo.set(key, v)
+    }
+    return v
+  }
+
+  ints(values: readonly number[]): string {
+    return this.once(`i:${values.join(',')}`, () => this.b.constInt64(values, `${this.hint}_sizes`))
+  }
+
+  index(v: number): string {
+    return this.once(`k:${v}`, () => this.b.constant(tensor.int64([v], []), `${this.hint}_t`))
+  }
+
+  scalar(v: number): string {
+    return this.once(`f:${v}`, () => this.b.constant(this.dtype === 'float64' ? tensor.float64([v], []) : tensor.float32([v], []), `${this.hint}_c`))
+  }
+
+  split(v: string, sizes: readonly number[], axis: number): string[] {
+    return this.b.node('Split', [v, this.ints(sizes)], { axis }, sizes.length)
+  }
+
+  /** Values of U consecutive steps ([B, X] each) as one [U·B, X] value. */
+  stack(vs: readonly string[]): string {
+    return vs.length > 1 ? this.b.node('Concat', vs, { axis: 0 }) : vs[0]!
+  }
+}
+
+/** Per-step values the reverse loop reads from the forward pass (and dY), each [T, B, ·] in processing order. */
+type Source = 'dY' | 'saved' | 'cPrev' | 'cs' | 'hPrev' | 'h'
+
+/**
  * One recurrent layer (one direction) as a tape op with a hand-written VJP (forward Loop + reverse Loop). `name` must be
  * unique in the graph (it prefixes the loop bodies' value names). Inputs: x [T,B,I], the layer's weights, h0 [B,H] and
  * c0 [B,H] (LSTM; null otherwise). `reverse` runs it over the time-reversed sequence (y still in time order).
+ * Each Loop iteration processes `dims.unroll` (U) steps; the T mod U last steps in processing order run after the
+ * forward Loop (and before the reverse Loop) in the layer's own graph, so any T works and results do not depend on U.
  */
 export function recurrentLayer(
   t: Tape,
@@ -90,6 +147,8 @@ export function recurrentLayer(
   variant: LstmVariant = {}
 ): RecurrentLayerOutputs {
   const { T, B, I, H } = dims
+  const U = dims.unroll ?? DEFAULT_UNROLL
+  if (!Number.isSafeInteger(U) || U < 1 || U > MAX_UNROLL) throw new RangeError(`recurrent layer ${name}: unroll must be an integer in 1…${MAX_UNROLL}, got ${U}`)
   const lstm = cell === 'lstm'
   const gru = cell === 'gru' || cell === 'gru-original'
   const original = cell === 'gru-original'
@@ -99,9 +158,15 @@ export function recurrentLayer(
   const dtype = t.dtype
   if (lstm !== (c0 !== null)) throw new RangeError(`recurrent layer ${name}: c0 is for LSTM layers only, and LSTM layers need it`)
   if (!lstm && (variant.peephole || variant.coupled)) throw new RangeError(`recurrent layer ${name}: peepholes and coupled gates are LSTM variants`)
+  // Loop iterations and remainder steps.
+  const q = Math.floor(T / U)
+  const r = T - q * U
   // Gate block positions in weight rows (LSTM i,f,g,o or coupled i,g,o) and in the peephole vector (i,f,o or i,o).
   const [bi, bf, bg, bo] = coupled ? [0, -1, 1, 2] : [0, 1, 2, 3]
   const [pi, pf, po] = coupled ? [0, -1, 1] : [0, 1, 2]
+  const P = coupled ? 2 : 3
+  // The PyTorch GRU's dU differs from dA in its n block (dn·r); elsewhere they are the same value.
+  const separateDU = cell === 'gru'
   // Forward values the VJP reads (not tape outputs: nothing differentiates through them).
   let x2d = ''
   let hsProc = ''
@@ -109,6 +174,107 @@ export function recurrentLayer(
   let saved = ''
   let whhRz = ''
   let whhN = ''
+  let bhhRz = ''
+  let bhhN = ''
+
+  /** One forward step: a = x_t·W_ihᵀ + biases [B, G·H], the carried h (and c) → the new h (and c) and the saved gates. */
+  const forwardStep = (e: StepGraph, a: string, h: string, c: string | null): { h: string; c: string | null; keep: string | null } => {
+    const body = e.b
+    const sig = (v: string) => body.node('Sigmoid', [v])
+    const add = (p: string, q2: string) => body.node('Add', [p, q2])
+    const mul = (p: string, q2: string) => body.node('Mul', [p, q2])
+    if (lstm) {
+      const z = e.split(add(a, body.node('Gemm', [h, w.weightHh], { transB: 1 })), new Array<number>(G).fill(H), 1)
+      const pv = peep ? e.once('peep', () => e.split(peep, new Array<number>(P).fill(H), 0)) : null
+      const withPeep = (zv: string, k: number, cv: string) => (pv ? add(zv, mul(pv[k]!, cv)) : zv)
+      const i = sig(withPeep(z[bi]!, pi, c!))
+      const f = coupled ? body.node('Sub', [e.scalar(1), i]) : sig(withPeep(z[bf]!, pf, c!))
+      const gg = body.node('Tanh', [z[bg]!])
+      const cNew = add(mul(f, c!), mul(i, gg))
+      const o = sig(withPeep(z[bo]!, po, cNew))
+      return { h: mul(o, body.node('Tanh', [cNew])), c: cNew, keep: body.node('Concat', [i, f, gg, o], { axis: 1 }) }
+    }
+    if (gru) {
+      const [ar, az, an] = e.split(a, [H, H, H], 1)
+      let rg: string
+      let zg: string
+      let un: string
+      if (original) {
+        const [ur, uz] = e.split(body.node('Gemm', [h, whhRz, bhhRz], { transB: 1 }), [H, H], 1)
+        rg = sig(add(ar!, ur!))
+        zg = sig(add(az!, uz!))
+        // Saved for symmetry with the PyTorch form (its backward reads u_n; this one does not).
+        un = body.node('Gemm', [mul(rg, h), whhN, bhhN], { transB: 1 })
+      } else {
+        const [ur, uz, u3] = e.split(body.node('Gemm', [h, w.weightHh, w.biasHh], { transB: 1 }), [H, H, H], 1)
+        rg = sig(add(ar!, ur!))
+        zg = sig(add(az!, uz!))
+        un = u3!
+      }
+      const n = body.node('Tanh', [add(an!, original ? un : mul(rg, un))])
+      // h' = (1 − z)·n + z·h = n + z·(h − n)
+      return { h: add(n, mul(zg, body.node('Sub', [h, n]))), c: null, keep: body.node('Concat', [rg, zg, n, un], { axis: 1 }) }
+    }
+    return { h: body.node(cell === 'rnn-relu' ? 'Relu' : 'Tanh', [add(a, body.node('Gemm', [h, w.weightHh], { transB: 1 }))]), c: null, keep: null }
+  }
+
+  /** One reverse step: the carried dh (and dc) and the step's forward values (`at`) → dh_{t−1} (dc_{t−1}), dA_t, dU_t. */
+  const backwardStep = (e: StepGraph, at: (s: Source) => string, dhIn: string, dcIn: string | null): { dh: string; dc: string | null; dA: string; dU: string } => {
+    const body = e.b
+    const one = e.scalar(1)
+    const add = (p: string, q2: string) => body.node('Add', [p, q2])
+    const dsig = (v: string) => body.node('Mul', [v, body.node('Sub', [one, v])])
+    const dtanh = (v: string) => body.node('Sub', [one, body.node('Mul', [v, v])])
+    const mul = (...vs: string[]) => vs.reduce((acc, v) => body.node('Mul', [acc, v]))
+    const dh = add(dhIn, at('dY'))
+    if (lstm) {
+      const [i, f, gg, o] = e.split(at('saved'), [H, H, H, H], 1)
+      const pv = peep ? e.once('peep', () => e.split(peep, new Array<number>(P).fill(H), 0)) : null
+      const cPrev = at('cPrev')
+      const tc = body.node('Tanh', [at('cs')])
+      const dso = mul(dh, tc, dsig(o!))
+      let dc = add(dcIn!, mul(dh, o!, dtanh(tc)))
+      if (pv) dc = add(dc, mul(dso, pv[po]!))
+      const df = mul(dc, cPrev)
+      let di = mul(dc, gg!)
+      if (coupled) di = body.node('Sub', [di, df])
+      const dsi = mul(di, dsig(i!))
+      const dsg = mul(dc, i!, dtanh(gg!))
+      let dcPrev = mul(dc, f!)
+      if (pv) dcPrev = add(dcPrev, mul(dsi, pv[pi]!))
+      const blocks = [dsi]
+      if (!coupled) {
+        const dsf = mul(df, dsig(f!))
+        blocks.push(dsf)
+        if (pv) dcPrev = add(dcPrev, mul(dsf, pv[pf]!))
+      }
+      blocks.push(dsg, dso)
+      const dA = body.node('Concat', blocks, { axis: 1 })
+      return { dh: body.node('MatMul', [dA, w.weightHh]), dc: dcPrev, dA, dU: dA }
+    }
+    if (gru) {
+      const [rg, z, n, un] = e.split(at('saved'), [H, H, H, H], 1)
+      const hp = at('hPrev')
+      const dz = mul(dh, body.node('Sub', [hp, n!]), dsig(z!))
+      const dn = mul(dh, body.node('Sub', [one, z!]), dtanh(n!))
+      const direct = mul(dh, z!)
+      if (original) {
+        // u_n = (r⊙h)·U_nᵀ + b_hn: its input gradient q = dn·U_n splits into r⊙q (to h) and h⊙q (to r).
+        const qn = body.node('MatMul', [dn, whhN])
+        const dr = mul(qn, hp, dsig(rg!))
+        const dA = body.node('Concat', [dr, dz, dn], { axis: 1 })
+        return { dh: add(add(direct, mul(rg!, qn)), body.node('MatMul', [body.node('Concat', [dr, dz], { axis: 1 }), whhRz])), dc: null, dA, dU: dA }
+      }
+      const dr = mul(dn, un!, dsig(rg!))
+      const dA = body.node('Concat', [dr, dz, dn], { axis: 1 })
+      const dU = body.node('Concat', [dr, dz, body.node('Mul', [dn, rg!])], { axis: 1 })
+      return { dh: add(direct, body.node('MatMul', [dU, w.weightHh])), dc: null, dA, dU }
+    }
+    const h = at('h')
+    const dA = body.node('Mul', [dh, cell === 'rnn-relu' ? body.node('Cast', [body.node('Greater', [h, e.scalar(0)])], { to: dtype === 'float64' ? 11 : 1 }) : dtanh(h)])
+    return { dh: body.node('MatMul', [dA, w.weightHh]), dc: null, dA, dU: dA }
+  }
+
   const inputs = [x, w.weightIh, w.weightHh, w.biasIh, w.biasHh, h0, ...(c0 ? [c0] : []), ...(peep ? [peep] : [])]
   const outs = t.custom(
     inputs,
@@ -118,168 +284,136 @@ export function recurrentLayer(
       // GRU keeps b_hh inside U (its n block is multiplied by r); elsewhere both biases fold into A.
       const biasA = gru ? w.biasIh : g.node('Add', [w.biasIh, w.biasHh])
       const A = g.node('Reshape', [g.node('Gemm', [x2d, w.weightIh, biasA], { transB: 1 }), t.ints([T, B, G * H])])
-      let bhhRz = ''
-      let bhhN = ''
       if (original) {
         whhRz = rowsOf(g, t, w.weightHh, 0, 2 * H)
         whhN = rowsOf(g, t, w.weightHh, 2 * H, 3 * H)
         bhhRz = rowsOf(g, t, w.biasHh, 0, 2 * H)
         bhhN = rowsOf(g, t, w.biasHh, 2 * H, 3 * H)
       }
-      const body = g.subgraph(`${name}_fwd`)
-      const iter = body.input(`${name}_fwd_iter`, 'int64', [])
-      const cond = body.input(`${name}_fwd_cond`, 'bool', [])
-      const h = body.input(`${name}_fwd_h`, dtype, [B, H])
-      const c = lstm ? body.input(`${name}_fwd_c`, dtype, [B, H]) : null
-      const a = body.node('Gather', [A, iter], { axis: 0 })
-      const sig = (v: string) => body.node('Sigmoid', [v])
-      const add = (p: string, q: string) => body.node('Add', [p, q])
-      const mul = (p: string, q: string) => body.node('Mul', [p, q])
-      let hNew: string
-      let cNew: string | null = null
-      let keep: string | null = null
-      if (lstm) {
-        const z = body.node('Split', [add(a, body.node('Gemm', [h, w.weightHh], { transB: 1 })), body.constInt64(new Array<number>(G).fill(H), `${name}_sizes`)], { axis: 1 }, G)
-        const pv = peep ? body.node('Split', [peep, body.constInt64(new Array<number>(coupled ? 2 : 3).fill(H), `${name}_psizes`)], { axis: 0 }, coupled ? 2 : 3) : null
-        const withPeep = (zv: string, k: number, cv: string) => (pv ? add(zv, mul(pv[k]!, cv)) : zv)
-        const i = sig(withPeep(z[bi]!, pi, c!))
-        const f = coupled ? body.node('Sub', [floatConst(body, dtype, 1, `${name}_one`), i]) : sig(withPeep(z[bf]!, pf, c!))
-        const gg = body.node('Tanh', [z[bg]!])
-        cNew = add(mul(f, c!), mul(i, gg))
-        const o = sig(withPeep(z[bo]!, po, cNew))
-        hNew = mul(o, body.node('Tanh', [cNew]))
-        keep = body.node('Concat', [i, f, gg, o], { axis: 1 })
-      } else if (gru) {
-        const sizes = body.constInt64([H, H, H], `${name}_sizes`)
-        const [ar, az, an] = body.node('Split', [a, sizes], { axis: 1 }, 3)
-        let r: string
-        let zg: string
-        let un: string
-        if (original) {
-          const [ur, uz] = body.node('Split', [body.node('Gemm', [h, whhRz, bhhRz], { transB: 1 }), body.constInt64([H, H], `${name}_rz`)], { axis: 1 }, 2)
-          r = sig(add(ar!, ur!))
-          zg = sig(add(az!, uz!))
-          // Saved for symmetry with the PyTorch form (its backward reads u_n; this one does not).
-          un = body.node('Gemm', [mul(r, h), whhN, bhhN], { transB: 1 })
-        } else {
-          const [ur, uz, u3] = body.node('Split', [body.node('Gemm', [h, w.weightHh, w.biasHh], { transB: 1 }), sizes], { axis: 1 }, 3)
-          r = sig(add(ar!, ur!))
-          zg = sig(add(az!, uz!))
-          un = u3!
+      // Per-step outputs in processing order, as [steps·B, X] pieces: the Loop's, then the remainder's.
+      const hs: string[] = []
+      const cs: string[] = []
+      const keeps: string[] = []
+      let state = { h: h0, c: c0 }
+      if (q > 0) {
+        const body = g.subgraph(`${name}_fwd`)
+        const e = new StepGraph(body, dtype, name)
+        const iter = body.input(`${name}_fwd_iter`, 'int64', [])
+        const cond = body.input(`${name}_fwd_cond`, 'bool', [])
+        let s = { h: body.input(`${name}_fwd_h`, dtype, [B, H]), c: lstm ? body.input(`${name}_fwd_c`, dtype, [B, H]) : null }
+        // A as [q, U·B, G·H]: iteration k reads steps kU … kU + U − 1 with one Gather.
+        const blocks = g.node('Reshape', [r ? rowsOf(g, t, A, 0, q * U) : A, t.ints([q, U * B, G * H])])
+        const block = body.node('Gather', [blocks, iter], { axis: 0 })
+        const as = U > 1 ? e.split(block, new Array<number>(U).fill(B), 0) : [block]
+        const bh: string[] = []
+        const bc: string[] = []
+        const bk: string[] = []
+        for (const a of as) {
+          const step = forwardStep(e, a, s.h, s.c)
+          bh.push(step.h)
+          if (step.c) bc.push(step.c)
+          if (step.keep) bk.push(step.keep)
+          s = step
         }
-        const n = body.node('Tanh', [add(an!, original ? un : mul(r, un))])
-        // h' = (1 − z)·n + z·h = n + z·(h − n)
-        hNew = add(n, mul(zg, body.node('Sub', [h, n])))
-        keep = body.node('Concat', [r, zg, n, un], { axis: 1 })
-      } else {
-        hNew = body.node(cell === 'rnn-relu' ? 'Relu' : 'Tanh', [add(a, body.node('Gemm', [h, w.weightHh], { transB: 1 }))])
+        body.output(`${name}_fwd_cond_out`, 'bool', [], { from: cond })
+        body.output(`${name}_fwd_h_out`, dtype, [B, H], { from: s.h })
+        if (lstm) body.output(`${name}_fwd_c_out`, dtype, [B, H], { from: s.c! })
+        body.output(`${name}_fwd_h_scan`, dtype, [U * B, H], { from: e.stack(bh) })
+        if (lstm) body.output(`${name}_fwd_c_scan`, dtype, [U * B, H], { from: e.stack(bc) })
+        if (bk.length) body.output(`${name}_fwd_saved_scan`, dtype, [U * B, 4 * H], { from: e.stack(bk) })
+        const carried = lstm ? [h0, c0!] : [h0]
+        const n = carried.length * 2 + (bk.length ? 1 : 0)
+        const lo = g.node('Loop', [g.constant(tensor.int64([q], []), `${name}_trip`), g.constBool(true), ...carried], { body }, n)
+        const flat = (v: string, X: number) => g.node('Reshape', [v, t.ints([q * U * B, X])])
+        state = { h: lo[0]!, c: lstm ? lo[1]! : null }
+        hs.push(flat(lo[carried.length]!, H))
+        if (lstm) cs.push(flat(lo[3]!, H))
+        if (bk.length) keeps.push(flat(lo[n - 1]!, 4 * H))
       }
-      body.output(`${name}_fwd_cond_out`, 'bool', [], { from: cond })
-      body.output(`${name}_fwd_h_out`, dtype, [B, H], { from: hNew })
-      if (lstm) body.output(`${name}_fwd_c_out`, dtype, [B, H], { from: cNew! })
-      body.output(`${name}_fwd_h_scan`, dtype, [B, H], { from: hNew })
-      if (lstm) body.output(`${name}_fwd_c_scan`, dtype, [B, H], { from: cNew! })
-      if (keep) body.output(`${name}_fwd_saved_scan`, dtype, [B, 4 * H], { from: keep })
-      const carried = lstm ? [h0, c0!] : [h0]
-      const n = carried.length * 2 + (keep ? 1 : 0)
-      const lo = g.node('Loop', [g.constant(tensor.int64([T], []), `${name}_trip`), g.constBool(true), ...carried], { body }, n)
-      hsProc = lo[carried.length]!
-      if (lstm) csProc = lo[3]!
-      if (keep) saved = lo[n - 1]!
+      const e0 = new StepGraph(g, dtype, name)
+      for (let j = q * U; j < T; j++) {
+        const step = forwardStep(e0, g.node('Gather', [A, e0.index(j)], { axis: 0 }), state.h, state.c)
+        hs.push(step.h)
+        if (step.c) cs.push(step.c)
+        if (step.keep) keeps.push(step.keep)
+        state = step
+      }
+      const steps3d = (vs: string[], X: number) => g.node('Reshape', [vs.length > 1 ? g.node('Concat', vs, { axis: 0 }) : vs[0]!, t.ints([T, B, X])])
+      hsProc = steps3d(hs, H)
+      if (lstm) csProc = steps3d(cs, H)
+      if (keeps.length) saved = steps3d(keeps, 4 * H)
       const y = reverse ? reverseTime(g, t, hsProc, T) : hsProc
-      return [
-        { name: y, shape: [T, B, H] },
-        { name: lo[0]!, shape: [B, H] },
-        ...(lstm ? [{ name: lo[1]!, shape: [B, H] }] : [])
-      ]
+      return [{ name: y, shape: [T, B, H] }, { name: state.h, shape: [B, H] }, ...(lstm ? [{ name: state.c!, shape: [B, H] }] : [])]
     },
     (gy, { g, needs }) => {
       const [dY, dHn, dCn] = gy
-      const dYp = reverse ? reverseTime(g, t, dY!, T) : dY!
       const prev = (first: string, all: string) => g.node('Concat', [g.node('Unsqueeze', [first, t.ints([0])]), rowsOf(g, t, all, 0, T - 1)], { axis: 0 })
       const hPrevAll = prev(h0, hsProc)
       const cPrevAll = lstm ? prev(c0!, csProc) : ''
-      const body = g.subgraph(`${name}_bwd`)
-      const k = body.input(`${name}_bwd_iter`, 'int64', [])
-      const cond = body.input(`${name}_bwd_cond`, 'bool', [])
-      const dhIn = body.input(`${name}_bwd_dh`, dtype, [B, H])
-      const dcIn = lstm ? body.input(`${name}_bwd_dc`, dtype, [B, H]) : null
-      const s = body.node('Sub', [body.constant(tensor.int64([T - 1], []), `${name}_last`), k])
-      const at = (v: string) => body.node('Gather', [v, s], { axis: 0 })
-      const one = floatConst(body, dtype, 1, `${name}_one`)
-      const add = (p: string, q: string) => body.node('Add', [p, q])
-      const dsig = (v: string) => body.node('Mul', [v, body.node('Sub', [one, v])])
-      const dtanh = (v: string) => body.node('Sub', [one, body.node('Mul', [v, v])])
-      const mul = (...vs: string[]) => vs.reduce((acc, v) => body.node('Mul', [acc, v]))
-      const dh = add(dhIn, at(dYp))
-      let dA: string
-      let dU: string
-      let dhPrev: string
-      let dcOut: string | null = null
-      if (lstm) {
-        const [i, f, gg, o] = body.node('Split', [at(saved), body.constInt64([H, H, H, H], `${name}_bsizes`)], { axis: 1 }, 4)
-        const pv = peep ? body.node('Split', [peep, body.constInt64(new Array<number>(coupled ? 2 : 3).fill(H), `${name}_bpsizes`)], { axis: 0 }, coupled ? 2 : 3) : null
-        const cPrev = at(cPrevAll)
-        const tc = body.node('Tanh', [at(csProc)])
-        const dso = mul(dh, tc, dsig(o!))
-        let dc = add(dcIn!, mul(dh, o!, dtanh(tc)))
-        if (pv) dc = add(dc, mul(dso, pv[po]!))
-        const df = mul(dc, cPrev)
-        let di = mul(dc, gg!)
-        if (coupled) di = body.node('Sub', [di, df])
-        const dsi = mul(di, dsig(i!))
-        const dsg = mul(dc, i!, dtanh(gg!))
-        let dcPrev = mul(dc, f!)
-        if (pv) dcPrev = add(dcPrev, mul(dsi, pv[pi]!))
-        const blocks = [dsi]
-        if (!coupled) {
-          const dsf = mul(df, dsig(f!))
-          blocks.push(dsf)
-          if (pv) dcPrev = add(dcPrev, mul(dsf, pv[pf]!))
-        }
-        blocks.push(dsg, dso)
-        dA = body.node('Concat', blocks, { axis: 1 })
-        dU = dA
-        dcOut = dcPrev
-        dhPrev = body.node('MatMul', [dU, w.weightHh])
-      } else if (gru) {
-        const [r, z, n, un] = body.node('Split', [at(saved), body.constInt64([H, H, H, H], `${name}_bsizes`)], { axis: 1 }, 4)
-        const hp = at(hPrevAll)
-        const dz = mul(dh, body.node('Sub', [hp, n!]), dsig(z!))
-        const dn = mul(dh, body.node('Sub', [one, z!]), dtanh(n!))
-        const direct = mul(dh, z!)
-        if (original) {
-          // u_n = (r⊙h)·U_nᵀ + b_hn: its input gradient q = dn·U_n splits into r⊙q (to h) and h⊙q (to r).
-          const q = body.node('MatMul', [dn, whhN])
-          const dr = mul(q, hp, dsig(r!))
-          dA = body.node('Concat', [dr, dz, dn], { axis: 1 })
-          dU = dA
-          dhPrev = add(add(direct, mul(r!, q)), body.node('MatMul', [body.node('Concat', [dr, dz], { axis: 1 }), whhRz]))
-        } else {
-          const dr = mul(dn, un!, dsig(r!))
-          dA = body.node('Concat', [dr, dz, dn], { axis: 1 })
-          dU = body.node('Concat', [dr, dz, body.node('Mul', [dn, r!])], { axis: 1 })
-          dhPrev = add(direct, body.node('MatMul', [dU, w.weightHh]))
-        }
-      } else {
-        const h = at(hsProc)
-        dA = body.node('Mul', [dh, cell === 'rnn-relu' ? body.node('Cast', [body.node('Greater', [h, floatConst(body, dtype, 0, `${name}_zero`)])], { to: dtype === 'float64' ? 11 : 1 }) : dtanh(h)])
-        dU = dA
-        dhPrev = body.node('MatMul', [dU, w.weightHh])
+      const sources: Record<Source, [string, number]> = {
+        dY: [reverse ? reverseTime(g, t, dY!, T) : dY!, H],
+        saved: [saved, 4 * H],
+        cPrev: [cPrevAll, H],
+        cs: [csProc, H],
+        hPrev: [hPrevAll, H],
+        h: [hsProc, H]
       }
-      body.output(`${name}_bwd_cond_out`, 'bool', [], { from: cond })
-      body.output(`${name}_bwd_dh_out`, dtype, [B, H], { from: dhPrev })
-      if (lstm) body.output(`${name}_bwd_dc_out`, dtype, [B, H], { from: dcOut! })
-      body.output(`${name}_bwd_da_scan`, dtype, [B, G * H], { from: dA })
-      if (dU !== dA) body.output(`${name}_bwd_du_scan`, dtype, [B, G * H], { from: dU })
-      const carried = lstm ? [dHn!, dCn!] : [dHn!]
-      const n = carried.length + (dU !== dA ? 2 : 1)
-      const lo = g.node('Loop', [g.constant(tensor.int64([T], []), `${name}_btrip`), g.constBool(true), ...carried], { body }, n)
-      // Scan outputs come in iteration order (processing step T−1 … 0): reverse them to processing order.
-      const dA3 = reverseTime(g, t, lo[carried.length]!, T)
-      const rows = (v: string) => g.node('Reshape', [v, t.ints([T * B, G * H])])
-      const dA2 = rows(dA3)
-      const dU2 = dU !== dA ? rows(reverseTime(g, t, lo[carried.length + 1]!, T)) : dA2
+      let dh = dHn!
+      let dc = lstm ? dCn! : null
+      // dA (and dU) per step as [steps·B, G·H] pieces in processing order: the remainder steps run first (last steps).
+      const remA: string[] = []
+      const remU: string[] = []
+      const e0 = new StepGraph(g, dtype, `${name}_b`)
+      for (let j = T - 1; j >= q * U; j--) {
+        const step = backwardStep(e0, (s) => e0.once(`${s}@${j}`, () => g.node('Gather', [sources[s][0], e0.index(j)], { axis: 0 })), dh, dc)
+        remA.unshift(step.dA)
+        remU.unshift(step.dU)
+        dh = step.dh
+        dc = step.dc
+      }
+      const loopA: string[] = []
+      const loopU: string[] = []
+      if (q > 0) {
+        const body = g.subgraph(`${name}_bwd`)
+        const e = new StepGraph(body, dtype, `${name}_b`)
+        const k = body.input(`${name}_bwd_iter`, 'int64', [])
+        const cond = body.input(`${name}_bwd_cond`, 'bool', [])
+        let s = { dh: body.input(`${name}_bwd_dh`, dtype, [B, H]), dc: lstm ? body.input(`${name}_bwd_dc`, dtype, [B, H]) : null }
+        // Iteration k processes block q − 1 − k, steps U − 1 … 0 of it; each source is read as [q, U·B, X] blocks.
+        const blk = body.node('Sub', [e.index(q - 1), k])
+        const pieces = (src: Source): string[] =>
+          e.once(`src:${src}`, () => {
+            const [v, X] = sources[src]
+            const blocks = g.node('Reshape', [r ? rowsOf(g, t, v, 0, q * U) : v, t.ints([q, U * B, X])])
+            const block = body.node('Gather', [blocks, blk], { axis: 0 })
+            return U > 1 ? e.split(block, new Array<number>(U).fill(B), 0) : [block]
+          })
+        const dAs: string[] = []
+        const dUs: string[] = []
+        for (let u = U - 1; u >= 0; u--) {
+          const step = backwardStep(e, (src) => pieces(src)[u]!, s.dh, s.dc)
+          dAs.unshift(step.dA)
+          dUs.unshift(step.dU)
+          s = step
+        }
+        body.output(`${name}_bwd_cond_out`, 'bool', [], { from: cond })
+        body.output(`${name}_bwd_dh_out`, dtype, [B, H], { from: s.dh })
+        if (lstm) body.output(`${name}_bwd_dc_out`, dtype, [B, H], { from: s.dc! })
+        body.output(`${name}_bwd_da_scan`, dtype, [U * B, G * H], { from: e.stack(dAs) })
+        if (separateDU) body.output(`${name}_bwd_du_scan`, dtype, [U * B, G * H], { from: e.stack(dUs) })
+        const carried = lstm ? [dh, dc!] : [dh]
+        const n = carried.length + (separateDU ? 2 : 1)
+        const lo = g.node('Loop', [g.constant(tensor.int64([q], []), `${name}_btrip`), g.constBool(true), ...carried], { body }, n)
+        dh = lo[0]!
+        dc = lstm ? lo[1]! : null
+        // Scan outputs come in iteration order (blocks q−1 … 0): reverse them to processing order.
+        const flat = (v: string) => g.node('Reshape', [reverseTime(g, t, v, q), t.ints([q * U * B, G * H])])
+        loopA.push(flat(lo[carried.length]!))
+        if (separateDU) loopU.push(flat(lo[carried.length + 1]!))
+      }
+      const rows2d = (vs: string[]) => (vs.length > 1 ? g.node('Concat', vs, { axis: 0 }) : vs[0]!)
+      const dA2 = rows2d([...loopA, ...remA])
+      const dU2 = separateDU ? rows2d([...loopU, ...remU]) : dA2
       const sumRows = (v: string) => g.node('ReduceSum', [v, t.ints([0])], { keepdims: 0 })
       const flat = (v: string) => g.node('Reshape', [v, t.ints([T * B, H])])
       let dx: string | null = null
@@ -298,6 +432,7 @@ export function recurrentLayer(
       let dPeep: string | null = null
       if (peep && needs[7]) {
         // dp = Σ_{t,b} dz_gate ⊙ (c_{t−1} for i and f, c_t for o), in the vector's order (i, f, o or i, o).
+        const dA3 = g.node('Reshape', [dA2, t.ints([T, B, G * H])])
         const block = (b: number) => rowsOf(g, t, dA3, b * H, (b + 1) * H, 2)
         const red = (v: string, c: string) => g.node('ReduceSum', [g.node('Mul', [v, c]), t.ints([0, 1])], { keepdims: 0 })
         const parts = [red(block(bi), cPrevAll)]
@@ -311,8 +446,8 @@ export function recurrentLayer(
         dWhh,
         needs[3] ? sumRows(dA2) : null,
         needs[4] ? sumRows(dU2) : null,
-        needs[5] ? lo[0]! : null,
-        ...(lstm ? [needs[6] ? lo[1]! : null] : []),
+        needs[5] ? dh : null,
+        ...(lstm ? [needs[6] ? dc! : null] : []),
         ...(peep ? [dPeep] : [])
       ]
     }
@@ -355,6 +490,8 @@ export interface RecurrentTrainSpec {
   optimiser: OptimiserConfig
   /** K minibatch steps per run in one Loop (optional). */
   stepsPerRun?: number
+  /** Time steps per iteration of the recurrent Loops (default DEFAULT_UNROLL; results do not depend on it). */
+  unroll?: number
   dtype?: FloatType
 }
 
@@ -438,7 +575,7 @@ export function buildRecurrentTrainStep(spec: RecurrentTrainSpec): TrainStepProg
             { weightIh: p[`weight_ih${sfx}`]!, weightHh: p[`weight_hh${sfx}`]!, biasIh: p[`bias_ih${sfx}`]!, biasHh: p[`bias_hh${sfx}`]! },
             row(h0),
             lstm ? row(c0) : null,
-            { T, B, I: k === 0 ? I : D * H, H },
+            { T, B, I: k === 0 ? I : D * H, H, ...(spec.unroll !== undefined ? { unroll: spec.unroll } : {}) },
             d === 1,
             lstm ? { ...(P ? { peephole: p[`weight_peephole${sfx}`]! } : {}), coupled: !!spec.coupled } : {}
           )

@@ -1,5 +1,6 @@
 // Jobs when the backend has a queue: shardable experiment jobs (capacity, dense-capacity and delay sweeps) and batches
-// of training runs run on the queue's workers, everything else in worker threads here, as without a queue. The backend sees one JobRunner either way.
+// of training runs run on the queue's workers, the families' in-process runs (recurrent.generate) in this thread, everything
+// else in worker threads here, as without a queue. The backend sees one JobRunner either way.
 import { randomUUID } from 'node:crypto'
 import { ApiError } from '../../shared/api'
 import { CancelledError } from '../../shared/errors'
@@ -7,7 +8,7 @@ import { notOnWorkers } from '../../shared/shards'
 import type { BatchInput } from '../services/batch'
 import type { JobOutput } from '../services/families/types'
 import type { ComputeHooks } from '../services/hooks'
-import { experimentJobOutput, type ExperimentInput } from '../services/families'
+import { experimentJobOutput, IN_PROCESS_JOBS, JOB_TABLE, type ExperimentInput } from '../services/families'
 import { notShardable } from '../services/experiments/shards'
 import { jobProgress, type JobCallbacks, type JobManager, type JobRunner } from '../services/jobs'
 import type { WorkerTask } from '../worker/protocol'
@@ -41,6 +42,8 @@ export class QueueRoutedJobs implements JobRunner {
   }
 
   start(task: WorkerTask, callbacks: JobCallbacks): string {
+    // Short runs that keep state between calls run here, in the backend's thread (ServiceFamily.inProcessJobs).
+    if (IN_PROCESS_JOBS.has(task.kind)) return this.startRemote(callbacks, async (hooks) => JOB_TABLE[task.kind]!((task as { input: unknown }).input as never, hooks))
     const url = this.url
     if (url === null) return this.local.start(task, callbacks)
     if (task.kind === 'batch.train') return this.startBatch(url, (task as { input: BatchInput }).input, callbacks)

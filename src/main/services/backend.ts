@@ -16,7 +16,7 @@ import { JobManager, type WorkerEntry } from './jobs'
 import { QueueRoutedJobs } from '../queue/jobs'
 import { SqliteSessionStore, type SessionStore } from './store'
 import { experimentData } from './experiments/data'
-import { exportModel, serviceOf } from './families'
+import { exportModel, forgetModels, serviceOf } from './families'
 import { batchTask, runTensors } from './batch'
 import type { ExperimentInput } from './families'
 import type { FamilyContext, FamilyTask } from './families/types'
@@ -377,11 +377,13 @@ export class Backend {
     'sessions.close': (p: ParsedParams<'sessions.close'>) => {
       // Closing discards unsaved changes, recovered trainings included.
       this.dropCheckpoints(p.id)
+      forgetModels(this.open.get(p.id)?.state.models.map((m) => m.id) ?? [])
       return { closed: this.open.delete(p.id) }
     },
     'sessions.delete': (p: ParsedParams<'sessions.delete'>) => {
       // Its jobs would land in a session that no longer exists: stop them.
       for (const job of this.running.values()) if (job.sessionId === p.id) this.jobs.cancel(job.jobId)
+      forgetModels(this.open.get(p.id)?.state.models.map((m) => m.id) ?? [])
       const wasOpen = this.open.delete(p.id)
       for (const c of this.store.checkpoints?.(p.id) ?? []) this.store.deleteCheckpoint?.(c.jobId)
       return { deleted: this.store.delete(p.id) || wasOpen }
@@ -465,6 +467,7 @@ export class Backend {
       const model = this.model(session, p.modelId, 'params.modelId')
       const s = session.state
       s.models = s.models.filter((m) => m.id !== model.id)
+      forgetModels([model.id])
       for (const name of [...session.tensors.keys()]) if (name.startsWith(`models/${model.id}/`)) session.tensors.delete(name)
       // Results of the deleted model go with it; the recall lab falls back to the newest Hopfield net left.
       for (const [kind, r] of Object.entries(s.results)) if ('result' in r && 'modelId' in r.result && r.result.modelId === model.id) delete s.results[kind]

@@ -7,8 +7,7 @@
 import type { NamedTensor } from '../../core/safetensors'
 import { Rng } from '../../core/rng'
 import { forward, generate, initRecurrentNet, paramShapes, recurrentStateDict, softmaxCrossEntropy, type Params, type RecurrentNet, type RecurrentSpec } from '../../core/recurrent'
-import { createSession } from '../../engine/ort'
-import { buildRecurrentSampler, RECURRENT_SAMPLER_IO as SIO } from '../../engine/recurrent-export'
+import { recurrentSamplers, RecurrentMonitor, runSampler, type SampledTokens, type SampleRun } from '../../engine/recurrent-samplers'
 import { MAX_VOCAB, type RecurrentGenerateResult, type RecurrentInfo, type RecurrentModelSpec, type RecurrentPoint } from '../../shared/families/recurrent'
 import { ApiError } from '../../shared/api'
 import { CancelledError } from '../../shared/errors'
@@ -212,10 +211,26 @@ export type TrainedRecurrentInfo<S extends RecurrentTrainSpec = RecurrentModelSp
 const SAMPLE_LENGTH = 160
 const SAMPLE_TEMPERATURE = 0.8
 
-function sampleText(net: RecurrentNet, vocab: string[], first: number, seed: number): string {
-  const g = generate(net, [first], SAMPLE_LENGTH, { temperature: SAMPLE_TEMPERATURE }, new Rng(seed))
-  return vocab[first]! + g.tokens.map((t) => vocab[t]).join('')
+/**
+ * Forward FLOPs of an evaluation from which a training job evaluates and samples on the engine (float32, one session each
+ * for the job: RecurrentMonitor) rather than on the float64 core: about 20 ms of the core's time.
+ */
+export const ENGINE_MONITOR_MIN_FLOP = 2e7
+
+/** Forward FLOPs of the evaluation windows (T·B steps through every layer and the head). */
+export function evalFlop(spec: RecurrentSpec, T: number, B: number): number {
+  const G = spec.cell === 'lstm' ? (spec.coupled ? 3 : 4) : spec.cell === 'gru' ? 3 : 1
+  const H = spec.hiddenSize
+  let f = 0
+  for (let k = 0; k < spec.numLayers; k++) f += G * H * ((k === 0 ? spec.inputSize : H) + H)
+  return 2 * T * B * (f + H * (spec.head?.outputSize ?? 0))
 }
+
+/** A training sample: SAMPLE_LENGTH characters after `first` at SAMPLE_TEMPERATURE (the run for the engine's sampler). */
+const sampleRun = (seed: number): SampleRun => ({ length: SAMPLE_LENGTH, temperature: SAMPLE_TEMPERATURE, topK: 0, seed })
+
+/** The sample's text: the first character and the drawn ones. */
+const sampleText = (vocab: string[], first: number, g: SampledTokens): string => vocab[first]! + g.tokens.map((t) => vocab[t]).join('')
 
 /** A copy of the params with every value rounded to float32 (what the engine holds and the session stores). */
 const asF32 = (p: Params): Params => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, Float64Array.from(v, Math.fround)]))
@@ -280,6 +295,29 @@ export async function trainRecurrentJob<S extends RecurrentTrainSpec>(
   const fallbackReason = stepper.fallbackReason
   const provider = stepper.provider
   const stateShape = [L, B, H]
+  // Evaluation and samples: on the engine for a large model (the core's float64 took seconds at H 512), else the core.
+  // A stateful model's evaluation reads each window after a warm-up (evalWarmup): the core does that one.
+  let monitor = !stepper.fallbackReason && !stateful && evalFlop(coreSpec, T, B) >= ENGINE_MONITOR_MIN_FLOP ? new RecurrentMonitor(stepper.net, { provider: input.provider, ...(input.threads ? { threads: input.threads } : {}) }) : null
+  const onCore = async <R>(engine: (m: RecurrentMonitor) => Promise<R>, core: () => R): Promise<R> => {
+    if (monitor) {
+      try {
+        return await engine(monitor)
+      } catch {
+        // The engine could not evaluate: the core does, for the rest of the job.
+        await monitor.release()
+        monitor = null
+      }
+    }
+    return core()
+  }
+  const evalLoss = () => {
+    if (!monitor) return Promise.resolve(recurrentEvalLoss(stepper.net, tokens, T, B, warm))
+    const { x, y } = recurrentEvalWindows(tokens, T, B)
+    return onCore((m) => m.loss(stepper.net, x, y, T, B), () => recurrentEvalLoss(stepper.net, tokens, T, B, warm))
+  }
+  const first = tokens[0]!
+  const sampleNow = async () =>
+    sampleText(vocab, first, await onCore((m) => m.sample(stepper.net, [first], sampleRun(input.seed)), () => generate(stepper.net, [first], SAMPLE_LENGTH, { temperature: SAMPLE_TEMPERATURE }, new Rng(input.seed))))
 
   const history: RecurrentPoint[] = []
   let done = 0
@@ -290,7 +328,7 @@ export async function trainRecurrentJob<S extends RecurrentTrainSpec>(
   const sampleEvery = Math.max(1, Math.round(spec.steps / K / 6))
   const warm = stateful ? evalWarmup(tokens.length, T) : 0
   /** The model as it stands: what the job returns, and each checkpoint (partial) on the way. */
-  const snapshot = (isPartial: boolean, optim: Record<string, NamedTensor>): { info: TrainedRecurrentInfo<S>; tensors: Record<string, NamedTensor> } => {
+  const snapshot = (isPartial: boolean, optim: Record<string, NamedTensor>, evalLossNow: number): { info: TrainedRecurrentInfo<S>; tensors: Record<string, NamedTensor> } => {
     const info: TrainedRecurrentInfo<S> = {
       kind: 'recurrent',
       id: input.modelId,
@@ -302,7 +340,7 @@ export async function trainRecurrentJob<S extends RecurrentTrainSpec>(
       vocab,
       stepsDone: before + done,
       history: [...(resume?.history ?? []), ...history],
-      evalLoss: recurrentEvalLoss(stepper.net, tokens, T, B, warm),
+      evalLoss: evalLossNow,
       provider,
       fallbackReason,
       partial: isPartial,
@@ -334,24 +372,27 @@ export async function trainRecurrentJob<S extends RecurrentTrainSpec>(
       const point = { step: before + done, loss, perplexity: Math.exp(loss) }
       history.push(point)
       const withSample = chunk % sampleEvery === sampleEvery - 1 || done >= spec.steps
-      if (withSample) sample = sampleText(stepper.net, vocab, tokens[0]!, input.seed)
+      if (withSample) sample = await sampleNow()
       hooks.onProgress?.(done / spec.steps, done, spec.steps, `step ${before + done}/${before + spec.steps} · loss ${loss.toFixed(3)} · perplexity ${point.perplexity.toFixed(2)}`, point, withSample ? sample : undefined)
       // A checkpoint with each sample (about 6 a run) and at least every CHECKPOINT_MS: what a cancel now would keep, Adam's moments included.
       if (hooks.onCheckpoint && done < spec.steps && (withSample || performance.now() - lastCheckpoint >= CHECKPOINT_MS)) {
         lastCheckpoint = performance.now()
-        const cp = snapshot(true, optimNow())
+        const cp = snapshot(true, optimNow(), await evalLoss())
         hooks.onCheckpoint(cp.info as unknown as RecurrentInfo, cp.tensors)
       }
     }
     // Adam's moments (and a stateful run's carried state) go with the weights so the model can be continued exactly
     // (not after a non-finite stop: they moved on).
     if (!stopReason) optimTensors = optimNow()
+    if (!(done === 0 && partial && !stopReason)) {
+      if (!sample) sample = await sampleNow()
+      return snapshot(partial, optimTensors, await evalLoss())
+    }
   } finally {
     await stepper.release()
+    await monitor?.release()
   }
-  if (done === 0 && partial && !stopReason) throw new CancelledError()
-  if (!sample) sample = sampleText(stepper.net, vocab, tokens[0]!, input.seed)
-  return snapshot(partial, optimTensors)
+  throw new CancelledError()
 }
 
 export interface RecurrentGenerateInput {
@@ -359,39 +400,6 @@ export interface RecurrentGenerateInput {
   params: Params
   prompt: number[]
   run: { prompt: string; length: number; temperature: number; topK: number; seed: number }
-}
-
-/**
- * The sample and argmax token lines in one run() of the in-graph sampler (buildRecurrentSampler): the state after the
- * prompt but its last character from the core, one uniform per step from Rng(seed) (the draws core generate() makes).
- */
-async function sampleInGraph(net: RecurrentNet, prompt: number[], run: RecurrentGenerateInput['run']): Promise<{ tokens: number[]; argmax: number[] }> {
-  const { spec } = net
-  const L = spec.numLayers
-  const H = spec.hiddenSize
-  const h0 = new Float32Array(L * H)
-  const c0 = new Float32Array(L * H)
-  if (prompt.length > 1) {
-    const f = forward(net, { steps: prompt.length - 1, batch: 1, tokens: Int32Array.from(prompt.slice(0, -1)) })
-    h0.set(f.hn)
-    if (f.cn) c0.set(f.cn)
-  }
-  const rng = new Rng(run.seed)
-  const uniforms = Float32Array.from({ length: run.length }, () => (run.temperature === 0 ? 0 : rng.next()))
-  const { session } = await createSession(buildRecurrentSampler(net), { provider: 'cpu' })
-  try {
-    const out = await session.run({
-      [SIO.token]: { type: 'int64', data: BigInt64Array.of(BigInt(prompt[prompt.length - 1]!)), dims: [1] },
-      [SIO.h0]: { type: 'float32', data: h0, dims: [L, 1, H] },
-      ...(spec.cell === 'lstm' ? { [SIO.c0]: { type: 'float32' as const, data: c0, dims: [L, 1, H] } } : {}),
-      [SIO.uniforms]: { type: 'float32', data: uniforms, dims: [run.length, 1] },
-      [SIO.temperature]: { type: 'float32', data: Float32Array.of(run.temperature), dims: [] },
-      [SIO.topK]: { type: 'int64', data: BigInt64Array.of(BigInt(run.topK || spec.vocabSize!)), dims: [1] }
-    })
-    return { tokens: Array.from(out[SIO.tokens]!.data as BigInt64Array, Number), argmax: Array.from(out[SIO.argmax]!.data as BigInt64Array, Number) }
-  } finally {
-    await session.release()
-  }
 }
 
 /**
@@ -404,7 +412,9 @@ export async function generateRecurrentJob(input: RecurrentGenerateInput): Promi
   let g: { tokens: number[]; argmax: number[] }
   let computedBy = 'engine (in-graph sampler, one run)'
   try {
-    g = await sampleInGraph(net, input.prompt, run)
+    // The model's sampler session is kept (recurrentSamplers): a second generation from these weights is one run().
+    const { session } = await recurrentSamplers.get(info.id, net, { provider: 'cpu' })
+    g = await runSampler(session, net, input.prompt, run)
   } catch (error) {
     g = generate(net, input.prompt, run.length, { temperature: run.temperature, topK: run.topK }, new Rng(run.seed))
     computedBy = `core (engine failed: ${error instanceof Error ? error.message : String(error)})`

@@ -39,6 +39,14 @@ const COMMON_JOBS: Record<string, JobHandler> = {
 /** Every job kind a worker runs: one table instead of if-chains. */
 export const JOB_TABLE: Readonly<Record<string, JobHandler>> = Object.assign({}, COMMON_JOBS, ...SERVICE_FAMILIES.map((s) => s.jobs))
 
+/** Job kinds the backend runs in its own thread (ServiceFamily.inProcessJobs). */
+export const IN_PROCESS_JOBS: ReadonlySet<string> = new Set(SERVICE_FAMILIES.flatMap((s): readonly string[] => s.inProcessJobs ?? []))
+
+/** Tells every family that these models have left the open sessions (ServiceFamily.onForget). */
+export function forgetModels(modelIds: readonly string[]): void {
+  if (modelIds.length) for (const s of SERVICE_FAMILIES) s.onForget?.(modelIds)
+}
+
 /** The implementation of a model kind. */
 export function serviceOf(kind: FamilyKind): ServiceFamily {
   const service = SERVICE_FAMILIES.find((s) => s.family.kind === kind)

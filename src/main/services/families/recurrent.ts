@@ -7,6 +7,7 @@ import { MAX_TOTAL_STEPS, recurrentFamily as family, type RecurrentInfo, type Re
 import type { ExportFormat } from '../../../shared/family'
 import { encodeRecurrentSafetensors, type RecurrentNet } from '../../../core/recurrent'
 import { exportRecurrentOnnx } from '../../../engine/recurrent-export'
+import { recurrentSamplers } from '../../../engine/recurrent-samplers'
 import { ENGRAM_VERSION } from '../../version'
 import { generateRecurrentJob, promptTokens, recurrentModelName, refuseBidirectionalLm, textTokens, trainRecurrentJob, type RecurrentGenerateInput, type RecurrentResume, type RecurrentTrainInput } from '../recurrent'
 import { predictInput, predictRecurrentTask, recurrentModelNet, prepareRecurrentTask, taskCoreSpec, taskModelName, taskShapeOf, trainRecurrentTaskJob, type CsvReader, type RecurrentTaskSpec, type RecurrentTaskTrainInput } from '../recurrent-task'
@@ -150,6 +151,11 @@ export const recurrentService: ServiceFamily<typeof family> = {
       const net = { spec: taskCoreSpec(input.info.spec, taskShapeOf(input.info)), params: input.params }
       return Promise.resolve({ result: { kind: 'recurrent.predict', result: predictRecurrentTask(input.info, net, input.input, input.field) } })
     }
+  },
+  // Generation keeps the model's sampler session (recurrentSamplers): it runs here, so the next call finds it.
+  inProcessJobs: ['recurrent.generate'],
+  onForget(modelIds) {
+    for (const id of modelIds) void recurrentSamplers.release(id)
   },
   onTrained(state) {
     delete state.results['recurrent.generate']

@@ -54,6 +54,13 @@ export interface ServiceFamily<F extends Family = Family> {
   runTask(ctx: FamilyContext, session: SessionData, model: ModelOf<F['kind']>, run: RunOf<F>, field: string): FamilyTask
   /** Worker side: every job kind this family runs (its train kind and its run kinds). */
   jobs: Record<string, JobHandler>
+  /**
+   * Run kinds that run in the backend's own thread instead of a new worker: short runs that keep state from one call to
+   * the next (the recurrent sampler sessions). They must not block for long, and they have no crash isolation.
+   */
+  inProcessJobs?: readonly string[]
+  /** Models have left the open sessions (deleted, or their session closed): drop what is kept for them. */
+  onForget?(modelIds: readonly string[]): void
   /** A trained model has landed in the session (its tensors are in): what else changes (e.g. the recall lab's active model). */
   onTrained?(state: SessionState, model: ModelOf<F['kind']>): void
   views?: { [K in ViewOf<F>['kind']]: (ctx: FamilyContext, session: SessionData, model: ModelOf<F['kind']>, view: Extract<ViewOf<F>, { kind: K }>, field: string) => ViewResult }
