@@ -36,6 +36,7 @@ import { ApiError } from '../../shared/api'
 import { CancelledError } from '../../shared/errors'
 import {
   encodeStoredSnapshot,
+  poolingBags,
   resolvedHopfieldLayerSizes,
   type HopfieldLayerAttendResult,
   type HopfieldLayerInfo,
@@ -90,6 +91,7 @@ export function storedClasses(shape: HopfieldLayerShape, params: HopfieldLayerPa
 }
 
 export function hopfieldLayerModelName(spec: HopfieldLayerModelSpec): string {
+  if (spec.mode === 'pooling') return `Hopfield pooling · bags of ${poolingBags(spec).minBag}–${poolingBags(spec).maxBag} · d ${poolingBags(spec).size}`
   return `Hopfield layer · ${spec.storedPatterns} stored patterns · ${spec.task.classes} classes`
 }
 
@@ -100,6 +102,7 @@ export function hopfieldLayerModelName(spec: HopfieldLayerModelSpec): string {
  */
 export async function trainHopfieldLayerJob(input: HopfieldLayerTrainInput, hooks: ComputeHooks): Promise<{ info: HopfieldLayerInfo; params: HopfieldLayerParams; tensors: Record<string, NamedTensor> }> {
   const { spec } = input
+  if (spec.mode !== 'lookup') throw new RangeError(`trainHopfieldLayerJob: mode '${spec.mode}' is trained by trainHopfieldPoolingJob`)
   const { beta } = resolvedHopfieldLayerSizes(spec)
   const shape = hopfieldLayerShape(spec)
   const { inputSize: d, storedPatterns: P, classes: C } = shape
@@ -219,6 +222,7 @@ export function hopfieldLayerStateDict(shape: HopfieldLayerShape, params: Hopfie
 /** One held-out input's attention over the stored patterns, its logits and prediction, with the patterns to draw. */
 export function hopfieldLayerAttend(info: HopfieldLayerInfo, params: HopfieldLayerParams, index: number, field: string): HopfieldLayerAttendResult {
   const { spec } = info
+  if (spec.mode !== 'lookup') throw new ApiError({ code: 'bad-request', field, message: `${field}: a pooling layer has no stored patterns to attend over; use the hopfield-layer.bag view` })
   if (index >= spec.task.test) {
     throw new ApiError({ code: 'bad-request', field, message: `${field}: ${index} is out of range (the task holds ${spec.task.test} held-out samples)` })
   }
