@@ -15,11 +15,11 @@ import {
   hopfieldPoolingGradients,
   initHopfieldPooling,
   keyAttention,
-  type BagBatch,
   type HopfieldPoolingParams,
   type HopfieldPoolingShape
 } from '../../src/core/hopfield-pooling'
 import { Rng } from '../../src/core/rng'
+import { randomBags } from '../helpers/fixtures'
 
 const shape: HopfieldPoolingShape = { inputSize: 5, keySize: 3, classes: 2 }
 
@@ -28,25 +28,11 @@ function randomParams(rng: Rng): HopfieldPoolingParams {
   return { query: r(3), w_k: r(5 * 3), w_v: r(3 * 2), bias: r(2) }
 }
 
-/** Bags of 1..N instances; padding rows hold 9s so that any leak shows. */
-function randomBags(rng: Rng, bags: number, length: number): BagBatch {
-  const x = Float64Array.from({ length: bags * length * 5 }, () => rng.normal())
-  const mask = new Uint8Array(bags * length)
-  for (let b = 0; b < bags; b++) {
-    const n = 1 + rng.int(length)
-    for (let i = 0; i < length; i++) {
-      mask[b * length + i] = i < n ? 1 : 0
-      if (i >= n) x.fill(9, (b * length + i) * 5, (b * length + i + 1) * 5)
-    }
-  }
-  return { x, mask, bags, length }
-}
-
 describe('hopfield pooling gradients', () => {
   it('match central finite differences for every parameter entry, on padded bags', () => {
     const rng = new Rng(7)
     const p = randomParams(rng)
-    const batch = randomBags(rng, 5, 4)
+    const batch = randomBags(rng, 5, 4, 5)
     const y = Int32Array.from({ length: 5 }, () => rng.int(2))
     const beta = 0.7
     const { grads } = hopfieldPoolingGradients(shape, p, beta, batch, y)

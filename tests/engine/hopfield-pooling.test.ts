@@ -13,6 +13,7 @@ import { Rng } from '../../src/core/rng'
 import { decodeModel } from '../../src/engine/onnx/builder'
 import { buildHopfieldPoolingTrainStep, exportHopfieldPoolingOnnx } from '../../src/engine/programs/hopfield-pooling'
 import { TrainStepRunner } from '../../src/engine/programs/train-step'
+import { randomBags } from '../helpers/fixtures'
 import { HAS_ONNX, onnxCheck } from './helpers'
 
 const shape: HopfieldPoolingShape = { inputSize: 5, keySize: 3, classes: 2 }
@@ -26,20 +27,6 @@ function randomParams(rng: Rng): HopfieldPoolingParams {
   return { query: r(3), w_k: r(5 * 3), w_v: r(3 * 2), bias: r(2) }
 }
 
-/** Random bags of 1..N real instances, padded with rows of 9s (padding must not matter whatever it holds). */
-function randomBags(rng: Rng, bags: number, length: number): BagBatch {
-  const x = Float64Array.from({ length: bags * length * 5 }, () => Math.fround(rng.normal()))
-  const mask = new Uint8Array(bags * length)
-  for (let b = 0; b < bags; b++) {
-    const n = 1 + rng.int(length)
-    for (let i = 0; i < length; i++) {
-      mask[b * length + i] = i < n ? 1 : 0
-      if (i >= n) x.fill(9, (b * length + i) * 5, (b * length + i + 1) * 5)
-    }
-  }
-  return { x, mask, bags, length }
-}
-
 const slice = (all: BagBatch, s: number): BagBatch => ({ x: all.x.subarray(s * B * N * 5, (s + 1) * B * N * 5), mask: all.mask.subarray(s * B * N, (s + 1) * B * N), bags: B, length: N })
 
 describe('hopfield pooling train-step program', () => {
@@ -47,7 +34,7 @@ describe('hopfield pooling train-step program', () => {
     it(`${dtype}: K in-graph Adam steps on padded bags equal the core's gradients + Adam`, async () => {
       const rng = new Rng(dtype === 'float64' ? 1 : 2)
       const params = randomParams(rng)
-      const all = randomBags(rng, K * B, N)
+      const all = randomBags(rng, K * B, N, 5, 9, Math.fround)
       const y = Int32Array.from({ length: K * B }, () => rng.int(2))
       const lr = 0.05
       const runner = await TrainStepRunner.create(buildHopfieldPoolingTrainStep({ shape, beta, batch: B, bagLength: N, steps: K, dtype }), { params }, { provider: 'cpu' })
@@ -117,7 +104,7 @@ describe('hopfield pooling ONNX export', () => {
     try {
       const rng = new Rng(9)
       for (const [bags, length] of [[1, 1], [3, 4], [7, 11], [2, 40]] as const) {
-        const batch = randomBags(rng, bags, length)
+        const batch = randomBags(rng, bags, length, 5, 9, Math.fround)
         const x = Float64Array.from(batch.x, Math.fround)
         const out = await session.run({ bags: new ort.Tensor('float32', Float32Array.from(x), [bags, length, 5]), mask: new ort.Tensor('float32', Float32Array.from(batch.mask), [bags, length]) })
         const ref = hopfieldPoolingForward(shape, params, beta, { ...batch, x })

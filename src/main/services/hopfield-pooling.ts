@@ -24,14 +24,13 @@ import {
 import { Rng } from '../../core/rng'
 import { HOPFIELD_POOLING_STREAMS as STREAMS } from '../../core/rng-streams'
 import { buildHopfieldPoolingTrainStep, exportHopfieldPoolingOnnx, HOPFIELD_POOLING_IO as IO } from '../../engine/programs/hopfield-pooling'
-import { TrainStepRunner } from '../../engine/programs/train-step'
 import { ApiError } from '../../shared/api'
 import { CancelledError } from '../../shared/errors'
 import { poolingBags, resolvedHopfieldLayerSizes, type HopfieldLayerBagResult, type HopfieldLayerBags, type HopfieldLayerInfo, type HopfieldLayerModelSpec, type HopfieldLayerPoint } from '../../shared/families/hopfield-layer'
 import type { ExportFormat } from '../../shared/family'
 import { ENGRAM_VERSION } from '../version'
 import type { ComputeHooks } from './hooks'
-import type { HopfieldLayerTrainInput } from './hopfield-layer'
+import { engineRunner, nonFinite, type HopfieldLayerTrainInput } from './hopfield-layer'
 
 /** The key, the decoy split and the train and test bags, from the seed's named streams. */
 export function hopfieldPoolingData(bags: HopfieldLayerBags, seed: number): BagTask {
@@ -46,16 +45,6 @@ export function hopfieldPoolingShape(spec: HopfieldLayerModelSpec): HopfieldPool
 
 const copy = (p: HopfieldPoolingParams, f: (v: number) => number = (v) => v): HopfieldPoolingParams =>
   Object.fromEntries(HOPFIELD_POOLING_PARAMS.map((k) => [k, Float64Array.from(p[k], f)])) as HopfieldPoolingParams
-
-function nonFinite(losses: readonly number[], params: HopfieldPoolingParams): string | null {
-  const s = losses.findIndex((l) => !Number.isFinite(l))
-  if (s >= 0) return `loss (${losses[s]}) at step ${s + 1}`
-  for (const k of HOPFIELD_POOLING_PARAMS) {
-    const i = params[k].findIndex((v) => !Number.isFinite(v))
-    if (i >= 0) return `${k}[${i}] (${params[k][i]})`
-  }
-  return null
-}
 
 /**
  * Trains the pooling layer and the mean-pooling baseline (a linear classifier on each bag's mean instance). Same input →
@@ -77,15 +66,7 @@ export async function trainHopfieldPoolingJob(input: HopfieldLayerTrainInput, ho
   const test = gatherBags(data.test, d, Array.from({ length: bags.test }, (_, i) => i))
   const testMeans = bagMeans(test, d)
 
-  let runner: TrainStepRunner | null = null
-  let fallbackReason: string | null = input.coreOnly ? 'core requested' : null
-  if (!input.coreOnly) {
-    try {
-      runner = await TrainStepRunner.create(buildHopfieldPoolingTrainStep({ shape, beta, batch: B, bagLength: N, steps: K }), { params }, { provider: input.provider, ...(input.threads ? { threads: input.threads } : {}) })
-    } catch (error) {
-      fallbackReason = `engine unavailable: ${error instanceof Error ? error.message : String(error)}`
-    }
-  }
+  const { runner, fallbackReason } = await engineRunner(() => buildHopfieldPoolingTrainStep({ shape, beta, batch: B, bagLength: N, steps: K }), params, input)
   const coreAdam = runner ? null : adamInit(params)
   const linear = { w: new Float64Array(d * C), b: new Float64Array(C) }
   const linearAdam = adamInit(linear as unknown as Record<string, Float64Array>)
