@@ -54,7 +54,8 @@ the spec's samples (schemas recurrent-spec / recurrent-result): step, loss, perp
 stderr; with "task" in the model it trains a sequence classifier, tagger or forecaster instead, prints its
 held-out score against the baseline and runs its "predict" inputs. Ctrl-C stops it and keeps the steps done
 as a partial model. A spec whose model has "kind": "hopfield-layer" trains the Hopfield layer page's layer
-(learned stored patterns and projections) on its synthetic task beside a linear baseline (schemas
+(learned stored patterns and projections) on its synthetic task beside a linear baseline, or with
+"mode": "pooling" its Hopfield pooling (a learned query over bags of instances) beside mean pooling (schemas
 hopfield-layer-spec / hopfield-layer-result). The same spec and seed give the same numbers.
 A spec with a "batch" section ({"seeds": [...], "grid": {"field": [values]}}) trains its model (any family)
 once per grid point and seed and writes every run's model and state dict (docs/queue.md).

@@ -41,5 +41,8 @@ export const delayEvalStream = (di: number): number => 0x7e57_0000 + di
 /** Hopfield layer: the task's modes, its training and test sets, the initial weights and the epochs' minibatch orders. */
 export const HOPFIELD_LAYER_STREAMS = { modes: 0x4f10, train: 0x4f11, test: 0x4f12, init: 0x4f13, batches: 0x4f14 } as const
 
+/** Hopfield pooling (the layer's pooling mode): the key and decoy split, the training and held-out bags, the init, the minibatch order. */
+export const HOPFIELD_POOLING_STREAMS = { key: 0x4f20, train: 0x4f21, test: 0x4f22, init: 0x4f23, batches: 0x4f24 } as const
+
 /** Images sweep: the classical net's asynchronous visit orders, forked after the cues are drawn. */
 export const IMAGES_CLASSICAL_ORDER_STREAM = 0x1a9e

@@ -9,6 +9,9 @@ import { hopfieldLayerForward } from '../../src/core/hopfield-layer'
 import { decodeSafetensors } from '../../src/core/safetensors'
 import { hopfieldLayerParamsFromResult } from '../../src/main/services/hopfield-layer-run'
 import { hopfieldLayerShape } from '../../src/main/services/hopfield-layer'
+import { hopfieldPoolingForward } from '../../src/core/hopfield-pooling'
+import { tensorFromJson } from '../../src/core/tensor-json'
+import { hopfieldPoolingParams, hopfieldPoolingShape } from '../../src/main/services/hopfield-pooling'
 import { hopfieldLayerRunResultSchema, type HopfieldLayerRunResult } from '../../src/shared/hopfield-layer-run'
 import { tempDir } from '../helpers/backend'
 import { inProcessCli } from '../helpers/cli'
@@ -64,6 +67,36 @@ describe('engram run: hopfield layer specs', () => {
     expect(readFileSync(exported)).toEqual(readFileSync(onnx))
   })
 
+  it('trains the pooling example beside mean pooling; its ONNX takes bags of any size', async () => {
+    const pooling = join(import.meta.dirname, '..', '..', 'examples', 'hopfield-layer-pooling.json')
+    const out = join(tmp.dir, 'pool.result.json')
+    const onnx = join(tmp.dir, 'pool.onnx')
+    const r = await run(['run', pooling, '--out', out, '--export', onnx])
+    expect(r.code, r.text).toBe(0)
+    expect(r.text).toMatch(/held-out accuracy \d+\.\d% .* mean pooling \d+\.\d% · chance 50\.0% · key attention 0\.\d\d/)
+    const result = readResult(out)
+    expect(result.metrics.testAccuracy).toBeGreaterThan(0.85)
+    expect(result.metrics.baselineTestAccuracy).toBeLessThan(0.6)
+    expect(Object.keys(result.model.stateDict).sort()).toEqual(['bias', 'query', 'w_k', 'w_v'])
+    const params = hopfieldPoolingParams((name) => tensorFromJson(result.model.stateDict[name]))
+    const shape = hopfieldPoolingShape(result.spec.model)
+    const session = await ort.InferenceSession.create(readFileSync(onnx))
+    try {
+      for (const length of [2, 17]) {
+        const x = Float64Array.from({ length: 2 * length * 16 }, (_, i) => Math.fround(Math.sin(i)))
+        const mask = Float64Array.from({ length: 2 * length }, (_, i) => (i % length < length - 1 || i < length ? 1 : 0))
+        const got = await session.run({ bags: new ort.Tensor('float32', Float32Array.from(x), [2, length, 16]), mask: new ort.Tensor('float32', Float32Array.from(mask), [2, length]) })
+        const want = hopfieldPoolingForward(shape, params, result.layer.beta, { x, mask: Uint8Array.from(mask), bags: 2, length })
+        ;(got.logits!.data as Float32Array).forEach((v, i) => expect(v).toBeCloseTo(want.logits[i]!, 4))
+      }
+    } finally {
+      await session.release()
+    }
+    const exported = join(tmp.dir, 'pool-again.onnx')
+    expect((await run(['export', out, '--format', 'onnx', '--out', exported])).code).toBe(0)
+    expect(readFileSync(exported)).toEqual(readFileSync(onnx))
+  })
+
   it('refuses a bad spec naming the field, before any training', async () => {
     const spec = JSON.parse(readFileSync(example, 'utf8')) as { model: Record<string, unknown> }
     const write = (name: string, model: Record<string, unknown>): string => {
@@ -80,6 +113,10 @@ describe('engram run: hopfield layer specs', () => {
     expect(wide.text).toMatch(/spec\.model\.task\.width/)
     const many = await run(['run', write('many', { storedPatterns: 65 }), '--out', out])
     expect(many.text).toMatch(/spec\.model\.storedPatterns/)
+    const bags = await run(['run', write('bags', { bags: { minBag: 9, maxBag: 5 } }), '--out', out])
+    expect(bags.text).toMatch(/spec\.model\.bags: only the pooling mode reads bags/)
+    const order = await run(['run', write('order', { mode: 'pooling', bags: { minBag: 9, maxBag: 5 } }), '--out', out])
+    expect(order.text).toMatch(/spec\.model\.bags\.minBag: 9 is more than bags\.maxBag \(5\)/)
     expect(existsSync(out)).toBe(false)
   })
 })

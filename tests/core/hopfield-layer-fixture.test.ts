@@ -2,17 +2,15 @@
 // tests/fixtures/hopfield-layer/reference.json): the layer in torch ops, F.cross_entropy, autograd's gradients and
 // torch.optim.Adam for four steps. The committed JSON is the reference; where /usr/bin/python3 has numpy and torch the
 // generator is re-run and must give the same numbers (a visible skip otherwise).
-import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { expectClose, rerunFixture, TORCH_AVAILABLE } from '../helpers/fixtures'
 import { adamInit, adamStep, HOPFIELD_LAYER_PARAMS, hopfieldLayerGradients, type HopfieldLayerParams, type HopfieldLayerShape } from '../../src/core/hopfield-layer'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const FIXTURE = join(ROOT, 'tests/fixtures/hopfield-layer/reference.json')
 const SCRIPT = join(ROOT, 'scripts/hopfield-layer-fixture.py')
-const torchAvailable = spawnSync('/usr/bin/python3', ['-c', 'import numpy, torch'], { encoding: 'utf8' }).status === 0
 
 interface Reference {
   sizes: HopfieldLayerShape
@@ -30,10 +28,6 @@ interface Reference {
 
 const ref = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Reference
 
-function expectClose(got: ArrayLike<number>, want: readonly number[], tol: number, what: string): void {
-  expect(got.length, what).toBe(want.length)
-  for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!), `${what}[${i}]`).toBeLessThan(tol * (1 + Math.abs(want[i]!)))
-}
 
 describe('hopfield layer against PyTorch', () => {
   const s = ref.sizes
@@ -63,16 +57,9 @@ describe('hopfield layer against PyTorch', () => {
     for (const k of HOPFIELD_LAYER_PARAMS) expectClose(p[k], ref.final[k]!, 1e-11, k)
   })
 
-  it.skipIf(!torchAvailable)('re-run with PyTorch gives the committed numbers', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'engram-hlayer-'))
-    try {
-      const r = spawnSync('/usr/bin/python3', [SCRIPT, dir], { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1' } })
-      expect(r.status, r.stderr).toBe(0)
-      const fresh = JSON.parse(readFileSync(join(dir, 'reference.json'), 'utf8')) as Reference
-      for (const k of HOPFIELD_LAYER_PARAMS) expectClose(fresh.final[k]!, ref.final[k]!, 1e-12, `re-run ${k}`)
-      expectClose(fresh.losses, ref.losses, 1e-12, 're-run losses')
-    } finally {
-      rmSync(dir, { recursive: true, force: true })
-    }
+  it.skipIf(!TORCH_AVAILABLE)('re-run with PyTorch gives the committed numbers', () => {
+    const fresh = rerunFixture<Reference>(SCRIPT, 'engram-hlayer-')
+    for (const k of HOPFIELD_LAYER_PARAMS) expectClose(fresh.final[k]!, ref.final[k]!, 1e-12, `re-run ${k}`)
+    expectClose(fresh.losses, ref.losses, 1e-12, 're-run losses')
   })
 })

@@ -36,7 +36,7 @@ describe('hopfield layer through the API', () => {
     expect(model.baseline.testAccuracy).toBeLessThan(0.5)
     expect(model.storedClasses).toHaveLength(12)
     // The stored patterns learn the prototypes: their best match rises from the random start.
-    expect(model.history.at(-1)!.prototypeMatch).toBeGreaterThan(model.history[0]!.prototypeMatch + 0.2)
+    expect(model.history.at(-1)!.prototypeMatch).toBeGreaterThan(model.history[0]!.prototypeMatch! + 0.2)
 
     // The session's weights (safetensors) on the core give the reported held-out accuracy's attention view.
     const st = await backend.call('models.export', { sessionId: s.id, modelId: model.id, format: 'safetensors' })

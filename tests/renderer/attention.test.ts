@@ -1,11 +1,24 @@
 // The attention view's pure parts: the form as a models.view request the shared schema accepts (the cue form's
 // corruption and seed on each listed pattern), the fields named in error, the heatmap's layout (rows the queries,
 // columns the stored patterns, the weight as the value) and the lines shown to the user.
+import { createPinia, setActivePinia } from 'pinia'
 import { describe, expect, it } from 'vitest'
+import { useModernStore } from '../../src/renderer/src/stores/modern'
 import { viewRequestSchema } from '../../src/shared/families'
 import type { ModernAttentionResult, ModernInfo } from '../../src/shared/families/modern'
-import { attentionHeatmapOption, buildAttentionView, defaultAttentionForm, equivalenceText, queryLabels, shapesText } from '../../src/renderer/src/lib/attention'
-import { defaultModernUi } from '../../src/renderer/src/lib/modern'
+import {
+  attentionHeatmapOption,
+  buildAttentionView,
+  defaultAttentionForm,
+  equivalenceText,
+  GIVEN_TEXT_SAVED_MAX,
+  parseMatrixText,
+  queryLabels,
+  readAttentionForm,
+  savedAttentionForm,
+  shapesText
+} from '../../src/renderer/src/lib/attention'
+import { defaultModernUi, readModernUi } from '../../src/renderer/src/lib/modern'
 
 const info = {
   kind: 'modern', id: 'm1', name: 'M',
@@ -40,6 +53,76 @@ describe('attention form', () => {
     expect(buildAttentionView(f, { ...cue, fraction: 1.5 }, info)).toMatchObject({ field: 'fraction' })
     expect(buildAttentionView(f, { ...cue, seed: -1 }, info)).toMatchObject({ field: 'seed' })
     expect(buildAttentionView(f, cue, { ...info, patterns: 513 })).toMatchObject({ field: 'patterns', error: expect.stringMatching(/512/) })
+  })
+})
+
+describe('given projections (CSV or JSON)', () => {
+  const cue = defaultModernUi().retrieve
+  const csv = (rows: number, cols: number, at = (r: number, c: number) => (r + 1) / 10 + c) => Array.from({ length: rows }, (_, r) => Array.from({ length: cols }, (_, c) => at(r, c)).join(', ')).join('\n')
+  const json = (rows: number, cols: number) => JSON.stringify(Array.from({ length: rows }, (_, r) => Array.from({ length: cols }, (_, c) => r - c)))
+
+  it('parses CSV (commas, semicolons, tabs or spaces; blank and # lines skipped) and JSON', () => {
+    expect(parseMatrixText('# W\n1, 2,3\n\n4;5\t6\n 7 8 9 \n', 'W_Q')).toEqual({ rows: [[1, 2, 3], [4, 5, 6], [7, 8, 9]] })
+    expect(parseMatrixText('1e-3,-2.5\r\n0,1', 'W_Q')).toEqual({ rows: [[0.001, -2.5], [0, 1]] })
+    expect(parseMatrixText(' [[1, 2], [3, 4]] ', 'W_K')).toEqual({ rows: [[1, 2], [3, 4]] })
+  })
+
+  it('builds a given projection the shared view schema accepts, from CSV and JSON alike', () => {
+    const f = { ...defaultAttentionForm(), projection: 'given' as const, wQ: csv(35, 4), wK: json(35, 4), wV: csv(35, 2) }
+    const b = buildAttentionView(f, cue, info)
+    expect(b.error).toBeUndefined()
+    const parsed = viewRequestSchema.parse(b.params) as { projection: { kind: string; wQ: number[][]; wK: number[][]; wV: number[][] } }
+    expect(parsed.projection.kind).toBe('given')
+    expect(parsed.projection.wQ[2]).toEqual([0.3, 1.3, 2.3, 3.3])
+    expect(parsed.projection.wK[3]).toEqual([3, 2, 1, 0])
+    expect(parsed.projection.wV).toHaveLength(35)
+  })
+
+  it('names the matrix, the row and the column, and the shape expected', () => {
+    const f = { ...defaultAttentionForm(), projection: 'given' as const, wQ: csv(35, 4), wK: csv(35, 4), wV: csv(35, 2) }
+    const err = (over: Partial<typeof f>) => buildAttentionView({ ...f, ...over }, cue, info)
+    expect(err({ wQ: '' })).toMatchObject({ field: 'wQ', error: 'W_Q is empty: paste or import its rows (CSV or JSON)' })
+    expect(err({ wK: csv(35, 4).replace('0.2, 1.2, 2.2', '0.2, 1.2, x') })).toMatchObject({ field: 'wK', error: "W_K row 2 (line 2), column 3: 'x' is not a finite number" })
+    expect(err({ wV: '[[1, 2], [3, "a"]]' })).toMatchObject({ field: 'wV', error: 'W_V row 2, column 2: "a" is not a finite number' })
+    expect(err({ wV: '[[1, 2], 3]' })).toMatchObject({ field: 'wV', error: 'W_V row 2: not an array of numbers' })
+    expect(err({ wV: '{"a": 1}' })).toMatchObject({ field: 'wV', error: expect.stringMatching(/array of rows/) })
+    expect(err({ wV: '[[1, 2]' })).toMatchObject({ field: 'wV', error: expect.stringMatching(/^W_V: not valid JSON/) })
+    expect(err({ wQ: csv(34, 4) })).toMatchObject({ field: 'wQ', error: 'W_Q has 34 rows; it needs d = 35 rows (one per pattern component), each of d_k columns' })
+    expect(err({ wV: csv(36, 2) })).toMatchObject({ field: 'wV', error: 'W_V has 36 rows; it needs d = 35 rows (one per pattern component), each of d_v columns' })
+    expect(err({ wQ: `${csv(34, 4)}\n1, 2, 3` })).toMatchObject({ field: 'wQ', error: 'W_Q row 35 has 3 columns; row 1 has 4 (d_k): the shape must be [35, d_k]' })
+    expect(err({ wK: csv(35, 5) })).toMatchObject({ field: 'wK', error: 'W_K has 5 columns; it needs d_k = 4 like W_Q (shape [35, 4])' })
+    expect(err({ wV: csv(35, 1025) })).toMatchObject({ field: 'wV', error: 'W_V row 1 has 1025 columns; d_v is from 1 to 1024' })
+  })
+
+  it('the form is saved with the page state and read back field by field (a bad field keeps its default)', () => {
+    const f = { ...defaultAttentionForm(), patterns: '1, 3', projection: 'given' as const, dk: 5, dv: 7, seed: 3, wQ: '1,2', wK: '[[1]]', wV: '3 4' }
+    expect(readAttentionForm(JSON.parse(JSON.stringify(savedAttentionForm(f))))).toEqual(f)
+    expect(readAttentionForm({ ...f, projection: 'learned', dk: 0, dv: 'x', seed: -1, wQ: 5 })).toEqual({ ...f, projection: 'identity', dk: 16, dv: null, seed: 0, wQ: '' })
+    expect(readAttentionForm(null)).toEqual(defaultAttentionForm())
+    // A given matrix too large to save is left out (imported again), the others kept.
+    const big = 'x'.repeat(GIVEN_TEXT_SAVED_MAX + 1)
+    expect(savedAttentionForm({ ...f, wV: big })).toEqual({ ...f, wV: '' })
+    // In the modern page's ui record beside the store and retrieval forms.
+    expect(readModernUi({ attention: { ...f } }).attention).toEqual(f)
+    expect(readModernUi({}).attention).toEqual(defaultAttentionForm())
+  })
+})
+
+describe('the attention form in the session', () => {
+  it("is part of the modern page's saved state: a reopened session gets it back", () => {
+    setActivePinia(createPinia())
+    const before = useModernStore()
+    before.attentionForm.patterns = '2, 4'
+    before.attentionForm.projection = 'given'
+    before.attentionForm.wQ = '1, 0\n0, 1'
+    before.attentionForm.dv = 3
+    // What the session's ui record holds goes through JSON.
+    const saved = JSON.parse(JSON.stringify(before.snapshot())) as unknown
+    setActivePinia(createPinia())
+    const after = useModernStore()
+    expect(after.attentionForm).toEqual(defaultAttentionForm())
+    after.restore(saved)
+    expect(after.attentionForm).toEqual({ ...defaultAttentionForm(), patterns: '2, 4', projection: 'given', wQ: '1, 0\n0, 1', dv: 3 })
   })
 })
 

@@ -4,7 +4,7 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { setApi } from '../../src/renderer/src/api'
-import { attentionOption, buildHopfieldLayerTrain, defaultHopfieldLayerUi, layerTrainingOption, pointFromMetrics, readHopfieldLayerUi, scaledRows } from '../../src/renderer/src/lib/hopfield-layer'
+import { attentionOption, bagAttentionOption, buildHopfieldLayerTrain, defaultHopfieldLayerUi, layerTrainingOption, pointFromMetrics, readHopfieldLayerUi, scaledRows } from '../../src/renderer/src/lib/hopfield-layer'
 import { useHopfieldLayerStore } from '../../src/renderer/src/stores/hopfield-layer'
 import { useJobsStore } from '../../src/renderer/src/stores/jobs'
 import { useSessionStore } from '../../src/renderer/src/stores/session'
@@ -68,12 +68,41 @@ describe('hopfield layer form', () => {
     expect(decodeStoredSnapshot('a sample of text')).toBeNull()
   })
 
+  it('the pooling mode builds a pooling spec from the bag fields and names the bag field in error', () => {
+    const form = { ...defaultHopfieldLayerUi().form, mode: 'pooling' as const }
+    const ok = buildHopfieldLayerTrain(form)
+    expect(ok.params!.model).toEqual(hopfieldLayerModelSpecSchema.parse({ kind: 'hopfield-layer', mode: 'pooling', bags: {} }))
+    expect(methods['models.train'].params.safeParse({ sessionId: 's', ...ok.params }).success).toBe(true)
+    expect(buildHopfieldLayerTrain({ ...form, bagSize: 101 })).toMatchObject({ field: 'bagSize' })
+    expect(buildHopfieldLayerTrain({ ...form, maxBag: 65 })).toMatchObject({ field: 'maxBag' })
+    expect(buildHopfieldLayerTrain({ ...form, bagNoise: 3 })).toMatchObject({ field: 'bagNoise' })
+    expect(buildHopfieldLayerTrain({ ...form, bagTest: 0 })).toMatchObject({ field: 'bagTest' })
+    const order = buildHopfieldLayerTrain({ ...form, minBag: 9, maxBag: 5 })
+    expect(order).toMatchObject({ field: 'minBag' })
+    expect(order.error).toMatch(/9 is more than bags\.maxBag \(5\)/)
+    expect(buildHopfieldLayerTrain({ ...form, bagTrain: 10, batch: 20 })).toMatchObject({ field: 'batch' })
+    // The lookup task's fields do not matter in pooling mode.
+    expect(buildHopfieldLayerTrain({ ...form, width: 99 }).error).toBeUndefined()
+    // Live points carry the key's attention; the chart names mean pooling and the key line.
+    const p = { epoch: 1, loss: 0.6, testAccuracy: 0.7, baselineTestAccuracy: 0.5, keyAttention: 0.4 }
+    expect(pointFromMetrics(p)).toEqual(p)
+    const o = layerTrainingOption([p], 30, 2, true) as { series: { name: string; data: number[][] }[] }
+    expect(o.series.map((x) => x.name)).toEqual(['loss', 'Hopfield pooling', 'mean pooling', 'attention on the key'])
+    expect(o.series[3]!.data).toEqual([[1, 0.4]])
+    const bars = bagAttentionOption({ attention: [0.1, 0.7, 0.2], roles: ['clutter', 'key', 'clutter'] }) as { series: { data: { value: number; itemStyle: { color: string } }[] }[]; xAxis: { data: string[] } }
+    expect(bars.xAxis.data).toEqual(['0', '1 key', '2'])
+    expect(bars.series[0]!.data[1]!.itemStyle.color).not.toBe(bars.series[0]!.data[0]!.itemStyle.color)
+  })
+
   it('reads the page state back field by field, a bad field keeping its default', () => {
     const d = defaultHopfieldLayerUi()
     const ui = readHopfieldLayerUi({ form: { ...d.form, storedPatterns: 8, width: 99, beta: 1.5, keySize: null, seed: 'x' }, selectedId: 'm1', index: 4 })
     expect(ui.form).toEqual({ ...d.form, storedPatterns: 8, beta: 1.5 })
     expect(ui).toMatchObject({ selectedId: 'm1', index: 4 })
     expect(readHopfieldLayerUi(null)).toEqual(d)
+    const pooled = readHopfieldLayerUi({ form: { ...d.form, mode: 'pooling', bagSize: 24, maxBag: 99, minBag: 3 } })
+    expect(pooled.form).toEqual({ ...d.form, mode: 'pooling', bagSize: 24, minBag: 3 })
+    expect(readHopfieldLayerUi({ form: { mode: 'max' } }).form.mode).toBe('lookup')
   })
 })
 
@@ -155,6 +184,25 @@ describe('hopfield layer store', () => {
     await store.look(4)
     expect(store.attend?.index).toBe(4)
     expect(store.snapshot()).toMatchObject({ selectedId: 'm1', index: 4 })
+  })
+
+  it('a pooling layer shows one held-out bag (models.view hopfield-layer.bag)', async () => {
+    api.handle('sessions.open', () => emptySession())
+    await useSessionStore().open('s1')
+    const store = useHopfieldLayerStore()
+    const base = info('p1')
+    const model: HopfieldLayerInfo = { ...base, spec: hopfieldLayerModelSpecSchema.parse({ kind: 'hopfield-layer', mode: 'pooling', bags: { test: 7 } }), storedClasses: [], history: [{ epoch: 1, loss: 1, testAccuracy: 0.9, baselineTestAccuracy: 0.5, keyAttention: 0.8 }] }
+    const bag = { modelId: 'p1', index: 0, size: 2, inputSize: 2, instances: [1, 0, 0, 1], roles: ['key', 'clutter'] as ('key' | 'clutter')[], label: 1, predicted: 1, attention: [0.9, 0.1], logits: [0, 1], key: [1, 1], matchedQuery: [1, 0] }
+    api.handle('models.view', (p) => ({ kind: 'hopfield-layer.bag', result: { ...bag, index: p.view.kind === 'hopfield-layer.bag' ? p.view.index : -1 } }))
+    useSessionStore().addModel(model)
+    await store.select('p1')
+    expect(api.callsOf('models.view')).toEqual([{ sessionId: 's1', modelId: 'p1', view: { kind: 'hopfield-layer.bag', index: 0 } }])
+    expect(store.bag).toMatchObject({ modelId: 'p1', index: 0 })
+    expect(store.stored).toBeNull()
+    expect(store.view).toMatchObject({ pooling: true, classes: 2 })
+    expect(store.heldOut(store.selected)).toBe(7)
+    await store.look(6)
+    expect(store.bag?.index).toBe(6)
   })
 
   it('adopts a training found running after a reload: its curve so far and its latest stored patterns', async () => {

@@ -4,6 +4,7 @@
 import { tensorToJson } from '../../core/tensor-json'
 import { RNG_ALGORITHM } from '../../core/rng'
 import type { HopfieldLayerParams } from '../../core/hopfield-layer'
+import type { NamedTensor } from '../../core/safetensors'
 import type { ExportFormat } from '../../shared/family'
 import { hopfieldLayerSpecProblem } from '../../shared/families/hopfield-layer'
 import type { HopfieldLayerRunResult, HopfieldLayerRunSpec } from '../../shared/hopfield-layer-run'
@@ -11,6 +12,7 @@ import { SPEC_VERSION } from '../../shared/spec'
 import { ENGRAM_VERSION } from '../version'
 import type { ComputeHooks } from './hooks'
 import { hopfieldLayerExportBytes, hopfieldLayerModelName, hopfieldLayerParams, trainHopfieldLayerJob } from './hopfield-layer'
+import { hopfieldPoolingExportBytes, hopfieldPoolingParams, trainHopfieldPoolingJob } from './hopfield-pooling'
 import { resultTensor, SpecError } from './spec-file'
 
 /** Trains the spec's layer; cancel (hooks.shouldCancel) keeps the epochs done as a partial model. */
@@ -18,10 +20,8 @@ export async function runHopfieldLayerSpec(spec: HopfieldLayerRunSpec, hooks: Co
   const problem = hopfieldLayerSpecProblem(spec.model, 'spec.model')
   if (problem) throw new SpecError(problem.message)
   const started = performance.now()
-  const { info, tensors } = await trainHopfieldLayerJob(
-    { modelId: spec.name, name: hopfieldLayerModelName(spec.model), spec: spec.model, seed: spec.seed, provider: spec.engine.provider, threads: spec.engine.threads },
-    hooks
-  )
+  const input = { modelId: spec.name, name: hopfieldLayerModelName(spec.model), spec: spec.model, seed: spec.seed, provider: spec.engine.provider, threads: spec.engine.threads }
+  const { info, tensors } = spec.model.mode === 'pooling' ? await trainHopfieldPoolingJob(input, hooks) : await trainHopfieldLayerJob(input, hooks)
   const seconds = (performance.now() - started) / 1000
   const last = info.history.at(-1)!
   const engine = /^engine \((.+)\)$/.exec(info.provider)
@@ -44,18 +44,23 @@ export async function runHopfieldLayerSpec(spec: HopfieldLayerRunSpec, hooks: Co
   }
 }
 
-/** The trained layer of a result file (float32 weights as stored). */
-export function hopfieldLayerParamsFromResult(result: HopfieldLayerRunResult, source = 'result'): HopfieldLayerParams {
+function resultTensorOf(result: HopfieldLayerRunResult, source: string): (name: string) => NamedTensor {
   const dict = result.model.stateDict
-  return hopfieldLayerParams((name) => {
+  return (name) => {
     const t = dict[name]
     if (!t) throw new SpecError(`${source}: model.stateDict: tensor '${name}' is missing`)
     return resultTensor(source, `model.stateDict.${name}`, t)
-  })
+  }
 }
 
-/** ONNX (inputs → logits, attention; weights embedded) or safetensors bytes of a result's layer. */
+/** The trained layer of a result file (float32 weights as stored; lookup mode). */
+export function hopfieldLayerParamsFromResult(result: HopfieldLayerRunResult, source = 'result'): HopfieldLayerParams {
+  return hopfieldLayerParams(resultTensorOf(result, source))
+}
+
+/** ONNX (lookup: inputs → logits, attention; pooling: bags, mask → logits, attention; weights embedded) or safetensors bytes of a result's layer. */
 export function exportHopfieldLayerResult(result: HopfieldLayerRunResult, format: ExportFormat, source = 'result'): Uint8Array {
-  const params = hopfieldLayerParamsFromResult(result, source)
-  return hopfieldLayerExportBytes({ spec: result.spec.model, seed: result.spec.seed, beta: result.layer.beta }, params, format, '--format')
+  const info = { spec: result.spec.model, seed: result.spec.seed, beta: result.layer.beta }
+  if (result.spec.model.mode === 'pooling') return hopfieldPoolingExportBytes(info, hopfieldPoolingParams(resultTensorOf(result, source)), format, '--format')
+  return hopfieldLayerExportBytes(info, hopfieldLayerParamsFromResult(result, source), format, '--format')
 }

@@ -31,11 +31,12 @@ import {
 import { Rng } from '../../core/rng'
 import { HOPFIELD_LAYER_STREAMS as STREAMS } from '../../core/rng-streams'
 import { buildHopfieldLayerTrainStep, exportHopfieldLayerOnnx, HOPFIELD_LAYER_IO as IO } from '../../engine/programs/hopfield-layer'
-import { TrainStepRunner } from '../../engine/programs/train-step'
+import { TrainStepRunner, type TrainStepProgram } from '../../engine/programs/train-step'
 import { ApiError } from '../../shared/api'
 import { CancelledError } from '../../shared/errors'
 import {
   encodeStoredSnapshot,
+  poolingBags,
   resolvedHopfieldLayerSizes,
   type HopfieldLayerAttendResult,
   type HopfieldLayerInfo,
@@ -73,14 +74,24 @@ export interface HopfieldLayerTrainInput {
 const f32 = (p: HopfieldLayerParams): HopfieldLayerParams => Object.fromEntries(HOPFIELD_LAYER_PARAMS.map((k) => [k, Float64Array.from(p[k], Math.fround)])) as HopfieldLayerParams
 
 /** The first non-finite value of an epoch: 'loss (NaN) at step s' or 'w_k[i] (Infinity)', else null. */
-function nonFinite(losses: readonly number[], params: HopfieldLayerParams): string | null {
+export function nonFinite(losses: readonly number[], params: Readonly<Record<string, Float64Array>>): string | null {
   const s = losses.findIndex((l) => !Number.isFinite(l))
   if (s >= 0) return `loss (${losses[s]}) at step ${s + 1}`
-  for (const k of HOPFIELD_LAYER_PARAMS) {
-    const i = params[k].findIndex((v) => !Number.isFinite(v))
-    if (i >= 0) return `${k}[${i}] (${params[k][i]})`
+  for (const [k, w] of Object.entries(params)) {
+    const i = w.findIndex((v) => !Number.isFinite(v))
+    if (i >= 0) return `${k}[${i}] (${w[i]})`
   }
   return null
+}
+
+/** The engine's training session for a program, or null with the reason (core requested, or the engine failed to start). */
+export async function engineRunner(program: () => TrainStepProgram, params: Readonly<Record<string, Float64Array>>, input: HopfieldLayerTrainInput): Promise<{ runner: TrainStepRunner | null; fallbackReason: string | null }> {
+  if (input.coreOnly) return { runner: null, fallbackReason: 'core requested' }
+  try {
+    return { runner: await TrainStepRunner.create(program(), { params }, { provider: input.provider, ...(input.threads ? { threads: input.threads } : {}) }), fallbackReason: null }
+  } catch (error) {
+    return { runner: null, fallbackReason: `engine unavailable: ${error instanceof Error ? error.message : String(error)}` }
+  }
 }
 
 /** Each stored pattern's class vote: argmax of its value row V = Y W_K W_V. */
@@ -90,6 +101,7 @@ export function storedClasses(shape: HopfieldLayerShape, params: HopfieldLayerPa
 }
 
 export function hopfieldLayerModelName(spec: HopfieldLayerModelSpec): string {
+  if (spec.mode === 'pooling') return `Hopfield pooling · bags of ${poolingBags(spec).minBag}–${poolingBags(spec).maxBag} · d ${poolingBags(spec).size}`
   return `Hopfield layer · ${spec.storedPatterns} stored patterns · ${spec.task.classes} classes`
 }
 
@@ -100,6 +112,7 @@ export function hopfieldLayerModelName(spec: HopfieldLayerModelSpec): string {
  */
 export async function trainHopfieldLayerJob(input: HopfieldLayerTrainInput, hooks: ComputeHooks): Promise<{ info: HopfieldLayerInfo; params: HopfieldLayerParams; tensors: Record<string, NamedTensor> }> {
   const { spec } = input
+  if (spec.mode !== 'lookup') throw new RangeError(`trainHopfieldLayerJob: mode '${spec.mode}' is trained by trainHopfieldPoolingJob`)
   const { beta } = resolvedHopfieldLayerSizes(spec)
   const shape = hopfieldLayerShape(spec)
   const { inputSize: d, storedPatterns: P, classes: C } = shape
@@ -111,15 +124,7 @@ export async function trainHopfieldLayerJob(input: HopfieldLayerTrainInput, hook
   const K = Math.floor(data.train.n / B)
   const M = data.modeClass.length
 
-  let runner: TrainStepRunner | null = null
-  let fallbackReason: string | null = input.coreOnly ? 'core requested' : null
-  if (!input.coreOnly) {
-    try {
-      runner = await TrainStepRunner.create(buildHopfieldLayerTrainStep({ shape, beta, batch: B, steps: K }), { params }, { provider: input.provider, ...(input.threads ? { threads: input.threads } : {}) })
-    } catch (error) {
-      fallbackReason = `engine unavailable: ${error instanceof Error ? error.message : String(error)}`
-    }
-  }
+  const { runner, fallbackReason } = await engineRunner(() => buildHopfieldLayerTrainStep({ shape, beta, batch: B, steps: K }), params, input)
   const coreAdam = runner ? null : adamInit(params)
   const linear = { w: new Float64Array(d * C), b: new Float64Array(C) }
   const linearAdam = adamInit(linear as unknown as Record<string, Float64Array>)
@@ -219,6 +224,7 @@ export function hopfieldLayerStateDict(shape: HopfieldLayerShape, params: Hopfie
 /** One held-out input's attention over the stored patterns, its logits and prediction, with the patterns to draw. */
 export function hopfieldLayerAttend(info: HopfieldLayerInfo, params: HopfieldLayerParams, index: number, field: string): HopfieldLayerAttendResult {
   const { spec } = info
+  if (spec.mode !== 'lookup') throw new ApiError({ code: 'bad-request', field, message: `${field}: a pooling layer has no stored patterns to attend over; use the hopfield-layer.bag view` })
   if (index >= spec.task.test) {
     throw new ApiError({ code: 'bad-request', field, message: `${field}: ${index} is out of range (the task holds ${spec.task.test} held-out samples)` })
   }

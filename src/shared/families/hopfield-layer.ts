@@ -7,7 +7,10 @@
 import { z } from 'zod'
 import { defineFamily, trainJob } from '../family'
 
-export const HOPFIELD_LAYER_LIMITS = { classes: 8, pairs: 4, side: 10, storedPatterns: 64, keySize: 100, samples: 5000, epochs: 500, batch: 256 } as const
+export const HOPFIELD_LAYER_LIMITS = { classes: 8, pairs: 4, side: 10, storedPatterns: 64, keySize: 100, samples: 5000, epochs: 500, batch: 256, instanceSize: 100, bag: 64 } as const
+
+/** The layer's two modes: 'lookup' (HopfieldLayer, learned stored patterns, the prototypes task) and 'pooling' (HopfieldPooling, a learned query over each bag, the bags task). */
+export const HOPFIELD_LAYER_MODES = ['lookup', 'pooling'] as const
 
 export const hopfieldLayerTaskSchema = z
   .object({
@@ -26,10 +29,35 @@ export const hopfieldLayerTaskSchema = z
   .strict()
 export type HopfieldLayerTask = z.infer<typeof hopfieldLayerTaskSchema>
 
+/**
+ * The pooling mode's multiple-instance task (core/hopfield-pooling.ts): a bag is positive iff it holds the key instance
+ * p + σ·noise; a negative bag holds the key's two halves (decoys) instead, so the bag mean has the same distribution in
+ * both classes and mean pooling stays at chance.
+ */
+export const hopfieldLayerBagsSchema = z
+  .object({
+    /** d, the instance size. */
+    size: z.int().min(2).max(HOPFIELD_LAYER_LIMITS.instanceSize).default(16),
+    /** Bag sizes are drawn uniformly from minBag..maxBag (a negative bag needs room for its two decoys). */
+    minBag: z.int().min(2).max(HOPFIELD_LAYER_LIMITS.bag).default(4),
+    maxBag: z.int().min(2).max(HOPFIELD_LAYER_LIMITS.bag).default(12),
+    /** σ, the key instance's noise (clutter is N(0, 1)). */
+    noise: z.number().min(0).max(2).default(0.5),
+    /** Training and held-out bags (their own random streams). */
+    train: z.int().positive().max(HOPFIELD_LAYER_LIMITS.samples).default(400),
+    test: z.int().positive().max(HOPFIELD_LAYER_LIMITS.samples).default(500)
+  })
+  .strict()
+export type HopfieldLayerBags = z.infer<typeof hopfieldLayerBagsSchema>
+
 export const hopfieldLayerModelSpecSchema = z
   .object({
     kind: z.literal('hopfield-layer'),
+    /** 'lookup' learns stored patterns on `task`; 'pooling' learns one query that pools each bag of `bags`. */
+    mode: z.enum(HOPFIELD_LAYER_MODES).default('lookup'),
     task: hopfieldLayerTaskSchema.default(hopfieldLayerTaskSchema.parse({})),
+    /** The pooling mode's task (read only when mode is 'pooling'; its defaults when absent). */
+    bags: hopfieldLayerBagsSchema.optional(),
     /** P, the learned stored patterns. */
     storedPatterns: z.int().positive().max(HOPFIELD_LAYER_LIMITS.storedPatterns).default(16),
     /** k, the associative space's size (default: d, the input size). */
@@ -46,15 +74,34 @@ export type HopfieldLayerModelSpec = z.infer<typeof hopfieldLayerModelSpecSchema
 
 /** The cross-field checks the schema cannot state: a message naming the field under `field` (e.g. 'params.model'), or null. */
 export function hopfieldLayerSpecProblem(spec: HopfieldLayerModelSpec, field: string): { field: string; message: string } | null {
+  if (spec.mode === 'lookup' && spec.bags) {
+    return { field: `${field}.bags`, message: `${field}.bags: only the pooling mode reads bags (mode is 'lookup'; set mode to 'pooling' or remove bags)` }
+  }
+  if (spec.mode === 'pooling') {
+    const bags = poolingBags(spec)
+    if (bags.minBag > bags.maxBag) return { field: `${field}.bags.minBag`, message: `${field}.bags.minBag: ${bags.minBag} is more than bags.maxBag (${bags.maxBag})` }
+    if (spec.batch > bags.train) return { field: `${field}.batch`, message: `${field}.batch: ${spec.batch} is more than the ${bags.train} training bags (bags.train)` }
+    return null
+  }
   if (spec.batch > spec.task.train) {
     return { field: `${field}.batch`, message: `${field}.batch: ${spec.batch} is more than the ${spec.task.train} training samples (task.train)` }
   }
   return null
 }
 
+/** The pooling mode's bags task: the spec's, or its defaults. */
+export function poolingBags(spec: HopfieldLayerModelSpec): HopfieldLayerBags {
+  return spec.bags ?? hopfieldLayerBagsSchema.parse({})
+}
+
+/** The classes the layer tells apart: the prototypes task's, or 2 (no key / key) for the bags. */
+export function hopfieldLayerClasses(spec: HopfieldLayerModelSpec): number {
+  return spec.mode === 'pooling' ? 2 : spec.task.classes
+}
+
 /** k and β as trained: the spec's, or their defaults (k = d, β = 1/√k). */
 export function resolvedHopfieldLayerSizes(spec: HopfieldLayerModelSpec): { inputSize: number; keySize: number; beta: number } {
-  const inputSize = spec.task.width * spec.task.height
+  const inputSize = spec.mode === 'pooling' ? poolingBags(spec).size : spec.task.width * spec.task.height
   const keySize = spec.keySize ?? inputSize
   return { inputSize, keySize, beta: spec.beta ?? 1 / Math.sqrt(keySize) }
 }
@@ -67,10 +114,12 @@ export const hopfieldLayerPointSchema = z.object({
   testAccuracy: z.number(),
   baselineTestAccuracy: z.number(),
   /**
-   * How well the stored patterns have learned the task's prototypes: the mean over prototypes of the best cosine
-   * similarity of any stored pattern's matched pattern (row of Y W_K W_Qᵀ) with it.
+   * Lookup mode: how well the stored patterns have learned the task's prototypes: the mean over prototypes of the best
+   * cosine similarity of any stored pattern's matched pattern (row of Y W_K W_Qᵀ) with it.
    */
-  prototypeMatch: z.number()
+  prototypeMatch: z.number().optional(),
+  /** Pooling mode: the mean attention the key instance gets over the held-out positive bags. */
+  keyAttention: z.number().optional()
 })
 export type HopfieldLayerPoint = z.infer<typeof hopfieldLayerPointSchema>
 
@@ -87,9 +136,9 @@ export const hopfieldLayerInfoSchema = z.object({
   history: z.array(hopfieldLayerPointSchema),
   trainAccuracy: z.number(),
   testAccuracy: z.number(),
-  /** The linear softmax classifier on the pixels, trained on the same minibatches with the same Adam. */
+  /** The linear softmax classifier on the pixels (pooling mode: on each bag's mean instance, i.e. mean pooling), trained on the same minibatches with the same Adam. */
   baseline: z.object({ trainAccuracy: z.number(), testAccuracy: z.number() }),
-  /** Each stored pattern's class vote: argmax of its value row (Y W_K W_V). */
+  /** Each stored pattern's class vote: argmax of its value row (Y W_K W_V); empty in pooling mode. */
   storedClasses: z.array(z.int()),
   /** 'engine (cpu)' or 'core' (with the reason the engine was not used). */
   provider: z.string(),
@@ -131,6 +180,34 @@ export const hopfieldLayerAttendResultSchema = z.object({
 })
 export type HopfieldLayerAttendResult = z.infer<typeof hopfieldLayerAttendResultSchema>
 
+export const hopfieldLayerBagViewSchema = z
+  .object({
+    kind: z.literal('hopfield-layer.bag'),
+    /** The held-out bag. */
+    index: z.int().nonnegative().max(HOPFIELD_LAYER_LIMITS.samples)
+  })
+  .strict()
+
+export const hopfieldLayerBagResultSchema = z.object({
+  modelId: z.string(),
+  index: z.int(),
+  /** The bag's n real instances [n, d] row-major, and each one's role: 'key', 'decoy' (a half of the key) or 'clutter'. */
+  size: z.int(),
+  inputSize: z.int(),
+  instances: z.array(z.number()),
+  roles: z.array(z.enum(['key', 'decoy', 'clutter'])),
+  /** 1 when the bag holds the key. */
+  label: z.int(),
+  predicted: z.int(),
+  /** The learned query's softmax over the bag's instances [n], and the logits [2]. */
+  attention: z.array(z.number()),
+  logits: z.array(z.number()),
+  /** The task's key pattern p [d], and what the query responds to in input space, W_K qᵀ [d]. */
+  key: z.array(z.number()),
+  matchedQuery: z.array(z.number())
+})
+export type HopfieldLayerBagResult = z.infer<typeof hopfieldLayerBagResultSchema>
+
 export const hopfieldLayerFamily = defineFamily({
   kind: 'hopfield-layer',
   label: 'Hopfield layer',
@@ -139,7 +216,10 @@ export const hopfieldLayerFamily = defineFamily({
   tensors: ['stored_patterns', 'w_q', 'w_k', 'w_v'],
   train: trainJob('hopfield-layer.train', hopfieldLayerModelSpecSchema, hopfieldLayerInfoSchema, { dataset: false }),
   runs: [],
-  views: [{ request: hopfieldLayerAttendViewSchema, result: z.object({ kind: z.literal('hopfield-layer.attend'), result: hopfieldLayerAttendResultSchema }) }],
+  views: [
+    { request: hopfieldLayerAttendViewSchema, result: z.object({ kind: z.literal('hopfield-layer.attend'), result: hopfieldLayerAttendResultSchema }) },
+    { request: hopfieldLayerBagViewSchema, result: z.object({ kind: z.literal('hopfield-layer.bag'), result: hopfieldLayerBagResultSchema }) }
+  ],
   kept: [],
   exports: ['onnx', 'safetensors']
 })

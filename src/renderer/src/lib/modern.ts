@@ -1,8 +1,9 @@
 // The modern Hopfield page's pure parts (004): the store form and the retrieval form as API params (or the field in
 // error), the outcome in words, the charts (retrieval weights over the stored patterns at a step, the energy per
-// step), and the page state read back from a session's ui record.
+// step), and the page state (the store, retrieval and attention forms) read back from a session's ui record.
 import type { ModernInfo, ModernModelSpec, ModernRetrieveResult } from '../../../shared/families/modern'
 import { BUILTIN_DATASETS, type Corruption, type DatasetId } from '../../../shared/spec'
+import { defaultAttentionForm, readAttentionForm, type AttentionForm } from './attention'
 import { ACCENT, AXIS_STYLE, cursorMarkLine, MARKER, MUTED, TEXT_STYLE, type ChartOption } from './charts'
 
 export type InteractionKind = ModernModelSpec['interaction']['kind']
@@ -33,6 +34,8 @@ export interface RetrieveForm {
 export interface ModernUi {
   form: ModernForm
   retrieve: RetrieveForm
+  /** The attention view's form (queries, projections, given matrices). */
+  attention: AttentionForm
   selectedId: string | null
 }
 
@@ -52,6 +55,7 @@ export function defaultModernUi(): ModernUi {
   return {
     form: { datasetId: 'letters', count: 8, variant: 'continuous', beta: 0.5, values: 'bipolar', interaction: 'polynomial', degree: 3 },
     retrieve: { pattern: 0, cue: 'flip', fraction: 0.2, seed: 1, beta: null, maxSteps: 50 },
+    attention: defaultAttentionForm(),
     selectedId: null
   }
 }
@@ -193,6 +197,7 @@ export function readModernUi(raw: unknown): ModernUi {
     if (r.beta === null || (typeof r.beta === 'number' && r.beta > 0)) ui.retrieve.beta = r.beta
     if (isCount(r.maxSteps) && r.maxSteps > 0) ui.retrieve.maxSteps = r.maxSteps
   }
+  ui.attention = readAttentionForm(raw.attention)
   if (typeof raw.selectedId === 'string') ui.selectedId = raw.selectedId
   return ui
 }

@@ -5,7 +5,17 @@ import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import type { Events, RunningJob } from '../../../shared/api'
 import { asView } from '../../../shared/families'
-import { decodeStoredSnapshot, type HopfieldLayerAttendResult, type HopfieldLayerInfo, type HopfieldLayerPoint, type StoredSnapshot } from '../../../shared/families/hopfield-layer'
+import {
+  decodeStoredSnapshot,
+  hopfieldLayerClasses,
+  poolingBags,
+  type HopfieldLayerAttendResult,
+  type HopfieldLayerBagResult,
+  type HopfieldLayerInfo,
+  type HopfieldLayerModelSpec,
+  type HopfieldLayerPoint,
+  type StoredSnapshot
+} from '../../../shared/families/hopfield-layer'
 import { modelsOf } from '../../../shared/session'
 import { getApi } from '../api'
 import { buildHopfieldLayerTrain, defaultHopfieldLayerUi, pointFromMetrics, readHopfieldLayerUi, type HopfieldLayerUi } from '../lib/hopfield-layer'
@@ -28,10 +38,12 @@ export const useHopfieldLayerStore = defineStore('hopfield-layer', () => {
   const index = ref(d.index)
   const trainJobId = ref<string | null>(null)
   /** What the running training plans (the chart's x extent, the pictures' size). */
-  const planned = ref({ epochs: d.form.epochs, classes: d.form.classes, width: d.form.width, height: d.form.height })
+  const planned = ref({ epochs: d.form.epochs, classes: d.form.classes, width: d.form.width, height: d.form.height, pooling: false })
   /** Live points and stored patterns of hopfield-layer.train jobs, by job id. */
   const live = shallowRef<Record<string, LiveRun>>({})
   const attend = shallowRef<HopfieldLayerAttendResult | null>(null)
+  /** A pooling layer's view: one held-out bag's instances and the query's attention over them. */
+  const bag = shallowRef<HopfieldLayerBagResult | null>(null)
   const busy = ref<null | 'attend' | 'export'>(null)
   const lastExport = ref<ModelExport | null>(null)
 
@@ -42,10 +54,10 @@ export const useHopfieldLayerStore = defineStore('hopfield-layer', () => {
   const training = computed(() => trainJob.value?.status === 'running' || trainJob.value?.status === 'starting')
   const liveRun = computed(() => (trainJobId.value ? (live.value[trainJobId.value] ?? { points: [], stored: null }) : null))
   /** What the chart shows: the running training, else the selected model's history. */
-  const view = computed<{ live: boolean; points: readonly HopfieldLayerPoint[]; epochs: number; classes: number } | null>(() => {
-    if (training.value && liveRun.value) return { live: true, points: liveRun.value.points, epochs: planned.value.epochs, classes: planned.value.classes }
+  const view = computed<{ live: boolean; points: readonly HopfieldLayerPoint[]; epochs: number; classes: number; pooling: boolean } | null>(() => {
+    if (training.value && liveRun.value) return { live: true, points: liveRun.value.points, epochs: planned.value.epochs, classes: planned.value.classes, pooling: planned.value.pooling }
     const m = selected.value
-    return m ? { live: false, points: m.history, epochs: m.spec.epochs, classes: m.spec.task.classes } : null
+    return m ? { live: false, points: m.history, epochs: m.spec.epochs, classes: hopfieldLayerClasses(m.spec), pooling: m.spec.mode === 'pooling' } : null
   })
   /** The stored patterns and what they match in pixel space: live (4-bit snapshots) while training, else the selected model's (from the view). */
   const stored = computed<{ live: boolean; epoch: number; count: number; stored: ArrayLike<number>; matched: ArrayLike<number>; width: number; height: number } | null>(() => {
@@ -53,7 +65,7 @@ export const useHopfieldLayerStore = defineStore('hopfield-layer', () => {
     if (snap) return { live: true, epoch: snap.epoch, count: snap.count, stored: snap.stored, matched: snap.matched, width: planned.value.width, height: planned.value.height }
     const m = selected.value
     const a = attend.value
-    if (!m || !a || a.modelId !== m.id) return null
+    if (!m || !a || a.modelId !== m.id || m.spec.mode !== 'lookup') return null
     return { live: false, epoch: m.epochsDone, count: m.spec.storedPatterns, stored: a.storedPatterns, matched: a.matchedPatterns, width: m.spec.task.width, height: m.spec.task.height }
   })
 
@@ -62,12 +74,18 @@ export const useHopfieldLayerStore = defineStore('hopfield-layer', () => {
     if (!s) throw new Error('no session is open')
     const b = built.value
     if (b.error !== undefined) throw new Error(`${b.field}: ${b.error}`)
-    const t = b.params.model.task
-    planned.value = { epochs: b.params.model.epochs, classes: t.classes, width: t.width, height: t.height }
+    plan(b.params.model)
     const id = await jobs.startTrain(s.id, b.params)
     trainJobId.value = id
     return id
   }
+
+  function plan(m: HopfieldLayerModelSpec): void {
+    planned.value = { epochs: m.epochs, classes: hopfieldLayerClasses(m), width: m.task.width, height: m.task.height, pooling: m.mode === 'pooling' }
+  }
+
+  /** Held-out samples (lookup) or bags (pooling) of a model's task. */
+  const heldOut = (m: HopfieldLayerInfo | null): number => (m ? (m.spec.mode === 'pooling' ? poolingBags(m.spec).test : m.spec.task.test) : 1)
 
   async function cancelTraining(): Promise<boolean> {
     return trainJobId.value ? jobs.cancel(trainJobId.value) : false
@@ -83,8 +101,7 @@ export const useHopfieldLayerStore = defineStore('hopfield-layer', () => {
   /** A training found running after a reload: its chart from every report so far. */
   function adoptTraining(j: RunningJob): void {
     if (!('model' in j.spec) || j.spec.model.kind !== 'hopfield-layer') return
-    const m = j.spec.model
-    planned.value = { epochs: m.epochs, classes: m.task.classes, width: m.task.width, height: m.task.height }
+    plan(j.spec.model)
     const points = j.metrics.map(pointFromMetrics).filter((p): p is HopfieldLayerPoint => p !== null)
     live.value = { ...live.value, [j.jobId]: { points, stored: decodeStoredSnapshot(j.text) } }
     trainJobId.value = j.jobId
@@ -99,17 +116,21 @@ export const useHopfieldLayerStore = defineStore('hopfield-layer', () => {
   /** Shows a model and the attention of the chosen held-out input. */
   async function select(id: string | null): Promise<void> {
     selectedId.value = id
-    if (id) await look(Math.min(index.value, (selected.value?.spec.task.test ?? 1) - 1))
+    if (id) await look(Math.min(index.value, heldOut(selected.value) - 1))
   }
 
-  /** The attention of held-out sample `i` over the selected model's stored patterns. */
-  async function look(i: number): Promise<HopfieldLayerAttendResult | null> {
+  /** The attention of held-out sample `i` over the selected model's stored patterns (lookup), or over held-out bag `i`'s instances (pooling). */
+  async function look(i: number): Promise<HopfieldLayerAttendResult | HopfieldLayerBagResult | null> {
     const s = session.state
     const m = selected.value
     if (!s || !m) return null
     index.value = i
     busy.value = 'attend'
     try {
+      if (m.spec.mode === 'pooling') {
+        bag.value = asView(await getApi().call('models.view', { sessionId: s.id, modelId: m.id, view: { kind: 'hopfield-layer.bag', index: i } }), 'hopfield-layer.bag').result
+        return bag.value
+      }
       attend.value = asView(await getApi().call('models.view', { sessionId: s.id, modelId: m.id, view: { kind: 'hopfield-layer.attend', index: i } }), 'hopfield-layer.attend').result
       return attend.value
     } finally {
@@ -139,6 +160,7 @@ export const useHopfieldLayerStore = defineStore('hopfield-layer', () => {
     lastExport.value = null
     trainJobId.value = null
     attend.value = null
+    bag.value = null
     const ids = new Set(models.value.map((m) => m.id))
     selectedId.value = (ui.selectedId && ids.has(ui.selectedId) ? ui.selectedId : null) ?? models.value[models.value.length - 1]?.id ?? null
   }
@@ -151,6 +173,8 @@ export const useHopfieldLayerStore = defineStore('hopfield-layer', () => {
     planned,
     live,
     attend,
+    bag,
+    heldOut,
     busy,
     lastExport,
     models,

@@ -5,6 +5,7 @@ import { computed, ref } from 'vue'
 import type { ModernInfo, ModernRetrieveResult } from '../../../shared/families/modern'
 import { keptResult, modelsOf } from '../../../shared/session'
 import { exportModelFile, type ModelExport } from '../lib/model-export'
+import { savedAttentionForm } from '../lib/attention'
 import { buildModernRetrieve, buildModernTrain, defaultModernUi, readModernUi, type ModernUi } from '../lib/modern'
 import { useDatasetsStore } from './datasets'
 import { useJobsStore } from './jobs'
@@ -19,6 +20,8 @@ export const useModernStore = defineStore('modern', () => {
 
   const form = ref(d.form)
   const retrieveForm = ref(d.retrieve)
+  /** The attention view's form (AttentionView.vue), saved with the session like the other two. */
+  const attentionForm = ref(d.attention)
   const selectedId = ref<string | null>(null)
   /** Replay position: 0 is the starting state, t the state after update (sweep) t. */
   const position = ref(0)
@@ -95,7 +98,7 @@ export const useModernStore = defineStore('modern', () => {
   }
 
   function snapshot(): ModernUi {
-    return { form: { ...form.value }, retrieve: { ...retrieveForm.value }, selectedId: selectedId.value }
+    return { form: { ...form.value }, retrieve: { ...retrieveForm.value }, attention: savedAttentionForm(attentionForm.value), selectedId: selectedId.value }
   }
 
   /** Puts a session's saved page state back; the model of the last retrieval (or the newest) is shown. */
@@ -103,6 +106,7 @@ export const useModernStore = defineStore('modern', () => {
     const ui = readModernUi(raw)
     form.value = ui.form
     retrieveForm.value = ui.retrieve
+    attentionForm.value = ui.attention
     lastExport.value = null
     const ids = new Set(models.value.map((m) => m.id))
     const last = session.state ? (keptResult(session.state, 'modern.retrieve')?.result ?? null) : null
@@ -110,5 +114,5 @@ export const useModernStore = defineStore('modern', () => {
     position.value = result.value ? result.value.steps.length - 1 : 0
   }
 
-  return { form, retrieveForm, selectedId, position, busy, lastExport, models, selected, built, builtRetrieve, result, select, train, retrieve, seek, exportModel, snapshot, restore }
+  return { form, retrieveForm, attentionForm, selectedId, position, busy, lastExport, models, selected, built, builtRetrieve, result, select, train, retrieve, seek, exportModel, snapshot, restore }
 })
