@@ -3,13 +3,13 @@
 // any call — the app's own checks and the shared batch schema's (the backend's) — and the results table's rows.
 import { describe, expect, it } from 'vitest'
 import { batchRuns, type BatchResult } from '../../src/shared/batch'
-import { batchBaseOf, batchTable, buildBatch, defaultBatchForm, gridFields, parseSeeds, parseValues, type BatchBase, type BatchForm } from '../../src/renderer/src/lib/train-batch'
+import { batchBaseOf, batchTable, buildBatch, defaultBatchForm, gridFields, parseSeeds, parseValues, seedsFor, type BatchBase, type BatchForm } from '../../src/renderer/src/lib/train-batch'
 
 const base: BatchBase = {
   model: { kind: 'recurrent', text: { corpus: 'sonnets' }, cell: 'lstm', hiddenSize: 16, steps: 50, learningRate: 0.01 } as BatchBase['model'],
   seed: 7
 }
-const form = (patch: Partial<BatchForm> = {}): BatchForm => ({ ...defaultBatchForm('recurrent', 7), ...patch })
+const form = (patch: Partial<BatchForm> = {}): BatchForm => ({ ...defaultBatchForm('recurrent'), ...patch })
 const grid = (...rows: [string, string][]): BatchForm['grid'] => [...rows.map(([field, values]) => ({ field, values })), ...Array.from({ length: 2 - rows.length }, () => ({ field: '', values: '' }))]
 
 describe('seeds and values', () => {
@@ -55,6 +55,10 @@ describe('the batch spec', () => {
     // No grid: one point, one run per seed.
     const plain = buildBatch(base, form({ seeds: '3-5' }))
     expect(plain).toMatchObject({ ok: true, points: 1, seeds: 3, runs: 3 })
+    // Untouched seeds follow the page's seed: it and the two after it.
+    const following = buildBatch(base, form())
+    expect(following.ok && following.spec.batch.seeds).toEqual([7, 8, 9])
+    expect(seedsFor(form(), 4294967294)).toBe('4294967294, 4294967295')
   })
 
   it('names the field at fault: name, seeds, a grid row, the run count, the schema’s limits, the page’s form', () => {

@@ -17,8 +17,14 @@ export interface GridRow {
 
 export interface BatchForm {
   name: string
-  seeds: string
+  /** As typed; null until edited: then the page's seed and the two after it (seedsFor). */
+  seeds: string | null
   grid: GridRow[]
+}
+
+/** The seeds a form shows: as typed, or by default the page's seed and the two after it. */
+export function seedsFor(form: BatchForm, seed: number): string {
+  return form.seeds ?? [seed, seed + 1, seed + 2].filter((s) => s <= MAX_SEED).join(', ')
 }
 
 /** The page's training request, the batch's base: its dataset (families that train on one) and model spec. */
@@ -35,8 +41,8 @@ export type BuiltBatch =
   | { ok: true; spec: BatchSpec; points: number; seeds: number; runs: number }
   | { ok: false; field: BatchField; message: string; points: number | null; seeds: number | null; runs: number | null }
 
-export function defaultBatchForm(kind: string, seed: number): BatchForm {
-  return { name: `${kind}-batch`, seeds: `${seed}, ${seed + 1}, ${seed + 2}`, grid: Array.from({ length: UI_GRID_FIELDS }, () => ({ field: '', values: '' })) }
+export function defaultBatchForm(kind: string): BatchForm {
+  return { name: `${kind}-batch`, seeds: null, grid: Array.from({ length: UI_GRID_FIELDS }, () => ({ field: '', values: '' })) }
 }
 
 /** The model-spec fields a grid may vary: numbers, strings and booleans at the top level (not the family, not continueFrom). */
@@ -95,7 +101,7 @@ export function parseValues(text: string, like: unknown): { values: GridValue[] 
 /** The batch spec of a base and a form, or the first problem with its field; the counts whenever they are known. */
 export function buildBatch(base: BatchBase, form: BatchForm): BuiltBatch {
   const model = base.model as unknown as Record<string, unknown>
-  const s = parseSeeds(form.seeds)
+  const s = parseSeeds(seedsFor(form, base.seed))
   const seeds = 'seeds' in s ? s.seeds.length : null
   const grid: Record<string, GridValue[]> = {}
   let gridProblem: { field: BatchField; message: string } | null = null

@@ -17,8 +17,8 @@ export const useTrainBatchStore = defineStore('train-batch', () => {
   const results = shallowRef<Record<string, BatchResult | null>>({})
   const failures = ref<Record<string, string | null>>({})
 
-  function form(kind: string, seed: number): BatchForm {
-    if (!forms.value[kind]) forms.value = { ...forms.value, [kind]: defaultBatchForm(kind, seed) }
+  function form(kind: string): BatchForm {
+    if (!forms.value[kind]) forms.value = { ...forms.value, [kind]: defaultBatchForm(kind) }
     return forms.value[kind]!
   }
 
