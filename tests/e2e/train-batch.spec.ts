@@ -60,7 +60,8 @@ test('RNN page: define, check, run, cancel and open a batch of training runs', a
   await expect(rows.nth(3).locator('td').nth(1)).toHaveText('2')
   await expect(rows.nth(3).locator('td').nth(2)).toHaveText('gru')
   await expect(t('tb-results').locator('thead')).toContainText('loss')
-  await page.screenshot({ path: test.info().outputPath('batch-results.png'), fullPage: false })
+  await t('tb-results').scrollIntoViewIfNeeded()
+  await page.screenshot({ path: test.info().outputPath('batch-results.png') })
 
   // Exports hold the table.
   const [csv] = await Promise.all([page.waitForEvent('download'), t('tb-table-csv').click()])
