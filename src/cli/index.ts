@@ -278,7 +278,7 @@ async function cmdServe(argv: string[]): Promise<void> {
   else {
     console.log(`Engram ${ENGRAM_VERSION} in browser mode — open ${server.url}`)
     console.log(`data: ${dataDir}${staticDir ? '' : '  (renderer not built: run npm run build; API only)'}`)
-    if (values.host !== '127.0.0.1' && values.host !== 'localhost') console.log(`warning: bound to ${values.host}; anyone with the token on that network can use it`)
+    if (values.host !== '127.0.0.1' && values.host !== 'localhost') console.log(`warning: bound to ${values.host}; anyone with the token on that network can use it, and plain http carries the token and data in clear: put a TLS reverse proxy in front or use an SSH tunnel beyond a trusted network (docs/queue.md)`)
   }
   const stop = async (): Promise<void> => {
     await server.close()
