@@ -32,6 +32,7 @@ export default defineConfig({
     }
   },
   renderer: {
+    define,
     root: resolve(root, 'src/renderer'),
     plugins: [vue()],
     build: {

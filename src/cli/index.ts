@@ -82,7 +82,11 @@ Options:
   --port N            port (default 0: a free port)
   --data-dir DIR      where sessions and exports live (default ${defaultDataDir()})
   --provider P        engine provider: auto, cpu, cuda, dml, coreml (default auto)
-  --token TOKEN       use this token instead of a random one
+  --token TOKEN       use this token instead of a random one (or ENGRAM_TOKEN, which other users
+                      of the machine cannot read in the process list)
+  --allow-origin O    also accept WebSocket connections from this page origin while bound to loopback
+                      (repeatable; e.g. another local \`engram serve\` page that uses this one as its
+                      remote backend through an SSH tunnel); the token is still required
   --print-json        print one JSON line {"url","port","token"} when ready (for scripts)
   --queue URL         run shardable experiment jobs (capacity, dense-capacity and delay sweeps) and
                       batches of training runs (models.trainBatch) on the workers of this queue
@@ -247,10 +251,22 @@ async function cmdServe(argv: string[]): Promise<void> {
       token: { type: 'string' },
       'print-json': { type: 'boolean' },
       queue: { type: 'string' },
+      'allow-origin': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' }
     }
   })
   if (values.help) return void console.log(HELP.serve)
+  const allowOrigins = (values['allow-origin'] ?? []).map((o) => {
+    let origin: string | null = null
+    try {
+      origin = new URL(o).origin
+    } catch {
+      // reported below
+    }
+    if (!origin || origin === 'null' || origin !== o.replace(/\/$/, '')) throw new UsageError(`--allow-origin: '${o}' is not an origin (http(s)://HOST[:PORT], no path)`)
+    return origin
+  })
+  const token = values.token ?? (process.env.ENGRAM_TOKEN || undefined)
   const port = Number(values.port)
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: '${values.port}' is not a port number (0-65535)`)
   const provider = values.provider
@@ -259,12 +275,12 @@ async function cmdServe(argv: string[]): Promise<void> {
   const queue = values.queue ? checkQueueUrl(values.queue) : undefined
   const backend = new Backend({ dataDir, transport: 'websocket', worker: workerEntry(), provider: provider as 'auto', ...(queue ? { queue } : {}) })
   const staticDir = rendererDir()
-  const server = await startServer({ backend, host: values.host, port, staticDir, token: values.token, log: (l) => process.stderr.write(`${l}\n`) })
+  const server = await startServer({ backend, host: values.host, port, staticDir, token, allowOrigins, log: (l) => process.stderr.write(`${l}\n`) })
   if (values['print-json']) console.log(JSON.stringify({ url: server.url, port: server.port, token: server.token, dataDir }))
   else {
     console.log(`Engram ${ENGRAM_VERSION} in browser mode — open ${server.url}`)
     console.log(`data: ${dataDir}${staticDir ? '' : '  (renderer not built: run npm run build; API only)'}`)
-    if (values.host !== '127.0.0.1' && values.host !== 'localhost') console.log(`warning: bound to ${values.host}; anyone with the token on that network can use it`)
+    if (values.host !== '127.0.0.1' && values.host !== 'localhost') console.log(`warning: bound to ${values.host}; anyone with the token on that network can use it, and plain http carries the token and data in clear: put a TLS reverse proxy in front or use an SSH tunnel beyond a trusted network (docs/queue.md)`)
   }
   const stop = async (): Promise<void> => {
     await server.close()

@@ -1,4 +1,4 @@
-// Sandboxed preload: exposes the typed API as window.engram (call + on), nothing else.
+// Sandboxed preload: exposes the typed API as window.engram (call + on) and the Backend setting as window.engramShell.
 import { contextBridge, ipcRenderer } from 'electron'
 import type { ApiErrorPayload, EventName, MethodName } from '../shared/api'
 
@@ -21,4 +21,12 @@ contextBridge.exposeInMainWorld('engram', {
     ipcRenderer.on(EVENT_CHANNEL, wrapped)
     return () => ipcRenderer.removeListener(EVENT_CHANNEL, wrapped)
   }
+})
+
+// The Backend setting (this computer or a remote `engram serve`): read, test and set through the shell, which keeps it
+// on this machine and serves the page with the matching Content-Security-Policy.
+contextBridge.exposeInMainWorld('engramShell', {
+  backend: (): Promise<unknown> => ipcRenderer.invoke('engram:backend:get'),
+  testBackend: (url: string, token: string): Promise<unknown> => ipcRenderer.invoke('engram:backend:test', url, token),
+  setBackend: (choice: unknown): Promise<unknown> => ipcRenderer.invoke('engram:backend:set', choice)
 })

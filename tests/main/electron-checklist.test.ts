@@ -3,6 +3,7 @@
 // captured and exercised. The renderer's CSP is read from index.html (source, and the build when there is one).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { isAppUrl } from '../../src/main/app-url'
 
@@ -11,8 +12,9 @@ type RequestHandler = (wc: unknown, permission: string, callback: (granted: bool
 type CheckHandler = (wc: unknown, permission: string, origin: string, details: { requestingUrl?: string; isMainFrame: boolean }) => boolean
 
 const fake = vi.hoisted(() => {
-  // The production path: no dev server.
+  // The production path: no dev server; a data directory with no backend choice (this computer).
   delete process.env.ELECTRON_RENDERER_URL
+  process.env.ENGRAM_DATA_DIR = '/nonexistent/engram-checklist'
   type Fn = (...args: unknown[]) => unknown
   class FakeContents {
     static next = 1
@@ -42,7 +44,8 @@ const fake = vi.hoisted(() => {
     checkHandler: null as Fn | null,
     opened: [] as string[],
     utilityProcess: { fork: (): never => { throw new Error('no job is started here') } },
-    backendOptions: null as Record<string, unknown> | null
+    backendOptions: null as Record<string, unknown> | null,
+    protocols: new Map<string, Fn>()
   }
   const emitApp = (event: string, ...args: unknown[]): void => {
     for (const fn of state.appListeners.get(event) ?? []) fn({}, ...args)
@@ -92,7 +95,10 @@ vi.mock('electron', () => ({
     }
   },
   shell: { openExternal: async (url: string) => void fake.state.opened.push(url) },
-  utilityProcess: fake.state.utilityProcess
+  utilityProcess: fake.state.utilityProcess,
+  ipcMain: { handle: () => {}, removeHandler: () => {} },
+  protocol: { handle: (scheme: string, fn: (...args: unknown[]) => unknown) => void fake.state.protocols.set(scheme, fn) },
+  net: { fetch: async (req: Request) => new Response(readFileSync(new URL(req.url), 'utf8'), { status: 200 }) }
 }))
 // The shell's own wiring is what is under test: the backend (its options kept) and the IPC channel are stand-ins.
 vi.mock('../../src/main/services/backend', () => ({
@@ -258,6 +264,17 @@ function cspOf(html: string, file: string): Map<string, string[]> {
 }
 
 describe('Electron checklist: Content-Security-Policy', () => {
+  it("the shell serves its page with connect-src 'self' only on this computer (the loopback sources are browser mode's)", async () => {
+    const handler = fake.state.protocols.get('file') as ((req: Request) => Promise<Response>) | undefined
+    if (!handler) throw new Error('the shell installed no file protocol handler')
+    const page = join(root, 'src', 'renderer', 'index.html')
+    const res = await handler(new Request(pathToFileURL(page).href))
+    const csp = cspOf(await res.text(), page)
+    expect(csp.get('connect-src')).toEqual(["'self'"])
+    expect(csp.get('script-src')).toEqual(["'self'"])
+    expect(res.headers.get('content-security-policy')).toMatch(/connect-src 'self'$/)
+  })
+
   const pages = [join(root, 'src', 'renderer', 'index.html'), join(root, 'out', 'renderer', 'index.html')].filter((f) => existsSync(f))
 
   it.each(pages.map((f) => [f.slice(root.length + 1), f]))('%s has a strict CSP', (_name, file) => {

@@ -11,7 +11,7 @@ export const EVENT_CHANNEL = 'engram:event'
  * Only our own renderer may call the backend: the window's web contents, its main frame, on the file:// bundle or the
  * dev server's origin (compared whole, so 'http://localhost:5173.evil.example' is not the dev server).
  */
-function trustedSender(event: IpcMainInvokeEvent, window: BrowserWindow, devUrl: string | undefined): boolean {
+export function trustedSender(event: IpcMainInvokeEvent, window: BrowserWindow, devUrl: string | undefined): boolean {
   const frame = event.senderFrame
   if (!frame || frame.parent || event.sender.id !== window.webContents.id) return false
   return isAppUrl(frame.url, devUrl, { files: true })

@@ -14,6 +14,8 @@ export interface ServerOptions {
   /** Built renderer (out/renderer); without it only the API is served. */
   staticDir?: string
   token?: string
+  /** Page origins accepted for the WebSocket besides the server's own while bound to loopback (--allow-origin). */
+  allowOrigins?: readonly string[]
   /** The largest request body (HTTP) or message (WebSocket) in bytes; larger ones are refused unread (413, close 1009). */
   maxBody?: number
   log?: (line: string) => void
@@ -209,7 +211,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost')
     const origin = req.headers.origin
-    const originOk = !origin || !loopback || [`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`].includes(origin)
+    const originOk = !origin || !loopback || [`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`, ...(options.allowOrigins ?? [])].includes(origin)
     if (url.pathname !== '/api/ws' || !hostAllowed(req) || !originOk) {
       socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n')
       socket.destroy()

@@ -3,6 +3,8 @@
 import type { EngramApi, EventName, Events, MethodName, Params, Result } from '../../../shared/api'
 import { toApiError } from './errors'
 import { WsClient, wsUrlFor, type ConnectionInfo } from './ws-client'
+import { remoteSocketUrl, type BackendChoice } from '../../../shared/remote-backend'
+import { defaultHost, type BackendHost } from './backend'
 
 export type { ConnectionInfo, ConnectionStatus } from './ws-client'
 
@@ -16,6 +18,41 @@ const TOKEN_KEY = 'engram.token'
 
 let api: EngramApi | null = null
 let connection: ApiConnection | null = null
+/** The backend chosen for this window (read once, before the app mounts; changing it reloads the page). */
+let chosen: BackendChoice = { mode: 'local' }
+let host: BackendHost | null = null
+
+/** Reads the Backend setting (the shell's, or the browser's storage) so that getApi() connects to the chosen backend. */
+export async function prepareApi(from: BackendHost | null = defaultHost()): Promise<void> {
+  host = from
+  try {
+    chosen = (await from?.load()) ?? { mode: 'local' }
+  } catch (error) {
+    console.error('reading the Backend setting failed; using this computer', error)
+    chosen = { mode: 'local' }
+  }
+  api = null
+  connection = null
+}
+
+/** Where this window's API goes: this computer, or a remote server's origin (never its token). */
+export function activeBackend(): { mode: 'local' } | { mode: 'remote'; origin: string } {
+  return chosen.mode === 'local' ? { mode: 'local' } : { mode: 'remote', origin: chosen.url }
+}
+
+export function backendHost(): BackendHost | null {
+  return host
+}
+
+function wsConnection(client: WsClient): ApiConnection {
+  return {
+    get info() {
+      return client.connection
+    },
+    onStatus: (l) => client.onStatus(l),
+    retryNow: () => client.retryNow()
+  }
+}
 
 /** Wraps the preload bridge so rejections become ApiError like the WebSocket client's. */
 function fromBridge(bridge: EngramApi): EngramApi {
@@ -39,6 +76,13 @@ function staticConnection(info: ConnectionInfo): ApiConnection {
 
 function create(): void {
   const w = typeof window === 'undefined' ? undefined : window
+  if (chosen.mode === 'remote') {
+    // A remote `engram serve`: the same WebSocket client as browser mode, to the chosen server with its token.
+    const client = new WsClient(remoteSocketUrl(chosen.url, chosen.token), { neverOpenedHint: `is \`engram serve\` running at ${chosen.url}? (Backend setting: switch back to this computer)` })
+    api = client
+    connection = wsConnection(client)
+    return
+  }
   if (w?.engram) {
     api = fromBridge(w.engram)
     connection = staticConnection({ status: 'open', transport: 'ipc', retryAt: null, detail: '' })
@@ -57,13 +101,7 @@ function create(): void {
     neverOpenedHint: fromUrl || stored ? 'is `engram serve` running, and is this its URL?' : 'the page URL has no ?token=…; open the URL `engram serve` printed'
   })
   api = client
-  connection = {
-    get info() {
-      return client.connection
-    },
-    onStatus: (l) => client.onStatus(l),
-    retryNow: () => client.retryNow()
-  }
+  connection = wsConnection(client)
 }
 
 export function getApi(): EngramApi {
