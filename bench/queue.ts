@@ -7,7 +7,7 @@
 // engine, one run per shard), here and on 1 and 2 workers; every queued batch's models are checked against the
 // local ones (infos but for id and createdAt, state dicts byte for byte).
 //
-// Run: npm run build && npx tsx bench/queue.ts [--trials 8] [--workloads capacity,batch] [--runs 8] [--out bench/results/queue.json]
+// Run: npm run build && npx node --import tsx --import ./tests/helpers/raw-hooks.mjs bench/queue.ts [--trials 8] [--workloads capacity,batch] [--runs 8] [--out bench/results/queue.json]
 // Workload: N = 1024, P ∈ {40, 80, 120} random ±1 patterns, Hebb, `trials` pattern sets per P, 2 cues per pattern
 // with 10 % flipped, synchronous recall on the engine (CPU, 1 ORT thread everywhere, so 2 workers use 2 cores).
 // Overhead: N = 32, P ∈ {2, 4}, 64 trials, 1 trial per shard (128 shards of about a millisecond), 1 worker.
