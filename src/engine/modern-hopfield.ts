@@ -84,8 +84,10 @@ export async function modernRetrieveBatch(
   const chunk = opts.chunk ?? 2048
   if (!Number.isInteger(chunk) || chunk < 1) throw new RangeError(`chunk must be a positive integer, got ${chunk}`)
 
-  // 'step' runs the converge program for one update (max_steps 1, ε 0): on ORT 1.30's CPU provider the same update
-  // inside the Loop body ran 1.2–1.5× faster than the plain 'step' graph (interleaved A/B, 1,000 × 10,000 × 784).
+  // 'step' runs the converge program for one update (max_steps 1, ε 0), so one session serves both modes. (With the
+  // earlier program, which copied the patterns on every run, the update inside the Loop body ran 1.2–1.5× faster than
+  // the plain 'step' graph; with chunks sliced in the Loop both are level: 195–206 against 197–209 ms, 1,000 × 10,000
+  // × 784, 1 thread, interleaved, identical outputs.)
   const created = await sessionCache.get(model(dim, count, 'converge', Math.min(count, patternChunk)), { provider: opts.provider ?? 'cpu', threads: opts.threads })
   const state = new Float32Array(batch * dim)
   const steps = new Int32Array(batch)
