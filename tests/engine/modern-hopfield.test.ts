@@ -119,6 +119,54 @@ describe('modern Hopfield retrieval on the engine', () => {
     expect(capped).toBeGreaterThan(0)
   })
 
+  it('edges of the chunking: one stored pattern, a batch of 1, a last chunk of one row, ties at the max across chunks', async () => {
+    const dim = 9
+    // N = 1: every weight is 1, so one update returns x_1 exactly whatever the query and β.
+    const single = makeCase(11, 1, dim, 4)
+    for (const beta of [0.01, 50]) {
+      const got = await modernRetrieveBatch(single.patterns, 1, dim, single.queries, 4, { beta, mode: 'step', patternChunk: 1, provider: 'cpu' })
+      for (let q = 0; q < 4; q++) expect(Array.from(got.state.subarray(q * dim, (q + 1) * dim))).toEqual(Array.from(single.patterns))
+    }
+    // N = 11 in chunks of 5: the last chunk is the single row 10. Rows 1, 6 and 10 are the same pattern, one in each chunk,
+    // and the query is that pattern, so the maximum score is reached in every chunk (the online softmax rescales by
+    // exp(0)) and the three tied weights must come out equal.
+    const c = makeCase(12, 11, dim, 3, 3)
+    for (const r of [6, 10]) c.patterns.set(c.patterns.subarray(dim, 2 * dim), r * dim)
+    c.queries.set(c.patterns.subarray(dim, 2 * dim), 0)
+    for (const beta of [0.5, 30]) {
+      const mem = modernHopfield({ data: c.patterns, count: 11, dim }, beta)
+      const w = retrievalWeights(mem, c.queries.subarray(0, dim))
+      expect(w[1]).toBe(w[6])
+      expect(w[6]).toBe(w[10])
+      for (const patternChunk of [5, 11, 64]) {
+        for (const batch of [1, 3]) {
+          const got = await modernRetrieveBatch(c.patterns, 11, dim, c.queries.subarray(0, batch * dim), batch, { beta, mode: 'step', patternChunk, provider: 'cpu' })
+          for (let q = 0; q < batch; q++) expect(maxRelDiff(got.state.subarray(q * dim, (q + 1) * dim), update(mem, c.queries.subarray(q * dim, (q + 1) * dim)).state)).toBeLessThan(5e-6)
+        }
+      }
+    }
+  })
+
+  it('reads the chunks straight from the patterns input: no per-run copy of the whole pattern set', () => {
+    const { graph } = decodeModel(buildModernHopfieldRetrievalModel({ dim: 7, count: 50, mode: 'converge', chunk: 8 }))
+    const consumers = (g: typeof graph): string[] => (g!.node ?? []).filter((n) => (n.input ?? []).includes('patterns')).map((n) => n.opType!)
+    // main graph: nothing reads the patterns (an earlier version padded, reshaped and transposed them on every run).
+    expect(consumers(graph)).toEqual([])
+    const loopBody = (g: typeof graph) => (g!.node ?? []).find((n) => n.opType === 'Loop')!.attribute!.find((a) => a.name === 'body')!.g!
+    // retrieval_step body → chunk Loop body: the only reader is the Slice of chunk k.
+    expect(consumers(loopBody(loopBody(graph)))).toEqual(['Slice'])
+  })
+
+  it('names a non-finite value in the patterns or the queries', async () => {
+    const c = makeCase(13, 6, 4, 3)
+    const patterns = Float32Array.from(c.patterns)
+    patterns[4 * 4 + 2] = Number.NaN
+    await expect(modernRetrieveBatch(patterns, 6, 4, c.queries, 3, { beta: 1 })).rejects.toThrow(/patterns: row 4, component 2 is not finite/)
+    const queries = Float32Array.from(c.queries)
+    queries[2 * 4 + 3] = -Infinity
+    await expect(modernRetrieveBatch(c.patterns, 6, 4, queries, 3, { beta: 1 })).rejects.toThrow(/queries: row 2, component 3 is not finite/)
+  })
+
   it('rejects bad hyper-parameters, naming them', async () => {
     const c = makeCase(6, 5, 3, 2)
     const run = (o: Record<string, unknown>): Promise<unknown> => modernRetrieveBatch(c.patterns, 5, 3, c.queries, 2, { beta: 1, ...o })
