@@ -131,7 +131,7 @@ class StepGraph {
 }
 
 /** Per-step values the reverse loop reads from the forward pass (and dY), each [T, B, ·] in processing order. */
-type Source = 'dY' | 'saved' | 'cPrev' | 'cs' | 'hPrev' | 'h'
+type Source = 'dY' | 'saved' | 'cPrev' | 'cs' | 'hPrev' | 'h' | 'lstmFactors'
 
 /**
  * One recurrent layer (one direction) as a tape op with a hand-written VJP (forward Loop + reverse Loop). `name` must be
@@ -196,6 +196,37 @@ export function recurrentLayer(
   let bhhCol = ''
   let peepCol = ''
 
+  /**
+   * The LSTM reverse step's factors for all T steps at once, [T, (G+2)·H, B] in processing order: P = [Pi, Pf, Pg, Po]
+   * (coupled: [Pi, Pg, Po]) with dA = [dc⊙Pi, dc⊙Pf, dc⊙Pg, dh⊙Po], then Pc with dc = dc_in + dh⊙Pc, then Pp with
+   * dc_{t−1} = dc⊙Pp. From the chain rule (seeds/003's δo, δc, δi, δf, δz): dso = dh⊙tanh(c)⊙σ′(o), dc = dc_in +
+   * dh⊙o⊙(1 − tanh²c) + dso⊙p_o, dsi = dc⊙g⊙σ′(i) (coupled: dc⊙(g − c_{t−1})⊙σ′(i)), dsf = dc⊙c_{t−1}⊙σ′(f),
+   * dsg = dc⊙i⊙(1 − g²), dc_{t−1} = dc⊙f + dsi⊙p_i + dsf⊙p_f.
+   */
+  const lstmBackwardFactors = (g: GraphBuilder, cPrev: string): string => {
+    const one = t.constant(1)
+    const sub = (p: string, q2: string) => g.node('Sub', [p, q2])
+    const mul = (...vs: string[]) => vs.reduce((acc, v) => g.node('Mul', [acc, v]))
+    const add = (p: string, q2: string) => g.node('Add', [p, q2])
+    const dsig = (v: string) => mul(v, sub(one, v))
+    const [i, f, gg, o] = g.node('Split', [savedT, t.ints([H, H, H, H])], { axis: 1 }, 4)
+    const tc = g.node('Tanh', [csProcT])
+    const pv = peep ? g.node('Split', [g.node('Reshape', [peep, t.ints([P, H, 1])]), t.ints([1, 1, ...(P > 2 ? [1] : [])])], { axis: 0 }, P) : null
+    const si = dsig(i!)
+    const pI = mul(coupled ? sub(gg!, cPrev) : gg!, si)
+    const pF = coupled ? '' : mul(cPrev, dsig(f!))
+    const pG = mul(i!, sub(one, mul(gg!, gg!)))
+    const pO = mul(tc, dsig(o!))
+    let pC = mul(o!, sub(one, mul(tc, tc)))
+    let pP = coupled ? sub(one, i!) : f!
+    if (pv) {
+      pC = add(pC, mul(pO, pv[po]!))
+      pP = add(pP, mul(pI, pv[pi]!))
+      if (!coupled) pP = add(pP, mul(pF, pv[pf]!))
+    }
+    return g.node('Concat', [pI, ...(coupled ? [] : [pF]), pG, pO, pC, pP], { axis: 1 })
+  }
+
   /** One forward step: aᵀ = W_ih·x_tᵀ + biases [G·H, B], the carried hᵀ (and cᵀ) [H, B] → the new ones and the saved gates [4H, B]. */
   const forwardStep = (e: StepGraph, a: string, h: string, c: string | null): { h: string; c: string | null; keep: string | null } => {
     const body = e.b
@@ -247,29 +278,12 @@ export function recurrentLayer(
     const mul = (...vs: string[]) => vs.reduce((acc, v) => body.node('Mul', [acc, v]))
     const dh = add(dhIn, at('dY'))
     if (lstm) {
-      const [i, f, gg, o] = e.split(at('saved'), [H, H, H, H], 0)
-      const pv = peep ? e.once('peep', () => e.split(peepCol, new Array<number>(P).fill(H), 0)) : null
-      const cPrev = at('cPrev')
-      const tc = body.node('Tanh', [at('cs')])
-      const dso = mul(dh, tc, dsig(o!))
-      let dc = add(dcIn!, mul(dh, o!, dtanh(tc)))
-      if (pv) dc = add(dc, mul(dso, pv[po]!))
-      const df = mul(dc, cPrev)
-      let di = mul(dc, gg!)
-      if (coupled) di = body.node('Sub', [di, df])
-      const dsi = mul(di, dsig(i!))
-      const dsg = mul(dc, i!, dtanh(gg!))
-      let dcPrev = mul(dc, f!)
-      if (pv) dcPrev = add(dcPrev, mul(dsi, pv[pi]!))
-      const blocks = [dsi]
-      if (!coupled) {
-        const dsf = mul(df, dsig(f!))
-        blocks.push(dsf)
-        if (pv) dcPrev = add(dcPrev, mul(dsf, pv[pf]!))
-      }
-      blocks.push(dsg, dso)
-      const dA = body.node('Concat', blocks, { axis: 0 })
-      return { dh: body.node('MatMul', [whhT, dA]), dc: dcPrev, dA, dU: dA }
+      // Every factor that does not depend on (dh, dc) comes precomputed for all steps (lstmFactors below), so a step is
+      // dc = dc_in + dh⊙Pc, dA = [dc, …, dc, dh]⊙P, dc_{t−1} = dc⊙Pp and one MatMul.
+      const [pg, pc, pp] = e.split(at('lstmFactors'), [G * H, H, H], 0)
+      const dc = add(dcIn!, mul(dh, pc!))
+      const dA = mul(body.node('Concat', [...new Array<string>(G - 1).fill(dc), dh], { axis: 0 }), pg!)
+      return { dh: body.node('MatMul', [whhT, dA]), dc: mul(dc, pp!), dA, dU: dA }
     }
     if (gru) {
       const [rg, z, n, un] = e.split(at('saved'), [H, H, H, H], 0)
@@ -302,8 +316,9 @@ export function recurrentLayer(
       x2d = g.node('Reshape', [xp, t.ints([T * B, I])])
       // GRU keeps b_hh inside U (its n block is multiplied by r); elsewhere both biases fold into A.
       const biasA = gru ? w.biasIh : g.node('Add', [w.biasIh, w.biasHh])
-      // Aᵀ [T, G·H, B]: W_ih·x_tᵀ for every t (one batched MatMul) plus the bias column.
-      const A = g.node('Add', [g.node('MatMul', [w.weightIh, g.node('Transpose', [xp], { perm: [0, 2, 1] })]), col(g, biasA, G * H)])
+      // Aᵀ [T, G·H, B]: one [T·B, I]×[I, G·H] Gemm with the bias row, then one transpose. (A batched W_ih·x_tᵀ plus a
+      // bias column measured 5–7× slower at I 16: ORT's [G·H, 1] broadcast Add and the K = 16 products.)
+      const A = g.node('Transpose', [g.node('Reshape', [g.node('Gemm', [x2d, w.weightIh, biasA], { transB: 1 }), t.ints([T, B, G * H])])], { perm: [0, 2, 1] })
       if (original) {
         whhRz = rowsOf(g, t, w.weightHh, 0, 2 * H)
         whhN = rowsOf(g, t, w.weightHh, 2 * H, 3 * H)
@@ -321,12 +336,10 @@ export function recurrentLayer(
       if (q > 0) {
         const body = g.subgraph(`${name}_fwd`)
         const e = new StepGraph(body, dtype, name)
-        const iter = body.input(`${name}_fwd_iter`, 'int64', [])
-        const cond = body.input(`${name}_fwd_cond`, 'bool', [])
         let s = { h: body.input(`${name}_fwd_h`, dtype, [H, B]), c: lstm ? body.input(`${name}_fwd_c`, dtype, [H, B]) : null }
-        // Aᵀ as [q, U·G·H, B]: iteration k reads steps kU … kU + U − 1 with one Gather.
+        // Aᵀ as [q, U·G·H, B], scanned: iteration k reads steps kU … kU + U − 1.
         const blocks = g.node('Reshape', [r ? rowsOf(g, t, A, 0, q * U) : A, t.ints([q, U * G * H, B])])
-        const block = body.node('Gather', [blocks, iter], { axis: 0 })
+        const block = body.input(`${name}_fwd_a`, dtype, [U * G * H, B])
         const as = U > 1 ? e.split(block, new Array<number>(U).fill(G * H), 0) : [block]
         const bh: string[] = []
         const bc: string[] = []
@@ -338,7 +351,6 @@ export function recurrentLayer(
           if (step.keep) bk.push(step.keep)
           s = step
         }
-        body.output(`${name}_fwd_cond_out`, 'bool', [], { from: cond })
         body.output(`${name}_fwd_h_out`, dtype, [H, B], { from: s.h })
         if (lstm) body.output(`${name}_fwd_c_out`, dtype, [H, B], { from: s.c! })
         body.output(`${name}_fwd_h_scan`, dtype, [U * H, B], { from: e.stack(bh) })
@@ -346,7 +358,7 @@ export function recurrentLayer(
         if (bk.length) body.output(`${name}_fwd_saved_scan`, dtype, [U * 4 * H, B], { from: e.stack(bk) })
         const carried = lstm ? [h0T, c0T] : [h0T]
         const n = carried.length * 2 + (bk.length ? 1 : 0)
-        const lo = g.node('Loop', [g.constant(tensor.int64([q], []), `${name}_trip`), g.constBool(true), ...carried], { body }, n)
+        const lo = g.node('Scan', [...carried, blocks], { body, num_scan_inputs: 1 }, n)
         const steps3 = (v: string, X: number) => g.node('Reshape', [v, t.ints([q * U, X, B])])
         state = { h: lo[0]!, c: lstm ? lo[1]! : null }
         hs.push(steps3(lo[carried.length]!, H))
@@ -384,13 +396,15 @@ export function recurrentLayer(
         whhRzT = tr2(whhRz)
         whhNT = tr2(whhN)
       } else whhT = tr2(w.weightHh)
+      const lstmFactors = lstm ? lstmBackwardFactors(g, cPrevAllT) : ''
       const sources: Record<Source, [string, number]> = {
         dY: [g.node('Transpose', [reverse ? reverseTime(g, t, dY!, T) : dY!], { perm: [0, 2, 1] }), H],
         saved: [savedT, 4 * H],
         cPrev: [cPrevAllT, H],
         cs: [csProcT, H],
         hPrev: [hPrevAllT, H],
-        h: [hsProcT, H]
+        h: [hsProcT, H],
+        lstmFactors: [lstmFactors, (G + 2) * H]
       }
       let dh = tr2(dHn!)
       let dc = lstm ? tr2(dCn!) : null
@@ -411,16 +425,15 @@ export function recurrentLayer(
       if (q > 0) {
         const body = g.subgraph(`${name}_bwd`)
         const e = new StepGraph(body, dtype, `${name}_b`)
-        const k = body.input(`${name}_bwd_iter`, 'int64', [])
-        const cond = body.input(`${name}_bwd_cond`, 'bool', [])
         let s = { dh: body.input(`${name}_bwd_dh`, dtype, [H, B]), dc: lstm ? body.input(`${name}_bwd_dc`, dtype, [H, B]) : null }
-        // Iteration k processes block q − 1 − k, steps U − 1 … 0 of it; each source is read as [q, U·X, B] blocks.
-        const blk = body.node('Sub', [e.index(q - 1), k])
+        // The Scan runs backwards over the blocks (q − 1 … 0) and processes steps U − 1 … 0 of each; every source it
+        // reads is a scan input of [q, U·X, B] blocks, declared on first use.
+        const scanned: string[] = []
         const pieces = (src: Source): string[] =>
           e.once(`src:${src}`, () => {
             const [v, X] = sources[src]
-            const blocks = g.node('Reshape', [r ? rowsOf(g, t, v, 0, q * U) : v, t.ints([q, U * X, B])])
-            const block = body.node('Gather', [blocks, blk], { axis: 0 })
+            scanned.push(g.node('Reshape', [r ? rowsOf(g, t, v, 0, q * U) : v, t.ints([q, U * X, B])]))
+            const block = body.input(`${name}_bwd_${src}`, dtype, [U * X, B])
             return U > 1 ? e.split(block, new Array<number>(U).fill(X), 0) : [block]
           })
         const dAs: string[] = []
@@ -431,18 +444,18 @@ export function recurrentLayer(
           dUs.unshift(step.dU)
           s = step
         }
-        body.output(`${name}_bwd_cond_out`, 'bool', [], { from: cond })
         body.output(`${name}_bwd_dh_out`, dtype, [H, B], { from: s.dh })
         if (lstm) body.output(`${name}_bwd_dc_out`, dtype, [H, B], { from: s.dc! })
         body.output(`${name}_bwd_da_scan`, dtype, [U * G * H, B], { from: e.stack(dAs) })
         if (separateDU) body.output(`${name}_bwd_du_scan`, dtype, [U * G * H, B], { from: e.stack(dUs) })
         const carried = lstm ? [dh, dc!] : [dh]
         const n = carried.length + (separateDU ? 2 : 1)
-        const lo = g.node('Loop', [g.constant(tensor.int64([q], []), `${name}_btrip`), g.constBool(true), ...carried], { body }, n)
+        const back = (count: number) => new Array<number>(count).fill(1)
+        const lo = g.node('Scan', [...carried, ...scanned], { body, num_scan_inputs: scanned.length, scan_input_directions: back(scanned.length), scan_output_directions: back(n - carried.length) }, n)
         dh = lo[0]!
         dc = lstm ? lo[1]! : null
-        // Scan outputs come in iteration order (blocks q−1 … 0): reverse them to processing order.
-        const steps3 = (v: string) => g.node('Reshape', [reverseTime(g, t, v, q), t.ints([q * U, G * H, B])])
+        // Reverse scan outputs land in processing order (block 0 first).
+        const steps3 = (v: string) => g.node('Reshape', [v, t.ints([q * U, G * H, B])])
         loopA.push(steps3(lo[carried.length]!))
         if (separateDU) loopU.push(steps3(lo[carried.length + 1]!))
       }
