@@ -1,4 +1,4 @@
-// ONNX program: recurrent-net training without unrolling (BPTT as a forward Loop and a reverse Loop), graph size
+// ONNX program: recurrent-net training without unrolling (BPTT as a forward Scan and a reverse Scan), graph size
 // independent of T. Cells: LSTM (with peepholes, coupled gates), GRU (PyTorch's and the original form), RNN tanh/relu; stacked, bidirectional, token embedding, softmax
 // cross-entropy or MSE head on every step or the last; dropout between layers from a fed mask; in-graph optimiser and
 // clipping through train-step.ts.
@@ -9,9 +9,9 @@
 // Legend: T steps, B batch, I input size, H hidden, G gates (LSTM 4 = i,f,g,o; GRU 3 = r,z,n; RNN 1), L layers,
 // D directions, O head outputs, V vocabulary. PyTorch layout: weight_ih [G·H, I], weight_hh [G·H, H], bias_ih, bias_hh
 // [G·H]; x [T, B, I], h0/c0 [L·D, B, H] (row k·D + d), y [T, B, D·H].
-// Forward: Aᵀ = W_ih·xᵀ + b_ih (+ b_hh where it is a plain sum) as one batched MatMul over all T; a Loop over t carrying
+// Forward: A = x·W_ihᵀ + b_ih (+ b_hh where it is a plain sum) as one [T·B, I]×[I, G·H] Gemm; a Scan over t carrying
 // hᵀ (and cᵀ) does only W_hh·hᵀ and the element-wise gate ops, and emits h_t (c_t) and the gate values as scan outputs.
-// Backward: a reverse Loop carrying (dh, dc) does only dh_{t−1}ᵀ = W_hhᵀ·dU_tᵀ (+ the direct terms) and emits dA_t, dU_t
+// Backward: a reverse Scan carrying (dh, dc) does only dh_{t−1}ᵀ = W_hhᵀ·dU_tᵀ (+ the direct terms) and emits dA_t, dU_t
 // (gradients of A and of U = h·W_hhᵀ + b_hh; equal for LSTM and RNN); after it, dW_ih = dAᵀ·x, dW_hh = dUᵀ·h_prev,
 // db_ih = Σ dA, db_hh = Σ dU and dx = dA·W_ih are single large MatMuls over all T·B rows. Inside the layer the per-step
 // values are feature-major ([X, B]; see recurrentLayer).
@@ -37,7 +37,7 @@ export interface RecurrentLayerDims {
   B: number
   I: number
   H: number
-  /** Time steps per Loop iteration (default DEFAULT_UNROLL); T need not be a multiple of it. */
+  /** Time steps per Scan iteration (default DEFAULT_UNROLL); T need not be a multiple of it. */
   unroll?: number
 }
 
@@ -62,7 +62,7 @@ export function cellGates(cell: EngineCell, coupled = false): number {
 }
 
 /**
- * Time steps per Loop iteration. A Loop iteration's own cost in ORT (its frame, feeds and fetches) is about 1–2 µs, so U
+ * Time steps per Scan iteration. An iteration's own cost in ORT (its frame, feeds and fetches) is about 1–2 µs, so U
  * steps per iteration save little, while the Split of U steps' inputs and the Concat of their scan outputs add copies:
  * measured (docs/benchmarks.md, recurrent section) U = 2 and 4 were slower than 1 at H 128 and U = 1 stays the default.
  * Results do not depend on U (the same per-step ops, bit for bit).
@@ -134,11 +134,11 @@ class StepGraph {
 type Source = 'dY' | 'saved' | 'cPrev' | 'cs' | 'hPrev' | 'h' | 'lstmFactors'
 
 /**
- * One recurrent layer (one direction) as a tape op with a hand-written VJP (forward Loop + reverse Loop). `name` must be
+ * One recurrent layer (one direction) as a tape op with a hand-written VJP (forward Scan + reverse Scan). `name` must be
  * unique in the graph (it prefixes the loop bodies' value names). Inputs: x [T,B,I], the layer's weights, h0 [B,H] and
  * c0 [B,H] (LSTM; null otherwise). `reverse` runs it over the time-reversed sequence (y still in time order).
- * Each Loop iteration processes `dims.unroll` (U) steps; the T mod U last steps in processing order run after the
- * forward Loop (and before the reverse Loop) in the layer's own graph, so any T works and results do not depend on U.
+ * Each Scan iteration processes `dims.unroll` (U) steps; the T mod U last steps in processing order run after the
+ * forward Scan (and before the reverse Scan) in the layer's own graph, so any T works and results do not depend on U.
  */
 export function recurrentLayer(
   t: Tape,
@@ -164,7 +164,7 @@ export function recurrentLayer(
   const dtype = t.dtype
   if (lstm !== (c0 !== null)) throw new RangeError(`recurrent layer ${name}: c0 is for LSTM layers only, and LSTM layers need it`)
   if (!lstm && (variant.peephole || variant.coupled)) throw new RangeError(`recurrent layer ${name}: peepholes and coupled gates are LSTM variants`)
-  // Loop iterations and remainder steps.
+  // Scan iterations and remainder steps.
   const q = Math.floor(T / U)
   const r = T - q * U
   // Gate block positions in weight rows (LSTM i,f,g,o or coupled i,g,o) and in the peephole vector (i,f,o or i,o).
@@ -328,7 +328,7 @@ export function recurrentLayer(
       if (peep) peepCol = col(g, peep, P * H)
       h0T = g.node('Transpose', [h0], { perm: [1, 0] })
       c0T = lstm ? g.node('Transpose', [c0!], { perm: [1, 0] }) : ''
-      // Per-step outputs in processing order, as [steps, X, B] pieces: the Loop's, then the remainder's.
+      // Per-step outputs in processing order, as [steps, X, B] pieces: the Scan's, then the remainder's.
       const hs: string[] = []
       const cs: string[] = []
       const keeps: string[] = []
@@ -540,7 +540,7 @@ export interface RecurrentTrainSpec {
   optimiser: OptimiserConfig
   /** K minibatch steps per run in one Loop (optional). */
   stepsPerRun?: number
-  /** Time steps per iteration of the recurrent Loops (default DEFAULT_UNROLL; results do not depend on it). */
+  /** Time steps per iteration of the recurrent Scans (default DEFAULT_UNROLL; results do not depend on it). */
   unroll?: number
   dtype?: FloatType
 }
