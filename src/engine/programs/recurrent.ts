@@ -131,7 +131,7 @@ class StepGraph {
 }
 
 /** Per-step values the reverse loop reads from the forward pass (and dY), each [T, B, ·] in processing order. */
-type Source = 'dY' | 'saved' | 'cPrev' | 'cs' | 'hPrev' | 'h' | 'lstmFactors'
+type Source = 'dY' | 'saved' | 'cPrev' | 'cs' | 'hPrev' | 'h'
 
 /**
  * One recurrent layer (one direction) as a tape op with a hand-written VJP (forward Scan + reverse Scan). `name` must be
@@ -171,6 +171,8 @@ export function recurrentLayer(
   const [bi, bf, bg, bo] = coupled ? [0, -1, 1, 2] : [0, 1, 2, 3]
   const [pi, pf, po] = coupled ? [0, -1, 1] : [0, 1, 2]
   const P = coupled ? 2 : 3
+  // Rows a forward step saves for the reverse one: LSTM its factors (lstmFactors), GRU [r, z, n, u_n].
+  const K = lstm ? (G + 2) * H : 4 * H
   // The PyTorch GRU's dU differs from dA in its n block (dn·r); elsewhere they are the same value.
   const separateDU = cell === 'gru'
   // Forward values the VJP reads (not tape outputs: nothing differentiates through them).
@@ -197,34 +199,32 @@ export function recurrentLayer(
   let peepCol = ''
 
   /**
-   * The LSTM reverse step's factors for all T steps at once, [T, (G+2)·H, B] in processing order: P = [Pi, Pf, Pg, Po]
+   * One LSTM step's factors for its reverse step, [(G+2)·H, B] (concatenated along `axis`): P = [Pi, Pf, Pg, Po]
    * (coupled: [Pi, Pg, Po]) with dA = [dc⊙Pi, dc⊙Pf, dc⊙Pg, dh⊙Po], then Pc with dc = dc_in + dh⊙Pc, then Pp with
    * dc_{t−1} = dc⊙Pp. From the chain rule (seeds/003's δo, δc, δi, δf, δz): dso = dh⊙tanh(c)⊙σ′(o), dc = dc_in +
    * dh⊙o⊙(1 − tanh²c) + dso⊙p_o, dsi = dc⊙g⊙σ′(i) (coupled: dc⊙(g − c_{t−1})⊙σ′(i)), dsf = dc⊙c_{t−1}⊙σ′(f),
-   * dsg = dc⊙i⊙(1 − g²), dc_{t−1} = dc⊙f + dsi⊙p_i + dsf⊙p_f.
+   * dsg = dc⊙i⊙(1 − g²), dc_{t−1} = dc⊙f + dsi⊙p_i + dsf⊙p_f. Computed in the forward step (its values are in cache
+   * there; the same ops over all T steps at once after the forward Scan measured slower at H 512) so the reverse step is
+   * four element-wise nodes and one MatMul.
    */
-  const lstmBackwardFactors = (g: GraphBuilder, cPrev: string): string => {
-    const one = t.constant(1)
-    const sub = (p: string, q2: string) => g.node('Sub', [p, q2])
-    const mul = (...vs: string[]) => vs.reduce((acc, v) => g.node('Mul', [acc, v]))
-    const add = (p: string, q2: string) => g.node('Add', [p, q2])
+  const lstmFactors = (b: GraphBuilder, one: string, gates: { i: string; f: string; g: string; o: string; tc: string; cPrev: string }, pv: string[] | null, axis: number): string => {
+    const sub = (p: string, q2: string) => b.node('Sub', [p, q2])
+    const mul = (...vs: string[]) => vs.reduce((acc, v) => b.node('Mul', [acc, v]))
+    const add = (p: string, q2: string) => b.node('Add', [p, q2])
     const dsig = (v: string) => mul(v, sub(one, v))
-    const [i, f, gg, o] = g.node('Split', [savedT, t.ints([H, H, H, H])], { axis: 1 }, 4)
-    const tc = g.node('Tanh', [csProcT])
-    const pv = peep ? g.node('Split', [g.node('Reshape', [peep, t.ints([P, H, 1])]), t.ints([1, 1, ...(P > 2 ? [1] : [])])], { axis: 0 }, P) : null
-    const si = dsig(i!)
-    const pI = mul(coupled ? sub(gg!, cPrev) : gg!, si)
-    const pF = coupled ? '' : mul(cPrev, dsig(f!))
-    const pG = mul(i!, sub(one, mul(gg!, gg!)))
-    const pO = mul(tc, dsig(o!))
-    let pC = mul(o!, sub(one, mul(tc, tc)))
-    let pP = coupled ? sub(one, i!) : f!
+    const { i, f, g: gg, o, tc, cPrev } = gates
+    const pI = mul(coupled ? sub(gg, cPrev) : gg, dsig(i))
+    const pF = coupled ? '' : mul(cPrev, dsig(f))
+    const pG = mul(i, sub(one, mul(gg, gg)))
+    const pO = mul(tc, dsig(o))
+    let pC = mul(o, sub(one, mul(tc, tc)))
+    let pP = f
     if (pv) {
       pC = add(pC, mul(pO, pv[po]!))
       pP = add(pP, mul(pI, pv[pi]!))
       if (!coupled) pP = add(pP, mul(pF, pv[pf]!))
     }
-    return g.node('Concat', [pI, ...(coupled ? [] : [pF]), pG, pO, pC, pP], { axis: 1 })
+    return b.node('Concat', [pI, ...(coupled ? [] : [pF]), pG, pO, pC, pP], { axis })
   }
 
   /** One forward step: aᵀ = W_ih·x_tᵀ + biases [G·H, B], the carried hᵀ (and cᵀ) [H, B] → the new ones and the saved gates [4H, B]. */
@@ -242,7 +242,9 @@ export function recurrentLayer(
       const gg = body.node('Tanh', [z[bg]!])
       const cNew = add(mul(f, c!), mul(i, gg))
       const o = sig(withPeep(z[bo]!, po, cNew))
-      return { h: mul(o, body.node('Tanh', [cNew])), c: cNew, keep: body.node('Concat', [i, f, gg, o], { axis: 0 }) }
+      const tc = body.node('Tanh', [cNew])
+      // Saved for the reverse step: its factors (lstmFactors), computed here while the step's values are in cache.
+      return { h: mul(o, tc), c: cNew, keep: lstmFactors(body, e.scalar(1), { i, f, g: gg, o, tc, cPrev: c! }, pv, 0) }
     }
     if (gru) {
       const [ar, az, an] = e.split(a, [H, H, H], 0)
@@ -278,9 +280,9 @@ export function recurrentLayer(
     const mul = (...vs: string[]) => vs.reduce((acc, v) => body.node('Mul', [acc, v]))
     const dh = add(dhIn, at('dY'))
     if (lstm) {
-      // Every factor that does not depend on (dh, dc) comes precomputed for all steps (lstmFactors below), so a step is
+      // Every factor that does not depend on (dh, dc) comes from the forward step (lstmFactors), so a step is
       // dc = dc_in + dh⊙Pc, dA = [dc, …, dc, dh]⊙P, dc_{t−1} = dc⊙Pp and one MatMul.
-      const [pg, pc, pp] = e.split(at('lstmFactors'), [G * H, H, H], 0)
+      const [pg, pc, pp] = e.split(at('saved'), [G * H, H, H], 0)
       const dc = add(dcIn!, mul(dh, pc!))
       const dA = mul(body.node('Concat', [...new Array<string>(G - 1).fill(dc), dh], { axis: 0 }), pg!)
       return { dh: body.node('MatMul', [whhT, dA]), dc: mul(dc, pp!), dA, dU: dA }
@@ -355,7 +357,7 @@ export function recurrentLayer(
         if (lstm) body.output(`${name}_fwd_c_out`, dtype, [H, B], { from: s.c! })
         body.output(`${name}_fwd_h_scan`, dtype, [U * H, B], { from: e.stack(bh) })
         if (lstm) body.output(`${name}_fwd_c_scan`, dtype, [U * H, B], { from: e.stack(bc) })
-        if (bk.length) body.output(`${name}_fwd_saved_scan`, dtype, [U * 4 * H, B], { from: e.stack(bk) })
+        if (bk.length) body.output(`${name}_fwd_saved_scan`, dtype, [U * K, B], { from: e.stack(bk) })
         const carried = lstm ? [h0T, c0T] : [h0T]
         const n = carried.length * 2 + (bk.length ? 1 : 0)
         const lo = g.node('Scan', [...carried, blocks], { body, num_scan_inputs: 1 }, n)
@@ -363,7 +365,7 @@ export function recurrentLayer(
         state = { h: lo[0]!, c: lstm ? lo[1]! : null }
         hs.push(steps3(lo[carried.length]!, H))
         if (lstm) cs.push(steps3(lo[3]!, H))
-        if (bk.length) keeps.push(steps3(lo[n - 1]!, 4 * H))
+        if (bk.length) keeps.push(steps3(lo[n - 1]!, K))
       }
       const e0 = new StepGraph(g, dtype, name)
       const one = (v: string) => g.node('Unsqueeze', [v, e0.ints([0])])
@@ -396,15 +398,13 @@ export function recurrentLayer(
         whhRzT = tr2(whhRz)
         whhNT = tr2(whhN)
       } else whhT = tr2(w.weightHh)
-      const lstmFactors = lstm ? lstmBackwardFactors(g, cPrevAllT) : ''
       const sources: Record<Source, [string, number]> = {
         dY: [g.node('Transpose', [reverse ? reverseTime(g, t, dY!, T) : dY!], { perm: [0, 2, 1] }), H],
-        saved: [savedT, 4 * H],
+        saved: [savedT, K],
         cPrev: [cPrevAllT, H],
         cs: [csProcT, H],
         hPrev: [hPrevAllT, H],
-        h: [hsProcT, H],
-        lstmFactors: [lstmFactors, (G + 2) * H]
+        h: [hsProcT, H]
       }
       let dh = tr2(dHn!)
       let dc = lstm ? tr2(dCn!) : null
