@@ -171,6 +171,8 @@ export function recurrentLayer(
   const [bi, bf, bg, bo] = coupled ? [0, -1, 1, 2] : [0, 1, 2, 3]
   const [pi, pf, po] = coupled ? [0, -1, 1] : [0, 1, 2]
   const P = coupled ? 2 : 3
+  // Rows of what the forward Scan reads per step (x_tᵀ, or Aᵀ for GRU).
+  const XA = gru ? G * H : I
   // Rows a forward step saves for the reverse one: LSTM its factors (lstmFactors), GRU [r, z, n, u_n].
   const K = lstm ? (G + 2) * H : 4 * H
   // The PyTorch GRU's dU differs from dA in its n block (dn·r); elsewhere they are the same value.
@@ -196,6 +198,8 @@ export function recurrentLayer(
   let bhhRz = ''
   let bhhN = ''
   let bhhCol = ''
+  let biasCol = ''
+  let wCat = ''
   let peepCol = ''
 
   /**
@@ -227,14 +231,24 @@ export function recurrentLayer(
     return b.node('Concat', [pI, ...(coupled ? [] : [pF]), pG, pO, pC, pP], { axis })
   }
 
-  /** One forward step: aᵀ = W_ih·x_tᵀ + biases [G·H, B], the carried hᵀ (and cᵀ) [H, B] → the new ones and the saved gates [4H, B]. */
+  /**
+   * One forward step: `a` is x_tᵀ [I, B] (LSTM, RNN) or aᵀ = W_ih·x_tᵀ + b_ih [G·H, B] (GRU), the carried hᵀ (and cᵀ)
+   * [H, B] → the new ones and what the reverse step reads.
+   */
+  /**
+   * LSTM and RNN pre-activations W_ih·x_tᵀ + W_hh·hᵀ + b as one Gemm over [h; x_t] with [W_hh | W_ih] (made once per
+   * training step): the input projection in the step instead of one Gemm over all T·B rows plus a [T, G·H, B]
+   * transpose, which at H 512 moved 34 MB per layer and step.
+   */
+  const pre = (body: GraphBuilder, x: string, h: string): string => body.node('Gemm', [wCat, body.node('Concat', [h, x], { axis: 0 }), biasCol])
+
   const forwardStep = (e: StepGraph, a: string, h: string, c: string | null): { h: string; c: string | null; keep: string | null } => {
     const body = e.b
     const sig = (v: string) => body.node('Sigmoid', [v])
     const add = (p: string, q2: string) => body.node('Add', [p, q2])
     const mul = (p: string, q2: string) => body.node('Mul', [p, q2])
     if (lstm) {
-      const z = e.split(add(a, body.node('MatMul', [w.weightHh, h])), new Array<number>(G).fill(H), 0)
+      const z = e.split(pre(body, a, h), new Array<number>(G).fill(H), 0)
       const pv = peep ? e.once('peep', () => e.split(peepCol, new Array<number>(P).fill(H), 0)) : null
       const withPeep = (zv: string, k: number, cv: string) => (pv ? add(zv, mul(pv[k]!, cv)) : zv)
       const i = sig(withPeep(z[bi]!, pi, c!))
@@ -267,7 +281,7 @@ export function recurrentLayer(
       // h' = (1 − z)·n + z·h = n + z·(h − n)
       return { h: add(n, mul(zg, body.node('Sub', [h, n]))), c: null, keep: body.node('Concat', [rg, zg, n, un], { axis: 0 }) }
     }
-    return { h: body.node(cell === 'rnn-relu' ? 'Relu' : 'Tanh', [add(a, body.node('MatMul', [w.weightHh, h]))]), c: null, keep: null }
+    return { h: body.node(cell === 'rnn-relu' ? 'Relu' : 'Tanh', [pre(body, a, h)]), c: null, keep: null }
   }
 
   /** One reverse step: the carried dhᵀ (and dcᵀ) [H, B] and the step's forward values (`at`) → dh_{t−1} (dc_{t−1}), dA_tᵀ, dU_tᵀ [G·H, B]. */
@@ -317,10 +331,16 @@ export function recurrentLayer(
       const xp = reverse ? reverseTime(g, t, x, T) : x
       x2d = g.node('Reshape', [xp, t.ints([T * B, I])])
       // GRU keeps b_hh inside U (its n block is multiplied by r); elsewhere both biases fold into A.
-      const biasA = gru ? w.biasIh : g.node('Add', [w.biasIh, w.biasHh])
-      // Aᵀ [T, G·H, B]: one [T·B, I]×[I, G·H] Gemm with the bias row, then one transpose. (A batched W_ih·x_tᵀ plus a
-      // bias column measured 5–7× slower at I 16: ORT's [G·H, 1] broadcast Add and the K = 16 products.)
-      const A = g.node('Transpose', [g.node('Reshape', [g.node('Gemm', [x2d, w.weightIh, biasA], { transB: 1 }), t.ints([T, B, G * H])])], { perm: [0, 2, 1] })
+      // What the forward steps scan, [T, X, B]: x_tᵀ (X = I) for LSTM and RNN, whose steps project it (pre()); for GRU
+      // Aᵀ = W_ih·x_tᵀ + b_ih (X = G·H) as one [T·B, I]×[I, G·H] Gemm and one transpose (b_hh stays in U: its n block
+      // is multiplied by r).
+      const A = gru
+        ? g.node('Transpose', [g.node('Reshape', [g.node('Gemm', [x2d, w.weightIh, w.biasIh], { transB: 1 }), t.ints([T, B, G * H])])], { perm: [0, 2, 1] })
+        : g.node('Transpose', [xp], { perm: [0, 2, 1] })
+      if (!gru) {
+        wCat = g.node('Concat', [w.weightHh, w.weightIh], { axis: 1 })
+        biasCol = col(g, g.node('Add', [w.biasIh, w.biasHh]), G * H)
+      }
       if (original) {
         whhRz = rowsOf(g, t, w.weightHh, 0, 2 * H)
         whhN = rowsOf(g, t, w.weightHh, 2 * H, 3 * H)
@@ -339,10 +359,10 @@ export function recurrentLayer(
         const body = g.subgraph(`${name}_fwd`)
         const e = new StepGraph(body, dtype, name)
         let s = { h: body.input(`${name}_fwd_h`, dtype, [H, B]), c: lstm ? body.input(`${name}_fwd_c`, dtype, [H, B]) : null }
-        // Aᵀ as [q, U·G·H, B], scanned: iteration k reads steps kU … kU + U − 1.
-        const blocks = g.node('Reshape', [r ? rowsOf(g, t, A, 0, q * U) : A, t.ints([q, U * G * H, B])])
-        const block = body.input(`${name}_fwd_a`, dtype, [U * G * H, B])
-        const as = U > 1 ? e.split(block, new Array<number>(U).fill(G * H), 0) : [block]
+        // A as [q, U·X, B], scanned: iteration k reads steps kU … kU + U − 1.
+        const blocks = g.node('Reshape', [r ? rowsOf(g, t, A, 0, q * U) : A, t.ints([q, U * XA, B])])
+        const block = body.input(`${name}_fwd_a`, dtype, [U * XA, B])
+        const as = U > 1 ? e.split(block, new Array<number>(U).fill(XA), 0) : [block]
         const bh: string[] = []
         const bc: string[] = []
         const bk: string[] = []
