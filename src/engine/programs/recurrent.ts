@@ -9,8 +9,9 @@
 // Legend: T steps, B batch, I input size, H hidden, G gates (LSTM 4 = i,f,g,o; GRU 3 = r,z,n; RNN 1), L layers,
 // D directions, O head outputs, V vocabulary. PyTorch layout: weight_ih [G·H, I], weight_hh [G·H, H], bias_ih, bias_hh
 // [G·H]; x [T, B, I], h0/c0 [L·D, B, H] (row k·D + d), y [T, B, D·H].
-// Forward: A = x·W_ihᵀ + b_ih (+ b_hh where it is a plain sum) as one [T·B, I]×[I, G·H] Gemm; a Scan over t carrying
-// hᵀ (and cᵀ) does only W_hh·hᵀ and the element-wise gate ops, and emits h_t (c_t) and the gate values as scan outputs.
+// Forward: a Scan over t carrying hᵀ (and cᵀ); each step does one Gemm, [W_hh | W_ih]·[h; x_t] + b (GRU: W_hh·hᵀ + b_hh,
+// with A = x·W_ihᵀ + b_ih made for all steps as one [T·B, I]×[I, G·H] Gemm beforehand), and the element-wise gate ops,
+// and emits h_t (c_t) and what the reverse step needs as scan outputs.
 // Backward: a reverse Scan carrying (dh, dc) does only dh_{t−1}ᵀ = W_hhᵀ·dU_tᵀ (+ the direct terms) and emits dA_t, dU_t
 // (gradients of A and of U = h·W_hhᵀ + b_hh; equal for LSTM and RNN); after it, dW_ih = dAᵀ·x, dW_hh = dUᵀ·h_prev,
 // db_ih = Σ dA, db_hh = Σ dU and dx = dA·W_ih are single large MatMuls over all T·B rows. Inside the layer the per-step
