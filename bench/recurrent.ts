@@ -22,7 +22,6 @@
 // 4. The training job's evaluation and text samples at H 256 and H 512: the float64 core against the engine
 //    (RecurrentMonitor, float32, one session each for the job, weights fed).
 // Writes bench/results/recurrent.json and prints markdown tables.
-import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -39,6 +38,7 @@ import { generateRecurrentJob, recurrentCoreSpec, recurrentEvalLoss, recurrentEv
 import { recurrentModelSpecSchema, type RecurrentInfo, type RecurrentModelSpec } from '../src/shared/families/recurrent'
 import { writeNpy } from './npy'
 import { argValue, blasKernels, cpuModel, median, PYTHON, ROOT, run, writeRecord, type BlasKernel } from './common'
+import { PeerRunner } from './peer-runner'
 
 const quick = process.argv.includes('--quick')
 const ROUNDS = Number(argValue('--rounds', quick ? '1' : '3'))
@@ -151,8 +151,13 @@ interface TorchOut {
   blas: unknown
 }
 
-function runPeer(args: string[], env: NodeJS.ProcessEnv): TorchOut {
-  const r = spawnSync(PYTHON, [PEER, ...args], { encoding: 'utf8', env: { OMP_WAIT_POLICY: 'PASSIVE', ...env }, maxBuffer: 1 << 26 })
+// Torch runs go through a helper spawned once (bench/peer-runner.ts): a fork of this process between Engram's timed
+// runs would make ORT's arena pages copy-on-write and the next run pay a page fault per page.
+let peers: PeerRunner | null = null
+
+async function runPeer(args: string[], env: NodeJS.ProcessEnv): Promise<TorchOut> {
+  peers ??= new PeerRunner()
+  const r = await peers.run([PYTHON, PEER, ...args], { OMP_WAIT_POLICY: 'PASSIVE', ...env })
   if (r.status !== 0) throw new Error(`torch-recurrent.py ${args[0]} failed (${r.status}): ${r.stderr.slice(-2000)}`)
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as TorchOut
 }
@@ -178,6 +183,7 @@ const ms = (s: number): string => (s * 1000).toFixed(s < 0.1 ? 2 : 1)
 
 async function main(): Promise<void> {
   const load0 = loadavg()
+  if (TORCH) peers = new PeerRunner() // before any engine session exists
   const dir = mkdtempSync(join(tmpdir(), 'engram-recurrent-bench-'))
   const text = readFileSync(join(ROOT, 'resources/corpora/sonnets.txt'), 'utf8')
   const { vocab, tokens } = tokenize(text)
@@ -220,9 +226,9 @@ async function main(): Promise<void> {
   const torchMatmul: Record<string, number[]> = {}
   const torchBlas: Record<string, unknown> = {}
   let torchVersion = ''
-  const torchRun = (cfg: TorchConfig, entries: { size: Size; steps: number }[]): Map<string, number[]> => {
+  const torchRun = async (cfg: TorchConfig, entries: { size: Size; steps: number }[]): Promise<Map<string, number[]>> => {
     const sizes = entries.map(({ size, steps }) => ({ id: size.id, cell: size.cell, H: size.H, E, V, steps, torchThreads: cfg.torchThreads }))
-    const out = runPeer(['speed', '--data', dir, '--sizes', JSON.stringify(sizes), '--warmup', String(TORCH_WARMUP)], { ...cfg.kernel.env, OPENBLAS_NUM_THREADS: String(cfg.blasThreads) })
+    const out = await runPeer(['speed', '--data', dir, '--sizes', JSON.stringify(sizes), '--warmup', String(TORCH_WARMUP)], { ...cfg.kernel.env, OPENBLAS_NUM_THREADS: String(cfg.blasThreads) })
     torchVersion = out.torch
     torchBlas[cfg.label] = out.blas
     for (const [, g] of Object.entries(out.matmulGflops!)) (torchMatmul[cfg.label] ??= []).push(g)
@@ -240,7 +246,7 @@ async function main(): Promise<void> {
   // Calibration: every torch configuration, K timed steps per size; the fastest per size is timed in the rounds.
   const calibration: { size: string; config: string; seconds: number }[] = []
   for (const cfg of torchConfigs) {
-    const res = torchRun(cfg, SIZES.map((size) => ({ size, steps: K })))
+    const res = await torchRun(cfg, SIZES.map((size) => ({ size, steps: K })))
     for (const [size, secs] of res) calibration.push({ size, config: cfg.label, seconds: secs[0]! })
     console.log(`torch calibration: ${cfg.label}: ${[...res].map(([id, secs]) => `${id} ${ms(secs[0]!)}`).join(', ')} ms/step (load ${loadavg()[0]!.toFixed(2)})`)
   }
@@ -289,7 +295,7 @@ async function main(): Promise<void> {
     if (cfg) {
       const entry: Series = { side: 'torch', size: size.id, config: cfg.label, seconds: [] }
       series.push(entry)
-      pair.push({ label: `${size.id} PyTorch`, run: async () => void entry.seconds.push(...torchRun(cfg, [{ size, steps: size.steps }]).get(size.id)!) })
+      pair.push({ label: `${size.id} PyTorch`, run: async () => void entry.seconds.push(...(await torchRun(cfg, [{ size, steps: size.steps }])).get(size.id)!) })
     }
     tasks.push(...pair)
   }
@@ -408,7 +414,7 @@ async function main(): Promise<void> {
     const entry: Record<string, unknown> = { size: s.id, steps: AGREE_STEPS, stepsPerRun: k, learningRate: spec.learningRate, clipNorm: spec.clipNorm, engramLoss: eLoss }
     if (TORCH) {
       const finalFile = join(dir, `agree-${s.id}.torch.safetensors`)
-      const out = runPeer(['agree', '--init', initFile, '--data', dir, '--id', `agree-${s.id}`, '--lr', String(spec.learningRate), '--clip', String(spec.clipNorm), '--out', finalFile], {
+      const out = await runPeer(['agree', '--init', initFile, '--data', dir, '--id', `agree-${s.id}`, '--lr', String(spec.learningRate), '--clip', String(spec.clipNorm), '--out', finalFile], {
         ...blasKernels()[0]!.env,
         OPENBLAS_NUM_THREADS: '1'
       })
@@ -491,7 +497,7 @@ async function main(): Promise<void> {
   if (TORCH) {
     const initFile = join(dir, 'gen.safetensors')
     writeFileSync(initFile, encodeRecurrentSafetensors(genNet, 'float32'))
-    torchGen = runPeer(['generate', '--init', initFile, '--length', String(GEN_CHARS), '--reps', String(GEN_REPS), '--prompt', prompt.join(',')], {
+    torchGen = await runPeer(['generate', '--init', initFile, '--length', String(GEN_CHARS), '--reps', String(GEN_REPS), '--prompt', prompt.join(',')], {
       ...blasKernels()[0]!.env,
       OPENBLAS_NUM_THREADS: '1'
     })
@@ -574,6 +580,7 @@ async function main(): Promise<void> {
     torch: { version: torchVersion, blas: torchBlas, generation: torchGen }
   })
   rmSync(dir, { recursive: true, force: true })
+  peers?.close()
 }
 
 run(main)

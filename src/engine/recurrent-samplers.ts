@@ -64,6 +64,9 @@ export function recurrentWeightsDigest(net: RecurrentNet): string {
 interface Entry {
   owner: string
   created: Promise<CreatedSession>
+  /** use() calls running on the session; a dropped entry's session is released when the last one ends. */
+  busy: number
+  dropped: boolean
 }
 
 export class RecurrentSamplerCache {
@@ -80,38 +83,65 @@ export class RecurrentSamplerCache {
 
   /**
    * The sampler session for these weights (buildRecurrentSampler with the prompt input, weights embedded so ORT prepacks
-   * them), created on first use. Concurrent callers share one creation; a failed creation is not kept.
+   * them), created on first use. Concurrent callers share one creation; a failed creation is not kept. Not leased: a
+   * later eviction or release() may release it, so run through use().
    */
   get(owner: string, net: RecurrentNet, opts: CreateSessionOptions = {}): Promise<CreatedSession> {
-    const key = `${owner}|${recurrentWeightsDigest(net)}|${opts.provider ?? 'auto'}|${resolveThreads(opts.threads)}`
-    const hit = this.entries.get(key)
-    if (hit) {
-      this.entries.delete(key)
-      this.entries.set(key, hit)
-      return hit.created
-    }
-    const created = Promise.resolve().then(() => createSession(buildRecurrentSampler(net, { prompt: true }), opts))
-    this.entries.set(key, { owner, created })
-    created.catch(() => {
-      if (this.entries.get(key)?.created === created) this.entries.delete(key)
-    })
-    while (this.entries.size > this.maxEntries) {
-      const [oldest] = this.entries.keys()
-      this.drop(oldest!)
-    }
-    return created
+    return this.entry(owner, net, opts).created
   }
 
-  /** Releases the sessions of one owner (a deleted model), or all of them. Callers must not be mid-run on one. */
+  /**
+   * Runs `fn` on the sampler session for these weights (as get()), leased: an eviction or release() while `fn` runs
+   * takes the entry out of the cache at once but releases the session only after `fn` has finished.
+   */
+  async use<T>(owner: string, net: RecurrentNet, opts: CreateSessionOptions, fn: (created: CreatedSession) => Promise<T>): Promise<T> {
+    const entry = this.entry(owner, net, opts)
+    entry.busy++
+    try {
+      return await fn(await entry.created)
+    } finally {
+      entry.busy--
+      if (entry.dropped && entry.busy === 0) await this.releaseSession(entry)
+    }
+  }
+
+  /** Releases the sessions of one owner (a deleted model), or all of them (a leased one when its use() ends). */
   async release(owner?: string): Promise<void> {
     const keys = [...this.entries].filter(([, e]) => owner === undefined || e.owner === owner).map(([k]) => k)
     await Promise.all(keys.map((k) => this.drop(k)))
   }
 
+  private entry(owner: string, net: RecurrentNet, opts: CreateSessionOptions): Entry {
+    const key = `${owner}|${recurrentWeightsDigest(net)}|${opts.provider ?? 'auto'}|${resolveThreads(opts.threads)}`
+    const hit = this.entries.get(key)
+    if (hit) {
+      this.entries.delete(key)
+      this.entries.set(key, hit)
+      return hit
+    }
+    const created = Promise.resolve().then(() => createSession(buildRecurrentSampler(net, { prompt: true }), opts))
+    const entry: Entry = { owner, created, busy: 0, dropped: false }
+    this.entries.set(key, entry)
+    created.catch(() => {
+      if (this.entries.get(key) === entry) this.entries.delete(key)
+    })
+    while (this.entries.size > this.maxEntries) {
+      const [oldest] = this.entries.keys()
+      void this.drop(oldest!)
+    }
+    return entry
+  }
+
   private drop(key: string): Promise<void> {
     const e = this.entries.get(key)
     this.entries.delete(key)
-    return e ? e.created.then((c) => c.session.release(), () => undefined) : Promise.resolve()
+    if (!e || e.dropped) return Promise.resolve()
+    e.dropped = true
+    return e.busy > 0 ? Promise.resolve() : this.releaseSession(e)
+  }
+
+  private releaseSession(e: Entry): Promise<void> {
+    return e.created.then((c) => c.session.release(), () => undefined)
   }
 }
 

@@ -244,6 +244,37 @@ describe('the sampler with its prompt input, kept sessions (recurrentSamplers) a
     }
   })
 
+  it('a session in use is released only after its run: an eviction or release() during use() does not pull it from under the run', async () => {
+    const net = netOf(0)
+    const other = netOf(1)
+    const r = runs[1]!
+    const want = core(net, [2, 7], r)
+    const cache = new RecurrentSamplerCache(1)
+    const released: string[] = []
+    try {
+      const got = await cache.use('a', net, { provider: 'cpu' }, async ({ session }) => {
+        const release = session.release.bind(session)
+        session.release = () => {
+          released.push('a')
+          return release()
+        }
+        // A second owner's session evicts 'a' (maxEntries 1) while this run holds it, and a release() of every session follows.
+        await cache.use('b', other, { provider: 'cpu' }, async ({ session: s2 }) => runSampler(s2, other, [1], r))
+        await cache.release()
+        expect(cache.size).toBe(0)
+        expect(released).toEqual([])
+        return runSampler(session, net, [2, 7], r)
+      })
+      expect(got).toEqual(want)
+      expect(released).toEqual(['a'])
+      // Gone from the cache: the next use() makes a new session and samples the same tokens.
+      expect(await cache.use('a', net, { provider: 'cpu' }, ({ session }) => runSampler(session, net, [2, 7], r))).toEqual(want)
+      expect(cache.size).toBe(1)
+    } finally {
+      await cache.release()
+    }
+  })
+
   it("the monitor's evaluation loss is the core's mean cross-entropy in float32 (1e-5), for each version of the weights fed", async () => {
     const net = netOf(0)
     const monitor = new RecurrentMonitor(net, { provider: 'cpu' })

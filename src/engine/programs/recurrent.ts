@@ -1,4 +1,4 @@
-// ONNX program: recurrent-net training without unrolling (BPTT as a forward Loop and a reverse Loop), graph size
+// ONNX program: recurrent-net training without unrolling (BPTT as a forward Scan and a reverse Scan), graph size
 // independent of T. Cells: LSTM (with peepholes, coupled gates), GRU (PyTorch's and the original form), RNN tanh/relu; stacked, bidirectional, token embedding, softmax
 // cross-entropy or MSE head on every step or the last; dropout between layers from a fed mask; in-graph optimiser and
 // clipping through train-step.ts.
@@ -9,11 +9,13 @@
 // Legend: T steps, B batch, I input size, H hidden, G gates (LSTM 4 = i,f,g,o; GRU 3 = r,z,n; RNN 1), L layers,
 // D directions, O head outputs, V vocabulary. PyTorch layout: weight_ih [G·H, I], weight_hh [G·H, H], bias_ih, bias_hh
 // [G·H]; x [T, B, I], h0/c0 [L·D, B, H] (row k·D + d), y [T, B, D·H].
-// Forward: A = x·W_ihᵀ + b_ih (+ b_hh where it is a plain sum) as one [T·B, I]×[I, G·H] Gemm; a Loop over t carrying
-// h (and c) does only h·W_hhᵀ and the element-wise gate ops, and emits h_t (c_t) and the gate values as scan outputs.
-// Backward: a reverse Loop carrying (dh, dc) does only dh_{t−1} = dU_t·W_hh (+ the direct terms) and emits dA_t, dU_t
+// Forward: a Scan over t carrying hᵀ (and cᵀ); each step does one Gemm, [W_hh | W_ih]·[h; x_t] + b (GRU: W_hh·hᵀ + b_hh,
+// with A = x·W_ihᵀ + b_ih made for all steps as one [T·B, I]×[I, G·H] Gemm beforehand), and the element-wise gate ops,
+// and emits h_t (c_t) and what the reverse step needs as scan outputs.
+// Backward: a reverse Scan carrying (dh, dc) does only dh_{t−1}ᵀ = W_hhᵀ·dU_tᵀ (+ the direct terms) and emits dA_t, dU_t
 // (gradients of A and of U = h·W_hhᵀ + b_hh; equal for LSTM and RNN); after it, dW_ih = dAᵀ·x, dW_hh = dUᵀ·h_prev,
-// db_ih = Σ dA, db_hh = Σ dU and dx = dA·W_ih are single large MatMuls over all T·B rows.
+// db_ih = Σ dA, db_hh = Σ dU and dx = dA·W_ih are single large MatMuls over all T·B rows. Inside the layer the per-step
+// values are feature-major ([X, B]; see recurrentLayer).
 // A reverse direction runs the same loops on the time-reversed sequence (Slice with step −1 outside the loops).
 
 import { meanSquaredError, softmaxCrossEntropy } from '../autodiff/losses'
@@ -36,7 +38,7 @@ export interface RecurrentLayerDims {
   B: number
   I: number
   H: number
-  /** Time steps per Loop iteration (default DEFAULT_UNROLL); T need not be a multiple of it. */
+  /** Time steps per Scan iteration (default DEFAULT_UNROLL); T need not be a multiple of it. */
   unroll?: number
 }
 
@@ -61,7 +63,7 @@ export function cellGates(cell: EngineCell, coupled = false): number {
 }
 
 /**
- * Time steps per Loop iteration. A Loop iteration's own cost in ORT (its frame, feeds and fetches) is about 1–2 µs, so U
+ * Time steps per Scan iteration. An iteration's own cost in ORT (its frame, feeds and fetches) is about 1–2 µs, so U
  * steps per iteration save little, while the Split of U steps' inputs and the Concat of their scan outputs add copies:
  * measured (docs/benchmarks.md, recurrent section) U = 2 and 4 were slower than 1 at H 128 and U = 1 stays the default.
  * Results do not depend on U (the same per-step ops, bit for bit).
@@ -73,6 +75,11 @@ export const MAX_UNROLL = 16
 /** Time reversal of a [T, …] value (a raw node outside any loop). */
 function reverseTime(g: GraphBuilder, t: Tape, v: string, T: number): string {
   return g.node('Slice', [v, t.ints([-1]), t.ints([-T - 1]), t.ints([0]), t.ints([-1])])
+}
+
+/** A vector [n] as a column [n, 1] (to broadcast over a feature-major [n, B] value). */
+function col(g: GraphBuilder, v: string, n: number): string {
+  return g.node('Reshape', [v, g.constInt64([n, 1])])
 }
 
 /** Rows [from, to) of a [rows, …] value. */
@@ -118,7 +125,7 @@ class StepGraph {
     return this.b.node('Split', [v, this.ints(sizes)], { axis }, sizes.length)
   }
 
-  /** Values of U consecutive steps ([B, X] each) as one [U·B, X] value. */
+  /** Values of U consecutive steps ([X, B] each, feature-major) as one [U·X, B] value. */
   stack(vs: readonly string[]): string {
     return vs.length > 1 ? this.b.node('Concat', vs, { axis: 0 }) : vs[0]!
   }
@@ -128,11 +135,11 @@ class StepGraph {
 type Source = 'dY' | 'saved' | 'cPrev' | 'cs' | 'hPrev' | 'h'
 
 /**
- * One recurrent layer (one direction) as a tape op with a hand-written VJP (forward Loop + reverse Loop). `name` must be
+ * One recurrent layer (one direction) as a tape op with a hand-written VJP (forward Scan + reverse Scan). `name` must be
  * unique in the graph (it prefixes the loop bodies' value names). Inputs: x [T,B,I], the layer's weights, h0 [B,H] and
  * c0 [B,H] (LSTM; null otherwise). `reverse` runs it over the time-reversed sequence (y still in time order).
- * Each Loop iteration processes `dims.unroll` (U) steps; the T mod U last steps in processing order run after the
- * forward Loop (and before the reverse Loop) in the layer's own graph, so any T works and results do not depend on U.
+ * Each Scan iteration processes `dims.unroll` (U) steps; the T mod U last steps in processing order run after the
+ * forward Scan (and before the reverse Scan) in the layer's own graph, so any T works and results do not depend on U.
  */
 export function recurrentLayer(
   t: Tape,
@@ -158,67 +165,127 @@ export function recurrentLayer(
   const dtype = t.dtype
   if (lstm !== (c0 !== null)) throw new RangeError(`recurrent layer ${name}: c0 is for LSTM layers only, and LSTM layers need it`)
   if (!lstm && (variant.peephole || variant.coupled)) throw new RangeError(`recurrent layer ${name}: peepholes and coupled gates are LSTM variants`)
-  // Loop iterations and remainder steps.
+  // Scan iterations and remainder steps.
   const q = Math.floor(T / U)
   const r = T - q * U
   // Gate block positions in weight rows (LSTM i,f,g,o or coupled i,g,o) and in the peephole vector (i,f,o or i,o).
   const [bi, bf, bg, bo] = coupled ? [0, -1, 1, 2] : [0, 1, 2, 3]
   const [pi, pf, po] = coupled ? [0, -1, 1] : [0, 1, 2]
   const P = coupled ? 2 : 3
+  // Rows of what the forward Scan reads per step (x_tᵀ, or Aᵀ for GRU).
+  const XA = gru ? G * H : I
+  // Rows a forward step saves for the reverse one: LSTM its factors (lstmFactors), GRU [r, z, n, u_n].
+  const K = lstm ? (G + 2) * H : 4 * H
   // The PyTorch GRU's dU differs from dA in its n block (dn·r); elsewhere they are the same value.
   const separateDU = cell === 'gru'
   // Forward values the VJP reads (not tape outputs: nothing differentiates through them).
+  // Inside the layer every per-step value is feature-major, [X, B] (the forward's A, h, c, gates; the reverse's dh, dc,
+  // dA): the recurrence products are W_hh·hᵀ and W_hhᵀ·dAᵀ, with the big weight as MLAS's A operand, which it reads in
+  // place, and only the small [H, B] state packed per step (measured 1.4–1.6× faster per product than h·W_hhᵀ, whose
+  // [H, G·H] B operand is repacked every step; docs/benchmarks.md). The layer's inputs and outputs keep the [·, B, ·]
+  // layout.
   let x2d = ''
   let hsProc = ''
-  let csProc = ''
-  let saved = ''
+  let hsProcT = ''
+  let csProcT = ''
+  let savedT = ''
+  let h0T = ''
+  let c0T = ''
+  let whhT = ''
   let whhRz = ''
   let whhN = ''
+  let whhRzT = ''
+  let whhNT = ''
   let bhhRz = ''
   let bhhN = ''
+  let bhhCol = ''
+  let biasCol = ''
+  let wCat = ''
+  let peepCol = ''
 
-  /** One forward step: a = x_t·W_ihᵀ + biases [B, G·H], the carried h (and c) → the new h (and c) and the saved gates. */
+  /**
+   * One LSTM step's factors for its reverse step, [(G+2)·H, B] (concatenated along `axis`): P = [Pi, Pf, Pg, Po]
+   * (coupled: [Pi, Pg, Po]) with dA = [dc⊙Pi, dc⊙Pf, dc⊙Pg, dh⊙Po], then Pc with dc = dc_in + dh⊙Pc, then Pp with
+   * dc_{t−1} = dc⊙Pp. From the chain rule (seeds/003's δo, δc, δi, δf, δz): dso = dh⊙tanh(c)⊙σ′(o), dc = dc_in +
+   * dh⊙o⊙(1 − tanh²c) + dso⊙p_o, dsi = dc⊙g⊙σ′(i) (coupled: dc⊙(g − c_{t−1})⊙σ′(i)), dsf = dc⊙c_{t−1}⊙σ′(f),
+   * dsg = dc⊙i⊙(1 − g²), dc_{t−1} = dc⊙f + dsi⊙p_i + dsf⊙p_f. Computed in the forward step (its values are in cache
+   * there; the same ops over all T steps at once after the forward Scan measured slower at H 512) so the reverse step is
+   * four element-wise nodes and one MatMul.
+   */
+  const lstmFactors = (b: GraphBuilder, one: string, gates: { i: string; f: string; g: string; o: string; tc: string; cPrev: string }, pv: string[] | null, axis: number): string => {
+    const sub = (p: string, q2: string) => b.node('Sub', [p, q2])
+    const mul = (...vs: string[]) => vs.reduce((acc, v) => b.node('Mul', [acc, v]))
+    const add = (p: string, q2: string) => b.node('Add', [p, q2])
+    const dsig = (v: string) => mul(v, sub(one, v))
+    const { i, f, g: gg, o, tc, cPrev } = gates
+    const pI = mul(coupled ? sub(gg, cPrev) : gg, dsig(i))
+    const pF = coupled ? '' : mul(cPrev, dsig(f))
+    const pG = mul(i, sub(one, mul(gg, gg)))
+    const pO = mul(tc, dsig(o))
+    let pC = mul(o, sub(one, mul(tc, tc)))
+    let pP = f
+    if (pv) {
+      pC = add(pC, mul(pO, pv[po]!))
+      pP = add(pP, mul(pI, pv[pi]!))
+      if (!coupled) pP = add(pP, mul(pF, pv[pf]!))
+    }
+    return b.node('Concat', [pI, ...(coupled ? [] : [pF]), pG, pO, pC, pP], { axis })
+  }
+
+  /**
+   * One forward step: `a` is x_tᵀ [I, B] (LSTM, RNN) or aᵀ = W_ih·x_tᵀ + b_ih [G·H, B] (GRU), the carried hᵀ (and cᵀ)
+   * [H, B] → the new ones and what the reverse step reads.
+   */
+  /**
+   * LSTM and RNN pre-activations W_ih·x_tᵀ + W_hh·hᵀ + b as one Gemm over [h; x_t] with [W_hh | W_ih] (made once per
+   * training step): the input projection in the step instead of one Gemm over all T·B rows plus a [T, G·H, B]
+   * transpose, which at H 512 moved 34 MB per layer and step.
+   */
+  const pre = (body: GraphBuilder, x: string, h: string): string => body.node('Gemm', [wCat, body.node('Concat', [h, x], { axis: 0 }), biasCol])
+
   const forwardStep = (e: StepGraph, a: string, h: string, c: string | null): { h: string; c: string | null; keep: string | null } => {
     const body = e.b
     const sig = (v: string) => body.node('Sigmoid', [v])
     const add = (p: string, q2: string) => body.node('Add', [p, q2])
     const mul = (p: string, q2: string) => body.node('Mul', [p, q2])
     if (lstm) {
-      const z = e.split(add(a, body.node('Gemm', [h, w.weightHh], { transB: 1 })), new Array<number>(G).fill(H), 1)
-      const pv = peep ? e.once('peep', () => e.split(peep, new Array<number>(P).fill(H), 0)) : null
+      const z = e.split(pre(body, a, h), new Array<number>(G).fill(H), 0)
+      const pv = peep ? e.once('peep', () => e.split(peepCol, new Array<number>(P).fill(H), 0)) : null
       const withPeep = (zv: string, k: number, cv: string) => (pv ? add(zv, mul(pv[k]!, cv)) : zv)
       const i = sig(withPeep(z[bi]!, pi, c!))
       const f = coupled ? body.node('Sub', [e.scalar(1), i]) : sig(withPeep(z[bf]!, pf, c!))
       const gg = body.node('Tanh', [z[bg]!])
       const cNew = add(mul(f, c!), mul(i, gg))
       const o = sig(withPeep(z[bo]!, po, cNew))
-      return { h: mul(o, body.node('Tanh', [cNew])), c: cNew, keep: body.node('Concat', [i, f, gg, o], { axis: 1 }) }
+      const tc = body.node('Tanh', [cNew])
+      // Saved for the reverse step: its factors (lstmFactors), computed here while the step's values are in cache.
+      return { h: mul(o, tc), c: cNew, keep: lstmFactors(body, e.scalar(1), { i, f, g: gg, o, tc, cPrev: c! }, pv, 0) }
     }
     if (gru) {
-      const [ar, az, an] = e.split(a, [H, H, H], 1)
+      const [ar, az, an] = e.split(a, [H, H, H], 0)
       let rg: string
       let zg: string
       let un: string
       if (original) {
-        const [ur, uz] = e.split(body.node('Gemm', [h, whhRz, bhhRz], { transB: 1 }), [H, H], 1)
+        const [ur, uz] = e.split(body.node('Gemm', [whhRz, h, bhhRz]), [H, H], 0)
         rg = sig(add(ar!, ur!))
         zg = sig(add(az!, uz!))
         // Saved for symmetry with the PyTorch form (its backward reads u_n; this one does not).
-        un = body.node('Gemm', [mul(rg, h), whhN, bhhN], { transB: 1 })
+        un = body.node('Gemm', [whhN, mul(rg, h), bhhN])
       } else {
-        const [ur, uz, u3] = e.split(body.node('Gemm', [h, w.weightHh, w.biasHh], { transB: 1 }), [H, H, H], 1)
+        const [ur, uz, u3] = e.split(body.node('Gemm', [w.weightHh, h, bhhCol]), [H, H, H], 0)
         rg = sig(add(ar!, ur!))
         zg = sig(add(az!, uz!))
         un = u3!
       }
       const n = body.node('Tanh', [add(an!, original ? un : mul(rg, un))])
       // h' = (1 − z)·n + z·h = n + z·(h − n)
-      return { h: add(n, mul(zg, body.node('Sub', [h, n]))), c: null, keep: body.node('Concat', [rg, zg, n, un], { axis: 1 }) }
+      return { h: add(n, mul(zg, body.node('Sub', [h, n]))), c: null, keep: body.node('Concat', [rg, zg, n, un], { axis: 0 }) }
     }
-    return { h: body.node(cell === 'rnn-relu' ? 'Relu' : 'Tanh', [add(a, body.node('Gemm', [h, w.weightHh], { transB: 1 }))]), c: null, keep: null }
+    return { h: body.node(cell === 'rnn-relu' ? 'Relu' : 'Tanh', [pre(body, a, h)]), c: null, keep: null }
   }
 
-  /** One reverse step: the carried dh (and dc) and the step's forward values (`at`) → dh_{t−1} (dc_{t−1}), dA_t, dU_t. */
+  /** One reverse step: the carried dhᵀ (and dcᵀ) [H, B] and the step's forward values (`at`) → dh_{t−1} (dc_{t−1}), dA_tᵀ, dU_tᵀ [G·H, B]. */
   const backwardStep = (e: StepGraph, at: (s: Source) => string, dhIn: string, dcIn: string | null): { dh: string; dc: string | null; dA: string; dU: string } => {
     const body = e.b
     const one = e.scalar(1)
@@ -228,51 +295,34 @@ export function recurrentLayer(
     const mul = (...vs: string[]) => vs.reduce((acc, v) => body.node('Mul', [acc, v]))
     const dh = add(dhIn, at('dY'))
     if (lstm) {
-      const [i, f, gg, o] = e.split(at('saved'), [H, H, H, H], 1)
-      const pv = peep ? e.once('peep', () => e.split(peep, new Array<number>(P).fill(H), 0)) : null
-      const cPrev = at('cPrev')
-      const tc = body.node('Tanh', [at('cs')])
-      const dso = mul(dh, tc, dsig(o!))
-      let dc = add(dcIn!, mul(dh, o!, dtanh(tc)))
-      if (pv) dc = add(dc, mul(dso, pv[po]!))
-      const df = mul(dc, cPrev)
-      let di = mul(dc, gg!)
-      if (coupled) di = body.node('Sub', [di, df])
-      const dsi = mul(di, dsig(i!))
-      const dsg = mul(dc, i!, dtanh(gg!))
-      let dcPrev = mul(dc, f!)
-      if (pv) dcPrev = add(dcPrev, mul(dsi, pv[pi]!))
-      const blocks = [dsi]
-      if (!coupled) {
-        const dsf = mul(df, dsig(f!))
-        blocks.push(dsf)
-        if (pv) dcPrev = add(dcPrev, mul(dsf, pv[pf]!))
-      }
-      blocks.push(dsg, dso)
-      const dA = body.node('Concat', blocks, { axis: 1 })
-      return { dh: body.node('MatMul', [dA, w.weightHh]), dc: dcPrev, dA, dU: dA }
+      // Every factor that does not depend on (dh, dc) comes from the forward step (lstmFactors), so a step is
+      // dc = dc_in + dh⊙Pc, dA = [dc, …, dc, dh]⊙P, dc_{t−1} = dc⊙Pp and one MatMul.
+      const [pg, pc, pp] = e.split(at('saved'), [G * H, H, H], 0)
+      const dc = add(dcIn!, mul(dh, pc!))
+      const dA = mul(body.node('Concat', [...new Array<string>(G - 1).fill(dc), dh], { axis: 0 }), pg!)
+      return { dh: body.node('MatMul', [whhT, dA]), dc: mul(dc, pp!), dA, dU: dA }
     }
     if (gru) {
-      const [rg, z, n, un] = e.split(at('saved'), [H, H, H, H], 1)
+      const [rg, z, n, un] = e.split(at('saved'), [H, H, H, H], 0)
       const hp = at('hPrev')
       const dz = mul(dh, body.node('Sub', [hp, n!]), dsig(z!))
       const dn = mul(dh, body.node('Sub', [one, z!]), dtanh(n!))
       const direct = mul(dh, z!)
       if (original) {
-        // u_n = (r⊙h)·U_nᵀ + b_hn: its input gradient q = dn·U_n splits into r⊙q (to h) and h⊙q (to r).
-        const qn = body.node('MatMul', [dn, whhN])
+        // u_n = U_n·(r⊙h) + b_hn: its input gradient q = U_nᵀ·dn splits into r⊙q (to h) and h⊙q (to r).
+        const qn = body.node('MatMul', [whhNT, dn])
         const dr = mul(qn, hp, dsig(rg!))
-        const dA = body.node('Concat', [dr, dz, dn], { axis: 1 })
-        return { dh: add(add(direct, mul(rg!, qn)), body.node('MatMul', [body.node('Concat', [dr, dz], { axis: 1 }), whhRz])), dc: null, dA, dU: dA }
+        const dA = body.node('Concat', [dr, dz, dn], { axis: 0 })
+        return { dh: add(add(direct, mul(rg!, qn)), body.node('MatMul', [whhRzT, body.node('Concat', [dr, dz], { axis: 0 })])), dc: null, dA, dU: dA }
       }
       const dr = mul(dn, un!, dsig(rg!))
-      const dA = body.node('Concat', [dr, dz, dn], { axis: 1 })
-      const dU = body.node('Concat', [dr, dz, body.node('Mul', [dn, rg!])], { axis: 1 })
-      return { dh: add(direct, body.node('MatMul', [dU, w.weightHh])), dc: null, dA, dU }
+      const dA = body.node('Concat', [dr, dz, dn], { axis: 0 })
+      const dU = body.node('Concat', [dr, dz, body.node('Mul', [dn, rg!])], { axis: 0 })
+      return { dh: add(direct, body.node('MatMul', [whhT, dU])), dc: null, dA, dU }
     }
     const h = at('h')
     const dA = body.node('Mul', [dh, cell === 'rnn-relu' ? body.node('Cast', [body.node('Greater', [h, e.scalar(0)])], { to: dtype === 'float64' ? 11 : 1 }) : dtanh(h)])
-    return { dh: body.node('MatMul', [dA, w.weightHh]), dc: null, dA, dU: dA }
+    return { dh: body.node('MatMul', [whhT, dA]), dc: null, dA, dU: dA }
   }
 
   const inputs = [x, w.weightIh, w.weightHh, w.biasIh, w.biasHh, h0, ...(c0 ? [c0] : []), ...(peep ? [peep] : [])]
@@ -282,29 +332,38 @@ export function recurrentLayer(
       const xp = reverse ? reverseTime(g, t, x, T) : x
       x2d = g.node('Reshape', [xp, t.ints([T * B, I])])
       // GRU keeps b_hh inside U (its n block is multiplied by r); elsewhere both biases fold into A.
-      const biasA = gru ? w.biasIh : g.node('Add', [w.biasIh, w.biasHh])
-      const A = g.node('Reshape', [g.node('Gemm', [x2d, w.weightIh, biasA], { transB: 1 }), t.ints([T, B, G * H])])
+      // What the forward steps scan, [T, X, B]: x_tᵀ (X = I) for LSTM and RNN, whose steps project it (pre()); for GRU
+      // Aᵀ = W_ih·x_tᵀ + b_ih (X = G·H) as one [T·B, I]×[I, G·H] Gemm and one transpose (b_hh stays in U: its n block
+      // is multiplied by r).
+      const A = gru
+        ? g.node('Transpose', [g.node('Reshape', [g.node('Gemm', [x2d, w.weightIh, w.biasIh], { transB: 1 }), t.ints([T, B, G * H])])], { perm: [0, 2, 1] })
+        : g.node('Transpose', [xp], { perm: [0, 2, 1] })
+      if (!gru) {
+        wCat = g.node('Concat', [w.weightHh, w.weightIh], { axis: 1 })
+        biasCol = col(g, g.node('Add', [w.biasIh, w.biasHh]), G * H)
+      }
       if (original) {
         whhRz = rowsOf(g, t, w.weightHh, 0, 2 * H)
         whhN = rowsOf(g, t, w.weightHh, 2 * H, 3 * H)
-        bhhRz = rowsOf(g, t, w.biasHh, 0, 2 * H)
-        bhhN = rowsOf(g, t, w.biasHh, 2 * H, 3 * H)
-      }
-      // Per-step outputs in processing order, as [steps·B, X] pieces: the Loop's, then the remainder's.
+        bhhRz = col(g, rowsOf(g, t, w.biasHh, 0, 2 * H), 2 * H)
+        bhhN = col(g, rowsOf(g, t, w.biasHh, 2 * H, 3 * H), H)
+      } else if (gru) bhhCol = col(g, w.biasHh, G * H)
+      if (peep) peepCol = col(g, peep, P * H)
+      h0T = g.node('Transpose', [h0], { perm: [1, 0] })
+      c0T = lstm ? g.node('Transpose', [c0!], { perm: [1, 0] }) : ''
+      // Per-step outputs in processing order, as [steps, X, B] pieces: the Scan's, then the remainder's.
       const hs: string[] = []
       const cs: string[] = []
       const keeps: string[] = []
-      let state = { h: h0, c: c0 }
+      let state = { h: h0T, c: lstm ? c0T : null }
       if (q > 0) {
         const body = g.subgraph(`${name}_fwd`)
         const e = new StepGraph(body, dtype, name)
-        const iter = body.input(`${name}_fwd_iter`, 'int64', [])
-        const cond = body.input(`${name}_fwd_cond`, 'bool', [])
-        let s = { h: body.input(`${name}_fwd_h`, dtype, [B, H]), c: lstm ? body.input(`${name}_fwd_c`, dtype, [B, H]) : null }
-        // A as [q, U·B, G·H]: iteration k reads steps kU … kU + U − 1 with one Gather.
-        const blocks = g.node('Reshape', [r ? rowsOf(g, t, A, 0, q * U) : A, t.ints([q, U * B, G * H])])
-        const block = body.node('Gather', [blocks, iter], { axis: 0 })
-        const as = U > 1 ? e.split(block, new Array<number>(U).fill(B), 0) : [block]
+        let s = { h: body.input(`${name}_fwd_h`, dtype, [H, B]), c: lstm ? body.input(`${name}_fwd_c`, dtype, [H, B]) : null }
+        // A as [q, U·X, B], scanned: iteration k reads steps kU … kU + U − 1.
+        const blocks = g.node('Reshape', [r ? rowsOf(g, t, A, 0, q * U) : A, t.ints([q, U * XA, B])])
+        const block = body.input(`${name}_fwd_a`, dtype, [U * XA, B])
+        const as = U > 1 ? e.split(block, new Array<number>(U).fill(XA), 0) : [block]
         const bh: string[] = []
         const bc: string[] = []
         const bk: string[] = []
@@ -315,59 +374,70 @@ export function recurrentLayer(
           if (step.keep) bk.push(step.keep)
           s = step
         }
-        body.output(`${name}_fwd_cond_out`, 'bool', [], { from: cond })
-        body.output(`${name}_fwd_h_out`, dtype, [B, H], { from: s.h })
-        if (lstm) body.output(`${name}_fwd_c_out`, dtype, [B, H], { from: s.c! })
-        body.output(`${name}_fwd_h_scan`, dtype, [U * B, H], { from: e.stack(bh) })
-        if (lstm) body.output(`${name}_fwd_c_scan`, dtype, [U * B, H], { from: e.stack(bc) })
-        if (bk.length) body.output(`${name}_fwd_saved_scan`, dtype, [U * B, 4 * H], { from: e.stack(bk) })
-        const carried = lstm ? [h0, c0!] : [h0]
+        body.output(`${name}_fwd_h_out`, dtype, [H, B], { from: s.h })
+        if (lstm) body.output(`${name}_fwd_c_out`, dtype, [H, B], { from: s.c! })
+        body.output(`${name}_fwd_h_scan`, dtype, [U * H, B], { from: e.stack(bh) })
+        if (lstm) body.output(`${name}_fwd_c_scan`, dtype, [U * H, B], { from: e.stack(bc) })
+        if (bk.length) body.output(`${name}_fwd_saved_scan`, dtype, [U * K, B], { from: e.stack(bk) })
+        const carried = lstm ? [h0T, c0T] : [h0T]
         const n = carried.length * 2 + (bk.length ? 1 : 0)
-        const lo = g.node('Loop', [g.constant(tensor.int64([q], []), `${name}_trip`), g.constBool(true), ...carried], { body }, n)
-        const flat = (v: string, X: number) => g.node('Reshape', [v, t.ints([q * U * B, X])])
+        const lo = g.node('Scan', [...carried, blocks], { body, num_scan_inputs: 1 }, n)
+        const steps3 = (v: string, X: number) => g.node('Reshape', [v, t.ints([q * U, X, B])])
         state = { h: lo[0]!, c: lstm ? lo[1]! : null }
-        hs.push(flat(lo[carried.length]!, H))
-        if (lstm) cs.push(flat(lo[3]!, H))
-        if (bk.length) keeps.push(flat(lo[n - 1]!, 4 * H))
+        hs.push(steps3(lo[carried.length]!, H))
+        if (lstm) cs.push(steps3(lo[3]!, H))
+        if (bk.length) keeps.push(steps3(lo[n - 1]!, K))
       }
       const e0 = new StepGraph(g, dtype, name)
+      const one = (v: string) => g.node('Unsqueeze', [v, e0.ints([0])])
       for (let j = q * U; j < T; j++) {
         const step = forwardStep(e0, g.node('Gather', [A, e0.index(j)], { axis: 0 }), state.h, state.c)
-        hs.push(step.h)
-        if (step.c) cs.push(step.c)
-        if (step.keep) keeps.push(step.keep)
+        hs.push(one(step.h))
+        if (step.c) cs.push(one(step.c))
+        if (step.keep) keeps.push(one(step.keep))
         state = step
       }
-      const steps3d = (vs: string[], X: number) => g.node('Reshape', [vs.length > 1 ? g.node('Concat', vs, { axis: 0 }) : vs[0]!, t.ints([T, B, X])])
-      hsProc = steps3d(hs, H)
-      if (lstm) csProc = steps3d(cs, H)
-      if (keeps.length) saved = steps3d(keeps, 4 * H)
+      const cat = (vs: string[]) => (vs.length > 1 ? g.node('Concat', vs, { axis: 0 }) : vs[0]!)
+      hsProcT = cat(hs)
+      hsProc = g.node('Transpose', [hsProcT], { perm: [0, 2, 1] })
+      if (lstm) csProcT = cat(cs)
+      if (keeps.length) savedT = cat(keeps)
       const y = reverse ? reverseTime(g, t, hsProc, T) : hsProc
-      return [{ name: y, shape: [T, B, H] }, { name: state.h, shape: [B, H] }, ...(lstm ? [{ name: state.c!, shape: [B, H] }] : [])]
+      const rowMajor = (v: string) => g.node('Transpose', [v], { perm: [1, 0] })
+      return [{ name: y, shape: [T, B, H] }, { name: rowMajor(state.h), shape: [B, H] }, ...(lstm ? [{ name: rowMajor(state.c!), shape: [B, H] }] : [])]
     },
     (gy, { g, needs }) => {
       const [dY, dHn, dCn] = gy
+      const tr2 = (v: string) => g.node('Transpose', [v], { perm: [1, 0] })
       const prev = (first: string, all: string) => g.node('Concat', [g.node('Unsqueeze', [first, t.ints([0])]), rowsOf(g, t, all, 0, T - 1)], { axis: 0 })
+      // [T, H, B] (feature-major, what the loops read) and [T, B, H] (row-major, for dW_hh) previous states.
+      const hPrevAllT = prev(h0T, hsProcT)
       const hPrevAll = prev(h0, hsProc)
-      const cPrevAll = lstm ? prev(c0!, csProc) : ''
+      const cPrevAllT = lstm ? prev(c0T, csProcT) : ''
+      // The recurrence's transposed weights, made once per step (not per time step).
+      if (original) {
+        whhRzT = tr2(whhRz)
+        whhNT = tr2(whhN)
+      } else whhT = tr2(w.weightHh)
       const sources: Record<Source, [string, number]> = {
-        dY: [reverse ? reverseTime(g, t, dY!, T) : dY!, H],
-        saved: [saved, 4 * H],
-        cPrev: [cPrevAll, H],
-        cs: [csProc, H],
-        hPrev: [hPrevAll, H],
-        h: [hsProc, H]
+        dY: [g.node('Transpose', [reverse ? reverseTime(g, t, dY!, T) : dY!], { perm: [0, 2, 1] }), H],
+        saved: [savedT, K],
+        cPrev: [cPrevAllT, H],
+        cs: [csProcT, H],
+        hPrev: [hPrevAllT, H],
+        h: [hsProcT, H]
       }
-      let dh = dHn!
-      let dc = lstm ? dCn! : null
-      // dA (and dU) per step as [steps·B, G·H] pieces in processing order: the remainder steps run first (last steps).
+      let dh = tr2(dHn!)
+      let dc = lstm ? tr2(dCn!) : null
+      // dA (and dU) per step as [steps, G·H, B] pieces in processing order: the remainder steps run first (last steps).
       const remA: string[] = []
       const remU: string[] = []
       const e0 = new StepGraph(g, dtype, `${name}_b`)
+      const one = (v: string) => g.node('Unsqueeze', [v, e0.ints([0])])
       for (let j = T - 1; j >= q * U; j--) {
         const step = backwardStep(e0, (s) => e0.once(`${s}@${j}`, () => g.node('Gather', [sources[s][0], e0.index(j)], { axis: 0 })), dh, dc)
-        remA.unshift(step.dA)
-        remU.unshift(step.dU)
+        remA.unshift(one(step.dA))
+        remU.unshift(one(step.dU))
         dh = step.dh
         dc = step.dc
       }
@@ -376,17 +446,16 @@ export function recurrentLayer(
       if (q > 0) {
         const body = g.subgraph(`${name}_bwd`)
         const e = new StepGraph(body, dtype, `${name}_b`)
-        const k = body.input(`${name}_bwd_iter`, 'int64', [])
-        const cond = body.input(`${name}_bwd_cond`, 'bool', [])
-        let s = { dh: body.input(`${name}_bwd_dh`, dtype, [B, H]), dc: lstm ? body.input(`${name}_bwd_dc`, dtype, [B, H]) : null }
-        // Iteration k processes block q − 1 − k, steps U − 1 … 0 of it; each source is read as [q, U·B, X] blocks.
-        const blk = body.node('Sub', [e.index(q - 1), k])
+        let s = { dh: body.input(`${name}_bwd_dh`, dtype, [H, B]), dc: lstm ? body.input(`${name}_bwd_dc`, dtype, [H, B]) : null }
+        // The Scan runs backwards over the blocks (q − 1 … 0) and processes steps U − 1 … 0 of each; every source it
+        // reads is a scan input of [q, U·X, B] blocks, declared on first use.
+        const scanned: string[] = []
         const pieces = (src: Source): string[] =>
           e.once(`src:${src}`, () => {
             const [v, X] = sources[src]
-            const blocks = g.node('Reshape', [r ? rowsOf(g, t, v, 0, q * U) : v, t.ints([q, U * B, X])])
-            const block = body.node('Gather', [blocks, blk], { axis: 0 })
-            return U > 1 ? e.split(block, new Array<number>(U).fill(B), 0) : [block]
+            scanned.push(g.node('Reshape', [r ? rowsOf(g, t, v, 0, q * U) : v, t.ints([q, U * X, B])]))
+            const block = body.input(`${name}_bwd_${src}`, dtype, [U * X, B])
+            return U > 1 ? e.split(block, new Array<number>(U).fill(X), 0) : [block]
           })
         const dAs: string[] = []
         const dUs: string[] = []
@@ -396,58 +465,60 @@ export function recurrentLayer(
           dUs.unshift(step.dU)
           s = step
         }
-        body.output(`${name}_bwd_cond_out`, 'bool', [], { from: cond })
-        body.output(`${name}_bwd_dh_out`, dtype, [B, H], { from: s.dh })
-        if (lstm) body.output(`${name}_bwd_dc_out`, dtype, [B, H], { from: s.dc! })
-        body.output(`${name}_bwd_da_scan`, dtype, [U * B, G * H], { from: e.stack(dAs) })
-        if (separateDU) body.output(`${name}_bwd_du_scan`, dtype, [U * B, G * H], { from: e.stack(dUs) })
+        body.output(`${name}_bwd_dh_out`, dtype, [H, B], { from: s.dh })
+        if (lstm) body.output(`${name}_bwd_dc_out`, dtype, [H, B], { from: s.dc! })
+        body.output(`${name}_bwd_da_scan`, dtype, [U * G * H, B], { from: e.stack(dAs) })
+        if (separateDU) body.output(`${name}_bwd_du_scan`, dtype, [U * G * H, B], { from: e.stack(dUs) })
         const carried = lstm ? [dh, dc!] : [dh]
         const n = carried.length + (separateDU ? 2 : 1)
-        const lo = g.node('Loop', [g.constant(tensor.int64([q], []), `${name}_btrip`), g.constBool(true), ...carried], { body }, n)
+        const back = (count: number) => new Array<number>(count).fill(1)
+        const lo = g.node('Scan', [...carried, ...scanned], { body, num_scan_inputs: scanned.length, scan_input_directions: back(scanned.length), scan_output_directions: back(n - carried.length) }, n)
         dh = lo[0]!
         dc = lstm ? lo[1]! : null
-        // Scan outputs come in iteration order (blocks q−1 … 0): reverse them to processing order.
-        const flat = (v: string) => g.node('Reshape', [reverseTime(g, t, v, q), t.ints([q * U * B, G * H])])
-        loopA.push(flat(lo[carried.length]!))
-        if (separateDU) loopU.push(flat(lo[carried.length + 1]!))
+        // Reverse scan outputs land in processing order (block 0 first).
+        const steps3 = (v: string) => g.node('Reshape', [v, t.ints([q * U, G * H, B])])
+        loopA.push(steps3(lo[carried.length]!))
+        if (separateDU) loopU.push(steps3(lo[carried.length + 1]!))
       }
-      const rows2d = (vs: string[]) => (vs.length > 1 ? g.node('Concat', vs, { axis: 0 }) : vs[0]!)
-      const dA2 = rows2d([...loopA, ...remA])
-      const dU2 = separateDU ? rows2d([...loopU, ...remU]) : dA2
-      const sumRows = (v: string) => g.node('ReduceSum', [v, t.ints([0])], { keepdims: 0 })
+      const cat = (vs: string[]) => (vs.length > 1 ? g.node('Concat', vs, { axis: 0 }) : vs[0]!)
+      // dAᵀ [T, G·H, B] → [G·H, T·B], columns in x2d's row order (t·B + b).
+      const dA3 = cat([...loopA, ...remA])
+      const byGate = (v: string) => g.node('Reshape', [g.node('Transpose', [v], { perm: [1, 0, 2] }), t.ints([G * H, T * B])])
+      const dA2 = byGate(dA3)
+      const dU2 = separateDU ? byGate(cat([...loopU, ...remU])) : dA2
+      const sumCols = (v: string) => g.node('ReduceSum', [v, t.ints([1])], { keepdims: 0 })
       const flat = (v: string) => g.node('Reshape', [v, t.ints([T * B, H])])
       let dx: string | null = null
       if (needs[0]) {
-        const dxp = g.node('Reshape', [g.node('MatMul', [dA2, w.weightIh]), t.ints([T, B, I])])
+        const dxp = g.node('Reshape', [g.node('Gemm', [dA2, w.weightIh], { transA: 1 }), t.ints([T, B, I])])
         dx = reverse ? reverseTime(g, t, dxp, T) : dxp
       }
       let dWhh: string | null = null
       if (needs[2]) {
         if (original) {
           // The n block's input is r⊙h_prev (r from the saved gates, processing order).
-          const rh = g.node('Mul', [rowsOf(g, t, saved, 0, H, 2), hPrevAll])
-          dWhh = g.node('Concat', [g.node('Gemm', [rowsOf(g, t, dU2, 0, 2 * H, 1), flat(hPrevAll)], { transA: 1 }), g.node('Gemm', [rowsOf(g, t, dU2, 2 * H, 3 * H, 1), flat(rh)], { transA: 1 })], { axis: 0 })
-        } else dWhh = g.node('Gemm', [dU2, flat(hPrevAll)], { transA: 1 })
+          const rh = g.node('Transpose', [g.node('Mul', [rowsOf(g, t, savedT, 0, H, 1), hPrevAllT])], { perm: [0, 2, 1] })
+          dWhh = g.node('Concat', [g.node('MatMul', [rowsOf(g, t, dU2, 0, 2 * H), flat(hPrevAll)]), g.node('MatMul', [rowsOf(g, t, dU2, 2 * H, 3 * H), flat(rh)])], { axis: 0 })
+        } else dWhh = g.node('MatMul', [dU2, flat(hPrevAll)])
       }
       let dPeep: string | null = null
       if (peep && needs[7]) {
         // dp = Σ_{t,b} dz_gate ⊙ (c_{t−1} for i and f, c_t for o), in the vector's order (i, f, o or i, o).
-        const dA3 = g.node('Reshape', [dA2, t.ints([T, B, G * H])])
-        const block = (b: number) => rowsOf(g, t, dA3, b * H, (b + 1) * H, 2)
-        const red = (v: string, c: string) => g.node('ReduceSum', [g.node('Mul', [v, c]), t.ints([0, 1])], { keepdims: 0 })
-        const parts = [red(block(bi), cPrevAll)]
-        if (!coupled) parts.push(red(block(bf), cPrevAll))
-        parts.push(red(block(bo), csProc))
+        const block = (b: number) => rowsOf(g, t, dA3, b * H, (b + 1) * H, 1)
+        const red = (v: string, c: string) => g.node('ReduceSum', [g.node('Mul', [v, c]), t.ints([0, 2])], { keepdims: 0 })
+        const parts = [red(block(bi), cPrevAllT)]
+        if (!coupled) parts.push(red(block(bf), cPrevAllT))
+        parts.push(red(block(bo), csProcT))
         dPeep = g.node('Concat', parts, { axis: 0 })
       }
       return [
         dx,
-        needs[1] ? g.node('Gemm', [dA2, x2d], { transA: 1 }) : null,
+        needs[1] ? g.node('MatMul', [dA2, x2d]) : null,
         dWhh,
-        needs[3] ? sumRows(dA2) : null,
-        needs[4] ? sumRows(dU2) : null,
-        needs[5] ? dh : null,
-        ...(lstm ? [needs[6] ? dc! : null] : []),
+        needs[3] ? sumCols(dA2) : null,
+        needs[4] ? sumCols(dU2) : null,
+        needs[5] ? tr2(dh) : null,
+        ...(lstm ? [needs[6] ? tr2(dc!) : null] : []),
         ...(peep ? [dPeep] : [])
       ]
     }
@@ -490,7 +561,7 @@ export interface RecurrentTrainSpec {
   optimiser: OptimiserConfig
   /** K minibatch steps per run in one Loop (optional). */
   stepsPerRun?: number
-  /** Time steps per iteration of the recurrent Loops (default DEFAULT_UNROLL; results do not depend on it). */
+  /** Time steps per iteration of the recurrent Scans (default DEFAULT_UNROLL; results do not depend on it). */
   unroll?: number
   dtype?: FloatType
 }

@@ -413,8 +413,7 @@ export async function generateRecurrentJob(input: RecurrentGenerateInput): Promi
   let computedBy = 'engine (in-graph sampler, one run)'
   try {
     // The model's sampler session is kept (recurrentSamplers): a second generation from these weights is one run().
-    const { session } = await recurrentSamplers.get(info.id, net, { provider: 'cpu' })
-    g = await runSampler(session, net, input.prompt, run)
+    g = await recurrentSamplers.use(info.id, net, { provider: 'cpu' }, ({ session }) => runSampler(session, net, input.prompt, run))
   } catch (error) {
     g = generate(net, input.prompt, run.length, { temperature: run.temperature, topK: run.topK }, new Rng(run.seed))
     computedBy = `core (engine failed: ${error instanceof Error ? error.message : String(error)})`
