@@ -132,7 +132,7 @@ class StepGraph {
 }
 
 /** Per-step values the reverse loop reads from the forward pass (and dY), each [T, B, ·] in processing order. */
-type Source = 'dY' | 'saved' | 'cPrev' | 'cs' | 'hPrev' | 'h'
+type Source = 'dY' | 'saved' | 'hPrev' | 'h'
 
 /**
  * One recurrent layer (one direction) as a tape op with a hand-written VJP (forward Scan + reverse Scan). `name` must be
@@ -377,15 +377,16 @@ export function recurrentLayer(
         body.output(`${name}_fwd_h_out`, dtype, [H, B], { from: s.h })
         if (lstm) body.output(`${name}_fwd_c_out`, dtype, [H, B], { from: s.c! })
         body.output(`${name}_fwd_h_scan`, dtype, [U * H, B], { from: e.stack(bh) })
-        if (lstm) body.output(`${name}_fwd_c_scan`, dtype, [U * H, B], { from: e.stack(bc) })
+        // c_t for all steps only where the peephole gradient reads it (the reverse step reads the saved factors).
+        if (peep) body.output(`${name}_fwd_c_scan`, dtype, [U * H, B], { from: e.stack(bc) })
         if (bk.length) body.output(`${name}_fwd_saved_scan`, dtype, [U * K, B], { from: e.stack(bk) })
         const carried = lstm ? [h0T, c0T] : [h0T]
-        const n = carried.length * 2 + (bk.length ? 1 : 0)
+        const n = carried.length + 1 + (peep ? 1 : 0) + (bk.length ? 1 : 0)
         const lo = g.node('Scan', [...carried, blocks], { body, num_scan_inputs: 1 }, n)
         const steps3 = (v: string, X: number) => g.node('Reshape', [v, t.ints([q * U, X, B])])
         state = { h: lo[0]!, c: lstm ? lo[1]! : null }
         hs.push(steps3(lo[carried.length]!, H))
-        if (lstm) cs.push(steps3(lo[3]!, H))
+        if (peep) cs.push(steps3(lo[3]!, H))
         if (bk.length) keeps.push(steps3(lo[n - 1]!, K))
       }
       const e0 = new StepGraph(g, dtype, name)
@@ -393,14 +394,14 @@ export function recurrentLayer(
       for (let j = q * U; j < T; j++) {
         const step = forwardStep(e0, g.node('Gather', [A, e0.index(j)], { axis: 0 }), state.h, state.c)
         hs.push(one(step.h))
-        if (step.c) cs.push(one(step.c))
+        if (peep) cs.push(one(step.c!))
         if (step.keep) keeps.push(one(step.keep))
         state = step
       }
       const cat = (vs: string[]) => (vs.length > 1 ? g.node('Concat', vs, { axis: 0 }) : vs[0]!)
       hsProcT = cat(hs)
       hsProc = g.node('Transpose', [hsProcT], { perm: [0, 2, 1] })
-      if (lstm) csProcT = cat(cs)
+      if (peep) csProcT = cat(cs)
       if (keeps.length) savedT = cat(keeps)
       const y = reverse ? reverseTime(g, t, hsProc, T) : hsProc
       const rowMajor = (v: string) => g.node('Transpose', [v], { perm: [1, 0] })
@@ -413,7 +414,7 @@ export function recurrentLayer(
       // [T, H, B] (feature-major, what the loops read) and [T, B, H] (row-major, for dW_hh) previous states.
       const hPrevAllT = prev(h0T, hsProcT)
       const hPrevAll = prev(h0, hsProc)
-      const cPrevAllT = lstm ? prev(c0T, csProcT) : ''
+      const cPrevAllT = peep ? prev(c0T, csProcT) : ''
       // The recurrence's transposed weights, made once per step (not per time step).
       if (original) {
         whhRzT = tr2(whhRz)
@@ -422,8 +423,6 @@ export function recurrentLayer(
       const sources: Record<Source, [string, number]> = {
         dY: [g.node('Transpose', [reverse ? reverseTime(g, t, dY!, T) : dY!], { perm: [0, 2, 1] }), H],
         saved: [savedT, K],
-        cPrev: [cPrevAllT, H],
-        cs: [csProcT, H],
         hPrev: [hPrevAllT, H],
         h: [hsProcT, H]
       }
