@@ -6,7 +6,6 @@
 // after a warm-up); medians over rounds; s/epoch = 600 steps / (steps/s). Quality: one full epoch each from the same
 // initial weights (sklearn from its own init), then pseudo-likelihood (core, seeded) on 5k train and 5k test rows.
 // Writes bench/results/rbm-cd1.json and prints a markdown table.
-import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -19,7 +18,8 @@ import { buildModel, GraphBuilder } from '../src/engine/onnx/builder'
 import { createSession, type EngineSession, type EngineTensor } from '../src/engine/ort'
 import { RbmEngineTrainer, type EngineRbmOptions } from '../src/engine/rbm'
 import { SessionCache } from '../src/engine/session-cache'
-import { blasKernels, median } from './common'
+import { blasKernels, median, ROOT } from './common'
+import { PeerRunner } from './peer-runner'
 
 const V = 784
 const H = 500
@@ -123,13 +123,14 @@ interface PeerResult {
   [k: string]: unknown
 }
 
+// Peers run through a helper spawned once (bench/peer-runner.ts): a fork of this process between the engine's timed
+// runs would leave ORT's arena copy-on-write and the next run would pay a page fault per page.
+let peers: PeerRunner | null = null
+
 /** `env`: the peer's whole environment (a BLAS kernel's, from blasKernels(), plus the configuration's settings). */
-function runPeer(script: string, env: NodeJS.ProcessEnv, args: string[]): PeerResult {
-  const r = spawnSync(PY, [join('bench/peers', script), ...args], {
-    encoding: 'utf8',
-    env: { OMP_WAIT_POLICY: 'PASSIVE', ...env },
-    maxBuffer: 1 << 24
-  })
+async function runPeer(script: string, env: NodeJS.ProcessEnv, args: string[]): Promise<PeerResult> {
+  peers ??= new PeerRunner()
+  const r = await peers.run([PY, join(ROOT, 'bench/peers', script), ...args], { OMP_WAIT_POLICY: 'PASSIVE', ...env })
   if (r.status !== 0) throw new Error(`${script} failed (${r.status}): ${r.stderr}`)
   return JSON.parse(r.stdout) as PeerResult
 }
@@ -159,6 +160,7 @@ interface Contender {
 
 async function main(): Promise<void> {
   const load0 = loadavg()
+  peers = new PeerRunner() // before any engine session exists
   const data = loadData()
   const dir = mkdtempSync(join(tmpdir(), 'engram-rbm-bench-'))
   const dataFile = join(dir, 'train.u8')
@@ -260,7 +262,7 @@ async function main(): Promise<void> {
     tasks.push({
       label: `torch ${i}`,
       run: async () => {
-        const res = runPeer('rbm_torch.py', c.env, ['--data', dataFile, '--rows', String(data.trainRows), '--threads', String(c.threads), '--mode', 'speed', '--steps', String(STEPS), '--lr', String(LR)])
+        const res = await runPeer('rbm_torch.py', c.env, ['--data', dataFile, '--rows', String(data.trainRows), '--threads', String(c.threads), '--mode', 'speed', '--steps', String(STEPS), '--lr', String(LR)])
         torchBlas[c.config] = res.blas
         torchContenders[i]!.rates.push(STEPS / (res.seconds as number[])[0]!)
       }
@@ -271,7 +273,7 @@ async function main(): Promise<void> {
       label: `sklearn ${i}`,
       run: async (r) => {
         if (r >= SK_ROUNDS) return
-        const res = runPeer('rbm_sklearn.py', c.env, [
+        const res = await runPeer('rbm_sklearn.py', c.env, [
           '--data', dataFile, '--rows', String(data.trainRows), '--lr', String(LR), '--seed', String(r),
           ...(r === 0 && i === 0 ? ['--out', skWeightsFile] : [])
         ])
@@ -316,7 +318,7 @@ async function main(): Promise<void> {
   const engEpochMeasured = ((performance.now() - t0) / 1000) * (60000 / data.trainRows)
   const torchCfg = torchConfigs[torchContenders.indexOf(torchBest)]!
   const torchFile = join(dir, 'torch.f32')
-  const torchEpoch = runPeer('rbm_torch.py', torchCfg.env, [
+  const torchEpoch = await runPeer('rbm_torch.py', torchCfg.env, [
     '--data', dataFile, '--rows', String(data.trainRows), '--threads', String(torchCfg.threads), '--mode', 'epoch', '--init', initFile, '--out', torchFile, '--lr', String(LR)
   ])
   const models: { name: string; rbm: Rbm; epochSeconds: number | null }[] = [
@@ -409,7 +411,9 @@ async function main(): Promise<void> {
   rmSync(dir, { recursive: true, force: true })
 }
 
-main().catch((err: unknown) => {
-  console.error(err)
-  process.exitCode = 1
-})
+main()
+  .finally(() => peers?.close())
+  .catch((err: unknown) => {
+    console.error(err)
+    process.exitCode = 1
+  })

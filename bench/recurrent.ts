@@ -580,7 +580,6 @@ async function main(): Promise<void> {
     torch: { version: torchVersion, blas: torchBlas, generation: torchGen }
   })
   rmSync(dir, { recursive: true, force: true })
-  peers?.close()
 }
 
-run(main)
+run(() => main().finally(() => peers?.close()))
