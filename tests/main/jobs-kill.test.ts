@@ -113,7 +113,13 @@ describe.each([
       })
       // The next native run is stretched; the kill goes as soon as it has begun.
       writeFileSync(join(traces.dir, `arm-${pid}`), '')
-      await until(() => lines().some((l) => l.startsWith('stretch')), 'the stretched run')
+      // Wait for the first `enter` after the `stretch` line: killing on `stretch` alone could land between the two
+      // writes, before the native run began (seen once in CI: "… | exit 29 | stretch 30").
+      await until(() => {
+        const l = lines()
+        const st = l.findIndex((x) => x.startsWith('stretch'))
+        return st >= 0 && l.slice(st + 1).some((x) => x.startsWith('enter'))
+      }, 'the stretched run')
       process.kill(pid!, 'SIGKILL')
       const error = await outcome
       t.trials++
