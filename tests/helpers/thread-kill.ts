@@ -31,7 +31,14 @@ await new Promise<void>((resolve) => {
 // The worker thread shares this process's id, and so its trace and arm files.
 const trace = join(dir, `trace-${process.pid}.log`)
 writeFileSync(join(dir, `arm-${process.pid}`), '')
-while (!(existsSync(trace) && readFileSync(trace, 'utf8').includes('stretch'))) await new Promise((r) => setTimeout(r, 2))
+// Wait for the first `enter` after the `stretch` line: terminating on `stretch` alone could land before the native run
+// began (the same race as in the child-process trials).
+const begun = (): boolean => {
+  const lines = existsSync(trace) ? readFileSync(trace, 'utf8').trim().split('\n') : []
+  const st = lines.findIndex((x) => x.startsWith('stretch'))
+  return st >= 0 && lines.slice(st + 1).some((x) => x.startsWith('enter'))
+}
+while (!begun()) await new Promise((r) => setTimeout(r, 2))
 console.log('terminating inside the stretched run')
 const local = (backend as unknown as { jobs: { local: { jobs: Map<string, { worker: { kill(): Promise<void> } }> } } }).jobs.local
 await local.jobs.get(jobId)!.worker.kill()

@@ -153,20 +153,30 @@ describe.each([
 describe('the control: the same kill with worker threads', () => {
   it('a worker thread terminated inside an onnxruntime run takes its whole process down (why jobs run in child processes)', () => {
     // tests/helpers/thread-kill.ts runs one trial of the test above with isolation 'thread' in a process of its own.
-    const control = tempDir('engram-thread-kill-')
-    try {
-      const run = spawnSync(process.execPath, ['--import', 'tsx', '--import', join(root, 'tests', 'helpers', 'raw-hooks.mjs'), join(root, 'tests', 'helpers', 'thread-kill.ts'), control.dir], { cwd: root, encoding: 'utf8', timeout: 120_000 })
-      if (run.error) throw run.error
-      const said = run.stdout.trim().split('\n')
-      console.log(`control with a worker thread: ${said.join(' | ')}; the process ended with ${run.signal ?? `code ${run.status}`}`)
-      expect(said).toContain('terminating inside the stretched run')
-      // Where it died: inside the stretched native run, as in the trials above.
-      const trace = readdirSync(control.dir).find((f) => f.startsWith('trace-'))
-      expect(readFileSync(join(control.dir, trace!), 'utf8').trim().split('\n').at(-1)).toMatch(/^enter \d+$/)
-      expect(said).not.toContain('survived')
-      expect(run.signal).toBe('SIGABRT')
-    } finally {
-      control.cleanup()
+    // terminate() is asynchronous: once in CI it took effect after the stretched run had returned ("… | exit 37"), in
+    // JavaScript between two runs, which says nothing either way. Such an attempt is logged and tried again (up to 3).
+    const seen: string[] = []
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const control = tempDir('engram-thread-kill-')
+      try {
+        const run = spawnSync(process.execPath, ['--import', 'tsx', '--import', join(root, 'tests', 'helpers', 'raw-hooks.mjs'), join(root, 'tests', 'helpers', 'thread-kill.ts'), control.dir], { cwd: root, encoding: 'utf8', timeout: 120_000 })
+        if (run.error) throw run.error
+        const said = run.stdout.trim().split('\n')
+        const ended = run.signal ?? `code ${run.status}`
+        expect(said).toContain('terminating inside the stretched run')
+        const trace = readdirSync(control.dir).find((f) => f.startsWith('trace-'))
+        const last = readFileSync(join(control.dir, trace!), 'utf8').trim().split('\n').at(-1)!
+        seen.push(`attempt ${attempt}: ${said.join(' | ')}; trace ends '${last}'; the process ended with ${ended}`)
+        // Where it died: inside the stretched native run, as in the trials above; otherwise the attempt does not count.
+        if (!/^enter \d+$/.test(last)) continue
+        console.log(`control with a worker thread: ${seen.join(' // ')}`)
+        expect(said).not.toContain('survived')
+        expect(run.signal).toBe('SIGABRT')
+        return
+      } finally {
+        control.cleanup()
+      }
     }
-  }, 150_000)
+    expect.fail(`no attempt terminated the worker inside a native run: ${seen.join(' // ')}`)
+  }, 400_000)
 })
