@@ -25,20 +25,18 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { decodeRecurrentSafetensors, encodeRecurrentSafetensors, generate, initRecurrentNet, type Params, type RecurrentNet } from '../src/core/recurrent'
+import { decodeRecurrentSafetensors, encodeRecurrentSafetensors, generate, type Params } from '../src/core/recurrent'
 import { Rng } from '../src/core/rng'
-import { buildModel, GraphBuilder } from '../src/engine/onnx/builder'
-import { adam } from '../src/engine/optim/optimiser'
 import { createSession, type EngineSession, type EngineTensor } from '../src/engine/ort'
-import { buildRecurrentTrainStep, programParamName } from '../src/engine/programs/recurrent'
-import { TrainStepRunner } from '../src/engine/programs/train-step'
+import { programParamName } from '../src/engine/programs/recurrent'
 import { buildRecurrentSampler } from '../src/engine/recurrent-export'
 import { RecurrentMonitor, recurrentSamplers, runSampler } from '../src/engine/recurrent-samplers'
-import { generateRecurrentJob, recurrentCoreSpec, recurrentEvalLoss, recurrentEvalWindows, stepsPerRun, tokenize, trainRecurrentJob } from '../src/main/services/recurrent'
-import { recurrentModelSpecSchema, type RecurrentInfo, type RecurrentModelSpec } from '../src/shared/families/recurrent'
+import { generateRecurrentJob, recurrentEvalLoss, recurrentEvalWindows, stepsPerRun, tokenize, trainRecurrentJob } from '../src/main/services/recurrent'
+import type { RecurrentInfo } from '../src/shared/families/recurrent'
 import { writeNpy } from './npy'
 import { argValue, blasKernels, cpuModel, median, PYTHON, ROOT, run, writeRecord, type BlasKernel } from './common'
 import { PeerRunner } from './peer-runner'
+import { APP_STEPS, appInit, appRunner, appSpec, benchSizes, drawBatches, flopPerStep, K, matmulModel, type Size } from './recurrent-app'
 
 const quick = process.argv.includes('--quick')
 const ROUNDS = Number(argValue('--rounds', quick ? '1' : '3'))
@@ -48,98 +46,12 @@ const GEN_CHARS = 1000
 const TORCH = !process.argv.includes('--no-torch')
 const OUT = resolve(ROOT, argValue('--out', 'bench/results/recurrent.json'))
 const SEED = 2026
-const APP_STEPS = 300 // the app's default number of steps: K below is what trainRecurrentJob uses for it
-const K = stepsPerRun(APP_STEPS)
 const TORCH_WARMUP = 3
 const PEER = join(ROOT, 'bench/peers/torch-recurrent.py')
 const PROMPT = 'Shall I compare thee'
 
-interface Size {
-  id: string
-  cell: 'lstm' | 'gru'
-  H: number
-  T: number
-  B: number
-  /** Timed steps per configuration and round (a multiple of K). */
-  steps: number
-}
+const SIZES = benchSizes(quick)
 
-const SIZES: Size[] = [
-  { id: 'lstm-h128', cell: 'lstm', H: 128, T: 32, B: 32, steps: 48 },
-  { id: 'lstm-h256', cell: 'lstm', H: 256, T: 64, B: 32, steps: 24 },
-  { id: 'lstm-h512', cell: 'lstm', H: 512, T: 128, B: 32, steps: 12 },
-  { id: 'gru-h256', cell: 'gru', H: 256, T: 64, B: 32, steps: 24 }
-].filter((s) => !quick || s.H < 512).map((s) => ({ ...s, cell: s.cell as Size['cell'], steps: quick ? K : s.steps }))
-
-/** The app's spec for a size (defaults for the rest: embedding 16, lr 0.005, clipping at 5, 1 layer). */
-const appSpec = (s: Size, steps = APP_STEPS): RecurrentModelSpec =>
-  recurrentModelSpecSchema.parse({ kind: 'recurrent', cell: s.cell, hiddenSize: s.H, sequenceLength: s.T, batch: s.B, steps })
-
-/** The app's training program (the options trainRecurrentJob passes for a 1-layer net without dropout). */
-function appProgram(spec: RecurrentModelSpec, V: number, k: number) {
-  return buildRecurrentTrainStep({
-    cell: spec.cell === 'gru' ? 'gru' : 'lstm',
-    steps: spec.sequenceLength,
-    batch: spec.batch,
-    inputSize: spec.embeddingSize,
-    hiddenSize: spec.hiddenSize,
-    numLayers: spec.layers,
-    bidirectional: false,
-    outputSize: V,
-    vocabSize: V,
-    optimiser: adam({ maxGradNorm: spec.clipNorm }),
-    ...(k > 1 ? { stepsPerRun: k } : {}),
-    dtype: 'float32'
-  })
-}
-
-/** The app's initial weights for a spec and seed (float32-rounded, as trainRecurrentJob holds them). */
-function appInit(spec: RecurrentModelSpec, V: number, seed: number): RecurrentNet {
-  const net = initRecurrentNet(recurrentCoreSpec(spec, V), new Rng(seed))
-  net.params = Object.fromEntries(Object.entries(net.params).map(([k, v]) => [k, Float64Array.from(v, Math.fround)]))
-  return net
-}
-
-/** `count` batches of windows drawn as trainRecurrentJob draws them: x, y int32 [count, T, B] (time-major). */
-function drawBatches(tokens: Int32Array, T: number, B: number, count: number, rng: Rng): { x: Int32Array; y: Int32Array } {
-  const x = new Int32Array(count * T * B)
-  const y = new Int32Array(count * T * B)
-  for (let n = 0; n < count; n++) {
-    const starts = Array.from({ length: B }, () => rng.int(tokens.length - T))
-    starts.forEach((s, b) => {
-      for (let t = 0; t < T; t++) {
-        x[(n * T + t) * B + b] = tokens[s + t]!
-        y[(n * T + t) * B + b] = tokens[s + t + 1]!
-      }
-    })
-  }
-  return { x, y }
-}
-
-/** A runner for the app's program with the given init; `feed(n)` runs batches n·K … n·K + K − 1 (cycling). */
-async function appRunner(spec: RecurrentModelSpec, V: number, net: RecurrentNet, k: number, threads: number, batches: { x: Int32Array; y: Int32Array }) {
-  const init = Object.fromEntries(Object.entries(net.params).map(([name, v]) => [programParamName(name), v]))
-  const runner = await TrainStepRunner.create(appProgram(spec, V, k), { params: init }, { provider: 'cpu', threads })
-  const rows = spec.sequenceLength * spec.batch
-  const count = batches.x.length / rows
-  const zeros = new Float32Array(k * spec.layers * spec.batch * spec.hiddenSize)
-  const feed = (n: number) => {
-    // As the app does: BigInt copies of this run's K batches, zero initial states.
-    const pick = (a: Int32Array) => BigInt64Array.from({ length: k * rows }, (_, i) => BigInt(a[(((n * k + Math.floor(i / rows)) % count) * rows) + (i % rows)]!))
-    return runner.run({ tokens: pick(batches.x), h0: zeros, ...(spec.cell === 'lstm' ? { c0: zeros } : {}), targets: pick(batches.y) }, spec.learningRate)
-  }
-  return { runner, feed }
-}
-
-function matmulModel(n: number): Uint8Array {
-  const g = new GraphBuilder('matmul')
-  const a = g.input('a', 'float32', [n, n])
-  const b = g.input('b', 'float32', [n, n])
-  g.output('y', 'float32', [n, n], { from: g.node('MatMul', [a, b]) })
-  return buildModel({ graph: g })
-}
-
-const flopPerStep = (s: Size, E: number, V: number): number => 3 * 2 * s.T * s.B * ((s.cell === 'lstm' ? 4 : 3) * s.H * (E + s.H) + s.H * V)
 
 interface TorchOut {
   results?: { id: string; torchThreads: number; seconds: number[] }[]

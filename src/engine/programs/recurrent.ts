@@ -10,7 +10,7 @@
 // D directions, O head outputs, V vocabulary. PyTorch layout: weight_ih [G·H, I], weight_hh [G·H, H], bias_ih, bias_hh
 // [G·H]; x [T, B, I], h0/c0 [L·D, B, H] (row k·D + d), y [T, B, D·H].
 // Forward: a Scan over t carrying hᵀ (and cᵀ); each step does one Gemm, [W_hh | W_ih]·[h; x_t] + b (GRU: W_hh·hᵀ + b_hh,
-// with A = x·W_ihᵀ + b_ih made for all steps as one [T·B, I]×[I, G·H] Gemm beforehand), and the element-wise gate ops,
+// with Aᵀ = W_ih·x_tᵀ + b_ih made for all steps beforehand as one MatMul over [T, I, B]), and the element-wise gate ops,
 // and emits h_t (c_t) and what the reverse step needs as scan outputs.
 // Backward: a reverse Scan carrying (dh, dc) does only dh_{t−1}ᵀ = W_hhᵀ·dU_tᵀ (+ the direct terms) and emits dA_t, dU_t
 // (gradients of A and of U = h·W_hhᵀ + b_hh; equal for LSTM and RNN); after it, dW_ih = dAᵀ·x, dW_hh = dUᵀ·h_prev,
@@ -331,13 +331,11 @@ export function recurrentLayer(
     (g) => {
       const xp = reverse ? reverseTime(g, t, x, T) : x
       x2d = g.node('Reshape', [xp, t.ints([T * B, I])])
-      // GRU keeps b_hh inside U (its n block is multiplied by r); elsewhere both biases fold into A.
       // What the forward steps scan, [T, X, B]: x_tᵀ (X = I) for LSTM and RNN, whose steps project it (pre()); for GRU
-      // Aᵀ = W_ih·x_tᵀ + b_ih (X = G·H) as one [T·B, I]×[I, G·H] Gemm and one transpose (b_hh stays in U: its n block
-      // is multiplied by r).
-      const A = gru
-        ? g.node('Transpose', [g.node('Reshape', [g.node('Gemm', [x2d, w.weightIh, w.biasIh], { transB: 1 }), t.ints([T, B, G * H])])], { perm: [0, 2, 1] })
-        : g.node('Transpose', [xp], { perm: [0, 2, 1] })
+      // Aᵀ = W_ih·x_tᵀ + b_ih (X = G·H) for all steps before the loop, one MatMul of W_ih with the [T, I, B] inputs
+      // (already feature-major: no transpose of the [T, B, G·H] product). b_hh stays in U: its n block is multiplied by r.
+      const xT = g.node('Transpose', [xp], { perm: [0, 2, 1] })
+      const A = gru ? g.node('Add', [g.node('MatMul', [w.weightIh, xT]), col(g, w.biasIh, G * H)]) : xT
       if (!gru) {
         wCat = g.node('Concat', [w.weightHh, w.weightIh], { axis: 1 })
         biasCol = col(g, g.node('Add', [w.biasIh, w.biasHh]), G * H)
