@@ -7,11 +7,11 @@
 // and chain, final state from the mean of the last 5 sweeps. Chain b draws from fork b of one seeded Rng, as core anneal
 // would; the NumPy peer gets the same visit orders and logit(u) values as arrays, so all three must end in the same
 // states (checked). Engine time includes drawing the noise in JS; the peer's excludes loading its arrays.
-import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { argValue, fastestKernel, median, PYTHON, ROOT, run, writeRecord } from './common'
+import { PeerRunner } from './peer-runner'
 import { anneal, temperatureSchedule } from '../src/core/anneal'
 import { hebb, type HopfieldNet } from '../src/core/hopfield'
 import { Rng } from '../src/core/rng'
@@ -85,6 +85,9 @@ interface Row {
 }
 
 async function main(): Promise<void> {
+  // NumPy runs through a helper spawned before any engine session: a fork of this process between the engine's timed
+  // runs would make ORT's arena copy-on-write (bench/peer-runner.ts).
+  const peers = new PeerRunner()
   const rows: Row[] = []
   const sched = temperatureSchedule(CONFIG.schedule)
   const temps = new Float64Array(sched.length * CONFIG.sweepsPerTemperature)
@@ -119,8 +122,8 @@ async function main(): Promise<void> {
     try {
       writePeerData(dir, net, initial, forks(), temps)
       // NumPy at its best: each BLAS kernel the machine offers, the faster reported.
-      const best = fastestKernel((kernel) => {
-        const p = spawnSync(PYTHON, [join(ROOT, 'bench', 'peers', 'anneal_numpy.py'), dir, String(CONFIG.rounds)], { env: kernel.env, encoding: 'utf8', maxBuffer: 1 << 24 })
+      const best = await fastestKernel(async (kernel) => {
+        const p = await peers.run([PYTHON, join(ROOT, 'bench', 'peers', 'anneal_numpy.py'), dir, String(CONFIG.rounds)], kernel.env)
         if (p.status !== 0) {
           console.error(`NumPy peer failed with ${kernel.label} (${p.status}): ${p.stderr}`)
           return null
@@ -147,6 +150,7 @@ async function main(): Promise<void> {
         `engine = core: ${engineEqualsCore} · numpy = engine: ${numpyEqualsEngine}`
     )
   }
+  peers.close()
   writeRecord(OUT, { benchmark: 'anneal', config: CONFIG, peers: { python: PYTHON, ...(blas ? { numpy: blas } : {}) }, rows })
 }
 

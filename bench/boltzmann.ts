@@ -12,11 +12,11 @@
 // the same state (checked through its statistics, which differ from the engine's only by summation order, < 1e-12,
 // where one differing chain would move them by ≥ 1/(P·K)). Engine and core times include drawing the noise in JS; the
 // peer's excludes loading its arrays.
-import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { argValue, fastestKernel, median, PYTHON, ROOT, run, writeRecord } from './common'
+import { PeerRunner } from './peer-runner'
 import { boltzmannNet, createBoltzmann, sampledStatistics, type BoltzmannMachine, type BoltzmannStatistics } from '../src/core/boltzmann'
 import { Rng } from '../src/core/rng'
 import { uniformLogit } from '../src/core/stochastic'
@@ -123,6 +123,9 @@ interface Row {
 }
 
 async function main(): Promise<void> {
+  // NumPy runs through a helper spawned before any engine session: a fork of this process between the engine's timed
+  // runs would make ORT's arena copy-on-write (bench/peer-runner.ts).
+  const peers = new PeerRunner()
   const rows: Row[] = []
   let blas: unknown = null
   const opts = { clampedSamples: CONFIG.clampedSamples, freeSamples: CONFIG.freeSamples, equilibrationSweeps: CONFIG.equilibrationSweeps }
@@ -155,8 +158,8 @@ async function main(): Promise<void> {
     try {
       writePeerData(dir, bm, data, new Rng(seed))
       // NumPy at its best: each BLAS kernel the machine offers, the faster reported.
-      const best = fastestKernel((kernel) => {
-        const p = spawnSync(PYTHON, [join(ROOT, 'bench', 'peers', 'boltzmann_numpy.py'), dir, String(CONFIG.rounds)], { env: kernel.env, encoding: 'utf8', maxBuffer: 1 << 24 })
+      const best = await fastestKernel(async (kernel) => {
+        const p = await peers.run([PYTHON, join(ROOT, 'bench', 'peers', 'boltzmann_numpy.py'), dir, String(CONFIG.rounds)], kernel.env)
         if (p.status !== 0) {
           console.error(`NumPy peer failed with ${kernel.label} (${p.status}): ${p.stderr}`)
           return null
@@ -190,6 +193,7 @@ async function main(): Promise<void> {
         `engine = core: ${engineEqualsCore} · |numpy − engine| ≤ ${numpyMaxDiff?.toExponential(1) ?? 'n/a'}`
     )
   }
+  peers.close()
   writeRecord(OUT, { benchmark: 'boltzmann-sampled-statistics', config: CONFIG, peers: { python: PYTHON, ...(blas ? { numpy: blas } : {}) }, rows })
 }
 

@@ -39,10 +39,10 @@ export function blasKernels(): BlasKernel[] {
  * A one-shot peer measured with every kernel of blasKernels(): the run with the lowest median time, and its kernel's
  * label (null when the peer failed with every kernel).
  */
-export function fastestKernel<R extends { seconds: number[] }>(run: (kernel: BlasKernel) => R | null): { result: R; kernel: string } | null {
+export async function fastestKernel<R extends { seconds: number[] }>(run: (kernel: BlasKernel) => Promise<R | null>): Promise<{ result: R; kernel: string } | null> {
   let best: { result: R; kernel: string } | null = null
   for (const kernel of blasKernels()) {
-    const result = run(kernel)
+    const result = await run(kernel)
     if (result && (!best || median(result.seconds) < median(best.result.seconds))) best = { result, kernel: kernel.label }
   }
   return best
