@@ -174,8 +174,9 @@ export function recurrentLayer(
   const P = coupled ? 2 : 3
   // Rows of what the forward Scan reads per step (x_tᵀ, or Aᵀ for GRU).
   const XA = gru ? G * H : I
-  // Rows a forward step saves for the reverse one: LSTM its factors (lstmFactors), GRU [r, z, n, u_n].
-  const K = lstm ? (G + 2) * H : 4 * H
+  // Rows a forward step saves for the reverse one: LSTM its factors (lstmFactors), the PyTorch GRU its factors
+  // (gruFactors), the original GRU [r, z, n, u_n].
+  const K = lstm ? (G + 2) * H : cell === 'gru' ? 5 * H : 4 * H
   // The PyTorch GRU's dU differs from dA in its n block (dn·r); elsewhere they are the same value.
   const separateDU = cell === 'gru'
   // Forward values the VJP reads (not tape outputs: nothing differentiates through them).
@@ -233,6 +234,22 @@ export function recurrentLayer(
   }
 
   /**
+   * The PyTorch GRU step's factors for its reverse step, [5·H, B]: [Fr, Fz, Fn, Fnr, z] with dA = [dh⊙Fr, dh⊙Fz, dh⊙Fn],
+   * dU = [dh⊙Fr, dh⊙Fz, dh⊙Fnr] and dh_{t−1} = dh⊙z + W_hhᵀ·dU. From the chain rule through h' = n + z⊙(h − n),
+   * n = tanh(a_n + r⊙u_n): dz = dh⊙(h − n)⊙σ′(z), dn = dh⊙(1 − z)⊙(1 − n²), dr = dn⊙u_n⊙σ′(r), du_n = dn⊙r. Computed in
+   * the forward step (as lstmFactors), so the reverse step reads one saved value, not also h_{t−1}.
+   */
+  const gruFactors = (b: GraphBuilder, one: string, v: { r: string; z: string; n: string; un: string; hmn: string }): string => {
+    const mul = (p: string, q2: string) => b.node('Mul', [p, q2])
+    const sub = (p: string, q2: string) => b.node('Sub', [p, q2])
+    const omz = sub(one, v.z)
+    const fz = mul(v.hmn, mul(v.z, omz))
+    const fn = mul(omz, sub(one, mul(v.n, v.n)))
+    const fr = mul(mul(fn, v.un), mul(v.r, sub(one, v.r)))
+    return b.node('Concat', [fr, fz, fn, mul(fn, v.r), v.z], { axis: 0 })
+  }
+
+  /**
    * One forward step: `a` is x_tᵀ [I, B] (LSTM, RNN) or aᵀ = W_ih·x_tᵀ + b_ih [G·H, B] (GRU), the carried hᵀ (and cᵀ)
    * [H, B] → the new ones and what the reverse step reads.
    */
@@ -280,7 +297,9 @@ export function recurrentLayer(
       }
       const n = body.node('Tanh', [add(an!, original ? un : mul(rg, un))])
       // h' = (1 − z)·n + z·h = n + z·(h − n)
-      return { h: add(n, mul(zg, body.node('Sub', [h, n]))), c: null, keep: body.node('Concat', [rg, zg, n, un], { axis: 0 }) }
+      const hmn = body.node('Sub', [h, n])
+      const keep = original ? body.node('Concat', [rg, zg, n, un], { axis: 0 }) : gruFactors(body, e.scalar(1), { r: rg, z: zg, n, un, hmn })
+      return { h: add(n, mul(zg, hmn)), c: null, keep }
     }
     return { h: body.node(cell === 'rnn-relu' ? 'Relu' : 'Tanh', [pre(body, a, h)]), c: null, keep: null }
   }
@@ -302,23 +321,25 @@ export function recurrentLayer(
       const dA = mul(body.node('Concat', [...new Array<string>(G - 1).fill(dc), dh], { axis: 0 }), pg!)
       return { dh: body.node('MatMul', [whhT, dA]), dc: mul(dc, pp!), dA, dU: dA }
     }
-    if (gru) {
-      const [rg, z, n, un] = e.split(at('saved'), [H, H, H, H], 0)
+    if (cell === 'gru') {
+      // Every factor that does not depend on dh comes from the forward step (gruFactors): four element-wise nodes, two
+      // Concats and one MatMul.
+      const [frz, fn, fnr, z] = e.split(at('saved'), [2 * H, H, H, H], 0)
+      const dArz = mul(body.node('Concat', [dh, dh], { axis: 0 }), frz!)
+      const dA = body.node('Concat', [dArz, mul(dh, fn!)], { axis: 0 })
+      const dU = body.node('Concat', [dArz, mul(dh, fnr!)], { axis: 0 })
+      return { dh: add(mul(dh, z!), body.node('MatMul', [whhT, dU])), dc: null, dA, dU }
+    }
+    if (original) {
+      const [rg, z, n] = e.split(at('saved'), [H, H, H, H], 0)
       const hp = at('hPrev')
       const dz = mul(dh, body.node('Sub', [hp, n!]), dsig(z!))
       const dn = mul(dh, body.node('Sub', [one, z!]), dtanh(n!))
-      const direct = mul(dh, z!)
-      if (original) {
-        // u_n = U_n·(r⊙h) + b_hn: its input gradient q = U_nᵀ·dn splits into r⊙q (to h) and h⊙q (to r).
-        const qn = body.node('MatMul', [whhNT, dn])
-        const dr = mul(qn, hp, dsig(rg!))
-        const dA = body.node('Concat', [dr, dz, dn], { axis: 0 })
-        return { dh: add(add(direct, mul(rg!, qn)), body.node('MatMul', [whhRzT, body.node('Concat', [dr, dz], { axis: 0 })])), dc: null, dA, dU: dA }
-      }
-      const dr = mul(dn, un!, dsig(rg!))
+      // u_n = U_n·(r⊙h) + b_hn: its input gradient q = U_nᵀ·dn splits into r⊙q (to h) and h⊙q (to r).
+      const qn = body.node('MatMul', [whhNT, dn])
+      const dr = mul(qn, hp, dsig(rg!))
       const dA = body.node('Concat', [dr, dz, dn], { axis: 0 })
-      const dU = body.node('Concat', [dr, dz, body.node('Mul', [dn, rg!])], { axis: 0 })
-      return { dh: add(direct, body.node('MatMul', [whhT, dU])), dc: null, dA, dU }
+      return { dh: add(add(mul(dh, z!), mul(rg!, qn)), body.node('MatMul', [whhRzT, body.node('Concat', [dr, dz], { axis: 0 })])), dc: null, dA, dU: dA }
     }
     const h = at('h')
     const dA = body.node('Mul', [dh, cell === 'rnn-relu' ? body.node('Cast', [body.node('Greater', [h, e.scalar(0)])], { to: dtype === 'float64' ? 11 : 1 }) : dtanh(h)])
