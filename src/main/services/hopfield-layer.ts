@@ -1,7 +1,7 @@
 // Trainable Hopfield layer jobs: the task drawn from the seed, Adam on the engine (one run of K minibatch steps per
 // epoch, float32; the float64 core when the engine cannot run, with the reason kept), the linear baseline on the same
 // minibatches, live loss / held-out accuracy / stored patterns per epoch, cancel keeping the last finished epoch; the
-// attention view and the exports.
+// attention view and the exports. The epoch loop, state dict and export helpers serve the pooling mode too.
 // Legend: d input size, P stored patterns, k key size, C classes, B batch, K steps per epoch (⌊train / B⌋).
 import type { NamedTensor } from '../../core/safetensors'
 import { encodeStateDict } from '../../core/npy'
