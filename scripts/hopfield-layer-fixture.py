@@ -26,16 +26,13 @@ def main():
         A = torch.softmax(beta * (X @ params["w_q"]) @ K.T, dim=1)
         return A @ (K @ params["w_v"]), A
 
-    losses, first, final = adam_steps(init, y, lr, forward)
+    trained = adam_steps(init, y, lr, forward)
     write_reference("hopfield-layer", {
         "sizes": {"inputSize": d, "storedPatterns": P, "keySize": k, "classes": C},
         "batch": B, "steps": steps, "beta": beta, "learningRate": lr,
         "init": {n: lst(v) for n, v in init.items()},
         "x": lst(x), "y": np.asarray(y).reshape(-1).tolist(),
-        "first": first,
-        "losses": losses,
-        "final": final,
-        "torch": torch.__version__,
+        **trained,
     })
 
 

@@ -35,16 +35,13 @@ def main():
         pooled = (A.unsqueeze(1) @ K).squeeze(1)
         return pooled @ params["w_v"] + params["bias"], A
 
-    losses, first, final = adam_steps(init, y, lr, forward)
+    trained = adam_steps(init, y, lr, forward)
     write_reference("hopfield-pooling", {
         "sizes": {"inputSize": d, "keySize": k, "classes": C},
         "batch": B, "length": N, "steps": steps, "beta": beta, "learningRate": lr,
         "init": {n: lst(v) for n, v in init.items()},
         "x": lst(x), "mask": lst(mask), "y": np.asarray(y).reshape(-1).tolist(),
-        "first": first,
-        "losses": losses,
-        "final": final,
-        "torch": torch.__version__,
+        **trained,
     })
 
 

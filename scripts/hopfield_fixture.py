@@ -19,7 +19,7 @@ def lst(a):
 def adam_steps(init, y, lr, forward):
     """Adam from `init` for len(y) steps; forward(params, s) gives step s's (logits, attention).
 
-    Returns the losses, the first step's gradients, attention and logits, and the final parameters."""
+    Returns the reference's "first" (step 0's gradients, attention and logits), "losses" and "final" (parameters)."""
     params = {n: torch.tensor(v, requires_grad=True) for n, v in init.items()}
     opt = torch.optim.Adam(list(params.values()), lr=lr)
     losses, first = [], None
@@ -32,12 +32,12 @@ def adam_steps(init, y, lr, forward):
             first = {"grads": {n: lst(p.grad) for n, p in params.items()}, "attention": lst(attention), "logits": lst(logits)}
         losses.append(loss.item())
         opt.step()
-    return losses, first, {n: lst(p) for n, p in params.items()}
+    return {"first": first, "losses": losses, "final": {n: lst(p) for n, p in params.items()}}
 
 
 def write_reference(name, ref):
-    """reference.json in argv[1], default tests/fixtures/<name>."""
+    """reference.json (`ref` and the torch version) in argv[1], default tests/fixtures/<name>."""
     out_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures", name)
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, "reference.json"), "w") as f:
-        json.dump(ref, f)
+        json.dump({**ref, "torch": torch.__version__}, f)
