@@ -10,22 +10,13 @@ bags of different sizes padded to one length; sizes deliberately odd.
 
 Usage: /usr/bin/python3 scripts/hopfield-pooling-fixture.py [out_dir]   (default tests/fixtures/hopfield-pooling)
 """
-import json
-import os
-import sys
-
 import numpy as np
 import torch
 
-torch.set_default_dtype(torch.float64)
-
-
-def lst(a):
-    return np.asarray(a.detach() if torch.is_tensor(a) else a, dtype=np.float64).reshape(-1).tolist()
+from hopfield_fixture import adam_steps, lst, write_reference
 
 
 def main():
-    out_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures", "hopfield-pooling")
     rng = np.random.default_rng(20261206)
     d, k, C, B, N, steps, beta, lr = 7, 4, 2, 5, 6, 4, 0.6, 0.05
     init = {"query": rng.normal(size=(1, k)), "w_k": rng.normal(size=(d, k)), "w_v": rng.normal(size=(k, C)), "bias": rng.normal(size=(C,))}
@@ -34,37 +25,24 @@ def main():
     mask = (np.arange(N)[None, None, :] < sizes[:, :, None]).astype(np.float64)
     x = x * mask[..., None]
     y = rng.integers(0, C, size=(steps, B))
-    params = {n: torch.tensor(v, requires_grad=True) for n, v in init.items()}
-    opt = torch.optim.Adam(list(params.values()), lr=lr)
-    losses, first = [], None
-    for s in range(steps):
+
+    def forward(params, s):
         X = torch.tensor(x[s])
         K = X @ params["w_k"]
         scores = beta * (K @ params["query"].T).squeeze(-1)
         scores = scores.masked_fill(torch.tensor(mask[s]) == 0, float("-inf"))
         A = torch.softmax(scores, dim=1)
         pooled = (A.unsqueeze(1) @ K).squeeze(1)
-        logits = pooled @ params["w_v"] + params["bias"]
-        loss = torch.nn.functional.cross_entropy(logits, torch.tensor(y[s]))
-        opt.zero_grad()
-        loss.backward()
-        if s == 0:
-            first = {"grads": {n: lst(p.grad) for n, p in params.items()}, "attention": lst(A), "logits": lst(logits)}
-        losses.append(loss.item())
-        opt.step()
-    ref = {
+        return pooled @ params["w_v"] + params["bias"], A
+
+    trained = adam_steps(init, y, lr, forward)
+    write_reference("hopfield-pooling", {
         "sizes": {"inputSize": d, "keySize": k, "classes": C},
         "batch": B, "length": N, "steps": steps, "beta": beta, "learningRate": lr,
         "init": {n: lst(v) for n, v in init.items()},
         "x": lst(x), "mask": lst(mask), "y": np.asarray(y).reshape(-1).tolist(),
-        "first": first,
-        "losses": losses,
-        "final": {n: lst(p) for n, p in params.items()},
-        "torch": torch.__version__,
-    }
-    os.makedirs(out_dir, exist_ok=True)
-    with open(os.path.join(out_dir, "reference.json"), "w") as f:
-        json.dump(ref, f)
+        **trained,
+    })
 
 
 if __name__ == "__main__":

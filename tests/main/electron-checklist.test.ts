@@ -11,104 +11,20 @@ type OpenHandler = (details: { url: string }) => { action: string }
 type RequestHandler = (wc: unknown, permission: string, callback: (granted: boolean) => void, details: { requestingUrl?: string; isMainFrame: boolean }) => void
 type CheckHandler = (wc: unknown, permission: string, origin: string, details: { requestingUrl?: string; isMainFrame: boolean }) => boolean
 
-const fake = vi.hoisted(() => {
+const fake = await vi.hoisted(async () => {
   // The production path: no dev server; a data directory with no backend choice (this computer).
   delete process.env.ELECTRON_RENDERER_URL
   process.env.ENGRAM_DATA_DIR = '/nonexistent/engram-checklist'
-  type Fn = (...args: unknown[]) => unknown
-  class FakeContents {
-    static next = 1
-    readonly id = FakeContents.next++
-    readonly listeners = new Map<string, Fn[]>()
-    openHandler: Fn | null = null
-    setWindowOpenHandler(fn: Fn): void {
-      this.openHandler = fn
-    }
-    on(event: string, fn: Fn): this {
-      this.listeners.set(event, [...(this.listeners.get(event) ?? []), fn])
-      return this
-    }
-    /** Emits like Electron: returns whether a listener called preventDefault. */
-    emit(event: string, ...args: unknown[]): boolean {
-      let prevented = false
-      const e = { preventDefault: () => (prevented = true) }
-      for (const fn of this.listeners.get(event) ?? []) fn(e, ...args)
-      return prevented
-    }
-  }
-  const state = {
-    appListeners: new Map<string, Fn[]>(),
-    enableSandbox: 0,
-    windows: [] as { options: Record<string, unknown>; contents: FakeContents; loadedFile?: string; loadedUrl?: string }[],
-    requestHandler: null as Fn | null,
-    checkHandler: null as Fn | null,
-    opened: [] as string[],
-    utilityProcess: { fork: (): never => { throw new Error('no job is started here') } },
-    backendOptions: null as Record<string, unknown> | null,
-    protocols: new Map<string, Fn>()
-  }
-  const emitApp = (event: string, ...args: unknown[]): void => {
-    for (const fn of state.appListeners.get(event) ?? []) fn({}, ...args)
-  }
-  class BrowserWindow {
-    readonly webContents = new FakeContents()
-    private readonly entry: (typeof state.windows)[number]
-    constructor(options: Record<string, unknown>) {
-      this.entry = { options, contents: this.webContents }
-      state.windows.push(this.entry)
-      emitApp('web-contents-created', this.webContents)
-    }
-    static getAllWindows(): unknown[] {
-      return state.windows
-    }
-    on(): this {
-      return this
-    }
-    show(): void {}
-    isDestroyed(): boolean {
-      return false
-    }
-    async loadFile(file: string): Promise<void> {
-      this.entry.loadedFile = file
-    }
-    async loadURL(url: string): Promise<void> {
-      this.entry.loadedUrl = url
-    }
-  }
-  return { state, FakeContents, BrowserWindow }
+  const { fakeElectron } = await import('../helpers/fake-electron')
+  return fakeElectron({})
 })
 
 vi.mock('electron', () => ({
-  app: {
-    enableSandbox: () => void fake.state.enableSandbox++,
-    on: (event: string, fn: (...args: unknown[]) => unknown) => {
-      fake.state.appListeners.set(event, [...(fake.state.appListeners.get(event) ?? []), fn])
-    },
-    whenReady: () => Promise.resolve(),
-    quit: () => {}
-  },
-  BrowserWindow: fake.BrowserWindow,
-  session: {
-    defaultSession: {
-      setPermissionRequestHandler: (fn: (...args: unknown[]) => unknown) => void (fake.state.requestHandler = fn),
-      setPermissionCheckHandler: (fn: (...args: unknown[]) => unknown) => void (fake.state.checkHandler = fn)
-    }
-  },
-  shell: { openExternal: async (url: string) => void fake.state.opened.push(url) },
-  utilityProcess: fake.state.utilityProcess,
-  ipcMain: { handle: () => {}, removeHandler: () => {} },
-  protocol: { handle: (scheme: string, fn: (...args: unknown[]) => unknown) => void fake.state.protocols.set(scheme, fn) },
+  ...fake.electron,
   net: { fetch: async (req: Request) => new Response(readFileSync(new URL(req.url), 'utf8'), { status: 200 }) }
 }))
 // The shell's own wiring is what is under test: the backend (its options kept) and the IPC channel are stand-ins.
-vi.mock('../../src/main/services/backend', () => ({
-  Backend: class {
-    constructor(options: Record<string, unknown>) {
-      fake.state.backendOptions = options
-    }
-    close = async (): Promise<void> => {}
-  }
-}))
+vi.mock('../../src/main/services/backend', () => ({ Backend: fake.Backend }))
 vi.mock('../../src/main/ipc/register', () => ({ registerIpc: () => () => {} }))
 
 const root = join(import.meta.dirname, '..', '..')

@@ -14,55 +14,14 @@ import { startServer, type RunningServer } from '../../src/main/server/server'
 import type { Backend } from '../../src/main/services/backend'
 import { ENGRAM_VERSION } from '../../src/main/version'
 
-type Fn = (...args: unknown[]) => unknown
-
-const fake = vi.hoisted(() => {
+const fake = await vi.hoisted(async () => {
   delete process.env.ELECTRON_RENDERER_URL
-  const state = {
-    handlers: new Map<string, Fn>(),
-    protocols: new Map<string, (req: Request) => Promise<Response>>(),
-    windows: [] as { loadedFile?: string; reloads: number; contentsId: number }[],
-    backends: 0,
-    closed: 0,
-    ipcRegistered: 0,
-    ipcUnregistered: 0,
-    pageHtml: ''
-  }
-  class BrowserWindow {
-    readonly entry = { reloads: 0, contentsId: 7, loadedFile: undefined as string | undefined }
-    readonly webContents = { id: 7, reload: () => void this.entry.reloads++, on: () => {}, setWindowOpenHandler: () => {}, send: () => {} }
-    constructor() {
-      state.windows.push(this.entry)
-    }
-    static getAllWindows(): unknown[] {
-      return state.windows
-    }
-    on(): this {
-      return this
-    }
-    show(): void {}
-    isDestroyed(): boolean {
-      return false
-    }
-    async loadFile(file: string): Promise<void> {
-      this.entry.loadedFile = file
-    }
-    async loadURL(): Promise<void> {}
-  }
-  return { state, BrowserWindow }
+  const { fakeElectron } = await import('../helpers/fake-electron')
+  return fakeElectron({ ipcRegistered: 0, ipcUnregistered: 0, pageHtml: '' }, { contentsId: 7 })
 })
 
 vi.mock('electron', () => ({
-  app: { enableSandbox: () => {}, on: () => {}, whenReady: () => Promise.resolve(), quit: () => {} },
-  BrowserWindow: fake.BrowserWindow,
-  session: { defaultSession: { setPermissionRequestHandler: () => {}, setPermissionCheckHandler: () => {} } },
-  shell: { openExternal: async () => {} },
-  utilityProcess: { fork: (): never => { throw new Error('no job is started here') } },
-  ipcMain: {
-    handle: (channel: string, fn: Fn) => void fake.state.handlers.set(channel, fn),
-    removeHandler: (channel: string) => void fake.state.handlers.delete(channel)
-  },
-  protocol: { handle: (scheme: string, fn: (req: Request) => Promise<Response>) => void fake.state.protocols.set(scheme, fn) },
+  ...fake.electron,
   // The file as built: the renderer's index.html for the page, a stand-in body for anything else.
   net: {
     fetch: async (req: Request, options: { bypassCustomProtocolHandlers?: boolean }) => {
@@ -71,14 +30,7 @@ vi.mock('electron', () => ({
     }
   }
 }))
-vi.mock('../../src/main/services/backend', () => ({
-  Backend: class {
-    constructor() {
-      fake.state.backends++
-    }
-    close = async (): Promise<void> => void fake.state.closed++
-  }
-}))
+vi.mock('../../src/main/services/backend', () => ({ Backend: fake.Backend }))
 vi.mock('../../src/main/ipc/register', async (original) => ({
   ...(await original<typeof import('../../src/main/ipc/register')>()),
   registerIpc: () => {

@@ -1,7 +1,7 @@
 // Trainable Hopfield layer jobs: the task drawn from the seed, Adam on the engine (one run of K minibatch steps per
 // epoch, float32; the float64 core when the engine cannot run, with the reason kept), the linear baseline on the same
 // minibatches, live loss / held-out accuracy / stored patterns per epoch, cancel keeping the last finished epoch; the
-// attention view and the exports.
+// attention view and the exports. The epoch loop, state dict and export helpers serve the pooling mode too.
 // Legend: d input size, P stored patterns, k key size, C classes, B batch, K steps per epoch (⌊train / B⌋).
 import type { NamedTensor } from '../../core/safetensors'
 import { encodeStateDict } from '../../core/npy'
@@ -18,6 +18,7 @@ import {
   initHopfieldLayer,
   linearLogits,
   linearStep,
+  type LinearClassifier,
   matchedPatterns,
   nearestPrototypes,
   prototypeCoverage,
@@ -31,7 +32,7 @@ import {
 import { Rng } from '../../core/rng'
 import { HOPFIELD_LAYER_STREAMS as STREAMS } from '../../core/rng-streams'
 import { buildHopfieldLayerTrainStep, exportHopfieldLayerOnnx, HOPFIELD_LAYER_IO as IO } from '../../engine/programs/hopfield-layer'
-import { TrainStepRunner, type TrainStepProgram } from '../../engine/programs/train-step'
+import { TrainStepRunner, type BatchArray, type TrainStepProgram } from '../../engine/programs/train-step'
 import { ApiError } from '../../shared/api'
 import { CancelledError } from '../../shared/errors'
 import {
@@ -71,7 +72,9 @@ export interface HopfieldLayerTrainInput {
   coreOnly?: boolean
 }
 
-const f32 = (p: HopfieldLayerParams): HopfieldLayerParams => Object.fromEntries(HOPFIELD_LAYER_PARAMS.map((k) => [k, Float64Array.from(p[k], Math.fround)])) as HopfieldLayerParams
+/** A copy of named weights, each value mapped by `f` (Math.fround: the float32 values the engine holds). */
+export const copyParams = <P extends Record<string, Float64Array>>(names: readonly (keyof P & string)[], p: Readonly<Record<string, ArrayLike<number>>>, f: (v: number) => number = (v) => v): P =>
+  Object.fromEntries(names.map((k) => [k, Float64Array.from(p[k]!, f)])) as P
 
 /** The first non-finite value of an epoch: 'loss (NaN) at step s' or 'w_k[i] (Infinity)', else null. */
 export function nonFinite(losses: readonly number[], params: Readonly<Record<string, Float64Array>>): string | null {
@@ -94,15 +97,27 @@ export async function engineRunner(program: () => TrainStepProgram, params: Read
   }
 }
 
-/** Each stored pattern's class vote: argmax of its value row V = Y W_K W_V. */
-export function storedClasses(shape: HopfieldLayerShape, params: HopfieldLayerParams): number[] {
-  const { v } = hopfieldLayerForward(shape, params, 1, new Float64Array(shape.inputSize), 1)
-  return Array.from(predictClasses(v, shape.storedPatterns, shape.classes))
-}
-
-export function hopfieldLayerModelName(spec: HopfieldLayerModelSpec): string {
-  if (spec.mode === 'pooling') return `Hopfield pooling · bags of ${poolingBags(spec).minBag}–${poolingBags(spec).maxBag} · d ${poolingBags(spec).size}`
-  return `Hopfield layer · ${spec.storedPatterns} stored patterns · ${spec.task.classes} classes`
+/** What a mode of the layer (lookup, pooling) gives the training loop both modes share. */
+export interface HopfieldLayerTraining<P extends Record<string, Float64Array>, Batch extends { y: Int32Array }> {
+  shape: { inputSize: number; keySize: number; classes: number }
+  beta: number
+  names: readonly (keyof P & string)[]
+  /** The initial weights, float32-rounded. */
+  params: P
+  /** The engine's program: K minibatch steps in one run. */
+  program: () => TrainStepProgram
+  /** The epoch's minibatches, in the order drawn from the seed. */
+  batches: () => Batch[]
+  /** The engine's inputs for one run over the epoch's minibatches. */
+  feeds: (batches: readonly Batch[]) => Record<string, BatchArray>
+  /** The float64 core's loss and gradients on one minibatch. */
+  gradients: (params: P, batch: Batch) => { loss: number; grads: Record<string, Float64Array> }
+  /** What the linear baseline sees of a minibatch. */
+  baselineInput: (batch: Batch) => Float64Array
+  /** A finished epoch: its held-out figures, the progress line and any text to show. */
+  evaluate: (epoch: number, loss: number, params: P, linear: LinearClassifier) => { point: HopfieldLayerPoint; message: string; text?: string }
+  /** The trained layer's and baseline's train accuracies and the stored patterns' classes. */
+  summary: (params: P, linear: LinearClassifier) => { trainAccuracy: number; baselineTrainAccuracy: number; storedClasses: number[] }
 }
 
 /**
@@ -110,21 +125,17 @@ export function hopfieldLayerModelName(spec: HopfieldLayerModelSpec): string {
  * from the seed. Cancel (checked between epochs) keeps the weights of the last finished epoch; a NaN/Inf loss or weight
  * stops training, keeps the last good epoch's weights and says where in stopReason.
  */
-export async function trainHopfieldLayerJob(input: HopfieldLayerTrainInput, hooks: ComputeHooks): Promise<{ info: HopfieldLayerInfo; params: HopfieldLayerParams; tensors: Record<string, NamedTensor> }> {
+export async function trainHopfieldLayerEpochs<P extends Record<string, Float64Array>, Batch extends { y: Int32Array }>(
+  input: HopfieldLayerTrainInput,
+  t: HopfieldLayerTraining<P, Batch>,
+  hooks: ComputeHooks
+): Promise<{ info: HopfieldLayerInfo; params: P }> {
   const { spec } = input
-  if (spec.mode !== 'lookup') throw new RangeError(`trainHopfieldLayerJob: mode '${spec.mode}' is trained by trainHopfieldPoolingJob`)
-  const { beta } = resolvedHopfieldLayerSizes(spec)
-  const shape = hopfieldLayerShape(spec)
-  const { inputSize: d, storedPatterns: P, classes: C } = shape
-  const data = hopfieldLayerData(spec.task, input.seed)
-  const root = new Rng(input.seed)
-  let params = f32(initHopfieldLayer(shape, root.fork(STREAMS.init)))
-  const order = root.fork(STREAMS.batches)
+  const { shape, beta, names } = t
+  const { inputSize: d, classes: C } = shape
   const B = spec.batch
-  const K = Math.floor(data.train.n / B)
-  const M = data.modeClass.length
-
-  const { runner, fallbackReason } = await engineRunner(() => buildHopfieldLayerTrainStep({ shape, beta, batch: B, steps: K }), params, input)
+  let params = t.params
+  const { runner, fallbackReason } = await engineRunner(t.program, params, input)
   const coreAdam = runner ? null : adamInit(params)
   const linear = { w: new Float64Array(d * C), b: new Float64Array(C) }
   const linearAdam = adamInit(linear as unknown as Record<string, Float64Array>)
@@ -137,24 +148,17 @@ export async function trainHopfieldLayerJob(input: HopfieldLayerTrainInput, hook
         partial = true
         break
       }
-      const batches = epochBatches(data.train.n, B, order).map((idx) => gatherRows(data.train, d, idx))
+      const batches = t.batches()
       let losses: number[]
-      let next: HopfieldLayerParams
+      let next: P
       if (runner) {
-        const x = new Float32Array(K * B * d)
-        const y = new BigInt64Array(K * B)
-        batches.forEach((b, s) => {
-          x.set(b.x, s * B * d)
-          b.y.forEach((c, r) => (y[s * B + r] = BigInt(c)))
-        })
-        losses = (await runner.run({ [IO.inputs]: x, [IO.labels]: y }, spec.learningRate)).loss
-        const got = runner.getParams()
-        next = Object.fromEntries(HOPFIELD_LAYER_PARAMS.map((k) => [k, Float64Array.from(got[k]!)])) as HopfieldLayerParams
+        losses = (await runner.run(t.feeds(batches), spec.learningRate)).loss
+        next = copyParams<P>(names, runner.getParams())
       } else {
         // The core steps a copy, so a non-finite epoch leaves the last good weights.
-        next = Object.fromEntries(HOPFIELD_LAYER_PARAMS.map((k) => [k, Float64Array.from(params[k])])) as HopfieldLayerParams
+        next = copyParams<P>(names, params)
         losses = batches.map((b) => {
-          const g = hopfieldLayerGradients(shape, next, beta, b.x, b.y, B)
+          const g = t.gradients(next, b)
           adamStep(next, g.grads, coreAdam!, spec.learningRate)
           return g.loss
         })
@@ -166,31 +170,18 @@ export async function trainHopfieldLayerJob(input: HopfieldLayerTrainInput, hook
         break
       }
       params = next
-      const matched = matchedPatterns(shape, params)
-      for (const b of batches) linearStep(linear, linearAdam, b.x, b.y, B, d, C, spec.learningRate)
+      for (const b of batches) linearStep(linear, linearAdam, t.baselineInput(b), b.y, B, d, C, spec.learningRate)
       const loss = losses.reduce((a, v) => a + v, 0) / losses.length
-      const point: HopfieldLayerPoint = {
-        epoch,
-        loss,
-        testAccuracy: accuracy(hopfieldLayerForward(shape, params, beta, data.test.x, data.test.n).logits, data.test.y, data.test.n, C),
-        baselineTestAccuracy: accuracy(linearLogits(linear, data.test.x, data.test.n, d, C), data.test.y, data.test.n, C),
-        prototypeMatch: prototypeCoverage(cosines(matched, data.modes, P, M, d), P, M)
-      }
+      const { point, message, text } = t.evaluate(epoch, loss, params, linear)
       history.push(point)
-      hooks.onProgress?.(
-        epoch / spec.epochs,
-        epoch,
-        spec.epochs,
-        `epoch ${epoch}/${spec.epochs} · loss ${loss.toFixed(4)} · held-out accuracy ${(point.testAccuracy * 100).toFixed(1)}% (linear ${(point.baselineTestAccuracy * 100).toFixed(1)}%)`,
-        { ...point },
-        encodeStoredSnapshot(epoch, params.stored_patterns, matched, P, d)
-      )
+      hooks.onProgress?.(epoch / spec.epochs, epoch, spec.epochs, message, { ...point }, ...(text === undefined ? ([] as const) : ([text] as const)))
     }
   } finally {
     await runner?.release()
   }
   if (history.length === 0) throw stopReason ? new Error(`hopfield-layer.train: ${stopReason}`) : new CancelledError()
   const last = history.at(-1)!
+  const summary = t.summary(params, linear)
   const info: HopfieldLayerInfo = {
     kind: 'hopfield-layer',
     id: input.modelId,
@@ -202,23 +193,95 @@ export async function trainHopfieldLayerJob(input: HopfieldLayerTrainInput, hook
     beta,
     epochsDone: history.length,
     history,
-    trainAccuracy: accuracy(hopfieldLayerForward(shape, params, beta, data.train.x, data.train.n).logits, data.train.y, data.train.n, C),
+    trainAccuracy: summary.trainAccuracy,
     testAccuracy: last.testAccuracy,
-    baseline: { trainAccuracy: accuracy(linearLogits(linear, data.train.x, data.train.n, d, C), data.train.y, data.train.n, C), testAccuracy: last.baselineTestAccuracy },
-    storedClasses: storedClasses(shape, params),
+    baseline: { trainAccuracy: summary.baselineTrainAccuracy, testAccuracy: last.baselineTestAccuracy },
+    storedClasses: summary.storedClasses,
     provider: runner ? `engine (${runner.provider})` : 'core',
     fallbackReason,
     partial,
     stopReason,
     createdAt: new Date().toISOString()
   }
+  return { info, params }
+}
+
+/** Each stored pattern's class vote: argmax of its value row V = Y W_K W_V. */
+export function storedClasses(shape: HopfieldLayerShape, params: HopfieldLayerParams): number[] {
+  const { v } = hopfieldLayerForward(shape, params, 1, new Float64Array(shape.inputSize), 1)
+  return Array.from(predictClasses(v, shape.storedPatterns, shape.classes))
+}
+
+export function hopfieldLayerModelName(spec: HopfieldLayerModelSpec): string {
+  if (spec.mode === 'pooling') return `Hopfield pooling · bags of ${poolingBags(spec).minBag}–${poolingBags(spec).maxBag} · d ${poolingBags(spec).size}`
+  return `Hopfield layer · ${spec.storedPatterns} stored patterns · ${spec.task.classes} classes`
+}
+
+/** Trains the lookup layer (its stored patterns learned) and the linear baseline on the pixels; see trainHopfieldLayerEpochs. */
+export async function trainHopfieldLayerJob(input: HopfieldLayerTrainInput, hooks: ComputeHooks): Promise<{ info: HopfieldLayerInfo; params: HopfieldLayerParams; tensors: Record<string, NamedTensor> }> {
+  const { spec } = input
+  if (spec.mode !== 'lookup') throw new RangeError(`trainHopfieldLayerJob: mode '${spec.mode}' is trained by trainHopfieldPoolingJob`)
+  const { beta } = resolvedHopfieldLayerSizes(spec)
+  const shape = hopfieldLayerShape(spec)
+  const { inputSize: d, storedPatterns: P, classes: C } = shape
+  const data = hopfieldLayerData(spec.task, input.seed)
+  const root = new Rng(input.seed)
+  const params0 = copyParams<HopfieldLayerParams>(HOPFIELD_LAYER_PARAMS, initHopfieldLayer(shape, root.fork(STREAMS.init)), Math.fround)
+  const order = root.fork(STREAMS.batches)
+  const B = spec.batch
+  const K = Math.floor(data.train.n / B)
+  const M = data.modeClass.length
+  const { info, params } = await trainHopfieldLayerEpochs(
+    input,
+    {
+      shape,
+      beta,
+      names: HOPFIELD_LAYER_PARAMS,
+      params: params0,
+      program: () => buildHopfieldLayerTrainStep({ shape, beta, batch: B, steps: K }),
+      batches: () => epochBatches(data.train.n, B, order).map((idx) => gatherRows(data.train, d, idx)),
+      feeds: (batches) => {
+        const x = new Float32Array(K * B * d)
+        const y = new BigInt64Array(K * B)
+        batches.forEach((b, s) => {
+          x.set(b.x, s * B * d)
+          b.y.forEach((c, r) => (y[s * B + r] = BigInt(c)))
+        })
+        return { [IO.inputs]: x, [IO.labels]: y }
+      },
+      gradients: (p, b) => hopfieldLayerGradients(shape, p, beta, b.x, b.y, B),
+      baselineInput: (b) => b.x,
+      evaluate: (epoch, loss, p, linear) => {
+        const matched = matchedPatterns(shape, p)
+        const point: HopfieldLayerPoint = {
+          epoch,
+          loss,
+          testAccuracy: accuracy(hopfieldLayerForward(shape, p, beta, data.test.x, data.test.n).logits, data.test.y, data.test.n, C),
+          baselineTestAccuracy: accuracy(linearLogits(linear, data.test.x, data.test.n, d, C), data.test.y, data.test.n, C),
+          prototypeMatch: prototypeCoverage(cosines(matched, data.modes, P, M, d), P, M)
+        }
+        const message = `epoch ${epoch}/${spec.epochs} · loss ${loss.toFixed(4)} · held-out accuracy ${(point.testAccuracy * 100).toFixed(1)}% (linear ${(point.baselineTestAccuracy * 100).toFixed(1)}%)`
+        return { point, message, text: encodeStoredSnapshot(epoch, p.stored_patterns, matched, P, d) }
+      },
+      summary: (p, linear) => ({
+        trainAccuracy: accuracy(hopfieldLayerForward(shape, p, beta, data.train.x, data.train.n).logits, data.train.y, data.train.n, C),
+        baselineTrainAccuracy: accuracy(linearLogits(linear, data.train.x, data.train.n, d, C), data.train.y, data.train.n, C),
+        storedClasses: storedClasses(shape, p)
+      })
+    },
+    hooks
+  )
   return { info, params, tensors: hopfieldLayerStateDict(shape, params) }
+}
+
+/** A state dict as a session keeps it and safetensors exports it: the named weights as float32. */
+export function float32StateDict<N extends string>(names: readonly N[], shapes: Readonly<Record<N, readonly number[]>>, params: Readonly<Record<N, Float64Array>>): Record<string, NamedTensor> {
+  return Object.fromEntries(names.map((k) => [k, { dtype: 'float32' as const, shape: [...shapes[k]], data: Float32Array.from(params[k]) }]))
 }
 
 /** The state dict a session keeps and safetensors exports: float32 under the layer's parameter names. */
 export function hopfieldLayerStateDict(shape: HopfieldLayerShape, params: HopfieldLayerParams): Record<string, NamedTensor> {
-  const shapes = hopfieldLayerParamShapes(shape)
-  return Object.fromEntries(HOPFIELD_LAYER_PARAMS.map((k) => [k, { dtype: 'float32' as const, shape: [...shapes[k]], data: Float32Array.from(params[k]) }]))
+  return float32StateDict(HOPFIELD_LAYER_PARAMS, hopfieldLayerParamShapes(shape), params)
 }
 
 /** One held-out input's attention over the stored patterns, its logits and prediction, with the patterns to draw. */
@@ -253,14 +316,29 @@ export function hopfieldLayerAttend(info: HopfieldLayerInfo, params: HopfieldLay
 
 /** The trained layer's weights from a state dict (session tensors, a result file's). */
 export function hopfieldLayerParams(tensor: (name: string) => NamedTensor): HopfieldLayerParams {
-  return Object.fromEntries(HOPFIELD_LAYER_PARAMS.map((k) => [k, Float64Array.from(tensor(k).data as ArrayLike<number>)])) as HopfieldLayerParams
+  return paramsFromStateDict(HOPFIELD_LAYER_PARAMS, tensor)
 }
+
+/** Named weights as float64 from a state dict. */
+export const paramsFromStateDict = <P extends Record<string, Float64Array>>(names: readonly (keyof P & string)[], tensor: (name: string) => NamedTensor): P =>
+  Object.fromEntries(names.map((k) => [k, Float64Array.from(tensor(k).data as ArrayLike<number>)])) as P
 
 /** The layer as ONNX (MatMul–Softmax–MatMul, weights embedded, dynamic batch) or safetensors; other formats refused naming `field`. */
 export function hopfieldLayerExportBytes(info: Pick<HopfieldLayerInfo, 'spec' | 'seed' | 'beta'>, params: HopfieldLayerParams, format: ExportFormat, field: string): Uint8Array {
   const shape = hopfieldLayerShape(info.spec)
   const metadata = { 'engram.version': ENGRAM_VERSION, kind: 'hopfield-layer', beta: String(info.beta), training: JSON.stringify({ ...info.spec, seed: info.seed }) }
-  if (format === 'onnx') return exportHopfieldLayerOnnx(shape, info.beta, params, metadata)
-  if (format === 'safetensors') return encodeStateDict('safetensors', hopfieldLayerStateDict(shape, params), metadata)
+  return layerExportBytes(format, field, metadata, () => exportHopfieldLayerOnnx(shape, info.beta, params, metadata), () => hopfieldLayerStateDict(shape, params))
+}
+
+/** Either mode of the layer as ONNX or safetensors with `metadata`; other formats refused naming `field`. */
+export function layerExportBytes(
+  format: ExportFormat,
+  field: string,
+  metadata: Record<string, string>,
+  onnx: () => Uint8Array,
+  stateDict: () => Record<string, NamedTensor>
+): Uint8Array {
+  if (format === 'onnx') return onnx()
+  if (format === 'safetensors') return encodeStateDict('safetensors', stateDict(), metadata)
   throw new ApiError({ code: 'bad-request', field, message: `${field}: a Hopfield layer exports as onnx or safetensors, not ${format}` })
 }

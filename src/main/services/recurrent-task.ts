@@ -57,7 +57,7 @@ import {
   type RecurrentTask
 } from '../../shared/families/recurrent'
 import type { ComputeHooks } from './hooks'
-import { recurrentNetFromTensors, refuseStatefulBidirectional, STATE_WARMUP_WINDOWS, statefulWindows, stepsPerRun, type RecurrentTrainSpec, type TrainedRecurrentInfo } from './recurrent'
+import { coreCell, recurrentNetFromTensors, refuseStatefulBidirectional, STATE_WARMUP_WINDOWS, statefulWindows, stepsPerRun, type RecurrentTrainSpec, type TrainedRecurrentInfo } from './recurrent'
 import { RecurrentStepper, type StepBatch } from './recurrent-steps'
 
 /** A training spec with its task. */
@@ -367,11 +367,7 @@ export function prepareRecurrentTask(spec: RecurrentTaskSpec, seed: number, csv:
 export function taskCoreSpec(spec: RecurrentTrainSpec & { task: RecurrentTask }, shape: { vocab: number; features: number; outputSize: number }): RecurrentSpec {
   const mse = spec.task.kind === 'forecast' || (spec.task.kind === 'classify' && spec.task.source.type === 'adding')
   return {
-    cell: spec.cell,
-    ...(spec.cell === 'rnn' ? { nonlinearity: spec.nonlinearity } : {}),
-    ...(spec.cell === 'lstm' && spec.peephole ? { peephole: true } : {}),
-    ...(spec.cell === 'lstm' && spec.coupled ? { coupled: true } : {}),
-    ...(spec.cell === 'gru' ? { gruForm: spec.gruForm } : {}),
+    ...coreCell(spec),
     inputSize: shape.features > 0 ? shape.features : spec.embeddingSize,
     hiddenSize: spec.hiddenSize,
     numLayers: spec.layers,

@@ -105,14 +105,21 @@ export function recurrentModelName(spec: RecurrentTrainSpec, textName: string): 
   return `char-${cell} ${spec.layers}×${spec.hiddenSize} · ${textName}`
 }
 
-/** The core spec of a char-LM: token input through an embedding, a softmax head over the vocabulary on every step. */
-export function recurrentCoreSpec(spec: RecurrentTrainSpec, vocab: number): RecurrentSpec {
+/** The cell and its variant (nonlinearity, peephole, coupled gates, GRU form) as the core spec names them. */
+export function coreCell(spec: RecurrentTrainSpec): Pick<RecurrentSpec, 'cell' | 'nonlinearity' | 'peephole' | 'coupled' | 'gruForm'> {
   return {
     cell: spec.cell,
     ...(spec.cell === 'rnn' ? { nonlinearity: spec.nonlinearity } : {}),
     ...(spec.cell === 'lstm' && spec.peephole ? { peephole: true } : {}),
     ...(spec.cell === 'lstm' && spec.coupled ? { coupled: true } : {}),
     ...(spec.cell === 'gru' ? { gruForm: spec.gruForm } : {}),
+  }
+}
+
+/** The core spec of a char-LM: token input through an embedding, a softmax head over the vocabulary on every step. */
+export function recurrentCoreSpec(spec: RecurrentTrainSpec, vocab: number): RecurrentSpec {
+  return {
+    ...coreCell(spec),
     inputSize: spec.embeddingSize,
     hiddenSize: spec.hiddenSize,
     numLayers: spec.layers,

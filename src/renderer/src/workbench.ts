@@ -18,6 +18,7 @@ import { useJobsStore } from './stores/jobs'
 import { useModelStore } from './stores/model'
 import { useRecallStore } from './stores/recall'
 import { useSessionStore } from './stores/session'
+import { isObject } from './lib/ui-record'
 
 /** What the workbench keeps in SessionState.ui.workbench. */
 export interface WorkbenchUi {
@@ -51,10 +52,6 @@ const PERSIST_DELAY_MS = 600
 let restoring = false
 let lastPersisted = ''
 let booted = false
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
 
 export function readUi(state: SessionState): WorkbenchUi {
   const raw = state.ui[UI_KEY]

@@ -1,6 +1,7 @@
 // EngramApi over a WebSocket to `engram serve` (browser mode, remote box, e2e tests).
 // Frames are JSON text: {type:'call',id,method,params} out; {type:'result'|'error'|'event',...} in.
 import { ApiError, type EngramApi, type EventName, type Events, type MethodName, type Params, type Result } from '../../../shared/api'
+import type { ProbeSocket } from '../../../shared/remote-backend'
 import { isApiErrorPayload } from './errors'
 
 export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'unauthorized' | 'closed'
@@ -13,15 +14,9 @@ export interface ConnectionInfo {
   detail: string
 }
 
-/** The part of the WebSocket interface the client uses (lets tests pass a fake). */
-export interface SocketLike {
+/** The part of the WebSocket interface the client uses (lets tests pass a fake): the probe's, and the ready state. */
+export interface SocketLike extends ProbeSocket {
   readyState: number
-  send(data: string): void
-  close(code?: number, reason?: string): void
-  onopen: ((ev: unknown) => void) | null
-  onclose: ((ev: { code: number; reason: string }) => void) | null
-  onerror: ((ev: unknown) => void) | null
-  onmessage: ((ev: { data: unknown }) => void) | null
 }
 
 export interface WsClientOptions {

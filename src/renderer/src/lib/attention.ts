@@ -8,6 +8,7 @@ import { ATTENTION_LIMITS, type ModernAttentionResult, type ModernAttentionView,
 import { cueCorruption, type RetrieveForm } from './modern'
 import { parseRowList } from './rows'
 import { AXIS_STYLE, TEXT_STYLE, type ChartOption } from './charts'
+import { isObject } from './ui-record'
 
 export const ATTENTION_PROJECTIONS = ['identity', 'random', 'given'] as const
 /** The given matrices' form fields and their names in messages. */
@@ -129,7 +130,6 @@ export function buildAttentionView(form: AttentionForm, cue: RetrieveForm, info:
   return { params: { kind: 'modern.attention', queries, projection: { kind: 'random', dk: form.dk, dv: form.dv, seed: form.seed } } }
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const intOk = (v: unknown, lo: number, hi: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi
 
 /** The form as saved with the session: a given matrix's text over GIVEN_TEXT_SAVED_MAX characters is left out. */

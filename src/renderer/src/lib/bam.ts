@@ -5,6 +5,7 @@ import { Rng } from '../../../core/rng'
 import type { BamInfo, BamRecallResult } from '../../../shared/session'
 import { BUILTIN_DATASETS, type BamModelSpec, type DatasetId } from '../../../shared/spec'
 import { ACCENT, AXIS_STYLE, cursorMarkLine, MUTED, TEXT_STYLE, type ChartOption } from './charts'
+import { isObject } from './ui-record'
 
 export type BamCodes = BamModelSpec['codes']
 export type BamEncoding = BamModelSpec['encoding']
@@ -155,10 +156,6 @@ export interface BamUi {
 
 export function defaultBamUi(): BamUi {
   return { form: defaultBamForm(), selectedId: null, first: 'x', maxIterations: 100, flipFraction: 0.2, flipSeed: 1, mode: 'bam' }
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
 /** The page state saved in a session's ui record, read back field by field over the defaults. */

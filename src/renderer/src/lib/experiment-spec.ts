@@ -19,6 +19,7 @@ import {
   type SweepSpec
 } from '../../../shared/spec'
 import { buildModelSpec, defaultModelOptions, describeModelSpec } from './model-spec'
+import { isObject } from './ui-record'
 
 /** Sweeps this page builds: every sweep type of the contract. */
 export type SweepType = SweepSpec['type']
@@ -615,10 +616,6 @@ export function buildExperimentSpec(form: ExperimentForm, ctx: SpecContext): Bui
 /** The spec as a file for `engram run` (2-space JSON, newline at the end). */
 export function specJson(spec: unknown): string {
   return `${JSON.stringify(spec, null, 2)}\n`
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
 /**

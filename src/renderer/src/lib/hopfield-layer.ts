@@ -12,6 +12,7 @@ import {
   type HopfieldLayerPoint
 } from '../../../shared/families/hopfield-layer'
 import { ACCENT, AXIS_STYLE, MARKER, MUTED, PALETTE, TEXT_STYLE, type ChartOption } from './charts'
+import { isObject } from './ui-record'
 
 /**
  * The form: the mode, the task's (lookup) or the bags' (pooling) fields and the layer's side by side; null keySize / beta
@@ -182,10 +183,6 @@ export function scaledRows(values: ArrayLike<number>, n: number, size: number): 
     const m = row.reduce((a, v) => Math.max(a, Math.abs(v)), 0)
     return m > 0 ? row.map((v) => v / m) : row
   })
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
 /** The page state saved in a session's ui record, read back field by field over the defaults (a bad field keeps its default). */

@@ -5,6 +5,7 @@ import type { ModernInfo, ModernModelSpec, ModernRetrieveResult } from '../../..
 import { BUILTIN_DATASETS, type Corruption, type DatasetId } from '../../../shared/spec'
 import { defaultAttentionForm, readAttentionForm, type AttentionForm } from './attention'
 import { ACCENT, AXIS_STYLE, cursorMarkLine, MARKER, MUTED, TEXT_STYLE, type ChartOption } from './charts'
+import { isObject } from './ui-record'
 
 export type InteractionKind = ModernModelSpec['interaction']['kind']
 
@@ -166,10 +167,6 @@ export function betaText(beta: number): string {
 export function boundText(bound: number | null, largestNorm: number): string | null {
   if (bound === null) return null
   return bound < 2 * largestNorm ? `one update's error ≤ ${bound.toPrecision(3)}` : 'vacuous from this cue (too far from its pattern)'
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
 const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0

@@ -8,6 +8,7 @@ import type { RbmEpoch, RbmInfo } from '../../../shared/session'
 import { checkNumber, type NumberLimits } from '../../../shared/limits'
 import { datasetIdSchema, type DatasetId, type RbmModelSpec } from '../../../shared/spec'
 import { DATASET_LIMITS, RBM_LIMITS, SEED_LIMITS } from './form-limits'
+import { isObject } from './ui-record'
 
 export type VisibleUnits = RbmModelSpec['visibleUnits']
 export type Binarise = RbmModelSpec['binarise']
@@ -258,10 +259,6 @@ export function describeRbmSpec(spec: RbmModelSpec): string {
   if (spec.labels) parts.push('label units')
   if (spec.noise === 'graph') parts.push('in-graph noise')
   return parts.join(' · ')
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
 /** Numbers the contract accepts (its limits, see form-limits), enumerations one of their values; the rest stays default. */

@@ -12,6 +12,7 @@ import {
   type RecurrentTask
 } from '../../../shared/families/recurrent'
 import { ACCENT, AXIS_STYLE, MARKER, MUTED, TEXT_STYLE, type ChartOption } from './charts'
+import { isObject } from './ui-record'
 
 /** The form: the spec's fields, with the text source as one id ('corpus:<id>' or 'user-text:<name>'). */
 export type RecurrentForm = Omit<RecurrentModelSpec, 'kind' | 'text'> & { textId: string; seed: number }
@@ -249,10 +250,6 @@ export function buildPredict(text: string, m: Pick<RecurrentInfo, 'spec'>): Buil
   const parsed = recurrentPredictRunSchema.safeParse({ kind: 'recurrent.predict', input })
   if (!parsed.success) return { field: 'input', error: parsed.error.issues[0]!.message }
   return { params: parsed.data }
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
 /** The page state saved in a session's ui record, read back field by field over the defaults (a bad field keeps its default). */

@@ -8,6 +8,7 @@ import { buildExperimentSpec, defaultForm, readForm, type ExperimentForm, type S
 import { useDatasetsStore } from './datasets'
 import { useJobsStore } from './jobs'
 import { useSessionStore } from './session'
+import { isObject } from '../lib/ui-record'
 
 /** What the page keeps in the session's ui record. */
 export interface ExperimentsUi {
@@ -85,7 +86,7 @@ export const useExperimentsStore = defineStore('experiments', () => {
 
   /** Puts a session's saved page state back (or defaults); the newest experiment is shown when none was. */
   function restore(raw: unknown): void {
-    const ui = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {}
+    const ui = isObject(raw) ? raw : {}
     form.value = readForm(ui.form)
     const ids = new Set(records.value.map((r) => r.id))
     const saved = typeof ui.selectedId === 'string' && ids.has(ui.selectedId) ? ui.selectedId : null

@@ -6,6 +6,7 @@ import type { Events, JobResult, Result, RunningJob } from '../../../shared/api'
 import type { RbmInfo } from '../../../shared/session'
 import type { DatasetRef, RbmModelSpec } from '../../../shared/spec'
 import { getApi } from '../api'
+import { isObject } from '../lib/ui-record'
 import {
   buildContinueJob,
   buildSampleJob,
@@ -300,7 +301,7 @@ export const useRbmStore = defineStore('rbm', () => {
 
   /** Puts a session's saved page state back (or defaults); the newest RBM is shown when none was. */
   function restore(raw: unknown): void {
-    const ui = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {}
+    const ui = isObject(raw) ? raw : {}
     form.value = readRbmForm(ui.form)
     sampleForm.value = readSampleForm(ui.sample)
     const ids = new Set(rbms.value.map((r) => r.id))
