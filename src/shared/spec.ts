@@ -599,7 +599,11 @@ export const sweepSpecSchema = z.discriminatedUnion('type', [
 ])
 export type SweepSpec = z.infer<typeof sweepSpecSchema>
 
-/** Sweeps that draw their own data (random patterns, the delay task's rows). */
+/**
+ * Sweeps that draw their own data (random patterns, the delay task's rows) and run nets of their own (the sweep's rules,
+ * dense memories, recurrent cells): they read neither a dataset nor the spec's `model` and `recall`, so a spec for one
+ * may leave all three out.
+ */
 export const SWEEPS_WITHOUT_DATASET: readonly string[] = ['capacity', 'dense-capacity', 'delay', 'gradient-flow']
 
 /** The fields every spec file starts with: its JSON Schema, the format's version, a name (default `name`), the seed. */
@@ -634,7 +638,11 @@ export const experimentSpecSchema = z
     ...specFileHead('experiment'),
     /** The stored patterns; not used by a capacity sweep (it draws random patterns). */
     dataset: experimentDatasetSchema.optional(),
-    model: hopfieldModelSpecSchema,
+    /**
+     * The Hopfield net the experiment trains; default `{ "kind": "hopfield" }` (Hebb, no normalisation). The sweeps that
+     * run nets of their own (SWEEPS_WITHOUT_DATASET) do not read it, so their specs leave it out.
+     */
+    model: hopfieldModelSpecSchema.prefault({ kind: 'hopfield' }),
     /**
      * Explicit cues, run one by one with a full trace (result: worked), instead of cues drawn by recall.corruption:
      * by the recall experiment (no sweep), or by a hetero, bam or recurrent sweep (besides its noise points).
@@ -656,7 +664,7 @@ export const experimentSpecSchema = z
   .strict()
   .superRefine((spec, ctx) => {
     if (!spec.dataset && !SWEEPS_WITHOUT_DATASET.includes(spec.sweep?.type ?? '')) {
-      ctx.addIssue({ code: 'custom', path: ['dataset'], message: 'a dataset is required (only the capacity, delay and gradient-flow sweeps need none)' })
+      ctx.addIssue({ code: 'custom', path: ['dataset'], message: 'a dataset is required (only the capacity, dense-capacity, delay and gradient-flow sweeps need none)' })
     }
     if (spec.cues && spec.sweep && !['hetero', 'bam', 'recurrent'].includes(spec.sweep.type)) {
       ctx.addIssue({ code: 'custom', path: ['cues'], message: `explicit cues run with the recall experiment (no sweep) or a hetero, bam or recurrent sweep, not a ${spec.sweep.type} sweep` })

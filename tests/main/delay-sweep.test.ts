@@ -14,7 +14,7 @@ vi.mock('../../src/engine/programs/train-step', async (importOriginal) => {
   return { ...real, TrainStepRunner: Object.assign(real.TrainStepRunner, { create }) }
 })
 
-const spec = (sweep: Record<string, unknown>) => experimentSpecSchema.parse({ name: 'delay', seed: 3, model: { kind: 'hopfield' }, sweep: { type: 'delay', ...sweep } })
+const spec = (sweep: Record<string, unknown>) => experimentSpecSchema.parse({ name: 'delay', seed: 3, sweep: { type: 'delay', ...sweep } })
 
 describe('delay sweep', () => {
   it('adding at delay 5: the GRU learns it in 600 steps, the result is complete and reproducible', async () => {
@@ -76,7 +76,7 @@ describe('delay sweep', () => {
 describe('gradient-flow sweep', () => {
   it("002's two examples: W_hh = 0.5 and 2 over 50 steps give 0.5⁵⁰ and 2⁵⁰ exactly", async () => {
     const run = async (w: number) => {
-      const r = await runExperiment(experimentSpecSchema.parse({ name: 'g', seed: 1, model: { kind: 'hopfield' }, sweep: { type: 'gradient-flow', weights: [[w]] } }), null)
+      const r = await runExperiment(experimentSpecSchema.parse({ name: 'g', seed: 1, sweep: { type: 'gradient-flow', weights: [[w]] } }), null)
       if (r.sweep?.type !== 'gradient-flow') throw new Error('expected a gradient-flow sweep')
       expect(r.compute.path).toBe('core')
       return r.sweep

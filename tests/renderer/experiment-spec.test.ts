@@ -55,7 +55,6 @@ describe('experiment spec from the form', () => {
     expect(built.spec).toEqual({
       name: 'capacity · N=100 · P 2…40 · hebb/storkey/pseudo-inverse · sync',
       seed: 1,
-      model: { kind: 'hopfield', rule: 'hebb' },
       sweep: {
         type: 'capacity',
         units: 100,
@@ -67,14 +66,14 @@ describe('experiment spec from the form', () => {
         recall: { mode: 'sync', maxSweeps: 50 }
       }
     })
-    // No dataset: a capacity sweep draws its own patterns; the contract accepts it as is.
+    // No dataset and no model: a capacity sweep draws its own patterns and trains its own rules; the contract accepts it as is.
     expect(experimentSpecSchema.safeParse(built.spec).success).toBe(true)
   })
 
   it('keeps the rules in a fixed order and asks for at least one', () => {
     const built = buildExperimentSpec(form((f) => (f.capacity.rules = ['pseudo-inverse', 'hebb'])), { model: null })
     expect(built.spec?.sweep).toMatchObject({ rules: ['hebb', 'pseudo-inverse'] })
-    expect(built.spec?.model).toEqual({ kind: 'hopfield', rule: 'hebb' })
+    expect(built.spec).not.toHaveProperty('model')
     expect(buildExperimentSpec(form((f) => (f.capacity.rules = [])), { model: null })).toMatchObject({ field: 'capacity.rules' })
   })
 
@@ -152,6 +151,24 @@ describe('experiment spec from the form', () => {
 
   it('writes the spec as a JSON file', () => {
     expect(specJson({ a: 1 })).toBe('{\n  "a": 1\n}\n')
+  })
+
+  it('leaves the Hopfield model and recall settings out of the file of a sweep that runs nets of its own, and it still runs', () => {
+    // The delay, dense-capacity and capacity sweeps from the form carry no model; the parsed spec (what a result holds,
+    // and what older sessions saved) has the defaults, which the file drops again.
+    for (const type of ['delay', 'dense-capacity', 'capacity'] as const) {
+      const built = buildExperimentSpec(form((f) => (f.type = type)), { model: null })
+      expect(built.error).toBeUndefined()
+      expect(built.spec).not.toHaveProperty('model')
+      const parsed = experimentSpecSchema.parse(built.spec)
+      expect(parsed.model).toEqual({ kind: 'hopfield', rule: 'hebb', normalisation: 'none' })
+      const file = JSON.parse(specJson(parsed)) as Record<string, unknown>
+      expect(Object.keys(file)).toEqual(['version', 'name', 'seed', 'sweep', 'engine'])
+      expect(experimentSpecSchema.parse(file)).toEqual(parsed)
+    }
+    // An experiment that trains the spec's model keeps it, and its recall settings, in the file.
+    const noise = experimentSpecSchema.parse({ seed: 1, dataset: { builtin: 'letters', count: 3 }, model: { kind: 'hopfield', rule: 'storkey' }, sweep: { type: 'noise', fractions: [0.1] } })
+    expect(JSON.parse(specJson(noise))).toMatchObject({ model: { rule: 'storkey' }, recall: { mode: 'sync' } })
   })
 })
 

@@ -411,8 +411,8 @@ export function isGreyDataset(id: string | null | undefined): boolean {
 /** The spec the form describes, checked against the contract (an error names the form field). */
 export function buildExperimentSpec(form: ExperimentForm, ctx: SpecContext): BuiltSpec {
   const name = form.name.trim() || autoName(form, ctx)
-  /** A sweep that draws its own data: it does not use the model (its own rules or nets), but the contract requires one. */
-  const ownData = (sweep: NonNullable<ExperimentSpecInput['sweep']>, model: ExperimentSpecInput['model'] = { kind: 'hopfield' }): ExperimentSpecInput => ({ name, seed: form.seed, model, sweep })
+  /** A sweep that draws its own data and runs its own rules or nets: no dataset, no model. */
+  const ownData = (sweep: NonNullable<ExperimentSpecInput['sweep']>): ExperimentSpecInput => ({ name, seed: form.seed, sweep })
   let spec: ExperimentSpecInput
   if (form.type === 'capacity') {
     const c = form.capacity
@@ -420,20 +420,17 @@ export function buildExperimentSpec(form: ExperimentForm, ctx: SpecContext): Bui
     if (counts.values === undefined) return fail('capacity.patterns', `pattern counts: ${counts.error}`)
     if (c.rules.length === 0) return fail('capacity.rules', 'pick at least one rule')
     const rules = CAPACITY_RULES.filter((r) => c.rules.includes(r))
-    // Each rule in `rules` is trained on random patterns; the model names the first.
-    spec = ownData(
-      {
-        type: 'capacity',
-        units: c.units,
-        patternCounts: counts.values,
-        rules,
-        trials: c.trials,
-        noise: c.noise,
-        cuesPerPattern: c.cuesPerPattern,
-        recall: { mode: c.mode, maxSweeps: c.maxSweeps }
-      },
-      { kind: 'hopfield', rule: rules[0]! }
-    )
+    // Each rule in `rules` is trained on random patterns.
+    spec = ownData({
+      type: 'capacity',
+      units: c.units,
+      patternCounts: counts.values,
+      rules,
+      trials: c.trials,
+      noise: c.noise,
+      cuesPerPattern: c.cuesPerPattern,
+      recall: { mode: c.mode, maxSweeps: c.maxSweeps }
+    })
   } else if (form.type === 'dense-capacity') {
     const c = form.denseCapacity
     const counts = parseList(c.patterns, { integer: true, min: 1, max: 100000, maxCount: 50 })
@@ -613,9 +610,18 @@ export function buildExperimentSpec(form: ExperimentForm, ctx: SpecContext): Bui
   return { spec }
 }
 
-/** The spec as a file for `engram run` (2-space JSON, newline at the end). */
+/**
+ * The spec as a file for `engram run` (2-space JSON, newline at the end). A sweep that runs nets of its own (capacity,
+ * dense-capacity, delay, gradient-flow) reads neither `model` nor `recall`: the parsed spec carries their defaults (and
+ * specs saved before they became optional carry what the form sent), so the file leaves them out.
+ */
 export function specJson(spec: unknown): string {
-  return `${JSON.stringify(spec, null, 2)}\n`
+  let shown = spec
+  if (isObject(spec) && isObject(spec.sweep) && SWEEPS_WITHOUT_DATASET.includes(String(spec.sweep.type))) {
+    const { model: _model, recall: _recall, ...rest } = spec
+    shown = rest
+  }
+  return `${JSON.stringify(shown, null, 2)}\n`
 }
 
 /**
