@@ -5,7 +5,7 @@
 import { expect, test } from '@playwright/test'
 import { readmeScreenshot, setField, url, watchProblems } from './helpers'
 
-test('recurrent tasks: a Reber classifier and a sine forecaster from their templates, with their results', async ({ page }) => {
+test('recurrent tasks: a Reber classifier, a parity tagger and a sine forecaster from their templates, with their results', async ({ page }) => {
   const problems = watchProblems(page)
   const t = (id: string) => page.getByTestId(id)
   await page.goto(url())
@@ -33,6 +33,7 @@ test('recurrent tasks: a Reber classifier and a sine forecaster from their templ
   expect(accuracy).toBeGreaterThan(0.9)
   expect(baseline).toBeLessThan(0.6)
   await expect(t('rbm-confusion')).toHaveAttribute('data-rows', '400')
+  await expect(t('rnn-info-loss')).toContainText('nats (cross-entropy)')
   await t('rnn-predict-input').fill('BTXSE')
   await t('rnn-predict-run').click()
   await expect(t('rnn-predict-result')).toHaveAttribute('data-label', 'grammatical')
@@ -41,6 +42,14 @@ test('recurrent tasks: a Reber classifier and a sine forecaster from their templ
   await t('rnn-predict-run').click()
   await expect(t('error-banner')).toContainText("'Q' is not in the model's vocabulary")
   await t('error-dismiss').click()
+
+  // A tagger (parity so far, 8 steps) is scored per step, on cross-entropy too.
+  await t('rnn-template').selectOption('parity-tag')
+  await expect(t('rnn-task-fields')).toHaveAttribute('data-kind', 'tag')
+  await setField(page, 'rnn-steps', '200')
+  await t('rnn-train').click()
+  await expect(t('rnn-task-result')).toHaveAttribute('data-kind', 'tag', { timeout: 60_000 })
+  await expect(t('rnn-info-loss')).toContainText('nats (cross-entropy, per step)')
 
   await t('rnn-template').selectOption('forecast-sine')
   await expect(t('rnn-task-fields')).toHaveAttribute('data-kind', 'forecast')
@@ -54,6 +63,7 @@ test('recurrent tasks: a Reber classifier and a sine forecaster from their templ
   const persistence = Number(await t('rnn-forecast-scores').getAttribute('data-persistence'))
   expect(rmse).toBeLessThan(persistence)
   await expect(t('rnn-last-point')).toContainText('held-out RMSE')
+  await expect(t('rnn-info-loss')).toContainText('(MSE, normalised)')
   await t('rnn-predict-last').click()
   await t('rnn-predict-run').click()
   await expect(t('rnn-predict-result')).not.toHaveAttribute('data-value', '')

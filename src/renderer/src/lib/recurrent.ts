@@ -142,6 +142,17 @@ export function buildRecurrentTrain(form: RecurrentForm): Built<{ model: Recurre
   return { params: { model: parsed.data, seed } }
 }
 
+/**
+ * The unit of a task model's held-out loss, by its task: a classifier and a tagger are trained on softmax cross-entropy
+ * (nats), the adding problem's regressor on the MSE of its raw target, a forecaster on the MSE of the normalised series.
+ */
+export const TASK_LOSS_UNIT: Record<NonNullable<RecurrentInfo['taskResult']>['kind'], string> = {
+  classify: 'nats (cross-entropy)',
+  tag: 'nats (cross-entropy, per step)',
+  regress: '(MSE)',
+  forecast: '(MSE, normalised)'
+}
+
 /** Every step a model has taken or plans to: a continued model's earlier steps plus its own. */
 export function totalSteps(m: Pick<RecurrentInfo, 'spec' | 'continuedFrom'>): number {
   return (m.continuedFrom?.steps ?? 0) + m.spec.steps
