@@ -96,18 +96,26 @@ describe('engram CLI', () => {
   })
 
   it('runs a capacity sweep on the engine: Hebb fails well above 0.138N, Storkey and pseudo-inverse hold', () => {
+    // No model: the sweep trains its own rules.
     const spec = {
       name: 'cap',
       seed: 11,
-      model: { kind: 'hopfield' },
       sweep: { type: 'capacity', units: 100, patternCounts: [8, 25], rules: ['hebb', 'storkey', 'pseudo-inverse'], trials: 3, noise: 0.1, cuesPerPattern: 2, recall: { mode: 'sync' } }
     }
     const file = join(tmp.dir, 'cap.json')
     writeFileSync(file, JSON.stringify(spec))
     const out = join(tmp.dir, 'cap.result.json')
-    const r = engram(['run', file, '--out', out, '--quiet'])
+    const r = engram(['run', file, '--out', out])
     expect(r.status, r.stderr).toBe(0)
     const result = experimentResultSchema.parse(JSON.parse(readFileSync(out, 'utf8')))
+    // What it found, on stderr: one row per P, one column per rule, each the result's recall success.
+    expect(r.stderr).toMatch(/cap: capacity sweep done on engine\/cpu( \(.+\))?\n/)
+    const rows = r.stderr.split('\n').filter((l) => /^ {2}P \d/.test(l)).map((l) => l.trim().split(/ {2,}/))
+    const recall = (rule: string, p: number) => {
+      const x = result.sweep?.type === 'capacity' ? result.sweep.points.find((q) => q.rule === rule && q.patterns === p)! : undefined!
+      return `${(x.recallSuccess! * 100).toFixed(1)} %`
+    }
+    expect(rows).toEqual([8, 25].map((p) => [`P ${p} (${(p / 100).toFixed(3)})`, recall('hebb', p), recall('storkey', p), recall('pseudo-inverse', p)]))
     expect(result.compute.path).toBe('engine')
     if (result.sweep?.type !== 'capacity') throw new Error('expected a capacity sweep')
     expect(result.sweep.theory.hebbCritical).toBeCloseTo(13.8, 10)
