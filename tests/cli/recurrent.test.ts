@@ -168,6 +168,8 @@ describe('engram run: recurrent specs', () => {
       { spec: { seed: 1, model, generate: [{ prompt: 'Shall I' }, { prompt: 'Café' }] }, error: /spec\.generate\.1\.prompt: 'é' is not in the model's vocabulary \(55 characters of 'Shakespeare, nine sonnets'\)/ },
       { spec: { seed: 1, model, generate: [{ prompt: 'Love', topK: 200 }] }, error: /spec\.generate\.0\.topK: 200 is more than the vocabulary's 55 characters/ },
       { spec: { seed: 1, model: { ...model, text: { file: 'user-text:nothere' } } }, error: /spec\.model\.text\.file: no imported text 'nothere'/ },
+      { spec: { seed: 1, model: { ...model, cell: 'gru', coupled: true } }, error: /spec\.model\.coupled: the coupled input–forget gate is an LSTM variant; cell 'gru' has no coupled/ },
+      { spec: { seed: 1, model: { ...model, gruForm: 'original' } }, error: /spec\.model\.gruForm: the GRU's form is a GRU setting; cell 'lstm' has no gruForm \(leave it out or set "pytorch"\)/ },
       { spec: { seed: 1, model }, args: ['--export', join(tmp.dir, 'x.npz')], error: /--export .*x\.npz: the file must end in \.onnx or \.safetensors/ }
     ]
     cases.forEach((c, i) => {

@@ -37,6 +37,10 @@ describe('recurrent forms', () => {
     expect(buildRecurrentTrain({ ...ui.form, textId: 'nowhere' })).toMatchObject({ field: 'textId' })
     expect(buildRecurrentTrain({ ...ui.form, textId: 'user-text:../x' })).toMatchObject({ field: 'textId' })
     expect(buildRecurrentTrain({ ...ui.form, seed: -1 })).toMatchObject({ field: 'seed' })
+    // The LSTM's boxes ticked, then GRU picked (they are hidden): only the GRU's settings go, so the API takes it.
+    const gru = buildRecurrentTrain({ ...ui.form, peephole: true, coupled: true, nonlinearity: 'relu', cell: 'gru', gruForm: 'original' })
+    expect(gru.params!.model).toMatchObject({ cell: 'gru', peephole: false, coupled: false, nonlinearity: 'tanh', gruForm: 'original' })
+    expect(buildRecurrentTrain({ ...ui.form, peephole: true, coupled: true }).params!.model).toMatchObject({ cell: 'lstm', peephole: true, coupled: true })
     expect(textSource('corpus:sonnets')).toEqual({ corpus: 'sonnets' })
   })
 

@@ -13,7 +13,7 @@ import { ENGRAM_VERSION } from '../version'
 import { resultTensor, SpecError } from './spec-file'
 import { recurrentExportBytes, recurrentExportMetadata } from './families/recurrent'
 import type { ComputeHooks } from './hooks'
-import { generateRecurrentJob, promptTokens, recurrentModelName, refuseBidirectionalLm, textTokens, trainRecurrentJob } from './recurrent'
+import { generateRecurrentJob, promptTokens, recurrentModelName, refuseBidirectionalLm, refuseForeignVariant, textTokens, trainRecurrentJob } from './recurrent'
 import { predictInput, predictRecurrentTask, prepareRecurrentTask, recurrentModelNet, taskModelName, trainRecurrentTaskJob, type CsvReader } from './recurrent-task'
 import type { NamedTensor } from '../../core/safetensors'
 import type { RecurrentInfo, RecurrentTask } from '../../shared/families/recurrent'
@@ -110,6 +110,7 @@ function probeResult(data: ReturnType<typeof prepareRecurrentTask>): RecurrentIn
 
 /** Trains the spec's char-LM and draws its samples (or a task model and its predictions); cancel (hooks.shouldCancel) keeps the steps done as a partial model. */
 export async function runRecurrentSpec(spec: RecurrentRunSpec, ctx: RecurrentRunContext, hooks: ComputeHooks = {}): Promise<RecurrentRunResult> {
+  refuseForeignVariant(spec.model, 'spec.model')
   const task = spec.model.task
   if (task) return runRecurrentTaskSpec({ ...spec, model: { ...spec.model, task } }, ctx, hooks)
   const { textName, vocab, tokens, prompts } = prepareRecurrentSpec(spec, ctx)

@@ -8,7 +8,7 @@ import type { NamedTensor } from '../../core/safetensors'
 import { Rng } from '../../core/rng'
 import { forward, generate, initRecurrentNet, paramShapes, recurrentStateDict, softmaxCrossEntropy, type Params, type RecurrentNet, type RecurrentSpec } from '../../core/recurrent'
 import { recurrentSamplers, RecurrentMonitor, runSampler, type SampledTokens, type SampleRun } from '../../engine/recurrent-samplers'
-import { MAX_VOCAB, type RecurrentGenerateResult, type RecurrentInfo, type RecurrentModelSpec, type RecurrentPoint } from '../../shared/families/recurrent'
+import { foreignCellVariant, MAX_VOCAB, type RecurrentGenerateResult, type RecurrentInfo, type RecurrentModelSpec, type RecurrentPoint } from '../../shared/families/recurrent'
 import { ApiError } from '../../shared/api'
 import { CancelledError } from '../../shared/errors'
 import { CHECKPOINT_MS, type ComputeHooks } from './hooks'
@@ -26,6 +26,12 @@ export function tokenize(text: string): { vocab: string[]; tokens: Int32Array } 
 export type RecurrentTrainSpec = Omit<RecurrentModelSpec, 'text'>
 
 /** The char-LM reads left to right: a bidirectional spec is refused, naming the field (it is for sequence tasks). */
+/** Refuses another cell's setting (`peephole` on a GRU…), naming `<at>.<key>`, before any work. */
+export function refuseForeignVariant(spec: Parameters<typeof foreignCellVariant>[0], at: string): void {
+  const v = foreignCellVariant(spec)
+  if (v) throw new ApiError({ code: 'bad-request', field: `${at}.${v.key}`, message: `${at}.${v.key}: ${v.message}` })
+}
+
 export function refuseBidirectionalLm(spec: { bidirectional?: boolean | undefined }, field: string): void {
   if (spec.bidirectional) throw new ApiError({ code: 'bad-request', field, message: `${field}: a language model reads left to right; bidirectional layers are for sequence tasks (model.task)` })
 }

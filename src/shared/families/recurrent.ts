@@ -174,6 +174,33 @@ export const recurrentModelSpecSchema = z
   .strict()
 export type RecurrentModelSpec = z.infer<typeof recurrentModelSpecSchema>
 
+/** The settings that belong to one cell, and their defaults: the other cells have none of them. */
+const CELL_VARIANTS = [
+  { key: 'peephole', cell: 'lstm', off: false, what: 'peepholes are an LSTM variant' },
+  { key: 'coupled', cell: 'lstm', off: false, what: 'the coupled input–forget gate is an LSTM variant' },
+  { key: 'gruForm', cell: 'gru', off: 'pytorch', what: "the GRU's form is a GRU setting" },
+  { key: 'nonlinearity', cell: 'rnn', off: 'tanh', what: "the nonlinearity is the vanilla RNN's" }
+] as const
+type CellVariants = Pick<RecurrentModelSpec, 'cell' | (typeof CELL_VARIANTS)[number]['key']>
+
+/**
+ * A setting of another cell, set away from its default (`{ cell: 'gru', peephole: true }`): it would change nothing, so a
+ * spec or request that has one is refused naming it. Null when there is none.
+ */
+export function foreignCellVariant(spec: CellVariants): { key: string; message: string } | null {
+  for (const v of CELL_VARIANTS) {
+    if (v.cell !== spec.cell && spec[v.key] !== v.off) return { key: v.key, message: `${v.what}; cell '${spec.cell}' has no ${v.key} (leave it out or set ${JSON.stringify(v.off)})` }
+  }
+  return null
+}
+
+/** The spec with the other cells' settings at their defaults (the form keeps them while another cell is picked). */
+export function withCellVariants<S extends CellVariants>(spec: S): S {
+  const out = { ...spec }
+  for (const v of CELL_VARIANTS) if (v.cell !== spec.cell) (out as Record<string, unknown>)[v.key] = v.off
+  return out
+}
+
 export const recurrentPointSchema = z.object({
   step: z.int(),
   loss: z.number(),

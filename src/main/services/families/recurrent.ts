@@ -3,13 +3,13 @@
 // PyTorch's names). The session keeps the vocabulary in the model entry and the weights under their PyTorch names.
 import { randomUUID } from 'node:crypto'
 import { ApiError } from '../../../shared/api'
-import { MAX_TOTAL_STEPS, recurrentFamily as family, type RecurrentInfo, type RecurrentModelSpec } from '../../../shared/families/recurrent'
+import { MAX_TOTAL_STEPS, recurrentFamily as family, withCellVariants, type RecurrentInfo, type RecurrentModelSpec } from '../../../shared/families/recurrent'
 import type { ExportFormat } from '../../../shared/family'
 import { encodeRecurrentSafetensors, type RecurrentNet } from '../../../core/recurrent'
 import { exportRecurrentOnnx } from '../../../engine/recurrent-export'
 import { recurrentSamplers } from '../../../engine/recurrent-samplers'
 import { ENGRAM_VERSION } from '../../version'
-import { generateRecurrentJob, promptTokens, recurrentModelName, refuseBidirectionalLm, textTokens, trainRecurrentJob, type RecurrentGenerateInput, type RecurrentResume, type RecurrentTrainInput } from '../recurrent'
+import { generateRecurrentJob, promptTokens, recurrentModelName, refuseBidirectionalLm, refuseForeignVariant, textTokens, trainRecurrentJob, type RecurrentGenerateInput, type RecurrentResume, type RecurrentTrainInput } from '../recurrent'
 import { predictInput, predictRecurrentTask, recurrentModelNet, prepareRecurrentTask, taskCoreSpec, taskModelName, taskShapeOf, trainRecurrentTaskJob, type CsvReader, type RecurrentTaskSpec, type RecurrentTaskTrainInput } from '../recurrent-task'
 import type { Params } from '../../../core/recurrent'
 import type { FamilyContext, ServiceFamily, SessionData } from './types'
@@ -69,8 +69,10 @@ function resumeFrom(session: SessionData | undefined, spec: RecurrentModelSpec, 
   const prior = session?.state.models.find((m) => m.id === spec.continueFrom)
   if (!session || !prior) throw new ApiError({ code: 'bad-request', field: at, message: `${at}: no model '${spec.continueFrom}' in this session` })
   if (prior.kind !== 'recurrent') throw new ApiError({ code: 'bad-request', field: at, message: `${at}: '${prior.name}' is a ${prior.kind} model, not a recurrent network` })
+  // A model saved with another cell's settings from the form (before they were refused) compares without them.
+  const priorSpec = withCellVariants(prior.spec)
   for (const k of CONTINUE_SAME) {
-    const was = JSON.stringify(prior.spec[k])
+    const was = JSON.stringify(priorSpec[k])
     if (JSON.stringify(spec[k]) !== was) throw new ApiError({ code: 'bad-request', field: `${field}.model.${k}`, message: `${field}.model.${k}: must stay ${was} to continue '${prior.name}'` })
   }
   if (seed !== prior.seed) throw new ApiError({ code: 'bad-request', field: `${field}.seed`, message: `${field}.seed: must stay ${prior.seed} to continue '${prior.name}' (its training windows come from it)` })
@@ -101,6 +103,7 @@ export const recurrentService: ServiceFamily<typeof family> = {
   family,
   trainTask(ctx, request, field, session) {
     const spec = request.model
+    refuseForeignVariant(spec, `${field}.model`)
     if (spec.task) {
       if (spec.continueFrom !== undefined) throw new ApiError({ code: 'bad-request', field: `${field}.model.continueFrom`, message: `${field}.model.continueFrom: continuing is for the char-LM; a task model trains from the start` })
       const taskSpec = { ...spec, task: spec.task }

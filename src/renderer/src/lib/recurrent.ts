@@ -6,6 +6,7 @@ import {
   recurrentModelSpecSchema,
   recurrentPredictRunSchema,
   recurrentTaskSchema,
+  withCellVariants,
   type RecurrentInfo,
   type RecurrentModelSpec,
   type RecurrentPoint,
@@ -133,7 +134,8 @@ export function buildRecurrentTrain(form: RecurrentForm): Built<{ model: Recurre
   if (form.bidirectional && !form.task) return { field: 'bidirectional', error: 'a language model reads left to right: bidirectional layers are for the sequence tasks' }
   if (form.stateful && form.bidirectional) return { field: 'stateful', error: 'stateful training carries the state forward from window to window: not with bidirectional layers' }
   if (form.stateful && form.task && form.task.kind !== 'forecast') return { field: 'stateful', error: "stateful training needs one long sequence (the char-LM, a forecast); this task's rows are separate sequences" }
-  const parsed = recurrentModelSpecSchema.safeParse({ kind: 'recurrent', text, ...rest })
+  // The form keeps every cell's settings while another cell is picked (its boxes hidden); only this cell's are sent.
+  const parsed = recurrentModelSpecSchema.safeParse(withCellVariants({ kind: 'recurrent', text, ...rest }))
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     const field = issue.path[0] === 'text' ? 'textId' : issue.path.length ? issue.path.join('.') : 'form'
