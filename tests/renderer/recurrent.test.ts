@@ -54,6 +54,8 @@ describe('recurrent forms', () => {
     expect(buildGenerate({ prompt: 'a', length: 5000, temperature: 0.7, topK: 0, seed: 4 }, vocab)).toMatchObject({ field: 'length' })
     expect(buildGenerate({ prompt: 'a', length: 5, temperature: -1, topK: 0, seed: 4 }, vocab)).toMatchObject({ field: 'temperature' })
     expect(buildGenerate({ prompt: 'a', length: 5, temperature: 1, topK: 7, seed: 4 }, vocab)).toMatchObject({ field: 'topK' })
+    // Past the schema's 512 too, the message is the vocabulary's bound.
+    expect(buildGenerate({ prompt: 'a', length: 5, temperature: 1, topK: 999, seed: 4 }, vocab)).toEqual({ field: 'topK', error: `at most the vocabulary's ${vocab.length} characters (0 keeps all)` })
   })
 
   it('reads live points from progress metrics and draws loss and perplexity on two axes', () => {

@@ -172,6 +172,8 @@ export function continueForm(form: RecurrentForm, m: Pick<RecurrentInfo, 'id' | 
 
 /** models.run's recurrent.generate request of the generation form, or the field in error (prompt: every character in the vocabulary). */
 export function buildGenerate(form: GenerateForm, vocab: readonly string[]): Built<{ kind: 'recurrent.generate'; prompt: string; length: number; temperature: number; topK: number; seed: number }> {
+  // The model's own bound first: a top-k past its vocabulary says so, not just the schema's upper limit.
+  if (Number.isInteger(form.topK) && form.topK > vocab.length) return { field: 'topK', error: `at most the vocabulary's ${vocab.length} characters (0 keeps all)` }
   const parsed = recurrentGenerateRunSchema.safeParse({ kind: 'recurrent.generate', ...form })
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
@@ -180,7 +182,6 @@ export function buildGenerate(form: GenerateForm, vocab: readonly string[]): Bui
   const known = new Set(vocab)
   const unknown = [...form.prompt].find((c) => !known.has(c))
   if (unknown !== undefined) return { field: 'prompt', error: `'${unknown}' is not in the model's vocabulary` }
-  if (form.topK > vocab.length) return { field: 'topK', error: `at most the vocabulary's ${vocab.length} characters (0 keeps all)` }
   return { params: parsed.data }
 }
 
