@@ -599,12 +599,21 @@ export const sweepSpecSchema = z.discriminatedUnion('type', [
 ])
 export type SweepSpec = z.infer<typeof sweepSpecSchema>
 
-/**
- * Sweeps that draw their own data (random patterns, the delay task's rows) and run nets of their own (the sweep's rules,
- * dense memories, recurrent cells): they read neither a dataset nor the spec's `model` and `recall`, so a spec for one
- * may leave all three out.
- */
+/** Sweeps that draw their own data (random patterns, the delay task's rows): a spec for one has no dataset. */
 export const SWEEPS_WITHOUT_DATASET: readonly string[] = ['capacity', 'dense-capacity', 'delay', 'gradient-flow']
+
+/** The sweeps that train the spec's Hopfield `model` and recall it with `recall` (besides the recall experiment itself). */
+export const SWEEPS_USING_SPEC_MODEL: readonly string[] = ['noise', 'partial', 'basins', 'census', 'anneal']
+
+/**
+ * Whether an experiment reads the spec's `model` and `recall`: the recall experiment (no sweep) and the sweeps above.
+ * Every other sweep runs nets of its own (the capacity sweep's rules, BAM, the hetero-associator, the recurrent
+ * auto-associator, the Boltzmann machine, modern and dense memories with their fixed classical comparison, recurrent
+ * cells), so its spec may leave both out.
+ */
+export function readsSpecModel(sweepType: string | undefined): boolean {
+  return sweepType === undefined || SWEEPS_USING_SPEC_MODEL.includes(sweepType)
+}
 
 /** The fields every spec file starts with: its JSON Schema, the format's version, a name (default `name`), the seed. */
 export function specFileHead<N extends string>(name: N) {
@@ -640,7 +649,7 @@ export const experimentSpecSchema = z
     dataset: experimentDatasetSchema.optional(),
     /**
      * The Hopfield net the experiment trains; default `{ "kind": "hopfield" }` (Hebb, no normalisation). The sweeps that
-     * run nets of their own (SWEEPS_WITHOUT_DATASET) do not read it, so their specs leave it out.
+     * run nets of their own (not readsSpecModel) do not read it, so their specs leave it out.
      */
     model: hopfieldModelSpecSchema.prefault({ kind: 'hopfield' }),
     /**

@@ -238,6 +238,11 @@ describe('the model shown beside a result', () => {
       const line = resultModelLine(spec)
       if (trains.has(id)) expect(line, id).toMatch(/^pseudo-inverse/)
       else expect(line, id).toBeNull()
+      // Only what the experiment reads goes into the spec and its file: no model (nor recall) beside a net of its own.
+      const file = JSON.parse(specJson(spec)) as Record<string, unknown>
+      expect('model' in built.spec, id).toBe(trains.has(id))
+      expect('model' in file && 'recall' in file, id).toBe(trains.has(id))
+      expect(experimentSpecSchema.parse(file), id).toEqual(spec)
       checked.push(id)
     }
     // A recall experiment (no sweep) trains its model too.

@@ -9,6 +9,7 @@ import {
   LEARNING_RULES,
   MAX_DELAY,
   SWEEPS_WITHOUT_DATASET,
+  readsSpecModel,
   sweepSpecSchema,
   type DatasetId,
   type ExperimentSpec,
@@ -391,16 +392,9 @@ function datasetAndModel(form: ExperimentForm, ctx: SpecContext): Source | { err
   }
 }
 
-/**
- * The experiments that train the spec's Hopfield model (a recall, noise, partial, basins, census, anneal); the other
- * sweeps run nets of their own (BAM, hetero-associator, recurrent auto-associator, Boltzmann machine, modern and dense
- * nets, recurrent cells) or, capacity, a list of rules, and carry a Hopfield model only because the contract wants one.
- */
-const TRAINS_SPEC_MODEL = new Set<string>(['recall', 'noise', 'partial', 'basins', 'census', 'anneal'])
-
 /** The model shown beside a result: the Hopfield rule it ran with, or null where the sweep did not use spec.model. */
 export function resultModelLine(spec: Pick<ExperimentSpec, 'model' | 'sweep'>): string | null {
-  return TRAINS_SPEC_MODEL.has(spec.sweep?.type ?? 'recall') ? describeModelSpec(spec.model) : null
+  return readsSpecModel(spec.sweep?.type) ? describeModelSpec(spec.model) : null
 }
 
 /** Grey-level datasets (digits, fashion, imported IDX images) are binarised at a threshold. */
@@ -600,7 +594,8 @@ export function buildExperimentSpec(form: ExperimentForm, ctx: SpecContext): Bui
       default:
         return fail('type', `unknown sweep type '${String(form.type)}'`)
     }
-    spec = { name, seed, dataset, model, sweep }
+    // A sweep with nets of its own (BAM, hetero, recurrent auto-associator, Boltzmann, β, images) takes the dataset only.
+    spec = { name, seed, dataset, ...(readsSpecModel(sweep.type) ? { model } : {}), sweep }
   }
   const parsed = experimentSpecSchema.safeParse(spec)
   if (!parsed.success) {
@@ -611,13 +606,13 @@ export function buildExperimentSpec(form: ExperimentForm, ctx: SpecContext): Bui
 }
 
 /**
- * The spec as a file for `engram run` (2-space JSON, newline at the end). A sweep that runs nets of its own (capacity,
- * dense-capacity, delay, gradient-flow) reads neither `model` nor `recall`: the parsed spec carries their defaults (and
- * specs saved before they became optional carry what the form sent), so the file leaves them out.
+ * The spec as a file for `engram run` (2-space JSON, newline at the end). A sweep that runs nets of its own reads
+ * neither `model` nor `recall` (readsSpecModel): the parsed spec carries their defaults (and specs saved before they
+ * became optional carry what the form sent), so the file leaves them out.
  */
 export function specJson(spec: unknown): string {
   let shown = spec
-  if (isObject(spec) && isObject(spec.sweep) && SWEEPS_WITHOUT_DATASET.includes(String(spec.sweep.type))) {
+  if (isObject(spec) && isObject(spec.sweep) && !readsSpecModel(String(spec.sweep.type))) {
     const { model: _model, recall: _recall, ...rest } = spec
     shown = rest
   }
