@@ -25,13 +25,13 @@ export function tokenize(text: string): { vocab: string[]; tokens: Int32Array } 
 /** What training needs of a model spec: everything but the text, which the caller has read (the app's text, a spec file's). */
 export type RecurrentTrainSpec = Omit<RecurrentModelSpec, 'text'>
 
-/** The char-LM reads left to right: a bidirectional spec is refused, naming the field (it is for sequence tasks). */
 /** Refuses another cell's setting (`peephole` on a GRU…), naming `<at>.<key>`, before any work. */
 export function refuseForeignVariant(spec: Parameters<typeof foreignCellVariant>[0], at: string): void {
   const v = foreignCellVariant(spec)
   if (v) throw new ApiError({ code: 'bad-request', field: `${at}.${v.key}`, message: `${at}.${v.key}: ${v.message}` })
 }
 
+/** The char-LM reads left to right: a bidirectional spec is refused, naming the field (it is for sequence tasks). */
 export function refuseBidirectionalLm(spec: { bidirectional?: boolean | undefined }, field: string): void {
   if (spec.bidirectional) throw new ApiError({ code: 'bad-request', field, message: `${field}: a language model reads left to right; bidirectional layers are for sequence tasks (model.task)` })
 }
