@@ -1,6 +1,6 @@
 // `engram run` of a sweep: what it found, as a few plain-text lines on stderr (the whole result is in the result file).
 // One table per sweep type, the same figures the Experiments page draws: rows are the sweep's points, columns its series.
-import type { InteractionSpec, SweepResult } from '../shared/spec'
+import { interactionLabel, type SweepResult } from '../shared/spec'
 
 const pct = (x: number | null): string => (x === null || !Number.isFinite(x) ? '–' : `${(x * 100).toFixed(1)} %`)
 const fix = (x: number | null, digits = 3): string => (x === null || !Number.isFinite(x) ? '–' : x.toFixed(digits))
@@ -13,10 +13,6 @@ export function table(head: readonly string[], rows: readonly (readonly string[]
   return [line(head), ...rows.map(line)].map((l) => `  ${l.trimEnd()}`)
 }
 
-export function interactionName(f: InteractionSpec): string {
-  if (f.kind === 'exp') return 'F = exp'
-  return `F = ${f.kind === 'rectified-polynomial' ? 'rect ' : ''}x^${f.degree}`
-}
 
 /** A grid of one measure: rows by `row`, one column per distinct `col` (in first-seen order). */
 function grid<P>(points: readonly P[], row: (p: P) => string, col: (p: P) => string, cell: (p: P) => string, rowHead: string): string[] {
@@ -105,7 +101,7 @@ export function sweepSummary(s: SweepResult): string[] {
       const kh = s.theory.krotovHopfield.map((k) => `n = ${k.degree}: ${fix(k.capacity, 1)}`).join(', ')
       return [
         `stored patterns recalled exactly from ${pct(s.noise)} noise, N = ${s.units}:`,
-        ...grid(s.points, (p) => `P ${p.patterns}`, (p) => interactionName(p.interaction), (p) => pct(p.recalled), 'patterns'),
+        ...grid(s.points, (p) => `P ${p.patterns}`, (p) => `F = ${interactionLabel(p.interaction)}`, (p) => pct(p.recalled), 'patterns'),
         `theory: Hebb 0.138N = ${fix(s.theory.hebbCritical, 1)}${kh ? `; Krotov–Hopfield N^(n−1) / (2 (2n−3)!! ln N): ${kh}` : ''}`
       ]
     }

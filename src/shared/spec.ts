@@ -336,6 +336,14 @@ export const interactionSchema = z.discriminatedUnion('kind', [
 ])
 export type InteractionSpec = z.infer<typeof interactionSchema>
 
+/** F in words: x², x³, max(x,0)³, exp(x); x² is the classical Hebbian net. */
+export function interactionLabel(f: InteractionSpec): string {
+  const sup = (n: number): string => String(n).replace(/\d/g, (d) => '⁰¹²³⁴⁵⁶⁷⁸⁹'[Number(d)]!)
+  if (f.kind === 'exp') return 'exp(x)'
+  if (f.kind === 'rectified-polynomial') return `max(x,0)${sup(f.degree)}`
+  return f.degree === 2 ? 'x² (Hebb)' : `x${sup(f.degree)}`
+}
+
 export const sweepSpecSchema = z.discriminatedUnion('type', [
   z
     .object({

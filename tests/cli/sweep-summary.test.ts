@@ -62,7 +62,7 @@ describe('sweep summary', () => {
     const dense = await run('dense-capacity')
     if (dense.type !== 'dense-capacity') throw new Error(dense.type)
     const lines = sweepSummary(dense)
-    expect(lines.join('\n')).toContain('  patterns  F = x^3  F = exp')
+    expect(lines.join('\n')).toContain('  patterns   F = x³  F = exp(x)')
     const drows = rowsOf(lines, 'patterns')
     for (const p of dense.points) expect(drows[[4, 12].indexOf(p.patterns)]![p.interaction.kind === 'exp' ? 2 : 1]).toBe(pct(p.recalled))
     expect(lines.at(-1)).toContain(`n = 3: ${dense.theory.krotovHopfield[0]!.capacity.toFixed(1)}`)

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest'
 import { experimentSpecSchema, type SweepResult } from '../../src/shared/spec'
 import { buildExperimentSpec, defaultForm, readForm } from '../../src/renderer/src/lib/experiment-spec'
-import { betaChart, denseCapacityChart, interactionLabel } from '../../src/renderer/src/lib/experiment-charts'
+import { betaChart, denseCapacityChart } from '../../src/renderer/src/lib/experiment-charts'
+import { interactionLabel } from '../../src/shared/spec'
 
 const model = { dataset: { builtin: 'letters' as const, count: 5, threshold: 0.5 }, spec: { kind: 'hopfield' as const, rule: 'hebb' as const, normalisation: 'none' as const }, seed: 1, name: 'M', patterns: 5, units: 100 }
 

@@ -1,7 +1,7 @@
 // Chart options for experiment results (pure: results in, ECharts option out): capacity curves with
 // the theory's capacities as labelled vertical lines, noisy/partial cue curves, basins, and the
 // energy-training history of a model.
-import type { SweepResult } from '../../../shared/spec'
+import { interactionLabel, type SweepResult } from '../../../shared/spec'
 import type { LineSeriesOption } from 'echarts/charts'
 import { AXIS_STYLE, MUTED, PALETTE, TEXT_STYLE, type ChartOption } from './charts'
 import { DELAY_CELLS, type DelayCell } from './experiment-spec'
@@ -574,15 +574,6 @@ export function boltzmannChart(sweep: BoltzmannSweepResult): ChartOption {
 
 export type DenseCapacitySweepResult = Extract<SweepResult, { type: 'dense-capacity' }>
 export type BetaSweepResult = Extract<SweepResult, { type: 'beta' }>
-type Interaction = DenseCapacitySweepResult['points'][number]['interaction']
-
-/** F in words: x², x³, max(x,0)³, exp(x); x² is the classical Hebbian net. */
-export function interactionLabel(f: Interaction): string {
-  const sup = (n: number): string => String(n).replace(/\d/g, (d) => '⁰¹²³⁴⁵⁶⁷⁸⁹'[Number(d)]!)
-  if (f.kind === 'exp') return 'exp(x)'
-  if (f.kind === 'rectified-polynomial') return `max(x,0)${sup(f.degree)}`
-  return f.degree === 2 ? 'x² (Hebb)' : `x${sup(f.degree)}`
-}
 
 /**
  * Dense associative memory capacity: x = stored patterns P (log scale), y = share recalled exactly from noisy cues
