@@ -5,6 +5,7 @@
 import { z } from 'zod'
 import { datasetRefSchema, tensorJsonSchema } from './spec'
 import { familyOf, modelSpecSchema, sessionModelSchema, type ModelSpec } from './families'
+import { withCellVariants } from './families/recurrent'
 import { seedSchema } from './family'
 
 /** The most runs one batch may hold (grid points × seeds). */
@@ -63,7 +64,7 @@ export const batchSpecSchema = z
     if (!badFields.length && fields.length <= MAX_GRID_FIELDS && runs <= MAX_BATCH_RUNS) {
       // Each grid point's model spec must be a valid spec of the family: a bad value names its place in the grid.
       gridPoints(grid).forEach((point, p) => {
-        const parsed = modelSpecSchema.safeParse({ ...spec.model, ...point })
+        const parsed = modelSpecSchema.safeParse(pointModel(spec.model, point))
         if (parsed.success) return
         const issue = parsed.error.issues[0]!
         const field = String(issue.path[0] ?? '')
@@ -90,11 +91,22 @@ export interface BatchRun {
   model: ModelSpec
 }
 
+/**
+ * A grid point's model: the base with the point's values. Where the grid varies a recurrent net's `cell`, the base's
+ * settings of the other cells stay with their own cell (an LSTM's peepholes go to the LSTM runs, not to a GRU that has
+ * none), unless the grid sets them too.
+ */
+function pointModel(base: Record<string, unknown>, point: Record<string, GridValue>): Record<string, unknown> {
+  const model = { ...base, ...point }
+  if (model.kind !== 'recurrent' || !('cell' in point)) return model
+  return { ...withCellVariants(model as Parameters<typeof withCellVariants>[0]), ...point }
+}
+
 /** A valid batch's runs in order: every grid point (in gridPoints order), every seed there. */
 export function batchRuns(spec: BatchSpec): BatchRun[] {
   const runs: BatchRun[] = []
   for (const params of gridPoints(spec.batch.grid)) {
-    const model = modelSpecSchema.parse({ ...spec.model, ...params })
+    const model = modelSpecSchema.parse(pointModel(spec.model, params))
     for (const seed of spec.batch.seeds) runs.push({ index: runs.length, seed, params, model })
   }
   return runs

@@ -56,6 +56,25 @@ describe('batch specs', () => {
     expect(problem({ name: 'b', model: rnn, batch: { seeds: [-1] } })).toMatch(/^spec\.batch\.seeds\.0: /)
   })
 
+  it('a grid over the cell keeps each cell\'s own settings with it; a grid that sets another cell\'s is refused', () => {
+    // An LSTM with peepholes and coupled gates against a GRU (its form the original) and a relu RNN: each run takes its
+    // own cell's settings from the base and the others' defaults.
+    const base = { ...rnn, cell: 'lstm', peephole: true, coupled: true, gruForm: 'original', nonlinearity: 'relu' } as const
+    const spec = parse({ name: 'b', model: base, batch: { grid: { cell: ['lstm', 'gru', 'rnn'] } } })
+    const variants = batchRuns(spec).map((r) => r.model.kind === 'recurrent' && [r.model.cell, r.model.peephole, r.model.coupled, r.model.gruForm, r.model.nonlinearity])
+    expect(variants).toEqual([
+      ['lstm', true, true, 'pytorch', 'tanh'],
+      ['gru', false, false, 'original', 'tanh'],
+      ['rnn', false, false, 'pytorch', 'relu']
+    ])
+    expect(() => batchTask(ctx, spec, 'params.batch')).not.toThrow()
+    // Set by the grid itself, a GRU's peepholes are the user's: refused, naming the field.
+    const explicit = parse({ name: 'b', model: rnn, batch: { grid: { cell: ['gru'], peephole: [true] } } })
+    expect(() => batchTask(ctx, explicit, 'params.batch')).toThrow("params.batch.model.peephole: peepholes are an LSTM variant; cell 'gru' has no peephole")
+    // Without a grid over the cell, the base's own foreign setting is refused too.
+    expect(() => batchTask(ctx, parse({ name: 'b', model: { ...rnn, coupled: true }, batch: {} }), 'params.batch')).toThrow('params.batch.model.coupled')
+  })
+
   it('a bad dataset reference is refused by the family, naming the field under the batch', () => {
     const spec = parse({ name: 'b', dataset: { builtin: 'user:nothere' }, model: { kind: 'hopfield' }, batch: {} })
     expect(() => batchTask(ctx, spec, 'params.batch')).toThrow(/params\.batch\.dataset/)
