@@ -91,7 +91,7 @@ test('modern hopfield: store letters, retrieve, β down to the global average, d
   await t('modern-tab').click()
   await expect(t('modern-outcome')).toHaveAttribute('data-verdict', 'retrieved')
   // The attention form came back with the session: the continuous net's view shows the given matrices again.
-  const continuous = await t('modern-select').locator('option').first().getAttribute('value')
+  const continuous = await t('modern-select').locator('option:not([disabled])').first().getAttribute('value')
   await t('modern-select').selectOption(continuous!)
   await expect(t('attention-projection')).toHaveValue('given')
   await expect(t('attention-wQ')).toHaveValue(csv(100, 6))

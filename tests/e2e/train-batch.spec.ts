@@ -72,6 +72,9 @@ test('RNN page: define, check, run, cancel and open a batch of training runs', a
   const [json] = await Promise.all([page.waitForEvent('download'), t('tb-table-json').click()])
   expect(JSON.stringify(JSON.parse(readFileSync((await json.path())!, 'utf8')))).toContain('gru')
 
+  // None of the batch's models is the page's yet: the list says so instead of showing a blank.
+  await expect(t('rnn-select').locator('option:checked')).toHaveText('pick a model (4 in this session)')
+  await expect(t('rnn-info')).toHaveCount(0)
   // Open: the run's model becomes the page's model.
   await t('tb-open-2').click()
   await expect(t('rnn-info')).toBeVisible()
