@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path'
 import type { RecurrentRunResult, RecurrentRunSpec } from '../shared/recurrent-run'
 import { exportRecurrentResult, runRecurrentSpec } from '../main/services/recurrent-run'
 import { TextCatalog } from '../main/services/texts'
-import { exportTargets, progressPrinter, stderrSay, withSigint, writeExports, writeResult, type RunOptions } from './run'
+import { exportTargets, percent, progressPrinter, stderrSay, withSigint, writeExports, writeResult, type RunOptions } from './run'
 
 /** Trains, prints progress, the final figures and the samples on stderr, writes the result (and exports); prints the result path. */
 export async function runRecurrentCli(spec: RecurrentRunSpec, opts: RunOptions): Promise<void> {
@@ -42,12 +42,11 @@ export async function runRecurrentCli(spec: RecurrentRunSpec, opts: RunOptions):
   console.log(out)
 }
 
-const pct = (v: number): string => `${(100 * v).toFixed(1)} %`
 
 /** A task's held-out scores against its baseline, in one line. */
 function taskSummary(t: NonNullable<RecurrentRunResult['recurrent']['taskResult']>): string {
-  if (t.kind === 'classify') return `held-out accuracy ${pct(t.accuracy)} on ${t.evalRows} rows (majority class '${t.baseline.label}': ${pct(t.baseline.accuracy)}); confusion ${JSON.stringify(t.confusion)}`
-  if (t.kind === 'tag') return `held-out: ${pct(t.accuracy)} of the steps of ${t.evalRows} rows tagged right, ${pct(t.sequenceAccuracy)} of rows all right, last step ${pct(t.lastStepAccuracy)} (always '${t.baseline.label}': ${pct(t.baseline.accuracy)})`
-  if (t.kind === 'regress') return `held-out: ${pct(t.accuracy)} of ${t.evalRows} rows within ±${t.tolerance}, MSE ${t.mse.toPrecision(4)} (always 1: ${pct(t.baseline.accuracy)}, MSE ${t.baseline.mse.toPrecision(4)})`
+  if (t.kind === 'classify') return `held-out accuracy ${percent(t.accuracy)} on ${t.evalRows} rows (majority class '${t.baseline.label}': ${percent(t.baseline.accuracy)}); confusion ${JSON.stringify(t.confusion)}`
+  if (t.kind === 'tag') return `held-out: ${percent(t.accuracy)} of the steps of ${t.evalRows} rows tagged right, ${percent(t.sequenceAccuracy)} of rows all right, last step ${percent(t.lastStepAccuracy)} (always '${t.baseline.label}': ${percent(t.baseline.accuracy)})`
+  if (t.kind === 'regress') return `held-out: ${percent(t.accuracy)} of ${t.evalRows} rows within ±${t.tolerance}, MSE ${t.mse.toPrecision(4)} (always 1: ${percent(t.baseline.accuracy)}, MSE ${t.baseline.mse.toPrecision(4)})`
   return `validation (${t.validationWindows} windows, horizon ${t.horizon}): RMSE ${t.rmse.toPrecision(4)}, MAE ${t.mae.toPrecision(4)} (persistence: RMSE ${t.persistence.rmse.toPrecision(4)}, MAE ${t.persistence.mae.toPrecision(4)})`
 }

@@ -56,6 +56,11 @@ export async function withSigint<T>(work: (cancelled: () => boolean) => Promise<
   }
 }
 
+/** A share as a percentage with one decimal (`12.5 %`); '–' for none. */
+export function percent(x: number | null): string {
+  return x === null || !Number.isFinite(x) ? '–' : `${(x * 100).toFixed(1)} %`
+}
+
 /** Writes a line to stderr unless --quiet. */
 export function stderrSay(quiet: boolean): (line: string) => void {
   return (line) => {

@@ -611,7 +611,7 @@ export type SweepSpec = z.infer<typeof sweepSpecSchema>
 export const SWEEPS_WITHOUT_DATASET: readonly string[] = ['capacity', 'dense-capacity', 'delay', 'gradient-flow']
 
 /** The sweeps that train the spec's Hopfield `model` and recall it with `recall` (besides the recall experiment itself). */
-export const SWEEPS_USING_SPEC_MODEL: readonly string[] = ['noise', 'partial', 'basins', 'census', 'anneal']
+const SWEEPS_USING_SPEC_MODEL: readonly string[] = ['noise', 'partial', 'basins', 'census', 'anneal']
 
 /**
  * Whether an experiment reads the spec's `model` and `recall`: the recall experiment (no sweep) and the sweeps above.
